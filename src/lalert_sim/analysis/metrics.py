@@ -1,0 +1,203 @@
+"""What a run means: who got each alert when and by which path, what never arrived.
+
+Pure functions over the engine's result; every figure here is derived from the
+trace and the per-alert receipts, never recorded twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from lalert_sim.engine.simulation import RunResult
+from lalert_sim.engine.state import AlertState
+from lalert_sim.engine.trace import Cause, Event
+from lalert_sim.model.network import NodeKind
+from lalert_sim.model.scenario import Objective
+from lalert_sim.topology.graph import Topology
+
+QUANTILES = (0.50, 0.90, 0.95, 0.99)
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """One node's fate for one alert."""
+
+    node: str
+    expected: bool  # reachable from the origin in the alert's area if nothing failed
+    first_receipt_s: float | None  # seconds after issue
+    emitted_s: float | None  # seconds after issue (emitters only)
+    from_node: str | None
+    via_link: str | None
+    path: tuple[str, ...]
+
+
+def path_to(alert: AlertState, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
+    """The chain of first arrivals from the origin to the node."""
+    chain = []
+    current = node_index
+    while current >= 0:
+        chain.append(node_ids[current])
+        current = alert.first[current][1]
+    return tuple(reversed(chain))
+
+
+def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
+    """Every node the alert concerns (reached or expected), in topology order."""
+    topology = result.topology
+    node_ids = list(topology.nodes)
+    expected = set(topology.reachable(alert.origin, alert.areas))
+    issue = alert.spec.issue_s
+    rows = []
+    for index, node_id in enumerate(node_ids):
+        receipt = alert.first.get(index)
+        if receipt is None and node_id not in expected:
+            continue
+        emitted = alert.emitted.get(index)
+        rows.append(
+            NodeOutcome(
+                node=node_id,
+                expected=node_id in expected,
+                first_receipt_s=None if receipt is None else receipt[0] - issue,
+                emitted_s=None if emitted is None else emitted - issue,
+                from_node=None if receipt is None or receipt[1] < 0 else node_ids[receipt[1]],
+                via_link=None if receipt is None or receipt[2] < 0 else topology.links[receipt[2]].id,
+                path=() if receipt is None else path_to(alert, index, node_ids),
+            )
+        )
+    return rows
+
+
+def time_to_fraction(delays_s: list[float], total: int, fraction: float) -> float | None:
+    """Time by which ``fraction`` of ``total`` targets were reached; None if never."""
+    needed = math.ceil(fraction * total - 1e-9)
+    if total == 0 or needed > len(delays_s):
+        return None
+    return sorted(delays_s)[needed - 1] if needed > 0 else 0.0
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def alert_summary(result: RunResult, alert: AlertState) -> dict:
+    """Reach, timing, paths and failures of one alert, ready for JSON."""
+    topology = result.topology
+    rows = outcomes(result, alert)
+    emitters = [r for r in rows if r.expected and topology.nodes[r.node].kind is NodeKind.EMITTER]
+    delays = [r.emitted_s for r in emitters if r.emitted_s is not None]
+    trace = result.trace.arrays()
+    mine = trace["alert"] == alert.index
+    return {
+        "id": alert.spec.id,
+        "system": alert.spec.system.value,
+        "category": alert.spec.category.value,
+        "mode": alert.spec.mode.value,
+        "issue_s": alert.spec.issue_s,
+        "origin": alert.origin,
+        "areas": list(alert.areas),
+        "nodes_expected": sum(r.expected for r in rows),
+        "nodes_reached": sum(r.first_receipt_s is not None for r in rows),
+        "emitters_expected": len(emitters),
+        "emitters_reached": len(delays),
+        "time_to_emitters_s": {
+            f"{round(q * 100)}%": _rounded(time_to_fraction(delays, len(emitters), q)) for q in QUANTILES
+        },
+        "channels": _by_channel(topology, emitters),
+        "first_arrival_by_medium": _first_arrival_media(topology, rows),
+        "duplicates": int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
+        "lost": _losses(trace, mine),
+        "unreached": _unreached(result, alert, rows),
+    }
+
+
+def _by_channel(topology: Topology, emitters: list[NodeOutcome]) -> dict[str, dict]:
+    groups: dict[str, list[NodeOutcome]] = {}
+    for row in emitters:
+        groups.setdefault(str(topology.nodes[row.node].channel), []).append(row)
+    summary = {}
+    for channel, rows in sorted(groups.items()):
+        delays = sorted(r.emitted_s for r in rows if r.emitted_s is not None)
+        summary[channel] = {
+            "expected": len(rows),
+            "reached": len(delays),
+            "median_s": _rounded(float(np.median(delays))) if delays else None,
+            "max_s": _rounded(delays[-1]) if delays else None,
+        }
+    return summary
+
+
+def _first_arrival_media(topology: Topology, rows: list[NodeOutcome]) -> dict[str, int]:
+    medium_of = {link.id: link.medium.value for link in topology.links}
+    counts = Counter(medium_of[r.via_link] for r in rows if r.via_link is not None)
+    return dict(sorted(counts.items()))
+
+
+def _losses(trace: dict[str, np.ndarray], mine: np.ndarray) -> dict[str, int]:
+    lost = trace["cause"][mine & (trace["event"] == Event.LOST)]
+    return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
+
+
+def _unreached(result: RunResult, alert: AlertState, rows: list[NodeOutcome]) -> list[dict]:
+    trace = result.trace
+    node_index = {node_id: i for i, node_id in enumerate(trace.node_ids)}
+    losses: dict[int, Counter] = {}
+    for i in range(len(trace)):
+        if trace.alert[i] == alert.index and trace.event[i] == Event.LOST:
+            key = (trace.link_ids[trace.link[i]] if trace.link[i] >= 0 else "", Cause(trace.cause[i]).name.lower())
+            losses.setdefault(trace.node[i], Counter())[key] += 1
+    missing = []
+    for row in rows:
+        if not row.expected or row.first_receipt_s is not None:
+            continue
+        node = result.topology.nodes[row.node]
+        seen = losses.get(node_index[row.node])
+        reason = (
+            "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
+            if seen else "never sent: no upstream node had it"
+        )
+        missing.append({"node": row.node, "kind": node.kind.value,
+                        "channel": node.channel.value if node.channel else None,
+                        "area": node.area, "reason": reason})
+    return missing
+
+
+def objective_results(result: RunResult, objectives: list[Objective]) -> list[dict]:
+    """Each objective per alert it covers: achieved fraction and whether it was met."""
+    topology = result.topology
+    node_ids = list(topology.nodes)
+    results = []
+    for objective in objectives:
+        for alert in result.alerts:
+            if objective.alert is not None and objective.alert != alert.spec.id:
+                continue
+            chosen = [
+                i for i, node_id in enumerate(node_ids)
+                if objective.select.matches(topology.nodes[node_id])
+                and alert.concerns(i, topology.nodes[node_id].area)
+            ]
+            issue = alert.spec.issue_s
+            on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
+            achieved = on_time / len(chosen) if chosen else 0.0
+            results.append({
+                "name": objective.name,
+                "alert": alert.spec.id,
+                "selection": objective.select.describe(),
+                "nodes": len(chosen),
+                "target_fraction": objective.fraction,
+                "within_s": objective.within_s,
+                "achieved_fraction": round(achieved, 4),
+                "met": bool(chosen) and achieved >= objective.fraction,
+            })
+    return results
+
+
+def _arrival(alert: AlertState, topology: Topology, node_id: str, index: int) -> float:
+    """When the node did its job: emitted (emitters) or first received (others)."""
+    if topology.nodes[node_id].kind is NodeKind.EMITTER:
+        return alert.emitted.get(index, math.inf)
+    receipt = alert.first.get(index)
+    return math.inf if receipt is None else receipt[0]

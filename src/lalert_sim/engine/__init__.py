@@ -1,0 +1,6 @@
+"""The SimPy engine: alerts injected and relayed hop by hop, every event traced."""
+
+from lalert_sim.engine.simulation import Injection, RunResult, Simulation
+from lalert_sim.engine.trace import Cause, Event, Trace
+
+__all__ = ["Cause", "Event", "Injection", "RunResult", "Simulation", "Trace"]

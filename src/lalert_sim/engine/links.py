@@ -1,0 +1,114 @@
+"""A link at run time: queue for a channel, transmit, lose or deliver, retry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+
+from lalert_sim.engine.state import AlertState, is_down
+from lalert_sim.engine.trace import Cause, Event, Trace
+from lalert_sim.model.network import Link
+
+from lalert_sim.streams import Stream
+
+if TYPE_CHECKING:
+    from lalert_sim.engine.relay import NodeRuntime
+
+
+class LinkRuntime:
+    """Carries transmissions from one source to its targets.
+
+    A transmission waits for a free channel (FIFO when all ``capacity`` are busy),
+    holds it for size/bandwidth plus ``hold_s``, then each target either loses it
+    (probability ``loss``) or receives it after ``latency_s``. Lost copies are
+    retried after ``retry.backoff_s`` up to ``retry.max_attempts``.
+    """
+
+    __slots__ = ("index", "spec", "env", "trace", "targets", "_channels", "_outages", "_loss",
+                 "_latency", "_hold", "_retry", "_broadcast", "_latency_stream", "_loss_stream",
+                 "_hold_stream", "_backoff_stream")
+
+    def __init__(self, index: int, spec: Link, env: simpy.Environment, trace: Trace,
+                 targets: list[NodeRuntime], seed: int) -> None:
+        self.index = index
+        self.spec = spec
+        self.env = env
+        self.trace = trace
+        self.targets = targets
+        self._latency_stream = Stream(seed, f"link:{spec.id}/latency")
+        self._loss_stream = Stream(seed, f"link:{spec.id}/loss")
+        self._hold_stream = Stream(seed, f"link:{spec.id}/hold")
+        self._backoff_stream = Stream(seed, f"link:{spec.id}/backoff")
+        self._channels = simpy.Resource(env, spec.capacity) if spec.capacity else None
+        self._outages = tuple((w.start_s, w.end_s) for w in spec.outages)
+        self._loss = spec.loss
+        self._latency = spec.latency_s
+        self._hold = spec.hold_s
+        self._retry = spec.retry
+        self._broadcast = spec.broadcast
+
+    def transmit(self, alert: AlertState, sender: int) -> None:
+        """Send ``alert`` to every target in its area: once (broadcast) or once each."""
+        targets = [t for t in self.targets if alert.concerns(t.index, t.area)]
+        if not targets:
+            return
+        if self._broadcast:
+            self._attempt(alert, sender, targets, 1)
+        else:
+            for target in targets:
+                self._attempt(alert, sender, [target], 1)
+
+    def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int) -> None:
+        if self._outages and is_down(self._outages, self.env.now):
+            for target in targets:
+                self._record(alert, sender, target, Event.LOST, attempt, Cause.LINK_DOWN)
+            self._retry_later(alert, sender, targets, attempt)
+            return
+        if self._channels is None:
+            self._transmit(alert, sender, targets, attempt, None)
+        else:
+            request = self._channels.request()
+            request.callbacks.append(lambda _event: self._transmit(alert, sender, targets, attempt, request))
+
+    def _transmit(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
+                  request: simpy.Event | None) -> None:
+        for target in targets:
+            self._record(alert, sender, target, Event.SENT, attempt)
+        hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
+        if hold > 0:
+            self.env.timeout(hold).callbacks.append(
+                lambda _event: self._release(alert, sender, targets, attempt, request))
+        else:
+            self._release(alert, sender, targets, attempt, request)
+
+    def _release(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
+                 request: simpy.Event | None) -> None:
+        if request is not None:
+            self._channels.release(request)  # type: ignore[union-attr]
+        lost = []
+        for target in targets:
+            if self._loss and self._loss_stream.uniform() < self._loss:
+                self._record(alert, sender, target, Event.LOST, attempt, Cause.LOSS)
+                lost.append(target)
+                continue
+            delay = self._latency.sample(self._latency_stream)
+            self.env.timeout(delay).callbacks.append(
+                lambda _event, target=target: self._deliver(alert, sender, target, attempt))
+        if lost:
+            self._retry_later(alert, sender, lost, attempt)
+
+    def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int) -> None:
+        if not target.receive(alert, sender, self.index, attempt):
+            self._retry_later(alert, sender, [target], attempt)
+
+    def _retry_later(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int) -> None:
+        if attempt >= self._retry.max_attempts:
+            return
+        backoff = self._retry.backoff_s.sample(self._backoff_stream)
+        self.env.timeout(backoff).callbacks.append(
+            lambda _event: self._attempt(alert, sender, targets, attempt + 1))
+
+    def _record(self, alert: AlertState, sender: int, target: NodeRuntime, event: Event, attempt: int,
+                cause: Cause = Cause.NONE) -> None:
+        self.trace.record(self.env.now, alert.index, target.index, event, sender, self.index, attempt, cause)

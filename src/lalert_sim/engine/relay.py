@@ -1,0 +1,75 @@
+"""A node at run time: receive once, wait its processing delay, emit, forward."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import simpy
+
+from lalert_sim.engine.state import AlertState, is_down
+from lalert_sim.engine.trace import Cause, Event, Trace
+from lalert_sim.model.network import Node, NodeKind
+
+if TYPE_CHECKING:
+    from lalert_sim.engine.links import LinkRuntime
+    from lalert_sim.streams import Stream
+
+
+class NodeRuntime:
+    """Relays each alert once: the first arrival wins, later copies are duplicates."""
+
+    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_delay", "_stream",
+                 "_servers", "_outages", "_emits")
+
+    def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream) -> None:
+        self.index = index
+        self.spec = spec
+        self.area = spec.area
+        self.env = env
+        self.trace = trace
+        self.out_links: list[LinkRuntime] = []
+        self._delay = spec.delay_s
+        self._stream = stream
+        self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
+        self._outages = tuple((w.start_s, w.end_s) for w in spec.outages)
+        self._emits = spec.kind is NodeKind.EMITTER
+
+    def issue(self, alert: AlertState) -> None:
+        """The alert enters the network here."""
+        self.trace.record(self.env.now, alert.index, self.index, Event.ISSUED)
+        self.receive(alert, -1, -1, 0)
+
+    def receive(self, alert: AlertState, sender: int, link: int, attempt: int) -> bool:
+        """Take a copy arriving now; False when the node is down and the copy is lost."""
+        now = self.env.now
+        if self._outages and is_down(self._outages, now):
+            self.trace.record(now, alert.index, self.index, Event.LOST, sender, link, attempt, Cause.NODE_DOWN)
+            return False
+        if self.index in alert.first:
+            self.trace.record(now, alert.index, self.index, Event.DUPLICATE, sender, link, attempt)
+            return True
+        alert.first[self.index] = (now, sender, link)
+        if sender >= 0:
+            self.trace.record(now, alert.index, self.index, Event.RECEIVED, sender, link, attempt)
+        if self._servers is None:
+            self._process(alert, None)
+        else:
+            request = self._servers.request()
+            request.callbacks.append(lambda _event: self._process(alert, request))
+        return True
+
+    def _process(self, alert: AlertState, request: simpy.Event | None) -> None:
+        delay = self._delay.sample(self._stream)
+        if delay > 0:
+            self.env.timeout(delay).callbacks.append(lambda _event: self._done(alert, request))
+        else:
+            self._done(alert, request)
+
+    def _done(self, alert: AlertState, request: simpy.Event | None) -> None:
+        if request is not None:
+            self._servers.release(request)  # type: ignore[union-attr]
+        if self._emits:
+            alert.emitted[self.index] = self.env.now
+            self.trace.record(self.env.now, alert.index, self.index, Event.EMITTED)
+        for link in self.out_links:
+            link.transmit(alert, self.index)

@@ -1,0 +1,75 @@
+"""One replication: build run-time nodes and links on a SimPy environment, inject, run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from lalert_sim.engine.links import LinkRuntime
+from lalert_sim.engine.relay import NodeRuntime
+from lalert_sim.engine.state import AlertState
+from lalert_sim.engine.trace import Trace
+from lalert_sim.model.alerts import Alert
+from lalert_sim.streams import Stream
+from lalert_sim.topology.graph import Topology
+
+
+@dataclass(frozen=True)
+class Injection:
+    """An alert and the node where it enters the network."""
+
+    alert: Alert
+    origin: str
+
+
+@dataclass
+class RunResult:
+    """What one replication produced: the trace and each alert's receipts and emissions."""
+
+    topology: Topology
+    alerts: list[AlertState]
+    trace: Trace
+    seed: int
+    until_s: float
+    events: int
+
+
+class Simulation:
+    """The relay network of one topology on one SimPy environment, seeded."""
+
+    def __init__(self, topology: Topology, seed: int) -> None:
+        self.topology = topology
+        self.seed = seed
+        self.env = simpy.Environment()
+        node_ids = list(topology.nodes)
+        self.trace = Trace([], node_ids, [link.id for link in topology.links])
+        self.nodes = {
+            node_id: NodeRuntime(i, node, self.env, self.trace, Stream(seed, f"node:{node_id}/delay"))
+            for i, (node_id, node) in enumerate(topology.nodes.items())
+        }
+        for i, link in enumerate(topology.links):
+            runtime = LinkRuntime(i, link, self.env, self.trace, [self.nodes[t] for t in link.targets], seed)
+            self.nodes[link.source].out_links.append(runtime)
+        self.alerts: list[AlertState] = []
+
+    def inject(self, injection: Injection) -> AlertState:
+        """Schedule an alert to enter at its origin at its issue time."""
+        alert = injection.alert
+        state = AlertState(len(self.alerts), alert, injection.origin, tuple(alert.areas))
+        self.alerts.append(state)
+        self.trace.alert_ids.append(alert.id)
+        origin = self.nodes[injection.origin]
+        self.env.timeout(alert.issue_s).callbacks.append(lambda _event: origin.issue(state))
+        return state
+
+    def run(self, until_s: float) -> RunResult:
+        """Advance to ``until_s`` and hand back everything recorded."""
+        events = 0
+        env = self.env
+        while env.peek() <= until_s:
+            env.step()
+            events += 1
+        if env.now < until_s:
+            env.run(until=until_s)
+        return RunResult(self.topology, self.alerts, self.trace, self.seed, until_s, events)

@@ -1,0 +1,33 @@
+"""Per-alert state during a run: who has it, from whom, and who emitted it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lalert_sim.model.alerts import Alert
+from lalert_sim.model.areas import in_any
+
+
+@dataclass
+class AlertState:
+    """One alert in flight: first receipts (node → (time, sender, link)) and emissions."""
+
+    index: int
+    spec: Alert
+    origin: str
+    areas: tuple[str, ...]
+    first: dict[int, tuple[float, int, int]] = field(default_factory=dict)
+    emitted: dict[int, float] = field(default_factory=dict)
+    _covers: dict[int, bool] = field(default_factory=dict)
+
+    def concerns(self, node_index: int, node_area: str | None) -> bool:
+        """True when the node's area overlaps the alert's target areas (cached)."""
+        known = self._covers.get(node_index)
+        if known is None:
+            known = self._covers[node_index] = in_any(node_area, self.areas)
+        return known
+
+
+def is_down(windows: tuple[tuple[float, float], ...], now: float) -> bool:
+    """True when ``now`` falls inside one of the outage windows."""
+    return any(start <= now < end for start, end in windows)

@@ -1,0 +1,59 @@
+"""Alerts: what is sent, by which system, to which areas, and when."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lalert_sim.model.areas import AreaCode
+
+
+class AlertSystem(StrEnum):
+    """The national system that carries an alert."""
+
+    J_ALERT = "j_alert"  # FDMA's instant national warning system
+    L_ALERT = "l_alert"  # MIC's platform for local governments' information
+
+
+class AlertCategory(StrEnum):
+    """What the alert is about."""
+
+    BALLISTIC_MISSILE = "ballistic_missile"
+    EARTHQUAKE_EARLY_WARNING = "earthquake_early_warning"
+    MAJOR_TSUNAMI_WARNING = "major_tsunami_warning"
+    TSUNAMI_WARNING = "tsunami_warning"
+    EVACUATION_ORDER = "evacuation_order"
+    EMERGENCY_SAFETY_ASSURANCE = "emergency_safety_assurance"
+    SHELTER_OPENING = "shelter_opening"
+    TEST = "test"
+
+
+class AlertMode(StrEnum):
+    """Real or drill (CAP status): a drill must never be mistaken for the real thing."""
+
+    ACTUAL = "actual"
+    EXERCISE = "exercise"
+    TEST = "test"
+
+
+class Alert(BaseModel):
+    """One message injected into the network at ``issue_s`` (seconds from the scenario epoch)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:/-]+$")
+    system: AlertSystem
+    category: AlertCategory
+    mode: AlertMode = AlertMode.EXERCISE
+    areas: list[AreaCode] = Field(
+        default_factory=list, description="Target areas; empty means nationwide."
+    )
+    issue_s: float = Field(default=0.0, ge=0)
+    size_bytes: int = Field(default=2_000, gt=0, description="Message size on the wire.")
+    origin: str | None = Field(
+        default=None,
+        description="Node where the alert enters the network. Default: the J-Alert origin, "
+        "or for L-Alert the entry step of the single target municipality.",
+    )
+    headline: str = ""

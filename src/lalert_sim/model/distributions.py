@@ -1,0 +1,225 @@
+"""Delay distributions as small validated objects that know their mean and variance.
+
+All sampling is by inverse CDF from one uniform, so a larger uniform always
+gives a larger delay: paired plans stay synchronised under common random numbers.
+A plain number in a scenario means a constant.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+
+if TYPE_CHECKING:
+    from lalert_sim.streams import Stream
+
+_STANDARD_NORMAL = NormalDist()
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def sample(self, stream: Stream) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Constant(_Distribution):
+    """Always the same value."""
+
+    kind: Literal["constant"] = "constant"
+    value: float = Field(ge=0)
+
+    def sample(self, stream: Stream) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+
+class Uniform(_Distribution):
+    """Uniform between ``low`` and ``high``."""
+
+    kind: Literal["uniform"] = "uniform"
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must not be below low ({self.low})")
+        return self
+
+    def sample(self, stream: Stream) -> float:
+        return self.low + (self.high - self.low) * stream.uniform()
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+
+class Exponential(_Distribution):
+    """Exponential with the given ``mean`` (memoryless: Poisson arrivals, M/M/c service)."""
+
+    kind: Literal["exponential"] = "exponential"
+    mean_s: float = Field(gt=0, alias="mean")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def sample(self, stream: Stream) -> float:
+        return -self.mean_s * math.log(stream.uniform())
+
+    @property
+    def mean(self) -> float:
+        return self.mean_s
+
+    @property
+    def variance(self) -> float:
+        return self.mean_s**2
+
+
+class LogNormal(_Distribution):
+    """Log-normal given by its ``median`` and ``sigma`` (the s.d. of the log): right-skewed human delays."""
+
+    kind: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0)
+
+    def sample(self, stream: Stream) -> float:
+        return self.median * math.exp(self.sigma * _STANDARD_NORMAL.inv_cdf(stream.uniform()))
+
+    @property
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    @property
+    def variance(self) -> float:
+        return (math.exp(self.sigma**2) - 1) * self.median**2 * math.exp(self.sigma**2)
+
+
+class TruncatedNormal(_Distribution):
+    """Normal(``mu``, ``sd``) cut to [``low``, ``high``]; ``low`` defaults to 0 (no negative delays)."""
+
+    kind: Literal["truncated_normal"] = "truncated_normal"
+    mu: float
+    sd: float = Field(gt=0)
+    low: float = Field(default=0.0, ge=0)
+    high: float = math.inf
+
+    @model_validator(mode="after")
+    def _has_mass(self) -> TruncatedNormal:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        if self._cdf(self.high) - self._cdf(self.low) < 1e-12:
+            raise ValueError("the interval [low, high] holds no probability for this mu and sd")
+        return self
+
+    def _cdf(self, x: float) -> float:
+        return 1.0 if x == math.inf else _STANDARD_NORMAL.cdf((x - self.mu) / self.sd)
+
+    def sample(self, stream: Stream) -> float:
+        a, b = self._cdf(self.low), self._cdf(self.high)
+        x = self.mu + self.sd * _STANDARD_NORMAL.inv_cdf(a + (b - a) * stream.uniform())
+        return min(max(x, self.low), self.high)
+
+    def _moments(self) -> tuple[float, float]:
+        alpha = (self.low - self.mu) / self.sd
+        beta = (self.high - self.mu) / self.sd
+        z = _STANDARD_NORMAL.cdf(beta) - _STANDARD_NORMAL.cdf(alpha)
+        pdf_a = _STANDARD_NORMAL.pdf(alpha)
+        pdf_b = 0.0 if beta == math.inf else _STANDARD_NORMAL.pdf(beta)
+        beta_pdf_b = 0.0 if beta == math.inf else beta * pdf_b
+        shift = (pdf_a - pdf_b) / z
+        mean = self.mu + self.sd * shift
+        variance = self.sd**2 * (1 + (alpha * pdf_a - beta_pdf_b) / z - shift**2)
+        return mean, variance
+
+    @property
+    def mean(self) -> float:
+        return self._moments()[0]
+
+    @property
+    def variance(self) -> float:
+        return self._moments()[1]
+
+
+class Empirical(_Distribution):
+    """Resamples observed ``values`` (optionally ``weights``): a measured delay histogram."""
+
+    kind: Literal["empirical"] = "empirical"
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    weights: list[Annotated[float, Field(gt=0)]] | None = None
+    _cumulative: list[float] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _same_length(self) -> Empirical:
+        if self.weights is not None and len(self.weights) != len(self.values):
+            raise ValueError(
+                f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+            )
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        running, cumulative = 0.0, []
+        for p in self._probabilities():
+            running += p
+            cumulative.append(running)
+        self._cumulative = cumulative
+
+    def sample(self, stream: Stream) -> float:
+        index = bisect.bisect_left(self._cumulative, stream.uniform())
+        return self.values[min(index, len(self.values) - 1)]
+
+    def _probabilities(self) -> list[float]:
+        weights = self.weights or [1.0] * len(self.values)
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    @property
+    def mean(self) -> float:
+        return sum(p * v for p, v in zip(self._probabilities(), self.values, strict=True))
+
+    @property
+    def variance(self) -> float:
+        mean = self.mean
+        return sum(p * (v - mean) ** 2 for p, v in zip(self._probabilities(), self.values, strict=True))
+
+
+def _number_is_constant(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"kind": "constant", "value": value}
+    return value
+
+
+_AnyDistribution = Annotated[
+    Union[Constant, Uniform, Exponential, LogNormal, TruncatedNormal, Empirical],
+    Field(discriminator="kind"),
+]
+
+Distribution = Annotated[
+    _AnyDistribution,
+    BeforeValidator(_number_is_constant, json_schema_input_type=Union[float, _AnyDistribution]),
+]
+"""Any delay distribution; in YAML a mapping with ``kind`` or a plain number (constant)."""
+
+ZERO = Constant(value=0.0)

@@ -1,0 +1,74 @@
+"""Selecting nodes by what they are: used by objectives (and incidents)."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.media import Medium
+from lalert_sim.model.network import Channel, Link, Node, NodeKind
+
+
+def _id_matches(item_id: str, patterns: list[str]) -> bool:
+    return any(item_id == p or fnmatch.fnmatchcase(item_id, p) for p in patterns)
+
+
+class NodeSelector(BaseModel):
+    """Nodes matching every given criterion; an empty selector matches all nodes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ids: list[str] | None = Field(
+        default=None, description="These node ids; shell-style patterns allowed (m-*/receiver)."
+    )
+    kind: NodeKind | None = None
+    channel: Channel | None = None
+    area: AreaCode | None = Field(default=None, description="Nodes inside this area.")
+    carrier: str | None = None
+
+    def matches(self, node: Node) -> bool:
+        """True when ``node`` meets every criterion given."""
+        return (
+            (self.ids is None or _id_matches(node.id, self.ids))
+            and (self.kind is None or node.kind is self.kind)
+            and (self.channel is None or node.channel is self.channel)
+            and (self.carrier is None or node.carrier == self.carrier)
+            and (self.area is None or (node.area is not None and node.area.startswith(self.area)))
+        )
+
+    def describe(self) -> str:
+        """Short human wording, e.g. ``emitter/outdoor_loudspeaker in 02``."""
+        parts = [p for p in (self.kind, self.channel) if p is not None]
+        text = "/".join(str(p) for p in parts) or "all nodes"
+        if self.carrier:
+            text += f" of {self.carrier}"
+        if self.area:
+            text += f" in {self.area}"
+        if self.ids:
+            text += f" ({len(self.ids)} listed)"
+        return text
+
+
+class LinkSelector(BaseModel):
+    """Links matching every given criterion; an empty selector matches all links."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ids: list[str] | None = Field(
+        default=None, description="These link ids; shell-style patterns allowed (jalert/sat-*)."
+    )
+    medium: Medium | None = None
+    source: str | None = Field(default=None, description="Links leaving this node.")
+    area: AreaCode | None = Field(default=None, description="Links with a target inside this area.")
+
+    def matches(self, link: Link, nodes: dict[str, Node]) -> bool:
+        """True when ``link`` meets every criterion given."""
+        return (
+            (self.ids is None or _id_matches(link.id, self.ids))
+            and (self.medium is None or link.medium is self.medium)
+            and (self.source is None or link.source == self.source)
+            and (self.area is None or any(
+                (area := nodes[t].area) is not None and area.startswith(self.area) for t in link.targets))
+        )

@@ -1,0 +1,48 @@
+"""From a scenario file to something the engine can run: validated, built, resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lalert_sim.engine.simulation import Injection
+from lalert_sim.errors import Problem, ScenarioError
+from lalert_sim.model.loader import line_finder, parse_scenario, read_yaml
+from lalert_sim.model.scenario import Scenario, reference_problems
+from lalert_sim.topology.graph import Topology, build_topology
+from lalert_sim.topology.incidents import apply_incidents
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario with its built topology and each alert's entry point."""
+
+    scenario: Scenario
+    topology: Topology
+    injections: list[Injection]
+    source: str | None = None
+
+
+def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
+    """Build the topology and resolve alert origins; ScenarioError lists every problem."""
+    problems = reference_problems(scenario)
+    topology = apply_incidents(build_topology(scenario.topology), list(scenario.incidents), problems)
+    injections = []
+    for index, alert in enumerate(scenario.alerts):
+        try:
+            injections.append(Injection(alert, topology.origin_for(alert)))
+        except ValueError as exc:
+            problems.append(Problem(str(exc), ("alerts", index, "origin")))
+    if problems:
+        raise ScenarioError(problems)
+    return Prepared(scenario, topology, injections, source)
+
+
+def load(path: str | Path) -> Prepared:
+    """Read, validate and prepare a scenario file; errors name the file, field and line."""
+    path = Path(path)
+    data, lines = read_yaml(path)
+    try:
+        return prepare(parse_scenario(data), str(path))
+    except ScenarioError as exc:
+        raise exc.located(str(path), line_finder(lines)) from None

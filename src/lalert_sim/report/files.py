@@ -1,0 +1,83 @@
+"""Result files: summary.json, the columnar trace (CSV, or Parquet with pyarrow), nodes.csv."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TextIO
+
+from lalert_sim.analysis.metrics import outcomes
+from lalert_sim.engine.simulation import RunResult
+from lalert_sim.engine.trace import COLUMNS
+
+NODE_COLUMNS = ("alert", "node", "kind", "channel", "area", "expected", "first_receipt_s", "emitted_s",
+                "from_node", "via_link", "hops", "path")
+
+
+def has_parquet() -> bool:
+    """True when pyarrow is installed (the ``parquet`` extra)."""
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
+    """A CSV file with a header row, written atomically."""
+    def write(out) -> None:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    atomic_write(path, write)
+
+
+def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None) -> list[Path]:
+    """All result files of one run; Parquet trace when pyarrow is there (or when asked)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / "summary.json"]
+    atomic_write(written[0], lambda out: out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
+    columns = result.trace.named_columns()
+    if parquet if parquet is not None else has_parquet():
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = out_dir / "trace.parquet"
+        temporary = out_dir / ".trace.parquet.partial"
+        pq.write_table(pa.table(columns), temporary)
+        os.replace(temporary, path)
+    else:
+        path = out_dir / "trace.csv"
+        write_csv(path, COLUMNS, zip(*(columns[c] for c in COLUMNS), strict=True))
+    written.append(path)
+    written.append(out_dir / "nodes.csv")
+    write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
+    return written
+
+
+def _node_rows(result: RunResult):
+    topology = result.topology
+    for alert in result.alerts:
+        for row in outcomes(result, alert):
+            node = topology.nodes[row.node]
+            yield (alert.spec.id, row.node, node.kind.value, node.channel.value if node.channel else "",
+                   node.area or "", int(row.expected), _cell(row.first_receipt_s), _cell(row.emitted_s),
+                   row.from_node or "", row.via_link or "", max(len(row.path) - 1, 0), " > ".join(row.path))
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(round(value, 6))

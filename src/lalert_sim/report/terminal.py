@@ -1,0 +1,65 @@
+"""The terminal summary of one run (rich): reach, timing, failures, objectives."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+UNREACHED_SHOWN = 10
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "never"
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def print_summary(summary: dict, console: Console | None = None) -> None:
+    """Print what a drill official needs to see first."""
+    console = console or Console()
+    meta = summary["scenario"]
+    console.rule(f"[bold]{meta['name']}")
+    topo = summary["topology"]
+    console.print(f"seed {meta['seed']} · {topo['nodes']} nodes · {topo['links']} links · "
+                  f"{topo['emitters']} emitters · simulated {_seconds(meta['duration_s'])}")
+    for alert in summary["alerts"]:
+        _print_alert(console, alert)
+    if summary["objectives"]:
+        _print_objectives(console, summary["objectives"])
+
+
+def _print_alert(console: Console, alert: dict) -> None:
+    areas = ", ".join(alert["areas"]) or "nationwide"
+    console.print()
+    console.print(f"[bold]{alert['id']}[/] {alert['system']} {alert['category']} ({alert['mode']}) "
+                  f"to {areas}, issued at {alert['issue_s']:.0f} s from {alert['origin']}")
+    reached, expected = alert["emitters_reached"], alert["emitters_expected"]
+    times = " · ".join(f"{k} {_seconds(v)}" for k, v in alert["time_to_emitters_s"].items())
+    console.print(f"emitters reached {reached}/{expected} · time to {times}")
+    table = Table("channel", "reached", "median", "slowest", box=None, pad_edge=False)
+    for channel, row in alert["channels"].items():
+        style = "" if row["reached"] == row["expected"] else "red"
+        table.add_row(channel, f"{row['reached']}/{row['expected']}", _seconds(row["median_s"]),
+                      _seconds(row["max_s"]), style=style)
+    console.print(table)
+    media = ", ".join(f"{m} {n}" for m, n in alert["first_arrival_by_medium"].items())
+    lost = ", ".join(f"{c} {n}" for c, n in alert["lost"].items()) or "none"
+    console.print(f"first arrivals by medium: {media} · duplicates {alert['duplicates']} · lost: {lost}")
+    missing = alert["unreached"]
+    if missing:
+        console.print(f"[red]never reached: {len(missing)}")
+        for row in missing[:UNREACHED_SHOWN]:
+            console.print(f"  {row['node']}: {row['reason']}")
+        if len(missing) > UNREACHED_SHOWN:
+            console.print(f"  … and {len(missing) - UNREACHED_SHOWN} more (nodes.csv)")
+
+
+def _print_objectives(console: Console, objectives: list[dict]) -> None:
+    console.print()
+    table = Table("objective", "alert", "nodes", "target", "achieved", "", title="Objectives")
+    for row in objectives:
+        mark = "[green]met" if row["met"] else "[red]NOT met"
+        table.add_row(row["name"], row["alert"], str(row["nodes"]),
+                      f"{row['target_fraction']:.0%} within {_seconds(row['within_s'])}",
+                      f"{row['achieved_fraction']:.1%}", mark)
+    console.print(table)

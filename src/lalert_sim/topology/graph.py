@@ -1,0 +1,113 @@
+"""The built network: every node and link of a scenario, checked and indexed."""
+
+from __future__ import annotations
+
+import difflib
+from collections import deque
+from dataclasses import dataclass, field
+
+from lalert_sim.errors import Problem, TopologyError
+from lalert_sim.model.areas import in_any
+from lalert_sim.model.alerts import Alert
+from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.scenario import Topology as TopologySpec
+from lalert_sim.topology.templates import Generated, expand_prefecture
+
+
+@dataclass
+class Topology:
+    """Nodes by id (in a stable order), links, and each node's outgoing links."""
+
+    nodes: dict[str, Node]
+    links: list[Link]
+    out_links: dict[str, list[Link]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.out_links = {node_id: [] for node_id in self.nodes}
+        for link in self.links:
+            self.out_links[link.source].append(link)
+
+    def reachable(self, origin: str, areas: tuple[str, ...]) -> list[str]:
+        """Nodes an alert for ``areas`` could reach from ``origin`` if nothing failed."""
+        seen = {origin}
+        queue = deque([origin])
+        while queue:
+            for link in self.out_links[queue.popleft()]:
+                for target in link.targets:
+                    if target not in seen and in_any(self.nodes[target].area, areas):
+                        seen.add(target)
+                        queue.append(target)
+        return [node_id for node_id in self.nodes if node_id in seen]
+
+    def origin_for(self, alert: Alert) -> str:
+        """Where ``alert`` enters: its ``origin``, else the system's origin node, else the
+        L-Alert entry step of its one target municipality. ValueError says why none fits."""
+        if alert.origin is not None:
+            if alert.origin not in self.nodes:
+                raise ValueError(unknown_node_message(alert.origin, self.nodes))
+            return alert.origin
+        candidates = [
+            n.id for n in self.nodes.values()
+            if n.system is alert.system and n.kind in (NodeKind.ORIGIN, NodeKind.HUMAN_STEP)
+            and (n.kind is NodeKind.ORIGIN or (n.area is not None and n.area in alert.areas))
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+        found = f"{len(candidates)} candidates ({', '.join(candidates[:5])})" if candidates else "none"
+        raise ValueError(
+            f"cannot tell where this {alert.system.value} alert enters the network ({found}); "
+            "set `origin:` to a node id"
+        )
+
+
+def build_topology(spec: TopologySpec, loc: tuple[str | int, ...] = ("topology",)) -> Topology:
+    """Expand templates, add explicit nodes and links, and check every reference.
+
+    An explicit node or link whose id a template already generated replaces the
+    generated one, so a scenario can adjust single pieces of a template.
+    """
+    problems: list[Problem] = []
+    nodes: dict[str, Node] = {}
+    links: dict[str, Link] = {}
+    for index, template in enumerate(spec.templates):
+        generated: Generated = expand_prefecture(template, (*loc, "templates", index))
+        problems.extend(generated.problems)
+        for node in generated.nodes:
+            nodes.setdefault(node.id, node)  # national nodes are shared between templates
+        for link in generated.links:
+            links.setdefault(link.id, link)
+    _add_explicit(spec.nodes, nodes, (*loc, "nodes"), problems)
+    _add_explicit(spec.links, links, (*loc, "links"), problems)
+    for index, link in enumerate(spec.links):
+        _check_ends(link, nodes, (*loc, "links", index), problems)
+    if problems:
+        raise TopologyError(problems)
+    return Topology(nodes=nodes, links=list(links.values()))
+
+
+def _add_explicit(items: list, into: dict, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    explicit: set[str] = set()
+    for index, item in enumerate(items):
+        if item.id in explicit:
+            problems.append(Problem(f"id {item.id!r} is used twice", (*loc, index, "id")))
+        explicit.add(item.id)
+        into[item.id] = item
+
+
+def _check_ends(link: Link, nodes: dict[str, Node], loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+    ends: list[tuple[str, tuple[str | int, ...]]] = [(link.source, (*loc, "source"))]
+    ends += [(target, (*loc, "targets", i)) for i, target in enumerate(link.targets)]
+    for node_id, where in ends:
+        if node_id not in nodes:
+            problems.append(Problem(unknown_node_message(node_id, nodes), where))
+    if len(set(link.targets)) != len(link.targets):
+        problems.append(Problem("a target is listed twice", (*loc, "targets")))
+    if link.source in link.targets:
+        problems.append(Problem("a link cannot lead back to its own source", (*loc, "targets")))
+
+
+def unknown_node_message(node_id: str, nodes: dict[str, Node]) -> str:
+    """'unknown node' with the closest existing ids as a hint."""
+    close = difflib.get_close_matches(node_id, list(nodes), n=3)
+    hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return f"unknown node {node_id!r}{hint}"

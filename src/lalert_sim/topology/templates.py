@@ -1,0 +1,165 @@
+"""Expands topology templates into nodes and links.
+
+Node ids follow one scheme so scenarios can refer to generated nodes:
+``m-02201/receiver`` (municipality 02201), ``pref-02/broadcaster-1``,
+``jalert/centre``, ``lalert/hub``, ``carrier/docomo/cbc``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lalert_sim.errors import Problem
+from lalert_sim.model.alerts import AlertSystem
+from lalert_sim.model.distributions import LogNormal, Uniform
+from lalert_sim.model.media import Medium
+from lalert_sim.model.network import Channel, Link, Node, NodeKind
+from lalert_sim.model.templates import PrefectureTemplate
+from lalert_sim.streams import stable_fraction
+from lalert_sim.topology.reference import Municipality, in_prefecture
+
+# Processing delays of generated nodes, each with its source (DOMAIN = docs/DOMAIN.md).
+CENTRE_DELAY = Uniform(low=0.1, high=0.3)  # assumption
+RECEIVER_DELAY = Uniform(low=1.0, high=1.7)  # DOMAIN: centre to municipal receiver about 1-2 s
+STARTUP_DELAY = Uniform(low=4.0, high=8.0)  # DOMAIN: loudspeakers start about 10 s after issue
+LOUDSPEAKER_DELAY = Uniform(low=0.5, high=1.5)  # assumption: chime before the announcement
+COMMUNITY_FM_DELAY = Uniform(low=2.0, high=10.0)  # assumption: programme interrupted
+CBC_DELAY = Uniform(low=0.5, high=1.5)  # assumption: carrier's cell-broadcast centre
+HUB_DELAY = LogNormal(median=5.0, sigma=0.5)  # assumption: L-Alert hub processing
+ENTRY_DELAY = LogNormal(median=600.0, sigma=0.5)  # assumption: staff type the entry (minutes)
+BROADCASTER_DELAY = LogNormal(median=180.0, sigma=1.0)  # DOMAIN: 2015 drill, about 2 min to 1 h
+PORTAL_DELAY = LogNormal(median=60.0, sigma=0.8)  # assumption: automatic feed, polling
+
+
+@dataclass
+class Generated:
+    """Nodes and links a template produced, in a stable order."""
+
+    nodes: list[Node] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def expand_prefecture(spec: PrefectureTemplate, loc: tuple[str | int, ...]) -> Generated:
+    """All nodes and links of one prefecture template (national parts included)."""
+    out = Generated()
+    chosen = _choose_municipalities(spec, loc, out.problems)
+    if not chosen:
+        return out
+    _national(spec, out)
+    _prefecture(spec, chosen, out)
+    for municipality in chosen:
+        _municipality(spec, municipality, out)
+    return out
+
+
+def _choose_municipalities(
+    spec: PrefectureTemplate, loc: tuple[str | int, ...], problems: list[Problem]
+) -> list[Municipality]:
+    available = in_prefecture(spec.prefecture)
+    if len(spec.prefecture) != 2:
+        problems.append(Problem("must be a two-digit prefecture code", (*loc, "prefecture")))
+        return []
+    if spec.municipalities == "all":
+        return available
+    if isinstance(spec.municipalities, int):
+        if not 1 <= spec.municipalities <= len(available):
+            problems.append(
+                Problem(
+                    f"prefecture {spec.prefecture} has {len(available)} municipalities; "
+                    f"asked for {spec.municipalities}",
+                    (*loc, "municipalities"),
+                )
+            )
+            return []
+        return available[: spec.municipalities]
+    by_code = {m.code: m for m in available}
+    chosen = []
+    for index, code in enumerate(spec.municipalities):
+        if code in by_code:
+            chosen.append(by_code[code])
+        else:
+            problems.append(
+                Problem(f"{code} is not a municipality of prefecture {spec.prefecture}", (*loc, "municipalities", index))
+            )
+    return chosen
+
+
+def _national(spec: PrefectureTemplate, out: Generated) -> None:
+    if spec.jalert:
+        out.nodes.append(Node(id="jalert/centre", kind=NodeKind.ORIGIN, system=AlertSystem.J_ALERT,
+                              name="FDMA J-Alert centre", delay_s=CENTRE_DELAY))
+    if spec.lalert:
+        out.nodes.append(Node(id="lalert/hub", kind=NodeKind.RELAY, name="L-Alert hub", delay_s=HUB_DELAY))
+        portals = [f"lalert/portal-{k}" for k in range(1, spec.portals + 1)]
+        for k, portal in enumerate(portals):
+            channel = Channel.PORTAL if k % 2 == 0 else Channel.APP
+            out.nodes.append(Node(id=portal, kind=NodeKind.EMITTER, channel=channel, delay_s=PORTAL_DELAY))
+        if portals:
+            out.links.append(Link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub", targets=portals))
+    for carrier in spec.carriers:
+        cbc = f"carrier/{carrier}/cbc"
+        out.nodes.append(Node(id=cbc, kind=NodeKind.RELAY, carrier=carrier,
+                              name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY))
+        if spec.jalert:
+            out.links.append(Link(id=f"jalert/to-{carrier}", medium=Medium.TERRESTRIAL_GOV,
+                                  source="jalert/centre", targets=[cbc]))
+        if spec.lalert:
+            out.links.append(Link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET,
+                                  source="lalert/hub", targets=[cbc]))
+
+
+def _prefecture(spec: PrefectureTemplate, chosen: list[Municipality], out: Generated) -> None:
+    code = spec.prefecture
+    receivers = [f"m-{m.code}/receiver" for m in chosen]
+    if spec.jalert:
+        out.links.append(Link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO,
+                              source="jalert/centre", targets=receivers))
+        out.links.append(Link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV,
+                              source="jalert/centre", targets=receivers))
+    for carrier in spec.carriers:
+        out.links.append(Link(id=f"carrier/{carrier}/cb-{code}", medium=Medium.CELL_BROADCAST,
+                              source=f"carrier/{carrier}/cbc",
+                              targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen]))
+    if spec.lalert and spec.broadcasters:
+        stations = [f"pref-{code}/broadcaster-{k}" for k in range(1, spec.broadcasters + 1)]
+        for k, station in enumerate(stations):
+            channel = Channel.TV if k % 2 == 0 else Channel.RADIO
+            out.nodes.append(Node(id=station, kind=NodeKind.EMITTER, channel=channel, area=code,
+                                  delay_s=BROADCASTER_DELAY))
+        out.links.append(Link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET,
+                              source="lalert/hub", targets=stations))
+
+
+def _municipality(spec: PrefectureTemplate, m: Municipality, out: Generated) -> None:
+    prefix = f"m-{m.code}"
+    place = {"area": m.code, "lat": m.lat, "lon": m.lon}
+    out.nodes.append(Node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
+                          delay_s=RECEIVER_DELAY, **place))
+    out.nodes.append(Node(id=f"{prefix}/startup", kind=NodeKind.RELAY, name=f"{m.name} automatic start-up",
+                          delay_s=STARTUP_DELAY, **place))
+    out.links.append(Link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
+                          targets=[f"{prefix}/startup"]))
+    if stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share:
+        outputs = [f"{prefix}/loudspeakers"]
+        out.nodes.append(Node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
+                              channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place))
+        if spec.indoor_receivers:
+            outputs.append(f"{prefix}/indoor")
+            out.nodes.append(Node(id=f"{prefix}/indoor", kind=NodeKind.EMITTER, name=f"{m.name} indoor receivers",
+                                  channel=Channel.INDOOR_RECEIVER, **place))
+        out.links.append(Link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
+                              source=f"{prefix}/startup", targets=outputs))
+    if stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share:
+        out.nodes.append(Node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
+                              channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place))
+        out.links.append(Link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",
+                              targets=[f"{prefix}/community-fm"]))
+    for carrier in spec.carriers:
+        out.nodes.append(Node(id=f"{prefix}/cbs-{carrier}", kind=NodeKind.EMITTER, carrier=carrier,
+                              name=f"{m.name} {carrier} cell broadcast", channel=Channel.CELL_BROADCAST, **place))
+    if spec.lalert:
+        out.nodes.append(Node(id=f"{prefix}/lalert-entry", kind=NodeKind.HUMAN_STEP, system=AlertSystem.L_ALERT,
+                              name=f"{m.name} L-Alert entry", delay_s=ENTRY_DELAY, servers=1, **place))
+        out.links.append(Link(id=f"{prefix}/lalert-up", medium=Medium.INTERNET, source=f"{prefix}/lalert-entry",
+                              targets=["lalert/hub"]))
