@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lalert_sim.engine.simulation import Injection
-from lalert_sim.errors import Problem, ScenarioError
+from lalert_sim.errors import Problem, ScenarioError, TopologyError
+from lalert_sim.model.areas import covers
 from lalert_sim.model.loader import line_finder, parse_scenario, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
 from lalert_sim.topology.graph import Topology, build_topology
@@ -26,9 +27,17 @@ class Prepared:
 def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
     """Build the topology and resolve alert origins; ScenarioError lists every problem."""
     problems = reference_problems(scenario)
-    topology = apply_incidents(build_topology(scenario.topology), list(scenario.incidents), problems)
+    try:
+        topology = build_topology(scenario.topology)
+    except TopologyError as exc:
+        raise TopologyError([*exc.problems, *problems]) from None
+    topology = apply_incidents(topology, list(scenario.incidents), problems)
     injections = []
     for index, alert in enumerate(scenario.alerts):
+        for area_index, area in enumerate(alert.areas):
+            if not any(covers(node.area, area) and node.area is not None for node in topology.nodes.values()):
+                problems.append(Problem(f"no node of the network lies in area {area}",
+                                        ("alerts", index, "areas", area_index)))
         try:
             injections.append(Injection(alert, topology.origin_for(alert)))
         except ValueError as exc:

@@ -71,16 +71,16 @@ def data_path(loc: tuple[Any, ...], data: Any) -> Loc:
     """
     kept: list[str | int] = []
     current = data
-    for part in loc:
+    for position, part in enumerate(loc):
         if isinstance(current, dict) and part in current:
             current = current[part]
             kept.append(part)
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
             kept.append(part)
-        elif isinstance(part, str) and not any(ch in part for ch in "[]-") and isinstance(current, dict):
-            kept.append(part)  # a field that is missing or unknown: still name it
-            current = None
+        elif (position == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict)
+              and current.get("kind") != part):
+            kept.append(part)  # the field that is missing: still name it
     return tuple(kept)
 
 
@@ -90,8 +90,10 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown field (not part of the scenario format; `lalert-sim schema` lists the fields)"
     if kind == "missing":
         return "required field is missing"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("enum", "literal_error", "union_tag_invalid") and "input" in error:
+        return f"{error['input']!r} is not allowed. {message}"
+    return message
 
 
 def validation_problems(exc: ValidationError, data: Any) -> list[Problem]:

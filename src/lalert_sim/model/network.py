@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
-from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
+from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
 
 NodeId = str
 _ID_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
@@ -95,6 +95,9 @@ class RetryPolicy(_Frozen):
     backoff_s: Distribution = Field(default=Constant(value=5.0))
 
 
+_NEUTRAL = MediumDefaults(ZERO, 0.0, None, None, False, "stands in while the medium is invalid")
+
+
 class Link(_Frozen):
     """A one-way channel from ``source`` to one or more ``targets``.
 
@@ -131,7 +134,7 @@ class Link(_Frozen):
         try:
             defaults = MEDIUM_DEFAULTS[Medium(data.get("medium"))]
         except ValueError:
-            return data  # the field validator names the bad medium
+            defaults = _NEUTRAL  # the medium's own error is the one worth reporting
         data.setdefault("latency_s", defaults.latency_s)
         data.setdefault("capacity", defaults.capacity)
         data.setdefault("bandwidth_bps", defaults.bandwidth_bps)
