@@ -142,19 +142,16 @@ def _losses(trace: dict[str, np.ndarray], mine: np.ndarray) -> dict[str, int]:
 
 
 def _unreached(result: RunResult, alert: AlertState, rows: list[NodeOutcome]) -> list[dict]:
-    trace = result.trace
-    node_index = {node_id: i for i, node_id in enumerate(trace.node_ids)}
-    losses: dict[int, Counter] = {}
-    for i in range(len(trace)):
-        if trace.alert[i] == alert.index and trace.event[i] == Event.LOST:
-            key = (trace.link_ids[trace.link[i]] if trace.link[i] >= 0 else "", Cause(trace.cause[i]).name.lower())
-            losses.setdefault(trace.node[i], Counter())[key] += 1
+    losses: dict[str, Counter] = {}
+    for record in result.trace.records():
+        if record.alert == alert.spec.id and record.event == "lost":
+            losses.setdefault(record.node, Counter())[(record.link, record.cause)] += 1
     missing = []
     for row in rows:
         if not row.expected or row.first_receipt_s is not None:
             continue
         node = result.topology.nodes[row.node]
-        seen = losses.get(node_index[row.node])
+        seen = losses.get(row.node)
         reason = (
             "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
             if seen else "never sent: no upstream node had it"

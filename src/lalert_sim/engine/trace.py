@@ -1,12 +1,12 @@
-"""The columnar trace: one append-only row per alert per hop event.
+"""The trace: one append-only row per alert per hop event, read as columns.
 
-Metrics, reports and replays are all derived from it. Columns are plain lists
-while the simulation runs (cheap appends) and numpy arrays afterwards.
+Metrics, reports and replays are all derived from it.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,24 +33,34 @@ class Cause(IntEnum):
     NODE_DOWN = 3  # the receiving node was out of service
 
 
+class Record(NamedTuple):
+    """One trace row with ids and names spelled out."""
+
+    time_s: float
+    alert: str
+    node: str
+    from_node: str
+    link: str
+    event: str
+    attempt: int
+    cause: str
+
+
 COLUMNS = ("time_s", "alert", "node", "from_node", "link", "event", "attempt", "cause")
 
 
 class Trace:
-    """Rows of (time_s, alert, node, from_node, link, event, attempt, cause) with id tables."""
+    """Rows of (time_s, alert, node, from_node, link, event, attempt, cause) with id tables.
+
+    Rows are appended as tuples (one append per event keeps the hot path cheap)
+    and turned into columns on demand.
+    """
 
     def __init__(self, alert_ids: list[str], node_ids: list[str], link_ids: list[str]) -> None:
         self.alert_ids = alert_ids
         self.node_ids = node_ids
         self.link_ids = link_ids
-        self.time_s: list[float] = []
-        self.alert: list[int] = []
-        self.node: list[int] = []
-        self.from_node: list[int] = []
-        self.link: list[int] = []
-        self.event: list[int] = []
-        self.attempt: list[int] = []
-        self.cause: list[int] = []
+        self.rows: list[tuple[float, int, int, int, int, int, int, int]] = []
 
     def record(
         self,
@@ -64,37 +74,39 @@ class Trace:
         cause: Cause = Cause.NONE,
     ) -> None:
         """Append one row."""
-        self.time_s.append(time_s)
-        self.alert.append(alert)
-        self.node.append(node)
-        self.from_node.append(from_node)
-        self.link.append(link)
-        self.event.append(event)
-        self.attempt.append(attempt)
-        self.cause.append(cause)
+        self.rows.append((time_s, alert, node, from_node, link, event, attempt, cause))
 
     def __len__(self) -> int:
-        return len(self.time_s)
+        return len(self.rows)
+
+    def columns(self) -> dict[str, list]:
+        """The columns as lists (ids as integer indices)."""
+        if not self.rows:
+            return {name: [] for name in COLUMNS}
+        return dict(zip(COLUMNS, (list(column) for column in zip(*self.rows, strict=True)), strict=True))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays (ids as integer indices)."""
+        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(COLUMNS))
         return {
-            "time_s": np.asarray(self.time_s, dtype=np.float64),
-            **{name: np.asarray(getattr(self, name), dtype=np.int32) for name in COLUMNS[1:]},
+            "time_s": table[:, 0].copy(),
+            **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
         }
+
+    def records(self) -> list[Record]:
+        """Every row with ids and names spelled out (empty string where none)."""
+        events = {int(e): e.name.lower() for e in Event}
+        causes = {int(c): c.name.lower() if c else "" for c in Cause}
+        nodes = [*self.node_ids, ""]  # index -1 (no node) reads as ""
+        links = [*self.link_ids, ""]
+        return [
+            Record(t, self.alert_ids[a], nodes[n], nodes[f], links[k], events[e], attempt, causes[c])
+            for t, a, n, f, k, e, attempt, c in self.rows
+        ]
 
     def named_columns(self) -> dict[str, list]:
         """The columns with ids and event names spelled out, for files people open."""
-        def names(table: list[str], column: list[int]) -> list[str]:
-            return [table[i] if i != NO_ID else "" for i in column]
-
-        return {
-            "time_s": self.time_s,
-            "alert": names(self.alert_ids, self.alert),
-            "node": names(self.node_ids, self.node),
-            "from_node": names(self.node_ids, self.from_node),
-            "link": names(self.link_ids, self.link),
-            "event": [Event(e).name.lower() for e in self.event],
-            "attempt": self.attempt,
-            "cause": [Cause(c).name.lower() if c else "" for c in self.cause],
-        }
+        records = self.records()
+        if not records:
+            return {name: [] for name in COLUMNS}
+        return dict(zip(COLUMNS, (list(column) for column in zip(*records, strict=True)), strict=True))

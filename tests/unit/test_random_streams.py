@@ -1,0 +1,90 @@
+"""Named random streams: same seed, same draws; one component's change leaves others alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from lalert_sim.streams import Stream, stable_fraction, stream_key
+from tests.conftest import first_receipt, run_world
+
+
+def test_stream_key_does_not_depend_on_the_python_hash_seed() -> None:
+    code = "from lalert_sim.streams import stream_key; print(stream_key('link:sat/latency'))"
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert outputs == {f"{stream_key('link:sat/latency')}\n"}
+
+
+def test_same_name_same_seed_same_draws_and_different_otherwise() -> None:
+    def draws(seed: int, name: str) -> list[float]:
+        stream = Stream(seed, name)
+        return [stream.uniform() for _ in range(100)]
+
+    assert draws(1, "a") == draws(1, "a")
+    assert draws(1, "a") != draws(2, "a")
+    assert draws(1, "a") != draws(1, "b")
+
+
+def test_uniforms_are_inside_the_open_unit_interval() -> None:
+    stream = Stream(7, "x")
+    values = [stream.uniform() for _ in range(10_000)]
+    assert 0 < min(values) and max(values) < 1
+    assert abs(sum(values) / len(values) - 0.5) < 0.01
+
+
+def test_stable_fraction_is_fixed_and_spread() -> None:
+    values = [stable_fraction(f"disaster-radio/{code}") for code in range(1000)]
+    assert values == [stable_fraction(f"disaster-radio/{code}") for code in range(1000)]
+    assert 0.45 < sum(v < 0.5 for v in values) / 1000 < 0.55
+
+
+def _world(ground_latency: dict) -> tuple[list[dict], list[dict]]:
+    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
+             *({"id": f"rx-{k}", "kind": "relay", "delay_s": {"kind": "uniform", "low": 1, "high": 2}}
+               for k in range(20)),
+             *({"id": f"spk-{k}", "kind": "emitter", "channel": "outdoor_loudspeaker",
+                "delay_s": {"kind": "exponential", "mean": 3}} for k in range(20))]
+    receivers = [f"rx-{k}" for k in range(20)]
+    links = [{"id": "sat", "medium": "satellite_geo", "source": "centre", "targets": receivers},
+             {"id": "ground", "medium": "terrestrial_gov", "source": "centre", "targets": receivers,
+              "latency_s": ground_latency},
+             *({"id": f"radio-{k}", "medium": "municipal_disaster_radio", "source": f"rx-{k}",
+                "target": f"spk-{k}"} for k in range(20))]
+    return nodes, links
+
+
+def _draws(result, link_id: str) -> list[float]:
+    """Latencies the link drew: arrival (received or duplicate) minus transmission start."""
+    records = [r for r in result.trace.records() if r.link == link_id]
+    sent = {r.node: r.time_s for r in records if r.event == "sent"}
+    return [round(r.time_s - sent[r.node], 9) for r in records if r.event in ("received", "duplicate")]
+
+
+def test_changing_one_link_leaves_every_other_links_draws_unchanged() -> None:
+    _, base = run_world(*_world({"kind": "uniform", "low": 0.02, "high": 0.1}), seed=11)
+    _, plan = run_world(*_world({"kind": "uniform", "low": 0.5, "high": 3.0}), seed=11)
+    assert _draws(base, "ground") != _draws(plan, "ground")
+    assert sorted(_draws(base, "sat")) == sorted(_draws(plan, "sat"))
+    for k in range(20):
+        assert _draws(base, f"radio-{k}") == _draws(plan, f"radio-{k}")
+    # Node processing delays too: emission minus receipt at each loudspeaker.
+    assert _node_delays(base) == _node_delays(plan)
+    assert all(first_receipt(plan, f"spk-{k}") is not None for k in range(20))
+
+
+def _node_delays(result) -> dict[str, float]:
+    """Processing delay of each emitter: emission minus first receipt."""
+    receipt = {r.node: r.time_s for r in result.trace.records() if r.event == "received"}
+    return {r.node: round(r.time_s - receipt[r.node], 9) for r in result.trace.records() if r.event == "emitted"}
+
+
+def test_same_seed_gives_an_identical_trace() -> None:
+    _, one = run_world(*_world({"kind": "uniform", "low": 0.02, "high": 0.1}), seed=5)
+    _, two = run_world(*_world({"kind": "uniform", "low": 0.02, "high": 0.1}), seed=5)
+    _, other = run_world(*_world({"kind": "uniform", "low": 0.02, "high": 0.1}), seed=6)
+    assert one.trace.named_columns() == two.trace.named_columns()
+    assert one.trace.named_columns()["time_s"] != other.trace.named_columns()["time_s"]
