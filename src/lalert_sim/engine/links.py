@@ -15,6 +15,9 @@ from lalert_sim.streams import Stream
 if TYPE_CHECKING:
     from lalert_sim.engine.relay import NodeRuntime
 
+_SENT, _LOST = Event.SENT, Event.LOST
+_NONE, _LOSS, _LINK_DOWN = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN
+
 
 class LinkRuntime:
     """Carries transmissions from one source to its targets.
@@ -25,7 +28,7 @@ class LinkRuntime:
     retried after ``retry.backoff_s`` up to ``retry.max_attempts``.
     """
 
-    __slots__ = ("index", "spec", "env", "trace", "targets", "_channels", "_outages", "_loss",
+    __slots__ = ("index", "spec", "env", "trace", "targets", "_record", "_prefecture", "_channels", "_outages", "_loss",
                  "_latency", "_hold", "_retry", "_broadcast", "_latency_stream", "_loss_stream",
                  "_hold_stream", "_backoff_stream")
 
@@ -36,6 +39,10 @@ class LinkRuntime:
         self.env = env
         self.trace = trace
         self.targets = targets
+        self._record = trace.rows.append  # hot path: one append per trace row
+        prefectures = {t.area[:2] if t.area else None for t in targets}
+        # When every target lies in one prefecture, one check skips links an alert does not concern.
+        self._prefecture = prefectures.pop() if len(prefectures) == 1 else None
         self._latency_stream = Stream(seed, f"link:{spec.id}/latency")
         self._loss_stream = Stream(seed, f"link:{spec.id}/loss")
         self._hold_stream = Stream(seed, f"link:{spec.id}/hold")
@@ -50,9 +57,14 @@ class LinkRuntime:
 
     def transmit(self, alert: AlertState, sender: int) -> None:
         """Send ``alert`` to every target in its area: once (broadcast) or once each."""
-        targets = [t for t in self.targets if alert.concerns(t.index, t.area)]
-        if not targets:
-            return
+        if alert.areas:
+            if self._prefecture is not None and not alert.concerns_area(self._prefecture):
+                return
+            targets = [t for t in self.targets if alert.concerns(t.index, t.area)]
+            if not targets:
+                return
+        else:
+            targets = self.targets
         if self._broadcast:
             self._attempt(alert, sender, targets, 1)
         else:
@@ -61,8 +73,7 @@ class LinkRuntime:
 
     def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int) -> None:
         if self._outages and is_down(self._outages, self.env.now):
-            for target in targets:
-                self._record(alert, sender, target, Event.LOST, attempt, Cause.LINK_DOWN)
+            self._note(alert, sender, targets, _LOST, attempt, _LINK_DOWN)
             self._retry_later(alert, sender, targets, attempt)
             return
         if self._channels is None:
@@ -73,8 +84,7 @@ class LinkRuntime:
 
     def _transmit(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
                   request: simpy.Event | None) -> None:
-        for target in targets:
-            self._record(alert, sender, target, Event.SENT, attempt)
+        self._note(alert, sender, targets, _SENT, attempt, _NONE)
         hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
         if hold > 0:
             self.env.timeout(hold).callbacks.append(
@@ -86,17 +96,17 @@ class LinkRuntime:
                  request: simpy.Event | None) -> None:
         if request is not None:
             self._channels.release(request)  # type: ignore[union-attr]
-        lost = []
+        if self._loss:
+            lose = self._loss_stream.uniform
+            lost = [t for t in targets if lose() < self._loss]
+            if lost:
+                self._note(alert, sender, lost, _LOST, attempt, _LOSS)
+                self._retry_later(alert, sender, lost, attempt)
+                targets = [t for t in targets if t not in lost]
+        timeout, latency, stream = self.env.timeout, self._latency, self._latency_stream
         for target in targets:
-            if self._loss and self._loss_stream.uniform() < self._loss:
-                self._record(alert, sender, target, Event.LOST, attempt, Cause.LOSS)
-                lost.append(target)
-                continue
-            delay = self._latency.sample(self._latency_stream)
-            self.env.timeout(delay).callbacks.append(
+            timeout(latency.sample(stream)).callbacks.append(
                 lambda _event, target=target: self._deliver(alert, sender, target, attempt))
-        if lost:
-            self._retry_later(alert, sender, lost, attempt)
 
     def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int) -> None:
         if not target.receive(alert, sender, self.index, attempt):
@@ -109,6 +119,8 @@ class LinkRuntime:
         self.env.timeout(backoff).callbacks.append(
             lambda _event: self._attempt(alert, sender, targets, attempt + 1))
 
-    def _record(self, alert: AlertState, sender: int, target: NodeRuntime, event: Event, attempt: int,
-                cause: Cause = Cause.NONE) -> None:
-        self.trace.record(self.env.now, alert.index, target.index, event, sender, self.index, attempt, cause)
+    def _note(self, alert: AlertState, sender: int, targets: list[NodeRuntime], event: Event, attempt: int,
+              cause: Cause) -> None:
+        now, record, alert_index, link = self.env.now, self._record, alert.index, self.index
+        for target in targets:
+            record((now, alert_index, target.index, sender, link, event, attempt, cause))

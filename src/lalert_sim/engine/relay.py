@@ -14,11 +14,14 @@ if TYPE_CHECKING:
     from lalert_sim.engine.links import LinkRuntime
     from lalert_sim.streams import Stream
 
+_RECEIVED, _DUPLICATE, _LOST, _EMITTED = Event.RECEIVED, Event.DUPLICATE, Event.LOST, Event.EMITTED
+_NONE, _NODE_DOWN = Cause.NONE, Cause.NODE_DOWN
+
 
 class NodeRuntime:
     """Relays each alert once: the first arrival wins, later copies are duplicates."""
 
-    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_delay", "_stream",
+    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_delay", "_stream",
                  "_servers", "_outages", "_emits")
 
     def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream) -> None:
@@ -28,6 +31,7 @@ class NodeRuntime:
         self.env = env
         self.trace = trace
         self.out_links: list[LinkRuntime] = []
+        self._record = trace.rows.append  # hot path: one append per trace row
         self._delay = spec.delay_s
         self._stream = stream
         self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
@@ -43,16 +47,21 @@ class NodeRuntime:
         """Take a copy arriving now; False when the node is down and the copy is lost."""
         now = self.env.now
         if self._outages and is_down(self._outages, now):
-            self.trace.record(now, alert.index, self.index, Event.LOST, sender, link, attempt, Cause.NODE_DOWN)
+            self._record((now, alert.index, self.index, sender, link, _LOST, attempt, _NODE_DOWN))
             return False
-        if self.index in alert.first:
-            self.trace.record(now, alert.index, self.index, Event.DUPLICATE, sender, link, attempt)
+        first = alert.first
+        if self.index in first:
+            self._record((now, alert.index, self.index, sender, link, _DUPLICATE, attempt, _NONE))
             return True
-        alert.first[self.index] = (now, sender, link)
+        first[self.index] = (now, sender, link)
         if sender >= 0:
-            self.trace.record(now, alert.index, self.index, Event.RECEIVED, sender, link, attempt)
+            self._record((now, alert.index, self.index, sender, link, _RECEIVED, attempt, _NONE))
         if self._servers is None:
-            self._process(alert, None)
+            delay = self._delay.sample(self._stream)
+            if delay > 0:
+                self.env.timeout(delay).callbacks.append(lambda _event: self._done(alert, None))
+            else:
+                self._done(alert, None)
         else:
             request = self._servers.request()
             request.callbacks.append(lambda _event: self._process(alert, request))
@@ -69,7 +78,8 @@ class NodeRuntime:
         if request is not None:
             self._servers.release(request)  # type: ignore[union-attr]
         if self._emits:
-            alert.emitted[self.index] = self.env.now
-            self.trace.record(self.env.now, alert.index, self.index, Event.EMITTED)
+            now = self.env.now
+            alert.emitted[self.index] = now
+            self._record((now, alert.index, self.index, -1, -1, _EMITTED, 0, _NONE))
         for link in self.out_links:
             link.transmit(alert, self.index)

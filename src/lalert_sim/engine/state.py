@@ -19,12 +19,20 @@ class AlertState:
     first: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     emitted: dict[int, float] = field(default_factory=dict)
     _covers: dict[int, bool] = field(default_factory=dict)
+    _covers_area: dict[str, bool] = field(default_factory=dict)
 
     def concerns(self, node_index: int, node_area: str | None) -> bool:
         """True when the node's area overlaps the alert's target areas (cached)."""
         known = self._covers.get(node_index)
         if known is None:
             known = self._covers[node_index] = in_any(node_area, self.areas)
+        return known
+
+    def concerns_area(self, area: str) -> bool:
+        """True when ``area`` overlaps the alert's target areas (cached per area)."""
+        known = self._covers_area.get(area)
+        if known is None:
+            known = self._covers_area[area] = in_any(area, self.areas)
         return known
 
 

@@ -1,7 +1,8 @@
 """Delay distributions as small validated objects that know their mean and variance.
 
-All sampling is by inverse CDF from one uniform, so a larger uniform always
-gives a larger delay: paired plans stay synchronised under common random numbers.
+All sampling is by inverse CDF from one uniform u in [0, 1), so a larger uniform
+always gives a larger delay: paired plans stay synchronised under common random
+numbers.
 A plain number in a scenario means a constant.
 """
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from lalert_sim.streams import Stream
 
 _STANDARD_NORMAL = NormalDist()
+_TINY = 2.0**-60  # keeps inverse normal CDFs finite when u is exactly 0
+
+
+def _probit(u: float) -> float:
+    return _STANDARD_NORMAL.inv_cdf(u or _TINY)
 
 
 class _Distribution(BaseModel):
@@ -87,7 +93,7 @@ class Exponential(_Distribution):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     def sample(self, stream: Stream) -> float:
-        return -self.mean_s * math.log(stream.uniform())
+        return -self.mean_s * math.log(1.0 - stream.uniform())
 
     @property
     def mean(self) -> float:
@@ -106,7 +112,7 @@ class LogNormal(_Distribution):
     sigma: float = Field(ge=0)
 
     def sample(self, stream: Stream) -> float:
-        return self.median * math.exp(self.sigma * _STANDARD_NORMAL.inv_cdf(stream.uniform()))
+        return self.median * math.exp(self.sigma * _probit(stream.uniform()))
 
     @property
     def mean(self) -> float:
@@ -125,6 +131,8 @@ class TruncatedNormal(_Distribution):
     sd: float = Field(gt=0)
     low: float = Field(default=0.0, ge=0)
     high: float = math.inf
+    _cdf_low: float = PrivateAttr(default=0.0)
+    _cdf_span: float = PrivateAttr(default=1.0)
 
     @model_validator(mode="after")
     def _has_mass(self) -> TruncatedNormal:
@@ -134,12 +142,15 @@ class TruncatedNormal(_Distribution):
             raise ValueError("the interval [low, high] holds no probability for this mu and sd")
         return self
 
+    def model_post_init(self, context: Any, /) -> None:
+        self._cdf_low = self._cdf(self.low)
+        self._cdf_span = self._cdf(self.high) - self._cdf_low
+
     def _cdf(self, x: float) -> float:
         return 1.0 if x == math.inf else _STANDARD_NORMAL.cdf((x - self.mu) / self.sd)
 
     def sample(self, stream: Stream) -> float:
-        a, b = self._cdf(self.low), self._cdf(self.high)
-        x = self.mu + self.sd * _STANDARD_NORMAL.inv_cdf(a + (b - a) * stream.uniform())
+        x = self.mu + self.sd * _probit(self._cdf_low + self._cdf_span * stream.uniform())
         return min(max(x, self.low), self.high)
 
     def _moments(self) -> tuple[float, float]:

@@ -1,0 +1,75 @@
+"""The command line as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SCENARIOS
+
+FLAGSHIP = SCENARIOS / "jalert_missile_drill_aomori.yaml"
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lalert_sim", *map(str, args)],
+                          capture_output=True, text=True, timeout=120, env={"COLUMNS": "120", "PATH": ""})
+
+
+def test_run_prints_a_summary_and_writes_result_files(tmp_path: Path) -> None:
+    done = cli("run", FLAGSHIP, "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "J-Alert ballistic-missile drill" in done.stdout
+    assert "never reached" in done.stdout and "m-02441/startup" in done.stdout
+    assert "Objectives" in done.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["alerts"][0]["emitters_expected"] > 200
+    header = (tmp_path / "trace.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "time_s,alert,node,from_node,link,event,attempt,cause"
+    assert (tmp_path / "nodes.csv").read_text(encoding="utf-8").startswith("alert,node,kind")
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        assert cli("run", FLAGSHIP, "--out", tmp_path / name, "--quiet").returncode == 0
+    for file in ("summary.json", "trace.csv", "nodes.csv"):
+        assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
+    assert cli("run", FLAGSHIP, "--out", tmp_path / "three", "--seed", "7", "-q").returncode == 0
+    assert (tmp_path / "three" / "trace.csv").read_bytes() != (tmp_path / "one" / "trace.csv").read_bytes()
+
+
+def test_validate_reports_a_valid_file() -> None:
+    done = cli("validate", FLAGSHIP)
+    assert done.returncode == 0 and "valid" in done.stdout and "332 nodes" in done.stdout
+
+
+def test_invalid_file_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FLAGSHIP.read_text(encoding="utf-8").replace("kind: human_step", "kind: human")
+                   .replace("duration_s: 1800", "duration_s: -3"), encoding="utf-8")
+    for command in ("validate", "run"):
+        done = cli(command, bad, "--out", tmp_path / "out") if command == "run" else cli(command, bad)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert lines[0] == "invalid input (2 problems):"
+        assert any(f"{bad}: line" in line and "duration_s" in line for line in lines)
+        assert any("topology.nodes[0].kind: 'human' is not allowed" in line for line in lines)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_missing_file_is_one_clear_line(tmp_path: Path, command: str) -> None:
+    done = cli(command, tmp_path / "missing.yaml")
+    assert done.returncode == 2 and "file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_schema_is_json_schema_of_the_scenario_format() -> None:
+    done = cli("schema")
+    schema = json.loads(done.stdout)
+    assert schema["title"] == "Scenario"
+    assert {"metadata", "topology", "alerts", "objectives", "seed", "duration_s"} <= set(schema["properties"])
+    assert "Link" in schema["$defs"] and "LogNormal" in schema["$defs"]
