@@ -8,6 +8,7 @@ numbers), and a seed gives byte-identical results on any platform.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 
 def stream_key(name: str) -> int:
@@ -30,13 +31,21 @@ class Stream:
     more to seed than to use.
     """
 
-    __slots__ = ("name", "_state")
+    __slots__ = ("seed", "name", "_state", "uniform")
 
     def __init__(self, seed: int, name: str) -> None:
+        self.seed = seed
         self.name = name
-        self._state = stream_key(f"{seed}/{name}")
+        self._state = 0
+        # The starting state is hashed on the first draw: most streams never draw.
+        self.uniform: Callable[[], float] = self._first
 
-    def uniform(self) -> float:
+    def _first(self) -> float:
+        self._state = stream_key(f"{self.seed}/{self.name}")
+        self.uniform = self._next
+        return self._next()
+
+    def _next(self) -> float:
         """Next uniform in [0, 1), 53 bits of precision."""
         self._state = state = (self._state + _GOLDEN_GAMMA) & _MASK64
         z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64

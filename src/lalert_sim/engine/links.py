@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
 
 from lalert_sim.engine.state import AlertState, is_down
 from lalert_sim.engine.trace import Cause, Event, Trace
+from lalert_sim.model.distributions import Constant
 from lalert_sim.model.network import Link
-
 from lalert_sim.streams import Stream
 
 if TYPE_CHECKING:
@@ -28,18 +29,18 @@ class LinkRuntime:
     retried after ``retry.backoff_s`` up to ``retry.max_attempts``.
     """
 
-    __slots__ = ("index", "spec", "env", "trace", "targets", "_record", "_prefecture", "_channels", "_outages", "_loss",
-                 "_latency", "_hold", "_retry", "_broadcast", "_latency_stream", "_loss_stream",
-                 "_hold_stream", "_backoff_stream")
+    __slots__ = ("index", "spec", "env", "targets", "_record", "_timeout", "_prefecture", "_channels",
+                 "_outages", "_loss", "_latency", "_hold", "_holds", "_retry", "_retries", "_broadcast",
+                 "_latency_stream", "_loss_stream", "_hold_stream", "_backoff_stream")
 
     def __init__(self, index: int, spec: Link, env: simpy.Environment, trace: Trace,
                  targets: list[NodeRuntime], seed: int) -> None:
         self.index = index
         self.spec = spec
         self.env = env
-        self.trace = trace
         self.targets = targets
         self._record = trace.rows.append  # hot path: one append per trace row
+        self._timeout = env.timeout
         prefectures = {t.area[:2] if t.area else None for t in targets}
         # When every target lies in one prefecture, one check skips links an alert does not concern.
         self._prefecture = prefectures.pop() if len(prefectures) == 1 else None
@@ -52,63 +53,70 @@ class LinkRuntime:
         self._loss = spec.loss
         self._latency = spec.latency_s
         self._hold = spec.hold_s
+        self._holds = spec.bandwidth_bps is not None or not (
+            isinstance(spec.hold_s, Constant) and spec.hold_s.value == 0)
         self._retry = spec.retry
+        self._retries = spec.retry.max_attempts > 1
         self._broadcast = spec.broadcast
 
     def transmit(self, alert: AlertState, sender: int) -> None:
         """Send ``alert`` to every target in its area: once (broadcast) or once each."""
+        targets = self.targets
         if alert.areas:
             if self._prefecture is not None and not alert.concerns_area(self._prefecture):
                 return
-            targets = [t for t in self.targets if alert.concerns(t.index, t.area)]
+            targets = [t for t in targets if alert.concerns(t.index, t.area)]
             if not targets:
                 return
-        else:
-            targets = self.targets
-        if self._broadcast:
+        if self._broadcast or len(targets) == 1:
             self._attempt(alert, sender, targets, 1)
         else:
             for target in targets:
                 self._attempt(alert, sender, [target], 1)
 
-    def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int) -> None:
+    def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
+                 _event: simpy.Event | None = None) -> None:
         if self._outages and is_down(self._outages, self.env.now):
             self._note(alert, sender, targets, _LOST, attempt, _LINK_DOWN)
             self._retry_later(alert, sender, targets, attempt)
-            return
-        if self._channels is None:
-            self._transmit(alert, sender, targets, attempt, None)
+        elif self._channels is None:
+            self._send(alert, sender, targets, attempt, None)
         else:
             request = self._channels.request()
-            request.callbacks.append(lambda _event: self._transmit(alert, sender, targets, attempt, request))
+            request.callbacks.append(partial(self._send, alert, sender, targets, attempt, request))
 
-    def _transmit(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-                  request: simpy.Event | None) -> None:
+    def _send(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
+              request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
         self._note(alert, sender, targets, _SENT, attempt, _NONE)
-        hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
-        if hold > 0:
-            self.env.timeout(hold).callbacks.append(
-                lambda _event: self._release(alert, sender, targets, attempt, request))
-        else:
-            self._release(alert, sender, targets, attempt, request)
+        if self._holds:
+            hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
+            if hold > 0:
+                self._timeout(hold).callbacks.append(partial(self._release, alert, sender, targets, attempt, request))
+                return
+        self._release(alert, sender, targets, attempt, request)
 
     def _release(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-                 request: simpy.Event | None) -> None:
+                 request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
         if request is not None:
             self._channels.release(request)  # type: ignore[union-attr]
         if self._loss:
             lose = self._loss_stream.uniform
-            lost = [t for t in targets if lose() < self._loss]
-            if lost:
+            kept = [t for t in targets if lose() >= self._loss]
+            if len(kept) < len(targets):
+                lost = [t for t in targets if t not in kept]
                 self._note(alert, sender, lost, _LOST, attempt, _LOSS)
                 self._retry_later(alert, sender, lost, attempt)
-                targets = [t for t in targets if t not in lost]
-        timeout, latency, stream = self.env.timeout, self._latency, self._latency_stream
-        for target in targets:
-            timeout(latency.sample(stream)).callbacks.append(
-                lambda _event, target=target: self._deliver(alert, sender, target, attempt))
+                targets = kept
+        timeout, sample, stream, link = self._timeout, self._latency.sample, self._latency_stream, self.index
+        if self._retries:
+            for target in targets:
+                timeout(sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
+        else:
+            for target in targets:
+                timeout(sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))
 
-    def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int) -> None:
+    def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int,
+                 _event: simpy.Event) -> None:
         if not target.receive(alert, sender, self.index, attempt):
             self._retry_later(alert, sender, [target], attempt)
 
@@ -116,8 +124,7 @@ class LinkRuntime:
         if attempt >= self._retry.max_attempts:
             return
         backoff = self._retry.backoff_s.sample(self._backoff_stream)
-        self.env.timeout(backoff).callbacks.append(
-            lambda _event: self._attempt(alert, sender, targets, attempt + 1))
+        self._timeout(backoff).callbacks.append(partial(self._attempt, alert, sender, targets, attempt + 1))
 
     def _note(self, alert: AlertState, sender: int, targets: list[NodeRuntime], event: Event, attempt: int,
               cause: Cause) -> None:

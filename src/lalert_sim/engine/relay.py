@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
 
 from lalert_sim.engine.state import AlertState, is_down
 from lalert_sim.engine.trace import Cause, Event, Trace
+from lalert_sim.model.distributions import Constant
 from lalert_sim.model.network import Node, NodeKind
 
 if TYPE_CHECKING:
@@ -21,8 +23,8 @@ _NONE, _NODE_DOWN = Cause.NONE, Cause.NODE_DOWN
 class NodeRuntime:
     """Relays each alert once: the first arrival wins, later copies are duplicates."""
 
-    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_delay", "_stream",
-                 "_servers", "_outages", "_emits")
+    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_timeout", "_delay",
+                 "_fixed_delay_s", "_stream", "_servers", "_outages", "_emits")
 
     def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream) -> None:
         self.index = index
@@ -32,7 +34,10 @@ class NodeRuntime:
         self.trace = trace
         self.out_links: list[LinkRuntime] = []
         self._record = trace.rows.append  # hot path: one append per trace row
+        self._timeout = env.timeout
         self._delay = spec.delay_s
+        # A constant delay needs no draw: keep it as a number (None when it varies).
+        self._fixed_delay_s = spec.delay_s.value if isinstance(spec.delay_s, Constant) else None
         self._stream = stream
         self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
         self._outages = tuple((w.start_s, w.end_s) for w in spec.outages)
@@ -43,38 +48,41 @@ class NodeRuntime:
         self.trace.record(self.env.now, alert.index, self.index, Event.ISSUED)
         self.receive(alert, -1, -1, 0)
 
-    def receive(self, alert: AlertState, sender: int, link: int, attempt: int) -> bool:
-        """Take a copy arriving now; False when the node is down and the copy is lost."""
+    def receive(self, alert: AlertState, sender: int, link: int, attempt: int,
+                _event: simpy.Event | None = None) -> bool:
+        """Take a copy arriving now; False when the node is down and the copy is lost.
+
+        Also serves directly as an event callback (SimPy passes the event last).
+        """
         now = self.env.now
+        index = self.index
         if self._outages and is_down(self._outages, now):
-            self._record((now, alert.index, self.index, sender, link, _LOST, attempt, _NODE_DOWN))
+            self._record((now, alert.index, index, sender, link, _LOST, attempt, _NODE_DOWN))
             return False
         first = alert.first
-        if self.index in first:
-            self._record((now, alert.index, self.index, sender, link, _DUPLICATE, attempt, _NONE))
+        if index in first:
+            self._record((now, alert.index, index, sender, link, _DUPLICATE, attempt, _NONE))
             return True
-        first[self.index] = (now, sender, link)
+        first[index] = (now, sender, link)
         if sender >= 0:
-            self._record((now, alert.index, self.index, sender, link, _RECEIVED, attempt, _NONE))
+            self._record((now, alert.index, index, sender, link, _RECEIVED, attempt, _NONE))
         if self._servers is None:
-            delay = self._delay.sample(self._stream)
-            if delay > 0:
-                self.env.timeout(delay).callbacks.append(lambda _event: self._done(alert, None))
-            else:
-                self._done(alert, None)
+            self._process(alert, None)
         else:
             request = self._servers.request()
-            request.callbacks.append(lambda _event: self._process(alert, request))
+            request.callbacks.append(partial(self._process, alert, request))
         return True
 
-    def _process(self, alert: AlertState, request: simpy.Event | None) -> None:
-        delay = self._delay.sample(self._stream)
+    def _process(self, alert: AlertState, request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
+        delay = self._fixed_delay_s
+        if delay is None:
+            delay = self._delay.sample(self._stream)
         if delay > 0:
-            self.env.timeout(delay).callbacks.append(lambda _event: self._done(alert, request))
+            self._timeout(delay).callbacks.append(partial(self._done, alert, request))
         else:
             self._done(alert, request)
 
-    def _done(self, alert: AlertState, request: simpy.Event | None) -> None:
+    def _done(self, alert: AlertState, request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
         if request is not None:
             self._servers.release(request)  # type: ignore[union-attr]
         if self._emits:

@@ -8,7 +8,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import in_any
 
 
-@dataclass
+@dataclass(slots=True)
 class AlertState:
     """One alert in flight: first receipts (node → (time, sender, link)) and emissions."""
 

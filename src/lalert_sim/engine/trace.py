@@ -52,8 +52,8 @@ COLUMNS = ("time_s", "alert", "node", "from_node", "link", "event", "attempt", "
 class Trace:
     """Rows of (time_s, alert, node, from_node, link, event, attempt, cause) with id tables.
 
-    Rows are appended as tuples (one append per event keeps the hot path cheap)
-    and turned into columns on demand.
+    Rows are appended as tuples: one list append per event keeps the hot path
+    cheap; columns and arrays are made on demand.
     """
 
     def __init__(self, alert_ids: list[str], node_ids: list[str], link_ids: list[str]) -> None:
@@ -79,15 +79,13 @@ class Trace:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def columns(self) -> dict[str, list]:
-        """The columns as lists (ids as integer indices)."""
-        if not self.rows:
-            return {name: [] for name in COLUMNS}
-        return dict(zip(COLUMNS, (list(column) for column in zip(*self.rows, strict=True)), strict=True))
+    def table(self) -> np.ndarray:
+        """The rows as a (rows × 8) float array (ids and codes are exact in a double)."""
+        return np.array(self.rows, dtype=np.float64).reshape(-1, len(COLUMNS))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays (ids as integer indices)."""
-        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(COLUMNS))
+        table = self.table()
         return {
             "time_s": table[:, 0].copy(),
             **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
@@ -100,7 +98,8 @@ class Trace:
         nodes = [*self.node_ids, ""]  # index -1 (no node) reads as ""
         links = [*self.link_ids, ""]
         return [
-            Record(t, self.alert_ids[a], nodes[n], nodes[f], links[k], events[e], attempt, causes[c])
+            Record(t, self.alert_ids[int(a)], nodes[int(n)], nodes[int(f)], links[int(k)], events[int(e)],
+                   int(attempt), causes[int(c)])
             for t, a, n, f, k, e, attempt, c in self.rows
         ]
 
