@@ -82,3 +82,15 @@ def test_link_queue_matches_erlang_c(arrival_rate: float, service_rate: float, s
     assert abs(wait - expected_wait) <= 0.02 * expected_wait, (wait, wait_half, expected_wait)
     assert util_half <= 0.02 * expected_utilisation
     assert abs(utilisation - expected_utilisation) <= 0.02 * expected_utilisation
+
+
+if __name__ == "__main__":  # prints the figures quoted in the README
+    for rate, service, servers, replications in [(0.5, 1.0, 1, 16), (1.0, 1.0, 2, 20)]:
+        runs = [simulate_queue(rate, service, servers, seed) for seed in range(replications)]
+        wait, half = confidence_interval([w for w, _ in runs])
+        util, util_half = confidence_interval([u for _, u in runs])
+        theory = erlang_c_wait(rate, service, servers)
+        print(f"M/M/{servers} lambda={rate} mu={service}: mean wait {wait:.4f} ± {half:.4f} "
+              f"(theory {theory:.4f}, error {100 * (wait - theory) / theory:+.2f} %, "
+              f"half-width {100 * half / theory:.2f} %); utilisation {util:.4f} ± {util_half:.4f} "
+              f"(theory {rate / (servers * service):.4f}); {replications} x {CUSTOMERS:,} customers")

@@ -1,0 +1,32 @@
+# Two entry points on a fresh machine: `make drill` (the flagship scenario) and
+# `make test` (the whole suite). Both create the virtual environment they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLAGSHIP := scenarios/jalert_missile_drill_aomori.yaml
+
+.PHONY: drill test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+drill: $(VENV)/.core
+	$(BIN)/lalert-sim run $(FLAGSHIP) --out results/drill
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.core
+	$(BIN)/python bench/bench_engine.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache
