@@ -35,7 +35,9 @@ def test_one_path_down_the_other_still_delivers(jalert_world, down: str, survivo
     _, result = run_world(nodes, links)
     for receiver in ("rx-1", "rx-2"):
         assert first_receipt(result, receiver)[1] == survivor
-        assert [r.cause for r in records(result, "lost") if r.node == receiver] == ["link_down"]
+        causes = [r.cause for r in records(result, "lost") if r.node == receiver]
+        # One loss per attempt: broadcasts are sent once, acknowledged media try three times.
+        assert causes == ["link_down"] * (1 if down == "sat" else 3)
     assert len(events_at(result, "spk-2", "emitted")) == 1
 
 

@@ -39,6 +39,8 @@ class MediumDefaults:
     bandwidth_bps: float | None  # None = size does not matter
     broadcast: bool
     source: str
+    retry_attempts: int = 1  # acknowledged media retry a lost copy; broadcasts do not
+    retry_backoff_s: float = 5.0
 
 
 MEDIUM_DEFAULTS: dict[Medium, MediumDefaults] = {
@@ -48,18 +50,22 @@ MEDIUM_DEFAULTS: dict[Medium, MediumDefaults] = {
     ),
     Medium.SATELLITE_LEO: MediumDefaults(
         Uniform(low=0.010, high=0.025), 0.005, None, 10_000_000, False,
-        "DOMAIN: LEO (Starlink) 20-50 ms round trip; loss and bandwidth are assumptions",
+        "DOMAIN: LEO (Starlink) 20-50 ms round trip; loss, bandwidth and retries are assumptions",
+        retry_attempts=3, retry_backoff_s=2.0,
     ),
     Medium.TERRESTRIAL_GOV: MediumDefaults(
         Uniform(low=0.02, high=0.10), 0.0005, None, 1_000_000, False,
-        "assumption: wired government network, tens of ms",
+        "assumption: wired government network, tens of ms; acknowledged, 3 tries 2 s apart",
+        retry_attempts=3, retry_backoff_s=2.0,
     ),
     Medium.FIBRE: MediumDefaults(
         Constant(value=0.005), 0.0, None, None, False, "assumption: local fibre or LAN",
+        retry_attempts=3, retry_backoff_s=1.0,
     ),
     Medium.PREFECTURE_DISASTER_RADIO: MediumDefaults(
         Uniform(low=0.3, high=1.0), 0.002, 4, 9_600, False,
-        "assumption: prefecture disaster administrative radio, few channels",
+        "assumption: prefecture disaster administrative radio, few channels; 3 tries",
+        retry_attempts=3, retry_backoff_s=10.0,
     ),
     Medium.MUNICIPAL_DISASTER_RADIO: MediumDefaults(
         Uniform(low=0.5, high=1.5), 0.0, 1, None, True,
@@ -68,7 +74,8 @@ MEDIUM_DEFAULTS: dict[Medium, MediumDefaults] = {
     ),
     Medium.MCA: MediumDefaults(
         Uniform(low=1.0, high=3.0), 0.01, 1, None, False,
-        "assumption: push-to-talk voice channel, one call at a time",
+        "assumption: push-to-talk voice channel, one call at a time; called again after 30 s",
+        retry_attempts=3, retry_backoff_s=30.0,
     ),
     Medium.CELL_BROADCAST: MediumDefaults(
         LogNormal(median=4.0, sigma=0.3), 0.0, None, None, True,
@@ -80,7 +87,8 @@ MEDIUM_DEFAULTS: dict[Medium, MediumDefaults] = {
     ),
     Medium.INTERNET: MediumDefaults(
         LogNormal(median=0.2, sigma=0.5), 0.001, None, None, False,
-        "assumption: public internet, hundreds of ms",
+        "assumption: public internet, hundreds of ms; acknowledged, 3 tries 5 s apart",
+        retry_attempts=3, retry_backoff_s=5.0,
     ),
     Medium.MANUAL_RELAY: MediumDefaults(
         LogNormal(median=120.0, sigma=0.6), 0.0, 1, None, False,

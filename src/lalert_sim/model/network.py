@@ -117,7 +117,7 @@ class Link(_Frozen):
     capacity: int | None = Field(gt=0, description="Concurrent transmissions; null = unlimited.")
     bandwidth_bps: float | None = Field(gt=0, description="Bits per second; null = size ignored.")
     loss: float = Field(ge=0, le=1, description="Probability that one transmission is lost.")
-    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    retry: RetryPolicy
     broadcast: bool
     outages: list[Window] = Field(default_factory=list, description="Times the link is down.")
 
@@ -140,6 +140,8 @@ class Link(_Frozen):
         data.setdefault("bandwidth_bps", defaults.bandwidth_bps)
         data.setdefault("loss", defaults.loss)
         data.setdefault("broadcast", defaults.broadcast)
+        data.setdefault("retry", RetryPolicy(max_attempts=defaults.retry_attempts,
+                                             backoff_s=Constant(value=defaults.retry_backoff_s)))
         return data
 
     def transmit_s(self, size_bytes: int) -> float:

@@ -64,6 +64,8 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
         path = out_dir / "trace.csv"
         write_csv(path, COLUMNS, zip(*(columns[c] for c in COLUMNS), strict=True))
     written.append(path)
+    stale = out_dir / ("trace.csv" if path.suffix == ".parquet" else "trace.parquet")
+    stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
     written.append(out_dir / "nodes.csv")
     write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
     return written
