@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.console import Console
 from lalert_sim.errors import LalertError, ScenarioError
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.prepare import load
-from lalert_sim.report.files import write_results
+from lalert_sim.report.files import has_parquet, write_results
 from lalert_sim.report.terminal import print_summary
 from lalert_sim.runner import run as run_scenario
 from lalert_sim.runner import summarise
@@ -28,6 +28,7 @@ app = typer.Typer(
 EXIT_INVALID_INPUT = 2
 EXIT_FAILED = 1
 
+TraceFormat = Literal["auto", "csv", "parquet"]
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 
 
@@ -49,6 +50,8 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results"),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    trace_format: Annotated[TraceFormat, typer.Option(
+        "--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed.")] = "auto",
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace and nodes.csv."""
     try:
@@ -57,7 +60,10 @@ def run(
         result = run_scenario(prepared, seed)
         elapsed = time.perf_counter() - started
         summary = summarise(prepared, result)
-        written = write_results(out, summary, result)
+        parquet = {"auto": None, "csv": False, "parquet": True}[trace_format]
+        if parquet and not has_parquet():
+            raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
+        written = write_results(out, summary, result, parquet)
     except LalertError as exc:
         _fail(exc)
         return

@@ -20,7 +20,7 @@ def cli(*args: str | Path) -> subprocess.CompletedProcess:
 
 
 def test_run_prints_a_summary_and_writes_result_files(tmp_path: Path) -> None:
-    done = cli("run", FLAGSHIP, "--out", tmp_path)
+    done = cli("run", FLAGSHIP, "--out", tmp_path, "--trace-format", "csv")
     assert done.returncode == 0, done.stderr
     assert "J-Alert ballistic-missile drill" in done.stdout
     assert "never reached" in done.stdout and "m-02441/startup" in done.stdout
@@ -32,13 +32,19 @@ def test_run_prints_a_summary_and_writes_result_files(tmp_path: Path) -> None:
     assert (tmp_path / "nodes.csv").read_text(encoding="utf-8").startswith("alert,node,kind")
 
 
-def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("trace_format", ["csv", "parquet"])
+def test_same_seed_gives_byte_identical_files(tmp_path: Path, trace_format: str) -> None:
+    if trace_format == "parquet":
+        pytest.importorskip("pyarrow")
+    trace = f"trace.{trace_format}"
     for name in ("one", "two"):
-        assert cli("run", FLAGSHIP, "--out", tmp_path / name, "--quiet").returncode == 0
-    for file in ("summary.json", "trace.csv", "nodes.csv"):
+        done = cli("run", FLAGSHIP, "--out", tmp_path / name, "-q", "--trace-format", trace_format)
+        assert done.returncode == 0, done.stderr
+    for file in ("summary.json", trace, "nodes.csv"):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
-    assert cli("run", FLAGSHIP, "--out", tmp_path / "three", "--seed", "7", "-q").returncode == 0
-    assert (tmp_path / "three" / "trace.csv").read_bytes() != (tmp_path / "one" / "trace.csv").read_bytes()
+    assert cli("run", FLAGSHIP, "--out", tmp_path / "three", "--seed", "7", "-q",
+               "--trace-format", trace_format).returncode == 0
+    assert (tmp_path / "three" / trace).read_bytes() != (tmp_path / "one" / trace).read_bytes()
 
 
 def test_validate_reports_a_valid_file() -> None:
