@@ -59,9 +59,11 @@ def test_minimal_scenario_loads(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("kind: relay", "kind: rellay"), "line 6: topology.nodes[1].kind: 'rellay' is not allowed"),
-        (("target: rx", "target: rxx"), "line 8: topology.links[0].targets[0]: unknown node 'rxx' (did you mean 'rx'?)"),
+        (("target: rx", "target: rxx"),
+         "line 8: topology.links[0].targets[0]: unknown node 'rxx' (did you mean 'rx'?)"),
         (("duration_s: 100", "duration_s: -1"), "line 2: duration_s: Input should be greater than 0"),
-        (("medium: satellite_geo", "medium: satellite_geo, colour: red"), "line 8: topology.links[0].colour: unknown field"),
+        (("medium: satellite_geo", "medium: satellite_geo, colour: red"),
+         "line 8: topology.links[0].colour: unknown field"),
         (("category: ballistic_missile", "category: ballistic_missile, areas: ['02999']"),
          "line 10: alerts[0].areas[0]: no node of the network lies in area 02999"),
         (("area: \"02201\"", "area: \"022013\""), "line 6: topology.nodes[1].area: '022013': check digit should be 2"),

@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
+from simpy.resources.resource import Request
 
 from lalert_sim.engine.state import AlertState, is_down
 from lalert_sim.engine.trace import Cause, Event, Trace
@@ -86,7 +87,7 @@ class LinkRuntime:
             request.callbacks.append(partial(self._send, alert, sender, targets, attempt, request))
 
     def _send(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-              request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
+              request: Request | None, _event: simpy.Event | None = None) -> None:
         self._note(alert, sender, targets, _SENT, attempt, _NONE)
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
@@ -96,9 +97,9 @@ class LinkRuntime:
         self._release(alert, sender, targets, attempt, request)
 
     def _release(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-                 request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
+                 request: Request | None, _event: simpy.Event | None = None) -> None:
         if request is not None:
-            self._channels.release(request)  # type: ignore[union-attr]
+            self._channels.release(request)  # type: ignore[union-attr]  # set together with request
         if self._loss:
             lose = self._loss_stream.uniform
             kept = [t for t in targets if lose() >= self._loss]
@@ -113,7 +114,9 @@ class LinkRuntime:
                 timeout(sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
         else:
             for target in targets:
-                timeout(sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))
+                # receive's result (copy taken or not) only matters when the sender retries.
+                timeout(sample(stream)).callbacks.append(
+                    partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
 
     def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int,
                  _event: simpy.Event) -> None:

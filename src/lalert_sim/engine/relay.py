@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
+from simpy.resources.resource import Request
 
 from lalert_sim.engine.state import AlertState, is_down
 from lalert_sim.engine.trace import Cause, Event, Trace
@@ -73,7 +74,7 @@ class NodeRuntime:
             request.callbacks.append(partial(self._process, alert, request))
         return True
 
-    def _process(self, alert: AlertState, request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
+    def _process(self, alert: AlertState, request: Request | None, _event: simpy.Event | None = None) -> None:
         delay = self._fixed_delay_s
         if delay is None:
             delay = self._delay.sample(self._stream)
@@ -82,9 +83,9 @@ class NodeRuntime:
         else:
             self._done(alert, request)
 
-    def _done(self, alert: AlertState, request: simpy.Event | None, _event: simpy.Event | None = None) -> None:
+    def _done(self, alert: AlertState, request: Request | None, _event: simpy.Event | None = None) -> None:
         if request is not None:
-            self._servers.release(request)  # type: ignore[union-attr]
+            self._servers.release(request)  # type: ignore[union-attr]  # set together with request
         if self._emits:
             now = self.env.now
             alert.emitted[self.index] = now

@@ -223,13 +223,15 @@ def _number_is_constant(value: Any) -> Any:
 
 
 _AnyDistribution = Annotated[
-    Union[Constant, Uniform, Exponential, LogNormal, TruncatedNormal, Empirical],
+    Constant | Uniform | Exponential | LogNormal | TruncatedNormal | Empirical,
     Field(discriminator="kind"),
 ]
 
+_NumberOrDistribution = Union[float, _AnyDistribution]  # noqa: UP007 (used as a runtime object)
+
 Distribution = Annotated[
     _AnyDistribution,
-    BeforeValidator(_number_is_constant, json_schema_input_type=Union[float, _AnyDistribution]),
+    BeforeValidator(_number_is_constant, json_schema_input_type=_NumberOrDistribution),
 ]
 """Any delay distribution; in YAML a mapping with ``kind`` or a plain number (constant)."""
 

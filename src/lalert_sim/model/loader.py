@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from lalert_sim.errors import LineLookup, Loc, Problem, ScenarioError
 from lalert_sim.model.scenario import Scenario
@@ -84,7 +85,7 @@ def data_path(loc: tuple[Any, ...], data: Any) -> Loc:
     return tuple(kept)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown field (not part of the scenario format; `lalert-sim schema` lists the fields)"

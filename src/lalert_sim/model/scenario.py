@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from lalert_sim.errors import Problem
-
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
@@ -26,7 +25,7 @@ class Metadata(_Frozen):
     description: str = ""
     author: str = ""
     epoch: datetime = Field(
-        default=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        default=datetime(2026, 1, 1, tzinfo=UTC),
         description="Wall-clock time of t = 0 s, for reports.",
     )
 

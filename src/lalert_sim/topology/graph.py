@@ -7,8 +7,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from lalert_sim.errors import Problem, TopologyError
-from lalert_sim.model.areas import in_any
 from lalert_sim.model.alerts import Alert
+from lalert_sim.model.areas import in_any
 from lalert_sim.model.network import Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
 from lalert_sim.topology.templates import Generated, expand_prefecture

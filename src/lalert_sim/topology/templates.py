@@ -8,6 +8,7 @@ Node ids follow one scheme so scenarios can refer to generated nodes:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import AlertSystem
@@ -38,6 +39,15 @@ class Generated:
     nodes: list[Node] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def _node(**fields: Any) -> Node:
+    return Node.model_validate(fields)
+
+
+def _link(**fields: Any) -> Link:
+    """A link whose unspecified fields take its medium's defaults."""
+    return Link.model_validate(fields)
 
 
 def expand_prefecture(spec: PrefectureTemplate, loc: tuple[str | int, ...]) -> Generated:
@@ -79,33 +89,33 @@ def _choose_municipalities(
         if code in by_code:
             chosen.append(by_code[code])
         else:
-            problems.append(
-                Problem(f"{code} is not a municipality of prefecture {spec.prefecture}", (*loc, "municipalities", index))
-            )
+            message = f"{code} is not a municipality of prefecture {spec.prefecture}"
+            problems.append(Problem(message, (*loc, "municipalities", index)))
     return chosen
 
 
 def _national(spec: PrefectureTemplate, out: Generated) -> None:
     if spec.jalert:
-        out.nodes.append(Node(id="jalert/centre", kind=NodeKind.ORIGIN, system=AlertSystem.J_ALERT,
+        out.nodes.append(_node(id="jalert/centre", kind=NodeKind.ORIGIN, system=AlertSystem.J_ALERT,
                               name="FDMA J-Alert centre", delay_s=CENTRE_DELAY))
     if spec.lalert:
-        out.nodes.append(Node(id="lalert/hub", kind=NodeKind.RELAY, name="L-Alert hub", delay_s=HUB_DELAY))
+        out.nodes.append(_node(id="lalert/hub", kind=NodeKind.RELAY, name="L-Alert hub", delay_s=HUB_DELAY))
         portals = [f"lalert/portal-{k}" for k in range(1, spec.portals + 1)]
         for k, portal in enumerate(portals):
             channel = Channel.PORTAL if k % 2 == 0 else Channel.APP
-            out.nodes.append(Node(id=portal, kind=NodeKind.EMITTER, channel=channel, delay_s=PORTAL_DELAY))
+            out.nodes.append(_node(id=portal, kind=NodeKind.EMITTER, channel=channel, delay_s=PORTAL_DELAY))
         if portals:
-            out.links.append(Link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub", targets=portals))
+            out.links.append(_link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub",
+                                   targets=portals))
     for carrier in spec.carriers:
         cbc = f"carrier/{carrier}/cbc"
-        out.nodes.append(Node(id=cbc, kind=NodeKind.RELAY, carrier=carrier,
+        out.nodes.append(_node(id=cbc, kind=NodeKind.RELAY, carrier=carrier,
                               name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY))
         if spec.jalert:
-            out.links.append(Link(id=f"jalert/to-{carrier}", medium=Medium.TERRESTRIAL_GOV,
+            out.links.append(_link(id=f"jalert/to-{carrier}", medium=Medium.TERRESTRIAL_GOV,
                                   source="jalert/centre", targets=[cbc]))
         if spec.lalert:
-            out.links.append(Link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET,
+            out.links.append(_link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET,
                                   source="lalert/hub", targets=[cbc]))
 
 
@@ -113,53 +123,53 @@ def _prefecture(spec: PrefectureTemplate, chosen: list[Municipality], out: Gener
     code = spec.prefecture
     receivers = [f"m-{m.code}/receiver" for m in chosen]
     if spec.jalert:
-        out.links.append(Link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO,
+        out.links.append(_link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO,
                               source="jalert/centre", targets=receivers))
-        out.links.append(Link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV,
+        out.links.append(_link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV,
                               source="jalert/centre", targets=receivers))
     for carrier in spec.carriers:
-        out.links.append(Link(id=f"carrier/{carrier}/cb-{code}", medium=Medium.CELL_BROADCAST,
+        out.links.append(_link(id=f"carrier/{carrier}/cb-{code}", medium=Medium.CELL_BROADCAST,
                               source=f"carrier/{carrier}/cbc",
                               targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen]))
     if spec.lalert and spec.broadcasters:
         stations = [f"pref-{code}/broadcaster-{k}" for k in range(1, spec.broadcasters + 1)]
         for k, station in enumerate(stations):
             channel = Channel.TV if k % 2 == 0 else Channel.RADIO
-            out.nodes.append(Node(id=station, kind=NodeKind.EMITTER, channel=channel, area=code,
+            out.nodes.append(_node(id=station, kind=NodeKind.EMITTER, channel=channel, area=code,
                                   delay_s=BROADCASTER_DELAY))
-        out.links.append(Link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET,
+        out.links.append(_link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET,
                               source="lalert/hub", targets=stations))
 
 
 def _municipality(spec: PrefectureTemplate, m: Municipality, out: Generated) -> None:
     prefix = f"m-{m.code}"
-    place = {"area": m.code, "lat": m.lat, "lon": m.lon}
-    out.nodes.append(Node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
+    place: dict[str, Any] = {"area": m.code, "lat": m.lat, "lon": m.lon}
+    out.nodes.append(_node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
                           delay_s=RECEIVER_DELAY, **place))
-    out.nodes.append(Node(id=f"{prefix}/startup", kind=NodeKind.RELAY, name=f"{m.name} automatic start-up",
+    out.nodes.append(_node(id=f"{prefix}/startup", kind=NodeKind.RELAY, name=f"{m.name} automatic start-up",
                           delay_s=STARTUP_DELAY, **place))
-    out.links.append(Link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
+    out.links.append(_link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
                           targets=[f"{prefix}/startup"]))
     if stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share:
         outputs = [f"{prefix}/loudspeakers"]
-        out.nodes.append(Node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
+        out.nodes.append(_node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
                               channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place))
         if spec.indoor_receivers:
             outputs.append(f"{prefix}/indoor")
-            out.nodes.append(Node(id=f"{prefix}/indoor", kind=NodeKind.EMITTER, name=f"{m.name} indoor receivers",
+            out.nodes.append(_node(id=f"{prefix}/indoor", kind=NodeKind.EMITTER, name=f"{m.name} indoor receivers",
                                   channel=Channel.INDOOR_RECEIVER, **place))
-        out.links.append(Link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
+        out.links.append(_link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
                               source=f"{prefix}/startup", targets=outputs))
     if stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share:
-        out.nodes.append(Node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
+        out.nodes.append(_node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
                               channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place))
-        out.links.append(Link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",
+        out.links.append(_link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",
                               targets=[f"{prefix}/community-fm"]))
     for carrier in spec.carriers:
-        out.nodes.append(Node(id=f"{prefix}/cbs-{carrier}", kind=NodeKind.EMITTER, carrier=carrier,
+        out.nodes.append(_node(id=f"{prefix}/cbs-{carrier}", kind=NodeKind.EMITTER, carrier=carrier,
                               name=f"{m.name} {carrier} cell broadcast", channel=Channel.CELL_BROADCAST, **place))
     if spec.lalert:
-        out.nodes.append(Node(id=f"{prefix}/lalert-entry", kind=NodeKind.HUMAN_STEP, system=AlertSystem.L_ALERT,
+        out.nodes.append(_node(id=f"{prefix}/lalert-entry", kind=NodeKind.HUMAN_STEP, system=AlertSystem.L_ALERT,
                               name=f"{m.name} L-Alert entry", delay_s=ENTRY_DELAY, servers=1, **place))
-        out.links.append(Link(id=f"{prefix}/lalert-up", medium=Medium.INTERNET, source=f"{prefix}/lalert-entry",
+        out.links.append(_link(id=f"{prefix}/lalert-up", medium=Medium.INTERNET, source=f"{prefix}/lalert-entry",
                               targets=["lalert/hub"]))
