@@ -1,4 +1,4 @@
-"""Packaged reference data: Japan's municipalities with codes and office coordinates."""
+"""Reference data: Japan's municipalities with codes, coordinates and (derived) populations."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ from importlib import resources
 
 @dataclass(frozen=True)
 class Municipality:
-    """One municipality of the reference list (see ``data/SOURCES.md``)."""
+    """One municipality (see ``data/SOURCES.md`` for what is derived and how)."""
 
     code: str  # five-digit JIS X 0402 code without check digit
     prefecture_code: str
     prefecture_name: str
     name: str
+    kind: str  # city, town, village, special_ward
     lat: float
     lon: float
+    population: int
+    coastal: bool
 
 
 @cache
 def municipalities() -> tuple[Municipality, ...]:
-    """All 1,741 municipalities, sorted by code."""
+    """All 1,741 municipalities of the packaged reference list, sorted by code."""
     text = resources.files("lalert_sim.data").joinpath("municipalities.csv").read_text("utf-8")
     return tuple(
         Municipality(
@@ -30,8 +33,11 @@ def municipalities() -> tuple[Municipality, ...]:
             prefecture_code=row["pref_code"],
             prefecture_name=row["pref_name"],
             name=row["name"],
+            kind=row["kind"],
             lat=float(row["lat"]),
             lon=float(row["lon"]),
+            population=int(row["population_derived"]),
+            coastal=row["coastal_derived"] == "1",
         )
         for row in csv.DictReader(text.splitlines())
     )
