@@ -17,7 +17,7 @@ from lalert_sim.prepare import load
 from lalert_sim.report.files import has_parquet, write_results
 from lalert_sim.report.terminal import print_summary
 from lalert_sim.runner import run as run_scenario
-from lalert_sim.runner import summarise
+from lalert_sim.runner import reaches, summarise
 
 app = typer.Typer(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
@@ -59,11 +59,12 @@ def run(
         started = time.perf_counter()
         result = run_scenario(prepared, seed)
         elapsed = time.perf_counter() - started
-        summary = summarise(prepared, result)
+        alert_reaches = reaches(prepared, result)
+        summary = summarise(prepared, result, alert_reaches)
         parquet = {"auto": None, "csv": False, "parquet": True}[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
-        written = write_results(out, summary, result, parquet)
+        written = write_results(out, summary, result, parquet, alert_reaches)
     except LalertError as exc:
         _fail(exc)
         return

@@ -12,6 +12,8 @@ from lalert_sim.model.loader import line_finder, parse_scenario, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
 from lalert_sim.topology.graph import Topology, build_topology
 from lalert_sim.topology.incidents import apply_incidents
+from lalert_sim.topology.municipality_file import read_municipality_table
+from lalert_sim.topology.reference import MunicipalityTable
 
 
 @dataclass(frozen=True)
@@ -21,14 +23,16 @@ class Prepared:
     scenario: Scenario
     topology: Topology
     injections: list[Injection]
+    municipalities: MunicipalityTable
     source: str | None = None
 
 
 def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
     """Build the topology and resolve alert origins; ScenarioError lists every problem."""
     problems = reference_problems(scenario)
+    table = _municipality_table(scenario, source)
     try:
-        topology = build_topology(scenario.topology)
+        topology = build_topology(scenario.topology, table)
     except TopologyError as exc:
         raise TopologyError([*exc.problems, *problems]) from None
     topology = apply_incidents(topology, list(scenario.incidents), problems)
@@ -44,7 +48,21 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
     if problems:
         raise ScenarioError(problems)
-    return Prepared(scenario, topology, injections, source)
+    return Prepared(scenario, topology, injections, table, source)
+
+
+def _municipality_table(scenario: Scenario, source: str | None) -> MunicipalityTable:
+    reference = MunicipalityTable.reference()
+    name = scenario.topology.municipality_table
+    if name is None:
+        return reference
+    path = Path(name)
+    if not path.is_absolute() and source is not None:
+        path = Path(source).parent / path
+    if not path.exists():
+        raise ScenarioError([Problem(f"municipality table {str(path)!r} not found",
+                                     ("topology", "municipality_table"))])
+    return read_municipality_table(path, reference)
 
 
 def load(path: str | Path) -> Prepared:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from lalert_sim.analysis.metrics import alert_summary, objective_results
+from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.prepare import Prepared
+from lalert_sim.reach.model import Reach, compute_reach
 
 
 def run(prepared: Prepared, seed: int | None = None) -> RunResult:
@@ -16,10 +18,23 @@ def run(prepared: Prepared, seed: int | None = None) -> RunResult:
     return simulation.run(scenario.duration_s)
 
 
-def summarise(prepared: Prepared, result: RunResult) -> dict:
+def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
+    """Each alert's resident reach (None for an alert that concerns no municipality's residents)."""
+    return [compute_reach(prepared, result, alert) for alert in result.alerts]
+
+
+def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> dict:
     """Everything a debrief needs from one run, as JSON-ready data (deterministic)."""
     scenario = prepared.scenario
     topology = prepared.topology
+    if alert_reaches is None:
+        alert_reaches = reaches(prepared, result)
+    deadline_s = scenario.residents.deadline_s
+    alerts = []
+    for alert, reach in zip(result.alerts, alert_reaches, strict=True):
+        summary = alert_summary(result, alert)
+        summary["residents"] = None if reach is None else reach_summary(reach, deadline_s)
+        alerts.append(summary)
     return {
         "scenario": {
             "name": scenario.metadata.name,
@@ -35,6 +50,6 @@ def summarise(prepared: Prepared, result: RunResult) -> dict:
             "emitters": sum(1 for n in topology.nodes.values() if n.kind.value == "emitter"),
         },
         "engine": {"events": result.events, "trace_rows": len(result.trace)},
-        "alerts": [alert_summary(result, alert) for alert in result.alerts],
+        "alerts": alerts,
         "objectives": objective_results(result, list(scenario.objectives)),
     }

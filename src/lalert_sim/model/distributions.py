@@ -32,6 +32,10 @@ class _Distribution(BaseModel):
     def sample(self, stream: Stream) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def cdf(self, x: float) -> float:  # pragma: no cover - abstract
+        """P(X <= x)."""
+        raise NotImplementedError
+
     @property
     def mean(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -49,6 +53,9 @@ class Constant(_Distribution):
 
     def sample(self, stream: Stream) -> float:
         return self.value
+
+    def cdf(self, x: float) -> float:
+        return 1.0 if x >= self.value else 0.0
 
     @property
     def mean(self) -> float:
@@ -75,6 +82,11 @@ class Uniform(_Distribution):
     def sample(self, stream: Stream) -> float:
         return self.low + (self.high - self.low) * stream.uniform()
 
+    def cdf(self, x: float) -> float:
+        if self.high == self.low:
+            return 1.0 if x >= self.low else 0.0
+        return min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
+
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -95,6 +107,9 @@ class Exponential(_Distribution):
     def sample(self, stream: Stream) -> float:
         return -self.mean_s * math.log(1.0 - stream.uniform())
 
+    def cdf(self, x: float) -> float:
+        return 0.0 if x <= 0 else 1.0 - math.exp(-x / self.mean_s)
+
     @property
     def mean(self) -> float:
         return self.mean_s
@@ -113,6 +128,13 @@ class LogNormal(_Distribution):
 
     def sample(self, stream: Stream) -> float:
         return self.median * math.exp(self.sigma * _probit(stream.uniform()))
+
+    def cdf(self, x: float) -> float:
+        if x <= 0:
+            return 0.0
+        if self.sigma == 0:
+            return 1.0 if x >= self.median else 0.0
+        return _STANDARD_NORMAL.cdf(math.log(x / self.median) / self.sigma)
 
     @property
     def mean(self) -> float:
@@ -152,6 +174,13 @@ class TruncatedNormal(_Distribution):
     def sample(self, stream: Stream) -> float:
         x = self.mu + self.sd * _probit(self._cdf_low + self._cdf_span * stream.uniform())
         return min(max(x, self.low), self.high)
+
+    def cdf(self, x: float) -> float:
+        if x < self.low:
+            return 0.0
+        if x >= self.high:
+            return 1.0
+        return (self._cdf(x) - self._cdf_low) / self._cdf_span
 
     def _moments(self) -> tuple[float, float]:
         alpha = (self.low - self.mu) / self.sd
@@ -200,6 +229,9 @@ class Empirical(_Distribution):
     def sample(self, stream: Stream) -> float:
         index = bisect.bisect_left(self._cumulative, stream.uniform())
         return self.values[min(index, len(self.values) - 1)]
+
+    def cdf(self, x: float) -> float:
+        return sum(p for p, v in zip(self._probabilities(), self.values, strict=True) if v <= x)
 
     def _probabilities(self) -> list[float]:
         weights = self.weights or [1.0] * len(self.values)

@@ -55,6 +55,7 @@ class Channel(StrEnum):
     PORTAL = "portal"
     APP = "app"
     SIGNAGE = "signage"
+    DOOR_TO_DOOR = "door_to_door"  # fire brigade or neighbourhood association going house to house
 
 
 class Node(_Frozen):

@@ -10,6 +10,7 @@ from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.residents import Residents
 from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.model.templates import TopologyTemplate
 
@@ -43,6 +44,11 @@ class Objective(_Frozen):
 class Topology(_Frozen):
     """Templates that generate nodes and links, plus explicit nodes and links."""
 
+    municipality_table: str | None = Field(
+        default=None,
+        description="CSV of your own municipalities (code, population, ...) replacing the reference rows; "
+        "a path relative to the scenario file.",
+    )
     templates: list[TopologyTemplate] = Field(default_factory=list)
     nodes: list[Node] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
@@ -58,6 +64,7 @@ class Scenario(_Frozen):
     alerts: list[Alert] = Field(min_length=1)
     incidents: list[Incident] = Field(default_factory=list)
     objectives: list[Objective] = Field(default_factory=list)
+    residents: Residents = Field(default_factory=Residents)
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:

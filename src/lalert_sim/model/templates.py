@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,22 +11,16 @@ from lalert_sim.model.areas import AreaCode
 DEFAULT_CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
 
 
-class PrefectureTemplate(BaseModel):
-    """One prefecture's municipalities with their J-Alert and L-Alert equipment.
+class _Equipment(BaseModel):
+    """What every generated municipality gets; shared by all templates.
 
-    Municipalities come from the packaged reference list (JIS X 0402 codes and
-    office coordinates). Which ones have a disaster radio or community FM is
-    fixed per municipality code, not per seed, so the plan stays the same
-    across replications.
+    Which municipalities have a disaster radio or community FM is fixed per
+    municipality code (or given by the municipality table), not per seed, so the
+    plan stays the same across replications.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    template: Literal["prefecture"] = "prefecture"
-    prefecture: AreaCode = Field(description="JIS X 0401 code, e.g. '02' for Aomori.")
-    municipalities: Literal["all"] | int | list[AreaCode] = Field(
-        default="all", description="'all', the first N by code, or a list of codes."
-    )
     carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
     disaster_radio_share: float = Field(
         default=0.74, ge=0, le=1,
@@ -38,8 +32,35 @@ class PrefectureTemplate(BaseModel):
     )
     jalert: bool = Field(default=True, description="Connect the national J-Alert origin (satellite + terrestrial).")
     lalert: bool = Field(default=True, description="Connect municipal entry steps, the L-Alert hub and outlets.")
-    broadcasters: int = Field(default=6, ge=0, description="Prefecture TV/radio stations subscribed to L-Alert.")
+    broadcasters: int = Field(default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert.")
     portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert.")
 
 
-TopologyTemplate = PrefectureTemplate
+class PrefectureTemplate(_Equipment):
+    """One prefecture's municipalities with their J-Alert and L-Alert equipment."""
+
+    template: Literal["prefecture"] = "prefecture"
+    prefecture: AreaCode = Field(description="JIS X 0401 code, e.g. '02' for Aomori.")
+    municipalities: Literal["all"] | int | list[AreaCode] = Field(
+        default="all", description="'all', the first N by code, or a list of codes."
+    )
+
+
+class RegionSelector(BaseModel):
+    """Municipalities meeting every criterion given; an empty selector is the whole country."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prefectures: list[AreaCode] | None = Field(default=None, description="Only these prefectures (JIS X 0401).")
+    municipalities: list[AreaCode] | None = Field(default=None, description="Only these municipality codes.")
+    coastal: bool | None = Field(default=None, description="Only coastal (true) or inland (false) ones.")
+
+
+class RegionTemplate(_Equipment):
+    """Any set of municipalities, across prefectures: the whole country by default."""
+
+    template: Literal["region"] = "region"
+    region: RegionSelector = Field(default_factory=RegionSelector)
+
+
+TopologyTemplate = Annotated[PrefectureTemplate | RegionTemplate, Field(discriminator="template")]

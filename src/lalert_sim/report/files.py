@@ -7,11 +7,14 @@ import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from lalert_sim.analysis.metrics import outcomes
+from lalert_sim.analysis.reach_metrics import curve_rows, municipality_rows
+from lalert_sim.reach.model import Reach
+from lalert_sim.reach.parameters import AGE_BANDS
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS
 
@@ -46,8 +49,19 @@ def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> No
     atomic_write(path, write)
 
 
-def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None) -> list[Path]:
-    """All result files of one run; Parquet trace when pyarrow is there (or when asked)."""
+WARNED_COLUMNS = ("alert", "time_s", "overall", *(f"age_{band}" for band in AGE_BANDS), "smartphone",
+                  "no_smartphone")
+REACH_MUNICIPALITY_COLUMNS = ("alert", "code", "name", "prefecture", "population", "coastal", "time_to_50_s",
+                              "time_to_90_s", "unwarned_at_deadline")
+
+
+def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None,
+                  reaches: Sequence[Reach | None] = ()) -> list[Path]:
+    """All result files of one run; Parquet trace when pyarrow is there (or when asked).
+
+    With resident reaches: ``warned.csv`` (warned fraction over time, overall, by
+    age band and by smartphone use) and ``reach_municipalities.csv``.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "summary.json"]
     atomic_write(written[0], lambda out: out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
@@ -68,6 +82,14 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
     stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
     written.append(out_dir / "nodes.csv")
     write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
+    present = [r for r in reaches if r is not None]
+    if present:
+        deadline_s = summary["alerts"][0]["residents"]["deadline_s"] if summary["alerts"] else 0.0
+        written.append(out_dir / "warned.csv")
+        write_csv(written[-1], WARNED_COLUMNS, (row for r in present for row in curve_rows(r)))
+        written.append(out_dir / "reach_municipalities.csv")
+        write_csv(written[-1], REACH_MUNICIPALITY_COLUMNS,
+                  (row for r in present for row in municipality_rows(r, deadline_s)))
     return written
 
 

@@ -42,6 +42,8 @@ def _print_alert(console: Console, alert: dict) -> None:
         table.add_row(channel, f"{row['reached']}/{row['expected']}", _seconds(row["median_s"]),
                       _seconds(row["max_s"]), style=style)
     console.print(table)
+    if alert.get("residents"):
+        _print_residents(console, alert["residents"])
     media = ", ".join(f"{m} {n}" for m, n in alert["first_arrival_by_medium"].items())
     lost = ", ".join(f"{c} {n}" for c, n in alert["lost"].items()) or "none"
     console.print(f"first arrivals by medium: {media} · duplicates {alert['duplicates']} · lost: {lost}")
@@ -63,3 +65,22 @@ def _print_objectives(console: Console, objectives: list[dict]) -> None:
                       f"{row['target_fraction']:.0%} within {_seconds(row['within_s'])}",
                       f"{row['achieved_fraction']:.1%}", mark)
     console.print(table)
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f} %"
+
+
+def _print_residents(console: Console, residents: dict) -> None:
+    deadline = _seconds(residents["deadline_s"])
+    times = " · ".join(f"{k} {_seconds(v)}" for k, v in residents["time_to_warned_s"].items())
+    console.print(f"residents: {residents['residents']:,} in {residents['municipalities']} municipalities "
+                  f"(local {int(residents['local_hour']):02d}:{round(residents['local_hour'] % 1 * 60):02d}) · "
+                  f"warned {times}")
+    ages = ", ".join(f"{band} {_percent(row['unwarned_at_deadline'])}" for band, row in residents["by_age"].items())
+    phones = residents["by_smartphone"]
+    console.print(f"unwarned after {deadline}: [bold]{_percent(residents['unwarned_at_deadline'])}[/] · by age: "
+                  f"{ages} · without smartphone {_percent(phones['no_smartphone']['unwarned_at_deadline'])}")
+    worst = ", ".join(f"{w['name']} {_percent(w['unwarned_at_deadline'])}"
+                      for w in residents["worst_municipalities"][:5])
+    console.print(f"worst off: {worst}")

@@ -11,7 +11,8 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import in_any
 from lalert_sim.model.network import Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
-from lalert_sim.topology.templates import Generated, expand_prefecture
+from lalert_sim.topology.reference import MunicipalityTable
+from lalert_sim.topology.templates import Generated, expand
 
 
 @dataclass
@@ -60,7 +61,8 @@ class Topology:
         )
 
 
-def build_topology(spec: TopologySpec, loc: tuple[str | int, ...] = ("topology",)) -> Topology:
+def build_topology(spec: TopologySpec, table: MunicipalityTable | None = None,
+                   loc: tuple[str | int, ...] = ("topology",)) -> Topology:
     """Expand templates, add explicit nodes and links, and check every reference.
 
     An explicit node or link whose id a template already generated replaces the
@@ -70,7 +72,7 @@ def build_topology(spec: TopologySpec, loc: tuple[str | int, ...] = ("topology",
     nodes: dict[str, Node] = {}
     links: dict[str, Link] = {}
     for index, template in enumerate(spec.templates):
-        generated: Generated = expand_prefecture(template, (*loc, "templates", index))
+        generated: Generated = expand(template, table or MunicipalityTable.reference(), (*loc, "templates", index))
         problems.extend(generated.problems)
         for node in generated.nodes:
             nodes.setdefault(node.id, node)  # national nodes are shared between templates

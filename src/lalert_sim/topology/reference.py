@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,6 +22,11 @@ class Municipality:
     lon: float
     population: int
     coastal: bool
+    # Known local facts from a user's table; None means "use the template's default or share".
+    age_shares: tuple[float, float, float] | None = None  # under 60, 60s, 70 and over
+    disaster_radio: bool | None = None
+    community_fm: bool | None = None
+    indoor_receiver_share: float | None = None
 
 
 @cache
@@ -46,3 +52,41 @@ def municipalities() -> tuple[Municipality, ...]:
 def in_prefecture(prefecture_code: str) -> list[Municipality]:
     """The municipalities of one prefecture, by code."""
     return [m for m in municipalities() if m.prefecture_code == prefecture_code]
+
+
+class MunicipalityTable:
+    """The municipalities a scenario uses: the reference list, with a user's rows replacing theirs."""
+
+    def __init__(self, rows: Iterable[Municipality]) -> None:
+        self._by_code = {m.code: m for m in sorted(rows, key=lambda m: m.code)}
+
+    @classmethod
+    def reference(cls) -> MunicipalityTable:
+        """The packaged reference list alone."""
+        return _reference_table()
+
+    def replaced(self, rows: Iterable[Municipality]) -> MunicipalityTable:
+        """A table where each given row replaces the one with its code."""
+        return MunicipalityTable([*self._by_code.values(), *rows])
+
+    def all(self) -> list[Municipality]:
+        """Every municipality, by code."""
+        return list(self._by_code.values())
+
+    def in_prefecture(self, prefecture_code: str) -> list[Municipality]:
+        """The municipalities of one prefecture, by code."""
+        return [m for m in self._by_code.values() if m.prefecture_code == prefecture_code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __getitem__(self, code: str) -> Municipality:
+        return self._by_code[code]
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+
+@cache
+def _reference_table() -> MunicipalityTable:
+    return MunicipalityTable(municipalities())

@@ -15,9 +15,9 @@ from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.distributions import LogNormal, Uniform
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
-from lalert_sim.model.templates import PrefectureTemplate
+from lalert_sim.model.templates import PrefectureTemplate, RegionTemplate, TopologyTemplate
 from lalert_sim.streams import stable_fraction
-from lalert_sim.topology.reference import Municipality, in_prefecture
+from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
 # Processing delays of generated nodes, each with its source (DOMAIN = docs/DOMAIN.md).
 CENTRE_DELAY = Uniform(low=0.1, high=0.3)  # assumption
@@ -50,26 +50,29 @@ def _link(**fields: Any) -> Link:
     return Link.model_validate(fields)
 
 
-def expand_prefecture(spec: PrefectureTemplate, loc: tuple[str | int, ...]) -> Generated:
-    """All nodes and links of one prefecture template (national parts included)."""
+def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...]) -> Generated:
+    """All nodes and links of one template (national parts included)."""
     out = Generated()
-    chosen = _choose_municipalities(spec, loc, out.problems)
+    if isinstance(spec, PrefectureTemplate):
+        chosen = _prefecture_municipalities(spec, table, loc, out.problems)
+    else:
+        chosen = _region_municipalities(spec, table, loc, out.problems)
     if not chosen:
         return out
     _national(spec, out)
-    _prefecture(spec, chosen, out)
+    for prefecture in sorted({m.prefecture_code for m in chosen}):
+        _prefecture(spec, prefecture, [m for m in chosen if m.prefecture_code == prefecture], out)
     for municipality in chosen:
         _municipality(spec, municipality, out)
     return out
 
 
-def _choose_municipalities(
-    spec: PrefectureTemplate, loc: tuple[str | int, ...], problems: list[Problem]
-) -> list[Municipality]:
-    available = in_prefecture(spec.prefecture)
+def _prefecture_municipalities(spec: PrefectureTemplate, table: MunicipalityTable,
+                               loc: tuple[str | int, ...], problems: list[Problem]) -> list[Municipality]:
     if len(spec.prefecture) != 2:
         problems.append(Problem("must be a two-digit prefecture code", (*loc, "prefecture")))
         return []
+    available = table.in_prefecture(spec.prefecture)
     if spec.municipalities == "all":
         return available
     if isinstance(spec.municipalities, int):
@@ -94,7 +97,27 @@ def _choose_municipalities(
     return chosen
 
 
-def _national(spec: PrefectureTemplate, out: Generated) -> None:
+def _region_municipalities(spec: RegionTemplate, table: MunicipalityTable,
+                           loc: tuple[str | int, ...], problems: list[Problem]) -> list[Municipality]:
+    region = spec.region
+    for index, code in enumerate(region.prefectures or []):
+        if len(code) != 2:
+            problems.append(Problem("must be a two-digit prefecture code", (*loc, "region", "prefectures", index)))
+    for index, code in enumerate(region.municipalities or []):
+        if code not in table:
+            problems.append(Problem(f"{code} is not a municipality code", (*loc, "region", "municipalities", index)))
+    chosen = [
+        m for m in table.all()
+        if (region.prefectures is None or m.prefecture_code in region.prefectures)
+        and (region.municipalities is None or m.code in region.municipalities)
+        and (region.coastal is None or m.coastal is region.coastal)
+    ]
+    if not chosen and not problems:
+        problems.append(Problem("selects no municipality", (*loc, "region")))
+    return chosen
+
+
+def _national(spec: TopologyTemplate, out: Generated) -> None:
     if spec.jalert:
         out.nodes.append(_node(id="jalert/centre", kind=NodeKind.ORIGIN, system=AlertSystem.J_ALERT,
                               name="FDMA J-Alert centre", delay_s=CENTRE_DELAY))
@@ -119,8 +142,7 @@ def _national(spec: PrefectureTemplate, out: Generated) -> None:
                                   source="lalert/hub", targets=[cbc]))
 
 
-def _prefecture(spec: PrefectureTemplate, chosen: list[Municipality], out: Generated) -> None:
-    code = spec.prefecture
+def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], out: Generated) -> None:
     receivers = [f"m-{m.code}/receiver" for m in chosen]
     if spec.jalert:
         out.links.append(_link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO,
@@ -141,7 +163,7 @@ def _prefecture(spec: PrefectureTemplate, chosen: list[Municipality], out: Gener
                               source="lalert/hub", targets=stations))
 
 
-def _municipality(spec: PrefectureTemplate, m: Municipality, out: Generated) -> None:
+def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> None:
     prefix = f"m-{m.code}"
     place: dict[str, Any] = {"area": m.code, "lat": m.lat, "lon": m.lon}
     out.nodes.append(_node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
@@ -150,7 +172,10 @@ def _municipality(spec: PrefectureTemplate, m: Municipality, out: Generated) -> 
                           delay_s=STARTUP_DELAY, **place))
     out.links.append(_link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
                           targets=[f"{prefix}/startup"]))
-    if stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share:
+    has_radio = m.disaster_radio
+    if has_radio is None:
+        has_radio = stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share
+    if has_radio:
         outputs = [f"{prefix}/loudspeakers"]
         out.nodes.append(_node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
                               channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place))
@@ -160,7 +185,10 @@ def _municipality(spec: PrefectureTemplate, m: Municipality, out: Generated) -> 
                                   channel=Channel.INDOOR_RECEIVER, **place))
         out.links.append(_link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
                               source=f"{prefix}/startup", targets=outputs))
-    if stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share:
+    has_fm = m.community_fm
+    if has_fm is None:
+        has_fm = stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share
+    if has_fm:
         out.nodes.append(_node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
                               channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place))
         out.links.append(_link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",

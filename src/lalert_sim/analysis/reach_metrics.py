@@ -1,0 +1,85 @@
+"""Key figures of resident reach: time until X % are warned, who is left unwarned."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lalert_sim.analysis.metrics import QUANTILES
+from lalert_sim.reach.model import Reach
+from lalert_sim.reach.parameters import AGE_BANDS
+
+WORST_SHOWN = 10
+
+
+def time_to_warned(times_s: np.ndarray, curve: np.ndarray, fraction: float) -> float | None:
+    """First time the curve reaches ``fraction`` (linear between grid points); None if never."""
+    above = np.flatnonzero(curve >= fraction - 1e-12)
+    if above.size == 0:
+        return None
+    i = int(above[0])
+    if i == 0:
+        return float(times_s[0])
+    t0, t1, w0, w1 = times_s[i - 1], times_s[i], curve[i - 1], curve[i]
+    return float(t0 + (fraction - w0) * (t1 - t0) / (w1 - w0))
+
+
+def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
+    """The curve's value at ``t`` seconds (linear between grid points)."""
+    return float(np.interp(t, times_s, curve))
+
+
+def _figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) -> dict:
+    return {
+        "time_to_warned_s": {f"{round(q * 100)}%": _round(time_to_warned(times_s, curve, q)) for q in QUANTILES},
+        "unwarned_at_deadline": round(1.0 - value_at(times_s, curve, deadline_s), 4),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def reach_summary(reach: Reach, deadline_s: float) -> dict:
+    """Residents' KPIs of one alert, ready for JSON."""
+    times = reach.times_s
+    unwarned = 1.0 - np.array([value_at(times, c, deadline_s) for c in reach.by_municipality])
+    worst = np.argsort(-unwarned * 1e9 - reach.population, kind="stable")[:WORST_SHOWN]
+    return {
+        "residents": int(reach.population.sum()),
+        "municipalities": len(reach.municipalities),
+        "local_hour": round(reach.hour, 2),
+        "deadline_s": deadline_s,
+        **_figures(times, reach.overall, deadline_s),
+        "by_age": {band: _figures(times, reach.by_age[a], deadline_s) for a, band in enumerate(AGE_BANDS)},
+        "by_smartphone": {name: _figures(times, reach.by_smartphone[g], deadline_s)
+                          for g, name in enumerate(("smartphone", "no_smartphone"))},
+        "worst_municipalities": [
+            {"code": reach.municipalities[i].code, "name": reach.municipalities[i].name,
+             "population": int(reach.population[i]), "unwarned_at_deadline": round(float(unwarned[i]), 4)}
+            for i in worst
+        ],
+    }
+
+
+def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple]:
+    """Per municipality: code, name, prefecture, population, coastal, time to 50/90 %, unwarned at deadline."""
+    rows = []
+    for i, m in enumerate(reach.municipalities):
+        curve = reach.by_municipality[i]
+        rows.append((reach.alert_id, m.code, m.name, m.prefecture_code, int(reach.population[i]), int(m.coastal),
+                     _cell(time_to_warned(reach.times_s, curve, 0.5)), _cell(time_to_warned(reach.times_s, curve, 0.9)),
+                     round(1.0 - value_at(reach.times_s, curve, deadline_s), 4)))
+    return rows
+
+
+def curve_rows(reach: Reach) -> list[tuple]:
+    """The warned curves as a table: alert, time, overall, per age band, with and without smartphone."""
+    return [
+        (reach.alert_id, float(t), *(round(float(v), 5) for v in
+                                     (reach.overall[i], *reach.by_age[:, i], *reach.by_smartphone[:, i])))
+        for i, t in enumerate(reach.times_s)
+    ]
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"

@@ -1,0 +1,39 @@
+"""How residents are modelled in a scenario: when, where it rains, what to report."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lalert_sim.model.areas import AreaCode
+
+
+class Rain(BaseModel):
+    """Heavy rain over an area: outdoor loudspeakers are harder to make out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    area: AreaCode
+    loudspeaker_factor: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: heavy rain "
+        "and closed windows make announcements hard to hear).",
+    )
+
+
+class Residents(BaseModel):
+    """Settings of the resident reach model (see lalert_sim.reach)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deadline_s: float = Field(default=600, gt=0, description="Report who is still unwarned this long after issue.")
+    horizon_s: float = Field(default=3600, gt=0, description="How far after issue the warned curves go.")
+    hour: float | None = Field(
+        default=None, ge=0, lt=24,
+        description="Local hour of day for whereabouts (asleep, at work...); default from epoch + issue time.",
+    )
+    rain: list[Rain] = Field(default_factory=list)
+    indoor_receiver_share: float = Field(
+        default=0.4, ge=0, le=1,
+        description="Share of households with an indoor receiver where the disaster radio has them "
+        "and the municipality table does not say (assumption).",
+    )

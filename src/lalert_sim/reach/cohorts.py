@@ -1,0 +1,57 @@
+"""Resident cohorts (age band × whereabouts × smartphone) and their reception chances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lalert_sim.reach.parameters import (
+    AGE_BANDS,
+    AGE_HEARING,
+    AUDIBLE,
+    NO_SMARTPHONE,
+    NEEDS_SMARTPHONE,
+    REACH_CHANNELS,
+    RECEPTION,
+    WHEREABOUTS,
+    whereabouts_shares,
+)
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Every combination of age band, whereabouts and smartphone use, as parallel arrays."""
+
+    age: np.ndarray  # (K,) index into AGE_BANDS
+    where: np.ndarray  # (K,) index into WHEREABOUTS
+    smartphone: np.ndarray  # (K,) bool
+
+    @classmethod
+    def all(cls) -> Cohorts:
+        """The 3 × 5 × 2 cohorts in a fixed order."""
+        grid = np.array([(a, w, s) for a in range(len(AGE_BANDS)) for w in range(len(WHEREABOUTS))
+                         for s in (1, 0)])
+        return cls(grid[:, 0], grid[:, 1], grid[:, 2].astype(bool))
+
+    def __len__(self) -> int:
+        return len(self.age)
+
+    def shares(self, age_shares: np.ndarray, hour: float) -> np.ndarray:
+        """(municipality × cohort) shares of residents; ``age_shares`` is (M × 3)."""
+        where = whereabouts_shares(hour)[self.age, self.where]  # (K,)
+        no_phone = np.asarray(NO_SMARTPHONE)[self.age]
+        phone = np.where(self.smartphone, 1.0 - no_phone, no_phone)
+        return age_shares[:, self.age] * (where * phone)[None, :]
+
+    def reception(self) -> np.ndarray:
+        """(cohort × channel) chance of being warned by a channel emitting where they live."""
+        table = np.zeros((len(self), len(REACH_CHANNELS)))
+        for c, channel in enumerate(REACH_CHANNELS):
+            p = np.asarray(RECEPTION[channel])[self.where]
+            if channel in NEEDS_SMARTPHONE:
+                p = p * self.smartphone
+            if channel in AUDIBLE:
+                p = p * np.asarray(AGE_HEARING)[self.age]
+            table[:, c] = p
+        return table

@@ -1,0 +1,95 @@
+"""Resident defaults: cohorts, where people are by hour, and what each channel reaches.
+
+The one home of every figure the reach model uses. Each cites docs/DOMAIN.md
+("DOMAIN") or says it is an assumption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lalert_sim.model.distributions import LogNormal, Uniform, _AnyDistribution
+from lalert_sim.model.network import Channel
+
+AGE_BANDS = ("under_60", "60s", "70_plus")
+# approx. 2020 census: 60-69 about 12.4 %, 70 and over about 22.1 % of residents.
+NATIONAL_AGE_SHARES = (0.655, 0.124, 0.221)
+
+# Share who do not use a smartphone or tablet, by age band.
+# 60s and 70+: DOMAIN (Cabinet Office survey 2020: 25.7 %, 57.8 %); under 60: assumption.
+NO_SMARTPHONE = (0.10, 0.257, 0.578)
+
+WHEREABOUTS = ("home_awake", "home_asleep", "outdoors", "at_work", "in_vehicle")
+
+# Where people are, by period of the day and age band (rows: under 60, 60s, 70+;
+# columns: WHEREABOUTS). Assumptions; DOMAIN: of those who missed a 2017 missile
+# alert a large share were asleep, so time of day matters.
+_WHEREABOUTS_BY_PERIOD = {
+    "night": ((0.12, 0.80, 0.02, 0.04, 0.02), (0.12, 0.84, 0.01, 0.02, 0.01), (0.10, 0.88, 0.01, 0.00, 0.01)),
+    "morning": ((0.45, 0.10, 0.15, 0.10, 0.20), (0.60, 0.08, 0.15, 0.07, 0.10), (0.72, 0.10, 0.12, 0.01, 0.05)),
+    "day": ((0.25, 0.02, 0.15, 0.48, 0.10), (0.50, 0.02, 0.20, 0.18, 0.10), (0.68, 0.05, 0.20, 0.02, 0.05)),
+    "evening": ((0.60, 0.05, 0.10, 0.12, 0.13), (0.78, 0.04, 0.08, 0.04, 0.06), (0.86, 0.06, 0.05, 0.00, 0.03)),
+}
+
+
+def period_of(hour: float) -> str:
+    """Night (23-6), morning (6-9), day (9-17) or evening (17-23)."""
+    if hour < 6 or hour >= 23:
+        return "night"
+    if hour < 9:
+        return "morning"
+    return "day" if hour < 17 else "evening"
+
+
+def whereabouts_shares(hour: float) -> np.ndarray:
+    """(age band × whereabouts) shares at a local hour; each row sums to 1."""
+    return np.array(_WHEREABOUTS_BY_PERIOD[period_of(hour)], dtype=np.float64)
+
+
+# Chance that a resident in a given place gets the alert from a channel that is
+# emitting in their municipality (columns: WHEREABOUTS). Requirements (smartphone,
+# owning an indoor receiver) and age and rain factors are applied on top.
+RECEPTION: dict[Channel, tuple[float, float, float, float, float]] = {
+    # DOMAIN: about two-thirds find loudspeakers hard to hear; one city's test reached about 30 %.
+    Channel.OUTDOOR_LOUDSPEAKER: (0.35, 0.10, 0.75, 0.25, 0.15),
+    Channel.INDOOR_RECEIVER: (0.95, 0.60, 0.0, 0.0, 0.0),  # assumption, given one in the household
+    # DOMAIN: US national test, about 90 % of devices received it; asleep and driving are assumptions.
+    Channel.CELL_BROADCAST: (0.90, 0.50, 0.90, 0.90, 0.80),
+    Channel.TV: (0.45, 0.0, 0.0, 0.05, 0.0),  # assumption: TV on and watched
+    Channel.RADIO: (0.05, 0.0, 0.02, 0.05, 0.40),  # assumption: car radio
+    Channel.COMMUNITY_FM: (0.03, 0.0, 0.01, 0.02, 0.05),  # assumption
+    Channel.PORTAL: (0.10, 0.0, 0.05, 0.10, 0.0),  # assumption: someone looks
+    Channel.APP: (0.25, 0.10, 0.25, 0.25, 0.10),  # assumption: push notification of an installed app
+    Channel.SIGNAGE: (0.0, 0.0, 0.20, 0.0, 0.0),  # assumption
+    Channel.DOOR_TO_DOOR: (0.90, 0.70, 0.10, 0.0, 0.0),  # assumption: the brigade reaches the door
+}
+REACH_CHANNELS: tuple[Channel, ...] = tuple(RECEPTION)
+
+NEEDS_SMARTPHONE = frozenset({Channel.CELL_BROADCAST, Channel.PORTAL, Channel.APP})
+# Hearing declines with age (assumption): audible channels reach 70+ a little less.
+AUDIBLE = frozenset({Channel.OUTDOOR_LOUDSPEAKER, Channel.INDOOR_RECEIVER, Channel.RADIO, Channel.COMMUNITY_FM})
+AGE_HEARING = (1.0, 0.95, 0.8)
+
+# From a channel's emission to the resident being warned (assumptions).
+REACTION_DELAY: dict[Channel, _AnyDistribution] = {
+    Channel.OUTDOOR_LOUDSPEAKER: LogNormal(median=20, sigma=0.5),  # an announcement takes time
+    Channel.INDOOR_RECEIVER: LogNormal(median=10, sigma=0.4),
+    Channel.CELL_BROADCAST: LogNormal(median=5, sigma=0.5),
+    Channel.TV: LogNormal(median=60, sigma=0.8),
+    Channel.RADIO: LogNormal(median=30, sigma=0.6),
+    Channel.COMMUNITY_FM: LogNormal(median=60, sigma=0.6),
+    Channel.PORTAL: LogNormal(median=300, sigma=1.0),
+    Channel.APP: LogNormal(median=30, sigma=0.8),
+    Channel.SIGNAGE: LogNormal(median=120, sigma=0.8),
+    Channel.DOOR_TO_DOOR: Uniform(low=0, high=3600),  # house to house over an hour
+}
+
+# Subscribers by carrier (approx. market shares with MVNOs folded in; assumption).
+CARRIER_SHARES = {"docomo": 0.40, "kddi": 0.31, "softbank": 0.25, "rakuten": 0.04}
+
+
+def carrier_shares(carriers: list[str]) -> np.ndarray:
+    """Shares of the carriers present, normalised; an unknown carrier counts as the mean."""
+    known = [CARRIER_SHARES.get(c, float(np.mean(list(CARRIER_SHARES.values())))) for c in carriers]
+    total = sum(known)
+    return np.array([k / total for k in known]) if total else np.zeros(0)

@@ -1,0 +1,78 @@
+"""Resident reach: who can be warned by what, rain, curves' shape, and the full pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lalert_sim import load, prepare, run
+from lalert_sim.model.network import Channel
+from lalert_sim.reach import compute_reach
+from lalert_sim.reach.cohorts import Cohorts
+from lalert_sim.reach.curves import unwarned
+from lalert_sim.reach.parameters import REACH_CHANNELS
+from tests.conftest import SCENARIOS, scenario
+from tests.validation.test_reach_against_residents import one_town_inputs
+
+CELL = REACH_CHANNELS.index(Channel.CELL_BROADCAST)
+
+
+def test_residents_without_a_smartphone_get_nothing_from_cell_broadcast() -> None:
+    cohorts = Cohorts.all()
+    reception = cohorts.reception()
+    assert np.all(reception[~cohorts.smartphone, CELL] == 0)
+    assert np.all(reception[cohorts.smartphone, CELL] > 0)
+    # With only cell broadcast emitting, they stay unwarned for ever.
+    inputs, _ = one_town_inputs()
+    only_cell = np.full_like(inputs.emission_s, np.inf)
+    survival = unwarned(inputs.__class__(**{**inputs.__dict__, "emission_s": only_cell}))[0]
+    assert np.all(survival[~cohorts.smartphone] == 1.0)
+    assert np.all(survival[cohorts.smartphone, -1] < 0.6)  # asleep phone users: half wake up
+
+
+def _town(rain: list[dict] | None = None, hour: float = 12.0):
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
+        {"id": "cbs", "kind": "emitter", "channel": "cell_broadcast", "carrier": "docomo", "area": "04205"},
+    ]
+    links = [{"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]},
+             {"id": "cb", "medium": "cell_broadcast", "source": "centre", "targets": ["cbs"]}]
+    prepared = prepare(scenario(nodes, links, residents={"rain": rain or [], "hour": hour}))
+    result = run(prepared)
+    return compute_reach(prepared, result, result.alerts[0])
+
+
+def test_rain_lowers_loudspeaker_reach() -> None:
+    dry, wet = _town(), _town(rain=[{"area": "04", "loudspeaker_factor": 0.3}])
+    assert wet.overall[-1] < dry.overall[-1] - 0.02
+    assert np.all(wet.overall <= dry.overall + 1e-12)
+    # Only the loudspeaker is affected: the smartphone users' gain is mostly kept.
+    assert wet.by_smartphone[0, -1] > 0.8 * dry.by_smartphone[0, -1]
+
+
+def test_curves_rise_monotonically_and_stay_within_zero_and_one() -> None:
+    reach = _town()
+    for curve in (reach.overall, *reach.by_age, *reach.by_smartphone, *reach.by_municipality):
+        assert np.all(np.diff(curve) >= -1e-9)
+        assert curve[0] >= 0 and curve[-1] <= 1
+    assert reach.overall[0] == 0.0
+
+
+def test_older_residents_are_warned_less_where_only_phones_and_loudspeakers_sound() -> None:
+    reach = _town()
+    under_60, sixties, seventy_plus = reach.by_age[:, -1]
+    assert under_60 > sixties > seventy_plus
+
+
+def test_asleep_at_night_fewer_are_warned_than_at_noon() -> None:
+    assert _town(hour=3.0).overall[-1] < _town(hour=12.0).overall[-1]
+
+
+def test_flagship_drill_reaches_residents_of_all_40_municipalities() -> None:
+    prepared = load(SCENARIOS / "jalert_missile_drill_aomori.yaml")
+    result = run(prepared)
+    reach = compute_reach(prepared, result, result.alerts[0])
+    assert len(reach.municipalities) == 40
+    assert int(reach.population.sum()) == 1_237_984  # Aomori, 2020 census
+    sannohe = [m.code for m in reach.municipalities].index("02441")  # its start-up device is miswired
+    assert reach.by_municipality[sannohe, -1] < np.median(reach.by_municipality[:, -1])
