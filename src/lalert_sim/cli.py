@@ -16,8 +16,8 @@ from lalert_sim.model.scenario import Scenario
 from lalert_sim.prepare import load
 from lalert_sim.report.files import has_parquet, write_results
 from lalert_sim.report.terminal import print_summary
-from lalert_sim.runner import run as run_scenario
 from lalert_sim.runner import reaches, summarise
+from lalert_sim.runner import run as run_scenario
 
 app = typer.Typer(
     help="Simulate how J-Alert and L-Alert messages reach residents.",

@@ -53,9 +53,9 @@ def test_rain_lowers_loudspeaker_reach() -> None:
 def test_curves_rise_monotonically_and_stay_within_zero_and_one() -> None:
     reach = _town()
     for curve in (reach.overall, *reach.by_age, *reach.by_smartphone, *reach.by_municipality):
-        assert np.all(np.diff(curve) >= -1e-9)
+        assert np.all(np.diff(curve) >= -1e-6)  # float32 survival products
         assert curve[0] >= 0 and curve[-1] <= 1
-    assert reach.overall[0] == 0.0
+    assert reach.overall[0] <= 1e-6  # nothing emitted at t = 0
 
 
 def test_older_residents_are_warned_less_where_only_phones_and_loudspeakers_sound() -> None:

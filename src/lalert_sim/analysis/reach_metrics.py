@@ -43,7 +43,7 @@ def reach_summary(reach: Reach, deadline_s: float) -> dict:
     """Residents' KPIs of one alert, ready for JSON."""
     times = reach.times_s
     unwarned = 1.0 - np.array([value_at(times, c, deadline_s) for c in reach.by_municipality])
-    worst = np.argsort(-unwarned * 1e9 - reach.population, kind="stable")[:WORST_SHOWN]
+    worst = np.lexsort((-reach.population, -np.round(unwarned, 6)))[:WORST_SHOWN]  # most unwarned, then largest
     return {
         "residents": int(reach.population.sum()),
         "municipalities": len(reach.municipalities),

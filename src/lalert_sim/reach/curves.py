@@ -32,7 +32,7 @@ def _cdf_table(delay_json: str, horizon_s: float) -> tuple[np.ndarray, np.ndarra
 def default_grid(horizon_s: float) -> np.ndarray:
     """Seconds after issue: every 2 s to 2 min, every 10 s to 10 min, then every minute."""
     parts = [np.arange(0, min(120, horizon_s), 2.0), np.arange(120, min(600, horizon_s), 10.0),
-             np.arange(600, horizon_s, 60.0), [horizon_s]]
+             np.arange(600, horizon_s, 60.0), np.array([horizon_s])]
     return np.unique(np.concatenate(parts))
 
 
@@ -61,15 +61,17 @@ def unwarned(inputs: ReachInputs) -> np.ndarray:
     horizon = float(inputs.times_s[-1]) + 1.0
     m_count = inputs.emission_s.shape[0]
     survival = np.ones((m_count, inputs.reception.shape[0], len(inputs.times_s)), dtype=np.float32)
+    scratch = np.empty_like(survival)
     for c, delay in enumerate(inputs.delays):
+        if not inputs.reception[:, c].any():
+            continue
         reached = _channel_reached(inputs, c, delay, horizon)  # (M, T) emitted and noticed, given reception
         if reached is None:
             continue
-        cohorts = np.flatnonzero(inputs.reception[:, c])
-        if cohorts.size == 0:
-            continue
-        chance = (inputs.local_factor[:, c][:, None] * inputs.reception[cohorts, c][None, :]).astype(np.float32)
-        survival[:, cohorts, :] *= 1.0 - chance[:, :, None] * reached[:, None, :]
+        chance = (inputs.local_factor[:, c][:, None] * inputs.reception[:, c][None, :]).astype(np.float32)
+        np.multiply(chance[:, :, None], reached[:, None, :], out=scratch)
+        np.subtract(1.0, scratch, out=scratch)
+        survival *= scratch
     return survival
 
 

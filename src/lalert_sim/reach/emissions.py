@@ -6,7 +6,7 @@ import numpy as np
 
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
-from lalert_sim.model.network import Channel, NodeKind
+from lalert_sim.model.network import Channel
 from lalert_sim.reach.parameters import REACH_CHANNELS
 from lalert_sim.topology.reference import Municipality
 
@@ -20,29 +20,29 @@ def emission_times(result: RunResult, alert: AlertState, municipalities: list[Mu
     An emitter serves the municipality of its area, every municipality of its
     prefecture (a prefecture broadcaster) or all of them (a national portal).
     """
-    row = {m.code: i for i, m in enumerate(municipalities)}
-    prefecture_rows: dict[str, list[int]] = {}
-    for i, m in enumerate(municipalities):
-        prefecture_rows.setdefault(m.prefecture_code, []).append(i)
-    everyone = list(range(len(municipalities)))
-    emission = np.full((len(municipalities), len(REACH_CHANNELS)), np.inf)
-    by_carrier = np.full((len(municipalities), len(carriers)), np.inf)
-    carrier_column = {c: j for j, c in enumerate(carriers)}
-    nodes = list(result.topology.nodes.values())
-    issue = alert.spec.issue_s
-    for index, time in alert.emitted.items():
-        node = nodes[index]
-        if node.kind is not NodeKind.EMITTER or node.channel not in _COLUMN:
-            continue
-        area = node.area
-        rows = everyone if area is None else prefecture_rows.get(area, []) if len(area) == 2 else (
-            [row[area]] if area in row else [])
-        if not rows:
-            continue
-        delay = time - issue
-        column = _COLUMN[node.channel]
-        emission[rows, column] = np.minimum(emission[rows, column], delay)
-        if node.channel is Channel.CELL_BROADCAST and node.carrier in carrier_column:
-            j = carrier_column[node.carrier]
-            by_carrier[rows, j] = np.minimum(by_carrier[rows, j], delay)
+    table = result.topology.emitter_table
+    m_count = len(municipalities)
+    row_of = {m.code: i for i, m in enumerate(municipalities)}
+    prefecture = np.array([m.prefecture_code for m in municipalities])
+    # Where each emitter acts: a row of the municipality list, -1 for wider areas, -2 for none here.
+    rows = np.array([-1 if a is None or len(a) == 2 else row_of.get(a, -2) for a in table.area], dtype=np.int64)
+    columns = np.array([_COLUMN.get(c, -1) for c in table.channel], dtype=np.int64)  # type: ignore[arg-type]
+    carrier_of = {c: j for j, c in enumerate(carriers)}
+    carrier_columns = np.array([carrier_of.get(c, -1) if ch is Channel.CELL_BROADCAST else -1  # type: ignore[arg-type]
+                                for c, ch in zip(table.carrier, table.channel, strict=True)], dtype=np.int64)
+    times = np.array([alert.emitted.get(int(n), np.inf) for n in table.node]) - alert.spec.issue_s
+    emitted = np.isfinite(times) & (columns >= 0)
+
+    emission = np.full((m_count, len(REACH_CHANNELS)), np.inf)
+    by_carrier = np.full((m_count, len(carriers)), np.inf)
+    local = emitted & (rows >= 0)
+    np.minimum.at(emission, (rows[local], columns[local]), times[local])
+    cell = local & (carrier_columns >= 0)
+    np.minimum.at(by_carrier, (rows[cell], carrier_columns[cell]), times[cell])
+    for e in np.flatnonzero(emitted & (rows == -1)):  # prefecture-wide and national emitters: few
+        area = table.area[e]
+        served = slice(None) if area is None else prefecture == area
+        emission[served, columns[e]] = np.minimum(emission[served, columns[e]], times[e])
+        if carrier_columns[e] >= 0:
+            by_carrier[served, carrier_columns[e]] = np.minimum(by_carrier[served, carrier_columns[e]], times[e])
     return emission, by_carrier

@@ -46,7 +46,7 @@ class Reach:
 def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
     """Municipalities of the topology (nodes with a municipal area) that the alert targets."""
     table = prepared.municipalities
-    codes = sorted({n.area for n in prepared.topology.nodes.values() if n.area and len(n.area) == 5})
+    codes = prepared.topology.municipal_areas
     return [table[c] for c in codes if c in table and in_any(c, alert.areas)]
 
 
@@ -68,8 +68,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     if not municipalities:
         return None
     residents = prepared.scenario.residents
-    carriers = sorted({n.carrier for n in prepared.topology.nodes.values()
-                       if n.channel is Channel.CELL_BROADCAST and n.carrier})
+    carriers = prepared.topology.cell_broadcast_carriers
     emission, by_carrier = emission_times(result, alert, municipalities, carriers)
     hour = local_hour(prepared, alert)
     cohorts = Cohorts.all()
@@ -86,32 +85,31 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         local_factor=local_factors(municipalities, residents),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
-    survival = unwarned(inputs)  # (M, K, T)
+    survival = unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
     population = np.array([m.population for m in municipalities], dtype=np.float64)
-    people = population[:, None] * weights  # (M, K) residents per cohort
-    warned_people = people[:, :, None] * (1.0 - survival)  # (M, K, T)
-    by_municipality = warned_people.sum(axis=1) / np.maximum(population, 1.0)[:, None]
+    people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
+
+    still_by_cohort = np.einsum("mk,mkt->kt", people, survival, dtype=np.float64)  # (K, T)
+    people_by_cohort = people.sum(axis=0, dtype=np.float64)
+
+    def warned_share(members: np.ndarray) -> np.ndarray:
+        total = float(people_by_cohort[members].sum())
+        still = still_by_cohort[members].sum(axis=0)
+        return np.clip(1.0 - still / total, 0.0, 1.0) if total > 0 else np.zeros(len(times))
+
+    everyone = np.ones(len(cohorts), dtype=bool)
+    still_by_municipality = np.einsum("mk,mkt->mt", people, survival, dtype=np.float64)
     return Reach(
         alert_id=alert.spec.id,
         times_s=times,
         municipalities=municipalities,
         population=population,
-        overall=warned_people.sum(axis=(0, 1)) / population.sum(),
-        by_age=_grouped(warned_people, people, cohorts.age, len(AGE_BANDS)),
-        by_smartphone=_grouped(warned_people, people, (~cohorts.smartphone).astype(int), 2),
-        by_municipality=by_municipality,
+        overall=warned_share(everyone),
+        by_age=np.array([warned_share(cohorts.age == a) for a in range(len(AGE_BANDS))]),
+        by_smartphone=np.array([warned_share(cohorts.smartphone), warned_share(~cohorts.smartphone)]),
+        by_municipality=np.clip(1.0 - still_by_municipality / np.maximum(population, 1.0)[:, None], 0.0, 1.0),
         hour=hour,
     )
-
-
-def _grouped(warned_people: np.ndarray, people: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
-    curves = np.zeros((groups, warned_people.shape[2]))
-    for g in range(groups):
-        members = group == g
-        total = people[:, members].sum()
-        if total > 0:
-            curves[g] = warned_people[:, members, :].sum(axis=(0, 1)) / total
-    return curves
 
 
 def local_factors(municipalities: list[Municipality], residents: Residents) -> np.ndarray:

@@ -13,10 +13,10 @@ from typing import TextIO
 
 from lalert_sim.analysis.metrics import outcomes
 from lalert_sim.analysis.reach_metrics import curve_rows, municipality_rows
-from lalert_sim.reach.model import Reach
-from lalert_sim.reach.parameters import AGE_BANDS
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS
+from lalert_sim.reach.model import Reach
+from lalert_sim.reach.parameters import AGE_BANDS
 
 NODE_COLUMNS = ("alert", "node", "kind", "channel", "area", "expected", "first_receipt_s", "emitted_s",
                 "from_node", "via_link", "hops", "path")

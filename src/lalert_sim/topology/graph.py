@@ -5,14 +5,33 @@ from __future__ import annotations
 import difflib
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
 
 from lalert_sim.errors import Problem, TopologyError
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import in_any
-from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
 from lalert_sim.topology.reference import MunicipalityTable
 from lalert_sim.topology.templates import Generated, expand
+
+
+@dataclass(frozen=True)
+class EmitterTable:
+    """Emitters of a topology as parallel arrays, indexed by node position."""
+
+    node: np.ndarray  # (E,) node index
+    channel: list[Channel]
+    area: list[str | None]
+    carrier: list[str | None]
+
+    @classmethod
+    def of(cls, nodes: list[Node]) -> EmitterTable:
+        chosen = [i for i, n in enumerate(nodes) if n.kind is NodeKind.EMITTER]
+        return cls(np.array(chosen, dtype=np.int64), [nodes[i].channel for i in chosen],  # type: ignore[misc]
+                   [nodes[i].area for i in chosen], [nodes[i].carrier for i in chosen])
 
 
 @dataclass
@@ -27,6 +46,21 @@ class Topology:
         self.out_links = {node_id: [] for node_id in self.nodes}
         for link in self.links:
             self.out_links[link.source].append(link)
+
+    @cached_property
+    def municipal_areas(self) -> list[str]:
+        """Municipality codes (five digits) that some node serves, sorted."""
+        return sorted({n.area for n in self.nodes.values() if n.area is not None and len(n.area) == 5})
+
+    @cached_property
+    def cell_broadcast_carriers(self) -> list[str]:
+        """Carriers that have cell-broadcast emitters, sorted."""
+        return sorted({n.carrier for n in self.nodes.values() if n.channel is Channel.CELL_BROADCAST and n.carrier})
+
+    @cached_property
+    def emitter_table(self) -> EmitterTable:
+        """Every emitter's index, channel, area and carrier as arrays (for vectorised reach)."""
+        return EmitterTable.of(list(self.nodes.values()))
 
     def reachable(self, origin: str, areas: tuple[str, ...]) -> list[str]:
         """Nodes an alert for ``areas`` could reach from ``origin`` if nothing failed."""

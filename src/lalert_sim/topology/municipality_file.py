@@ -78,7 +78,7 @@ def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
         population=round(population),
         lat=_number(row, "lat", -90, 90) or known.lat,
         lon=_number(row, "lon", -180, 180) or known.lon,
-        coastal=_flag(row, "coastal", known.coastal),
+        coastal=bool(_flag(row, "coastal", known.coastal)),
         age_shares=tuple(shares) if shares[0] is not None else None,  # type: ignore[arg-type]
         disaster_radio=_flag(row, "disaster_radio", None),
         community_fm=_flag(row, "community_fm", None),
