@@ -74,7 +74,8 @@ def _percent(value: float) -> str:
 def _print_residents(console: Console, residents: dict) -> None:
     deadline = _seconds(residents["deadline_s"])
     times = " · ".join(f"{k} {_seconds(v)}" for k, v in residents["time_to_warned_s"].items())
-    console.print(f"residents: {residents['residents']:,} in {residents['municipalities']} municipalities "
+    count = residents["municipalities"]
+    console.print(f"residents: {residents['residents']:,} in {count} municipalit{'y' if count == 1 else 'ies'} "
                   f"(local {int(residents['local_hour']):02d}:{round(residents['local_hour'] % 1 * 60):02d}) · "
                   f"warned {times}")
     ages = ", ".join(f"{band} {_percent(row['unwarned_at_deadline'])}" for band, row in residents["by_age"].items())
