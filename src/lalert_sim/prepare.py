@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lalert_sim.engine.simulation import Injection
@@ -11,9 +11,10 @@ from lalert_sim.model.areas import covers
 from lalert_sim.model.loader import line_finder, parse_scenario, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
 from lalert_sim.topology.graph import Topology, build_topology
-from lalert_sim.topology.incidents import apply_incidents
+from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
 from lalert_sim.topology.reference import MunicipalityTable
+from lalert_sim.topology.responses import ResponsePlan, prepare_responses
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Prepared:
     topology: Topology
     injections: list[Injection]
     municipalities: MunicipalityTable
+    incidents: list[IncidentPlan] = field(default_factory=list)
+    responses: ResponsePlan = field(default_factory=ResponsePlan)
     source: str | None = None
 
 
@@ -35,7 +38,8 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
         topology = build_topology(scenario.topology, table)
     except TopologyError as exc:
         raise TopologyError([*exc.problems, *problems]) from None
-    topology = apply_incidents(topology, list(scenario.incidents), problems)
+    incidents = resolve_incidents(topology, list(scenario.incidents), problems)
+    topology, responses = prepare_responses(topology, scenario.responses, incidents, problems)
     injections = []
     for index, alert in enumerate(scenario.alerts):
         for area_index, area in enumerate(alert.areas):
@@ -48,7 +52,7 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
     if problems:
         raise ScenarioError(problems)
-    return Prepared(scenario, topology, injections, table, source)
+    return Prepared(scenario, topology, injections, table, incidents, responses, source)
 
 
 def _municipality_table(scenario: Scenario, source: str | None) -> MunicipalityTable:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from lalert_sim.analysis.metrics import alert_summary, objective_results
 from lalert_sim.analysis.reach_metrics import reach_summary
+from lalert_sim.analysis.responses_report import responses_summary
+from lalert_sim.engine.incidents import apply_incidents
+from lalert_sim.engine.responses import Responder
 from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach, compute_reach
@@ -13,9 +16,14 @@ def run(prepared: Prepared, seed: int | None = None) -> RunResult:
     """One replication of the scenario (its own seed unless ``seed`` is given)."""
     scenario = prepared.scenario
     simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed)
+    apply_incidents(simulation, prepared.incidents)
+    responder = Responder(simulation, prepared.responses, prepared.municipalities)
+    responder.start()
     for injection in prepared.injections:
         simulation.inject(injection)
-    return simulation.run(scenario.duration_s)
+    result = simulation.run(scenario.duration_s)
+    result.responses = responder.records
+    return result
 
 
 def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
@@ -52,4 +60,5 @@ def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach |
         "engine": {"events": result.events, "trace_rows": len(result.trace)},
         "alerts": alerts,
         "objectives": objective_results(result, list(scenario.objectives)),
+        "responses": responses_summary(result),
     }

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.resources.resource import Request
 
-from lalert_sim.engine.state import AlertState, is_down
+from lalert_sim.engine.availability import AvailabilityLog, Component
+from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
+from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Link
 from lalert_sim.streams import Stream
 
@@ -18,10 +20,11 @@ if TYPE_CHECKING:
     from lalert_sim.engine.relay import NodeRuntime
 
 _SENT, _LOST = Event.SENT, Event.LOST
-_NONE, _LOSS, _LINK_DOWN = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN
+_NONE, _LOSS, _LINK_DOWN, _RAIN_FADE = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN, Cause.RAIN_FADE
+_SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
 
 
-class LinkRuntime:
+class LinkRuntime(Component):
     """Carries transmissions from one source to its targets.
 
     A transmission waits for a free channel (FIFO when all ``capacity`` are busy),
@@ -31,11 +34,12 @@ class LinkRuntime:
     """
 
     __slots__ = ("index", "spec", "env", "targets", "_record", "_timeout", "_prefecture", "_channels",
-                 "_outages", "_loss", "_latency", "_hold", "_holds", "_retry", "_retries", "_broadcast",
+                 "_waiting", "_loss", "_latency", "_hold", "_holds", "_retry", "_retries", "_broadcast", "_satellite",
                  "_latency_stream", "_loss_stream", "_hold_stream", "_backoff_stream")
 
     def __init__(self, index: int, spec: Link, env: simpy.Environment, trace: Trace,
-                 targets: list[NodeRuntime], seed: int) -> None:
+                 targets: list[NodeRuntime], seed: int, log: AvailabilityLog) -> None:
+        self._init_availability("link", spec.id, env, log)
         self.index = index
         self.spec = spec
         self.env = env
@@ -50,7 +54,9 @@ class LinkRuntime:
         self._hold_stream = Stream(seed, f"link:{spec.id}/hold")
         self._backoff_stream = Stream(seed, f"link:{spec.id}/backoff")
         self._channels = simpy.Resource(env, spec.capacity) if spec.capacity else None
-        self._outages = tuple((w.start_s, w.end_s) for w in spec.outages)
+        # Store-and-forward links keep what came while they were down and send it when back.
+        self._waiting: list[tuple[AlertState, int, list[NodeRuntime], int]] | None = (
+            [] if spec.store_and_forward else None)
         self._loss = spec.loss
         self._latency = spec.latency_s
         self._hold = spec.hold_s
@@ -59,6 +65,7 @@ class LinkRuntime:
         self._retry = spec.retry
         self._retries = spec.retry.max_attempts > 1
         self._broadcast = spec.broadcast
+        self._satellite = spec.medium in _SATELLITE
 
     def transmit(self, alert: AlertState, sender: int) -> None:
         """Send ``alert`` to every target in its area: once (broadcast) or once each."""
@@ -77,7 +84,10 @@ class LinkRuntime:
 
     def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
                  _event: simpy.Event | None = None) -> None:
-        if self._outages and is_down(self._outages, self.env.now):
+        if self.down:
+            if self._waiting is not None:
+                self._waiting.append((alert, sender, targets, attempt))
+                return
             self._note(alert, sender, targets, _LOST, attempt, _LINK_DOWN)
             self._retry_later(alert, sender, targets, attempt)
         elif self._channels is None:
@@ -85,6 +95,12 @@ class LinkRuntime:
         else:
             request = self._channels.request()
             request.callbacks.append(partial(self._send, alert, sender, targets, attempt, request))
+
+    def _restored(self) -> None:
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            for alert, sender, targets, attempt in waiting:
+                self._attempt(alert, sender, targets, attempt)
 
     def _send(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
               request: Request | None, _event: simpy.Event | None = None) -> None:
@@ -108,6 +124,12 @@ class LinkRuntime:
                 self._note(alert, sender, lost, _LOST, attempt, _LOSS)
                 self._retry_later(alert, sender, lost, attempt)
                 targets = kept
+        if self._satellite and any(t.rain_fade for t in targets):
+            faded = [t for t in targets if self._fades(t)]
+            if faded:
+                self._note(alert, sender, faded, _LOST, attempt, _RAIN_FADE)
+                self._retry_later(alert, sender, faded, attempt)
+                targets = [t for t in targets if t not in faded]
         timeout, sample, stream, link = self._timeout, self._latency.sample, self._latency_stream, self.index
         if self._retries:
             for target in targets:
@@ -117,6 +139,11 @@ class LinkRuntime:
                 # receive's result (copy taken or not) only matters when the sender retries.
                 timeout(sample(stream)).callbacks.append(
                     partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+
+    def _fades(self, target: NodeRuntime) -> bool:
+        now = self.env.now
+        chance = max((p for start, end, p in target.rain_fade if start <= now < end), default=0.0)
+        return chance > 0 and self._loss_stream.uniform() < chance
 
     def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int,
                  _event: simpy.Event) -> None:

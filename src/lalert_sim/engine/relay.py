@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import simpy
 from simpy.resources.resource import Request
 
-from lalert_sim.engine.state import AlertState, is_down
+from lalert_sim.engine.availability import AvailabilityLog, Component
+from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
 from lalert_sim.model.network import Node, NodeKind
@@ -21,13 +22,15 @@ _RECEIVED, _DUPLICATE, _LOST, _EMITTED = Event.RECEIVED, Event.DUPLICATE, Event.
 _NONE, _NODE_DOWN = Cause.NONE, Cause.NODE_DOWN
 
 
-class NodeRuntime:
+class NodeRuntime(Component):
     """Relays each alert once: the first arrival wins, later copies are duplicates."""
 
     __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_timeout", "_delay",
-                 "_fixed_delay_s", "_stream", "_servers", "_outages", "_emits")
+                 "_fixed_delay_s", "_stream", "_servers", "_emits", "rain_fade")
 
-    def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream) -> None:
+    def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream,
+                 log: AvailabilityLog) -> None:
+        self._init_availability("node", spec.id, env, log)
         self.index = index
         self.spec = spec
         self.area = spec.area
@@ -41,8 +44,8 @@ class NodeRuntime:
         self._fixed_delay_s = spec.delay_s.value if isinstance(spec.delay_s, Constant) else None
         self._stream = stream
         self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
-        self._outages = tuple((w.start_s, w.end_s) for w in spec.outages)
         self._emits = spec.kind is NodeKind.EMITTER
+        self.rain_fade: list[tuple[float, float, float]] = []  # (start, end, chance a satellite copy is lost)
 
     def issue(self, alert: AlertState) -> None:
         """The alert enters the network here."""
@@ -57,7 +60,7 @@ class NodeRuntime:
         """
         now = self.env.now
         index = self.index
-        if self._outages and is_down(self._outages, now):
+        if self.down:
             self._record((now, alert.index, index, sender, link, _LOST, attempt, _NODE_DOWN))
             return False
         first = alert.first

@@ -6,9 +6,11 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import simpy
 
+from lalert_sim.engine.availability import DORMANT, AvailabilityLog
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
@@ -16,6 +18,9 @@ from lalert_sim.engine.trace import Trace
 from lalert_sim.model.alerts import Alert
 from lalert_sim.streams import Stream
 from lalert_sim.topology.graph import Topology
+
+if TYPE_CHECKING:
+    from lalert_sim.engine.responses import ResponseRecords
 
 
 @contextmanager
@@ -54,6 +59,8 @@ class RunResult:
     seed: int
     until_s: float
     events: int
+    availability: AvailabilityLog
+    responses: ResponseRecords | None = None
 
 
 class Simulation:
@@ -69,13 +76,25 @@ class Simulation:
         self.env = simpy.Environment()
         node_ids = list(topology.nodes)
         self.trace = Trace([], node_ids, [link.id for link in topology.links])
+        self.availability = AvailabilityLog()
+        log = self.availability
         self.nodes = {
-            node_id: NodeRuntime(i, node, self.env, self.trace, Stream(seed, f"node:{node_id}/delay"))
+            node_id: NodeRuntime(i, node, self.env, self.trace, Stream(seed, f"node:{node_id}/delay"), log)
             for i, (node_id, node) in enumerate(topology.nodes.items())
         }
+        self.links: dict[str, LinkRuntime] = {}
         for i, link in enumerate(topology.links):
-            runtime = LinkRuntime(i, link, self.env, self.trace, [self.nodes[t] for t in link.targets], seed)
+            runtime = LinkRuntime(i, link, self.env, self.trace, [self.nodes[t] for t in link.targets], seed, log)
             self.nodes[link.source].out_links.append(runtime)
+            self.links[link.id] = runtime
+        for node in self.nodes.values():
+            for k, window in enumerate(node.spec.outages):
+                node.schedule_outage(window.start_s, window.end_s, f"outage-{k}")
+        for runtime in self.links.values():
+            for k, window in enumerate(runtime.spec.outages):
+                runtime.schedule_outage(window.start_s, window.end_s, f"outage-{k}")
+            if runtime.spec.dormant:
+                runtime.go_down(DORMANT)
         self.alerts: list[AlertState] = []
 
     def inject(self, injection: Injection) -> AlertState:
@@ -102,4 +121,4 @@ class Simulation:
                 events += 1
             if env.now < until_s:
                 env.run(until=until_s)
-        return RunResult(self.topology, self.alerts, self.trace, self.seed, until_s, events)
+        return RunResult(self.topology, self.alerts, self.trace, self.seed, until_s, events, self.availability)

@@ -34,8 +34,3 @@ class AlertState:
         if known is None:
             known = self._covers_area[area] = in_any(area, self.areas)
         return known
-
-
-def is_down(windows: tuple[tuple[float, float], ...], now: float) -> bool:
-    """True when ``now`` falls inside one of the outage windows."""
-    return any(start <= now < end for start, end in windows)

@@ -31,6 +31,7 @@ class Cause(IntEnum):
     LOSS = 1  # random loss on the link
     LINK_DOWN = 2  # the link was out of service
     NODE_DOWN = 3  # the receiving node was out of service
+    RAIN_FADE = 4  # a satellite copy faded out in heavy rain
 
 
 class Record(NamedTuple):

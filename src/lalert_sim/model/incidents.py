@@ -3,32 +3,97 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
-class Outage(BaseModel):
-    """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
-
+class _Window(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    type: Literal["outage"] = "outage"
     name: str = ""
-    links: LinkSelector | None = None
-    nodes: NodeSelector | None = None
     start_s: float = Field(default=0.0, ge=0)
-    end_s: float = math.inf
+    end_s: float = Field(default=math.inf, description="When it ends; omitted: lasts the whole run.")
 
     @model_validator(mode="after")
-    def _selects_and_lasts(self) -> Outage:
-        if self.links is None and self.nodes is None:
-            raise ValueError("an outage needs `links:` or `nodes:` (a selector) to say what fails")
+    def _lasts(self) -> _Window:
         if self.end_s <= self.start_s:
             raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
         return self
 
 
-Incident = Outage
+class Outage(_Window):
+    """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
+
+    type: Literal["outage"] = "outage"
+    links: LinkSelector | None = None
+    nodes: NodeSelector | None = None
+
+    @model_validator(mode="after")
+    def _selects(self) -> Outage:
+        if self.links is None and self.nodes is None:
+            raise ValueError("an outage needs `links:` or `nodes:` (a selector) to say what fails")
+        return self
+
+
+class Zone(BaseModel):
+    """An area and the chance that a selected component in it fails (e.g. per seismic intensity)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    area: AreaCode
+    probability: float = Field(ge=0, le=1)
+    label: str = Field(default="", description="e.g. 'intensity 7'")
+
+
+class Damage(_Window):
+    """Each selected component in a zone fails at ``start_s`` with the zone's probability."""
+
+    type: Literal["damage"] = "damage"
+    nodes: NodeSelector | None = None
+    links: LinkSelector | None = None
+    zones: list[Zone] = Field(min_length=1)
+    repair_s: float | None = Field(default=None, gt=0, description="Back after this long; none: not in this run.")
+
+    @model_validator(mode="after")
+    def _selects(self) -> Damage:
+        if self.links is None and self.nodes is None:
+            raise ValueError("damage needs `nodes:` or `links:` (a selector) to say what can fail")
+        return self
+
+
+class PowerOutage(_Window):
+    """Mains power is lost in an area; nodes run on battery (hours) or generator, then go down."""
+
+    type: Literal["power_outage"] = "power_outage"
+    area: AreaCode
+    nodes: NodeSelector | None = Field(default=None, description="Limit to these nodes; default all in the area.")
+
+
+class HeavyRain(_Window):
+    """Heavy rain over an area: satellite reception fades, loudspeakers are hard to make out."""
+
+    type: Literal["heavy_rain"] = "heavy_rain"
+    area: AreaCode
+    satellite_loss: float = Field(
+        default=0.3, ge=0, le=1,
+        description="Chance a satellite copy to a node in the area is lost to rain fade (assumption).",
+    )
+    loudspeaker_factor: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: rain makes it worse).",
+    )
+
+
+class CarrierOutage(_Window):
+    """One carrier's network is gone (cell broadcast with it), nationwide or in an area (as on 2 July 2022)."""
+
+    type: Literal["carrier_outage"] = "carrier_outage"
+    carrier: str = Field(min_length=1)
+    area: AreaCode | None = Field(default=None, description="Where; none: nationwide.")
+
+
+Incident = Annotated[Outage | Damage | PowerOutage | HeavyRain | CarrierOutage, Field(discriminator="type")]

@@ -77,6 +77,9 @@ class Node(_Frozen):
         default=None, gt=0, description="Messages handled at once (people on duty); none = unlimited."
     )
     outages: list[Window] = Field(default_factory=list, description="Times the node is down.")
+    battery_h: float | None = Field(
+        default=None, ge=0, description="Hours on battery when mains power is lost; none: goes down at once.")
+    generator: bool = Field(default=False, description="Has its own supply: a power outage does not touch it.")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -121,6 +124,13 @@ class Link(_Frozen):
     retry: RetryPolicy
     broadcast: bool
     outages: list[Window] = Field(default_factory=list, description="Times the link is down.")
+    dormant: bool = Field(
+        default=False, description="Down until a response brings it up (a loaned unit's substitute link).")
+    store_and_forward: bool = Field(
+        default=False,
+        description="While down, keep what comes and send it when back (a person relaying pending "
+        "messages) instead of losing it.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
 from lalert_sim.model.residents import Residents
+from lalert_sim.model.responses import Responses
 from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.model.templates import TopologyTemplate
 
@@ -65,6 +66,7 @@ class Scenario(_Frozen):
     incidents: list[Incident] = Field(default_factory=list)
     objectives: list[Objective] = Field(default_factory=list)
     residents: Residents = Field(default_factory=Residents)
+    responses: Responses = Field(default_factory=Responses)
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:

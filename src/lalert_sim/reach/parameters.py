@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lalert_sim.model.carriers import CARRIER_SHARES
 from lalert_sim.model.distributions import LogNormal, Uniform, _AnyDistribution
 from lalert_sim.model.network import Channel
 
@@ -84,8 +85,6 @@ REACTION_DELAY: dict[Channel, _AnyDistribution] = {
     Channel.DOOR_TO_DOOR: Uniform(low=0, high=3600),  # house to house over an hour
 }
 
-# Subscribers by carrier (approx. market shares with MVNOs folded in; assumption).
-CARRIER_SHARES = {"docomo": 0.40, "kddi": 0.31, "softbank": 0.25, "rakuten": 0.04}
 
 
 def carrier_shares(carriers: list[str]) -> np.ndarray:

@@ -24,6 +24,8 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
                   f"{topo['emitters']} emitters · simulated {_seconds(meta['duration_s'])}")
     for alert in summary["alerts"]:
         _print_alert(console, alert)
+    if summary.get("responses"):
+        _print_responses(console, summary["responses"])
     if summary["objectives"]:
         _print_objectives(console, summary["objectives"])
 
@@ -85,3 +87,30 @@ def _print_residents(console: Console, residents: dict) -> None:
     worst = ", ".join(f"{w['name']} {_percent(w['unwarned_at_deadline'])}"
                       for w in residents["worst_municipalities"][:5])
     console.print(f"worst off: {worst}")
+
+
+def _print_responses(console: Console, responses: dict) -> None:
+    console.print()
+    outages = ", ".join(f"{o['count']} {o['component']}s ({o['cause']})" for o in responses["outages"]) or "none"
+    console.print(f"[bold]incidents[/]: went down: {outages}")
+    requests = responses["requests"]
+    if requests:
+        waited = responses["requests_waited"]
+        console.print(f"[bold]responses[/]: {len(requests)} requests, {waited} waited for a unit "
+                      f"(longest {_seconds(responses['longest_wait_s'])})")
+        for name, pool in responses["pools"].items():
+            console.print(f"  pool {name}: at most {pool['max_in_use']} in use, {pool['max_waiting']} waiting")
+        table = Table("municipality", "equipment", "cut off at", "wait", "transport", "set-up", "cut off for",
+                      box=None, pad_edge=False, title="longest cut off")
+        for row in responses["worst_cut_off"][:5]:
+            table.add_row(row["municipality"], row["equipment"], _seconds(row["cut_off_s"]), _seconds(row["wait_s"]),
+                          _seconds(row["transport_s"]), _seconds(row["setup_s"]), _seconds(row["cut_off_for_s"]))
+        console.print(table)
+    for roam in responses["roaming"]:
+        console.print(f"roaming: {roam['carrier']} subscribers through {roam['partner']} from "
+                      f"{_seconds(roam['active_s'])}")
+    late = responses["affected_alerts"]
+    if late:
+        never = sum(1 for r in late if r["through"] is None)
+        console.print(f"alerts held up by cut-offs: {len(late) - never} arrived late through loaned units, "
+                      f"{never} never arrived")

@@ -1,32 +1,119 @@
-"""Puts a scenario's outage incidents onto the links and nodes they select."""
+"""Resolves a scenario's incidents to the node and link ids they touch (checked once, at load).
+
+What happens at run time (draws, batteries running down) is the engine's; here
+every selector is matched against the built topology, and one that matches
+nothing is reported, since it is almost always a typo.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from lalert_sim.errors import Problem
-from lalert_sim.model.incidents import Incident
-from lalert_sim.model.network import Window
+from lalert_sim.model.areas import covers
+from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Incident, Outage, PowerOutage
+from lalert_sim.model.media import Medium
+from lalert_sim.model.network import Channel
 from lalert_sim.topology.graph import Topology
 
+SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
 
-def apply_incidents(topology: Topology, incidents: list[Incident], problems: list[Problem]) -> Topology:
-    """A topology whose selected links and nodes carry the incidents' outage windows.
 
-    A selector that matches nothing is a problem: it is almost always a typo.
-    """
-    nodes = dict(topology.nodes)
-    links = {link.id: link for link in topology.links}
+@dataclass(frozen=True)
+class IncidentPlan:
+    """One incident with the components it touches, ready for the engine."""
+
+    index: int
+    spec: Incident
+    nodes: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    # damage: each component's chance of failing (most specific zone covering it)
+    chances: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def cause(self) -> str:
+        """The name this incident's effects carry in the outage log."""
+        return f"{self.spec.type}-{self.index}" + (f" ({self.spec.name})" if self.spec.name else "")
+
+
+def resolve_incidents(topology: Topology, incidents: list[Incident], problems: list[Problem]) -> list[IncidentPlan]:
+    """A plan per incident; problems for selectors that match nothing."""
+    plans = []
     for index, incident in enumerate(incidents):
-        window = Window(start_s=incident.start_s, end_s=incident.end_s)
-        if incident.links is not None:
-            chosen = [link for link in links.values() if incident.links.matches(link, nodes)]
+        loc = ("incidents", index)
+        if isinstance(incident, Outage | Damage):
+            nodes = _nodes(topology, incident, loc, problems)
+            links = _links(topology, incident, loc, problems)
+            chances = _zone_chances(topology, incident, nodes, links) if isinstance(incident, Damage) else {}
+            plans.append(IncidentPlan(index, incident, nodes, links, chances))
+        elif isinstance(incident, PowerOutage):
+            chosen = tuple(n.id for n in topology.nodes.values()
+                           if n.area is not None and n.area.startswith(incident.area)
+                           and (incident.nodes is None or incident.nodes.matches(n)))
             if not chosen:
-                problems.append(Problem("selects no link", ("incidents", index, "links")))
-            for link in chosen:
-                links[link.id] = link.model_copy(update={"outages": [*link.outages, window]})
-        if incident.nodes is not None:
-            chosen_nodes = [node for node in nodes.values() if incident.nodes.matches(node)]
-            if not chosen_nodes:
-                problems.append(Problem("selects no node", ("incidents", index, "nodes")))
-            for node in chosen_nodes:
-                nodes[node.id] = node.model_copy(update={"outages": [*node.outages, window]})
-    return Topology(nodes=nodes, links=list(links.values()))
+                problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
+            plans.append(IncidentPlan(index, incident, nodes=chosen))
+        elif isinstance(incident, HeavyRain):
+            chosen = tuple(n.id for n in topology.nodes.values()
+                           if n.area is not None and n.area.startswith(incident.area))
+            if not chosen:
+                problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
+            plans.append(IncidentPlan(index, incident, nodes=chosen))
+        elif isinstance(incident, CarrierOutage):
+            plans.append(_carrier(topology, index, incident, problems))
+    return plans
+
+
+def _nodes(topology: Topology, incident: Outage | Damage, loc: tuple, problems: list[Problem]) -> tuple[str, ...]:
+    if incident.nodes is None:
+        return ()
+    chosen = tuple(n.id for n in topology.nodes.values() if incident.nodes.matches(n))
+    if not chosen:
+        problems.append(Problem("selects no node", (*loc, "nodes")))
+    return chosen
+
+
+def _links(topology: Topology, incident: Outage | Damage, loc: tuple, problems: list[Problem]) -> tuple[str, ...]:
+    if incident.links is None:
+        return ()
+    chosen = tuple(link.id for link in topology.links if incident.links.matches(link, topology.nodes))
+    if not chosen:
+        problems.append(Problem("selects no link", (*loc, "links")))
+    return chosen
+
+
+def _zone_chances(topology: Topology, damage: Damage, nodes: tuple[str, ...],
+                  links: tuple[str, ...]) -> dict[str, float]:
+    def chance(area: str | None) -> float:
+        inside = [z for z in damage.zones if area is not None and area.startswith(z.area)]
+        return max(inside, key=lambda z: len(z.area)).probability if inside else 0.0
+
+    chances = {node_id: chance(topology.nodes[node_id].area) for node_id in nodes}
+    by_id = {link.id: link for link in topology.links}
+    for link_id in links:
+        areas = [topology.nodes[t].area for t in by_id[link_id].targets]
+        chances[link_id] = max(chance(a) for a in areas)
+    return chances
+
+
+def _carrier(topology: Topology, index: int, outage: CarrierOutage, problems: list[Problem]) -> IncidentPlan:
+    """Nationwide: the carrier's core (its cell-broadcast centres) goes down. In an area: its
+    cell-broadcast links into that area go down (per prefecture link, as generated)."""
+    centres = tuple(n.id for n in topology.nodes.values()
+                    if n.carrier == outage.carrier and n.channel is not Channel.CELL_BROADCAST)
+    emitters = [n for n in topology.nodes.values()
+                if n.carrier == outage.carrier and n.channel is Channel.CELL_BROADCAST]
+    if not centres and not emitters:
+        known = sorted({n.carrier for n in topology.nodes.values() if n.carrier})
+        problems.append(Problem(f"no carrier {outage.carrier!r} in the network (carriers: {', '.join(known)})",
+                                ("incidents", index, "carrier")))
+        return IncidentPlan(index, outage)
+    if outage.area is None:
+        return IncidentPlan(index, outage, nodes=centres)
+    served = {n.id for n in emitters if n.area is not None and covers(n.area, outage.area)}
+    links = tuple(link.id for link in topology.links
+                  if link.source in centres and served.intersection(link.targets))
+    if not links:
+        problems.append(Problem(f"carrier {outage.carrier!r} serves nothing in area {outage.area}",
+                                ("incidents", index, "area")))
+    return IncidentPlan(index, outage, links=links)

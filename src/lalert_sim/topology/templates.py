@@ -19,6 +19,13 @@ from lalert_sim.model.templates import PrefectureTemplate, RegionTemplate, Topol
 from lalert_sim.streams import stable_fraction
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
+# Power supplies of generated nodes (DOMAIN = docs/DOMAIN.md).
+OFFICE_POWER = {"generator": True}  # assumption: municipal offices and broadcasters have emergency generators
+RADIO_POWER = {"battery_h": 72.0}  # DOMAIN: loudspeaker and relay-station batteries about 72 h
+BASE_STATION_POWER = {"battery_h": 3.0}  # DOMAIN: base-station backup typically about 3 h
+OWN_POWER = {"generator": True}  # indoor receivers run on their own batteries (assumption)
+FM_POWER = {"battery_h": 6.0}  # assumption
+
 # Processing delays of generated nodes, each with its source (DOMAIN = docs/DOMAIN.md).
 CENTRE_DELAY = Uniform(low=0.1, high=0.3)  # assumption
 RECEIVER_DELAY = Uniform(low=1.0, high=1.7)  # DOMAIN: centre to municipal receiver about 1-2 s
@@ -158,7 +165,7 @@ def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], o
         for k, station in enumerate(stations):
             channel = Channel.TV if k % 2 == 0 else Channel.RADIO
             out.nodes.append(_node(id=station, kind=NodeKind.EMITTER, channel=channel, area=code,
-                                  delay_s=BROADCASTER_DELAY))
+                                   delay_s=BROADCASTER_DELAY, **OFFICE_POWER))
         out.links.append(_link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET,
                               source="lalert/hub", targets=stations))
 
@@ -167,9 +174,9 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
     prefix = f"m-{m.code}"
     place: dict[str, Any] = {"area": m.code, "lat": m.lat, "lon": m.lon}
     out.nodes.append(_node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
-                          delay_s=RECEIVER_DELAY, **place))
+                          delay_s=RECEIVER_DELAY, **place, **OFFICE_POWER))
     out.nodes.append(_node(id=f"{prefix}/startup", kind=NodeKind.RELAY, name=f"{m.name} automatic start-up",
-                          delay_s=STARTUP_DELAY, **place))
+                          delay_s=STARTUP_DELAY, **place, **OFFICE_POWER))
     out.links.append(_link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
                           targets=[f"{prefix}/startup"]))
     has_radio = m.disaster_radio
@@ -178,11 +185,12 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
     if has_radio:
         outputs = [f"{prefix}/loudspeakers"]
         out.nodes.append(_node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
-                              channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place))
+                              channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place,
+                               **RADIO_POWER))
         if spec.indoor_receivers:
             outputs.append(f"{prefix}/indoor")
             out.nodes.append(_node(id=f"{prefix}/indoor", kind=NodeKind.EMITTER, name=f"{m.name} indoor receivers",
-                                  channel=Channel.INDOOR_RECEIVER, **place))
+                                  channel=Channel.INDOOR_RECEIVER, **place, **OWN_POWER))
         out.links.append(_link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
                               source=f"{prefix}/startup", targets=outputs))
     has_fm = m.community_fm
@@ -190,14 +198,16 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
         has_fm = stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share
     if has_fm:
         out.nodes.append(_node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
-                              channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place))
+                              channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place, **FM_POWER))
         out.links.append(_link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",
                               targets=[f"{prefix}/community-fm"]))
     for carrier in spec.carriers:
         out.nodes.append(_node(id=f"{prefix}/cbs-{carrier}", kind=NodeKind.EMITTER, carrier=carrier,
-                              name=f"{m.name} {carrier} cell broadcast", channel=Channel.CELL_BROADCAST, **place))
+                              name=f"{m.name} {carrier} cell broadcast", channel=Channel.CELL_BROADCAST, **place,
+                               **BASE_STATION_POWER))
     if spec.lalert:
         out.nodes.append(_node(id=f"{prefix}/lalert-entry", kind=NodeKind.HUMAN_STEP, system=AlertSystem.L_ALERT,
-                              name=f"{m.name} L-Alert entry", delay_s=ENTRY_DELAY, servers=1, **place))
+                              name=f"{m.name} L-Alert entry", delay_s=ENTRY_DELAY, servers=1, **place,
+                               **OFFICE_POWER))
         out.links.append(_link(id=f"{prefix}/lalert-up", medium=Medium.INTERNET, source=f"{prefix}/lalert-entry",
                               targets=["lalert/hub"]))

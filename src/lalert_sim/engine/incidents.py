@@ -1,0 +1,57 @@
+"""Puts incidents to work in one replication: outages, damage draws, batteries, rain fade."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Outage, PowerOutage
+from lalert_sim.streams import Stream
+from lalert_sim.topology.incidents import IncidentPlan
+
+if TYPE_CHECKING:
+    from lalert_sim.engine.availability import Component
+    from lalert_sim.engine.simulation import Simulation
+
+POWER_CAUSE = "power_outage"
+
+
+def apply_incidents(simulation: Simulation, plans: list[IncidentPlan]) -> None:
+    """Schedule every incident's effects on the simulation's nodes and links."""
+    for plan in plans:
+        spec = plan.spec
+        if isinstance(spec, Outage | CarrierOutage):
+            for component in _components(simulation, plan):
+                component.schedule_outage(spec.start_s, spec.end_s, plan.cause)
+        elif isinstance(spec, Damage):
+            _damage(simulation, plan, spec)
+        elif isinstance(spec, PowerOutage):
+            _power(simulation, plan, spec)
+        elif isinstance(spec, HeavyRain):
+            for node_id in plan.nodes:
+                simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+
+
+def _components(simulation: Simulation, plan: IncidentPlan) -> list[Component]:
+    return [*(simulation.nodes[n] for n in plan.nodes), *(simulation.links[k] for k in plan.links)]
+
+
+def _damage(simulation: Simulation, plan: IncidentPlan, spec: Damage) -> None:
+    """Each component fails with its zone's chance, drawn from its own stream (common random numbers)."""
+    end = spec.start_s + spec.repair_s if spec.repair_s is not None else math.inf
+    for component_id, chance in plan.chances.items():
+        draw = Stream(simulation.seed, f"damage:{plan.index}:{component_id}").uniform()
+        if draw < chance:
+            component = simulation.nodes.get(component_id) or simulation.links[component_id]
+            component.schedule_outage(spec.start_s, end, plan.cause)
+
+
+def _power(simulation: Simulation, plan: IncidentPlan, spec: PowerOutage) -> None:
+    """A node on battery goes down when the battery is empty and comes back with the grid."""
+    for node_id in plan.nodes:
+        node = simulation.nodes[node_id]
+        if node.spec.generator:
+            continue
+        empty_at = spec.start_s + 3600.0 * (node.spec.battery_h or 0.0)
+        if empty_at < spec.end_s:
+            node.schedule_outage(empty_at, spec.end_s, f"{POWER_CAUSE}-{plan.index}")
