@@ -41,7 +41,8 @@ EQUIPMENT_MEDIUM = {
 }
 SETUP_S: dict[Equipment, _AnyDistribution] = {
     Equipment.SIMPLE_RADIO: LogNormal(median=900, sigma=0.4), Equipment.MCA_RADIO: LogNormal(median=1800, sigma=0.4),
-    Equipment.SATELLITE_PHONE: LogNormal(median=1800, sigma=0.4), Equipment.ICT_UNIT: LogNormal(median=10800, sigma=0.3),
+    Equipment.SATELLITE_PHONE: LogNormal(median=1800, sigma=0.4),
+    Equipment.ICT_UNIT: LogNormal(median=10800, sigma=0.3),
     Equipment.SATELLITE_INTERNET: LogNormal(median=7200, sigma=0.3),
     Equipment.POWER_VEHICLE: LogNormal(median=1200, sigma=0.3),
 }
