@@ -168,3 +168,23 @@ def test_bad_incident_and_response_definitions_are_clear_errors(extra: dict, wor
     with pytest.raises(ScenarioError) as caught:
         prepare(parse_scenario(data))
     assert any(words in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_wide_area_tsunami_shows_pool_contention_and_a_doubled_pool_shortens_the_worst_cut_off() -> None:
+    from lalert_sim import load
+    from lalert_sim.analysis.responses_report import responses_summary
+    from tests.conftest import SCENARIOS
+
+    base = load(SCENARIOS / "tsunami_wide_area_loans.yaml")
+    scenario_ = base.scenario
+    doubled_pools = [scenario_.responses.pools[0].model_copy(update={"units": 50})]
+    doubled = prepare(scenario_.model_copy(
+        update={"responses": scenario_.responses.model_copy(update={"pools": doubled_pools})}))
+    worst = {"base": [], "doubled": []}
+    for seed in (1, 2, 3):
+        for name, prepared in (("base", base), ("doubled", doubled)):
+            summary = responses_summary(run(prepared, seed))
+            worst[name].append(max(r["cut_off_for_s"] for r in summary["requests"]))
+            if name == "base":
+                assert summary["requests_waited"] > 0 and summary["pools"]["ict_unit"]["max_waiting"] > 0
+    assert all(d < b for d, b in zip(worst["doubled"], worst["base"], strict=True)), worst

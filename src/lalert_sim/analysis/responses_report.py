@@ -44,7 +44,8 @@ def responses_summary(result: RunResult) -> dict | None:
     return {
         "outages": [{"component": kind, "cause": cause, "count": n} for (kind, cause), n in sorted(went_down.items())],
         "requests": requests,
-        "requests_waited": sum(1 for w in waits if w > 0),
+        "requests_waited": sum(1 for r in requests if r["wait_s"] is None or r["wait_s"] > 0),
+        "requests_never_served": sum(1 for r in requests if r["wait_s"] is None),
         "longest_wait_s": max(waits, default=None),
         "pools": by_pool,
         "worst_cut_off": cut[:10],

@@ -220,8 +220,8 @@ class Responder:
         place = pool.depots[depot]
         request.granted_s = self.env.now
         request.depot = place.name
-        request.transport_s = 3600.0 * distance_km(place.lat, place.lon, m.lat, m.lon) / loan.speed_kmh \
-            * loan.road_damage
+        road_s = 3600.0 * distance_km(place.lat, place.lon, m.lat, m.lon) / loan.speed_kmh * loan.road_damage
+        request.transport_s = min(road_s, loan.max_transport_s)
         setup = loan.setup_s or SETUP_S[loan.equipment]
         request.setup_s = setup.sample(Stream(self.sim.seed, f"loan:{index}:{watch.code}/setup"))
         ready = request.transport_s + request.setup_s

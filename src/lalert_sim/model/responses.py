@@ -72,6 +72,9 @@ class Loan(_Frozen):
     setup_s: Distribution | None = Field(default=None, description="Default by equipment.")
     speed_kmh: float = Field(default=40, gt=0, description="Road transport speed (assumption).")
     road_damage: float = Field(default=1.0, ge=1, description="Multiplies transport time (cut roads).")
+    max_transport_s: float = Field(
+        default=172800, gt=0,
+        description="Longest a delivery takes, however far (DOMAIN: MIC's delivery target within 48 h).")
     policy: Policy = Policy.FIFO
 
 

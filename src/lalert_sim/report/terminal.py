@@ -89,6 +89,10 @@ def _print_residents(console: Console, residents: dict) -> None:
     console.print(f"worst off: {worst}")
 
 
+def _pending(value: float | None) -> str:
+    return "—" if value is None else _seconds(value)
+
+
 def _print_responses(console: Console, responses: dict) -> None:
     console.print()
     outages = ", ".join(f"{o['count']} {o['component']}s ({o['cause']})" for o in responses["outages"]) or "none"
@@ -97,14 +101,16 @@ def _print_responses(console: Console, responses: dict) -> None:
     if requests:
         waited = responses["requests_waited"]
         console.print(f"[bold]responses[/]: {len(requests)} requests, {waited} waited for a unit "
-                      f"(longest {_seconds(responses['longest_wait_s'])})")
+                      f"(longest served after {_seconds(responses['longest_wait_s'])}; "
+                      f"{responses['requests_never_served']} still waiting at the end)")
         for name, pool in responses["pools"].items():
             console.print(f"  pool {name}: at most {pool['max_in_use']} in use, {pool['max_waiting']} waiting")
         table = Table("municipality", "equipment", "cut off at", "wait", "transport", "set-up", "cut off for",
                       box=None, pad_edge=False, title="longest cut off")
         for row in responses["worst_cut_off"][:5]:
-            table.add_row(row["municipality"], row["equipment"], _seconds(row["cut_off_s"]), _seconds(row["wait_s"]),
-                          _seconds(row["transport_s"]), _seconds(row["setup_s"]), _seconds(row["cut_off_for_s"]))
+            table.add_row(row["municipality"], row["equipment"], _seconds(row["cut_off_s"]), _pending(row["wait_s"]),
+                          _pending(row["transport_s"]), _pending(row["setup_s"]),
+                          _seconds(row["cut_off_for_s"]) + ("" if row["restored"] else "+"))
         console.print(table)
     for roam in responses["roaming"]:
         console.print(f"roaming: {roam['carrier']} subscribers through {roam['partner']} from "
