@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lalert_sim import load, prepare, run
 from lalert_sim.model.network import Channel
@@ -76,3 +77,19 @@ def test_flagship_drill_reaches_residents_of_all_40_municipalities() -> None:
     assert int(reach.population.sum()) == 1_237_984  # Aomori, 2020 census
     sannohe = [m.code for m in reach.municipalities].index("02441")  # its start-up device is miswired
     assert reach.by_municipality[sannohe, -1] < np.median(reach.by_municipality[:, -1])
+
+
+def test_heavy_rain_incident_lowers_loudspeaker_reach_like_residents_rain() -> None:
+    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
+             {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"}]
+    links = [{"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]}]
+
+    def warned(**extra) -> float:
+        prepared = prepare(scenario(nodes, links, residents={"hour": 12}, **extra))
+        result = run(prepared)
+        return compute_reach(prepared, result, result.alerts[0]).overall[-1]
+
+    dry = warned()
+    rain = {"type": "heavy_rain", "area": "04", "loudspeaker_factor": 0.3}
+    assert warned(incidents=[rain]) == pytest.approx(0.3 * dry, rel=1e-3)
+    assert warned(incidents=[{**rain, "start_s": 100}]) == pytest.approx(dry)  # rain starts after the alert

@@ -10,6 +10,7 @@ import numpy as np
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.model.areas import in_any
+from lalert_sim.model.incidents import HeavyRain
 from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
@@ -82,7 +83,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         carrier_shares=carrier_shares(carriers),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
         reception=cohorts.reception(),
-        local_factor=local_factors(municipalities, residents),
+        local_factor=local_factors(municipalities, residents, rain_at(prepared, alert)),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
     survival = unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
@@ -112,7 +113,17 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     )
 
 
-def local_factors(municipalities: list[Municipality], residents: Residents) -> np.ndarray:
+def rain_at(prepared: Prepared, alert: AlertState) -> list[tuple[str, float]]:
+    """(area, loudspeaker factor) of the residents' rain and of heavy-rain incidents under way at issue."""
+    rain = [(r.area, r.loudspeaker_factor) for r in prepared.scenario.residents.rain]
+    issue = alert.spec.issue_s
+    rain += [(i.area, i.loudspeaker_factor) for i in prepared.scenario.incidents
+             if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s]
+    return rain
+
+
+def local_factors(municipalities: list[Municipality], residents: Residents,
+                  rain: list[tuple[str, float]] | None = None) -> np.ndarray:
     """(M, C) municipality factors: indoor-receiver ownership and rain on loudspeakers."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
     indoor = REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)
@@ -120,7 +131,7 @@ def local_factors(municipalities: list[Municipality], residents: Residents) -> n
     for i, m in enumerate(municipalities):
         share = m.indoor_receiver_share
         factors[i, indoor] = residents.indoor_receiver_share if share is None else share
-        for rain in residents.rain:
-            if m.code.startswith(rain.area):
-                factors[i, loudspeaker] *= rain.loudspeaker_factor
+        for area, factor in rain if rain is not None else [(r.area, r.loudspeaker_factor) for r in residents.rain]:
+            if m.code.startswith(area):
+                factors[i, loudspeaker] *= factor
     return factors
