@@ -82,6 +82,16 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
     stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
     written.append(out_dir / "nodes.csv")
     write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
+    responses = summary.get("responses")
+    if responses:
+        written.append(out_dir / "outages.csv")
+        write_csv(written[-1], ("time_s", "component", "id", "event", "cause"),
+                  ((round(t, 3), kind, name, "down" if down else "up", cause)
+                   for t, kind, name, down, cause in result.availability.rows))
+        if responses["requests"]:
+            columns = tuple(responses["requests"][0])
+            written.append(out_dir / "requests.csv")
+            write_csv(written[-1], columns, ([row[c] for c in columns] for row in responses["requests"]))
     present = [r for r in reaches if r is not None]
     if present:
         deadline_s = summary["alerts"][0]["residents"]["deadline_s"] if summary["alerts"] else 0.0
