@@ -16,7 +16,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,parquet]'
+	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots]'
 	touch $@
 
 drill: $(VENV)/.core

@@ -10,12 +10,24 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from lalert_sim.errors import LalertError, ScenarioError
 from lalert_sim.model.scenario import Scenario
+from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
+from lalert_sim.montecarlo.results import aggregate, kpi_names, write_json, write_table
+from lalert_sim.montecarlo.results import compare as compare_plans
+from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import has_parquet, write_results
-from lalert_sim.report.terminal import print_summary
+from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
 
@@ -72,6 +84,107 @@ def run(
     if not quiet:
         print_summary(summary, console)
     console.print(f"\nsimulated in {elapsed:.2f} s · wrote {', '.join(str(p) for p in written)}")
+
+
+def _sweep(path: Path, replications: int, out: Path, workers: int, seed: int | None, dask: str | None,
+           resume: bool, batch_size: int, console: Console, label: str = "") -> list:
+    prepared = load(path)  # fail early, with file/line/field, before any worker starts
+    spec = SweepSpec(path, replications, prepared.scenario.seed if seed is None else seed, out, workers,
+                     batch_size, dask, resume)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(label or path.name, total=replications)
+        outcome = run_sweep(spec, lambda done: progress.advance(task, done))
+    if outcome.reused:
+        console.print(f"reused {outcome.reused} finished replications from {out}")
+    return outcome.rows
+
+
+Workers = Annotated[int, typer.Option("--workers", "-w", help="Local worker processes (default: all cores).")]
+Replications = Annotated[int, typer.Option("-n", "--replications", help="How many replications.")]
+Dask = Annotated[str | None, typer.Option("--dask", help="Dask scheduler address, or 'local' for a LocalCluster.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Reuse replications an interrupted run finished.")]
+MasterSeed = Annotated[int | None, typer.Option("--seed", help="Master seed (default: the scenario's).")]
+BatchSize = Annotated[int, typer.Option("--batch-size", help="Replications per task (0: automatic).")]
+Plots = Annotated[bool, typer.Option("--plots/--no-plots", help="Save PNG plots (needs matplotlib).")]
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioPath,
+    replications: Replications = 100,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/sweep"),
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    resume: Resume = False,
+    batch_size: BatchSize = 0,
+    plots: Plots = True,
+) -> None:
+    """Monte Carlo: N replications, a table per replication and means with 95 % CIs."""
+    console = Console()
+    try:
+        rows = _sweep(scenario, replications, out, workers or cpu_count(), seed, dask, resume, batch_size, console)
+        table = write_table(out, rows)
+        summary = aggregate(rows)
+        write_json(out / "sweep_summary.json", {"scenario": str(scenario), "replications": len(rows),
+                                                "kpis": summary})
+        written = [table, out / "sweep_summary.json"]
+        if plots and _has_matplotlib():
+            written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows},
+                                                       kpi_names(rows))] if p]
+    except LalertError as exc:
+        _fail(exc)
+        return
+    print_sweep(summary, console)
+    console.print(f"wrote {', '.join(str(p) for p in written)}")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Plans as scenario files; the first is the base.")],
+    replications: Replications = 100,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/compare"),
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    resume: Resume = False,
+    batch_size: BatchSize = 0,
+    plots: Plots = True,
+) -> None:
+    """Paired comparison of plans on common random numbers: differences with 95 % CIs."""
+    console = Console()
+    if len(scenarios) < 2:
+        Console(stderr=True).print("compare needs at least two scenario files")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    try:
+        base_seed = load(scenarios[0]).scenario.seed if seed is None else seed
+        plans = {}
+        for path in scenarios:
+            name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
+            plans[name] = _sweep(path, replications, out / name, workers or cpu_count(), base_seed, dask, resume,
+                                 batch_size, console, label=name)
+            write_table(out / name, plans[name])
+        differences = compare_plans(plans)
+        write_json(out / "comparison.json", {"base": next(iter(plans)), "replications": replications,
+                                             "master_seed": base_seed, "differences": differences})
+        written = [out / "comparison.json"]
+        if plots and _has_matplotlib():
+            names = kpi_names(next(iter(plans.values())))
+            written += [p for p in [plot_distributions(out / "kpis.png", plans, names),
+                                    plot_differences(out / "differences.png", plans, names)] if p]
+    except LalertError as exc:
+        _fail(exc)
+        return
+    print_comparison(differences, next(iter(plans)), console)
+    console.print(f"wrote {', '.join(str(p) for p in written)}")
+
+
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 from lalert_sim.engine.simulation import Injection
 from lalert_sim.errors import Problem, ScenarioError, TopologyError
 from lalert_sim.model.areas import covers
-from lalert_sim.model.loader import line_finder, parse_scenario, read_yaml
+from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
 from lalert_sim.topology.graph import Topology, build_topology
 from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
@@ -73,7 +73,17 @@ def load(path: str | Path) -> Prepared:
     """Read, validate and prepare a scenario file; errors name the file, field and line."""
     path = Path(path)
     data, lines = read_yaml(path)
+    return _prepared(data, lines, str(path))
+
+
+def load_text(text: str, source: str) -> Prepared:
+    """The same from YAML text (``source`` names it in messages and anchors relative paths)."""
+    data, lines = parse_yaml(text, source)
+    return _prepared(data, lines, source)
+
+
+def _prepared(data: object, lines: dict, source: str) -> Prepared:
     try:
-        return prepare(parse_scenario(data), str(path))
+        return prepare(parse_scenario(data), source)
     except ScenarioError as exc:
-        raise exc.located(str(path), line_finder(lines)) from None
+        raise exc.located(source, line_finder(lines)) from None

@@ -21,6 +21,11 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         raise ScenarioError([Problem("file not found", file=str(path))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(f"cannot read file: {exc}", file=str(path))]) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
+    """YAML text's data and the line of every field path in it (``name`` for messages)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -28,7 +33,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(
-            [Problem(f"not valid YAML: {problem}", file=str(path), line=mark.line + 1 if mark else None)]
+            [Problem(f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None)]
         ) from None
     lines: dict[Loc, int] = {}
     if node is not None:

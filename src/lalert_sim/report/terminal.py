@@ -120,3 +120,40 @@ def _print_responses(console: Console, responses: dict) -> None:
         never = sum(1 for r in late if r["through"] is None)
         console.print(f"alerts held up by cut-offs: {len(late) - never} arrived late through loaned units, "
                       f"{never} never arrived")
+
+
+SHOWN_KPIS = 14
+
+
+def _value(value: float | None) -> str:
+    if value is None or value != value:
+        return "—"
+    return f"{value:,.4g}"
+
+
+def print_sweep(summary: dict[str, dict[str, float]], console: Console | None = None) -> None:
+    """Means with 95 % confidence intervals of a sweep's KPIs."""
+    console = console or Console()
+    table = Table("KPI", "mean", "95 % CI", "p5", "p50", "p95", "reached", title="Replications")
+    for name, row in list(summary.items())[:SHOWN_KPIS]:
+        table.add_row(name, _value(row["mean"]), f"{_value(row['ci95_low'])} – {_value(row['ci95_high'])}",
+                      _value(row["p5"]), _value(row["p50"]), _value(row["p95"]), f"{row['finite']}/{row['n']}")
+    console.print(table)
+    if len(summary) > SHOWN_KPIS:
+        console.print(f"… {len(summary) - SHOWN_KPIS} more KPIs in sweep_summary.json")
+
+
+def print_comparison(differences: dict[str, dict[str, dict[str, float]]], base: str,
+                     console: Console | None = None) -> None:
+    """Paired differences of each plan against the base, with the variance reduction of pairing."""
+    console = console or Console()
+    for plan, rows in differences.items():
+        table = Table("KPI", "mean difference", "95 % CI", "pairs", "variance reduction",
+                      title=f"{plan} − {base} (paired on common random numbers)")
+        for name, row in list(rows.items())[:SHOWN_KPIS]:
+            low, high = row["ci95_low"], row["ci95_high"]
+            significant = low == low and high == high and (low > 0 or high < 0)
+            table.add_row(name, _value(row["mean_difference"]), f"{_value(low)} – {_value(high)}",
+                          str(row["pairs"]), f"{_value(row['variance_reduction'])} x",
+                          style="bold" if significant else "")
+        console.print(table)

@@ -1,0 +1,30 @@
+"""Running replications in batches: what a worker process (local or Dask) executes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lalert_sim.analysis.kpis import replication_kpis
+from lalert_sim.prepare import Prepared, load_text
+from lalert_sim.runner import run, summarise
+
+Row = dict[str, float | int]
+
+
+@lru_cache(maxsize=8)
+def _prepared(text: str, source: str) -> Prepared:
+    return load_text(text, source)
+
+
+def run_batch(scenario_text: str, source: str, batch: list[tuple[int, int]]) -> list[Row]:
+    """KPI rows of the given (index, seed) replications of a scenario.
+
+    The scenario travels as text (a Dask worker may not see the file) and is
+    prepared once per worker process, so a batch costs only its replications.
+    """
+    prepared = _prepared(scenario_text, source)
+    rows: list[Row] = []
+    for index, seed in batch:
+        result = run(prepared, seed)
+        rows.append({"replication": index, "seed": seed, **replication_kpis(summarise(prepared, result))})
+    return rows
