@@ -160,7 +160,7 @@ def compare(
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         base_seed = load(scenarios[0]).scenario.seed if seed is None else seed
-        plans = {}
+        plans: dict[str, list] = {}
         for path in scenarios:
             name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
             plans[name] = _sweep(path, replications, out / name, workers or cpu_count(), base_seed, dask, resume,

@@ -126,7 +126,8 @@ def _execute(spec: SweepSpec, text: str, batches: list[list[tuple[int, int]]]
 def _on_dask(spec: SweepSpec, text: str, source: str, batches: list[list[tuple[int, int]]]
              ) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
     try:
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
     cluster = None

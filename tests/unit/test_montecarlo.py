@@ -1,0 +1,132 @@
+"""Monte Carlo: determinism across workers and backends, resume, paired comparisons, CI coverage."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from lalert_sim.montecarlo import SweepSpec, mean_ci, paired, replication_seeds, run_sweep
+from lalert_sim.montecarlo.replicate import run_batch
+from lalert_sim.montecarlo.results import column, compare
+from lalert_sim.montecarlo.statistics import t_quantile
+from tests.conftest import SCENARIOS
+
+KESENNUMA = SCENARIOS / "lalert_evacuation_order_kesennuma.yaml"
+
+
+def same(rows_a: list[dict], rows_b: list[dict]) -> bool:
+    """Row lists equal, NaN equal to NaN."""
+    if len(rows_a) != len(rows_b):
+        return False
+    for a, b in zip(rows_a, rows_b, strict=True):
+        if a.keys() != b.keys():
+            return False
+        for key in a:
+            if not (a[key] == b[key] or (isinstance(a[key], float) and math.isnan(a[key]) and math.isnan(b[key]))):
+                return False
+    return True
+
+
+def test_seeds_come_from_one_sequence_and_do_not_depend_on_the_count() -> None:
+    assert replication_seeds(7, 10)[:5] == replication_seeds(7, 5)
+    assert len(set(replication_seeds(7, 1000))) == 1000
+    assert all(0 <= s < 2**63 for s in replication_seeds(7, 100))
+
+
+def test_same_master_seed_same_rows_whatever_the_workers(tmp_path: Path) -> None:
+    one = run_sweep(SweepSpec(KESENNUMA, 24, 5, tmp_path / "one", workers=1)).rows
+    two = run_sweep(SweepSpec(KESENNUMA, 24, 5, tmp_path / "two", workers=2, batch_size=5)).rows
+    assert same(one, two)
+    other = run_sweep(SweepSpec(KESENNUMA, 24, 6, tmp_path / "other", workers=1)).rows
+    assert not same(one, other)
+
+
+def test_dask_local_cluster_gives_the_same_rows_as_local_processes(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    local = run_sweep(SweepSpec(KESENNUMA, 12, 3, tmp_path / "local", workers=2)).rows
+    dask = run_sweep(SweepSpec(KESENNUMA, 12, 3, tmp_path / "dask", workers=2, dask="local", batch_size=4)).rows
+    assert same(local, dask)
+
+
+def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
+    whole = run_sweep(SweepSpec(KESENNUMA, 20, 9, tmp_path / "whole", batch_size=4)).rows
+
+    class Killed(Exception):
+        pass
+
+    finished = []
+
+    def kill_after_two_batches(done: int) -> None:
+        finished.append(done)
+        if len(finished) == 2:
+            raise Killed
+
+    spec = SweepSpec(KESENNUMA, 20, 9, tmp_path / "resumed", batch_size=4, resume=True)
+    with pytest.raises(Killed):
+        run_sweep(spec, kill_after_two_batches)
+    assert len(list((tmp_path / "resumed" / "batches").glob("*.json"))) == 2
+    resumed = run_sweep(spec)
+    assert resumed.reused == 8
+    assert same(resumed.rows, whole)
+
+
+def test_resume_refuses_a_folder_of_another_sweep(tmp_path: Path) -> None:
+    from lalert_sim import LalertError
+
+    run_sweep(SweepSpec(KESENNUMA, 4, 1, tmp_path, batch_size=2))
+    with pytest.raises(LalertError, match="another scenario or master seed"):
+        run_sweep(SweepSpec(KESENNUMA, 4, 2, tmp_path, batch_size=2, resume=True))
+
+
+def test_two_identical_plans_differ_by_exactly_zero(tmp_path: Path) -> None:
+    base = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "a")).rows
+    twin = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "b")).rows
+    for kpi, result in compare({"a": base, "b": twin})["b"].items():
+        if result["pairs"]:
+            assert result["mean_difference"] == 0.0, kpi
+            assert result["paired_variance"] == 0.0
+
+
+def test_paired_differences_need_fewer_replications_than_independent_runs() -> None:
+    rng = np.random.default_rng(1)
+    common = rng.normal(100, 20, 200)
+    base, plan = common + rng.normal(0, 1, 200), common - 3 + rng.normal(0, 1, 200)
+    result = paired(base, plan)
+    assert result["ci95_low"] < -3 < result["ci95_high"]
+    assert result["variance_reduction"] > 100
+
+
+def test_t_quantiles_match_scipy() -> None:
+    for df in (1, 2, 3, 4, 5, 9, 30, 200):
+        assert t_quantile(0.975, df) == pytest.approx(stats.t.ppf(0.975, df), rel=2e-4)
+
+
+TOY = """\
+metadata: {name: toy}
+duration_s: 1000
+topology:
+  nodes:
+    - {id: src, kind: origin, system: j_alert}
+    - {id: out, kind: emitter, channel: tv, delay_s: {kind: uniform, low: 0, high: 20}}
+  links:
+    - {id: l, medium: fibre, source: src, target: out, latency_s: 0}
+alerts:
+  - {id: a, system: j_alert, category: test}
+"""
+
+
+def test_confidence_interval_covers_the_true_mean_about_95_percent_of_the_time() -> None:
+    # Time until the only emitter emits is Uniform(0, 20): the true mean is 10 s.
+    seeds = replication_seeds(2026, 300 * 15)
+    rows = run_batch(TOY, "toy.yaml", list(enumerate(seeds)))
+    values = column(rows, "a.emitters_50pct_s")
+    covered = 0
+    for sweep in range(300):
+        _, low, high = mean_ci(values[sweep * 15:(sweep + 1) * 15])
+        covered += low <= 10.0 <= high
+    # 300 sweeps: binomial s.d. of the coverage about 1.3 points.
+    assert 0.91 <= covered / 300 <= 0.99
