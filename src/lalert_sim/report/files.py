@@ -89,9 +89,10 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
                   ((round(t, 3), kind, name, "down" if down else "up", cause)
                    for t, kind, name, down, cause in result.availability.rows))
         if responses["requests"]:
-            columns = tuple(responses["requests"][0])
+            request_columns = tuple(responses["requests"][0])
             written.append(out_dir / "requests.csv")
-            write_csv(written[-1], columns, ([row[c] for c in columns] for row in responses["requests"]))
+            write_csv(written[-1], request_columns,
+                      ([row[c] for c in request_columns] for row in responses["requests"]))
     present = [r for r in reaches if r is not None]
     if present:
         deadline_s = summary["alerts"][0]["residents"]["deadline_s"] if summary["alerts"] else 0.0
