@@ -79,3 +79,36 @@ def test_schema_is_json_schema_of_the_scenario_format() -> None:
     assert schema["title"] == "Scenario"
     assert {"metadata", "topology", "alerts", "objectives", "seed", "duration_s"} <= set(schema["properties"])
     assert "Link" in schema["$defs"] and "LogNormal" in schema["$defs"]
+
+
+KESENNUMA = SCENARIOS / "lalert_evacuation_order_kesennuma.yaml"
+
+
+def test_sweep_writes_a_table_a_summary_and_a_plot(tmp_path: Path) -> None:
+    done = cli("sweep", KESENNUMA, "-n", "6", "-w", "2", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Replications" in done.stdout and "95 % CI" in done.stdout
+    summary = json.loads((tmp_path / "sweep_summary.json").read_text(encoding="utf-8"))
+    assert summary["replications"] == 6
+    assert summary["kpis"]["evacuation-order.emitters_50pct_s"]["n"] == 6
+    assert any((tmp_path / f"replications.{ext}").exists() for ext in ("parquet", "csv"))
+    if (tmp_path / "kpis.png").exists():
+        assert (tmp_path / "kpis.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_reports_paired_differences(tmp_path: Path) -> None:
+    done = cli("compare", SCENARIOS / "lalert_carrier_outage_evacuation.yaml",
+               SCENARIOS / "lalert_carrier_outage_evacuation_roaming.yaml", "-n", "8", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    comparison = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    roaming = comparison["differences"]["lalert_carrier_outage_evacuation_roaming"]
+    unwarned = roaming["evacuation-order.unwarned_at_deadline"]
+    assert unwarned["ci95_high"] < 0  # roaming warns more people, and pairing shows it with 8 replications
+    assert unwarned["variance_reduction"] > 1
+
+
+def test_sweep_of_an_invalid_scenario_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("metadata: {name: x}\n", encoding="utf-8")
+    done = cli("sweep", bad, "-n", "3", "--out", tmp_path / "out")
+    assert done.returncode == 2 and "required field is missing" in done.stderr and "Traceback" not in done.stderr
