@@ -20,13 +20,14 @@ from rich.progress import (
 )
 
 from lalert_sim.errors import LalertError, ScenarioError
+from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
 from lalert_sim.montecarlo.results import aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
-from lalert_sim.report.files import has_parquet, write_results
+from lalert_sim.report.files import has_parquet, write_cap_alerts, write_results
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
@@ -64,10 +65,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     trace_format: Annotated[TraceFormat, typer.Option(
         "--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed.")] = "auto",
+    alert: Annotated[list[Path] | None, typer.Option(
+        "--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable).")] = None,
 ) -> None:
-    """Run one replication: terminal summary, summary.json, trace and nodes.csv."""
+    """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
     try:
-        prepared = load(scenario)
+        prepared = load(scenario, alert)
         started = time.perf_counter()
         result = run_scenario(prepared, seed)
         elapsed = time.perf_counter() - started
@@ -77,6 +80,7 @@ def run(
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
         written = write_results(out, summary, result, parquet, alert_reaches)
+        written += write_cap_alerts(out / "alerts", prepared)
     except LalertError as exc:
         _fail(exc)
         return
@@ -189,8 +193,13 @@ def _has_matplotlib() -> bool:
 
 @app.command()
 def validate(scenario: ScenarioPath) -> None:
-    """Check a scenario file and the network it builds; print what it contains."""
+    """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
     try:
+        if scenario.suffix.lower() == ".xml":
+            alert = read_cap(scenario)
+            Console().print(f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
+                            f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}")
+            return
         prepared = load(scenario)
     except LalertError as exc:
         _fail(exc)

@@ -8,6 +8,7 @@ from pathlib import Path
 from lalert_sim.engine.simulation import Injection
 from lalert_sim.errors import Problem, ScenarioError, TopologyError
 from lalert_sim.model.areas import covers
+from lalert_sim.model.cap import expand_cap_alerts
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
 from lalert_sim.topology.graph import Topology, build_topology
@@ -69,11 +70,14 @@ def _municipality_table(scenario: Scenario, source: str | None) -> MunicipalityT
     return read_municipality_table(path, reference)
 
 
-def load(path: str | Path) -> Prepared:
-    """Read, validate and prepare a scenario file; errors name the file, field and line."""
+def load(path: str | Path, alert_files: list[Path] | None = None) -> Prepared:
+    """Read, validate and prepare a scenario file; errors name the file, field and line.
+
+    ``alert_files`` (CAP 1.2 XML) replace the scenario's own alerts.
+    """
     path = Path(path)
     data, lines = read_yaml(path)
-    return _prepared(data, lines, str(path))
+    return _prepared(data, lines, str(path), alert_files)
 
 
 def load_text(text: str, source: str) -> Prepared:
@@ -82,8 +86,14 @@ def load_text(text: str, source: str) -> Prepared:
     return _prepared(data, lines, source)
 
 
-def _prepared(data: object, lines: dict, source: str) -> Prepared:
+def _prepared(data: object, lines: dict, source: str, alert_files: list[Path] | None = None) -> Prepared:
+    if alert_files:
+        if isinstance(data, dict):
+            data = {**data, "alerts": [{"cap": str(Path(f).resolve())} for f in alert_files]}
+    data, problems = expand_cap_alerts(data, Path(source).parent)
     try:
+        if problems:
+            raise ScenarioError(problems)
         return prepare(parse_scenario(data), source)
     except ScenarioError as exc:
         raise exc.located(source, line_finder(lines)) from None

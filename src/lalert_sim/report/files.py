@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,8 @@ from lalert_sim.analysis.metrics import outcomes
 from lalert_sim.analysis.reach_metrics import curve_rows, municipality_rows
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS
+from lalert_sim.model.cap import write_cap
+from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
@@ -116,3 +119,19 @@ def _node_rows(result: RunResult):
 
 def _cell(value: float | None) -> str:
     return "" if value is None else repr(round(value, 6))
+
+
+def _write_text(text: str, out: TextIO) -> None:
+    out.write(text)
+
+
+def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
+    """Each simulated alert as a CAP 1.2 message, ``ALERT_ID.cap.xml``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for injection in prepared.injections:
+        path = folder / (injection.alert.id.replace("/", "_").replace(":", "_") + ".cap.xml")
+        text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
+        atomic_write(path, partial(_write_text, text))
+        written.append(path)
+    return written

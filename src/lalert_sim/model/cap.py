@@ -1,0 +1,245 @@
+"""OASIS CAP 1.2 in and out: read an alert from CAP XML, write any alert as CAP XML.
+
+Untrusted XML is parsed with entity expansion, DTDs and external references
+forbidden (defusedxml), then validated against the packaged OASIS CAP 1.2
+schema (lxml, no network). Fields CAP cannot say (which national system, where
+it enters, when in the scenario) travel as ``lalert-sim:*`` parameters, so an
+exported alert imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
+from lxml import etree
+from pydantic import BaseModel, ConfigDict
+
+from lalert_sim.errors import Problem, ScenarioError
+from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
+from lalert_sim.model.areas import canonical_area, check_digit
+
+NS = "urn:oasis:names:tc:emergency:cap:1.2"
+_Q = f"{{{NS}}}"
+JIS_CODE_NAMES = {"jis x 0402", "jisx0402", "jis x 0401", "jisx0401", "lgcode", "local government code"}
+PARAMETER = "lalert-sim:"
+J_ALERT_CATEGORIES = {AlertCategory.BALLISTIC_MISSILE, AlertCategory.EARTHQUAKE_EARLY_WARNING,
+                      AlertCategory.MAJOR_TSUNAMI_WARNING, AlertCategory.TSUNAMI_WARNING}
+_MODE_OF_STATUS = {"Actual": AlertMode.ACTUAL, "Exercise": AlertMode.EXERCISE, "Test": AlertMode.TEST,
+                   "System": AlertMode.TEST, "Draft": AlertMode.TEST}
+_STATUS_OF_MODE = {AlertMode.ACTUAL: "Actual", AlertMode.EXERCISE: "Exercise", AlertMode.TEST: "Test"}
+# Words in a CAP <event> (English or Japanese) that say which of our categories it is, most specific first.
+_EVENT_WORDS = [
+    (AlertCategory.MAJOR_TSUNAMI_WARNING, ("major tsunami", "大津波")),
+    (AlertCategory.TSUNAMI_WARNING, ("tsunami", "津波")),
+    (AlertCategory.EARTHQUAKE_EARLY_WARNING, ("earthquake early warning", "緊急地震速報")),
+    (AlertCategory.BALLISTIC_MISSILE, ("missile", "ミサイル")),
+    (AlertCategory.EMERGENCY_SAFETY_ASSURANCE, ("emergency safety", "緊急安全確保")),
+    (AlertCategory.EVACUATION_ORDER, ("evacuat", "避難指示")),
+    (AlertCategory.SHELTER_OPENING, ("shelter", "避難所")),
+]
+_CAP_CATEGORY = {
+    AlertCategory.BALLISTIC_MISSILE: "Security", AlertCategory.EARTHQUAKE_EARLY_WARNING: "Geo",
+    AlertCategory.MAJOR_TSUNAMI_WARNING: "Geo", AlertCategory.TSUNAMI_WARNING: "Geo",
+    AlertCategory.EVACUATION_ORDER: "Safety", AlertCategory.EMERGENCY_SAFETY_ASSURANCE: "Safety",
+    AlertCategory.SHELTER_OPENING: "Safety", AlertCategory.TEST: "Other", AlertCategory.OTHER: "Other",
+}
+
+
+class CapInfo(BaseModel):
+    """What a CAP message said beyond our alert model, kept for the way back out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sender: str
+    sent: datetime
+    status: str
+    msg_type: str
+    scope: str
+    references: str = ""
+    event: str = ""
+    categories: list[str] = []
+    urgency: str = "Unknown"
+    severity: str = "Unknown"
+    certainty: str = "Unknown"
+    description: str = ""
+    area_desc: str = ""
+
+
+@cache
+def _schema() -> etree.XMLSchema:
+    text = resources.files("lalert_sim.data").joinpath("CAP-v1.2.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(text, etree.XMLParser(resolve_entities=False, no_network=True)))
+
+
+def validate_cap(data: bytes, name: str) -> etree._Element:
+    """Parse untrusted CAP bytes safely and check them against the CAP 1.2 schema; ScenarioError if not."""
+    try:
+        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ScenarioError([Problem(f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
+                                     "CAP never needs them and they are a known attack", file=name)]) from None
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem
+        raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    root = etree.fromstring(data, parser)
+    if root.tag != f"{_Q}alert":
+        raise ScenarioError([Problem(f"not a CAP 1.2 alert: root element is {root.tag!r}, expected "
+                                     f"'alert' in namespace {NS}", file=name, line=root.sourceline)])
+    schema = _schema()
+    if not schema.validate(root):
+        raise ScenarioError([Problem(f"not valid CAP 1.2: {e.message}", file=name, line=e.line)
+                             for e in list(schema.error_log)[:10]])
+    return root
+
+
+def _text(element: etree._Element | None, tag: str, default: str = "") -> str:
+    found = None if element is None else element.find(f"{_Q}{tag}")
+    return (found.text or "").strip() if found is not None else default
+
+
+def _category_of(event: str, urgency: str) -> AlertCategory:
+    lowered = event.lower()
+    for category, words in _EVENT_WORDS:
+        if any(word in lowered for word in words):
+            return category
+    if ("earthquake" in lowered or "地震" in lowered) and urgency == "Immediate":
+        return AlertCategory.EARTHQUAKE_EARLY_WARNING  # shaking still to come; a report of a past quake is not
+    return AlertCategory.OTHER
+
+
+def read_cap(path: Path, name: str | None = None) -> Alert:
+    """The alert in a CAP 1.2 file (validated, safely parsed); ScenarioError naming file and problem."""
+    name = name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read CAP file: {exc.strerror or exc}", file=name)]) from None
+    return parse_cap(data, name)
+
+
+def parse_cap(data: bytes, name: str) -> Alert:
+    """The alert in CAP 1.2 bytes (validated, safely parsed)."""
+    root = validate_cap(data, name)
+    info = root.find(f"{_Q}info")  # CAP allows none: a parser must not assume it
+    parameters = {} if info is None else {
+        _text(p, "valueName"): _text(p, "value") for p in info.findall(f"{_Q}parameter")}
+    ours = {k[len(PARAMETER):]: v for k, v in parameters.items() if k.startswith(PARAMETER)}
+    event = _text(info, "event")
+    category = AlertCategory(ours["category"]) if "category" in ours else _category_of(
+        event, _text(info, "urgency"))
+    areas, area_desc = _areas(info, name)
+    identifier = _text(root, "identifier")
+    fields: dict[str, Any] = {
+        "id": re.sub(r"[^A-Za-z0-9_.:/-]", "_", identifier),
+        "system": AlertSystem(ours["system"]) if "system" in ours else (
+            AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT),
+        "category": category,
+        "mode": _MODE_OF_STATUS[_text(root, "status")],
+        "areas": areas,
+        "issue_s": float(ours.get("issue_s", 0.0)),
+        "size_bytes": int(ours.get("size_bytes", len(data))),
+        "origin": ours.get("origin"),
+        "headline": _text(info, "headline"),
+        "cap_info": CapInfo(
+            sender=_text(root, "sender"), sent=datetime.fromisoformat(_text(root, "sent")),
+            status=_text(root, "status"), msg_type=_text(root, "msgType"), scope=_text(root, "scope"),
+            references=_text(root, "references"), event=event,
+            categories=[] if info is None else [(c.text or "") for c in info.findall(f"{_Q}category")],
+            urgency=_text(info, "urgency", "Unknown"), severity=_text(info, "severity", "Unknown"),
+            certainty=_text(info, "certainty", "Unknown"), description=_text(info, "description"),
+            area_desc=area_desc),
+    }
+    return Alert.model_validate(fields)
+
+
+def _areas(info: etree._Element | None, name: str) -> tuple[list[str], str]:
+    codes, descriptions = [], []
+    for area in [] if info is None else info.findall(f"{_Q}area"):
+        descriptions.append(_text(area, "areaDesc"))
+        for geocode in area.findall(f"{_Q}geocode"):
+            if _text(geocode, "valueName").lower() in JIS_CODE_NAMES:
+                try:
+                    codes.append(canonical_area(_text(geocode, "value")))
+                except ValueError as exc:
+                    raise ScenarioError([Problem(f"geocode: {exc}", file=name, line=geocode.sourceline)]) from None
+    return codes, "; ".join(d for d in descriptions if d)
+
+
+def write_cap(alert: Alert, epoch: datetime) -> bytes:
+    """The alert as a CAP 1.2 message (UTF-8 bytes), valid against the OASIS schema."""
+    cap = alert.cap_info
+    sent = cap.sent if cap is not None else (epoch + timedelta(seconds=alert.issue_s))
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=timezone(timedelta(hours=9)))
+    root = etree.Element(f"{_Q}alert", nsmap={None: NS})
+
+    def add(parent: etree._Element, tag: str, text: str) -> etree._Element:
+        element = etree.SubElement(parent, f"{_Q}{tag}")
+        element.text = text
+        return element
+
+    add(root, "identifier", alert.id)
+    add(root, "sender", cap.sender if cap else "lalert-sim")
+    add(root, "sent", sent.replace(microsecond=0).isoformat())
+    add(root, "status", _STATUS_OF_MODE[alert.mode])
+    add(root, "msgType", cap.msg_type if cap else "Alert")
+    add(root, "scope", cap.scope if cap else "Public")
+    if cap and cap.references:
+        add(root, "references", cap.references)
+    info = etree.SubElement(root, f"{_Q}info")
+    for category in (cap.categories if cap and cap.categories else [_CAP_CATEGORY[alert.category]]):
+        add(info, "category", category)
+    add(info, "event", cap.event if cap and cap.event else alert.category.value.replace("_", " "))
+    immediate = alert.system is AlertSystem.J_ALERT
+    add(info, "urgency", cap.urgency if cap else ("Immediate" if immediate else "Expected"))
+    add(info, "severity", cap.severity if cap else ("Extreme" if immediate else "Severe"))
+    add(info, "certainty", cap.certainty if cap else ("Observed" if immediate else "Likely"))
+    if alert.headline:
+        add(info, "headline", alert.headline)
+    if cap and cap.description:
+        add(info, "description", cap.description)
+    ours = {"system": alert.system.value, "category": alert.category.value, "issue_s": repr(alert.issue_s),
+            "size_bytes": str(alert.size_bytes), **({"origin": alert.origin} if alert.origin else {})}
+    for key, value in ours.items():
+        parameter = etree.SubElement(info, f"{_Q}parameter")
+        add(parameter, "valueName", PARAMETER + key)
+        add(parameter, "value", value)
+    area = etree.SubElement(info, f"{_Q}area")
+    add(area, "areaDesc", (cap.area_desc if cap and cap.area_desc else None)
+        or (", ".join(alert.areas) if alert.areas else "Japan (nationwide)"))
+    for code in alert.areas:
+        geocode = etree.SubElement(area, f"{_Q}geocode")
+        add(geocode, "valueName", "JIS X 0401" if len(code) == 2 else "JIS X 0402")
+        add(geocode, "value", code if len(code) == 2 else code + check_digit(code))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def expand_cap_alerts(data: Any, base: Path | None) -> tuple[Any, list[Problem]]:
+    """Scenario data where every ``{cap: FILE, ...}`` alert entry is replaced by the alert read from FILE
+    (a path relative to the scenario), with the entry's other keys (issue_s, origin, system...) on top."""
+    if not isinstance(data, dict) or not isinstance(data.get("alerts"), list):
+        return data, []
+    problems: list[Problem] = []
+    alerts = []
+    for index, entry in enumerate(data["alerts"]):
+        if not (isinstance(entry, dict) and isinstance(entry.get("cap"), str)):
+            alerts.append(entry)
+            continue
+        path = Path(str(entry["cap"]))
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        try:
+            alert = read_cap(path)
+        except ScenarioError as exc:
+            problems += [Problem(p.message, ("alerts", index, "cap"), p.file, p.line) for p in exc.problems]
+            continue
+        overrides = {k: v for k, v in entry.items() if k != "cap"}
+        alerts.append({**alert.model_dump(mode="json", exclude_none=True), **overrides})
+    return {**data, "alerts": alerts}, problems
