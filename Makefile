@@ -1,5 +1,7 @@
 # Two entry points on a fresh machine: `make drill` (the flagship scenario) and
-# `make test` (the whole suite). Both create the virtual environment they need.
+# `make test` (the whole suite). Both create the virtual environment they need;
+# `make test` also installs Chromium and a Japanese font from Debian's packages
+# when run as root (scripts/system-deps.sh).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -23,6 +25,7 @@ drill: $(VENV)/.core
 	$(BIN)/lalert-sim run $(FLAGSHIP) --out results/drill
 
 test: $(VENV)/.test
+	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.core

@@ -28,6 +28,7 @@ from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import has_parquet, write_cap_alerts, write_results
+from lalert_sim.report.html import build_report
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
@@ -67,6 +68,7 @@ def run(
         "--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed.")] = "auto",
     alert: Annotated[list[Path] | None, typer.Option(
         "--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable).")] = None,
+    report_html: Annotated[bool, typer.Option("--report", help="Also write report.html (needs matplotlib).")] = False,
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
     try:
@@ -81,6 +83,8 @@ def run(
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
         written = write_results(out, summary, result, parquet, alert_reaches)
         written += write_cap_alerts(out / "alerts", prepared)
+        if report_html:
+            written.append(build_report(out, scenario.read_text(encoding="utf-8")))
     except LalertError as exc:
         _fail(exc)
         return
@@ -209,6 +213,20 @@ def validate(scenario: ScenarioPath) -> None:
         f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)"
     )
+
+
+@app.command()
+def report(results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")]) -> None:
+    """Write report.html (self-contained: plots embedded) from a results folder."""
+    try:
+        summary = results / "summary.json"
+        source = json.loads(summary.read_text(encoding="utf-8"))["scenario"].get("source") if summary.exists() else None
+        text = Path(source).read_text(encoding="utf-8") if source and Path(source).exists() else None
+        path = build_report(results, text)
+    except LalertError as exc:
+        _fail(exc)
+        return
+    Console().print(f"wrote {path}")
 
 
 @app.command()

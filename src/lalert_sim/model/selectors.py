@@ -47,7 +47,8 @@ class NodeSelector(BaseModel):
         if self.area:
             text += f" in {self.area}"
         if self.ids:
-            text += f" ({len(self.ids)} listed)"
+            listed = ", ".join(self.ids[:3]) + (f" and {len(self.ids) - 3} more" if len(self.ids) > 3 else "")
+            text = listed if text == "all nodes" else f"{text} ({listed})"
         return text
 
 

@@ -22,7 +22,7 @@ from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
 NODE_COLUMNS = ("alert", "node", "kind", "channel", "area", "expected", "first_receipt_s", "emitted_s",
-                "from_node", "via_link", "hops", "path")
+                "from_node", "via_link", "medium", "hops", "path")
 
 
 def has_parquet() -> bool:
@@ -37,6 +37,9 @@ def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             write(out)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; results are for sharing
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -109,12 +112,14 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
 
 def _node_rows(result: RunResult):
     topology = result.topology
+    medium = {link.id: link.medium.value for link in topology.links}
     for alert in result.alerts:
         for row in outcomes(result, alert):
             node = topology.nodes[row.node]
             yield (alert.spec.id, row.node, node.kind.value, node.channel.value if node.channel else "",
                    node.area or "", int(row.expected), _cell(row.first_receipt_s), _cell(row.emitted_s),
-                   row.from_node or "", row.via_link or "", max(len(row.path) - 1, 0), " > ".join(row.path))
+                   row.from_node or "", row.via_link or "", medium.get(row.via_link or "", ""),
+                   max(len(row.path) - 1, 0), " > ".join(row.path))
 
 
 def _cell(value: float | None) -> str:

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# System packages the test suite uses: Chromium (the report is checked in a real
+# browser) and a Japanese font (municipality names in plots). Installed from
+# Debian's packages when we may; otherwise the browser test says what is missing.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" fontconfig >/dev/null
+else
+  echo "note: install ${need[*]} (Debian packages) for the browser test of the HTML report" >&2
+fi

@@ -1,0 +1,294 @@
+"""The drill report a person reads: one self-contained HTML file with plots embedded.
+
+Built from a results folder (summary.json, nodes.csv, warned.csv,
+reach_municipalities.csv, outages.csv, requests.csv), so ``lalert-sim report DIR``
+works on any earlier run. Plots are matplotlib PNGs inlined as base64: the page
+needs no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import logging
+import math
+import warnings
+from pathlib import Path
+from typing import Any
+
+from lalert_sim.errors import LalertError
+from lalert_sim.report.files import atomic_write
+from lalert_sim.topology.reference import MunicipalityTable
+
+CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic")
+MEDIUM_COLOURS = {"satellite_geo": "#1f77b4", "satellite_leo": "#17becf", "terrestrial_gov": "#2ca02c",
+                  "fibre": "#7f7f7f", "municipal_disaster_radio": "#d62728", "cell_broadcast": "#9467bd",
+                  "internet": "#ff7f0e", "broadcast": "#8c564b", "manual_relay": "#e377c2", "mca": "#bcbd22",
+                  "prefecture_disaster_radio": "#aec7e8"}
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _pyplot() -> Any:
+    """matplotlib with a Japanese-capable font when the machine has one (falls back quietly)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise LalertError("the HTML report needs matplotlib: pip install 'lalert-sim[plots]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(name in available for name in CJK_FONTS):
+        # Fonts installed after matplotlib built its cache are not in it yet: add any CJK font files found.
+        for path in font_manager.findSystemFonts():
+            if "CJK" in path or "IPA" in path:
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError):
+                    continue
+        available = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [name for name in CJK_FONTS if name in available]
+    plt.rcParams["font.family"] = ["DejaVu Sans", *cjk]
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    return plt
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.clf()
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _seconds(value: float | str | None) -> str:
+    if value in (None, ""):
+        return "—"
+    value = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(value):
+        return "never"
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], requests: list[dict]) -> str:
+    """Each reached node at its first receipt (after issue), coloured by the medium that brought it."""
+    rows = sorted((float(r["first_receipt_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"])
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    for rank, (time, row) in enumerate(rows):
+        medium = row.get("medium") or "origin"
+        ax.scatter(time, rank, s=8, color=MEDIUM_COLOURS.get(medium, "#333333"))
+        if row["emitted_s"]:
+            ax.scatter(float(row["emitted_s"]), rank, s=14, marker="x", color="black", linewidths=0.6)
+    issue = float(alert["issue_s"])
+    for outage in outages:
+        if outage["event"] == "down" and outage["cause"] != "dormant":
+            ax.axvline(float(outage["time_s"]) - issue, color="#d62728", alpha=0.15, linewidth=1)
+    for request in requests:
+        if request["active_s"]:
+            ax.axvline(float(request["active_s"]) - issue, color="#2ca02c", alpha=0.5, linewidth=1, linestyle="--")
+    ax.set_xlabel("seconds after issue (x: emitted; red: component went down; green dashes: loaned unit set up)")
+    ax.set_ylabel("nodes, in order of first receipt")
+    times = [t for t, _ in rows] + [float(r["emitted_s"]) for _, r in rows if r["emitted_s"]]
+    if len(rows) > 2:
+        # A long first step (a decision, a person typing) would squash the fan-out: start just before it.
+        start, end = rows[1][0], max(times)
+        margin = 0.05 * max(end - start, 1.0)
+        ax.set_xlim(start - margin, end + margin)
+        if rows[0][0] < start - margin:
+            ax.text(0.01, 0.97, f"origin at {_seconds(rows[0][0])} (left of the scale)", transform=ax.transAxes,
+                    fontsize=7, va="top")
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=m) for m, c in MEDIUM_COLOURS.items()
+               if any(r.get("medium") == m for _, r in rows)]
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="lower right", title="arrived over", title_fontsize=7)
+    ax.set_title(f"{alert['id']}: from {alert['origin']} to the last emitter")
+    return _png(fig)
+
+
+def _curves(plt: Any, alert_id: str, warned: list[dict], deadline_s: float) -> str | None:
+    rows = [r for r in warned if r["alert"] == alert_id]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    times = [float(r["time_s"]) for r in rows]
+    for column, label, style in [("overall", "everyone", "-"), ("age_under_60", "under 60", "--"),
+                                 ("age_60s", "60s", "--"), ("age_70_plus", "70 and over", "--"),
+                                 ("no_smartphone", "no smartphone", ":")]:
+        ax.plot(times, [100 * float(r[column]) for r in rows], style, label=label,
+                linewidth=2 if column == "overall" else 1.2)
+    ax.axvline(deadline_s, color="black", linewidth=0.8)
+    ax.text(deadline_s, 2, " deadline", fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("seconds after issue")
+    ax.set_ylabel("residents warned (%)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"{alert_id}: expected share of residents warned")
+    return _png(fig)
+
+
+def _map(plt: Any, alert_id: str, municipalities: list[dict]) -> str | None:
+    rows = [r for r in municipalities if r["alert"] == alert_id]
+    table = MunicipalityTable.reference()
+    points = [(table[r["code"]], r) for r in rows if r["code"] in table]
+    if not points:
+        return None
+    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    values = [100 * float(r["unwarned_at_deadline"]) for _, r in points]
+    sizes = [max(6.0, min(120.0, math.sqrt(int(r["population"])) / 8)) for _, r in points]
+    scatter = ax.scatter([m.lon for m, _ in points], [m.lat for m, _ in points], c=values, s=sizes,
+                         cmap="RdYlGn_r", vmin=0, vmax=100, edgecolors="black", linewidths=0.2)
+    fig.colorbar(scatter, ax=ax, label="unwarned at the deadline (%)", shrink=0.8)
+    worst = sorted(points, key=lambda p: -float(p[1]["unwarned_at_deadline"]))[:5]
+    for m, _ in worst:
+        ax.annotate(m.name, (m.lon, m.lat), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    ax.set_aspect(1 / math.cos(math.radians(sum(m.lat for m, _ in points) / len(points))))
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_title(f"{alert_id}: municipalities by share unwarned (size: population)")
+    return _png(fig)
+
+
+def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
+    if not rows:
+        return f"<p class='quiet'>{html.escape(empty)}</p>"
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _image(data: str | None, alt: str) -> str:
+    return "" if data is None else f"<img class='plot' alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def build_report(results: Path, scenario_text: str | None = None) -> Path:
+    """Write ``report.html`` into a results folder and return its path."""
+    summary_path = results / "summary.json"
+    if not summary_path.exists():
+        raise LalertError(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    nodes = _read_csv(results / "nodes.csv")
+    warned = _read_csv(results / "warned.csv")
+    municipalities = _read_csv(results / "reach_municipalities.csv")
+    outages = _read_csv(results / "outages.csv")
+    requests = _read_csv(results / "requests.csv")
+    plt = _pyplot()
+    meta = summary["scenario"]
+    sections = [_header(meta, summary, scenario_text), _objectives(summary)]
+    for alert in summary["alerts"]:
+        residents = alert.get("residents")
+        deadline = residents["deadline_s"] if residents else 0
+        sections.append(f"<section><h2>Alert {html.escape(alert['id'])}</h2>")
+        sections.append(_alert_facts(alert))
+        sections.append("<h3>Timeline</h3>" + _image(_timeline(plt, alert, nodes, outages, requests), "timeline"))
+        if residents:
+            sections.append("<h3>Residents warned</h3>" + _image(_curves(plt, alert["id"], warned, deadline),
+                                                                 "warned curves"))
+            sections.append("<h3>Map</h3>" + _image(_map(plt, alert["id"], municipalities), "map"))
+        sections.append(_places(alert, nodes))
+        sections.append("</section>")
+    if summary.get("responses"):
+        sections.append(_responses(summary["responses"]))
+    page = _PAGE.format(title=html.escape(meta["name"]), body="\n".join(sections))
+    path = results / "report.html"
+    atomic_write(path, lambda out: out.write(page))
+    return path
+
+
+def _header(meta: dict, summary: dict, scenario_text: str | None) -> str:
+    topology = summary["topology"]
+    description = html.escape(meta.get("description") or "")
+    comment = ""
+    if scenario_text:
+        lines = [line[1:].strip() for line in scenario_text.splitlines() if line.startswith("#")]
+        comment = "<details><summary>What the scenario models</summary><pre>" + html.escape("\n".join(lines)) + \
+                  "</pre></details>"
+    return (f"<header><h1>{html.escape(meta['name'])}</h1><p>{description}</p>"
+            f"<p class='quiet'>scenario {html.escape(str(meta.get('source') or ''))} · seed {meta['seed']} · "
+            f"epoch {html.escape(meta['epoch'])} · {topology['nodes']} nodes, {topology['links']} links, "
+            f"{topology['emitters']} emitters</p>{comment}</header>")
+
+
+def _objectives(summary: dict) -> str:
+    rows = [[o["name"], o["alert"], o["selection"], f"{o['target_fraction']:.0%} within {_seconds(o['within_s'])}",
+             f"{o['achieved_fraction']:.1%}", "met" if o["met"] else "NOT met"] for o in summary["objectives"]]
+    return "<section><h2>Objectives</h2>" + _table(
+        ["objective", "alert", "nodes", "target", "achieved", ""], rows, "No objectives in this scenario.") + \
+        "</section>"
+
+
+def _alert_facts(alert: dict) -> str:
+    times = ", ".join(f"{k}: {_seconds(v)}" for k, v in alert["time_to_emitters_s"].items())
+    residents = alert.get("residents")
+    lines = [f"{alert['system']} · {alert['category']} · {alert['mode']} · to "
+             f"{', '.join(alert['areas']) or 'the whole country'} · issued {_seconds(alert['issue_s'])} after "
+             f"the epoch at {alert['origin']}",
+             f"emitters reached {alert['emitters_reached']}/{alert['emitters_expected']}; time to {times}"]
+    if residents:
+        ages = ", ".join(f"{band} {row['unwarned_at_deadline']:.1%}" for band, row in residents["by_age"].items())
+        lines.append(f"residents {residents['residents']:,}: unwarned after {_seconds(residents['deadline_s'])}: "
+                     f"{residents['unwarned_at_deadline']:.1%} (by age: {ages}; without smartphone "
+                     f"{residents['by_smartphone']['no_smartphone']['unwarned_at_deadline']:.1%})")
+    channel_rows = [[c, f"{r['reached']}/{r['expected']}", _seconds(r["median_s"]), _seconds(r["max_s"])]
+                    for c, r in alert["channels"].items()]
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>" + _table(
+        ["channel", "reached", "median", "slowest"], channel_rows, "No emitters concerned.")
+
+
+def _places(alert: dict, nodes: list[dict]) -> str:
+    unreached = [[u["node"], u["kind"], u["channel"] or "", u["area"] or "", u["reason"]] for u in alert["unreached"]]
+    emitted = sorted(((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["emitted_s"]),
+                     key=lambda p: -p[0])[:10]
+    late = [[r["node"], r["channel"], _seconds(t), r["via_link"], r["hops"]] for t, r in emitted]
+    worst = alert.get("residents", {}) or {}
+    worst_rows = [[w["name"], w["code"], f"{w['population']:,}", f"{w['unwarned_at_deadline']:.1%}"]
+                  for w in worst.get("worst_municipalities", [])]
+    return ("<h3>Never reached (failed paths)</h3>" + _table(["node", "kind", "channel", "area", "why"], unreached,
+                                                             "Every expected node was reached.")
+            + "<h3>Latest emitters</h3>" + _table(["emitter", "channel", "after issue", "last link", "hops"], late,
+                                                  "No emitter emitted.")
+            + ("<h3>Municipalities worst off</h3>" + _table(["municipality", "code", "residents", "unwarned"],
+                                                            worst_rows, "") if worst_rows else ""))
+
+
+def _responses(responses: dict) -> str:
+    outages = [[o["component"], o["cause"], o["count"]] for o in responses["outages"]]
+    requests = [[r["municipality"], r["equipment"], _seconds(r["cut_off_s"]), _seconds(r["wait_s"]), r["depot"],
+                 _seconds(r["transport_s"]), _seconds(r["setup_s"]), _seconds(r["cut_off_for_s"])]
+                for r in responses["worst_cut_off"]]
+    pools = [[name, p["max_in_use"], p["max_waiting"]] for name, p in responses["pools"].items()]
+    affected = [[a["alert"], a["municipality"], a["through"] or "never arrived", _seconds(a["after_issue_s"])]
+                for a in responses["affected_alerts"]]
+    return ("<section><h2>Incidents and responses</h2><h3>What went down</h3>"
+            + _table(["component", "cause", "count"], outages, "Nothing went down.")
+            + "<h3>Longest cut off</h3>" + _table(["municipality", "equipment", "cut off at", "wait", "depot",
+                                                   "transport", "set-up", "cut off for"], requests, "No requests.")
+            + "<h3>Pools</h3>" + _table(["pool", "most in use", "most waiting"], pools, "No pools used.")
+            + "<h3>Alerts held up by cut-offs</h3>"
+            + _table(["alert", "municipality", "reached through", "after issue"], affected, "None.") + "</section>")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: "Noto Sans CJK JP", "Noto Sans JP", system-ui, sans-serif; margin: 2em auto; max-width: 1000px;
+       color: #222; line-height: 1.4; }}
+h1 {{ font-size: 1.6em; }} h2 {{ border-bottom: 2px solid #ccc; margin-top: 2em; }}
+table {{ border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }}
+th {{ background: #f0f0f0; }} .quiet {{ color: #666; }} img.plot {{ max-width: 100%; display: block; margin: 0.5em 0; }}
+pre {{ white-space: pre-wrap; background: #f8f8f8; padding: 0.6em; }}
+</style></head><body>
+{body}
+<footer class="quiet"><p>lalert-sim drill report. A simulation: it measures warning, not evacuation.</p></footer>
+</body></html>
+"""
