@@ -82,7 +82,8 @@ def _seconds(value: float | str | None) -> str:
 
 def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], requests: list[dict]) -> str:
     """Each reached node at its first receipt (after issue), coloured by the medium that brought it."""
-    rows = sorted((float(r["first_receipt_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"])
+    rows = sorted(((float(r["first_receipt_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"]),
+                  key=lambda pair: pair[0])
     fig, ax = plt.subplots(figsize=(9, 4.2))
     for rank, (time, row) in enumerate(rows):
         medium = row.get("medium") or "origin"
@@ -247,7 +248,7 @@ def _alert_facts(alert: dict) -> str:
 def _places(alert: dict, nodes: list[dict]) -> str:
     unreached = [[u["node"], u["kind"], u["channel"] or "", u["area"] or "", u["reason"]] for u in alert["unreached"]]
     emitted = sorted(((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["emitted_s"]),
-                     key=lambda p: -p[0])[:10]
+                     key=lambda pair: -pair[0])[:10]
     late = [[r["node"], r["channel"], _seconds(t), r["via_link"], r["hops"]] for t, r in emitted]
     worst = alert.get("residents", {}) or {}
     worst_rows = [[w["name"], w["code"], f"{w['population']:,}", f"{w['unwarned_at_deadline']:.1%}"]
