@@ -82,8 +82,8 @@ def _seconds(value: float | str | None) -> str:
 
 def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], requests: list[dict]) -> str:
     """Each reached node at its first receipt (after issue), coloured by the medium that brought it."""
-    rows = sorted(((float(r["first_receipt_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"]),
-                  key=lambda pair: pair[0])
+    mine = [r for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"]]
+    rows = sorted(((float(r["first_receipt_s"]), r) for r in mine), key=lambda pair: pair[0])
     fig, ax = plt.subplots(figsize=(9, 4.2))
     for rank, (time, row) in enumerate(rows):
         medium = row.get("medium") or "origin"
