@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,21 +24,16 @@ def _varying(plans: dict[str, list[Row]], names: list[str]) -> list[str]:
     return chosen[:PLOTTED]
 
 
-def plot_distributions(out: Path, plans: dict[str, list[Row]], names: list[str]) -> Path | None:
-    """Histogram of each (varying) KPI, one colour per plan."""
+def _histograms(out: Path, names: list[str], draw: Callable[[Any, str], None]) -> Path:
+    """One histogram panel per KPI, drawn by ``draw(axes, name)``, saved as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    chosen = _varying(plans, names)
-    if not chosen:
-        return None
-    fig, axes = plt.subplots(len(chosen), 1, figsize=(8, 2.4 * len(chosen)), squeeze=False)
-    for ax, name in zip(axes[:, 0], chosen, strict=True):
-        for plan, rows in plans.items():
-            values = column(rows, name)
-            ax.hist(values[np.isfinite(values)], bins=30, alpha=0.5, label=plan)
+    fig, axes = plt.subplots(len(names), 1, figsize=(8, 2.4 * len(names)), squeeze=False)
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        draw(ax, name)
         ax.set_title(name, fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -45,27 +42,32 @@ def plot_distributions(out: Path, plans: dict[str, list[Row]], names: list[str])
     return out
 
 
+def plot_distributions(out: Path, plans: dict[str, list[Row]], names: list[str]) -> Path | None:
+    """Histogram of each (varying) KPI, one colour per plan."""
+    chosen = _varying(plans, names)
+    if not chosen:
+        return None
+
+    def draw(ax: Any, name: str) -> None:
+        for plan, rows in plans.items():
+            values = column(rows, name)
+            ax.hist(values[np.isfinite(values)], bins=30, alpha=0.5, label=plan)
+
+    return _histograms(out, chosen, draw)
+
+
 def plot_differences(out: Path, plans: dict[str, list[Row]], names: list[str]) -> Path | None:
     """Histogram of plan − base on common seeds for each (varying) KPI."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     base_name, *others = list(plans)
     chosen = _varying(plans, names)
     if not chosen or not others:
         return None
-    fig, axes = plt.subplots(len(chosen), 1, figsize=(8, 2.4 * len(chosen)), squeeze=False)
-    for ax, name in zip(axes[:, 0], chosen, strict=True):
+
+    def draw(ax: Any, name: str) -> None:
         base = column(plans[base_name], name)
         for plan in others:
             difference = column(plans[plan], name) - base
             ax.hist(difference[np.isfinite(difference)], bins=30, alpha=0.5, label=f"{plan} − {base_name}")
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_title(name, fontsize=9)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+
+    return _histograms(out, chosen, draw)
