@@ -39,8 +39,9 @@ def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach |
         alert_reaches = reaches(prepared, result)
     deadline_s = scenario.residents.deadline_s
     alerts = []
+    trace = result.trace.arrays()
     for alert, reach in zip(result.alerts, alert_reaches, strict=True):
-        summary = alert_summary(result, alert)
+        summary = alert_summary(result, alert, trace)
         summary["residents"] = None if reach is None else reach_summary(reach, deadline_s)
         alerts.append(summary)
     return {

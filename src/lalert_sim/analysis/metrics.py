@@ -83,13 +83,17 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def alert_summary(result: RunResult, alert: AlertState) -> dict:
-    """Reach, timing, paths and failures of one alert, ready for JSON."""
+def alert_summary(result: RunResult, alert: AlertState, trace: dict[str, np.ndarray] | None = None) -> dict:
+    """Reach, timing, paths and failures of one alert, ready for JSON.
+
+    ``trace`` is ``result.trace.arrays()``, passed in when summarising many alerts of one run.
+    """
     topology = result.topology
     rows = outcomes(result, alert)
     emitters = [r for r in rows if r.expected and topology.nodes[r.node].kind is NodeKind.EMITTER]
     delays = [r.emitted_s for r in emitters if r.emitted_s is not None]
-    trace = result.trace.arrays()
+    if trace is None:
+        trace = result.trace.arrays()
     mine = trace["alert"] == alert.index
     return {
         "id": alert.spec.id,
@@ -110,7 +114,7 @@ def alert_summary(result: RunResult, alert: AlertState) -> dict:
         "first_arrival_by_medium": _first_arrival_media(topology, rows),
         "duplicates": int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
         "lost": _losses(trace, mine),
-        "unreached": _unreached(result, alert, rows),
+        "unreached": _unreached(result, trace, mine, rows),
     }
 
 
@@ -141,11 +145,14 @@ def _losses(trace: dict[str, np.ndarray], mine: np.ndarray) -> dict[str, int]:
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 
-def _unreached(result: RunResult, alert: AlertState, rows: list[NodeOutcome]) -> list[dict]:
+def _unreached(result: RunResult, trace: dict[str, np.ndarray], mine: np.ndarray,
+               rows: list[NodeOutcome]) -> list[dict]:
+    node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
     losses: dict[str, Counter] = {}
-    for record in result.trace.records():
-        if record.alert == alert.spec.id and record.event == "lost":
-            losses.setdefault(record.node, Counter())[(record.link, record.cause)] += 1
+    for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
+        link = int(trace["link"][i])
+        key = (link_ids[link] if link >= 0 else "", Cause(int(trace["cause"][i])).name.lower())
+        losses.setdefault(node_ids[int(trace["node"][i])], Counter())[key] += 1
     missing = []
     for row in rows:
         if not row.expected or row.first_receipt_s is not None:

@@ -58,18 +58,19 @@ def _affected_alerts(result: RunResult) -> list[dict]:
     """Per alert and cut-off municipality: reached late through a loaned unit, or never."""
     if result.responses is None:
         return []
-    node_ids = list(result.topology.nodes)
+    node_index = {node_id: i for i, node_id in enumerate(result.topology.nodes)}
     links = result.topology.links
+    link_index = {link.id: i for i, link in enumerate(links)}
     rows = []
     for alert in result.alerts:
         issue = alert.spec.issue_s
         for request in result.responses.requests:
-            if request.equipment == "power_vehicle" or request.cut_off_s > issue + result.until_s:
+            if request.equipment == "power_vehicle":
                 continue
-            receipt = alert.first.get(node_ids.index(request.node)) if request.node in node_ids else None
-            substitute = [i for i, link in enumerate(links) if link.id == f"loan/{request.equipment}/{request.code}"]
-            target = links[substitute[0]].targets[0] if substitute else None
-            via = alert.first.get(node_ids.index(target)) if target else None
+            receipt = alert.first.get(node_index[request.node]) if request.node in node_index else None
+            substitute = link_index.get(f"loan/{request.equipment}/{request.code}")
+            target = links[substitute].targets[0] if substitute is not None else None
+            via = alert.first.get(node_index[target]) if target else None
             if receipt is not None and (via is None or receipt[0] <= via[0]):
                 continue  # its own path delivered
             rows.append({"alert": alert.spec.id, "municipality": request.code,
