@@ -14,11 +14,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.core: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[hil]'
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots]'
+	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots,hil]'
 	touch $@
 
 drill: $(VENV)/.core

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 from lalert_sim.errors import LalertError, ScenarioError
+from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
@@ -56,6 +57,9 @@ def _fail(exc: LalertError) -> None:
         raise typer.Exit(EXIT_INVALID_INPUT)
     err.print(f"error: {exc}", markup=False)
     raise typer.Exit(EXIT_FAILED)
+
+
+register_hil_commands(app, _fail)
 
 
 @app.command()

@@ -11,7 +11,7 @@ from lalert_sim.model.areas import covers
 from lalert_sim.model.cap import expand_cap_alerts
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems
-from lalert_sim.topology.graph import Topology, build_topology
+from lalert_sim.topology.graph import Topology, build_topology, unknown_node_message
 from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
 from lalert_sim.topology.reference import MunicipalityTable
@@ -51,9 +51,26 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
             injections.append(Injection(alert, topology.origin_for(alert)))
         except ValueError as exc:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
+    problems.extend(_binding_problems(scenario, topology))
     if problems:
         raise ScenarioError(problems)
     return Prepared(scenario, topology, injections, table, incidents, responses, source)
+
+
+def _binding_problems(scenario: Scenario, topology: Topology) -> list[Problem]:
+    if scenario.field_nodes is None:
+        return []
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for index, binding in enumerate(scenario.field_nodes.bindings):
+        if binding.node not in topology.nodes:
+            problems.append(Problem(unknown_node_message(binding.node, topology.nodes),
+                                    ("field_nodes", "bindings", index, "node")))
+        if (binding.node, binding.field_node) in seen:
+            problems.append(Problem(f"{binding.field_node!r} is bound to {binding.node!r} twice",
+                                    ("field_nodes", "bindings", index)))
+        seen.add((binding.node, binding.field_node))
+    return problems
 
 
 def _municipality_table(scenario: Scenario, source: str | None) -> MunicipalityTable:

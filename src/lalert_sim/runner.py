@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import simpy
+
 from lalert_sim.analysis.metrics import alert_summary, objective_results
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.responses_report import responses_summary
@@ -12,16 +14,23 @@ from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach, compute_reach
 
 
-def run(prepared: Prepared, seed: int | None = None) -> RunResult:
-    """One replication of the scenario (its own seed unless ``seed`` is given)."""
+def build(prepared: Prepared, seed: int | None = None,
+          env: simpy.Environment | None = None) -> tuple[Simulation, Responder]:
+    """A replication ready to run: incidents applied, responses started, alerts scheduled."""
     scenario = prepared.scenario
-    simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed)
+    simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed, env)
     apply_incidents(simulation, prepared.incidents)
     responder = Responder(simulation, prepared.responses, prepared.municipalities)
     responder.start()
     for injection in prepared.injections:
         simulation.inject(injection)
-    result = simulation.run(scenario.duration_s)
+    return simulation, responder
+
+
+def run(prepared: Prepared, seed: int | None = None) -> RunResult:
+    """One replication of the scenario (its own seed unless ``seed`` is given)."""
+    simulation, responder = build(prepared, seed)
+    result = simulation.run(prepared.scenario.duration_s)
     result.responses = responder.records
     return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ class NodeRuntime(Component):
     """Relays each alert once: the first arrival wins, later copies are duplicates."""
 
     __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_timeout", "_delay",
-                 "_fixed_delay_s", "_stream", "_servers", "_emits", "rain_fade")
+                 "_fixed_delay_s", "_stream", "_servers", "_emits", "rain_fade", "probe")
 
     def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream,
                  log: AvailabilityLog) -> None:
@@ -46,6 +47,8 @@ class NodeRuntime(Component):
         self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
         self._emits = spec.kind is NodeKind.EMITTER
         self.rain_fade: list[tuple[float, float, float]] = []  # (start, end, chance a satellite copy is lost)
+        # Told of each alert's first arrival (the field-node bridge): (alert, time) -> None.
+        self.probe: Callable[[AlertState, float], None] | None = None
 
     def issue(self, alert: AlertState) -> None:
         """The alert enters the network here."""
@@ -68,6 +71,8 @@ class NodeRuntime(Component):
             self._record((now, alert.index, index, sender, link, _DUPLICATE, attempt, _NONE))
             return True
         first[index] = (now, sender, link)
+        if self.probe is not None:
+            self.probe(alert, now)
         if sender >= 0:
             self._record((now, alert.index, index, sender, link, _RECEIVED, attempt, _NONE))
         if self._servers is None:

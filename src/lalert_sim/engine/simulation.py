@@ -66,14 +66,15 @@ class RunResult:
 class Simulation:
     """The relay network of one topology on one SimPy environment, seeded."""
 
-    def __init__(self, topology: Topology, seed: int) -> None:
+    def __init__(self, topology: Topology, seed: int, env: simpy.Environment | None = None) -> None:
+        """``env``: a real-time environment for the field-node bridge; default a plain one (as fast as it goes)."""
         with _collector_paused():
-            self._build(topology, seed)
+            self._build(topology, seed, env or simpy.Environment())
 
-    def _build(self, topology: Topology, seed: int) -> None:
+    def _build(self, topology: Topology, seed: int, env: simpy.Environment) -> None:
         self.topology = topology
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = env
         node_ids = list(topology.nodes)
         self.trace = Trace([], node_ids, [link.id for link in topology.links])
         self.availability = AvailabilityLog()

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
+from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
 from lalert_sim.model.residents import Residents
@@ -67,6 +68,7 @@ class Scenario(_Frozen):
     objectives: list[Objective] = Field(default_factory=list)
     residents: Residents = Field(default_factory=Residents)
     responses: Responses = Field(default_factory=Responses)
+    field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:

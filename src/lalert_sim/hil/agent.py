@@ -1,0 +1,233 @@
+"""The field-node agent: a Raspberry Pi (or a virtual node on any PC) that sounds what the bridge sends.
+
+It keeps a persistent MQTT session under a fixed client id, so alerts sent while it was offline
+are delivered when it reconnects; it reconnects with exponential backoff; it acts only on alerts
+the protocol's Verifier accepts, and answers every alert with an Ack carrying its own timestamps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import shutil
+import socket
+from collections import Counter
+from pathlib import Path
+from typing import IO
+
+import aiomqtt
+
+from lalert_sim.hil.broker import BrokerAddress
+from lalert_sim.hil.node_config import NodeConfig
+from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
+from lalert_sim.hil.protocol import (
+    Ack,
+    AlertPayload,
+    Channel,
+    Clock,
+    Outcome,
+    Reason,
+    Rejected,
+    ReplayGuard,
+    Status,
+    TimePing,
+    TimePong,
+    Verifier,
+    offline_status,
+    parse_public_key,
+    topic,
+)
+
+log = logging.getLogger("lalert_sim.node")
+
+TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
+
+
+class NodeAgent:
+    """One field node: its MQTT session, verifier, outputs and counters."""
+
+    def __init__(self, config: NodeConfig, driver: OutputDriver | None = None) -> None:
+        self.config = config
+        self.node_id = node_id = config.node_id
+        self.clock = Clock(config.clock_skew_s)
+        state_dir = config.state_dir
+        if state_dir is not None:
+            state_dir.mkdir(parents=True, exist_ok=True)
+        self._events: IO[str] | None = (state_dir / "events.jsonl").open("a") if state_dir else None
+        self.verifier = Verifier(
+            node_id, {k: parse_public_key(v) for k, v in config.keys.items()},
+            ReplayGuard(state_dir / "seen.json" if state_dir else None),
+            config.safety.clock_tolerance_s, config.safety.max_validity_s)
+        self.driver = driver or OutputDriver(config.outputs, self._output_changed)
+        self.player = PatternPlayer(self.driver)
+        self.rejected: Counter[str] = Counter()
+        self.actuated = 0
+        self.connected = asyncio.Event()
+        self.topics = {c: topic(node_id, c) for c in Channel}
+        self._speech = shutil.which(config.speech.command) if config.speech.enabled else None
+        if config.speech.enabled and self._speech is None:
+            log.warning("%s: speech enabled but %r is not installed; going on without it",
+                        node_id, config.speech.command)
+        self._client: aiomqtt.Client | None = None
+
+    # --- session ------------------------------------------------------------------------------------------------
+
+    def _new_client(self) -> aiomqtt.Client:
+        address = BrokerAddress.parse(self.config.broker.url)
+        will = aiomqtt.Will(self.topics[Channel.STATUS], offline_status(self.node_id), qos=1, retain=True)
+        return aiomqtt.Client(
+            address.host, address.port,
+            username=self.config.broker.username or self.node_id, password=self.config.password(),
+            identifier=self.node_id, clean_session=False,  # persistent: queued alerts survive a disconnect
+            keepalive=self.config.broker.keepalive_s, will=will, socket_options=[TCP_NODELAY],
+            max_concurrent_outgoing_calls=None)
+
+    async def run(self) -> None:
+        """Serve until cancelled: connect, subscribe, handle messages; reconnect with backoff on loss."""
+        settings = self.config.broker
+        backoff = settings.reconnect_min_s
+        try:
+            while True:
+                try:
+                    async with self._new_client() as client:
+                        self._client = client
+                        await client.subscribe([(self.topics[Channel.ALERT], 1), (self.topics[Channel.TIME_PING], 0)])
+                        await self._publish_status()
+                        self.connected.set()
+                        self._event("connected")
+                        backoff = settings.reconnect_min_s
+                        try:
+                            async for message in client.messages:
+                                await self._handle(message)
+                        except asyncio.CancelledError:
+                            await asyncio.wait_for(self._publish_offline(client), 2)
+                            raise
+                except aiomqtt.MqttError as exc:
+                    self.connected.clear()
+                    self._client = None
+                    delay = backoff * random.uniform(0.5, 1.0)
+                    log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc,
+                                delay)
+                    self._event("disconnected", detail=str(exc))
+                    await asyncio.sleep(delay)
+                    backoff = min(backoff * 2, settings.reconnect_max_s)
+        finally:
+            self.connected.clear()
+            self.player.stop()
+
+    async def _publish_offline(self, client: aiomqtt.Client) -> None:
+        try:
+            await client.publish(self.topics[Channel.STATUS], offline_status(self.node_id, self.clock.now()),
+                                 qos=1, retain=True)
+        except aiomqtt.MqttError:
+            pass  # the broker publishes the last will instead
+
+    async def _publish_status(self) -> None:
+        if self._client is None:
+            return
+        status = Status(node_id=self.node_id, state="online", since=self.clock.now(), outputs=list(self.driver.pins),
+                        rejected=dict(self.rejected), actuated=self.actuated)
+        await self._client.publish(self.topics[Channel.STATUS], status.model_dump_json(), qos=1, retain=True)
+
+    # --- messages -----------------------------------------------------------------------------------------------
+
+    async def _handle(self, message: aiomqtt.Message) -> None:
+        received_at = self.clock.now()
+        payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
+        name = str(message.topic)
+        if name == self.topics[Channel.TIME_PING]:
+            await self._pong(payload, received_at)
+        elif name == self.topics[Channel.ALERT]:
+            await self._alert(payload, received_at)
+
+    async def _pong(self, payload: bytes, t2: float) -> None:
+        try:
+            ping = TimePing.model_validate_json(payload)
+        except ValueError:
+            return
+        pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
+        await self._client.publish(self.topics[Channel.TIME_PONG], pong.model_dump_json(), qos=0)  # type: ignore[union-attr]
+
+    def handle_alert(self, raw: bytes, received_at: float) -> Ack:
+        """Check one alert and act on it: the Ack to send back (also the unit under test)."""
+        try:
+            alert = self.verifier.check(raw, received_at)
+        except Rejected as exc:
+            self.rejected[exc.reason.value] += 1
+            log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
+            self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
+            return Ack(node_id=self.node_id, msg_id=exc.msg_id, outcome=Outcome.REJECTED, reason=exc.reason,
+                       received_at=received_at, sent_at=self.clock.now())
+        if alert.mode not in self.config.safety.accept_modes:
+            self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
+            log.warning("%s: refused %s alert %s (accept_modes: %s)", self.node_id, alert.mode, alert.msg_id,
+                        ", ".join(self.config.safety.accept_modes))
+            return Ack(node_id=self.node_id, msg_id=alert.msg_id, outcome=Outcome.REFUSED, reason=Reason.MODE_REFUSED,
+                       received_at=received_at, sent_at=self.clock.now())
+        actuated_at = self._actuate(alert)
+        return Ack(node_id=self.node_id, msg_id=alert.msg_id, outcome=Outcome.ACTUATED, received_at=received_at,
+                   actuated_at=actuated_at, sent_at=self.clock.now())
+
+    def _actuate(self, alert: AlertPayload) -> float:
+        safety = self.config.safety
+        steps = limited(pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s,
+                        safety.siren_max_on_s)
+        self.player.start(steps)
+        actuated_at = self.clock.now()
+        self.actuated += 1
+        self._event("actuated", msg_id=alert.msg_id, alert_id=alert.alert_id, category=alert.category,
+                    mode=alert.mode, sim_time_s=alert.sim_time_s)
+        if self._speech is not None and alert.headline:
+            asyncio.get_running_loop().create_task(self._speak(alert.headline))
+        return actuated_at
+
+    async def _alert(self, raw: bytes, received_at: float) -> None:
+        ack = self.handle_alert(raw, received_at)
+        ack = ack.model_copy(update={"sent_at": self.clock.now()})
+        await self._client.publish(self.topics[Channel.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
+        if ack.outcome is not Outcome.ACTUATED or self.actuated % 10 == 1:
+            await self._publish_status()  # counters for the bridge's report (not after every actuation)
+
+    async def _speak(self, text: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            self._speech, "-v", self.config.speech.voice, text,  # type: ignore[arg-type]
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await process.wait()
+
+    # --- records ------------------------------------------------------------------------------------------------
+
+    def _output_changed(self, name: str, on: bool) -> None:
+        self._event("output", output=name, on=on)
+
+    def _event(self, event: str, **fields: object) -> None:
+        if self._events is not None:
+            self._events.write(json.dumps({"t": self.clock.now(), "node": self.node_id, "event": event, **fields})
+                               + "\n")
+            self._events.flush()
+
+    def close(self) -> None:
+        """Release pins and files."""
+        self.player.stop()
+        self.driver.close()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
+
+
+def read_events(state_dir: Path) -> list[dict]:
+    """A node's event log (what it received, rejected, actuated, and each output change)."""
+    path = state_dir / "events.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+async def serve(config: NodeConfig) -> None:
+    """Run one agent until cancelled (the `lalert-sim node` command)."""
+    agent = NodeAgent(config)
+    try:
+        await agent.run()
+    finally:
+        agent.close()

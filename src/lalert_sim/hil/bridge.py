@@ -1,0 +1,355 @@
+"""The bridge: the relay engine on a real-time clock, sending real alerts to field nodes at the
+simulated moments and measuring, per node, what really happened.
+
+The engine runs in a thread on a ``PacedEnvironment`` (SimPy's ``RealtimeEnvironment`` whose waits
+can be cut short); when a bound node first receives an alert, the asyncio side signs it and
+publishes it with QoS 1. Acks carry the node's own receipt and actuation stamps; they are put on
+the bridge's clock with the NTP-style offset measured over the time-sync topics before (and
+after) the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import monotonic
+
+import aiomqtt
+from simpy.core import EmptySchedule, Environment
+from simpy.rt import RealtimeEnvironment
+
+from lalert_sim.engine.state import AlertState
+from lalert_sim.hil.agent import TCP_NODELAY
+from lalert_sim.hil.broker import BrokerAddress
+from lalert_sim.hil.protocol import (
+    Ack,
+    AlertPayload,
+    Channel,
+    Offset,
+    Outcome,
+    Signer,
+    Status,
+    TimePing,
+    TimePong,
+    any_node,
+    estimate_offset,
+    new_message_id,
+    parse_topic,
+    topic,
+)
+from lalert_sim.model.field_nodes import FieldNodes
+from lalert_sim.prepare import Prepared
+from lalert_sim.runner import build
+
+
+class _Stopped(Exception):
+    pass
+
+
+class PacedEnvironment(RealtimeEnvironment):
+    """SimPy's real-time environment (``factor`` wall seconds per simulated second, never strict)
+    whose waits end early when ``stop`` is set, so a bridge can be interrupted mid-scenario."""
+
+    def __init__(self, factor: float, stop: threading.Event) -> None:
+        super().__init__(0, factor, strict=False)
+        self._stop = stop
+
+    def step(self) -> None:
+        """Wait (interruptibly) until the next event is due in wall time, then process it."""
+        when = self.peek()
+        if when == float("inf"):
+            raise EmptySchedule
+        due = self.real_start + (when - self.env_start) * self.factor
+        while (delta := due - monotonic()) > 0:
+            if self._stop.wait(delta):
+                raise _Stopped
+        if self._stop.is_set():
+            raise _Stopped
+        Environment.step(self)
+
+
+@dataclass
+class Delivery:
+    """One alert to one field node: the simulated moment and every real timestamp (bridge clock, POSIX s)."""
+
+    field_node: str
+    sim_node: str
+    alert_id: str
+    msg_id: str
+    sim_issue_s: float
+    sim_arrival_s: float
+    scheduled_at: float
+    published_at: float = 0.0
+    puback_at: float | None = None
+    ack: Ack | None = None
+    ack_at: float | None = None
+    sim_emitted_s: float | None = None
+
+
+@dataclass
+class NodeState:
+    """What the bridge knows of one field node."""
+
+    node_id: str
+    status: Status | None = None
+    status_at: float | None = None
+    offset_before: Offset | None = None
+    offset_after: Offset | None = None
+
+    @property
+    def offset(self) -> Offset | None:
+        """The estimate used for correction: before the run, else after it (a node that came late)."""
+        return self.offset_before or self.offset_after
+
+
+@dataclass
+class BridgeOptions:
+    """How the bridge runs (defaults from the scenario's ``field_nodes`` section)."""
+
+    speed: float = 1.0
+    until_s: float | None = None
+    ack_deadline_s: float = 10.0
+    validity_s: float = 600.0
+    presence_wait_s: float = 10.0
+    sync_samples: int = 8
+    sync_timeout_s: float = 1.0
+
+    @classmethod
+    def of(cls, settings: FieldNodes, **overrides: object) -> BridgeOptions:
+        """The scenario's settings, with the command line's overrides (None = keep)."""
+        options = cls(speed=settings.speed, until_s=settings.until_s, ack_deadline_s=settings.ack_deadline_s,
+                      validity_s=settings.validity_s)
+        for name, value in overrides.items():
+            if value is not None:
+                setattr(options, name, value)
+        return options
+
+
+@dataclass
+class BridgeRun:
+    """Everything one bridge run recorded (turned into the report by ``hil.report``)."""
+
+    scenario: str
+    broker: str
+    started_at: float
+    options: BridgeOptions
+    nodes: dict[str, NodeState]
+    bindings: dict[str, list[str]]
+    deliveries: list[Delivery] = field(default_factory=list)
+    stray_acks: list[tuple[float, Ack]] = field(default_factory=list)
+    sim_until_s: float = 0.0
+    interrupted: bool = False
+    error: str | None = None  # the broker connection broke off: what came before is still reported
+    ended_at: float = 0.0
+
+
+class Bridge:
+    """Runs a prepared scenario against real field nodes through one MQTT broker."""
+
+    def __init__(self, prepared: Prepared, signer: Signer, broker: BrokerAddress,
+                 options: BridgeOptions | None = None, log: Callable[[str], None] | None = None) -> None:
+        settings = prepared.scenario.field_nodes
+        if settings is None:
+            raise ValueError("the scenario has no field_nodes section (bindings of simulated to field nodes)")
+        self.prepared = prepared
+        self.signer = signer
+        self.broker = broker
+        self.options = options or BridgeOptions.of(settings)
+        self.bindings: dict[str, list[str]] = defaultdict(list)
+        for binding in settings.bindings:
+            self.bindings[binding.node].append(binding.field_node)
+        self.field_nodes = settings.field_node_ids()
+        self._log = log or (lambda _line: None)
+        self._client: aiomqtt.Client | None = None
+        self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
+        self._seq = 0
+        self._pending: dict[str, Delivery] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stop = threading.Event()
+        self.record = BridgeRun(prepared.source or prepared.scenario.metadata.name, broker.url(), time.time(),
+                                self.options, {n: NodeState(n) for n in self.field_nodes}, dict(self.bindings))
+
+    # --- the whole run ---------------------------------------------------------------------------------------------
+
+    async def run(self) -> BridgeRun:
+        """Connect, wait for presence, measure clock offsets, run the scenario, collect acks, re-measure."""
+        address = self.broker
+        async with aiomqtt.Client(address.host, address.port, username=address.username, password=address.password,
+                                  identifier=f"lalert-bridge-{new_message_id()[:8]}", clean_session=True,
+                                  socket_options=[TCP_NODELAY], max_inflight_messages=1000,
+                                  max_queued_outgoing_messages=0) as client:
+            self._client = client
+            receiver = asyncio.get_running_loop().create_task(self._receive(client))
+            try:
+                for channel in (Channel.STATUS, Channel.ACK, Channel.TIME_PONG):
+                    await client.subscribe(any_node(channel), qos=1 if channel is not Channel.TIME_PONG else 0)
+                await self._await_presence()
+                await self._sync_all("before")
+                await self._simulate()
+                await self._collect()
+                await self._sync_all("after")
+            except aiomqtt.MqttError as exc:
+                self._stop.set()
+                self.record.error = f"broker connection lost: {exc}"
+                self._log(self.record.error)
+            finally:
+                receiver.cancel()
+                for task in list(self._tasks):
+                    task.cancel()
+        self.record.ended_at = time.time()
+        return self.record
+
+    def stop(self) -> None:
+        """Interrupt the simulation (Ctrl-C): what was recorded so far is kept and reported."""
+        self.record.interrupted = True
+        self._stop.set()
+
+    # --- incoming --------------------------------------------------------------------------------------------------
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            now = time.time()
+            parsed = parse_topic(str(message.topic))
+            if parsed is None or not isinstance(message.payload, bytes):
+                continue
+            node_id, channel = parsed
+            try:
+                if channel is Channel.ACK:
+                    self._on_ack(node_id, Ack.model_validate_json(message.payload), now)
+                elif channel is Channel.TIME_PONG:
+                    pong = TimePong.model_validate_json(message.payload)
+                    future = self._pongs.pop((node_id, pong.seq), None)
+                    if future is not None and not future.done():
+                        future.set_result((pong.t1, pong.t2, pong.t3, now))
+                elif channel is Channel.STATUS and node_id in self.record.nodes:
+                    state = self.record.nodes[node_id]
+                    state.status, state.status_at = Status.model_validate_json(message.payload), now
+            except ValueError as exc:
+                self._log(f"ignored a malformed {channel.value} message from {node_id}: {exc}")
+
+    def _on_ack(self, node_id: str, ack: Ack, now: float) -> None:
+        delivery = self._pending.get(ack.msg_id) if ack.msg_id else None
+        if delivery is None or delivery.field_node != node_id or ack.node_id != node_id:
+            self.record.stray_acks.append((now, ack))  # e.g. a rejection of a message we did not send
+            return
+        if delivery.ack is not None and delivery.ack.outcome is Outcome.ACTUATED:
+            return  # a duplicate delivery answered as a replay; the first answer stands
+        delivery.ack, delivery.ack_at = ack, now
+
+    # --- presence and clocks ---------------------------------------------------------------------------------------
+
+    async def _await_presence(self) -> None:
+        deadline = monotonic() + self.options.presence_wait_s
+        while monotonic() < deadline:
+            if all(s.status is not None and s.status.state == "online" for s in self.record.nodes.values()):
+                break
+            await asyncio.sleep(0.05)
+        missing = [n for n, s in self.record.nodes.items() if s.status is None or s.status.state != "online"]
+        if missing:
+            self._log(f"not online after {self.options.presence_wait_s:g} s: {', '.join(missing)} "
+                      "(their alerts are still sent; the broker keeps them for persistent sessions)")
+
+    async def _sync_all(self, when: str) -> None:
+        online = [n for n, s in self.record.nodes.items() if s.status is not None and s.status.state == "online"]
+        limit = asyncio.Semaphore(64)
+
+        async def one(node_id: str) -> None:
+            async with limit:
+                offset = await self.measure_offset(node_id)
+            state = self.record.nodes[node_id]
+            if when == "before":
+                state.offset_before = offset
+            else:
+                state.offset_after = offset
+
+        await asyncio.gather(*(one(n) for n in online))
+
+    async def measure_offset(self, node_id: str) -> Offset | None:
+        """Node clock − bridge clock from ``sync_samples`` ping/pong exchanges (None if it never answers)."""
+        client = self._client
+        assert client is not None
+        exchanges = []
+        ping_topic = topic(node_id, Channel.TIME_PING)
+        loop = asyncio.get_running_loop()
+        for _ in range(self.options.sync_samples):
+            self._seq += 1
+            future: asyncio.Future[tuple[float, float, float, float]] = loop.create_future()
+            self._pongs[(node_id, self._seq)] = future
+            await client.publish(ping_topic, TimePing(seq=self._seq, t1=time.time()).model_dump_json(), qos=0)
+            try:
+                exchanges.append(await asyncio.wait_for(future, self.options.sync_timeout_s))
+            except TimeoutError:
+                self._pongs.pop((node_id, self._seq), None)
+            await asyncio.sleep(0.005)
+        return estimate_offset(exchanges)
+
+    # --- the simulation in real time -------------------------------------------------------------------------------
+
+    async def _simulate(self) -> None:
+        loop = asyncio.get_running_loop()
+        env = PacedEnvironment(1.0 / self.options.speed, self._stop)
+        simulation, _responder = build(self.prepared, env=env)
+        for sim_node, _field_nodes in self.bindings.items():
+            runtime = simulation.nodes[sim_node]
+            runtime.probe = lambda alert, now, sim_node=sim_node: loop.call_soon_threadsafe(
+                self._arrived, sim_node, alert, now)
+        until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
+        self.record.sim_until_s = until
+        self._epoch = time.time()
+        self._origin = monotonic()
+        env.sync()
+        self._log(f"scenario running at {self.options.speed:g}× real time until {until:g} simulated s")
+
+        def advance() -> None:
+            try:
+                env.run(until=until)
+            except _Stopped:
+                pass
+
+        await asyncio.to_thread(advance)
+        index = simulation.topology.nodes
+        node_index = {node_id: i for i, node_id in enumerate(index)}
+        for delivery in self.record.deliveries:  # the simulated emission beside the real actuation
+            state = next(a for a in simulation.alerts if a.spec.id == delivery.alert_id)
+            delivery.sim_emitted_s = state.emitted.get(node_index[delivery.sim_node])
+
+    def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:
+        scheduled = self._epoch + sim_time / self.options.speed
+        for field_node in self.bindings[sim_node]:
+            delivery = Delivery(field_node, sim_node, alert.spec.id, new_message_id(), alert.spec.issue_s, sim_time,
+                                scheduled)
+            self.record.deliveries.append(delivery)
+            self._pending[delivery.msg_id] = delivery
+            task = asyncio.get_running_loop().create_task(self._publish(delivery, alert))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self, delivery: Delivery, alert: AlertState) -> None:
+        now = time.time()
+        spec = alert.spec
+        payload = AlertPayload(msg_id=delivery.msg_id, node_id=delivery.field_node, alert_id=spec.id,
+                               category=spec.category.value, mode=spec.mode.value, headline=spec.headline,
+                               issued_at=now, expires_at=now + self.options.validity_s,
+                               sim_time_s=delivery.sim_arrival_s)
+        wire = self.signer.sign(payload)
+        delivery.published_at = time.time()
+        await self._client.publish(topic(delivery.field_node, Channel.ALERT), wire, qos=1)  # type: ignore[union-attr]
+        delivery.puback_at = time.time()
+
+    async def _collect(self) -> None:
+        """Wait for every delivery's ack, up to its deadline."""
+        while self._tasks:
+            await asyncio.sleep(0.01)
+        deadline_s = self.options.ack_deadline_s
+        while True:
+            waiting = [d for d in self.record.deliveries if d.ack is None]
+            if not waiting:
+                return
+            remaining = max(d.published_at for d in waiting) + deadline_s - time.time()
+            if remaining <= 0:
+                return
+            await asyncio.sleep(min(0.02, remaining))

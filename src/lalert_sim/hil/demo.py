@@ -1,0 +1,80 @@
+"""`lalert-sim demo-hil`: the bridge and N virtual field nodes on one laptop, no hardware, no broker
+installed (an embedded amqtt broker with the same credentials and ACL), or a local Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+
+from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
+from lalert_sim.hil.broker import BrokerAddress, EmbeddedBroker, Mosquitto
+from lalert_sim.hil.node_config import NodeConfig
+from lalert_sim.hil.protocol import Signer
+from lalert_sim.model.field_nodes import Binding, FieldNodes
+from lalert_sim.model.network import NodeKind
+from lalert_sim.prepare import Prepared
+
+
+def with_virtual_nodes(prepared: Prepared, count: int | None) -> Prepared:
+    """The scenario's own bindings, or ``count`` virtual nodes bound round-robin to its emitters."""
+    settings = prepared.scenario.field_nodes
+    if settings is not None and (count is None or count == len(settings.field_node_ids())):
+        return prepared
+    emitters = [n.id for n in prepared.topology.nodes.values() if n.kind is NodeKind.EMITTER]
+    if not emitters:
+        raise ValueError("the scenario has no emitters to bind virtual nodes to")
+    count = count or min(len(emitters), 8)
+    width = len(str(count))
+    bindings = [Binding(node=emitters[k % len(emitters)], field_node=f"virtual-{k + 1:0{width}d}")
+                for k in range(count)]
+    base = settings or FieldNodes(bindings=bindings)
+    scenario = prepared.scenario.model_copy(update={"field_nodes": base.model_copy(update={"bindings": bindings})})
+    return dataclasses.replace(prepared, scenario=scenario)
+
+
+def virtual_config(node_id: str, address: BrokerAddress, signer: Signer, **extra: object) -> NodeConfig:
+    """A node on gpiozero's mock pins with short patterns, trusting ``signer``."""
+    return NodeConfig.model_validate({
+        "node_id": node_id, "broker": {"url": address.url(), "username": address.username,
+                                       "password": address.password},
+        "keys": {signer.key_id: signer.public_key_text()}, "outputs": {"mock": True}, "pattern_scale": 0.05,
+        **extra})
+
+
+async def demo(prepared: Prepared, options: BridgeOptions, use_mosquitto: bool = False,
+               log: Callable[[str], None] | None = None,
+               on_bridge: Callable[[Bridge], None] | None = None) -> BridgeRun:
+    """Start a broker and one virtual node per field node, run the bridge, stop everything."""
+    settings = prepared.scenario.field_nodes
+    assert settings is not None
+    node_ids = settings.field_node_ids()
+    signer = Signer.generate("demo")
+    if use_mosquitto:
+        broker = Mosquitto(node_ids).start()
+        try:
+            return await _run(prepared, options, signer, node_ids, broker.address, log, on_bridge)
+        finally:
+            broker.close()
+    async with EmbeddedBroker(node_ids) as embedded:
+        return await _run(prepared, options, signer, node_ids, embedded.address, log, on_bridge)
+
+
+async def _run(prepared: Prepared, options: BridgeOptions, signer: Signer, node_ids: list[str],
+               address: Callable[[str], BrokerAddress], log: Callable[[str], None] | None,
+               on_bridge: Callable[[Bridge], None] | None) -> BridgeRun:
+    agents = [NodeAgent(virtual_config(n, address(n), signer)) for n in node_ids]
+    tasks = [asyncio.get_running_loop().create_task(a.run()) for a in agents]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(a.connected.wait() for a in agents)), 30)
+        bridge = Bridge(prepared, signer, address("bridge"), options, log)
+        if on_bridge is not None:
+            on_bridge(bridge)
+        return await bridge.run()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for agent in agents:
+            agent.close()

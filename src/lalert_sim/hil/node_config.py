@@ -1,0 +1,116 @@
+"""A field node's settings (node.toml): identity, broker, trusted keys, pins, safety limits."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lalert_sim.errors import BridgeError
+from lalert_sim.model.field_nodes import FIELD_NODE_ID
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BrokerSettings(_Section):
+    """How the node reaches its broker."""
+
+    url: str = "mqtt://127.0.0.1:1883"
+    username: str | None = Field(default=None, description="Default: the node id.")
+    password: str | None = None
+    password_file: Path | None = Field(default=None, description="File holding the password (kept out of node.toml).")
+    keepalive_s: int = Field(default=10, ge=2, le=600, description="A dead node is declared offline after 1.5× this.")
+    reconnect_min_s: float = Field(default=0.5, gt=0)
+    reconnect_max_s: float = Field(default=30.0, gt=0)
+
+
+class OutputPins(_Section):
+    """GPIO pins (BCM numbers) of the relay-driven siren, the light and the buzzer; None = not fitted."""
+
+    mock: bool = Field(default=False, description="gpiozero's mock pins: a virtual node on any PC.")
+    siren: int | None = Field(default=17, ge=0, le=27)
+    light: int | None = Field(default=27, ge=0, le=27)
+    buzzer: int | None = Field(default=22, ge=0, le=27)
+    active_high: bool = Field(default=True, description="False for relay boards that switch on a low input.")
+
+
+class Safety(_Section):
+    """What this node will do at all, whatever it is told."""
+
+    accept_modes: list[Literal["actual", "exercise", "test"]] = Field(
+        default_factory=lambda: ["actual", "exercise", "test"],
+        description="Alert modes this node sounds for; e.g. leave out 'actual' on a test bench.")
+    max_actuation_s: float = Field(default=120.0, gt=0, description="Longest a pattern may run.")
+    siren_max_on_s: float = Field(default=60.0, gt=0, description="Longest continuous siren (motor duty limit).")
+    max_validity_s: float = Field(default=3600.0, gt=0, description="Longer claimed validity is rejected.")
+    clock_tolerance_s: float = Field(default=30.0, ge=0, description="Allowed clock error in expiry checks.")
+
+
+class Speech(_Section):
+    """Optional speech of the headline through espeak-ng."""
+
+    enabled: bool = False
+    voice: str = "ja"
+    command: str = "espeak-ng"
+
+
+class NodeConfig(_Section):
+    """The root of node.toml."""
+
+    node_id: str = Field(pattern=FIELD_NODE_ID)
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    keys: dict[str, str] = Field(min_length=1, description="Trusted signing keys: key id = base64 public key.")
+    outputs: OutputPins = Field(default_factory=OutputPins)
+    safety: Safety = Field(default_factory=Safety)
+    speech: Speech = Field(default_factory=Speech)
+    state_dir: Path | None = Field(default=None, description="Replay cache and event log (events.jsonl).")
+    pattern_scale: float = Field(default=1.0, gt=0, le=1, description="Shorten patterns (bench tests).")
+    clock_skew_s: float = Field(default=0.0, description="Deliberate clock error, for testing the offset correction.")
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_parse(cls, keys: dict[str, str]) -> dict[str, str]:
+        from lalert_sim.hil.protocol import parse_public_key
+
+        for key_id, text in keys.items():
+            try:
+                parse_public_key(text)
+            except ValueError as exc:
+                raise ValueError(f"key {key_id!r}: {exc}") from None
+        return keys
+
+    def password(self) -> str | None:
+        """The broker password, from node.toml or its password file."""
+        if self.broker.password_file is not None:
+            return self.broker.password_file.read_text().strip()
+        return self.broker.password
+
+
+def load_node_config(path: Path) -> NodeConfig:
+    """Read node.toml; BridgeError names the file, the field and the problem for each mistake."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BridgeError(f"{path}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BridgeError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = NodeConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
+        raise BridgeError("\n".join(lines)) from None
+    base = path.parent
+    updates: dict[str, object] = {}
+    if config.state_dir is not None and not config.state_dir.is_absolute():
+        updates["state_dir"] = base / config.state_dir
+    broker = config.broker
+    if broker.password_file is not None and not broker.password_file.is_absolute():
+        broker = broker.model_copy(update={"password_file": base / broker.password_file})
+        updates["broker"] = broker
+    if broker.password_file is not None and not broker.password_file.exists():
+        raise BridgeError(f"{path}: broker.password_file: {broker.password_file} does not exist")
+    return config.model_copy(update=updates) if updates else config

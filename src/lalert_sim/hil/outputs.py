@@ -1,0 +1,164 @@
+"""A field node's outputs (siren relay, light, buzzer) through gpiozero, and the pattern per alert category."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lalert_sim.errors import BridgeError
+from lalert_sim.hil.node_config import OutputPins
+
+OUTPUTS = ("siren", "light", "buzzer")
+
+
+@dataclass(frozen=True)
+class Step:
+    """Which outputs are on for how long (seconds, before scaling)."""
+
+    duration_s: float
+    siren: bool = False
+    light: bool = False
+    buzzer: bool = False
+
+
+def _repeat(steps: list[Step], times: int) -> tuple[Step, ...]:
+    return tuple(steps * times)
+
+
+# Patterns by alert category. A relay can only switch a siren on and off, so tones become rhythms.
+PATTERNS: dict[str, tuple[Step, ...]] = {
+    # National-protection siren (国民保護サイレン) for missiles: sounded about a minute; light flashing.
+    "ballistic_missile": _repeat([Step(0.5, siren=True, light=True), Step(0.5, siren=True)], 60),
+    # JMA's tsunami-warning signal: about 3 s on, 2 s off, repeated.
+    "major_tsunami_warning": _repeat([Step(3.0, siren=True, light=True), Step(2.0, light=True)], 12),
+    "tsunami_warning": _repeat([Step(3.0, siren=True, light=True), Step(2.0, light=True)], 12),
+    # Earthquake early warning: the chime is short and urgent: fast buzzer and light, no motor siren.
+    "earthquake_early_warning": _repeat([Step(0.2, buzzer=True, light=True), Step(0.2)], 15),
+    # Evacuation orders: siren bursts (5 s on, 6 s off) with the light steady.
+    "evacuation_order": _repeat([Step(5.0, siren=True, light=True), Step(6.0, light=True)], 3),
+    "emergency_safety_assurance": _repeat([Step(5.0, siren=True, light=True), Step(6.0, light=True)], 3),
+    "shelter_opening": (Step(1.0, buzzer=True, light=True), Step(29.0, light=True)),
+    "test": (Step(0.5, buzzer=True, light=True), Step(0.5, light=True)),
+    "other": (Step(10.0, light=True),),
+}
+
+
+def pattern_for(category: str) -> tuple[Step, ...]:
+    """The pattern of ``category`` (unknown categories get the plain light)."""
+    return PATTERNS.get(category, PATTERNS["other"])
+
+
+def limited(pattern: tuple[Step, ...], scale: float, max_total_s: float, siren_max_on_s: float) -> list[Step]:
+    """The pattern scaled in time and cut to the safety limits: total length and continuous siren time."""
+    steps: list[Step] = []
+    total = siren_run = 0.0
+    for step in pattern:
+        duration = min(step.duration_s * scale, max_total_s - total)
+        if duration <= 0:
+            break
+        siren = step.siren and siren_run < siren_max_on_s
+        if siren and siren_run + duration > siren_max_on_s:  # split: siren off once its continuous limit is met
+            first = siren_max_on_s - siren_run
+            steps.append(Step(first, True, step.light, step.buzzer))
+            steps.append(Step(duration - first, False, step.light, step.buzzer))
+            siren_run = siren_max_on_s
+        else:
+            steps.append(Step(duration, siren, step.light, step.buzzer))
+            siren_run = siren_run + duration if siren else 0.0
+        total += duration
+    return steps
+
+
+class OutputDriver:
+    """gpiozero devices for the fitted outputs; each driver has its own pin factory so many
+    virtual nodes can share one process."""
+
+    def __init__(self, pins: OutputPins, on_change: Callable[[str, bool], None] | None = None) -> None:
+        try:
+            from gpiozero import Buzzer, OutputDevice
+            from gpiozero.pins.mock import MockFactory
+        except ImportError as exc:
+            raise BridgeError(f"the field node needs gpiozero (pip install 'lalert-sim[pi]'): {exc}") from None
+        factory = MockFactory() if pins.mock else None
+        self.mock = pins.mock
+        self.factory = factory
+        self._on_change = on_change
+        kinds = {"siren": OutputDevice, "light": OutputDevice, "buzzer": Buzzer}
+        self.devices = {}
+        self.pins: dict[str, int] = {}
+        try:
+            for name in OUTPUTS:
+                pin = getattr(pins, name)
+                if pin is None:
+                    continue
+                self.devices[name] = kinds[name](pin, active_high=pins.active_high, initial_value=False,
+                                                 pin_factory=factory)
+                self.pins[name] = pin
+        except Exception as exc:  # gpiozero raises its own hierarchy (no pins, pin in use, no permission)
+            self.close()
+            raise BridgeError(f"cannot open output pins {self.pins or pins.model_dump()}: {exc}") from None
+        self.state = {name: False for name in self.devices}
+
+    def set(self, siren: bool, light: bool, buzzer: bool) -> None:
+        """Switch the fitted outputs (absent ones are ignored)."""
+        for name, on in (("siren", siren), ("light", light), ("buzzer", buzzer)):
+            device = self.devices.get(name)
+            if device is None or self.state[name] == on:
+                continue
+            device.on() if on else device.off()
+            self.state[name] = on
+            if self._on_change is not None:
+                self._on_change(name, on)
+
+    def off(self) -> None:
+        """Everything off."""
+        self.set(False, False, False)
+
+    def pin_level(self, name: str) -> bool:
+        """The physical level of an output's pin now (True = high)."""
+        return bool(self.devices[name].pin.state)
+
+    def close(self) -> None:
+        """Switch off and release the pins."""
+        for device in getattr(self, "devices", {}).values():
+            try:
+                device.off()
+            finally:
+                device.close()
+
+
+class PatternPlayer:
+    """Plays one pattern at a time on a driver; a new alert preempts the one playing."""
+
+    def __init__(self, driver: OutputDriver) -> None:
+        self.driver = driver
+        self._task: asyncio.Task[None] | None = None
+        self._generation = 0  # a preempted pattern must not switch off its successor's outputs
+
+    def start(self, steps: list[Step]) -> None:
+        """Switch to the first step now (that is the actuation moment) and play the rest in the background."""
+        self.stop()
+        if not steps:
+            return
+        first = steps[0]
+        self.driver.set(first.siren, first.light, first.buzzer)
+        self._task = asyncio.get_running_loop().create_task(self._play(steps, self._generation))
+
+    async def _play(self, steps: list[Step], generation: int) -> None:
+        try:
+            await asyncio.sleep(steps[0].duration_s)
+            for step in steps[1:]:
+                self.driver.set(step.siren, step.light, step.buzzer)
+                await asyncio.sleep(step.duration_s)
+        finally:
+            if generation == self._generation:
+                self.driver.off()
+
+    def stop(self) -> None:
+        """Cut the pattern playing, if any, and switch everything off."""
+        self._generation += 1
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        self.driver.off()

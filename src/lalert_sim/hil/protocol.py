@@ -1,0 +1,379 @@
+"""The field-node protocol, one source of truth for the bridge and the node agent.
+
+Topics (versioned, one subtree per field node; the node id is also its broker user name)::
+
+    lalert/v1/node/<id>/alert      bridge → node   QoS 1   signed alert (SignedAlert)
+    lalert/v1/node/<id>/ack        node → bridge   QoS 1   Ack: actuated, refused or rejected
+    lalert/v1/node/<id>/status     node → all      QoS 1   retained Status; last will "offline"
+    lalert/v1/node/<id>/time/ping  bridge → node   QoS 0   TimePing (t1)
+    lalert/v1/node/<id>/time/pong  node → bridge   QoS 0   TimePong (t1, t2, t3)
+
+Alerts are Ed25519-signed over the exact payload bytes (domain-separated), carry
+the signing key's id, a unique message id, the issue time and an expiry. A node
+acts only on an alert that is correctly signed by a key it trusts, addressed to
+it, not expired and not seen before; anything else is a ``Rejected`` with a
+reason, which the node counts and reports in an ``Ack``.
+
+Times are POSIX seconds (float) on the clock of whoever stamps them; the bridge
+corrects node stamps with the four-timestamp offset estimate (``estimate_offset``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lalert_sim.model.field_nodes import FIELD_NODE_ID
+
+VERSION = 1
+ROOT = f"lalert/v{VERSION}/node"
+_SIGNING_CONTEXT = f"lalert-sim/v{VERSION}/alert\n".encode()
+_NODE_ID = re.compile(FIELD_NODE_ID)
+
+
+class Channel(StrEnum):
+    """The last level of a node's topics."""
+
+    ALERT = "alert"
+    ACK = "ack"
+    STATUS = "status"
+    TIME_PING = "time/ping"
+    TIME_PONG = "time/pong"
+
+
+def topic(node_id: str, channel: Channel) -> str:
+    """The topic of ``channel`` for one field node."""
+    if not _NODE_ID.match(node_id):
+        raise ValueError(f"field node id {node_id!r} must match {FIELD_NODE_ID}")
+    return f"{ROOT}/{node_id}/{channel.value}"
+
+
+def any_node(channel: Channel) -> str:
+    """Subscription filter for ``channel`` of every node (the bridge's side)."""
+    return f"{ROOT}/+/{channel.value}"
+
+
+def parse_topic(name: str) -> tuple[str, Channel] | None:
+    """(node id, channel) of a protocol topic; None for anything else."""
+    prefix = ROOT + "/"
+    if not name.startswith(prefix):
+        return None
+    node_id, _, rest = name[len(prefix):].partition("/")
+    try:
+        return node_id, Channel(rest)
+    except ValueError:
+        return None
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[1] = VERSION
+
+
+class AlertPayload(_Message):
+    """What the node is told to do; signed as a whole."""
+
+    msg_id: str = Field(min_length=8, max_length=64)
+    node_id: str = Field(pattern=FIELD_NODE_ID)
+    alert_id: str
+    category: str = Field(description="Alert category (selects the siren, light and buzzer pattern).")
+    mode: Literal["actual", "exercise", "test"]
+    headline: str = ""
+    issued_at: float
+    expires_at: float
+    sim_time_s: float = Field(description="Simulated moment the alert reached the bound node.")
+
+
+class SignedAlert(_Message):
+    """The wire form of an alert: the exact payload text, its signature and the key id."""
+
+    key_id: str = Field(min_length=1, max_length=64)
+    payload: str
+    signature: str = Field(description="Base64 Ed25519 signature of context + payload bytes.")
+
+
+class Outcome(StrEnum):
+    """What a node did with an alert."""
+
+    ACTUATED = "actuated"
+    REFUSED = "refused"  # valid, but this node's safety settings forbid it (e.g. an actual alert on a test bench)
+    REJECTED = "rejected"  # not trustworthy: see Reason
+
+
+class Reason(StrEnum):
+    """Why an alert was rejected or refused."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    WRONG_ADDRESS = "wrong_address"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    TOO_LONG_VALIDITY = "too_long_validity"
+    REPLAYED = "replayed"
+    MODE_REFUSED = "mode_refused"
+    RATE_LIMITED = "rate_limited"
+
+
+class Ack(_Message):
+    """A node's answer to one alert message, with its own clock's stamps."""
+
+    node_id: str
+    msg_id: str | None = None
+    outcome: Outcome
+    reason: Reason | None = None
+    received_at: float
+    actuated_at: float | None = None
+    sent_at: float
+
+
+class Status(_Message):
+    """A node's presence (retained): online with its counters, or offline (also its last will)."""
+
+    node_id: str
+    state: Literal["online", "offline"]
+    since: float
+    outputs: list[str] = Field(default_factory=list)
+    rejected: dict[str, int] = Field(default_factory=dict)
+    actuated: int = 0
+
+
+class TimePing(_Message):
+    """Bridge → node: t1 is the bridge's send time."""
+
+    seq: int
+    t1: float
+
+
+class TimePong(_Message):
+    """Node → bridge: the ping's t1, the node's receive (t2) and send (t3) times."""
+
+    seq: int
+    t1: float
+    t2: float
+    t3: float
+
+
+def offline_status(node_id: str, since: float = 0.0) -> bytes:
+    """The last-will payload."""
+    return Status(node_id=node_id, state="offline", since=since).model_dump_json().encode()
+
+
+# --- keys -------------------------------------------------------------------------------------------------------
+
+
+def generate_key(directory: Path, key_id: str) -> tuple[Path, Path]:
+    """Write ``<key_id>.key`` (private, PEM, mode 600) and ``<key_id>.pub`` (base64 raw public key)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", key_id):
+        raise ValueError(f"key id {key_id!r}: use letters, digits, '.', '_' or '-'")
+    directory.mkdir(parents=True, exist_ok=True)
+    private = Ed25519PrivateKey.generate()
+    key_path, pub_path = directory / f"{key_id}.key", directory / f"{key_id}.pub"
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    pub_path.write_text(public_key_text(private.public_key()) + "\n")
+    return key_path, pub_path
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """Base64 of the 32 raw public-key bytes (how node.toml lists trusted keys)."""
+    return base64.b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def parse_public_key(text: str) -> Ed25519PublicKey:
+    """The inverse of ``public_key_text``; ValueError when it is not a 32-byte base64 key."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error:
+        raise ValueError("not base64") from None
+    if len(raw) != 32:
+        raise ValueError(f"an Ed25519 public key has 32 bytes, not {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+class Signer:
+    """The bridge's signing key and its id."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, key_id: str) -> None:
+        self.key = private_key
+        self.key_id = key_id
+
+    @classmethod
+    def from_file(cls, path: Path, key_id: str | None = None) -> Signer:
+        """A PEM private key; the key id defaults to the file's stem (``drill-2026.key`` → ``drill-2026``)."""
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path}: not an Ed25519 private key")
+        return cls(key, key_id or path.stem)
+
+    @classmethod
+    def generate(cls, key_id: str) -> Signer:
+        """A fresh in-memory key (demos and tests)."""
+        return cls(Ed25519PrivateKey.generate(), key_id)
+
+    def public_key_text(self) -> str:
+        """What a node lists under [keys] to trust this signer."""
+        return public_key_text(self.key.public_key())
+
+    def sign(self, payload: AlertPayload) -> bytes:
+        """The wire bytes of a signed alert."""
+        text = payload.model_dump_json()
+        signature = self.key.sign(_SIGNING_CONTEXT + text.encode())
+        return SignedAlert(key_id=self.key_id, payload=text,
+                           signature=base64.b64encode(signature).decode()).model_dump_json().encode()
+
+
+def new_message_id() -> str:
+    """A unique message id (random UUID, hex)."""
+    return uuid.uuid4().hex
+
+
+# --- verification (the node's side) --------------------------------------------------------------------------
+
+
+class Rejected(Exception):
+    """An alert the node must not act on."""
+
+    def __init__(self, reason: Reason, msg_id: str | None = None, detail: str = "") -> None:
+        super().__init__(f"{reason.value}{': ' + detail if detail else ''}")
+        self.reason = reason
+        self.msg_id = msg_id
+        self.detail = detail
+
+
+class ReplayGuard:
+    """Message ids seen and not yet expired; optionally kept in a file across restarts."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._seen: dict[str, float] = {}
+        if path is not None and path.exists():
+            try:
+                self._seen = {str(k): float(v) for k, v in json.loads(path.read_text()).items()}
+            except (ValueError, AttributeError):
+                self._seen = {}  # a damaged cache only weakens replay protection until entries expire
+
+    def __contains__(self, msg_id: str) -> bool:
+        return msg_id in self._seen
+
+    def remember(self, msg_id: str, expires_at: float, now: float) -> None:
+        """Keep ``msg_id`` until its expiry (after which the expiry check alone rejects it)."""
+        self._seen = {k: v for k, v in self._seen.items() if v >= now} if len(self._seen) > 4096 else self._seen
+        self._seen[msg_id] = expires_at
+        if self.path is not None:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self._seen))
+            tmp.replace(self.path)
+
+
+@dataclass
+class Verifier:
+    """Checks a signed alert for one node: signature, address, validity window and replay."""
+
+    node_id: str
+    trusted: dict[str, Ed25519PublicKey]
+    replay: ReplayGuard
+    clock_tolerance_s: float = 30.0
+    max_validity_s: float = 3600.0
+
+    def check(self, raw: bytes, now: float) -> AlertPayload:
+        """The payload when the node may act on it; raises Rejected otherwise (and remembers valid ids)."""
+        try:
+            signed = SignedAlert.model_validate_json(raw)
+        except ValidationError as exc:
+            raise Rejected(Reason.MALFORMED, detail=_first_error(exc)) from None
+        key = self.trusted.get(signed.key_id)
+        if key is None:
+            raise Rejected(Reason.UNKNOWN_KEY, detail=signed.key_id)
+        try:
+            key.verify(base64.b64decode(signed.signature, validate=True), _SIGNING_CONTEXT + signed.payload.encode())
+        except (InvalidSignature, binascii.Error, ValueError):
+            raise Rejected(Reason.BAD_SIGNATURE) from None
+        try:
+            payload = AlertPayload.model_validate_json(signed.payload)
+        except ValidationError as exc:  # signed but not understood (e.g. a newer version)
+            raise Rejected(Reason.MALFORMED, detail=_first_error(exc)) from None
+        msg_id = payload.msg_id
+        if payload.node_id != self.node_id:
+            raise Rejected(Reason.WRONG_ADDRESS, msg_id, payload.node_id)
+        if payload.expires_at - payload.issued_at > self.max_validity_s:
+            raise Rejected(Reason.TOO_LONG_VALIDITY, msg_id)
+        if now > payload.expires_at + self.clock_tolerance_s:
+            raise Rejected(Reason.EXPIRED, msg_id)
+        if payload.issued_at > now + self.clock_tolerance_s:
+            raise Rejected(Reason.NOT_YET_VALID, msg_id)
+        if msg_id in self.replay:
+            raise Rejected(Reason.REPLAYED, msg_id)
+        self.replay.remember(msg_id, payload.expires_at + self.clock_tolerance_s, now)
+        return payload
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+# --- clock offset -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offset:
+    """Node clock − bridge clock, with the half round trip as its bound, from the best of ``samples``."""
+
+    offset_s: float
+    uncertainty_s: float
+    round_trip_s: float
+    samples: int
+
+    def to_bridge(self, node_time: float | None) -> float | None:
+        """A node stamp on the bridge's clock."""
+        return None if node_time is None else node_time - self.offset_s
+
+
+def estimate_offset(exchanges: Iterable[tuple[float, float, float, float]]) -> Offset | None:
+    """NTP's estimate from (t1, t2, t3, t4) exchanges, taking the one with the shortest round trip.
+
+    offset = ((t2 − t1) + (t3 − t4)) / 2 and round trip = (t4 − t1) − (t3 − t2); the true offset
+    lies within ± round trip / 2 of the estimate whatever the asymmetry of the two directions.
+    """
+    best: tuple[float, float] | None = None
+    count = 0
+    for t1, t2, t3, t4 in exchanges:
+        count += 1
+        delay = max(0.0, (t4 - t1) - (t3 - t2))
+        offset = ((t2 - t1) + (t3 - t4)) / 2
+        if best is None or delay < best[0]:
+            best = (delay, offset)
+    if best is None:
+        return None
+    return Offset(best[1], best[0] / 2, best[0], count)
+
+
+class Clock:
+    """POSIX time, optionally skewed (to test the offset correction with a deliberately wrong clock)."""
+
+    def __init__(self, skew_s: float = 0.0) -> None:
+        self.skew_s = skew_s
+
+    def now(self) -> float:
+        """Seconds since the epoch on this (possibly skewed) clock."""
+        return time.time() + self.skew_s
