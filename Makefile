@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.core: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[hil]'
+	$(BIN)/python -m pip install -q -e .
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python

@@ -11,6 +11,7 @@ after) the run.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -44,6 +45,10 @@ from lalert_sim.hil.protocol import (
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build
+
+
+_QUIET = logging.getLogger("lalert_sim.bridge.mqtt")
+_QUIET.setLevel(logging.ERROR)  # aiomqtt warns whenever more than ten publishes are in flight: a fan-out does that
 
 
 class _Stopped(Exception):
@@ -181,7 +186,7 @@ class Bridge:
         async with aiomqtt.Client(address.host, address.port, username=address.username, password=address.password,
                                   identifier=f"lalert-bridge-{new_message_id()[:8]}", clean_session=True,
                                   socket_options=[TCP_NODELAY], max_inflight_messages=1000,
-                                  max_queued_outgoing_messages=0) as client:
+                                  max_queued_outgoing_messages=0, logger=_QUIET) as client:
             self._client = client
             receiver = asyncio.get_running_loop().create_task(self._receive(client))
             try:
@@ -255,7 +260,7 @@ class Bridge:
 
     async def _sync_all(self, when: str) -> None:
         online = [n for n, s in self.record.nodes.items() if s.status is not None and s.status.state == "online"]
-        limit = asyncio.Semaphore(64)
+        limit = asyncio.Semaphore(4)  # a few at a time: concurrent pings queue behind each other and widen the bound
 
         async def one(node_id: str) -> None:
             async with limit:
@@ -284,7 +289,7 @@ class Bridge:
                 exchanges.append(await asyncio.wait_for(future, self.options.sync_timeout_s))
             except TimeoutError:
                 self._pongs.pop((node_id, self._seq), None)
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.002)
         return estimate_offset(exchanges)
 
     # --- the simulation in real time -------------------------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""The field-node protocol: what a node accepts and rejects, the clock-offset estimate, brokers' files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("cryptography")
+
+from lalert_sim.errors import BridgeError
+from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
+from lalert_sim.hil.node_config import load_node_config
+from lalert_sim.hil.outputs import PATTERNS, limited, pattern_for
+from lalert_sim.hil.protocol import (
+    AlertPayload,
+    Channel,
+    Reason,
+    Rejected,
+    ReplayGuard,
+    SignedAlert,
+    Signer,
+    Verifier,
+    estimate_offset,
+    new_message_id,
+    parse_topic,
+    topic,
+)
+from lalert_sim.hil.provision import node_toml, provision
+
+NOW = 1_790_000_000.0
+
+
+def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60, **extra: object) -> AlertPayload:
+    fields = {"msg_id": new_message_id(), "node_id": node_id, "alert_id": "a1", "category": "ballistic_missile",
+              "mode": "exercise", "issued_at": issued_at, "expires_at": issued_at + valid_s, "sim_time_s": 1.0}
+    return AlertPayload.model_validate(fields | extra)
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer.generate("drill")
+
+
+@pytest.fixture
+def verifier(signer: Signer, tmp_path: Path) -> Verifier:
+    from lalert_sim.hil.protocol import parse_public_key
+
+    return Verifier("pi-01", {"drill": parse_public_key(signer.public_key_text())}, ReplayGuard(tmp_path / "seen.json"))
+
+
+def reason(verifier: Verifier, raw: bytes, now: float = NOW + 1) -> Reason:
+    with pytest.raises(Rejected) as caught:
+        verifier.check(raw, now)
+    return caught.value.reason
+
+
+def test_a_valid_alert_is_accepted_once(signer: Signer, verifier: Verifier) -> None:
+    wire = signer.sign(payload())
+    assert verifier.check(wire, NOW + 1).node_id == "pi-01"
+    assert reason(verifier, wire) is Reason.REPLAYED
+
+
+def test_the_replay_cache_survives_a_restart(signer: Signer, verifier: Verifier, tmp_path: Path) -> None:
+    wire = signer.sign(payload())
+    verifier.check(wire, NOW + 1)
+    restarted = Verifier("pi-01", verifier.trusted, ReplayGuard(tmp_path / "seen.json"))
+    assert reason(restarted, wire) is Reason.REPLAYED
+
+
+def test_forged_signatures_are_rejected(signer: Signer, verifier: Verifier) -> None:
+    forger = Signer.generate("drill")  # claims the trusted key's id, signs with its own key
+    assert reason(verifier, forger.sign(payload())) is Reason.BAD_SIGNATURE
+    # A genuine signature over a payload altered afterwards (e.g. the category changed to a missile).
+    genuine = SignedAlert.model_validate_json(signer.sign(payload(category="test")))
+    altered = genuine.payload.replace('"test"', '"ballistic_missile"')
+    tampered = genuine.model_copy(update={"payload": altered}).model_dump_json().encode()
+    assert reason(verifier, tampered) is Reason.BAD_SIGNATURE
+    garbage_sig = genuine.model_copy(update={"signature": "not base64!"}).model_dump_json().encode()
+    assert reason(verifier, garbage_sig) is Reason.BAD_SIGNATURE
+
+
+def test_unknown_keys_wrong_addresses_and_time_windows_are_rejected(signer: Signer, verifier: Verifier) -> None:
+    assert reason(verifier, Signer.generate("other").sign(payload())) is Reason.UNKNOWN_KEY
+    assert reason(verifier, signer.sign(payload(node_id="pi-02"))) is Reason.WRONG_ADDRESS
+    assert reason(verifier, signer.sign(payload(issued_at=NOW - 200, valid_s=60)), NOW) is Reason.EXPIRED
+    assert reason(verifier, signer.sign(payload(issued_at=NOW + 120)), NOW) is Reason.NOT_YET_VALID
+    assert reason(verifier, signer.sign(payload(valid_s=86_400))) is Reason.TOO_LONG_VALIDITY
+    assert reason(verifier, b"{not json") is Reason.MALFORMED
+    assert reason(verifier, json.dumps({"key_id": "drill"}).encode()) is Reason.MALFORMED
+
+
+def test_expiry_allows_the_configured_clock_tolerance(signer: Signer, verifier: Verifier) -> None:
+    wire = signer.sign(payload(issued_at=NOW - 80, valid_s=60))  # expired 20 s ago; tolerance 30 s
+    assert verifier.check(wire, NOW).msg_id
+
+
+def test_offset_estimate_matches_ntp_on_known_exchanges() -> None:
+    # Node clock 2.5 s ahead; 3 ms out and 1 ms back (asymmetric), then a cleaner exchange 0.4/0.4 ms.
+    theta = 2.5
+    asym = (0.0, 0.003 + theta, 0.0031 + theta, 0.0041)
+    clean = (1.0, 1.0004 + theta, 1.0005 + theta, 1.0009)
+    offset = estimate_offset([asym, clean])
+    assert offset is not None and offset.samples == 2
+    assert offset.round_trip_s == pytest.approx(0.0008)
+    assert offset.offset_s == pytest.approx(theta, abs=1e-9)  # symmetric exchange: exact
+    assert abs(estimate_offset([asym]).offset_s - theta) <= estimate_offset([asym]).uncertainty_s  # type: ignore[union-attr]
+    assert estimate_offset([]) is None
+
+
+def test_topics_round_trip_and_refuse_wildcards() -> None:
+    assert topic("pi-01", Channel.TIME_PONG) == "lalert/v1/node/pi-01/time/pong"
+    assert parse_topic("lalert/v1/node/pi-01/time/pong") == ("pi-01", Channel.TIME_PONG)
+    assert parse_topic("lalert/v2/node/pi-01/ack") is None
+    for bad in ("pi/01", "pi+", "#", ""):
+        with pytest.raises(ValueError):
+            topic(bad, Channel.ALERT)
+
+
+def test_broker_urls() -> None:
+    address = BrokerAddress.parse("mqtt://bridge:s%40cret@127.0.0.1:18830")
+    assert (address.host, address.port, address.username, address.password) == ("127.0.0.1", 18830, "bridge",
+                                                                                 "s@cret")
+    assert BrokerAddress.parse("broker.local").port == 1883
+    for bad in ("http://x:1", "mqtt://:1883", "mqtt://host:99999"):
+        with pytest.raises(BridgeError):
+            BrokerAddress.parse(bad)
+
+
+@pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="mosquitto_passwd (package mosquitto)")
+def test_password_hash_is_what_mosquitto_passwd_writes(tmp_path: Path) -> None:
+    path = tmp_path / "pw"
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "pi-01", "s3cret"], check=True)
+    theirs = path.read_text().strip().split(":", 1)[1]
+    _, _, iterations, salt, _digest = theirs.split("$")
+    assert password_hash("s3cret", base64.b64decode(salt), int(iterations)) == theirs
+
+
+def test_acl_gives_each_node_only_its_own_topics() -> None:
+    text = acl_text(["pi-01", "pi-02"])
+    block = text.split("user pi-01\n")[1].split("\n\n")[0]
+    assert "topic read lalert/v1/node/pi-01/alert" in block
+    assert "topic write lalert/v1/node/pi-01/ack" in block
+    assert "pi-02" not in block and "#" not in block and "+" not in block
+
+
+def test_patterns_respect_the_safety_limits() -> None:
+    assert set(PATTERNS) >= {"ballistic_missile", "major_tsunami_warning", "earthquake_early_warning", "test"}
+    assert pattern_for("no such category") == PATTERNS["other"]
+    steps = limited(pattern_for("ballistic_missile"), 1.0, max_total_s=20, siren_max_on_s=5)
+    assert sum(s.duration_s for s in steps) == pytest.approx(20)
+    run = longest = 0.0
+    for step in steps:
+        run = run + step.duration_s if step.siren else 0.0
+        longest = max(longest, run)
+    assert longest == pytest.approx(5)
+    # JMA tsunami signal: 3 s on, 2 s off.
+    tsunami = limited(pattern_for("major_tsunami_warning"), 1.0, 600, 600)
+    assert [(s.duration_s, s.siren) for s in tsunami[:2]] == [(3.0, True), (2.0, False)]
+
+
+def test_provisioned_node_files_load(tmp_path: Path) -> None:
+    done = provision(["pi-01", "pi-02"], tmp_path, "127.0.0.1", 18830, "drill", mock=True)
+    config = load_node_config(done.node_dirs["pi-01"] / "node.toml")
+    assert config.node_id == "pi-01" and config.outputs.mock
+    assert config.password() == json.loads((tmp_path / "broker" / "credentials.json").read_text())["pi-01"]
+    assert (done.node_dirs["pi-01"] / "password").stat().st_mode & 0o077 == 0
+    again = provision(["pi-01", "pi-02"], tmp_path, "127.0.0.1", 18830, "drill", mock=True)
+    assert again.bridge_password == done.bridge_password  # re-provisioning does not lock anyone out
+    assert "persistence true" in done.broker_config.read_text()
+
+
+def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(node_toml("pi-01", "mqtt://127.0.0.1:1883", "drill", signer.public_key_text())
+                    .replace("siren = 17", "siren = 99").replace('password_file = "password"', ""))
+    with pytest.raises(BridgeError) as caught:
+        load_node_config(path)
+    assert str(path) in str(caught.value) and "outputs.siren" in str(caught.value)
+    path.write_text('node_id = "pi-01"\n[keys]\ndrill = "AAAA"\n')
+    with pytest.raises(BridgeError, match="keys.*32 bytes"):
+        load_node_config(path)
+    path.write_text("node_id = \n")
+    with pytest.raises(BridgeError, match="not valid TOML"):
+        load_node_config(path)
+
