@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from time import monotonic
 
 import aiomqtt
@@ -45,7 +46,6 @@ from lalert_sim.hil.protocol import (
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build
-
 
 _QUIET = logging.getLogger("lalert_sim.bridge.mqtt")
 _QUIET.setLevel(logging.ERROR)  # aiomqtt warns whenever more than ten publishes are in flight: a fan-out does that
@@ -300,8 +300,7 @@ class Bridge:
         simulation, _responder = build(self.prepared, env=env)
         for sim_node, _field_nodes in self.bindings.items():
             runtime = simulation.nodes[sim_node]
-            runtime.probe = lambda alert, now, sim_node=sim_node: loop.call_soon_threadsafe(
-                self._arrived, sim_node, alert, now)
+            runtime.probe = partial(self._from_engine, loop, sim_node)
         until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
         self.record.sim_until_s = until
         self._epoch = time.time()
@@ -321,6 +320,10 @@ class Bridge:
         for delivery in self.record.deliveries:  # the simulated emission beside the real actuation
             state = next(a for a in simulation.alerts if a.spec.id == delivery.alert_id)
             delivery.sim_emitted_s = state.emitted.get(node_index[delivery.sim_node])
+
+    def _from_engine(self, loop: asyncio.AbstractEventLoop, sim_node: str, alert: AlertState, sim_time: float) -> None:
+        """Called in the engine's thread: hand the arrival to the event loop."""
+        loop.call_soon_threadsafe(self._arrived, sim_node, alert, sim_time)
 
     def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:
         scheduled = self._epoch + sim_time / self.options.speed

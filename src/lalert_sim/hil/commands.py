@@ -33,7 +33,7 @@ def _hil_modules() -> None:
             from None
 
 
-def _on_interrupt(loop: asyncio.AbstractEventLoop, action: Callable[[], None]) -> None:
+def _on_interrupt(loop: asyncio.AbstractEventLoop, action: Callable[[], object]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, action)
 

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lalert_sim.errors import BridgeError
 from lalert_sim.model.field_nodes import FIELD_NODE_ID
 
+Mode = Literal["actual", "exercise", "test"]
+_MODES: tuple[Mode, ...] = ("actual", "exercise", "test")
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -41,8 +44,8 @@ class OutputPins(_Section):
 class Safety(_Section):
     """What this node will do at all, whatever it is told."""
 
-    accept_modes: list[Literal["actual", "exercise", "test"]] = Field(
-        default_factory=lambda: ["actual", "exercise", "test"],
+    accept_modes: list[Mode] = Field(
+        default_factory=lambda: list(_MODES),
         description="Alert modes this node sounds for; e.g. leave out 'actual' on a test bench.")
     max_actuation_s: float = Field(default=120.0, gt=0, description="Longest a pattern may run.")
     siren_max_on_s: float = Field(default=60.0, gt=0, description="Longest continuous siren (motor duty limit).")

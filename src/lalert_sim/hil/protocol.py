@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lalert_sim.model.field_nodes import FIELD_NODE_ID
 
-VERSION = 1
+VERSION: Literal[1] = 1
 ROOT = f"lalert/v{VERSION}/node"
 _SIGNING_CONTEXT = f"lalert-sim/v{VERSION}/alert\n".encode()
 _NODE_ID = re.compile(FIELD_NODE_ID)
