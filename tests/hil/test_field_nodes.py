@@ -114,7 +114,7 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
     def alert(node_id: str = "pi-01", issued_at: float | None = None, valid_s: float = 60) -> AlertPayload:
         now = time.time() if issued_at is None else issued_at
         return AlertPayload(msg_id=new_message_id(), node_id=node_id, alert_id="drill", category="ballistic_missile",
-                            mode="exercise", issued_at=now, expires_at=now + valid_s, sim_time_s=0.0)
+                            mode="exercise", issued_at=now, expires_at=now + valid_s, sim_issue_s=0.0)
 
     async def scenario() -> tuple[list[dict], NodeAgent, list[bool], Status]:
         agent = NodeAgent(config)

@@ -37,7 +37,7 @@ NOW = 1_790_000_000.0
 
 def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60, **extra: object) -> AlertPayload:
     fields = {"msg_id": new_message_id(), "node_id": node_id, "alert_id": "a1", "category": "ballistic_missile",
-              "mode": "exercise", "issued_at": issued_at, "expires_at": issued_at + valid_s, "sim_time_s": 1.0}
+              "mode": "exercise", "issued_at": issued_at, "expires_at": issued_at + valid_s, "sim_issue_s": 1.0}
     return AlertPayload.model_validate(fields | extra)
 
 

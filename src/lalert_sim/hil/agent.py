@@ -13,7 +13,9 @@ import logging
 import random
 import shutil
 import socket
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -43,6 +45,18 @@ from lalert_sim.hil.protocol import (
 log = logging.getLogger("lalert_sim.node")
 
 TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
+STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
+
+
+class StampedQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """aiomqtt's incoming queue, stamping each message with the node's clock as the client reads it
+    off the socket: receipt times then do not include work queued behind it in this process
+    (e.g. other virtual nodes verifying signatures). Items are (stamp, message)."""
+
+    now: Callable[[], float] = time.time
+
+    def _put(self, item: object) -> None:
+        super()._put((self.now(), item))  # type: ignore[misc]
 
 
 class NodeAgent:
@@ -71,6 +85,8 @@ class NodeAgent:
             log.warning("%s: speech enabled but %r is not installed; going on without it",
                         node_id, config.speech.command)
         self._client: aiomqtt.Client | None = None
+        self._status_task: asyncio.Task[None] | None = None
+        self._queue_type = type("StampedQueue", (StampedQueue,), {"now": staticmethod(self.clock.now)})
 
     # --- session ------------------------------------------------------------------------------------------------
 
@@ -82,7 +98,7 @@ class NodeAgent:
             username=self.config.broker.username or self.node_id, password=self.config.password(),
             identifier=self.node_id, clean_session=False,  # persistent: queued alerts survive a disconnect
             keepalive=self.config.broker.keepalive_s, will=will, socket_options=[TCP_NODELAY],
-            max_concurrent_outgoing_calls=None)
+            queue_type=self._queue_type)
 
     async def run(self) -> None:
         """Serve until cancelled: connect, subscribe, handle messages; reconnect with backoff on loss."""
@@ -99,8 +115,9 @@ class NodeAgent:
                         self._event("connected")
                         backoff = settings.reconnect_min_s
                         try:
-                            async for message in client.messages:
-                                await self._handle(message)
+                            async for stamped in client.messages:
+                                received_at, message = stamped  # type: ignore[misc]  # see StampedQueue
+                                await self._handle(message, received_at)
                         except asyncio.CancelledError:
                             await asyncio.wait_for(self._publish_offline(client), 2)
                             raise
@@ -116,6 +133,8 @@ class NodeAgent:
         finally:
             self.connected.clear()
             self.player.stop()
+            if self._status_task is not None:
+                self._status_task.cancel()
 
     async def _publish_offline(self, client: aiomqtt.Client) -> None:
         try:
@@ -133,8 +152,7 @@ class NodeAgent:
 
     # --- messages -----------------------------------------------------------------------------------------------
 
-    async def _handle(self, message: aiomqtt.Message) -> None:
-        received_at = self.clock.now()
+    async def _handle(self, message: aiomqtt.Message, received_at: float) -> None:
         payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
         name = str(message.topic)
         if name == self.topics[Channel.TIME_PING]:
@@ -178,7 +196,7 @@ class NodeAgent:
         actuated_at = self.clock.now()
         self.actuated += 1
         self._event("actuated", msg_id=alert.msg_id, alert_id=alert.alert_id, category=alert.category,
-                    mode=alert.mode, sim_time_s=alert.sim_time_s)
+                    mode=alert.mode, sim_issue_s=alert.sim_issue_s)
         if self._speech is not None and alert.headline:
             asyncio.get_running_loop().create_task(self._speak(alert.headline))
         return actuated_at
@@ -187,8 +205,19 @@ class NodeAgent:
         ack = self.handle_alert(raw, received_at)
         ack = ack.model_copy(update={"sent_at": self.clock.now()})
         await self._client.publish(self.topics[Channel.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
-        if ack.outcome is not Outcome.ACTUATED or self.actuated % 10 == 1:
-            await self._publish_status()  # counters for the bridge's report (not after every actuation)
+        self._status_soon()
+
+    def _status_soon(self) -> None:
+        """Re-publish the counters shortly (once for a burst of alerts)."""
+        if self._status_task is None or self._status_task.done():
+            self._status_task = asyncio.get_running_loop().create_task(self._status_later())
+
+    async def _status_later(self) -> None:
+        await asyncio.sleep(STATUS_DELAY_S)
+        try:
+            await self._publish_status()
+        except aiomqtt.MqttError:
+            pass  # published again at the next (re)connection
 
     async def _speak(self, text: str) -> None:
         process = await asyncio.create_subprocess_exec(

@@ -173,6 +173,7 @@ class Bridge:
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
         self._pending: dict[str, Delivery] = {}
+        self._signed: dict[tuple[int, str], tuple[str, bytes, float]] = {}  # (alert, field node) → message
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = threading.Event()
         self.record = BridgeRun(prepared.source or prepared.scenario.metadata.name, broker.url(), time.time(),
@@ -298,9 +299,11 @@ class Bridge:
         loop = asyncio.get_running_loop()
         env = PacedEnvironment(1.0 / self.options.speed, self._stop)
         simulation, _responder = build(self.prepared, env=env)
-        for sim_node, _field_nodes in self.bindings.items():
-            runtime = simulation.nodes[sim_node]
-            runtime.probe = partial(self._from_engine, loop, sim_node)
+        for sim_node in self.bindings:
+            simulation.nodes[sim_node].probe = partial(self._from_engine, loop, sim_node)
+        for alert in simulation.alerts:  # signing ahead, at the alert's issue, keeps it off the arrival's path
+            env.timeout(alert.spec.issue_s).callbacks.append(
+                lambda _event, alert=alert: loop.call_soon_threadsafe(self._issued, alert))
         until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
         self.record.sim_until_s = until
         self._epoch = time.time()
@@ -325,25 +328,43 @@ class Bridge:
         """Called in the engine's thread: hand the arrival to the event loop."""
         loop.call_soon_threadsafe(self._arrived, sim_node, alert, sim_time)
 
+    def _issued(self, alert: AlertState) -> None:
+        """An alert entered the simulated network: sign its messages to every bound node ahead of arrival."""
+        task = asyncio.get_running_loop().create_task(self._presign(alert))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _presign(self, alert: AlertState) -> None:
+        for k, field_node in enumerate(self.field_nodes):
+            if (alert.index, field_node) not in self._signed:
+                self._signed[(alert.index, field_node)] = self._sign(alert, field_node)
+            if k % 50 == 49:
+                await asyncio.sleep(0)  # let arrivals and acks through
+
+    def _sign(self, alert: AlertState, field_node: str) -> tuple[str, bytes, float]:
+        now = time.time()
+        spec = alert.spec
+        payload = AlertPayload(msg_id=new_message_id(), node_id=field_node, alert_id=spec.id,
+                               category=spec.category.value, mode=spec.mode.value, headline=spec.headline,
+                               issued_at=now, expires_at=now + self.options.validity_s, sim_issue_s=spec.issue_s)
+        return payload.msg_id, self.signer.sign(payload), now
+
     def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:
         scheduled = self._epoch + sim_time / self.options.speed
+        now = time.time()
         for field_node in self.bindings[sim_node]:
-            delivery = Delivery(field_node, sim_node, alert.spec.id, new_message_id(), alert.spec.issue_s, sim_time,
-                                scheduled)
+            signed = self._signed.pop((alert.index, field_node), None)
+            if signed is None or signed[2] + self.options.validity_s / 2 < now:  # not yet, or too old: sign now
+                signed = self._sign(alert, field_node)
+            msg_id, wire, _ = signed
+            delivery = Delivery(field_node, sim_node, alert.spec.id, msg_id, alert.spec.issue_s, sim_time, scheduled)
             self.record.deliveries.append(delivery)
-            self._pending[delivery.msg_id] = delivery
-            task = asyncio.get_running_loop().create_task(self._publish(delivery, alert))
+            self._pending[msg_id] = delivery
+            task = asyncio.get_running_loop().create_task(self._publish(delivery, wire))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _publish(self, delivery: Delivery, alert: AlertState) -> None:
-        now = time.time()
-        spec = alert.spec
-        payload = AlertPayload(msg_id=delivery.msg_id, node_id=delivery.field_node, alert_id=spec.id,
-                               category=spec.category.value, mode=spec.mode.value, headline=spec.headline,
-                               issued_at=now, expires_at=now + self.options.validity_s,
-                               sim_time_s=delivery.sim_arrival_s)
-        wire = self.signer.sign(payload)
+    async def _publish(self, delivery: Delivery, wire: bytes) -> None:
         delivery.published_at = time.time()
         await self._client.publish(topic(delivery.field_node, Channel.ALERT), wire, qos=1)  # type: ignore[union-attr]
         delivery.puback_at = time.time()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.node_config import OutputPins
@@ -49,7 +50,8 @@ def pattern_for(category: str) -> tuple[Step, ...]:
     return PATTERNS.get(category, PATTERNS["other"])
 
 
-def limited(pattern: tuple[Step, ...], scale: float, max_total_s: float, siren_max_on_s: float) -> list[Step]:
+@lru_cache(maxsize=64)
+def limited(pattern: tuple[Step, ...], scale: float, max_total_s: float, siren_max_on_s: float) -> tuple[Step, ...]:
     """The pattern scaled in time and cut to the safety limits: total length and continuous siren time."""
     steps: list[Step] = []
     total = siren_run = 0.0
@@ -67,7 +69,7 @@ def limited(pattern: tuple[Step, ...], scale: float, max_total_s: float, siren_m
             steps.append(Step(duration, siren, step.light, step.buzzer))
             siren_run = siren_run + duration if siren else 0.0
         total += duration
-    return steps
+    return tuple(steps)
 
 
 class OutputDriver:
@@ -136,16 +138,20 @@ class PatternPlayer:
         self._task: asyncio.Task[None] | None = None
         self._generation = 0  # a preempted pattern must not switch off its successor's outputs
 
-    def start(self, steps: list[Step]) -> None:
-        """Switch to the first step now (that is the actuation moment) and play the rest in the background."""
-        self.stop()
+    def start(self, steps: tuple[Step, ...]) -> None:
+        """Switch to the first step now (that is the actuation moment) and play the rest in the background.
+
+        A pattern playing is cut without switching off first: outputs that stay on do not chatter.
+        """
+        self._cancel()
         if not steps:
+            self.driver.off()
             return
         first = steps[0]
         self.driver.set(first.siren, first.light, first.buzzer)
         self._task = asyncio.get_running_loop().create_task(self._play(steps, self._generation))
 
-    async def _play(self, steps: list[Step], generation: int) -> None:
+    async def _play(self, steps: tuple[Step, ...], generation: int) -> None:
         try:
             await asyncio.sleep(steps[0].duration_s)
             for step in steps[1:]:
@@ -157,8 +163,11 @@ class PatternPlayer:
 
     def stop(self) -> None:
         """Cut the pattern playing, if any, and switch everything off."""
+        self._cancel()
+        self.driver.off()
+
+    def _cancel(self) -> None:
         self._generation += 1
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._task = None
-        self.driver.off()

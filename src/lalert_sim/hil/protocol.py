@@ -97,7 +97,7 @@ class AlertPayload(_Message):
     headline: str = ""
     issued_at: float
     expires_at: float
-    sim_time_s: float = Field(description="Simulated moment the alert reached the bound node.")
+    sim_issue_s: float = Field(description="Simulated issue time of the alert (for the node's log).")
 
 
 class SignedAlert(_Message):

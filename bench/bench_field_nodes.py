@@ -1,0 +1,201 @@
+"""Field-node latency on loopback, in one run against one Mosquitto:
+
+1. round trip: the broker alone (an echo client republishing each message as it comes) beside
+   the bridge's path (signed alert → field-node agent verifies, actuates its mock siren, acks →
+   the ack parsed), interleaved in blocks; target: the bridge adds at most 0.5 ms at p50;
+2. fan-out: one alert from the real bridge to N virtual field nodes (agents in several
+   processes) bound to one loudspeaker group each; target: p99 ≤ 50 ms.
+
+    python bench/bench_field_nodes.py [--pings 2000] [--nodes 1000] [--processes 4]
+
+Needs mosquitto (apt install mosquitto) and the hil extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiomqtt
+
+from lalert_sim.hil.agent import TCP_NODELAY, NodeAgent
+from lalert_sim.hil.bridge import Bridge, BridgeOptions
+from lalert_sim.hil.broker import BrokerAddress, Mosquitto
+from lalert_sim.hil.demo import virtual_config
+from lalert_sim.hil.protocol import Ack, AlertPayload, Channel, Signer, new_message_id, topic
+from lalert_sim.hil.report import build_report
+from lalert_sim.prepare import load_text
+
+ECHO, NODE = "echo-01", "bench-01"
+
+
+def _client(address: BrokerAddress, **extra: object) -> aiomqtt.Client:
+    return aiomqtt.Client(address.host, address.port, username=address.username, password=address.password,
+                          socket_options=[TCP_NODELAY], **extra)  # type: ignore[arg-type]
+
+
+async def echo(address: BrokerAddress) -> None:
+    """The broker alone: republish each message from our alert topic to our ack topic, untouched."""
+    async with _client(address) as client:
+        await client.subscribe(topic(ECHO, Channel.ALERT), qos=1)
+        async for message in client.messages:
+            await client.publish(topic(ECHO, Channel.ACK), message.payload, qos=1)
+
+
+async def agents(urls: list[str], key_id: str, public: str) -> None:
+    """Virtual field nodes (one agent each) in this process until killed."""
+    tasks = []
+    for url in urls:
+        address = BrokerAddress.parse(url)
+        config = virtual_config(address.username or "", address, Signer.generate(key_id))
+        config = config.model_copy(update={"keys": {key_id: public}})
+        agent = NodeAgent(config)
+        tasks.append(asyncio.get_running_loop().create_task(agent.run()))
+    await asyncio.gather(*tasks)
+
+
+def spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, *args], start_new_session=True)
+
+
+def percentiles(values: list[float]) -> str:
+    ordered = sorted(values)
+    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return f"p50 {statistics.median(ordered):7.3f}  p90 {p(0.9):7.3f}  p99 {p(0.99):7.3f}  max {ordered[-1]:7.3f}"
+
+
+async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int = 10) -> dict[str, list[float]]:
+    """Interleaved blocks of ping-pong through the echo client and through the field-node agent."""
+    times: dict[str, list[float]] = {"broker": [], "bridge": []}
+    async with _client(broker.address()) as client:
+        await client.subscribe(topic(ECHO, Channel.ACK), qos=1)
+        await client.subscribe(topic(NODE, Channel.ACK), qos=1)
+        replies = client.messages
+
+        async def once(kind: str) -> None:
+            if kind == "broker":
+                started = time.perf_counter()
+                await client.publish(topic(ECHO, Channel.ALERT), b"x" * 420, qos=1)  # the size of a signed alert
+                await anext(replies)
+            else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
+                now = time.time()
+                wire = signer.sign(AlertPayload(msg_id=new_message_id(), node_id=NODE, alert_id="bench",
+                                                category="test", mode="test", headline="bench", issued_at=now,
+                                                expires_at=now + 60, sim_issue_s=0.0))
+                started = time.perf_counter()
+                await client.publish(topic(NODE, Channel.ALERT), wire, qos=1)
+                ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
+                assert ack.outcome.value == "actuated", ack
+            times[kind].append((time.perf_counter() - started) * 1000)
+
+        for kind in ("broker", "bridge"):  # warm up
+            for _ in range(50):
+                await once(kind)
+        times = {"broker": [], "bridge": []}
+        for block in range(blocks):
+            order = ("broker", "bridge") if block % 2 == 0 else ("bridge", "broker")
+            for kind in order:
+                for _ in range(pings // blocks):
+                    await once(kind)
+    return times
+
+
+def fan_out_scenario(count: int) -> str:
+    speakers = [f"spk-{k:04d}" for k in range(count)]
+    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
+    bindings = "\n".join(f"    - {{node: {s}, field_node: fan-{k:04d}}}" for k, s in enumerate(speakers))
+    return f"""
+metadata: {{name: fan-out bench}}
+duration_s: 1.5
+topology:
+  nodes:
+    - {{id: centre, kind: origin, system: j_alert}}
+{nodes}
+  links:
+    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0,
+       latency_s: 0.05}}
+alerts:
+  - {{id: fan-out, system: j_alert, category: ballistic_missile, mode: test, issue_s: 1.0}}
+field_nodes:
+  ack_deadline_s: 30
+  bindings:
+{bindings}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pings", type=int, default=2000)
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--echo", help=argparse.SUPPRESS)
+    parser.add_argument("--agents", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.echo:
+        asyncio.run(echo(BrokerAddress.parse(args.echo)))
+        return
+    if args.agents:
+        asyncio.run(agents(args.agents[2:], args.agents[0], args.agents[1]))
+        return
+
+    fan_ids = [f"fan-{k:04d}" for k in range(args.nodes)]
+    signer = Signer.generate("bench")
+    children: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as tmp, Mosquitto([ECHO, NODE, *fan_ids], Path(tmp)) as broker:
+        try:
+            print(f"mosquitto {broker.port} (pid {broker.pid}) on loopback; {os.cpu_count()} CPU cores")
+            children.append(spawn("--echo", broker.address(ECHO).url(credentials=True)))
+            children.append(spawn("--agents", signer.key_id, signer.public_key_text(),
+                                  broker.address(NODE).url(credentials=True)))
+            time.sleep(3)
+            times = asyncio.run(round_trips(broker, signer, args.pings))
+            print(f"\nround trip, ms ({args.pings} each, interleaved blocks)")
+            for kind, label in (("broker", "broker alone (echo client)"), ("bridge", "bridge → node → ack")):
+                print(f"  {label:28s} {percentiles(times[kind])}")
+            added = statistics.median(times["bridge"]) - statistics.median(times["broker"])
+            print(f"  bridge adds at p50: {added:.3f} ms (target ≤ 0.5 ms)")
+
+            share = -(-args.nodes // args.processes)
+            for k in range(args.processes):
+                urls = [broker.address(n).url(credentials=True) for n in fan_ids[k * share:(k + 1) * share]]
+                if urls:
+                    children.append(spawn("--agents", signer.key_id, signer.public_key_text(), *urls))
+            source = str(Path(tmp) / "fan_out.yaml")
+            prepared = load_text(fan_out_scenario(args.nodes), source)
+            bridge = Bridge(prepared, signer, broker.address(),
+                            BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=120))  # type: ignore[arg-type]
+            started = time.perf_counter()
+            record = asyncio.run(bridge.run())
+            report = build_report(record)
+            rows = [r for r in report["deliveries"] if r["outcome"] == "actuated"]
+            first = min(d.published_at for d in record.deliveries)
+            from_first = []
+            for d in record.deliveries:
+                offset = record.nodes[d.field_node].offset
+                if d.ack is not None and d.ack.actuated_at is not None and offset is not None:
+                    from_first.append((offset.to_bridge(d.ack.actuated_at) - first) * 1000)  # type: ignore[operator]
+            print(f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
+                  f"({time.perf_counter() - started:.1f} s with presence and clock sync)")
+            print(f"  actuated {len(rows)}, missed {report['totals']['missed']}")
+            print(f"  publish → node receipt, ms        {percentiles([r['receipt_latency_ms'] for r in rows])}")
+            print(f"  publish → actuation, ms           {percentiles([r['actuation_latency_ms'] for r in rows])}")
+            print(f"  first publish → actuation, ms     {percentiles(from_first)}  (target p99 ≤ 50 ms)")
+            publish_spread = (max(d.published_at for d in record.deliveries) - first) * 1000
+            print(f"  first → last publish: {publish_spread:.1f} ms (signing and sending {args.nodes} messages)")
+        finally:
+            for child in children:
+                os.kill(child.pid, signal.SIGTERM)
+            for child in children:
+                child.wait(10)
+
+
+if __name__ == "__main__":
+    main()
