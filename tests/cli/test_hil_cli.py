@@ -1,0 +1,80 @@
+"""The field-node commands as a user runs them: real processes, real files, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import cli
+from tests.conftest import SCENARIOS
+
+pytest.importorskip("aiomqtt")
+pytest.importorskip("amqtt")
+
+FIELD_DRILL = SCENARIOS / "field_nodes_missile_drill.yaml"
+
+
+def rows(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_demo_runs_bridge_and_virtual_nodes_on_the_embedded_broker(tmp_path: Path) -> None:
+    done = cli("demo-hil", FIELD_DRILL, "--speed", "10", "--until", "50", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    nodes = rows(tmp_path / "hil_nodes.csv")
+    assert [n["field_node"] for n in nodes] == ["pi-hachinohe-siren", "pi-hachinohe-indoor", "pi-misawa-siren",
+                                                "pi-hachinohe-shelter"]
+    assert all(n["actuated"] == "1" and n["missed"] == "0" for n in nodes), nodes
+    deliveries = rows(tmp_path / "hil_deliveries.csv")
+    assert {d["alert"] for d in deliveries} == {"missile-exercise", "shelter-open"}
+    assert all(float(d["actuation_latency_ms"]) < 1000 for d in deliveries)
+    assert "4 deliveries to 4 field nodes: 4 actuated" in done.stdout
+
+
+def test_demo_binds_virtual_nodes_to_a_scenario_without_bindings(tmp_path: Path) -> None:
+    done = cli("demo-hil", SCENARIOS / "lalert_evacuation_order_kesennuma.yaml", "--nodes", "3", "--speed", "100",
+               "--until", "1", "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [n["field_node"] for n in rows(tmp_path / "hil_nodes.csv")] == ["virtual-1", "virtual-2", "virtual-3"]
+
+
+def test_provision_writes_keys_broker_config_and_node_files(tmp_path: Path) -> None:
+    done = cli("provision", FIELD_DRILL, "--out", tmp_path, "--broker-host", "127.0.0.1")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "keys" / "drill.key").stat().st_mode & 0o077 == 0
+    acl = (tmp_path / "broker" / "acl").read_text()
+    assert "user pi-misawa-siren\ntopic read lalert/v1/node/pi-misawa-siren/alert" in acl
+    assert (tmp_path / "nodes" / "pi-hachinohe-shelter" / "node.toml").exists()
+
+
+def test_bad_node_config_is_one_clear_error(tmp_path: Path) -> None:
+    assert cli("provision", FIELD_DRILL, "--out", tmp_path).returncode == 0
+    config = tmp_path / "nodes" / "pi-misawa-siren" / "node.toml"
+    config.write_text(config.read_text().replace("max_actuation_s = 120", "max_actuation_s = -5"))
+    done = cli("node", "--config", config)
+    assert done.returncode == 1
+    assert f"{config}: safety.max_actuation_s: Input should be greater than 0" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_bridge_errors_name_the_problem(tmp_path: Path) -> None:
+    assert cli("provision", FIELD_DRILL, "--out", tmp_path).returncode == 0
+    key = tmp_path / "keys" / "drill.key"
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    checks = [
+        (("bridge", FIELD_DRILL, "--broker", f"mqtt://bridge:x@127.0.0.1:{port}", "--key", key), "error: broker"),
+        (("bridge", FIELD_DRILL, "--broker", "http://127.0.0.1", "--key", key), "only mqtt:// is supported"),
+        (("bridge", FIELD_DRILL, "--key", tmp_path / "missing.key"), "cannot read the signing key"),
+        (("bridge", SCENARIOS / "jalert_missile_drill_aomori.yaml", "--key", key), "field_nodes: missing"),
+    ]
+    for args, message in checks:
+        done = cli(*args, "--out", tmp_path / "out")
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
