@@ -188,3 +188,22 @@ def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) 
     with pytest.raises(BridgeError, match="not valid TOML"):
         load_node_config(path)
 
+
+
+def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path) -> None:
+    from lalert_sim.errors import ScenarioError
+    from lalert_sim.prepare import load
+
+    source = Path(__file__).resolve().parents[2] / "scenarios" / "field_nodes_missile_drill.yaml"
+    path = tmp_path / "drill.yaml"
+    for old, new, expected in [
+        ("node: m-02207/loudspeakers", "node: m-02207/loudspeaker", "field_nodes.bindings[2].node: unknown node "
+         "'m-02207/loudspeaker' (did you mean 'm-02207/loudspeakers'"),
+        ("field_node: pi-hachinohe-shelter", "field_node: pi/hachinohe", "field_nodes.bindings[3].field_node: "
+         "String should match pattern"),
+    ]:
+        path.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        with pytest.raises(ScenarioError) as caught:
+            load(path)
+        messages = [str(p) for p in caught.value.problems]
+        assert any(expected in m and str(path) in m and "line " in m for m in messages), messages

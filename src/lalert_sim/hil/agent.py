@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import aiomqtt
 
@@ -116,7 +116,7 @@ class NodeAgent:
                         backoff = settings.reconnect_min_s
                         try:
                             async for stamped in client.messages:
-                                received_at, message = stamped  # type: ignore[misc]  # see StampedQueue
+                                received_at, message = cast(tuple[float, aiomqtt.Message], stamped)  # StampedQueue
                                 await self._handle(message, received_at)
                         except asyncio.CancelledError:
                             await asyncio.wait_for(self._publish_offline(client), 2)

@@ -302,12 +302,10 @@ class Bridge:
         for sim_node in self.bindings:
             simulation.nodes[sim_node].probe = partial(self._from_engine, loop, sim_node)
         for alert in simulation.alerts:  # signing ahead, at the alert's issue, keeps it off the arrival's path
-            env.timeout(alert.spec.issue_s).callbacks.append(
-                lambda _event, alert=alert: loop.call_soon_threadsafe(self._issued, alert))
+            env.timeout(alert.spec.issue_s).callbacks.append(partial(self._issued_in_engine, loop, alert))
         until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
         self.record.sim_until_s = until
         self._epoch = time.time()
-        self._origin = monotonic()
         env.sync()
         self._log(f"scenario running at {self.options.speed:g}× real time until {until:g} simulated s")
 
@@ -327,6 +325,9 @@ class Bridge:
     def _from_engine(self, loop: asyncio.AbstractEventLoop, sim_node: str, alert: AlertState, sim_time: float) -> None:
         """Called in the engine's thread: hand the arrival to the event loop."""
         loop.call_soon_threadsafe(self._arrived, sim_node, alert, sim_time)
+
+    def _issued_in_engine(self, loop: asyncio.AbstractEventLoop, alert: AlertState, _event: object) -> None:
+        loop.call_soon_threadsafe(self._issued, alert)
 
     def _issued(self, alert: AlertState) -> None:
         """An alert entered the simulated network: sign its messages to every bound node ahead of arrival."""
