@@ -12,6 +12,7 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -171,20 +172,21 @@ def print_report(report: dict, console: Console | None = None) -> None:
     """A table per field node and the totals, for the debrief."""
     console = console or Console()
     totals = report["totals"]
-    table = Table(title=f"Field nodes · {report['scenario']}", title_justify="left")
-    for name in ("node", "presence", "offset ms", "deliveries", "actuated", "missed", "rejected",
-                 "latency p50 ms", "max ms"):
-        table.add_column(name, justify="left" if name in ("node", "presence") else "right")
+    table = Table(title=f"Field nodes · {report['scenario']}", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 1), collapse_padding=True)
+    for name in ("node", "status", "offset ms", "acted", "missed", "rej.", "p50 ms", "max ms"):
+        table.add_column(name, justify="left" if name in ("node", "status") else "right", no_wrap=True)
     for node in report["nodes"]:
         offset = node["offset_ms"]
         table.add_row(
             node["field_node"], node["presence"],
-            "–" if offset is None else f"{offset:+.2f} ± {node['offset_uncertainty_ms']:.2f}",
-            str(node["deliveries"]), str(node["actuated"]),
+            "–" if offset is None else f"{offset:+.1f}±{node['offset_uncertainty_ms']:.1f}",
+            f"{node['actuated']}/{node['deliveries']}",
             f"[red]{node['missed']}[/red]" if node["missed"] else "0",
             str(node["rejected"] + node["refused"]),
             _num(node["actuation_latency_p50_ms"]), _num(node["actuation_latency_max_ms"]))
     console.print(table)
+    console.print("p50 / max: publish → actuation on the bridge's clock; offset: node clock − bridge clock ± bound")
     latency = totals["actuation_latency_ms"]
     figures = "" if latency is None else (f" · publish → actuation p50 {latency['p50']:.2f} ms, "
                                            f"p99 {latency['p99']:.2f} ms, max {latency['max']:.2f} ms")
