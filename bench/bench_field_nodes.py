@@ -31,7 +31,7 @@ from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
 from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.protocol import Ack, AlertPayload, Channel, Signer, new_message_id, topic
-from lalert_sim.hil.report import build_report
+from lalert_sim.hil.report import build_report, latency_percentiles
 from lalert_sim.prepare import load_text
 
 ECHO, NODE = "echo-01", "bench-01"
@@ -67,9 +67,8 @@ def spawn(*args: str) -> subprocess.Popen[bytes]:
 
 
 def percentiles(values: list[float]) -> str:
-    ordered = sorted(values)
-    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"p50 {statistics.median(ordered):7.3f}  p90 {p(0.9):7.3f}  p99 {p(0.99):7.3f}  max {ordered[-1]:7.3f}"
+    figures = latency_percentiles(values) or {}
+    return "  ".join(f"{name} {value:7.3f}" for name, value in figures.items())
 
 
 async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int = 10) -> dict[str, list[float]]:
@@ -189,7 +188,8 @@ def main() -> None:
             print(f"  publish → actuation, ms           {percentiles([r['actuation_latency_ms'] for r in rows])}")
             print(f"  first publish → actuation, ms     {percentiles(from_first)}  (target p99 ≤ 50 ms)")
             publish_spread = (max(d.published_at for d in record.deliveries) - first) * 1000
-            print(f"  first → last publish: {publish_spread:.1f} ms (sending {args.nodes} messages signed at issue, 1 s before)")
+            print(f"  first → last publish: {publish_spread:.1f} ms "
+                  f"(sending {args.nodes} messages signed at issue, 1 s before)")
         finally:
             for child in children:
                 os.kill(child.pid, signal.SIGTERM)

@@ -202,8 +202,7 @@ class NodeAgent:
         return actuated_at
 
     async def _alert(self, raw: bytes, received_at: float) -> None:
-        ack = self.handle_alert(raw, received_at)
-        ack = ack.model_copy(update={"sent_at": self.clock.now()})
+        ack = self.handle_alert(raw, received_at)  # stamped sent_at as it was built, just before this publish
         await self._client.publish(self.topics[Channel.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
         self._status_soon()
 

@@ -101,9 +101,13 @@ class NodeState:
 
     node_id: str
     status: Status | None = None
-    status_at: float | None = None
     offset_before: Offset | None = None
     offset_after: Offset | None = None
+
+    @property
+    def online(self) -> bool:
+        """Its latest retained status says online."""
+        return self.status is not None and self.status.state == "online"
 
     @property
     def offset(self) -> Offset | None:
@@ -233,7 +237,7 @@ class Bridge:
                         future.set_result((pong.t1, pong.t2, pong.t3, now))
                 elif channel is Channel.STATUS and node_id in self.record.nodes:
                     state = self.record.nodes[node_id]
-                    state.status, state.status_at = Status.model_validate_json(message.payload), now
+                    state.status = Status.model_validate_json(message.payload)
             except ValueError as exc:
                 self._log(f"ignored a malformed {channel.value} message from {node_id}: {exc}")
 
@@ -251,16 +255,16 @@ class Bridge:
     async def _await_presence(self) -> None:
         deadline = monotonic() + self.options.presence_wait_s
         while monotonic() < deadline:
-            if all(s.status is not None and s.status.state == "online" for s in self.record.nodes.values()):
+            if all(s.online for s in self.record.nodes.values()):
                 break
             await asyncio.sleep(0.05)
-        missing = [n for n, s in self.record.nodes.items() if s.status is None or s.status.state != "online"]
+        missing = [n for n, s in self.record.nodes.items() if not s.online]
         if missing:
             self._log(f"not online after {self.options.presence_wait_s:g} s: {', '.join(missing)} "
                       "(their alerts are still sent; the broker keeps them for persistent sessions)")
 
     async def _sync_all(self, when: str) -> None:
-        online = [n for n, s in self.record.nodes.items() if s.status is not None and s.status.state == "online"]
+        online = [n for n, s in self.record.nodes.items() if s.online]
         limit = asyncio.Semaphore(4)  # a few at a time: concurrent pings queue behind each other and widen the bound
 
         async def one(node_id: str) -> None:
@@ -316,11 +320,10 @@ class Bridge:
                 pass
 
         await asyncio.to_thread(advance)
-        index = simulation.topology.nodes
-        node_index = {node_id: i for i, node_id in enumerate(index)}
+        alerts = {alert.spec.id: alert for alert in simulation.alerts}
         for delivery in self.record.deliveries:  # the simulated emission beside the real actuation
-            state = next(a for a in simulation.alerts if a.spec.id == delivery.alert_id)
-            delivery.sim_emitted_s = state.emitted.get(node_index[delivery.sim_node])
+            emitted = alerts[delivery.alert_id].emitted
+            delivery.sim_emitted_s = emitted.get(simulation.nodes[delivery.sim_node].index)
 
     def _from_engine(self, loop: asyncio.AbstractEventLoop, sim_node: str, alert: AlertState, sim_time: float) -> None:
         """Called in the engine's thread: hand the arrival to the event loop."""

@@ -12,12 +12,16 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from lalert_sim.errors import BridgeError, LalertError
+
+if TYPE_CHECKING:
+    from lalert_sim.model.field_nodes import FieldNodes
+    from lalert_sim.prepare import Prepared
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.",
                                              show_default=False)]
@@ -31,6 +35,16 @@ def _hil_modules() -> None:
     except ImportError as exc:
         raise BridgeError(f"this command needs the hil extra: pip install 'lalert-sim[hil]' ({exc.name} missing)") \
             from None
+
+
+def _bound_scenario(path: Path, missing: str) -> tuple[Prepared, FieldNodes]:
+    """The prepared scenario and its field_nodes section, which it must have (``missing``: what is then impossible)."""
+    from lalert_sim.prepare import load
+
+    prepared = load(path)
+    if prepared.scenario.field_nodes is None:
+        raise BridgeError(f"{path}: field_nodes: missing ({missing})")
+    return prepared, prepared.scenario.field_nodes
 
 
 def _on_interrupt(loop: asyncio.AbstractEventLoop, action: Callable[[], object]) -> None:
@@ -60,11 +74,8 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
             from lalert_sim.hil.bridge import Bridge, BridgeOptions
             from lalert_sim.hil.broker import BrokerAddress
             from lalert_sim.hil.protocol import Signer
-            from lalert_sim.prepare import load
 
-            prepared = load(scenario)
-            if prepared.scenario.field_nodes is None:
-                raise BridgeError(f"{scenario}: field_nodes: missing (bind simulated nodes to field nodes first)")
+            prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first")
             address = BrokerAddress.parse(broker)
             if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
                 address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
@@ -72,7 +83,7 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
                 signer = Signer.from_file(key)
             except (OSError, ValueError) as exc:
                 raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
-            options = BridgeOptions.of(prepared.scenario.field_nodes, speed=speed, until_s=until,
+            options = BridgeOptions.of(settings, speed=speed, until_s=until,
                                        ack_deadline_s=ack_deadline, presence_wait_s=presence_wait)
             runner = Bridge(prepared, signer, address, options, _logger())
 
@@ -129,12 +140,9 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
         try:
             _hil_modules()
             from lalert_sim.hil.provision import provision as provision_nodes
-            from lalert_sim.prepare import load
 
-            prepared = load(scenario)
-            if prepared.scenario.field_nodes is None:
-                raise BridgeError(f"{scenario}: field_nodes: missing (nothing to provision)")
-            done = provision_nodes(prepared.scenario.field_nodes.field_node_ids(), out, broker_host, port, key_id,
+            _, settings = _bound_scenario(scenario, "nothing to provision")
+            done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id,
                                    mock)
         except (LalertError, ValueError) as exc:
             fail(exc if isinstance(exc, LalertError) else BridgeError(str(exc)))
@@ -196,9 +204,7 @@ def _run_and_report(start: Callable[[asyncio.AbstractEventLoop], Any], out: Path
 
     try:
         record = asyncio.run(main())
-    except aiomqtt.MqttError as exc:
-        raise BridgeError(f"broker: {exc}") from None
-    except OSError as exc:
+    except (aiomqtt.MqttError, OSError) as exc:
         raise BridgeError(f"broker: {exc}") from None
     report = build_report(record)
     written = write_report(report, out)

@@ -134,7 +134,7 @@ def build_report(run: BridgeRun) -> dict:
             "actuated": sum(r["outcome"] == "actuated" for r in rows),
             "missed": sum(r["outcome"] == "missed" for r in rows),
             "rejected_or_refused": sum(r["outcome"] in ("rejected", "refused") for r in rows),
-            "actuation_latency_ms": _percentiles(actuation),
+            "actuation_latency_ms": latency_percentiles(actuation),
             "stray_acks": len(run.stray_acks),
         },
         "nodes": nodes,
@@ -142,7 +142,8 @@ def build_report(run: BridgeRun) -> dict:
     }
 
 
-def _percentiles(values: list[float]) -> dict[str, float] | None:
+def latency_percentiles(values: list[float]) -> dict[str, float] | None:
+    """p50 (median), p90, p99 (nearest rank) and max; None for no values."""
     if not values:
         return None
     ordered = sorted(values)
