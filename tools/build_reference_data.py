@@ -1,4 +1,4 @@
-"""Rebuilds src/lalert_sim/data/municipalities.csv from its public sources.
+"""Rebuilds lalert_sim/data/municipalities.csv from its public sources.
 
 Maintainers only (the package ships the result). Needs the code4fukui/localgovjp
 table (CC0) and the `global-land-mask` package (MIT) for the coastal flag:
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parents[1] / "src" / "lalert_sim" / "data" / "municipalities.csv"
+OUT = Path(__file__).resolve().parents[1] / "lalert_sim" / "data" / "municipalities.csv"
 
 # 2020 census (final), population by prefecture, JIS X 0401 order 01..47.
 CENSUS_2020 = [
