@@ -35,15 +35,27 @@ def nationwide_scenario(alerts: int) -> Scenario:
     specs = []
     for k in range(alerts):
         if k % 2 == 0:
-            specs.append({"id": f"j{k}", "system": "j_alert", "category": "earthquake_early_warning",
-                          "issue_s": 60.0 * k})
+            specs.append(
+                {"id": f"j{k}", "system": "j_alert", "category": "earthquake_early_warning", "issue_s": 60.0 * k}
+            )
         else:
-            specs.append({"id": f"l{k}", "system": "l_alert", "category": "evacuation_order",
-                          "areas": [cities[k % len(cities)]], "issue_s": 60.0 * k})
-    return Scenario.model_validate({
-        "metadata": {"name": "engine benchmark"}, "duration_s": 24 * 3600,
-        "topology": {"templates": templates}, "alerts": specs,
-    })
+            specs.append(
+                {
+                    "id": f"l{k}",
+                    "system": "l_alert",
+                    "category": "evacuation_order",
+                    "areas": [cities[k % len(cities)]],
+                    "issue_s": 60.0 * k,
+                }
+            )
+    return Scenario.model_validate(
+        {
+            "metadata": {"name": "engine benchmark"},
+            "duration_s": 24 * 3600,
+            "topology": {"templates": templates},
+            "alerts": specs,
+        }
+    )
 
 
 def raw_simpy_rate(events: int, processes: int) -> float:
@@ -108,8 +120,10 @@ def main() -> None:
     prepared = prepare(nationwide_scenario(args.alerts))
     build_s = time.perf_counter() - started
     topology = prepared.topology
-    print(f"topology: {len(topology.nodes):,} nodes, {len(topology.links):,} links "
-          f"(built in {build_s:.2f} s); {args.alerts} alerts")
+    print(
+        f"topology: {len(topology.nodes):,} nodes, {len(topology.links):,} links "
+        f"(built in {build_s:.2f} s); {args.alerts} alerts"
+    )
 
     queue = round(mean_queue_length(prepared))
     rows: dict[str, list[float]] = {k: [] for k in ("setup", "simpy", "trace", "hops", "raw_q", "raw_1k")}
@@ -126,13 +140,19 @@ def main() -> None:
     def ratio(top: str, bottom: str) -> float:
         return statistics.median(a / b for a, b in zip(rows[top], rows[bottom], strict=True))
 
-    print(f"engine:    {simpy_events:,} SimPy events, {trace_events:,} trace events "
-          f"(sent/received/duplicate/lost/emitted), {hops:,} hops per replication")
-    print(f"engine:    set-up {median['setup']:.3f} s per replication; while stepping "
-          f"{median['simpy']:,.0f} SimPy events/s, {median['trace']:,.0f} trace events/s, "
-          f"{median['hops']:,.0f} hops/s")
-    print(f"raw SimPy: {median['raw_1k']:,.0f} timeouts/s with 1,000 processes; "
-          f"{median['raw_q']:,.0f} with {queue:,} (the engine's mean event-queue length)")
+    print(
+        f"engine:    {simpy_events:,} SimPy events, {trace_events:,} trace events "
+        f"(sent/received/duplicate/lost/emitted), {hops:,} hops per replication"
+    )
+    print(
+        f"engine:    set-up {median['setup']:.3f} s per replication; while stepping "
+        f"{median['simpy']:,.0f} SimPy events/s, {median['trace']:,.0f} trace events/s, "
+        f"{median['hops']:,.0f} hops/s"
+    )
+    print(
+        f"raw SimPy: {median['raw_1k']:,.0f} timeouts/s with 1,000 processes; "
+        f"{median['raw_q']:,.0f} with {queue:,} (the engine's mean event-queue length)"
+    )
     print(f"ratios, median of {args.repeats} interleaved pairs:")
     judged = ratio("trace", "raw_q")
     verdict = "meets" if judged >= TARGET_RATIO else "BELOW"

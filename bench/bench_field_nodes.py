@@ -38,8 +38,14 @@ ECHO, NODE = "echo-01", "bench-01"
 
 
 def _client(address: BrokerAddress, **extra: object) -> aiomqtt.Client:
-    return aiomqtt.Client(address.host, address.port, username=address.username, password=address.password,
-                          socket_options=[TCP_NODELAY], **extra)  # type: ignore[arg-type]
+    return aiomqtt.Client(
+        address.host,
+        address.port,
+        username=address.username,
+        password=address.password,
+        socket_options=[TCP_NODELAY],
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 async def echo(address: BrokerAddress) -> None:
@@ -86,9 +92,19 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                 await anext(replies)
             else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
                 now = time.time()
-                wire = signer.sign(AlertPayload(msg_id=new_message_id(), node_id=NODE, alert_id="bench",
-                                                category="test", mode="test", headline="bench", issued_at=now,
-                                                expires_at=now + 60, sim_issue_s=0.0))
+                wire = signer.sign(
+                    AlertPayload(
+                        msg_id=new_message_id(),
+                        node_id=NODE,
+                        alert_id="bench",
+                        category="test",
+                        mode="test",
+                        headline="bench",
+                        issued_at=now,
+                        expires_at=now + 60,
+                        sim_issue_s=0.0,
+                    )
+                )
                 started = time.perf_counter()
                 await client.publish(topic(NODE, Channel.ALERT), wire, qos=1)
                 ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
@@ -152,8 +168,9 @@ def main() -> None:
         try:
             print(f"mosquitto {broker.port} (pid {broker.pid}) on loopback; {os.cpu_count()} CPU cores")
             children.append(spawn("--echo", broker.address(ECHO).url(credentials=True)))
-            children.append(spawn("--agents", signer.key_id, signer.public_key_text(),
-                                  broker.address(NODE).url(credentials=True)))
+            children.append(
+                spawn("--agents", signer.key_id, signer.public_key_text(), broker.address(NODE).url(credentials=True))
+            )
             time.sleep(3)
             times = asyncio.run(round_trips(broker, signer, args.pings))
             print(f"\nround trip, ms ({args.pings} each, interleaved blocks)")
@@ -164,13 +181,14 @@ def main() -> None:
 
             share = -(-args.nodes // args.processes)
             for k in range(args.processes):
-                urls = [broker.address(n).url(credentials=True) for n in fan_ids[k * share:(k + 1) * share]]
+                urls = [broker.address(n).url(credentials=True) for n in fan_ids[k * share : (k + 1) * share]]
                 if urls:
                     children.append(spawn("--agents", signer.key_id, signer.public_key_text(), *urls))
             source = str(Path(tmp) / "fan_out.yaml")
             prepared = load_text(fan_out_scenario(args.nodes), source)
-            bridge = Bridge(prepared, signer, broker.address(),
-                            BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=120))  # type: ignore[arg-type]
+            bridge = Bridge(
+                prepared, signer, broker.address(), BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=120)
+            )  # type: ignore[arg-type]
             started = time.perf_counter()
             record = asyncio.run(bridge.run())
             report = build_report(record)
@@ -181,15 +199,19 @@ def main() -> None:
                 offset = record.nodes[d.field_node].offset
                 if d.ack is not None and d.ack.actuated_at is not None and offset is not None:
                     from_first.append((offset.to_bridge(d.ack.actuated_at) - first) * 1000)  # type: ignore[operator]
-            print(f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
-                  f"({time.perf_counter() - started:.1f} s with presence and clock sync)")
+            print(
+                f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
+                f"({time.perf_counter() - started:.1f} s with presence and clock sync)"
+            )
             print(f"  actuated {len(rows)}, missed {report['totals']['missed']}")
             print(f"  publish → node receipt, ms        {percentiles([r['receipt_latency_ms'] for r in rows])}")
             print(f"  publish → actuation, ms           {percentiles([r['actuation_latency_ms'] for r in rows])}")
             print(f"  first publish → actuation, ms     {percentiles(from_first)}  (target p99 ≤ 50 ms)")
             publish_spread = (max(d.published_at for d in record.deliveries) - first) * 1000
-            print(f"  first → last publish: {publish_spread:.1f} ms "
-                  f"(sending {args.nodes} messages signed at issue, 1 s before)")
+            print(
+                f"  first → last publish: {publish_spread:.1f} ms "
+                f"(sending {args.nodes} messages signed at issue, 1 s before)"
+            )
         finally:
             for child in children:
                 os.kill(child.pid, signal.SIGTERM)

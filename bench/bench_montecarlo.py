@@ -52,10 +52,14 @@ def main() -> None:
     paired_var = np.var(plan_same - base, ddof=1)
     independent_var = np.var(plan_other - base, ddof=1)
     print(f"roaming vs no roaming, {KPI}, {n} replications each:")
-    print(f"  mean difference {np.mean(plan_same - base):+.4f} (paired) / {np.mean(plan_other - base):+.4f} "
-          "(independent seeds)")
-    print(f"  variance of the difference: paired {paired_var:.3g}, independent {independent_var:.3g}: "
-          f"common random numbers cut it {independent_var / paired_var:,.1f} x")
+    print(
+        f"  mean difference {np.mean(plan_same - base):+.4f} (paired) / {np.mean(plan_other - base):+.4f} "
+        "(independent seeds)"
+    )
+    print(
+        f"  variance of the difference: paired {paired_var:.3g}, independent {independent_var:.3g}: "
+        f"common random numbers cut it {independent_var / paired_var:,.1f} x"
+    )
 
 
 if __name__ == "__main__":

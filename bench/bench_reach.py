@@ -51,8 +51,9 @@ def replication(prepared):
 def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.ndarray]:
     """Seconds taken, and the warned fraction on the reach grid, drawing each resident in Python."""
     municipalities = concerned_municipalities(prepared, alert)
-    carriers = sorted({n.carrier for n in prepared.topology.nodes.values()
-                       if n.channel is Channel.CELL_BROADCAST and n.carrier})
+    carriers = sorted(
+        {n.carrier for n in prepared.topology.nodes.values() if n.channel is Channel.CELL_BROADCAST and n.carrier}
+    )
     emission, by_carrier = emission_times(result, alert, municipalities, carriers)
     cohorts = Cohorts.all()
     reception = cohorts.reception()
@@ -61,8 +62,11 @@ def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.n
     hour = local_hour(prepared, alert)
     rng = random.Random(seed)
     cell = REACH_CHANNELS.index(Channel.CELL_BROADCAST)
-    lognormal = {c: (np.log(REACTION_DELAY[ch].median), REACTION_DELAY[ch].sigma)
-                 for c, ch in enumerate(REACH_CHANNELS) if REACTION_DELAY[ch].kind == "lognormal"}
+    lognormal = {
+        c: (np.log(REACTION_DELAY[ch].median), REACTION_DELAY[ch].sigma)
+        for c, ch in enumerate(REACH_CHANNELS)
+        if REACTION_DELAY[ch].kind == "lognormal"
+    }
     started = time.perf_counter()
     warned_at = []
     for i, m in enumerate(municipalities):
@@ -71,8 +75,9 @@ def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.n
         for k in people:
             best = float("inf")
             for c in range(len(REACH_CHANNELS)):
-                start = (by_carrier[i, rng.choices(range(len(carriers)), weights=shares)[0]]
-                         if c == cell else emission[i, c])
+                start = (
+                    by_carrier[i, rng.choices(range(len(carriers)), weights=shares)[0]] if c == cell else emission[i, c]
+                )
                 if start == float("inf") or rng.random() >= reception[k, c] * factors[i, c]:
                     continue
                 mu, sigma = lognormal.get(c, (None, None))
@@ -91,8 +96,10 @@ def main() -> None:
 
     prepared = load(NATIONWIDE)
     topology = prepared.topology
-    print(f"nationwide: {len(topology.nodes):,} nodes, {len(topology.links):,} links, "
-          f"{len(prepared.municipalities):,} municipalities")
+    print(
+        f"nationwide: {len(topology.nodes):,} nodes, {len(topology.links):,} links, "
+        f"{len(prepared.municipalities):,} municipalities"
+    )
     timings = [replication(prepared)[:2] for _ in range(args.repeats)]  # results dropped at once
     engine_s = statistics.median(t[0] for t in timings)
     reach_s = statistics.median(t[1] for t in timings)
@@ -103,23 +110,38 @@ def main() -> None:
     total = engine_s + reach_s
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     verdict = "meets" if total <= TARGETS_S["engine+reach"] else "ABOVE"
-    print(f"one replication (median of {args.repeats}): engine {engine_s:.3f} s + reach {reach_s:.3f} s "
-          f"= {total:.3f} s ({verdict} the target of {TARGETS_S['engine+reach']} s)")
-    print(f"memory: peak allocated during one replication {traced_peak / 2**20:,.0f} MiB; process peak RSS "
-          f"{rss_mib:,.0f} MiB (target {MEMORY_TARGET_MIB} MiB)")
+    print(
+        f"one replication (median of {args.repeats}): engine {engine_s:.3f} s + reach {reach_s:.3f} s "
+        f"= {total:.3f} s ({verdict} the target of {TARGETS_S['engine+reach']} s)"
+    )
+    print(
+        f"memory: peak allocated during one replication {traced_peak / 2**20:,.0f} MiB; process peak RSS "
+        f"{rss_mib:,.0f} MiB (target {MEMORY_TARGET_MIB} MiB)"
+    )
 
-    scenario = prepared.scenario.model_copy(update={"topology": prepared.scenario.topology.model_copy(
-        update={"templates": [t.model_copy(update={"region": t.region.model_copy(
-            update={"prefectures": [args.prefecture]})}) for t in prepared.scenario.topology.templates]})})
+    scenario = prepared.scenario.model_copy(
+        update={
+            "topology": prepared.scenario.topology.model_copy(
+                update={
+                    "templates": [
+                        t.model_copy(update={"region": t.region.model_copy(update={"prefectures": [args.prefecture]})})
+                        for t in prepared.scenario.topology.templates
+                    ]
+                }
+            )
+        }
+    )
     local = prepare(scenario)
     _, reach_local_s, result, reach = replication(local)
     reach_local_s = min(reach_local_s, *(replication(local)[1] for _ in range(args.repeats - 1)))
     naive_s, warned_at = naive_residents(local, result, result.alerts[0])
     empirical = (warned_at[None, :] <= reach.times_s[:, None]).mean(axis=1)
     gap = float(np.max(np.abs(empirical - reach.overall)))
-    print(f"prefecture {args.prefecture}: {len(warned_at):,} residents; vectorised reach {reach_local_s:.4f} s, "
-          f"naive per-resident loop {naive_s:.1f} s: {naive_s / reach_local_s:,.0f} x slower "
-          f"(largest gap between the two curves {gap:.4f})")
+    print(
+        f"prefecture {args.prefecture}: {len(warned_at):,} residents; vectorised reach {reach_local_s:.4f} s, "
+        f"naive per-resident loop {naive_s:.1f} s: {naive_s / reach_local_s:,.0f} x slower "
+        f"(largest gap between the two curves {gap:.4f})"
+    )
 
 
 if __name__ == "__main__":

@@ -68,10 +68,14 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results"),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
-    trace_format: Annotated[TraceFormat, typer.Option(
-        "--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed.")] = "auto",
-    alert: Annotated[list[Path] | None, typer.Option(
-        "--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable).")] = None,
+    trace_format: Annotated[
+        TraceFormat,
+        typer.Option("--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed."),
+    ] = "auto",
+    alert: Annotated[
+        list[Path] | None,
+        typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
+    ] = None,
     report_html: Annotated[bool, typer.Option("--report", help="Also write report.html (needs matplotlib).")] = False,
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
@@ -98,13 +102,30 @@ def run(
     console.print(f"\nsimulated in {elapsed:.2f} s · wrote {', '.join(str(p) for p in written)}")
 
 
-def _sweep(path: Path, replications: int, out: Path, workers: int, seed: int | None, dask: str | None,
-           resume: bool, batch_size: int, console: Console, label: str = "") -> list:
+def _sweep(
+    path: Path,
+    replications: int,
+    out: Path,
+    workers: int,
+    seed: int | None,
+    dask: str | None,
+    resume: bool,
+    batch_size: int,
+    console: Console,
+    label: str = "",
+) -> list:
     prepared = load(path)  # fail early, with file/line/field, before any worker starts
-    spec = SweepSpec(path, replications, prepared.scenario.seed if seed is None else seed, out, workers,
-                     batch_size, dask, resume)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("eta"), TimeRemainingColumn())
+    spec = SweepSpec(
+        path, replications, prepared.scenario.seed if seed is None else seed, out, workers, batch_size, dask, resume
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(label or path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
@@ -140,12 +161,10 @@ def sweep(
         rows = _sweep(scenario, replications, out, workers or cpu_count(), seed, dask, resume, batch_size, console)
         table = write_table(out, rows)
         summary = aggregate(rows)
-        write_json(out / "sweep_summary.json", {"scenario": str(scenario), "replications": len(rows),
-                                                "kpis": summary})
+        write_json(out / "sweep_summary.json", {"scenario": str(scenario), "replications": len(rows), "kpis": summary})
         written = [table, out / "sweep_summary.json"]
         if plots and _has_matplotlib():
-            written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows},
-                                                       kpi_names(rows))] if p]
+            written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if p]
     except LalertError as exc:
         _fail(exc)
         return
@@ -175,17 +194,40 @@ def compare(
         plans: dict[str, list] = {}
         for path in scenarios:
             name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
-            plans[name] = _sweep(path, replications, out / name, workers or cpu_count(), base_seed, dask, resume,
-                                 batch_size, console, label=name)
+            plans[name] = _sweep(
+                path,
+                replications,
+                out / name,
+                workers or cpu_count(),
+                base_seed,
+                dask,
+                resume,
+                batch_size,
+                console,
+                label=name,
+            )
             write_table(out / name, plans[name])
         differences = compare_plans(plans)
-        write_json(out / "comparison.json", {"base": next(iter(plans)), "replications": replications,
-                                             "master_seed": base_seed, "differences": differences})
+        write_json(
+            out / "comparison.json",
+            {
+                "base": next(iter(plans)),
+                "replications": replications,
+                "master_seed": base_seed,
+                "differences": differences,
+            },
+        )
         written = [out / "comparison.json"]
         if plots and _has_matplotlib():
             names = kpi_names(next(iter(plans.values())))
-            written += [p for p in [plot_distributions(out / "kpis.png", plans, names),
-                                    plot_differences(out / "differences.png", plans, names)] if p]
+            written += [
+                p
+                for p in [
+                    plot_distributions(out / "kpis.png", plans, names),
+                    plot_differences(out / "differences.png", plans, names),
+                ]
+                if p
+            ]
     except LalertError as exc:
         _fail(exc)
         return
@@ -205,8 +247,10 @@ def validate(scenario: ScenarioPath) -> None:
     try:
         if scenario.suffix.lower() == ".xml":
             alert = read_cap(scenario)
-            Console().print(f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
-                            f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}")
+            Console().print(
+                f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
+                f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
+            )
             return
         prepared = load(scenario)
     except LalertError as exc:

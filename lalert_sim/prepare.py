@@ -45,8 +45,9 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
     for index, alert in enumerate(scenario.alerts):
         for area_index, area in enumerate(alert.areas):
             if not any(covers(node.area, area) and node.area is not None for node in topology.nodes.values()):
-                problems.append(Problem(f"no node of the network lies in area {area}",
-                                        ("alerts", index, "areas", area_index)))
+                problems.append(
+                    Problem(f"no node of the network lies in area {area}", ("alerts", index, "areas", area_index))
+                )
         try:
             injections.append(Injection(alert, topology.origin_for(alert)))
         except ValueError as exc:
@@ -64,11 +65,15 @@ def _binding_problems(scenario: Scenario, topology: Topology) -> list[Problem]:
     seen: set[tuple[str, str]] = set()
     for index, binding in enumerate(scenario.field_nodes.bindings):
         if binding.node not in topology.nodes:
-            problems.append(Problem(unknown_node_message(binding.node, topology.nodes),
-                                    ("field_nodes", "bindings", index, "node")))
+            problems.append(
+                Problem(unknown_node_message(binding.node, topology.nodes), ("field_nodes", "bindings", index, "node"))
+            )
         if (binding.node, binding.field_node) in seen:
-            problems.append(Problem(f"{binding.field_node!r} is bound to {binding.node!r} twice",
-                                    ("field_nodes", "bindings", index)))
+            problems.append(
+                Problem(
+                    f"{binding.field_node!r} is bound to {binding.node!r} twice", ("field_nodes", "bindings", index)
+                )
+            )
         seen.add((binding.node, binding.field_node))
     return problems
 
@@ -82,8 +87,9 @@ def _municipality_table(scenario: Scenario, source: str | None) -> MunicipalityT
     if not path.is_absolute() and source is not None:
         path = Path(source).parent / path
     if not path.exists():
-        raise ScenarioError([Problem(f"municipality table {str(path)!r} not found",
-                                     ("topology", "municipality_table"))])
+        raise ScenarioError(
+            [Problem(f"municipality table {str(path)!r} not found", ("topology", "municipality_table"))]
+        )
     return read_municipality_table(path, reference)
 
 

@@ -14,8 +14,9 @@ from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach, compute_reach
 
 
-def build(prepared: Prepared, seed: int | None = None,
-          env: simpy.Environment | None = None) -> tuple[Simulation, Responder]:
+def build(
+    prepared: Prepared, seed: int | None = None, env: simpy.Environment | None = None
+) -> tuple[Simulation, Responder]:
     """A replication ready to run: incidents applied, responses started, alerts scheduled."""
     scenario = prepared.scenario
     simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed, env)

@@ -26,8 +26,9 @@ def scenario(nodes: list[dict], links: list[dict], alerts: list[dict] | None = N
     return Scenario.model_validate(data)
 
 
-def run_world(nodes: list[dict], links: list[dict], alerts: list[dict] | None = None,
-              seed: int = 1, **extra: Any) -> tuple[Prepared, RunResult]:
+def run_world(
+    nodes: list[dict], links: list[dict], alerts: list[dict] | None = None, seed: int = 1, **extra: Any
+) -> tuple[Prepared, RunResult]:
     """Build and run a small world; returns the prepared scenario and the result."""
     prepared = prepare(scenario(nodes, links, alerts, **extra))
     return prepared, run(prepared, seed)

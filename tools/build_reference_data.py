@@ -24,11 +24,53 @@ OUT = Path(__file__).resolve().parents[1] / "lalert_sim" / "data" / "municipalit
 
 # 2020 census (final), population by prefecture, JIS X 0401 order 01..47.
 CENSUS_2020 = [
-    5224614, 1237984, 1210534, 2301996, 959502, 1068027, 1833152, 2867009, 1933146, 1939110,
-    7344765, 6284480, 14047594, 9237337, 2201272, 1034814, 1132526, 766863, 809974, 2048011,
-    1978742, 3633202, 7542415, 1770254, 1413610, 2578087, 8837685, 5465002, 1324473, 922584,
-    553407, 671126, 1888432, 2799702, 1342059, 719559, 950244, 1334841, 691527, 5135214,
-    811442, 1312317, 1738301, 1123852, 1069576, 1588256, 1467480,
+    5224614,
+    1237984,
+    1210534,
+    2301996,
+    959502,
+    1068027,
+    1833152,
+    2867009,
+    1933146,
+    1939110,
+    7344765,
+    6284480,
+    14047594,
+    9237337,
+    2201272,
+    1034814,
+    1132526,
+    766863,
+    809974,
+    2048011,
+    1978742,
+    3633202,
+    7542415,
+    1770254,
+    1413610,
+    2578087,
+    8837685,
+    5465002,
+    1324473,
+    922584,
+    553407,
+    671126,
+    1888432,
+    2799702,
+    1342059,
+    719559,
+    950244,
+    1334841,
+    691527,
+    5135214,
+    811442,
+    1312317,
+    1738301,
+    1123852,
+    1069576,
+    1588256,
+    1467480,
 ]
 assert sum(CENSUS_2020) == 126_146_099
 
@@ -94,14 +136,40 @@ def main(source: str) -> None:
     populations = split_totals(municipalities, weights)
     with open(OUT, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["code", "lgcode", "pref_code", "pref_name", "name", "kana", "kind", "lat", "lon",
-                         "population_derived", "coastal_derived"])
+        writer.writerow(
+            [
+                "code",
+                "lgcode",
+                "pref_code",
+                "pref_name",
+                "name",
+                "kana",
+                "kind",
+                "lat",
+                "lon",
+                "population_derived",
+                "coastal_derived",
+            ]
+        )
         for r in municipalities:
             pref = r["lgcode"][:2]
             kind, _ = weights[r["lgcode"]]
             population = populations[r["lgcode"]]
-            writer.writerow([r["lgcode"][:5], r["lgcode"], pref, r["pref"], r["city"], r["citykana"], kind,
-                             r["lat"], r["lng"], population, int(coastal(float(r["lat"]), float(r["lng"])))])
+            writer.writerow(
+                [
+                    r["lgcode"][:5],
+                    r["lgcode"],
+                    pref,
+                    r["pref"],
+                    r["city"],
+                    r["citykana"],
+                    kind,
+                    r["lat"],
+                    r["lng"],
+                    population,
+                    int(coastal(float(r["lat"]), float(r["lng"]))),
+                ]
+            )
 
 
 if __name__ == "__main__":

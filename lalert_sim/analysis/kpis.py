@@ -17,7 +17,8 @@ def replication_kpis(summary: dict) -> dict[str, float]:
         for key, value in alert["time_to_emitters_s"].items():
             row[f"{prefix}emitters_{key.rstrip('%')}pct_s"] = _number(value)
         row[f"{prefix}emitters_never_reached"] = (
-            (expected - alert["emitters_reached"]) / expected if expected else math.nan)
+            (expected - alert["emitters_reached"]) / expected if expected else math.nan
+        )
         residents = alert.get("residents")
         if residents:
             for key, value in residents["time_to_warned_s"].items():

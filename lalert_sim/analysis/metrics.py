@@ -145,8 +145,9 @@ def _losses(trace: dict[str, np.ndarray], mine: np.ndarray) -> dict[str, int]:
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 
-def _unreached(result: RunResult, trace: dict[str, np.ndarray], mine: np.ndarray,
-               rows: list[NodeOutcome]) -> list[dict]:
+def _unreached(
+    result: RunResult, trace: dict[str, np.ndarray], mine: np.ndarray, rows: list[NodeOutcome]
+) -> list[dict]:
     node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
     losses: dict[str, Counter] = {}
     for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
@@ -161,11 +162,18 @@ def _unreached(result: RunResult, trace: dict[str, np.ndarray], mine: np.ndarray
         seen = losses.get(row.node)
         reason = (
             "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
-            if seen else "never sent: no upstream node had it"
+            if seen
+            else "never sent: no upstream node had it"
         )
-        missing.append({"node": row.node, "kind": node.kind.value,
-                        "channel": node.channel.value if node.channel else None,
-                        "area": node.area, "reason": reason})
+        missing.append(
+            {
+                "node": row.node,
+                "kind": node.kind.value,
+                "channel": node.channel.value if node.channel else None,
+                "area": node.area,
+                "reason": reason,
+            }
+        )
     return missing
 
 
@@ -179,23 +187,25 @@ def objective_results(result: RunResult, objectives: list[Objective]) -> list[di
             if objective.alert is not None and objective.alert != alert.spec.id:
                 continue
             chosen = [
-                i for i, node_id in enumerate(node_ids)
-                if objective.select.matches(topology.nodes[node_id])
-                and alert.concerns(i, topology.nodes[node_id].area)
+                i
+                for i, node_id in enumerate(node_ids)
+                if objective.select.matches(topology.nodes[node_id]) and alert.concerns(i, topology.nodes[node_id].area)
             ]
             issue = alert.spec.issue_s
             on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
             achieved = on_time / len(chosen) if chosen else 0.0
-            results.append({
-                "name": objective.name,
-                "alert": alert.spec.id,
-                "selection": objective.select.describe(),
-                "nodes": len(chosen),
-                "target_fraction": objective.fraction,
-                "within_s": objective.within_s,
-                "achieved_fraction": round(achieved, 4),
-                "met": bool(chosen) and achieved >= objective.fraction,
-            })
+            results.append(
+                {
+                    "name": objective.name,
+                    "alert": alert.spec.id,
+                    "selection": objective.select.describe(),
+                    "nodes": len(chosen),
+                    "target_fraction": objective.fraction,
+                    "within_s": objective.within_s,
+                    "achieved_fraction": round(achieved, 4),
+                    "met": bool(chosen) and achieved >= objective.fraction,
+                }
+            )
     return results
 
 

@@ -51,11 +51,17 @@ def reach_summary(reach: Reach, deadline_s: float) -> dict:
         "deadline_s": deadline_s,
         **_figures(times, reach.overall, deadline_s),
         "by_age": {band: _figures(times, reach.by_age[a], deadline_s) for a, band in enumerate(AGE_BANDS)},
-        "by_smartphone": {name: _figures(times, reach.by_smartphone[g], deadline_s)
-                          for g, name in enumerate(("smartphone", "no_smartphone"))},
+        "by_smartphone": {
+            name: _figures(times, reach.by_smartphone[g], deadline_s)
+            for g, name in enumerate(("smartphone", "no_smartphone"))
+        },
         "worst_municipalities": [
-            {"code": reach.municipalities[i].code, "name": reach.municipalities[i].name,
-             "population": int(reach.population[i]), "unwarned_at_deadline": round(float(unwarned[i]), 4)}
+            {
+                "code": reach.municipalities[i].code,
+                "name": reach.municipalities[i].name,
+                "population": int(reach.population[i]),
+                "unwarned_at_deadline": round(float(unwarned[i]), 4),
+            }
             for i in worst
         ],
     }
@@ -66,17 +72,30 @@ def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple]:
     rows = []
     for i, m in enumerate(reach.municipalities):
         curve = reach.by_municipality[i]
-        rows.append((reach.alert_id, m.code, m.name, m.prefecture_code, int(reach.population[i]), int(m.coastal),
-                     _cell(time_to_warned(reach.times_s, curve, 0.5)), _cell(time_to_warned(reach.times_s, curve, 0.9)),
-                     round(1.0 - value_at(reach.times_s, curve, deadline_s), 4)))
+        rows.append(
+            (
+                reach.alert_id,
+                m.code,
+                m.name,
+                m.prefecture_code,
+                int(reach.population[i]),
+                int(m.coastal),
+                _cell(time_to_warned(reach.times_s, curve, 0.5)),
+                _cell(time_to_warned(reach.times_s, curve, 0.9)),
+                round(1.0 - value_at(reach.times_s, curve, deadline_s), 4),
+            )
+        )
     return rows
 
 
 def curve_rows(reach: Reach) -> list[tuple]:
     """The warned curves as a table: alert, time, overall, per age band, with and without smartphone."""
     return [
-        (reach.alert_id, float(t), *(round(float(v), 5) for v in
-                                     (reach.overall[i], *reach.by_age[:, i], *reach.by_smartphone[:, i])))
+        (
+            reach.alert_id,
+            float(t),
+            *(round(float(v), 5) for v in (reach.overall[i], *reach.by_age[:, i], *reach.by_smartphone[:, i])),
+        )
         for i, t in enumerate(reach.times_s)
     ]
 

@@ -17,10 +17,17 @@ def request_row(request: Request, until_s: float) -> dict:
     wait = None if request.granted_s is None or request.requested_s is None else request.granted_s - request.requested_s
     end = request.restored_s if request.restored_s is not None else until_s
     return {
-        "equipment": request.equipment, "municipality": request.code, "node": request.node,
-        "cut_off_s": _r(request.cut_off_s), "requested_s": _r(request.requested_s), "wait_s": _r(wait),
-        "depot": request.depot, "transport_s": _r(request.transport_s), "setup_s": _r(request.setup_s),
-        "active_s": _r(request.active_s), "cut_off_for_s": _r(end - request.cut_off_s),
+        "equipment": request.equipment,
+        "municipality": request.code,
+        "node": request.node,
+        "cut_off_s": _r(request.cut_off_s),
+        "requested_s": _r(request.requested_s),
+        "wait_s": _r(wait),
+        "depot": request.depot,
+        "transport_s": _r(request.transport_s),
+        "setup_s": _r(request.setup_s),
+        "active_s": _r(request.active_s),
+        "cut_off_for_s": _r(end - request.cut_off_s),
         "restored": request.restored_s is not None,
     }
 
@@ -73,7 +80,12 @@ def _affected_alerts(result: RunResult) -> list[dict]:
             via = alert.first.get(node_index[target]) if target else None
             if receipt is not None and (via is None or receipt[0] <= via[0]):
                 continue  # its own path delivered
-            rows.append({"alert": alert.spec.id, "municipality": request.code,
-                         "through": links[via[2]].id if via is not None and via[2] >= 0 else None,
-                         "after_issue_s": None if via is None else round(via[0] - issue, 1)})
+            rows.append(
+                {
+                    "alert": alert.spec.id,
+                    "municipality": request.code,
+                    "through": links[via[2]].id if via is not None and via[2] >= 0 else None,
+                    "after_issue_s": None if via is None else round(via[0] - issue, 1),
+                }
+            )
     return rows

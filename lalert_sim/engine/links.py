@@ -33,12 +33,40 @@ class LinkRuntime(Component):
     retried after ``retry.backoff_s`` up to ``retry.max_attempts``.
     """
 
-    __slots__ = ("index", "spec", "env", "targets", "_record", "_timeout", "_prefecture", "_channels",
-                 "_waiting", "_loss", "_latency", "_hold", "_holds", "_retry", "_retries", "_broadcast", "_satellite",
-                 "_latency_stream", "_loss_stream", "_hold_stream", "_backoff_stream")
+    __slots__ = (
+        "index",
+        "spec",
+        "env",
+        "targets",
+        "_record",
+        "_timeout",
+        "_prefecture",
+        "_channels",
+        "_waiting",
+        "_loss",
+        "_latency",
+        "_hold",
+        "_holds",
+        "_retry",
+        "_retries",
+        "_broadcast",
+        "_satellite",
+        "_latency_stream",
+        "_loss_stream",
+        "_hold_stream",
+        "_backoff_stream",
+    )
 
-    def __init__(self, index: int, spec: Link, env: simpy.Environment, trace: Trace,
-                 targets: list[NodeRuntime], seed: int, log: AvailabilityLog) -> None:
+    def __init__(
+        self,
+        index: int,
+        spec: Link,
+        env: simpy.Environment,
+        trace: Trace,
+        targets: list[NodeRuntime],
+        seed: int,
+        log: AvailabilityLog,
+    ) -> None:
         self._init_availability("link", spec.id, env, log)
         self.index = index
         self.spec = spec
@@ -56,12 +84,14 @@ class LinkRuntime(Component):
         self._channels = simpy.Resource(env, spec.capacity) if spec.capacity else None
         # Store-and-forward links keep what came while they were down and send it when back.
         self._waiting: list[tuple[AlertState, int, list[NodeRuntime], int]] | None = (
-            [] if spec.store_and_forward else None)
+            [] if spec.store_and_forward else None
+        )
         self._loss = spec.loss
         self._latency = spec.latency_s
         self._hold = spec.hold_s
         self._holds = spec.bandwidth_bps is not None or not (
-            isinstance(spec.hold_s, Constant) and spec.hold_s.value == 0)
+            isinstance(spec.hold_s, Constant) and spec.hold_s.value == 0
+        )
         self._retry = spec.retry
         self._retries = spec.retry.max_attempts > 1
         self._broadcast = spec.broadcast
@@ -82,8 +112,14 @@ class LinkRuntime(Component):
             for target in targets:
                 self._attempt(alert, sender, [target], 1)
 
-    def _attempt(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-                 _event: simpy.Event | None = None) -> None:
+    def _attempt(
+        self,
+        alert: AlertState,
+        sender: int,
+        targets: list[NodeRuntime],
+        attempt: int,
+        _event: simpy.Event | None = None,
+    ) -> None:
         if self.down:
             if self._waiting is not None:
                 self._waiting.append((alert, sender, targets, attempt))
@@ -102,8 +138,15 @@ class LinkRuntime(Component):
             for alert, sender, targets, attempt in waiting:
                 self._attempt(alert, sender, targets, attempt)
 
-    def _send(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-              request: Request | None, _event: simpy.Event | None = None) -> None:
+    def _send(
+        self,
+        alert: AlertState,
+        sender: int,
+        targets: list[NodeRuntime],
+        attempt: int,
+        request: Request | None,
+        _event: simpy.Event | None = None,
+    ) -> None:
         self._note(alert, sender, targets, _SENT, attempt, _NONE)
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
@@ -112,8 +155,15 @@ class LinkRuntime(Component):
                 return
         self._release(alert, sender, targets, attempt, request)
 
-    def _release(self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int,
-                 request: Request | None, _event: simpy.Event | None = None) -> None:
+    def _release(
+        self,
+        alert: AlertState,
+        sender: int,
+        targets: list[NodeRuntime],
+        attempt: int,
+        request: Request | None,
+        _event: simpy.Event | None = None,
+    ) -> None:
         if request is not None:
             self._channels.release(request)  # type: ignore[union-attr]  # set together with request
         if self._loss:
@@ -137,16 +187,14 @@ class LinkRuntime(Component):
         else:
             for target in targets:
                 # receive's result (copy taken or not) only matters when the sender retries.
-                timeout(sample(stream)).callbacks.append(
-                    partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+                timeout(sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
 
     def _fades(self, target: NodeRuntime) -> bool:
         now = self.env.now
         chance = max((p for start, end, p in target.rain_fade if start <= now < end), default=0.0)
         return chance > 0 and self._loss_stream.uniform() < chance
 
-    def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int,
-                 _event: simpy.Event) -> None:
+    def _deliver(self, alert: AlertState, sender: int, target: NodeRuntime, attempt: int, _event: simpy.Event) -> None:
         if not target.receive(alert, sender, self.index, attempt):
             self._retry_later(alert, sender, [target], attempt)
 
@@ -156,8 +204,9 @@ class LinkRuntime(Component):
         backoff = self._retry.backoff_s.sample(self._backoff_stream)
         self._timeout(backoff).callbacks.append(partial(self._attempt, alert, sender, targets, attempt + 1))
 
-    def _note(self, alert: AlertState, sender: int, targets: list[NodeRuntime], event: Event, attempt: int,
-              cause: Cause) -> None:
+    def _note(
+        self, alert: AlertState, sender: int, targets: list[NodeRuntime], event: Event, attempt: int, cause: Cause
+    ) -> None:
         now, record, alert_index, link = self.env.now, self._record, alert.index, self.index
         for target in targets:
             record((now, alert_index, target.index, sender, link, event, attempt, cause))

@@ -26,11 +26,27 @@ _NONE, _NODE_DOWN = Cause.NONE, Cause.NODE_DOWN
 class NodeRuntime(Component):
     """Relays each alert once: the first arrival wins, later copies are duplicates."""
 
-    __slots__ = ("index", "spec", "area", "env", "trace", "out_links", "_record", "_timeout", "_delay",
-                 "_fixed_delay_s", "_stream", "_servers", "_emits", "rain_fade", "probe")
+    __slots__ = (
+        "index",
+        "spec",
+        "area",
+        "env",
+        "trace",
+        "out_links",
+        "_record",
+        "_timeout",
+        "_delay",
+        "_fixed_delay_s",
+        "_stream",
+        "_servers",
+        "_emits",
+        "rain_fade",
+        "probe",
+    )
 
-    def __init__(self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream,
-                 log: AvailabilityLog) -> None:
+    def __init__(
+        self, index: int, spec: Node, env: simpy.Environment, trace: Trace, stream: Stream, log: AvailabilityLog
+    ) -> None:
         self._init_availability("node", spec.id, env, log)
         self.index = index
         self.spec = spec
@@ -55,8 +71,9 @@ class NodeRuntime(Component):
         self.trace.record(self.env.now, alert.index, self.index, Event.ISSUED)
         self.receive(alert, -1, -1, 0)
 
-    def receive(self, alert: AlertState, sender: int, link: int, attempt: int,
-                _event: simpy.Event | None = None) -> bool:
+    def receive(
+        self, alert: AlertState, sender: int, link: int, attempt: int, _event: simpy.Event | None = None
+    ) -> bool:
         """Take a copy arriving now; False when the node is down and the copy is lost.
 
         Also serves directly as an event callback (SimPy passes the event last).

@@ -28,6 +28,7 @@ from lalert_sim.topology.responses import SETUP_S, ResponsePlan, RoamingPlan, Wa
 if TYPE_CHECKING:
     from lalert_sim.engine.simulation import Simulation
 
+
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -65,8 +66,9 @@ class ResponseRecords:
 class EquipmentPool:
     """Units at depots; waiting requests served by policy, each from the nearest depot with a unit."""
 
-    def __init__(self, env: simpy.Environment, equipment: Equipment, depots: list[Depot],
-                 records: ResponseRecords) -> None:
+    def __init__(
+        self, env: simpy.Environment, equipment: Equipment, depots: list[Depot], records: ResponseRecords
+    ) -> None:
         self.env = env
         self.equipment = equipment
         self.depots = depots
@@ -91,8 +93,10 @@ class EquipmentPool:
         while self.waiting and any(self.stock):
             self.waiting.sort(key=lambda w: w[0])
             _, lat, lon, granted = self.waiting.pop(0)
-            depot = min((i for i, n in enumerate(self.stock) if n),
-                        key=lambda i: (distance_km(self.depots[i].lat, self.depots[i].lon, lat, lon), i))
+            depot = min(
+                (i for i, n in enumerate(self.stock) if n),
+                key=lambda i: (distance_km(self.depots[i].lat, self.depots[i].lon, lat, lon), i),
+            )
             self.stock[depot] -= 1
             self.in_use += 1
             granted(depot)
@@ -117,8 +121,9 @@ class Responder:
         self.plan = plan
         self.municipalities = municipalities
         self.records = ResponseRecords()
-        self.pools = {eq: EquipmentPool(self.env, eq, pool_depots(pool), self.records)
-                      for eq, pool in plan.pools.items()}
+        self.pools = {
+            eq: EquipmentPool(self.env, eq, pool_depots(pool), self.records) for eq, pool in plan.pools.items()
+        }
         self._loan_s = {eq: pool.loan_s for eq, pool in plan.pools.items()}
 
     def start(self) -> None:
@@ -170,8 +175,9 @@ class Responder:
             place = pool.depots[depot]
             request.granted_s = self.env.now
             request.depot = place.name
-            request.transport_s = 3600.0 * distance_km(place.lat, place.lon, lat, lon) / vehicles.speed_kmh \
-                * vehicles.road_damage
+            request.transport_s = (
+                3600.0 * distance_km(place.lat, place.lon, lat, lon) / vehicles.speed_kmh * vehicles.road_damage
+            )
             request.setup_s = vehicles.setup_s.sample(Stream(self.sim.seed, f"power:{node_id}/setup"))
             self.env.timeout(request.transport_s + request.setup_s).callbacks.append(lambda _e: powered(request))
 
@@ -184,8 +190,7 @@ class Responder:
 
     def _watch(self, index: int, loan: Loan, watch: Watch) -> None:
         node = self.sim.nodes[watch.node]
-        incoming = [link for link in self.sim.links.values()
-                    if node in link.targets and not link.spec.dormant]
+        incoming = [link for link in self.sim.links.values() if node in link.targets and not link.spec.dormant]
         state: dict[str, Request | None] = {"request": None}
 
         def cut_off() -> bool:
@@ -214,8 +219,7 @@ class Responder:
         pool = self.pools[loan.equipment]
         pool.request(key, m.lat, m.lon, lambda depot: self._granted(index, loan, watch, request, pool, depot))
 
-    def _granted(self, index: int, loan: Loan, watch: Watch, request: Request, pool: EquipmentPool,
-                 depot: int) -> None:
+    def _granted(self, index: int, loan: Loan, watch: Watch, request: Request, pool: EquipmentPool, depot: int) -> None:
         m = self.municipalities[watch.code]
         place = pool.depots[depot]
         request.granted_s = self.env.now
@@ -235,9 +239,11 @@ class Responder:
         link.come_up(DORMANT)
         loan_s = self._loan_s[pool.equipment]
         if loan_s != math.inf:
+
             def back(_event: simpy.Event) -> None:
                 link.go_down(DORMANT)
                 self.env.timeout(request.transport_s or 0.0).callbacks.append(lambda _e: pool.release(depot))
+
             self.env.timeout(loan_s).callbacks.append(back)
 
 

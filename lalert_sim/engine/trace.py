@@ -99,8 +99,16 @@ class Trace:
         nodes = [*self.node_ids, ""]  # index -1 (no node) reads as ""
         links = [*self.link_ids, ""]
         return [
-            Record(t, self.alert_ids[int(a)], nodes[int(n)], nodes[int(f)], links[int(k)], events[int(e)],
-                   int(attempt), causes[int(c)])
+            Record(
+                t,
+                self.alert_ids[int(a)],
+                nodes[int(n)],
+                nodes[int(f)],
+                links[int(k)],
+                events[int(e)],
+                int(attempt),
+                causes[int(c)],
+            )
             for t, a, n, f, k, e, attempt, c in self.rows
         ]
 

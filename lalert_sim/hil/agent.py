@@ -71,9 +71,12 @@ class NodeAgent:
             state_dir.mkdir(parents=True, exist_ok=True)
         self._events: IO[str] | None = (state_dir / "events.jsonl").open("a") if state_dir else None
         self.verifier = Verifier(
-            node_id, {k: parse_public_key(v) for k, v in config.keys.items()},
+            node_id,
+            {k: parse_public_key(v) for k, v in config.keys.items()},
             ReplayGuard(state_dir / "seen.json" if state_dir else None),
-            config.safety.clock_tolerance_s, config.safety.max_validity_s)
+            config.safety.clock_tolerance_s,
+            config.safety.max_validity_s,
+        )
         self.driver = driver or OutputDriver(config.outputs, self._output_changed)
         self.player = PatternPlayer(self.driver)
         self.rejected: Counter[str] = Counter()
@@ -82,8 +85,9 @@ class NodeAgent:
         self.topics = {c: topic(node_id, c) for c in Channel}
         self._speech = shutil.which(config.speech.command) if config.speech.enabled else None
         if config.speech.enabled and self._speech is None:
-            log.warning("%s: speech enabled but %r is not installed; going on without it",
-                        node_id, config.speech.command)
+            log.warning(
+                "%s: speech enabled but %r is not installed; going on without it", node_id, config.speech.command
+            )
         self._client: aiomqtt.Client | None = None
         self._status_task: asyncio.Task[None] | None = None
         self._queue_type = type("StampedQueue", (StampedQueue,), {"now": staticmethod(self.clock.now)})
@@ -94,11 +98,17 @@ class NodeAgent:
         address = BrokerAddress.parse(self.config.broker.url)
         will = aiomqtt.Will(self.topics[Channel.STATUS], offline_status(self.node_id), qos=1, retain=True)
         return aiomqtt.Client(
-            address.host, address.port,
-            username=self.config.broker.username or self.node_id, password=self.config.password(),
-            identifier=self.node_id, clean_session=False,  # persistent: queued alerts survive a disconnect
-            keepalive=self.config.broker.keepalive_s, will=will, socket_options=[TCP_NODELAY],
-            queue_type=self._queue_type)
+            address.host,
+            address.port,
+            username=self.config.broker.username or self.node_id,
+            password=self.config.password(),
+            identifier=self.node_id,
+            clean_session=False,  # persistent: queued alerts survive a disconnect
+            keepalive=self.config.broker.keepalive_s,
+            will=will,
+            socket_options=[TCP_NODELAY],
+            queue_type=self._queue_type,
+        )
 
     async def run(self) -> None:
         """Serve until cancelled: connect, subscribe, handle messages; reconnect with backoff on loss."""
@@ -125,8 +135,9 @@ class NodeAgent:
                     self.connected.clear()
                     self._client = None
                     delay = backoff * random.uniform(0.5, 1.0)
-                    log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc,
-                                delay)
+                    log.warning(
+                        "%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay
+                    )
                     self._event("disconnected", detail=str(exc))
                     await asyncio.sleep(delay)
                     backoff = min(backoff * 2, settings.reconnect_max_s)
@@ -138,16 +149,23 @@ class NodeAgent:
 
     async def _publish_offline(self, client: aiomqtt.Client) -> None:
         try:
-            await client.publish(self.topics[Channel.STATUS], offline_status(self.node_id, self.clock.now()),
-                                 qos=1, retain=True)
+            await client.publish(
+                self.topics[Channel.STATUS], offline_status(self.node_id, self.clock.now()), qos=1, retain=True
+            )
         except aiomqtt.MqttError:
             pass  # the broker publishes the last will instead
 
     async def _publish_status(self) -> None:
         if self._client is None:
             return
-        status = Status(node_id=self.node_id, state="online", since=self.clock.now(), outputs=list(self.driver.pins),
-                        rejected=dict(self.rejected), actuated=self.actuated)
+        status = Status(
+            node_id=self.node_id,
+            state="online",
+            since=self.clock.now(),
+            outputs=list(self.driver.pins),
+            rejected=dict(self.rejected),
+            actuated=self.actuated,
+        )
         await self._client.publish(self.topics[Channel.STATUS], status.model_dump_json(), qos=1, retain=True)
 
     # --- messages -----------------------------------------------------------------------------------------------
@@ -176,27 +194,57 @@ class NodeAgent:
             self.rejected[exc.reason.value] += 1
             log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
             self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
-            return Ack(node_id=self.node_id, msg_id=exc.msg_id, outcome=Outcome.REJECTED, reason=exc.reason,
-                       received_at=received_at, sent_at=self.clock.now())
+            return Ack(
+                node_id=self.node_id,
+                msg_id=exc.msg_id,
+                outcome=Outcome.REJECTED,
+                reason=exc.reason,
+                received_at=received_at,
+                sent_at=self.clock.now(),
+            )
         if alert.mode not in self.config.safety.accept_modes:
             self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
-            log.warning("%s: refused %s alert %s (accept_modes: %s)", self.node_id, alert.mode, alert.msg_id,
-                        ", ".join(self.config.safety.accept_modes))
-            return Ack(node_id=self.node_id, msg_id=alert.msg_id, outcome=Outcome.REFUSED, reason=Reason.MODE_REFUSED,
-                       received_at=received_at, sent_at=self.clock.now())
+            log.warning(
+                "%s: refused %s alert %s (accept_modes: %s)",
+                self.node_id,
+                alert.mode,
+                alert.msg_id,
+                ", ".join(self.config.safety.accept_modes),
+            )
+            return Ack(
+                node_id=self.node_id,
+                msg_id=alert.msg_id,
+                outcome=Outcome.REFUSED,
+                reason=Reason.MODE_REFUSED,
+                received_at=received_at,
+                sent_at=self.clock.now(),
+            )
         actuated_at = self._actuate(alert)
-        return Ack(node_id=self.node_id, msg_id=alert.msg_id, outcome=Outcome.ACTUATED, received_at=received_at,
-                   actuated_at=actuated_at, sent_at=self.clock.now())
+        return Ack(
+            node_id=self.node_id,
+            msg_id=alert.msg_id,
+            outcome=Outcome.ACTUATED,
+            received_at=received_at,
+            actuated_at=actuated_at,
+            sent_at=self.clock.now(),
+        )
 
     def _actuate(self, alert: AlertPayload) -> float:
         safety = self.config.safety
-        steps = limited(pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s,
-                        safety.siren_max_on_s)
+        steps = limited(
+            pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s, safety.siren_max_on_s
+        )
         self.player.start(steps)
         actuated_at = self.clock.now()
         self.actuated += 1
-        self._event("actuated", msg_id=alert.msg_id, alert_id=alert.alert_id, category=alert.category,
-                    mode=alert.mode, sim_issue_s=alert.sim_issue_s)
+        self._event(
+            "actuated",
+            msg_id=alert.msg_id,
+            alert_id=alert.alert_id,
+            category=alert.category,
+            mode=alert.mode,
+            sim_issue_s=alert.sim_issue_s,
+        )
         if self._speech is not None and alert.headline:
             asyncio.get_running_loop().create_task(self._speak(alert.headline))
         return actuated_at
@@ -220,8 +268,13 @@ class NodeAgent:
 
     async def _speak(self, text: str) -> None:
         process = await asyncio.create_subprocess_exec(
-            self._speech, "-v", self.config.speech.voice, text,  # type: ignore[arg-type]
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            self._speech,
+            "-v",
+            self.config.speech.voice,
+            text,  # type: ignore[arg-type]
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         await process.wait()
 
     # --- records ------------------------------------------------------------------------------------------------
@@ -231,8 +284,9 @@ class NodeAgent:
 
     def _event(self, event: str, **fields: object) -> None:
         if self._events is not None:
-            self._events.write(json.dumps({"t": self.clock.now(), "node": self.node_id, "event": event, **fields})
-                               + "\n")
+            self._events.write(
+                json.dumps({"t": self.clock.now(), "node": self.node_id, "event": event, **fields}) + "\n"
+            )
             self._events.flush()
 
     def close(self) -> None:

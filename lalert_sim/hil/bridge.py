@@ -130,8 +130,12 @@ class BridgeOptions:
     @classmethod
     def of(cls, settings: FieldNodes, **overrides: object) -> BridgeOptions:
         """The scenario's settings, with the command line's overrides (None = keep)."""
-        options = cls(speed=settings.speed, until_s=settings.until_s, ack_deadline_s=settings.ack_deadline_s,
-                      validity_s=settings.validity_s)
+        options = cls(
+            speed=settings.speed,
+            until_s=settings.until_s,
+            ack_deadline_s=settings.ack_deadline_s,
+            validity_s=settings.validity_s,
+        )
         for name, value in overrides.items():
             if value is not None:
                 setattr(options, name, value)
@@ -159,8 +163,14 @@ class BridgeRun:
 class Bridge:
     """Runs a prepared scenario against real field nodes through one MQTT broker."""
 
-    def __init__(self, prepared: Prepared, signer: Signer, broker: BrokerAddress,
-                 options: BridgeOptions | None = None, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        prepared: Prepared,
+        signer: Signer,
+        broker: BrokerAddress,
+        options: BridgeOptions | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         settings = prepared.scenario.field_nodes
         if settings is None:
             raise ValueError("the scenario has no field_nodes section (bindings of simulated to field nodes)")
@@ -180,18 +190,32 @@ class Bridge:
         self._signed: dict[tuple[int, str], tuple[str, bytes, float]] = {}  # (alert, field node) → message
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = threading.Event()
-        self.record = BridgeRun(prepared.source or prepared.scenario.metadata.name, broker.url(), time.time(),
-                                self.options, {n: NodeState(n) for n in self.field_nodes}, dict(self.bindings))
+        self.record = BridgeRun(
+            prepared.source or prepared.scenario.metadata.name,
+            broker.url(),
+            time.time(),
+            self.options,
+            {n: NodeState(n) for n in self.field_nodes},
+            dict(self.bindings),
+        )
 
     # --- the whole run ---------------------------------------------------------------------------------------------
 
     async def run(self) -> BridgeRun:
         """Connect, wait for presence, measure clock offsets, run the scenario, collect acks, re-measure."""
         address = self.broker
-        async with aiomqtt.Client(address.host, address.port, username=address.username, password=address.password,
-                                  identifier=f"lalert-bridge-{new_message_id()[:8]}", clean_session=True,
-                                  socket_options=[TCP_NODELAY], max_inflight_messages=1000,
-                                  max_queued_outgoing_messages=0, logger=_QUIET) as client:
+        async with aiomqtt.Client(
+            address.host,
+            address.port,
+            username=address.username,
+            password=address.password,
+            identifier=f"lalert-bridge-{new_message_id()[:8]}",
+            clean_session=True,
+            socket_options=[TCP_NODELAY],
+            max_inflight_messages=1000,
+            max_queued_outgoing_messages=0,
+            logger=_QUIET,
+        ) as client:
             self._client = client
             receiver = asyncio.get_running_loop().create_task(self._receive(client))
             try:
@@ -260,8 +284,10 @@ class Bridge:
             await asyncio.sleep(0.05)
         missing = [n for n, s in self.record.nodes.items() if not s.online]
         if missing:
-            self._log(f"not online after {self.options.presence_wait_s:g} s: {', '.join(missing)} "
-                      "(their alerts are still sent; the broker keeps them for persistent sessions)")
+            self._log(
+                f"not online after {self.options.presence_wait_s:g} s: {', '.join(missing)} "
+                "(their alerts are still sent; the broker keeps them for persistent sessions)"
+            )
 
     async def _sync_all(self, when: str) -> None:
         online = [n for n, s in self.record.nodes.items() if s.online]
@@ -348,9 +374,17 @@ class Bridge:
     def _sign(self, alert: AlertState, field_node: str) -> tuple[str, bytes, float]:
         now = time.time()
         spec = alert.spec
-        payload = AlertPayload(msg_id=new_message_id(), node_id=field_node, alert_id=spec.id,
-                               category=spec.category.value, mode=spec.mode.value, headline=spec.headline,
-                               issued_at=now, expires_at=now + self.options.validity_s, sim_issue_s=spec.issue_s)
+        payload = AlertPayload(
+            msg_id=new_message_id(),
+            node_id=field_node,
+            alert_id=spec.id,
+            category=spec.category.value,
+            mode=spec.mode.value,
+            headline=spec.headline,
+            issued_at=now,
+            expires_at=now + self.options.validity_s,
+            sim_issue_s=spec.issue_s,
+        )
         return payload.msg_id, self.signer.sign(payload), now
 
     def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:

@@ -49,8 +49,12 @@ class BrokerAddress:
             raise BridgeError(f"broker {url!r}: the port is not a number from 1 to 65535") from None
         if not parts.hostname:
             raise BridgeError(f"broker {url!r}: no host")
-        return cls(parts.hostname, port, unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None)
+        return cls(
+            parts.hostname,
+            port,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+        )
 
     def with_credentials(self, username: str, password: str | None) -> BrokerAddress:
         """The same broker as another user."""
@@ -98,8 +102,14 @@ class BrokerFiles:
         return BrokerAddress(host, port, user, self.passwords[user])
 
 
-def write_mosquitto_files(directory: Path, node_ids: list[str], port: int, bind: str = "127.0.0.1",
-                          persistence: bool = False, passwords: dict[str, str] | None = None) -> BrokerFiles:
+def write_mosquitto_files(
+    directory: Path,
+    node_ids: list[str],
+    port: int,
+    bind: str = "127.0.0.1",
+    persistence: bool = False,
+    passwords: dict[str, str] | None = None,
+) -> BrokerFiles:
     """mosquitto.conf, a password file (a random password per node and for the bridge) and the ACL.
 
     ``persistence`` keeps queued alerts for offline nodes across a broker restart (production);
@@ -151,7 +161,8 @@ def write_private(path: Path, text: str) -> None:
 def find_mosquitto() -> str | None:
     """The mosquitto executable (Debian puts it in /usr/sbin, often not on a user's PATH)."""
     return shutil.which("mosquitto") or next(
-        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None)
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.access(p, os.X_OK)), None
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -179,12 +190,15 @@ class Mosquitto:
     ``with Mosquitto(["pi-01", ...]) as broker: broker.address("pi-01")``.
     """
 
-    def __init__(self, node_ids: list[str], directory: Path | None = None, port: int | None = None,
-                 executable: str | None = None) -> None:
+    def __init__(
+        self, node_ids: list[str], directory: Path | None = None, port: int | None = None, executable: str | None = None
+    ) -> None:
         self.executable = executable or find_mosquitto()
         if self.executable is None:
-            raise BridgeError("mosquitto not found: install it (Debian/Ubuntu: apt install mosquitto) "
-                              "or leave --broker out to use the embedded broker")
+            raise BridgeError(
+                "mosquitto not found: install it (Debian/Ubuntu: apt install mosquitto) "
+                "or leave --broker out to use the embedded broker"
+            )
         self._tmp = None if directory is not None else tempfile.TemporaryDirectory(prefix="lalert-mosquitto-")
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
         self.host = "127.0.0.1"
@@ -205,8 +219,12 @@ class Mosquitto:
     def start(self, timeout_s: float = 10.0) -> Mosquitto:
         """Start the broker and wait until it accepts connections."""
         log = self.log_path.open("wb")
-        self.process = subprocess.Popen([self.executable, "-c", str(self.files.config)], stdout=log,  # type: ignore[list-item]
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [self.executable, "-c", str(self.files.config)],
+            stdout=log,  # type: ignore[list-item]
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         if not wait_for_port(self.host, self.port, timeout_s, lambda: self.process.poll() is None):  # type: ignore[union-attr]
             self.stop()
@@ -270,16 +288,17 @@ class EmbeddedBroker:
         write_private(password_file, "".join(f"{u}:{hasher.hash(p)}\n" for u, p in self.passwords.items()))
         everything = [f"{ROOT}/#"]
         subscribe = {BRIDGE_USER: everything} | {
-            n: [topic(n, Channel.ALERT), topic(n, Channel.TIME_PING)] for n in self.node_ids}
+            n: [topic(n, Channel.ALERT), topic(n, Channel.TIME_PING)] for n in self.node_ids
+        }
         publish = {BRIDGE_USER: everything} | {
-            n: [topic(n, c) for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)] for n in self.node_ids}
+            n: [topic(n, c) for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)] for n in self.node_ids
+        }
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
             "plugins": {
                 "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": False},
                 "amqtt.plugins.authentication.FileAuthPlugin": {"password_file": str(password_file)},
-                "amqtt.plugins.topic_checking.TopicAccessControlListPlugin": {"acl": subscribe,
-                                                                             "publish_acl": publish},
+                "amqtt.plugins.topic_checking.TopicAccessControlListPlugin": {"acl": subscribe, "publish_acl": publish},
             },
         }
 

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from lalert_sim.model.field_nodes import FieldNodes
     from lalert_sim.prepare import Prepared
 
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.",
-                                             show_default=False)]
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
+]
 FLAGSHIP_HIL = "scenarios/field_nodes_missile_drill.yaml"
 
 
@@ -33,8 +34,9 @@ def _hil_modules() -> None:
         import aiomqtt  # noqa: F401
         import cryptography  # noqa: F401
     except ImportError as exc:
-        raise BridgeError(f"this command needs the hil extra: pip install 'lalert-sim[hil]' ({exc.name} missing)") \
-            from None
+        raise BridgeError(
+            f"this command needs the hil extra: pip install 'lalert-sim[hil]' ({exc.name} missing)"
+        ) from None
 
 
 def _bound_scenario(path: Path, missing: str) -> tuple[Prepared, FieldNodes]:
@@ -58,10 +60,12 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
     @app.command()
     def bridge(
         scenario: ScenarioArg,
-        broker: Annotated[str, typer.Option(help="mqtt://USER:PASSWORD@HOST:PORT (password also from "
-                                                 "LALERT_BROKER_PASSWORD).")] = "mqtt://bridge@127.0.0.1:1883",
-        key: Annotated[Path, typer.Option(help="Ed25519 signing key (PEM); its file name is the key id.")]
-        = Path("keys/drill.key"),
+        broker: Annotated[
+            str, typer.Option(help="mqtt://USER:PASSWORD@HOST:PORT (password also from LALERT_BROKER_PASSWORD).")
+        ] = "mqtt://bridge@127.0.0.1:1883",
+        key: Annotated[Path, typer.Option(help="Ed25519 signing key (PEM); its file name is the key id.")] = Path(
+            "keys/drill.key"
+        ),
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
         speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
         until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
@@ -83,8 +87,9 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
                 signer = Signer.from_file(key)
             except (OSError, ValueError) as exc:
                 raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
-            options = BridgeOptions.of(settings, speed=speed, until_s=until,
-                                       ack_deadline_s=ack_deadline, presence_wait_s=presence_wait)
+            options = BridgeOptions.of(
+                settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
+            )
             runner = Bridge(prepared, signer, address, options, _logger())
 
             def start(loop: asyncio.AbstractEventLoop) -> Any:
@@ -107,8 +112,9 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
             from lalert_sim.hil.node_config import load_node_config
 
             settings = load_node_config(config)
-            logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                                format="%(asctime)s %(levelname)s %(message)s")
+            logging.basicConfig(
+                level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+            )
 
             async def serve() -> None:
                 agent = NodeAgent(settings)
@@ -128,10 +134,8 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
     @app.command()
     def provision(
         scenario: ScenarioArg,
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for keys/, broker/ and nodes/.")]
-        = Path("field"),
-        broker_host: Annotated[str, typer.Option(help="Host name the nodes use to reach the broker.")]
-        = "broker.local",
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for keys/, broker/ and nodes/.")] = Path("field"),
+        broker_host: Annotated[str, typer.Option(help="Host name the nodes use to reach the broker.")] = "broker.local",
         port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
         key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
         mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
@@ -142,8 +146,7 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
             from lalert_sim.hil.provision import provision as provision_nodes
 
             _, settings = _bound_scenario(scenario, "nothing to provision")
-            done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id,
-                                   mock)
+            done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
         except (LalertError, ValueError) as exc:
             fail(exc if isinstance(exc, LalertError) else BridgeError(str(exc)))
             return
@@ -152,8 +155,10 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
         console.print(f"broker        mosquitto -c {done.broker_config}")
         for node_id, directory in done.node_dirs.items():
             console.print(f"field node    {node_id}: copy {directory}/ to the Pi (hardware/provision-pi.sh)")
-        console.print(f"bridge        LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) "
-                      f"lalert-sim bridge {scenario} --broker mqtt://bridge@{broker_host}:{port} --key {done.key}")
+        console.print(
+            f"bridge        LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) "
+            f"lalert-sim bridge {scenario} --broker mqtt://bridge@{broker_host}:{port} --key {done.key}"
+        )
 
     @app.command("demo-hil")
     def demo_hil(
@@ -161,8 +166,9 @@ def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
         nodes: Annotated[int | None, typer.Option(help="Virtual nodes (default: the scenario's bindings).")] = None,
         speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
         until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
-        mosquitto: Annotated[bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")]
-        = False,
+        mosquitto: Annotated[
+            bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")
+        ] = False,
         out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
     ) -> None:
         """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""

@@ -27,8 +27,9 @@ def with_virtual_nodes(prepared: Prepared, count: int | None) -> Prepared:
         raise ValueError("the scenario has no emitters to bind virtual nodes to")
     count = count or min(len(emitters), 8)
     width = len(str(count))
-    bindings = [Binding(node=emitters[k % len(emitters)], field_node=f"virtual-{k + 1:0{width}d}")
-                for k in range(count)]
+    bindings = [
+        Binding(node=emitters[k % len(emitters)], field_node=f"virtual-{k + 1:0{width}d}") for k in range(count)
+    ]
     base = settings or FieldNodes(bindings=bindings)
     scenario = prepared.scenario.model_copy(update={"field_nodes": base.model_copy(update={"bindings": bindings})})
     return dataclasses.replace(prepared, scenario=scenario)
@@ -36,16 +37,25 @@ def with_virtual_nodes(prepared: Prepared, count: int | None) -> Prepared:
 
 def virtual_config(node_id: str, address: BrokerAddress, signer: Signer, **extra: object) -> NodeConfig:
     """A node on gpiozero's mock pins with short patterns, trusting ``signer``."""
-    return NodeConfig.model_validate({
-        "node_id": node_id, "broker": {"url": address.url(), "username": address.username,
-                                       "password": address.password},
-        "keys": {signer.key_id: signer.public_key_text()}, "outputs": {"mock": True}, "pattern_scale": 0.05,
-        **extra})
+    return NodeConfig.model_validate(
+        {
+            "node_id": node_id,
+            "broker": {"url": address.url(), "username": address.username, "password": address.password},
+            "keys": {signer.key_id: signer.public_key_text()},
+            "outputs": {"mock": True},
+            "pattern_scale": 0.05,
+            **extra,
+        }
+    )
 
 
-async def demo(prepared: Prepared, options: BridgeOptions, use_mosquitto: bool = False,
-               log: Callable[[str], None] | None = None,
-               on_bridge: Callable[[Bridge], None] | None = None) -> BridgeRun:
+async def demo(
+    prepared: Prepared,
+    options: BridgeOptions,
+    use_mosquitto: bool = False,
+    log: Callable[[str], None] | None = None,
+    on_bridge: Callable[[Bridge], None] | None = None,
+) -> BridgeRun:
     """Start a broker and one virtual node per field node, run the bridge, stop everything."""
     settings = prepared.scenario.field_nodes
     assert settings is not None
@@ -61,9 +71,15 @@ async def demo(prepared: Prepared, options: BridgeOptions, use_mosquitto: bool =
         return await _run(prepared, options, signer, node_ids, embedded.address, log, on_bridge)
 
 
-async def _run(prepared: Prepared, options: BridgeOptions, signer: Signer, node_ids: list[str],
-               address: Callable[[str], BrokerAddress], log: Callable[[str], None] | None,
-               on_bridge: Callable[[Bridge], None] | None) -> BridgeRun:
+async def _run(
+    prepared: Prepared,
+    options: BridgeOptions,
+    signer: Signer,
+    node_ids: list[str],
+    address: Callable[[str], BrokerAddress],
+    log: Callable[[str], None] | None,
+    on_bridge: Callable[[Bridge], None] | None,
+) -> BridgeRun:
     agents = [NodeAgent(virtual_config(n, address(n), signer)) for n in node_ids]
     tasks = [asyncio.get_running_loop().create_task(a.run()) for a in agents]
     try:

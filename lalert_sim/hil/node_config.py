@@ -46,7 +46,8 @@ class Safety(_Section):
 
     accept_modes: list[Mode] = Field(
         default_factory=lambda: list(_MODES),
-        description="Alert modes this node sounds for; e.g. leave out 'actual' on a test bench.")
+        description="Alert modes this node sounds for; e.g. leave out 'actual' on a test bench.",
+    )
     max_actuation_s: float = Field(default=120.0, gt=0, description="Longest a pattern may run.")
     siren_max_on_s: float = Field(default=60.0, gt=0, description="Longest continuous siren (motor duty limit).")
     max_validity_s: float = Field(default=3600.0, gt=0, description="Longer claimed validity is rejected.")

@@ -94,8 +94,9 @@ class OutputDriver:
                 pin = getattr(pins, name)
                 if pin is None:
                     continue
-                self.devices[name] = kinds[name](pin, active_high=pins.active_high, initial_value=False,
-                                                 pin_factory=factory)
+                self.devices[name] = kinds[name](
+                    pin, active_high=pins.active_high, initial_value=False, pin_factory=factory
+                )
                 self.pins[name] = pin
         except Exception as exc:  # gpiozero raises its own hierarchy (no pins, pin in use, no permission)
             self.close()

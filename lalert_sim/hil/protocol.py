@@ -73,7 +73,7 @@ def parse_topic(name: str) -> tuple[str, Channel] | None:
     prefix = ROOT + "/"
     if not name.startswith(prefix):
         return None
-    node_id, _, rest = name[len(prefix):].partition("/")
+    node_id, _, rest = name[len(prefix) :].partition("/")
     try:
         return node_id, Channel(rest)
     except ValueError:
@@ -185,8 +185,9 @@ def generate_key(directory: Path, key_id: str) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     private = Ed25519PrivateKey.generate()
     key_path, pub_path = directory / f"{key_id}.key", directory / f"{key_id}.pub"
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
@@ -238,8 +239,11 @@ class Signer:
         """The wire bytes of a signed alert."""
         text = payload.model_dump_json()
         signature = self.key.sign(_SIGNING_CONTEXT + text.encode())
-        return SignedAlert(key_id=self.key_id, payload=text,
-                           signature=base64.b64encode(signature).decode()).model_dump_json().encode()
+        return (
+            SignedAlert(key_id=self.key_id, payload=text, signature=base64.b64encode(signature).decode())
+            .model_dump_json()
+            .encode()
+        )
 
 
 def new_message_id() -> str:

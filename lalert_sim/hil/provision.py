@@ -22,8 +22,15 @@ class Provisioned:
     bridge_password: str
 
 
-def node_toml(node_id: str, broker_url: str, key_id: str, public_key: str, mock: bool = False,
-              password_file: str = "password", state_dir: str = "state") -> str:
+def node_toml(
+    node_id: str,
+    broker_url: str,
+    key_id: str,
+    public_key: str,
+    mock: bool = False,
+    password_file: str = "password",
+    state_dir: str = "state",
+) -> str:
     """A node.toml with the defaults spelled out, ready to edit (pins, safety limits)."""
     return f"""# lalert-sim field node {node_id}
 node_id = "{node_id}"
@@ -58,8 +65,9 @@ voice = "ja"
 """
 
 
-def provision(node_ids: list[str], out: Path, broker_host: str, port: int = 1883, key_id: str = "drill",
-              mock: bool = False) -> Provisioned:
+def provision(
+    node_ids: list[str], out: Path, broker_host: str, port: int = 1883, key_id: str = "drill", mock: bool = False
+) -> Provisioned:
     """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept."""
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
@@ -68,8 +76,7 @@ def provision(node_ids: list[str], out: Path, broker_host: str, port: int = 1883
     public = Signer.from_file(key_path, key_id).public_key_text()
     credentials_path = out / "broker" / "credentials.json"
     known = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
-    files = write_mosquitto_files(out / "broker", node_ids, port, bind="0.0.0.0", persistence=True,
-                                  passwords=known)
+    files = write_mosquitto_files(out / "broker", node_ids, port, bind="0.0.0.0", persistence=True, passwords=known)
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
     node_dirs = {}
     for node_id in node_ids:
@@ -79,4 +86,3 @@ def provision(node_ids: list[str], out: Path, broker_host: str, port: int = 1883
         (directory / "node.toml").write_text(node_toml(node_id, f"mqtt://{broker_host}:{port}", key_id, public, mock))
         node_dirs[node_id] = directory
     return Provisioned(key_path, pub_path, files.config, node_dirs, files.passwords[BRIDGE_USER])
-

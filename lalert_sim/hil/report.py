@@ -20,15 +20,44 @@ from lalert_sim.hil.bridge import BridgeRun, Delivery, NodeState
 from lalert_sim.hil.protocol import Outcome
 
 DELIVERY_COLUMNS = [
-    "field_node", "sim_node", "alert", "msg_id", "outcome", "reason",
-    "sim_issue_s", "sim_arrival_s", "sim_emitted_s", "sim_node_delay_ms",
-    "scheduled_at", "published_at", "puback_at", "node_received_at", "node_actuated_at", "ack_at",
-    "offset_ms", "offset_uncertainty_ms", "publish_lag_ms", "receipt_latency_ms", "actuation_latency_ms",
+    "field_node",
+    "sim_node",
+    "alert",
+    "msg_id",
+    "outcome",
+    "reason",
+    "sim_issue_s",
+    "sim_arrival_s",
+    "sim_emitted_s",
+    "sim_node_delay_ms",
+    "scheduled_at",
+    "published_at",
+    "puback_at",
+    "node_received_at",
+    "node_actuated_at",
+    "ack_at",
+    "offset_ms",
+    "offset_uncertainty_ms",
+    "publish_lag_ms",
+    "receipt_latency_ms",
+    "actuation_latency_ms",
     "ack_round_trip_ms",
 ]
 NODE_COLUMNS = [
-    "field_node", "sim_nodes", "presence", "offset_ms", "offset_uncertainty_ms", "offset_after_ms", "sync_samples",
-    "deliveries", "actuated", "refused", "rejected", "missed", "actuation_latency_p50_ms", "actuation_latency_max_ms",
+    "field_node",
+    "sim_nodes",
+    "presence",
+    "offset_ms",
+    "offset_uncertainty_ms",
+    "offset_after_ms",
+    "sync_samples",
+    "deliveries",
+    "actuated",
+    "refused",
+    "rejected",
+    "missed",
+    "actuation_latency_p50_ms",
+    "actuation_latency_max_ms",
     "node_rejections",
 ]
 
@@ -96,29 +125,35 @@ def build_report(run: BridgeRun) -> dict:
     nodes = []
     for node_id, state in run.nodes.items():
         mine = by_node[node_id]
-        latencies = [r["actuation_latency_ms"] for r in mine if r["actuation_latency_ms"] is not None
-                     and r["outcome"] == Outcome.ACTUATED.value]
+        latencies = [
+            r["actuation_latency_ms"]
+            for r in mine
+            if r["actuation_latency_ms"] is not None and r["outcome"] == Outcome.ACTUATED.value
+        ]
         offset, after = state.offset, state.offset_after
         status = state.status
-        nodes.append({
-            "field_node": node_id,
-            "sim_nodes": " ".join(sim_nodes[node_id]),
-            "presence": status.state if status else "never seen",
-            "offset_ms": None if offset is None else _ms(offset.offset_s),
-            "offset_uncertainty_ms": None if offset is None else _ms(offset.uncertainty_s),
-            "offset_after_ms": None if after is None else _ms(after.offset_s),
-            "sync_samples": 0 if offset is None else offset.samples,
-            "deliveries": len(mine),
-            "actuated": sum(r["outcome"] == "actuated" for r in mine),
-            "refused": sum(r["outcome"] == "refused" for r in mine),
-            "rejected": sum(r["outcome"] == "rejected" for r in mine),
-            "missed": sum(r["outcome"] == "missed" for r in mine),
-            "actuation_latency_p50_ms": round(statistics.median(latencies), 3) if latencies else None,
-            "actuation_latency_max_ms": max(latencies) if latencies else None,
-            "node_rejections": dict(status.rejected) if status else {},
-        })
-    actuation = [r["actuation_latency_ms"] for r in rows if r["outcome"] == "actuated"
-                 and r["actuation_latency_ms"] is not None]
+        nodes.append(
+            {
+                "field_node": node_id,
+                "sim_nodes": " ".join(sim_nodes[node_id]),
+                "presence": status.state if status else "never seen",
+                "offset_ms": None if offset is None else _ms(offset.offset_s),
+                "offset_uncertainty_ms": None if offset is None else _ms(offset.uncertainty_s),
+                "offset_after_ms": None if after is None else _ms(after.offset_s),
+                "sync_samples": 0 if offset is None else offset.samples,
+                "deliveries": len(mine),
+                "actuated": sum(r["outcome"] == "actuated" for r in mine),
+                "refused": sum(r["outcome"] == "refused" for r in mine),
+                "rejected": sum(r["outcome"] == "rejected" for r in mine),
+                "missed": sum(r["outcome"] == "missed" for r in mine),
+                "actuation_latency_p50_ms": round(statistics.median(latencies), 3) if latencies else None,
+                "actuation_latency_max_ms": max(latencies) if latencies else None,
+                "node_rejections": dict(status.rejected) if status else {},
+            }
+        )
+    actuation = [
+        r["actuation_latency_ms"] for r in rows if r["outcome"] == "actuated" and r["actuation_latency_ms"] is not None
+    ]
     return {
         "scenario": run.scenario,
         "broker": run.broker,
@@ -126,8 +161,13 @@ def build_report(run: BridgeRun) -> dict:
         "ended_at": _iso(run.ended_at),
         "interrupted": run.interrupted,
         "error": run.error,
-        "options": {"speed": run.options.speed, "until_s": run.sim_until_s, "ack_deadline_s": deadline,
-                    "validity_s": run.options.validity_s, "sync_samples": run.options.sync_samples},
+        "options": {
+            "speed": run.options.speed,
+            "until_s": run.sim_until_s,
+            "ack_deadline_s": deadline,
+            "validity_s": run.options.validity_s,
+            "sync_samples": run.options.sync_samples,
+        },
         "totals": {
             "field_nodes": len(run.nodes),
             "deliveries": len(rows),
@@ -159,8 +199,10 @@ def write_report(report: dict, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "hil_report.json", out / "hil_deliveries.csv", out / "hil_nodes.csv"]
     paths[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    for path, columns, rows in ((paths[1], DELIVERY_COLUMNS, report["deliveries"]),
-                                (paths[2], NODE_COLUMNS, report["nodes"])):
+    for path, columns, rows in (
+        (paths[1], DELIVERY_COLUMNS, report["deliveries"]),
+        (paths[2], NODE_COLUMNS, report["nodes"]),
+    ):
         with path.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, columns)
             writer.writeheader()
@@ -173,28 +215,45 @@ def print_report(report: dict, console: Console | None = None) -> None:
     """A table per field node and the totals, for the debrief."""
     console = console or Console()
     totals = report["totals"]
-    table = Table(title=f"Field nodes · {report['scenario']}", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, padding=(0, 1), collapse_padding=True)
+    table = Table(
+        title=f"Field nodes · {report['scenario']}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+    )
     for name in ("node", "status", "offset ms", "acted", "missed", "rej.", "p50 ms", "max ms"):
         table.add_column(name, justify="left" if name in ("node", "status") else "right", no_wrap=True)
     for node in report["nodes"]:
         offset = node["offset_ms"]
         table.add_row(
-            node["field_node"], node["presence"],
+            node["field_node"],
+            node["presence"],
             "–" if offset is None else f"{offset:+.1f}±{node['offset_uncertainty_ms']:.1f}",
             f"{node['actuated']}/{node['deliveries']}",
             f"[red]{node['missed']}[/red]" if node["missed"] else "0",
             str(node["rejected"] + node["refused"]),
-            _num(node["actuation_latency_p50_ms"]), _num(node["actuation_latency_max_ms"]))
+            _num(node["actuation_latency_p50_ms"]),
+            _num(node["actuation_latency_max_ms"]),
+        )
     console.print(table)
     console.print("p50 / max: publish → actuation on the bridge's clock; offset: node clock − bridge clock ± bound")
     latency = totals["actuation_latency_ms"]
-    figures = "" if latency is None else (f" · publish → actuation p50 {latency['p50']:.2f} ms, "
-                                           f"p99 {latency['p99']:.2f} ms, max {latency['max']:.2f} ms")
-    console.print(f"{totals['deliveries']} deliveries to {totals['field_nodes']} field nodes: "
-                  f"{totals['actuated']} actuated, {totals['missed']} missed, "
-                  f"{totals['rejected_or_refused']} rejected or refused{figures}"
-                  + (" · [yellow]interrupted[/yellow]" if report["interrupted"] else ""))
+    figures = (
+        ""
+        if latency is None
+        else (
+            f" · publish → actuation p50 {latency['p50']:.2f} ms, "
+            f"p99 {latency['p99']:.2f} ms, max {latency['max']:.2f} ms"
+        )
+    )
+    console.print(
+        f"{totals['deliveries']} deliveries to {totals['field_nodes']} field nodes: "
+        f"{totals['actuated']} actuated, {totals['missed']} missed, "
+        f"{totals['rejected_or_refused']} rejected or refused{figures}"
+        + (" · [yellow]interrupted[/yellow]" if report["interrupted"] else "")
+    )
     if report.get("error"):
         console.print(f"[red]{report['error']}[/red]")
 

@@ -47,9 +47,7 @@ class Alert(BaseModel):
     system: AlertSystem
     category: AlertCategory
     mode: AlertMode = AlertMode.EXERCISE
-    areas: list[AreaCode] = Field(
-        default_factory=list, description="Target areas; empty means nationwide."
-    )
+    areas: list[AreaCode] = Field(default_factory=list, description="Target areas; empty means nationwide.")
     issue_s: float = Field(default=0.0, ge=0)
     size_bytes: int = Field(default=2_000, gt=0, description="Message size on the wire.")
     origin: str | None = Field(

@@ -29,10 +29,19 @@ NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
 JIS_CODE_NAMES = {"jis x 0402", "jisx0402", "jis x 0401", "jisx0401", "lgcode", "local government code"}
 PARAMETER = "lalert-sim:"
-J_ALERT_CATEGORIES = {AlertCategory.BALLISTIC_MISSILE, AlertCategory.EARTHQUAKE_EARLY_WARNING,
-                      AlertCategory.MAJOR_TSUNAMI_WARNING, AlertCategory.TSUNAMI_WARNING}
-_MODE_OF_STATUS = {"Actual": AlertMode.ACTUAL, "Exercise": AlertMode.EXERCISE, "Test": AlertMode.TEST,
-                   "System": AlertMode.TEST, "Draft": AlertMode.TEST}
+J_ALERT_CATEGORIES = {
+    AlertCategory.BALLISTIC_MISSILE,
+    AlertCategory.EARTHQUAKE_EARLY_WARNING,
+    AlertCategory.MAJOR_TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_WARNING,
+}
+_MODE_OF_STATUS = {
+    "Actual": AlertMode.ACTUAL,
+    "Exercise": AlertMode.EXERCISE,
+    "Test": AlertMode.TEST,
+    "System": AlertMode.TEST,
+    "Draft": AlertMode.TEST,
+}
 _STATUS_OF_MODE = {AlertMode.ACTUAL: "Actual", AlertMode.EXERCISE: "Exercise", AlertMode.TEST: "Test"}
 # Words in a CAP <event> (English or Japanese) that say which of our categories it is, most specific first.
 _EVENT_WORDS = [
@@ -45,10 +54,15 @@ _EVENT_WORDS = [
     (AlertCategory.SHELTER_OPENING, ("shelter", "避難所")),
 ]
 _CAP_CATEGORY = {
-    AlertCategory.BALLISTIC_MISSILE: "Security", AlertCategory.EARTHQUAKE_EARLY_WARNING: "Geo",
-    AlertCategory.MAJOR_TSUNAMI_WARNING: "Geo", AlertCategory.TSUNAMI_WARNING: "Geo",
-    AlertCategory.EVACUATION_ORDER: "Safety", AlertCategory.EMERGENCY_SAFETY_ASSURANCE: "Safety",
-    AlertCategory.SHELTER_OPENING: "Safety", AlertCategory.TEST: "Other", AlertCategory.OTHER: "Other",
+    AlertCategory.BALLISTIC_MISSILE: "Security",
+    AlertCategory.EARTHQUAKE_EARLY_WARNING: "Geo",
+    AlertCategory.MAJOR_TSUNAMI_WARNING: "Geo",
+    AlertCategory.TSUNAMI_WARNING: "Geo",
+    AlertCategory.EVACUATION_ORDER: "Safety",
+    AlertCategory.EMERGENCY_SAFETY_ASSURANCE: "Safety",
+    AlertCategory.SHELTER_OPENING: "Safety",
+    AlertCategory.TEST: "Other",
+    AlertCategory.OTHER: "Other",
 }
 
 
@@ -83,19 +97,34 @@ def validate_cap(data: bytes, name: str) -> etree._Element:
     try:
         safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise ScenarioError([Problem(f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
-                                     "CAP never needs them and they are a known attack", file=name)]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
+                    "CAP never needs them and they are a known attack",
+                    file=name,
+                )
+            ]
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem
         raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     root = etree.fromstring(data, parser)
     if root.tag != f"{_Q}alert":
-        raise ScenarioError([Problem(f"not a CAP 1.2 alert: root element is {root.tag!r}, expected "
-                                     f"'alert' in namespace {NS}", file=name, line=root.sourceline)])
+        raise ScenarioError(
+            [
+                Problem(
+                    f"not a CAP 1.2 alert: root element is {root.tag!r}, expected 'alert' in namespace {NS}",
+                    file=name,
+                    line=root.sourceline,
+                )
+            ]
+        )
     schema = _schema()
     if not schema.validate(root):
-        raise ScenarioError([Problem(f"not valid CAP 1.2: {e.message}", file=name, line=e.line)
-                             for e in list(schema.error_log)[:10]])
+        raise ScenarioError(
+            [Problem(f"not valid CAP 1.2: {e.message}", file=name, line=e.line) for e in list(schema.error_log)[:10]]
+        )
     return root
 
 
@@ -128,18 +157,19 @@ def parse_cap(data: bytes, name: str) -> Alert:
     """The alert in CAP 1.2 bytes (validated, safely parsed)."""
     root = validate_cap(data, name)
     info = root.find(f"{_Q}info")  # CAP allows none: a parser must not assume it
-    parameters = {} if info is None else {
-        _text(p, "valueName"): _text(p, "value") for p in info.findall(f"{_Q}parameter")}
-    ours = {k[len(PARAMETER):]: v for k, v in parameters.items() if k.startswith(PARAMETER)}
+    parameters = (
+        {} if info is None else {_text(p, "valueName"): _text(p, "value") for p in info.findall(f"{_Q}parameter")}
+    )
+    ours = {k[len(PARAMETER) :]: v for k, v in parameters.items() if k.startswith(PARAMETER)}
     event = _text(info, "event")
-    category = AlertCategory(ours["category"]) if "category" in ours else _category_of(
-        event, _text(info, "urgency"))
+    category = AlertCategory(ours["category"]) if "category" in ours else _category_of(event, _text(info, "urgency"))
     areas, area_desc = _areas(info, name)
     identifier = _text(root, "identifier")
     fields: dict[str, Any] = {
         "id": re.sub(r"[^A-Za-z0-9_.:/-]", "_", identifier),
-        "system": AlertSystem(ours["system"]) if "system" in ours else (
-            AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT),
+        "system": AlertSystem(ours["system"])
+        if "system" in ours
+        else (AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT),
         "category": category,
         "mode": _MODE_OF_STATUS[_text(root, "status")],
         "areas": areas,
@@ -148,13 +178,20 @@ def parse_cap(data: bytes, name: str) -> Alert:
         "origin": ours.get("origin"),
         "headline": _text(info, "headline"),
         "cap_info": CapInfo(
-            sender=_text(root, "sender"), sent=datetime.fromisoformat(_text(root, "sent")),
-            status=_text(root, "status"), msg_type=_text(root, "msgType"), scope=_text(root, "scope"),
-            references=_text(root, "references"), event=event,
+            sender=_text(root, "sender"),
+            sent=datetime.fromisoformat(_text(root, "sent")),
+            status=_text(root, "status"),
+            msg_type=_text(root, "msgType"),
+            scope=_text(root, "scope"),
+            references=_text(root, "references"),
+            event=event,
             categories=[] if info is None else [(c.text or "") for c in info.findall(f"{_Q}category")],
-            urgency=_text(info, "urgency", "Unknown"), severity=_text(info, "severity", "Unknown"),
-            certainty=_text(info, "certainty", "Unknown"), description=_text(info, "description"),
-            area_desc=area_desc),
+            urgency=_text(info, "urgency", "Unknown"),
+            severity=_text(info, "severity", "Unknown"),
+            certainty=_text(info, "certainty", "Unknown"),
+            description=_text(info, "description"),
+            area_desc=area_desc,
+        ),
     }
     return Alert.model_validate(fields)
 
@@ -194,7 +231,7 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
     if cap and cap.references:
         add(root, "references", cap.references)
     info = etree.SubElement(root, f"{_Q}info")
-    for category in (cap.categories if cap and cap.categories else [_CAP_CATEGORY[alert.category]]):
+    for category in cap.categories if cap and cap.categories else [_CAP_CATEGORY[alert.category]]:
         add(info, "category", category)
     add(info, "event", cap.event if cap and cap.event else alert.category.value.replace("_", " "))
     immediate = alert.system is AlertSystem.J_ALERT
@@ -205,15 +242,24 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
         add(info, "headline", alert.headline)
     if cap and cap.description:
         add(info, "description", cap.description)
-    ours = {"system": alert.system.value, "category": alert.category.value, "issue_s": repr(alert.issue_s),
-            "size_bytes": str(alert.size_bytes), **({"origin": alert.origin} if alert.origin else {})}
+    ours = {
+        "system": alert.system.value,
+        "category": alert.category.value,
+        "issue_s": repr(alert.issue_s),
+        "size_bytes": str(alert.size_bytes),
+        **({"origin": alert.origin} if alert.origin else {}),
+    }
     for key, value in ours.items():
         parameter = etree.SubElement(info, f"{_Q}parameter")
         add(parameter, "valueName", PARAMETER + key)
         add(parameter, "value", value)
     area = etree.SubElement(info, f"{_Q}area")
-    add(area, "areaDesc", (cap.area_desc if cap and cap.area_desc else None)
-        or (", ".join(alert.areas) if alert.areas else "Japan (nationwide)"))
+    add(
+        area,
+        "areaDesc",
+        (cap.area_desc if cap and cap.area_desc else None)
+        or (", ".join(alert.areas) if alert.areas else "Japan (nationwide)"),
+    )
     for code in alert.areas:
         geocode = etree.SubElement(area, f"{_Q}geocode")
         add(geocode, "valueName", "JIS X 0401" if len(code) == 2 else "JIS X 0402")

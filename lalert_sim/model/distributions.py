@@ -214,9 +214,7 @@ class Empirical(_Distribution):
     @model_validator(mode="after")
     def _same_length(self) -> Empirical:
         if self.weights is not None and len(self.weights) != len(self.values):
-            raise ValueError(
-                f"weights has {len(self.weights)} entries but values has {len(self.values)}"
-            )
+            raise ValueError(f"weights has {len(self.weights)} entries but values has {len(self.values)}")
         return self
 
     def model_post_init(self, context: Any, /) -> None:

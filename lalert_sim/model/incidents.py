@@ -79,11 +79,15 @@ class HeavyRain(_Window):
     type: Literal["heavy_rain"] = "heavy_rain"
     area: AreaCode
     satellite_loss: float = Field(
-        default=0.3, ge=0, le=1,
+        default=0.3,
+        ge=0,
+        le=1,
         description="Chance a satellite copy to a node in the area is lost to rain fade (assumption).",
     )
     loudspeaker_factor: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.5,
+        ge=0,
+        le=1,
         description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: rain makes it worse).",
     )
 

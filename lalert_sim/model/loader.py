@@ -84,8 +84,12 @@ def data_path(loc: tuple[Any, ...], data: Any) -> Loc:
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
             kept.append(part)
-        elif (position == len(loc) - 1 and isinstance(part, str) and isinstance(current, dict)
-              and current.get("kind") != part):
+        elif (
+            position == len(loc) - 1
+            and isinstance(part, str)
+            and isinstance(current, dict)
+            and current.get("kind") != part
+        ):
             kept.append(part)  # the field that is missing: still name it
     return tuple(kept)
 

@@ -70,15 +70,14 @@ class Node(_Frozen):
         default=None, description="For origins and entry steps: the system whose alerts start here."
     )
     carrier: str | None = None
-    delay_s: Distribution = Field(
-        default=ZERO, description="Processing delay from receipt to forwarding or emitting."
-    )
+    delay_s: Distribution = Field(default=ZERO, description="Processing delay from receipt to forwarding or emitting.")
     servers: int | None = Field(
         default=None, gt=0, description="Messages handled at once (people on duty); none = unlimited."
     )
     outages: list[Window] = Field(default_factory=list, description="Times the node is down.")
     battery_h: float | None = Field(
-        default=None, ge=0, description="Hours on battery when mains power is lost; none: goes down at once.")
+        default=None, ge=0, description="Hours on battery when mains power is lost; none: goes down at once."
+    )
     generator: bool = Field(default=False, description="Has its own supply: a power outage does not touch it.")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
@@ -125,7 +124,8 @@ class Link(_Frozen):
     broadcast: bool
     outages: list[Window] = Field(default_factory=list, description="Times the link is down.")
     dormant: bool = Field(
-        default=False, description="Down until a response brings it up (a loaned unit's substitute link).")
+        default=False, description="Down until a response brings it up (a loaned unit's substitute link)."
+    )
     store_and_forward: bool = Field(
         default=False,
         description="While down, keep what comes and send it when back (a person relaying pending "
@@ -151,8 +151,10 @@ class Link(_Frozen):
         data.setdefault("bandwidth_bps", defaults.bandwidth_bps)
         data.setdefault("loss", defaults.loss)
         data.setdefault("broadcast", defaults.broadcast)
-        data.setdefault("retry", RetryPolicy(max_attempts=defaults.retry_attempts,
-                                             backoff_s=Constant(value=defaults.retry_backoff_s)))
+        data.setdefault(
+            "retry",
+            RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
+        )
         return data
 
     def transmit_s(self, size_bytes: int) -> float:

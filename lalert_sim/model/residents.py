@@ -14,7 +14,9 @@ class Rain(BaseModel):
 
     area: AreaCode
     loudspeaker_factor: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.5,
+        ge=0,
+        le=1,
         description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: heavy rain "
         "and closed windows make announcements hard to hear).",
     )
@@ -28,12 +30,16 @@ class Residents(BaseModel):
     deadline_s: float = Field(default=600, gt=0, description="Report who is still unwarned this long after issue.")
     horizon_s: float = Field(default=3600, gt=0, description="How far after issue the warned curves go.")
     hour: float | None = Field(
-        default=None, ge=0, lt=24,
+        default=None,
+        ge=0,
+        lt=24,
         description="Local hour of day for whereabouts (asleep, at work...); default from epoch + issue time.",
     )
     rain: list[Rain] = Field(default_factory=list)
     indoor_receiver_share: float = Field(
-        default=0.4, ge=0, le=1,
+        default=0.4,
+        ge=0,
+        le=1,
         description="Share of households with an indoor receiver where the disaster radio has them "
         "and the municipality table does not say (assumption).",
     )

@@ -67,14 +67,17 @@ class Loan(_Frozen):
     source: str = Field(default="jalert/centre", description="Where the substitute link starts.")
     deliver_to: str = Field(default="m-{code}/startup")
     medium: Medium | None = Field(default=None, description="Default by equipment.")
-    detect_s: Distribution = Field(default=LogNormal(median=1800, sigma=0.5),
-                                   description="From cut-off to the request (assumption: about 30 min).")
+    detect_s: Distribution = Field(
+        default=LogNormal(median=1800, sigma=0.5), description="From cut-off to the request (assumption: about 30 min)."
+    )
     setup_s: Distribution | None = Field(default=None, description="Default by equipment.")
     speed_kmh: float = Field(default=40, gt=0, description="Road transport speed (assumption).")
     road_damage: float = Field(default=1.0, ge=1, description="Multiplies transport time (cut roads).")
     max_transport_s: float = Field(
-        default=172800, gt=0,
-        description="Longest a delivery takes, however far (DOMAIN: MIC's delivery target within 48 h).")
+        default=172800,
+        gt=0,
+        description="Longest a delivery takes, however far (DOMAIN: MIC's delivery target within 48 h).",
+    )
     policy: Policy = Policy.FIFO
 
 
@@ -95,8 +98,9 @@ class Roaming(_Frozen):
     """During a carrier outage its subscribers use another carrier's network after a switchover."""
 
     enabled: bool = True
-    switchover_s: Distribution = Field(default=LogNormal(median=1800, sigma=0.3),
-                                       description="From the outage to roaming working (assumption).")
+    switchover_s: Distribution = Field(
+        default=LogNormal(median=1800, sigma=0.3), description="From the outage to roaming working (assumption)."
+    )
     partner: str | None = Field(default=None, description="Carrier that hosts them; default the largest other.")
 
 

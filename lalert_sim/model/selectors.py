@@ -70,6 +70,8 @@ class LinkSelector(BaseModel):
             (self.ids is None or _id_matches(link.id, self.ids))
             and (self.medium is None or link.medium is self.medium)
             and (self.source is None or link.source == self.source)
-            and (self.area is None or any(
-                (area := nodes[t].area) is not None and area.startswith(self.area) for t in link.targets))
+            and (
+                self.area is None
+                or any((area := nodes[t].area) is not None and area.startswith(self.area) for t in link.targets)
+            )
         )

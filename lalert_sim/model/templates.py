@@ -23,7 +23,9 @@ class _Equipment(BaseModel):
 
     carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
     disaster_radio_share: float = Field(
-        default=0.74, ge=0, le=1,
+        default=0.74,
+        ge=0,
+        le=1,
         description="Share of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
     )
     indoor_receivers: bool = Field(default=True, description="Disaster radio includes indoor receivers.")

@@ -54,13 +54,19 @@ def compare(plans: dict[str, list[Row]]) -> dict[str, dict[str, dict[str, float]
     """Paired differences of every plan against the first, KPI by KPI, on common seeds."""
     names = list(plans)
     base = plans[names[0]]
-    return {name: {kpi: paired(column(base, kpi), column(plans[name], kpi)) for kpi in kpi_names(base)
-                   if kpi in kpi_names(plans[name])}
-            for name in names[1:]}
+    return {
+        name: {
+            kpi: paired(column(base, kpi), column(plans[name], kpi))
+            for kpi in kpi_names(base)
+            if kpi in kpi_names(plans[name])
+        }
+        for name in names[1:]
+    }
 
 
 def write_json(path: Path, data: dict) -> None:
     """JSON with NaN written as null, atomically."""
+
     def clean(value: object) -> object:
         if isinstance(value, float) and not math.isfinite(value):
             return None if math.isnan(value) else ("inf" if value > 0 else "-inf")

@@ -33,9 +33,13 @@ def t_quantile(p: float, df: int) -> float:
         return (low + high) / 2
     z = _NORMAL.inv_cdf(p)
     n = float(df)
-    return (z + (z**3 + z) / (4 * n) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * n**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * n**3)
-            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * n**4))
+    return (
+        z
+        + (z**3 + z) / (4 * n)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * n**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * n**3)
+        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * n**4)
+    )
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -56,9 +60,15 @@ def describe(values: np.ndarray) -> dict[str, float]:
     mean, low, high = mean_ci(values)
     percentiles = np.percentile(finite, [5, 50, 95]) if finite.size else [math.nan] * 3
     return {
-        "n": int(values.size), "finite": int(finite.size), "mean": mean, "ci95_low": low, "ci95_high": high,
+        "n": int(values.size),
+        "finite": int(finite.size),
+        "mean": mean,
+        "ci95_low": low,
+        "ci95_high": high,
         "sd": float(finite.std(ddof=1)) if finite.size > 1 else math.nan,
-        "p5": float(percentiles[0]), "p50": float(percentiles[1]), "p95": float(percentiles[2]),
+        "p5": float(percentiles[0]),
+        "p50": float(percentiles[1]),
+        "p95": float(percentiles[2]),
     }
 
 
@@ -77,5 +87,12 @@ def paired(base: np.ndarray, plan: np.ndarray) -> dict[str, float]:
         reduction = math.inf if independent > 0 else math.nan
     else:
         reduction = independent / paired_var
-    return {"pairs": int(both.sum()), "mean_difference": mean, "ci95_low": low, "ci95_high": high,
-            "independent_variance": independent, "paired_variance": paired_var, "variance_reduction": reduction}
+    return {
+        "pairs": int(both.sum()),
+        "mean_difference": mean,
+        "ci95_low": low,
+        "ci95_high": high,
+        "independent_variance": independent,
+        "paired_variance": paired_var,
+        "variance_reduction": reduction,
+    }

@@ -43,7 +43,7 @@ class SweepSpec:
         seeds = replication_seeds(self.master_seed, self.replications)
         size = self.batch_size or max(1, math.ceil(self.replications / (4 * max(self.workers, 1))))
         pairs = list(enumerate(seeds))
-        return [pairs[i:i + size] for i in range(0, len(pairs), size)]
+        return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
 @dataclass
@@ -56,8 +56,11 @@ class SweepOutcome:
 
 
 def _manifest(spec: SweepSpec, text: str) -> dict:
-    return {"scenario": str(spec.scenario_path), "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "master_seed": spec.master_seed}
+    return {
+        "scenario": str(spec.scenario_path),
+        "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "master_seed": spec.master_seed,
+    }
 
 
 def _batch_file(out_dir: Path, batch: list[tuple[int, int]]) -> Path:
@@ -70,8 +73,10 @@ def _done_batches(spec: SweepSpec, manifest: dict) -> dict[Path, list[Row]]:
         return {}
     earlier = json.loads(path.read_text(encoding="utf-8"))
     if earlier != manifest:
-        raise LalertError(f"{spec.out_dir} holds a sweep of another scenario or master seed; "
-                          "use another --out folder or drop --resume")
+        raise LalertError(
+            f"{spec.out_dir} holds a sweep of another scenario or master seed; "
+            "use another --out folder or drop --resume"
+        )
     done = {}
     for file in (spec.out_dir / "batches").glob("batch-*.json"):
         done[file] = json.loads(file.read_text(encoding="utf-8"))
@@ -87,8 +92,9 @@ def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome
     atomic_write(spec.out_dir / "sweep.json", lambda out: out.write(json.dumps(manifest, indent=2) + "\n"))
     batches = spec.batches()
     pending = [b for b in batches if _batch_file(spec.out_dir, b) not in done]
-    rows: list[Row] = [row for b in batches if _batch_file(spec.out_dir, b) in done
-                       for row in done[_batch_file(spec.out_dir, b)]]
+    rows: list[Row] = [
+        row for b in batches if _batch_file(spec.out_dir, b) in done for row in done[_batch_file(spec.out_dir, b)]
+    ]
     reused = len(rows)
     if progress and reused:
         progress(reused)
@@ -106,8 +112,9 @@ def _write_batch(path: Path, rows: list[Row]) -> None:
     atomic_write(path, lambda out: out.write(json.dumps(rows, allow_nan=True) + "\n"))
 
 
-def _execute(spec: SweepSpec, text: str, batches: list[list[tuple[int, int]]]
-             ) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
+def _execute(
+    spec: SweepSpec, text: str, batches: list[list[tuple[int, int]]]
+) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
     source = str(spec.scenario_path)
     if not batches:
         return
@@ -123,8 +130,9 @@ def _execute(spec: SweepSpec, text: str, batches: list[list[tuple[int, int]]]
                 yield futures[future], future.result()
 
 
-def _on_dask(spec: SweepSpec, text: str, source: str, batches: list[list[tuple[int, int]]]
-             ) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
+def _on_dask(
+    spec: SweepSpec, text: str, source: str, batches: list[list[tuple[int, int]]]
+) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
@@ -132,8 +140,13 @@ def _on_dask(spec: SweepSpec, text: str, source: str, batches: list[list[tuple[i
         raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
     cluster = None
     if spec.dask == "local":
-        cluster = LocalCluster(n_workers=max(spec.workers, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
+        cluster = LocalCluster(
+            n_workers=max(spec.workers, 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
         client = Client(cluster)
     else:
         client = Client(spec.dask)

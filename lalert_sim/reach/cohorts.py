@@ -30,8 +30,7 @@ class Cohorts:
     @classmethod
     def all(cls) -> Cohorts:
         """The 3 × 5 × 2 cohorts in a fixed order."""
-        grid = np.array([(a, w, s) for a in range(len(AGE_BANDS)) for w in range(len(WHEREABOUTS))
-                         for s in (1, 0)])
+        grid = np.array([(a, w, s) for a in range(len(AGE_BANDS)) for w in range(len(WHEREABOUTS)) for s in (1, 0)])
         return cls(grid[:, 0], grid[:, 1], grid[:, 2].astype(bool))
 
     def __len__(self) -> int:

@@ -31,8 +31,12 @@ def _cdf_table(delay_json: str, horizon_s: float) -> tuple[np.ndarray, np.ndarra
 
 def default_grid(horizon_s: float) -> np.ndarray:
     """Seconds after issue: every 2 s to 2 min, every 10 s to 10 min, then every minute."""
-    parts = [np.arange(0, min(120, horizon_s), 2.0), np.arange(120, min(600, horizon_s), 10.0),
-             np.arange(600, horizon_s, 60.0), np.array([horizon_s])]
+    parts = [
+        np.arange(0, min(120, horizon_s), 2.0),
+        np.arange(120, min(600, horizon_s), 10.0),
+        np.arange(600, horizon_s, 60.0),
+        np.array([horizon_s]),
+    ]
     return np.unique(np.concatenate(parts))
 
 

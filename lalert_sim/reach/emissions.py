@@ -13,8 +13,9 @@ from lalert_sim.topology.reference import Municipality
 _COLUMN = {channel: c for c, channel in enumerate(REACH_CHANNELS)}
 
 
-def emission_times(result: RunResult, alert: AlertState, municipalities: list[Municipality],
-                   carriers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def emission_times(
+    result: RunResult, alert: AlertState, municipalities: list[Municipality], carriers: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """(M, C) first emission per channel and (M, J) cell broadcast per carrier; inf where none.
 
     An emitter serves the municipality of its area, every municipality of its
@@ -28,8 +29,13 @@ def emission_times(result: RunResult, alert: AlertState, municipalities: list[Mu
     rows = np.array([-1 if a is None or len(a) == 2 else row_of.get(a, -2) for a in table.area], dtype=np.int64)
     columns = np.array([_COLUMN.get(c, -1) for c in table.channel], dtype=np.int64)  # type: ignore[arg-type]
     carrier_of = {c: j for j, c in enumerate(carriers)}
-    carrier_columns = np.array([carrier_of.get(c, -1) if ch is Channel.CELL_BROADCAST else -1  # type: ignore[arg-type]
-                                for c, ch in zip(table.carrier, table.channel, strict=True)], dtype=np.int64)
+    carrier_columns = np.array(
+        [
+            carrier_of.get(c, -1) if ch is Channel.CELL_BROADCAST else -1  # type: ignore[arg-type]
+            for c, ch in zip(table.carrier, table.channel, strict=True)
+        ],
+        dtype=np.int64,
+    )
     times = np.array([alert.emitted.get(int(n), np.inf) for n in table.node]) - alert.spec.issue_s
     emitted = np.isfinite(times) & (columns >= 0)
 

@@ -117,13 +117,17 @@ def rain_at(prepared: Prepared, alert: AlertState) -> list[tuple[str, float]]:
     """(area, loudspeaker factor) of the residents' rain and of heavy-rain incidents under way at issue."""
     rain = [(r.area, r.loudspeaker_factor) for r in prepared.scenario.residents.rain]
     issue = alert.spec.issue_s
-    rain += [(i.area, i.loudspeaker_factor) for i in prepared.scenario.incidents
-             if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s]
+    rain += [
+        (i.area, i.loudspeaker_factor)
+        for i in prepared.scenario.incidents
+        if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s
+    ]
     return rain
 
 
-def local_factors(municipalities: list[Municipality], residents: Residents,
-                  rain: list[tuple[str, float]] | None = None) -> np.ndarray:
+def local_factors(
+    municipalities: list[Municipality], residents: Residents, rain: list[tuple[str, float]] | None = None
+) -> np.ndarray:
     """(M, C) municipality factors: indoor-receiver ownership and rain on loudspeakers."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
     indoor = REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)

@@ -86,7 +86,6 @@ REACTION_DELAY: dict[Channel, _AnyDistribution] = {
 }
 
 
-
 def carrier_shares(carriers: list[str]) -> np.ndarray:
     """Shares of the carriers present, normalised; an unknown carrier counts as the mean."""
     known = [CARRIER_SHARES.get(c, float(np.mean(list(CARRIER_SHARES.values())))) for c in carriers]

@@ -21,8 +21,21 @@ from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
-NODE_COLUMNS = ("alert", "node", "kind", "channel", "area", "expected", "first_receipt_s", "emitted_s",
-                "from_node", "via_link", "medium", "hops", "path")
+NODE_COLUMNS = (
+    "alert",
+    "node",
+    "kind",
+    "channel",
+    "area",
+    "expected",
+    "first_receipt_s",
+    "emitted_s",
+    "from_node",
+    "via_link",
+    "medium",
+    "hops",
+    "path",
+)
 
 
 def has_parquet() -> bool:
@@ -48,21 +61,32 @@ def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
 
 def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
     """A CSV file with a header row, written atomically."""
+
     def write(out) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
+
     atomic_write(path, write)
 
 
-WARNED_COLUMNS = ("alert", "time_s", "overall", *(f"age_{band}" for band in AGE_BANDS), "smartphone",
-                  "no_smartphone")
-REACH_MUNICIPALITY_COLUMNS = ("alert", "code", "name", "prefecture", "population", "coastal", "time_to_50_s",
-                              "time_to_90_s", "unwarned_at_deadline")
+WARNED_COLUMNS = ("alert", "time_s", "overall", *(f"age_{band}" for band in AGE_BANDS), "smartphone", "no_smartphone")
+REACH_MUNICIPALITY_COLUMNS = (
+    "alert",
+    "code",
+    "name",
+    "prefecture",
+    "population",
+    "coastal",
+    "time_to_50_s",
+    "time_to_90_s",
+    "unwarned_at_deadline",
+)
 
 
-def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None,
-                  reaches: Sequence[Reach | None] = ()) -> list[Path]:
+def write_results(
+    out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None, reaches: Sequence[Reach | None] = ()
+) -> list[Path]:
     """All result files of one run; Parquet trace when pyarrow is there (or when asked).
 
     With resident reaches: ``warned.csv`` (warned fraction over time, overall, by
@@ -91,22 +115,29 @@ def write_results(out_dir: Path, summary: dict, result: RunResult, parquet: bool
     responses = summary.get("responses")
     if responses:
         written.append(out_dir / "outages.csv")
-        write_csv(written[-1], ("time_s", "component", "id", "event", "cause"),
-                  ((round(t, 3), kind, name, "down" if down else "up", cause)
-                   for t, kind, name, down, cause in result.availability.rows))
+        write_csv(
+            written[-1],
+            ("time_s", "component", "id", "event", "cause"),
+            (
+                (round(t, 3), kind, name, "down" if down else "up", cause)
+                for t, kind, name, down, cause in result.availability.rows
+            ),
+        )
         if responses["requests"]:
             request_columns = tuple(responses["requests"][0])
             written.append(out_dir / "requests.csv")
-            write_csv(written[-1], request_columns,
-                      ([row[c] for c in request_columns] for row in responses["requests"]))
+            write_csv(
+                written[-1], request_columns, ([row[c] for c in request_columns] for row in responses["requests"])
+            )
     present = [r for r in reaches if r is not None]
     if present:
         deadline_s = summary["alerts"][0]["residents"]["deadline_s"] if summary["alerts"] else 0.0
         written.append(out_dir / "warned.csv")
         write_csv(written[-1], WARNED_COLUMNS, (row for r in present for row in curve_rows(r)))
         written.append(out_dir / "reach_municipalities.csv")
-        write_csv(written[-1], REACH_MUNICIPALITY_COLUMNS,
-                  (row for r in present for row in municipality_rows(r, deadline_s)))
+        write_csv(
+            written[-1], REACH_MUNICIPALITY_COLUMNS, (row for r in present for row in municipality_rows(r, deadline_s))
+        )
     return written
 
 
@@ -116,10 +147,21 @@ def _node_rows(result: RunResult):
     for alert in result.alerts:
         for row in outcomes(result, alert):
             node = topology.nodes[row.node]
-            yield (alert.spec.id, row.node, node.kind.value, node.channel.value if node.channel else "",
-                   node.area or "", int(row.expected), _cell(row.first_receipt_s), _cell(row.emitted_s),
-                   row.from_node or "", row.via_link or "", medium.get(row.via_link or "", ""),
-                   max(len(row.path) - 1, 0), " > ".join(row.path))
+            yield (
+                alert.spec.id,
+                row.node,
+                node.kind.value,
+                node.channel.value if node.channel else "",
+                node.area or "",
+                int(row.expected),
+                _cell(row.first_receipt_s),
+                _cell(row.emitted_s),
+                row.from_node or "",
+                row.via_link or "",
+                medium.get(row.via_link or "", ""),
+                max(len(row.path) - 1, 0),
+                " > ".join(row.path),
+            )
 
 
 def _cell(value: float | None) -> str:

@@ -24,10 +24,19 @@ from lalert_sim.report.files import atomic_write
 from lalert_sim.topology.reference import MunicipalityTable
 
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic")
-MEDIUM_COLOURS = {"satellite_geo": "#1f77b4", "satellite_leo": "#17becf", "terrestrial_gov": "#2ca02c",
-                  "fibre": "#7f7f7f", "municipal_disaster_radio": "#d62728", "cell_broadcast": "#9467bd",
-                  "internet": "#ff7f0e", "broadcast": "#8c564b", "manual_relay": "#e377c2", "mca": "#bcbd22",
-                  "prefecture_disaster_radio": "#aec7e8"}
+MEDIUM_COLOURS = {
+    "satellite_geo": "#1f77b4",
+    "satellite_leo": "#17becf",
+    "terrestrial_gov": "#2ca02c",
+    "fibre": "#7f7f7f",
+    "municipal_disaster_radio": "#d62728",
+    "cell_broadcast": "#9467bd",
+    "internet": "#ff7f0e",
+    "broadcast": "#8c564b",
+    "manual_relay": "#e377c2",
+    "mca": "#bcbd22",
+    "prefecture_disaster_radio": "#aec7e8",
+}
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -106,10 +115,19 @@ def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], req
         margin = 0.05 * max(end - start, 1.0)
         ax.set_xlim(start - margin, end + margin)
         if rows[0][0] < start - margin:
-            ax.text(0.01, 0.97, f"origin at {_seconds(rows[0][0])} (left of the scale)", transform=ax.transAxes,
-                    fontsize=7, va="top")
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=c, label=m) for m, c in MEDIUM_COLOURS.items()
-               if any(r.get("medium") == m for _, r in rows)]
+            ax.text(
+                0.01,
+                0.97,
+                f"origin at {_seconds(rows[0][0])} (left of the scale)",
+                transform=ax.transAxes,
+                fontsize=7,
+                va="top",
+            )
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=c, label=m)
+        for m, c in MEDIUM_COLOURS.items()
+        if any(r.get("medium") == m for _, r in rows)
+    ]
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="lower right", title="arrived over", title_fontsize=7)
     ax.set_title(f"{alert['id']}: from {alert['origin']} to the last emitter")
@@ -122,11 +140,20 @@ def _curves(plt: Any, alert_id: str, warned: list[dict], deadline_s: float) -> s
         return None
     fig, ax = plt.subplots(figsize=(9, 3.8))
     times = [float(r["time_s"]) for r in rows]
-    for column, label, style in [("overall", "everyone", "-"), ("age_under_60", "under 60", "--"),
-                                 ("age_60s", "60s", "--"), ("age_70_plus", "70 and over", "--"),
-                                 ("no_smartphone", "no smartphone", ":")]:
-        ax.plot(times, [100 * float(r[column]) for r in rows], style, label=label,
-                linewidth=2 if column == "overall" else 1.2)
+    for column, label, style in [
+        ("overall", "everyone", "-"),
+        ("age_under_60", "under 60", "--"),
+        ("age_60s", "60s", "--"),
+        ("age_70_plus", "70 and over", "--"),
+        ("no_smartphone", "no smartphone", ":"),
+    ]:
+        ax.plot(
+            times,
+            [100 * float(r[column]) for r in rows],
+            style,
+            label=label,
+            linewidth=2 if column == "overall" else 1.2,
+        )
     ax.axvline(deadline_s, color="black", linewidth=0.8)
     ax.text(deadline_s, 2, " deadline", fontsize=8)
     ax.set_ylim(0, 100)
@@ -146,8 +173,17 @@ def _map(plt: Any, alert_id: str, municipalities: list[dict]) -> str | None:
     fig, ax = plt.subplots(figsize=(6.5, 6.5))
     values = [100 * float(r["unwarned_at_deadline"]) for _, r in points]
     sizes = [max(6.0, min(120.0, math.sqrt(int(r["population"])) / 8)) for _, r in points]
-    scatter = ax.scatter([m.lon for m, _ in points], [m.lat for m, _ in points], c=values, s=sizes,
-                         cmap="RdYlGn_r", vmin=0, vmax=100, edgecolors="black", linewidths=0.2)
+    scatter = ax.scatter(
+        [m.lon for m, _ in points],
+        [m.lat for m, _ in points],
+        c=values,
+        s=sizes,
+        cmap="RdYlGn_r",
+        vmin=0,
+        vmax=100,
+        edgecolors="black",
+        linewidths=0.2,
+    )
     fig.colorbar(scatter, ax=ax, label="unwarned at the deadline (%)", shrink=0.8)
     worst = sorted(points, key=lambda p: -float(p[1]["unwarned_at_deadline"]))[:5]
     for m, _ in worst:
@@ -192,8 +228,9 @@ def build_report(results: Path, scenario_text: str | None = None) -> Path:
         sections.append(_alert_facts(alert))
         sections.append("<h3>Timeline</h3>" + _image(_timeline(plt, alert, nodes, outages, requests), "timeline"))
         if residents:
-            sections.append("<h3>Residents warned</h3>" + _image(_curves(plt, alert["id"], warned, deadline),
-                                                                 "warned curves"))
+            sections.append(
+                "<h3>Residents warned</h3>" + _image(_curves(plt, alert["id"], warned, deadline), "warned curves")
+            )
             sections.append("<h3>Map</h3>" + _image(_map(plt, alert["id"], municipalities), "map"))
         sections.append(_places(alert, nodes))
         sections.append("</section>")
@@ -211,71 +248,127 @@ def _header(meta: dict, summary: dict, scenario_text: str | None) -> str:
     comment = ""
     if scenario_text:
         lines = [line[1:].strip() for line in scenario_text.splitlines() if line.startswith("#")]
-        comment = "<details><summary>What the scenario models</summary><pre>" + html.escape("\n".join(lines)) + \
-                  "</pre></details>"
-    return (f"<header><h1>{html.escape(meta['name'])}</h1><p>{description}</p>"
-            f"<p class='quiet'>scenario {html.escape(str(meta.get('source') or ''))} · seed {meta['seed']} · "
-            f"epoch {html.escape(meta['epoch'])} · {topology['nodes']} nodes, {topology['links']} links, "
-            f"{topology['emitters']} emitters</p>{comment}</header>")
+        comment = (
+            "<details><summary>What the scenario models</summary><pre>"
+            + html.escape("\n".join(lines))
+            + "</pre></details>"
+        )
+    return (
+        f"<header><h1>{html.escape(meta['name'])}</h1><p>{description}</p>"
+        f"<p class='quiet'>scenario {html.escape(str(meta.get('source') or ''))} · seed {meta['seed']} · "
+        f"epoch {html.escape(meta['epoch'])} · {topology['nodes']} nodes, {topology['links']} links, "
+        f"{topology['emitters']} emitters</p>{comment}</header>"
+    )
 
 
 def _objectives(summary: dict) -> str:
-    rows = [[o["name"], o["alert"], o["selection"], f"{o['target_fraction']:.0%} within {_seconds(o['within_s'])}",
-             f"{o['achieved_fraction']:.1%}", "met" if o["met"] else "NOT met"] for o in summary["objectives"]]
-    return "<section><h2>Objectives</h2>" + _table(
-        ["objective", "alert", "nodes", "target", "achieved", ""], rows, "No objectives in this scenario.") + \
-        "</section>"
+    rows = [
+        [
+            o["name"],
+            o["alert"],
+            o["selection"],
+            f"{o['target_fraction']:.0%} within {_seconds(o['within_s'])}",
+            f"{o['achieved_fraction']:.1%}",
+            "met" if o["met"] else "NOT met",
+        ]
+        for o in summary["objectives"]
+    ]
+    return (
+        "<section><h2>Objectives</h2>"
+        + _table(["objective", "alert", "nodes", "target", "achieved", ""], rows, "No objectives in this scenario.")
+        + "</section>"
+    )
 
 
 def _alert_facts(alert: dict) -> str:
     times = ", ".join(f"{k}: {_seconds(v)}" for k, v in alert["time_to_emitters_s"].items())
     residents = alert.get("residents")
-    lines = [f"{alert['system']} · {alert['category']} · {alert['mode']} · to "
-             f"{', '.join(alert['areas']) or 'the whole country'} · issued {_seconds(alert['issue_s'])} after "
-             f"the epoch at {alert['origin']}",
-             f"emitters reached {alert['emitters_reached']}/{alert['emitters_expected']}; time to {times}"]
+    lines = [
+        f"{alert['system']} · {alert['category']} · {alert['mode']} · to "
+        f"{', '.join(alert['areas']) or 'the whole country'} · issued {_seconds(alert['issue_s'])} after "
+        f"the epoch at {alert['origin']}",
+        f"emitters reached {alert['emitters_reached']}/{alert['emitters_expected']}; time to {times}",
+    ]
     if residents:
         ages = ", ".join(f"{band} {row['unwarned_at_deadline']:.1%}" for band, row in residents["by_age"].items())
-        lines.append(f"residents {residents['residents']:,}: unwarned after {_seconds(residents['deadline_s'])}: "
-                     f"{residents['unwarned_at_deadline']:.1%} (by age: {ages}; without smartphone "
-                     f"{residents['by_smartphone']['no_smartphone']['unwarned_at_deadline']:.1%})")
-    channel_rows = [[c, f"{r['reached']}/{r['expected']}", _seconds(r["median_s"]), _seconds(r["max_s"])]
-                    for c, r in alert["channels"].items()]
-    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>" + _table(
-        ["channel", "reached", "median", "slowest"], channel_rows, "No emitters concerned.")
+        lines.append(
+            f"residents {residents['residents']:,}: unwarned after {_seconds(residents['deadline_s'])}: "
+            f"{residents['unwarned_at_deadline']:.1%} (by age: {ages}; without smartphone "
+            f"{residents['by_smartphone']['no_smartphone']['unwarned_at_deadline']:.1%})"
+        )
+    channel_rows = [
+        [c, f"{r['reached']}/{r['expected']}", _seconds(r["median_s"]), _seconds(r["max_s"])]
+        for c, r in alert["channels"].items()
+    ]
+    return (
+        "<ul>"
+        + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        + "</ul>"
+        + _table(["channel", "reached", "median", "slowest"], channel_rows, "No emitters concerned.")
+    )
 
 
 def _places(alert: dict, nodes: list[dict]) -> str:
     unreached = [[u["node"], u["kind"], u["channel"] or "", u["area"] or "", u["reason"]] for u in alert["unreached"]]
-    emitted = sorted(((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["emitted_s"]),
-                     key=lambda pair: -pair[0])[:10]
+    emitted = sorted(
+        ((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["emitted_s"]),
+        key=lambda pair: -pair[0],
+    )[:10]
     late = [[r["node"], r["channel"], _seconds(t), r["via_link"], r["hops"]] for t, r in emitted]
     worst = alert.get("residents", {}) or {}
-    worst_rows = [[w["name"], w["code"], f"{w['population']:,}", f"{w['unwarned_at_deadline']:.1%}"]
-                  for w in worst.get("worst_municipalities", [])]
-    return ("<h3>Never reached (failed paths)</h3>" + _table(["node", "kind", "channel", "area", "why"], unreached,
-                                                             "Every expected node was reached.")
-            + "<h3>Latest emitters</h3>" + _table(["emitter", "channel", "after issue", "last link", "hops"], late,
-                                                  "No emitter emitted.")
-            + ("<h3>Municipalities worst off</h3>" + _table(["municipality", "code", "residents", "unwarned"],
-                                                            worst_rows, "") if worst_rows else ""))
+    worst_rows = [
+        [w["name"], w["code"], f"{w['population']:,}", f"{w['unwarned_at_deadline']:.1%}"]
+        for w in worst.get("worst_municipalities", [])
+    ]
+    return (
+        "<h3>Never reached (failed paths)</h3>"
+        + _table(["node", "kind", "channel", "area", "why"], unreached, "Every expected node was reached.")
+        + "<h3>Latest emitters</h3>"
+        + _table(["emitter", "channel", "after issue", "last link", "hops"], late, "No emitter emitted.")
+        + (
+            "<h3>Municipalities worst off</h3>"
+            + _table(["municipality", "code", "residents", "unwarned"], worst_rows, "")
+            if worst_rows
+            else ""
+        )
+    )
 
 
 def _responses(responses: dict) -> str:
     outages = [[o["component"], o["cause"], o["count"]] for o in responses["outages"]]
-    requests = [[r["municipality"], r["equipment"], _seconds(r["cut_off_s"]), _seconds(r["wait_s"]), r["depot"],
-                 _seconds(r["transport_s"]), _seconds(r["setup_s"]), _seconds(r["cut_off_for_s"])]
-                for r in responses["worst_cut_off"]]
+    requests = [
+        [
+            r["municipality"],
+            r["equipment"],
+            _seconds(r["cut_off_s"]),
+            _seconds(r["wait_s"]),
+            r["depot"],
+            _seconds(r["transport_s"]),
+            _seconds(r["setup_s"]),
+            _seconds(r["cut_off_for_s"]),
+        ]
+        for r in responses["worst_cut_off"]
+    ]
     pools = [[name, p["max_in_use"], p["max_waiting"]] for name, p in responses["pools"].items()]
-    affected = [[a["alert"], a["municipality"], a["through"] or "never arrived", _seconds(a["after_issue_s"])]
-                for a in responses["affected_alerts"]]
-    return ("<section><h2>Incidents and responses</h2><h3>What went down</h3>"
-            + _table(["component", "cause", "count"], outages, "Nothing went down.")
-            + "<h3>Longest cut off</h3>" + _table(["municipality", "equipment", "cut off at", "wait", "depot",
-                                                   "transport", "set-up", "cut off for"], requests, "No requests.")
-            + "<h3>Pools</h3>" + _table(["pool", "most in use", "most waiting"], pools, "No pools used.")
-            + "<h3>Alerts held up by cut-offs</h3>"
-            + _table(["alert", "municipality", "reached through", "after issue"], affected, "None.") + "</section>")
+    affected = [
+        [a["alert"], a["municipality"], a["through"] or "never arrived", _seconds(a["after_issue_s"])]
+        for a in responses["affected_alerts"]
+    ]
+    return (
+        "<section><h2>Incidents and responses</h2><h3>What went down</h3>"
+        + _table(["component", "cause", "count"], outages, "Nothing went down.")
+        + "<h3>Longest cut off</h3>"
+        + _table(
+            ["municipality", "equipment", "cut off at", "wait", "depot", "transport", "set-up", "cut off for"],
+            requests,
+            "No requests.",
+        )
+        + "<h3>Pools</h3>"
+        + _table(["pool", "most in use", "most waiting"], pools, "No pools used.")
+        + "<h3>Alerts held up by cut-offs</h3>"
+        + _table(["alert", "municipality", "reached through", "after issue"], affected, "None.")
+        + "</section>"
+    )
 
 
 _PAGE = """<!DOCTYPE html>

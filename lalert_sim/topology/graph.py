@@ -30,8 +30,12 @@ class EmitterTable:
     @classmethod
     def of(cls, nodes: list[Node]) -> EmitterTable:
         chosen = [i for i, n in enumerate(nodes) if n.kind is NodeKind.EMITTER]
-        return cls(np.array(chosen, dtype=np.int64), [nodes[i].channel for i in chosen],  # type: ignore[misc]
-                   [nodes[i].area for i in chosen], [nodes[i].carrier for i in chosen])
+        return cls(
+            np.array(chosen, dtype=np.int64),
+            [nodes[i].channel for i in chosen],  # type: ignore[misc]
+            [nodes[i].area for i in chosen],
+            [nodes[i].carrier for i in chosen],
+        )
 
 
 @dataclass
@@ -82,8 +86,10 @@ class Topology:
                 raise ValueError(unknown_node_message(alert.origin, self.nodes))
             return alert.origin
         candidates = [
-            n.id for n in self.nodes.values()
-            if n.system is alert.system and n.kind in (NodeKind.ORIGIN, NodeKind.HUMAN_STEP)
+            n.id
+            for n in self.nodes.values()
+            if n.system is alert.system
+            and n.kind in (NodeKind.ORIGIN, NodeKind.HUMAN_STEP)
             and (n.kind is NodeKind.ORIGIN or (n.area is not None and n.area in alert.areas))
         ]
         if len(candidates) == 1:
@@ -95,8 +101,9 @@ class Topology:
         )
 
 
-def build_topology(spec: TopologySpec, table: MunicipalityTable | None = None,
-                   loc: tuple[str | int, ...] = ("topology",)) -> Topology:
+def build_topology(
+    spec: TopologySpec, table: MunicipalityTable | None = None, loc: tuple[str | int, ...] = ("topology",)
+) -> Topology:
     """Expand templates, add explicit nodes and links, and check every reference.
 
     An explicit node or link whose id a template already generated replaces the

@@ -47,15 +47,20 @@ def resolve_incidents(topology: Topology, incidents: list[Incident], problems: l
             chances = _zone_chances(topology, incident, nodes, links) if isinstance(incident, Damage) else {}
             plans.append(IncidentPlan(index, incident, nodes, links, chances))
         elif isinstance(incident, PowerOutage):
-            chosen = tuple(n.id for n in topology.nodes.values()
-                           if n.area is not None and n.area.startswith(incident.area)
-                           and (incident.nodes is None or incident.nodes.matches(n)))
+            chosen = tuple(
+                n.id
+                for n in topology.nodes.values()
+                if n.area is not None
+                and n.area.startswith(incident.area)
+                and (incident.nodes is None or incident.nodes.matches(n))
+            )
             if not chosen:
                 problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
             plans.append(IncidentPlan(index, incident, nodes=chosen))
         elif isinstance(incident, HeavyRain):
-            chosen = tuple(n.id for n in topology.nodes.values()
-                           if n.area is not None and n.area.startswith(incident.area))
+            chosen = tuple(
+                n.id for n in topology.nodes.values() if n.area is not None and n.area.startswith(incident.area)
+            )
             if not chosen:
                 problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
             plans.append(IncidentPlan(index, incident, nodes=chosen))
@@ -82,8 +87,9 @@ def _links(topology: Topology, incident: Outage | Damage, loc: tuple, problems: 
     return chosen
 
 
-def _zone_chances(topology: Topology, damage: Damage, nodes: tuple[str, ...],
-                  links: tuple[str, ...]) -> dict[str, float]:
+def _zone_chances(
+    topology: Topology, damage: Damage, nodes: tuple[str, ...], links: tuple[str, ...]
+) -> dict[str, float]:
     def chance(area: str | None) -> float:
         inside = [z for z in damage.zones if area is not None and area.startswith(z.area)]
         return max(inside, key=lambda z: len(z.area)).probability if inside else 0.0
@@ -99,21 +105,27 @@ def _zone_chances(topology: Topology, damage: Damage, nodes: tuple[str, ...],
 def _carrier(topology: Topology, index: int, outage: CarrierOutage, problems: list[Problem]) -> IncidentPlan:
     """Nationwide: the carrier's core (its cell-broadcast centres) goes down. In an area: its
     cell-broadcast links into that area go down (per prefecture link, as generated)."""
-    centres = tuple(n.id for n in topology.nodes.values()
-                    if n.carrier == outage.carrier and n.channel is not Channel.CELL_BROADCAST)
-    emitters = [n for n in topology.nodes.values()
-                if n.carrier == outage.carrier and n.channel is Channel.CELL_BROADCAST]
+    centres = tuple(
+        n.id for n in topology.nodes.values() if n.carrier == outage.carrier and n.channel is not Channel.CELL_BROADCAST
+    )
+    emitters = [
+        n for n in topology.nodes.values() if n.carrier == outage.carrier and n.channel is Channel.CELL_BROADCAST
+    ]
     if not centres and not emitters:
         known = sorted({n.carrier for n in topology.nodes.values() if n.carrier})
-        problems.append(Problem(f"no carrier {outage.carrier!r} in the network (carriers: {', '.join(known)})",
-                                ("incidents", index, "carrier")))
+        problems.append(
+            Problem(
+                f"no carrier {outage.carrier!r} in the network (carriers: {', '.join(known)})",
+                ("incidents", index, "carrier"),
+            )
+        )
         return IncidentPlan(index, outage)
     if outage.area is None:
         return IncidentPlan(index, outage, nodes=centres)
     served = {n.id for n in emitters if n.area is not None and covers(n.area, outage.area)}
-    links = tuple(link.id for link in topology.links
-                  if link.source in centres and served.intersection(link.targets))
+    links = tuple(link.id for link in topology.links if link.source in centres and served.intersection(link.targets))
     if not links:
-        problems.append(Problem(f"carrier {outage.carrier!r} serves nothing in area {outage.area}",
-                                ("incidents", index, "area")))
+        problems.append(
+            Problem(f"carrier {outage.carrier!r} serves nothing in area {outage.area}", ("incidents", index, "area"))
+        )
     return IncidentPlan(index, outage, links=links)

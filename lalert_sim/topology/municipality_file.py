@@ -17,8 +17,20 @@ from lalert_sim.errors import Problem, ScenarioError
 from lalert_sim.model.areas import canonical_area
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
-KNOWN = {"code", "name", "population", "lat", "lon", "coastal", "share_under_60", "share_60s", "share_70_plus",
-         "disaster_radio", "community_fm", "indoor_receiver_share"}
+KNOWN = {
+    "code",
+    "name",
+    "population",
+    "lat",
+    "lon",
+    "coastal",
+    "share_under_60",
+    "share_60s",
+    "share_70_plus",
+    "disaster_radio",
+    "community_fm",
+    "indoor_receiver_share",
+}
 _YES = {"1", "yes", "true", "y"}
 _NO = {"0", "no", "false", "n"}
 
@@ -38,10 +50,15 @@ def read_municipality_table(path: Path, base: MunicipalityTable) -> Municipality
         raise ScenarioError([Problem(f"cannot read municipality table: {exc}", file=where)]) from None
     reader = csv.DictReader(text.splitlines())
     columns = set(reader.fieldnames or [])
-    problems = [Problem(f"unknown column {c!r} (known: {', '.join(sorted(KNOWN))})", file=where, line=1)
-                for c in sorted(columns - KNOWN)]
-    problems += [Problem(f"required column {c!r} is missing", file=where, line=1)
-                 for c in ("code", "population") if c not in columns]
+    problems = [
+        Problem(f"unknown column {c!r} (known: {', '.join(sorted(KNOWN))})", file=where, line=1)
+        for c in sorted(columns - KNOWN)
+    ]
+    problems += [
+        Problem(f"required column {c!r} is missing", file=where, line=1)
+        for c in ("code", "population")
+        if c not in columns
+    ]
     if problems:
         raise ScenarioError(problems)
     rows = []

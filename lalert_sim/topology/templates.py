@@ -74,8 +74,9 @@ def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | in
     return out
 
 
-def _prefecture_municipalities(spec: PrefectureTemplate, table: MunicipalityTable,
-                               loc: tuple[str | int, ...], problems: list[Problem]) -> list[Municipality]:
+def _prefecture_municipalities(
+    spec: PrefectureTemplate, table: MunicipalityTable, loc: tuple[str | int, ...], problems: list[Problem]
+) -> list[Municipality]:
     if len(spec.prefecture) != 2:
         problems.append(Problem("must be a two-digit prefecture code", (*loc, "prefecture")))
         return []
@@ -104,8 +105,9 @@ def _prefecture_municipalities(spec: PrefectureTemplate, table: MunicipalityTabl
     return chosen
 
 
-def _region_municipalities(spec: RegionTemplate, table: MunicipalityTable,
-                           loc: tuple[str | int, ...], problems: list[Problem]) -> list[Municipality]:
+def _region_municipalities(
+    spec: RegionTemplate, table: MunicipalityTable, loc: tuple[str | int, ...], problems: list[Problem]
+) -> list[Municipality]:
     region = spec.region
     for index, code in enumerate(region.prefectures or []):
         if len(code) != 2:
@@ -114,7 +116,8 @@ def _region_municipalities(spec: RegionTemplate, table: MunicipalityTable,
         if code not in table:
             problems.append(Problem(f"{code} is not a municipality code", (*loc, "region", "municipalities", index)))
     chosen = [
-        m for m in table.all()
+        m
+        for m in table.all()
         if (region.prefectures is None or m.prefecture_code in region.prefectures)
         and (region.municipalities is None or m.code in region.municipalities)
         and (region.coastal is None or m.coastal is region.coastal)
@@ -126,8 +129,15 @@ def _region_municipalities(spec: RegionTemplate, table: MunicipalityTable,
 
 def _national(spec: TopologyTemplate, out: Generated) -> None:
     if spec.jalert:
-        out.nodes.append(_node(id="jalert/centre", kind=NodeKind.ORIGIN, system=AlertSystem.J_ALERT,
-                              name="FDMA J-Alert centre", delay_s=CENTRE_DELAY))
+        out.nodes.append(
+            _node(
+                id="jalert/centre",
+                kind=NodeKind.ORIGIN,
+                system=AlertSystem.J_ALERT,
+                name="FDMA J-Alert centre",
+                delay_s=CENTRE_DELAY,
+            )
+        )
     if spec.lalert:
         out.nodes.append(_node(id="lalert/hub", kind=NodeKind.RELAY, name="L-Alert hub", delay_s=HUB_DELAY))
         portals = [f"lalert/portal-{k}" for k in range(1, spec.portals + 1)]
@@ -135,79 +145,178 @@ def _national(spec: TopologyTemplate, out: Generated) -> None:
             channel = Channel.PORTAL if k % 2 == 0 else Channel.APP
             out.nodes.append(_node(id=portal, kind=NodeKind.EMITTER, channel=channel, delay_s=PORTAL_DELAY))
         if portals:
-            out.links.append(_link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub",
-                                   targets=portals))
+            out.links.append(
+                _link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub", targets=portals)
+            )
     for carrier in spec.carriers:
         cbc = f"carrier/{carrier}/cbc"
-        out.nodes.append(_node(id=cbc, kind=NodeKind.RELAY, carrier=carrier,
-                              name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY))
+        out.nodes.append(
+            _node(
+                id=cbc, kind=NodeKind.RELAY, carrier=carrier, name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY
+            )
+        )
         if spec.jalert:
-            out.links.append(_link(id=f"jalert/to-{carrier}", medium=Medium.TERRESTRIAL_GOV,
-                                  source="jalert/centre", targets=[cbc]))
+            out.links.append(
+                _link(id=f"jalert/to-{carrier}", medium=Medium.TERRESTRIAL_GOV, source="jalert/centre", targets=[cbc])
+            )
         if spec.lalert:
-            out.links.append(_link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET,
-                                  source="lalert/hub", targets=[cbc]))
+            out.links.append(
+                _link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET, source="lalert/hub", targets=[cbc])
+            )
 
 
 def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], out: Generated) -> None:
     receivers = [f"m-{m.code}/receiver" for m in chosen]
     if spec.jalert:
-        out.links.append(_link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO,
-                              source="jalert/centre", targets=receivers))
-        out.links.append(_link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV,
-                              source="jalert/centre", targets=receivers))
+        out.links.append(
+            _link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO, source="jalert/centre", targets=receivers)
+        )
+        out.links.append(
+            _link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV, source="jalert/centre", targets=receivers)
+        )
     for carrier in spec.carriers:
-        out.links.append(_link(id=f"carrier/{carrier}/cb-{code}", medium=Medium.CELL_BROADCAST,
-                              source=f"carrier/{carrier}/cbc",
-                              targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen]))
+        out.links.append(
+            _link(
+                id=f"carrier/{carrier}/cb-{code}",
+                medium=Medium.CELL_BROADCAST,
+                source=f"carrier/{carrier}/cbc",
+                targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen],
+            )
+        )
     if spec.lalert and spec.broadcasters:
         stations = [f"pref-{code}/broadcaster-{k}" for k in range(1, spec.broadcasters + 1)]
         for k, station in enumerate(stations):
             channel = Channel.TV if k % 2 == 0 else Channel.RADIO
-            out.nodes.append(_node(id=station, kind=NodeKind.EMITTER, channel=channel, area=code,
-                                   delay_s=BROADCASTER_DELAY, **OFFICE_POWER))
-        out.links.append(_link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET,
-                              source="lalert/hub", targets=stations))
+            out.nodes.append(
+                _node(
+                    id=station,
+                    kind=NodeKind.EMITTER,
+                    channel=channel,
+                    area=code,
+                    delay_s=BROADCASTER_DELAY,
+                    **OFFICE_POWER,
+                )
+            )
+        out.links.append(
+            _link(id=f"lalert/to-broadcasters-{code}", medium=Medium.INTERNET, source="lalert/hub", targets=stations)
+        )
 
 
 def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> None:
     prefix = f"m-{m.code}"
     place: dict[str, Any] = {"area": m.code, "lat": m.lat, "lon": m.lon}
-    out.nodes.append(_node(id=f"{prefix}/receiver", kind=NodeKind.RELAY, name=f"{m.name} J-Alert receiver",
-                          delay_s=RECEIVER_DELAY, **place, **OFFICE_POWER))
-    out.nodes.append(_node(id=f"{prefix}/startup", kind=NodeKind.RELAY, name=f"{m.name} automatic start-up",
-                          delay_s=STARTUP_DELAY, **place, **OFFICE_POWER))
-    out.links.append(_link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver",
-                          targets=[f"{prefix}/startup"]))
+    out.nodes.append(
+        _node(
+            id=f"{prefix}/receiver",
+            kind=NodeKind.RELAY,
+            name=f"{m.name} J-Alert receiver",
+            delay_s=RECEIVER_DELAY,
+            **place,
+            **OFFICE_POWER,
+        )
+    )
+    out.nodes.append(
+        _node(
+            id=f"{prefix}/startup",
+            kind=NodeKind.RELAY,
+            name=f"{m.name} automatic start-up",
+            delay_s=STARTUP_DELAY,
+            **place,
+            **OFFICE_POWER,
+        )
+    )
+    out.links.append(
+        _link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver", targets=[f"{prefix}/startup"])
+    )
     has_radio = m.disaster_radio
     if has_radio is None:
         has_radio = stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share
     if has_radio:
         outputs = [f"{prefix}/loudspeakers"]
-        out.nodes.append(_node(id=f"{prefix}/loudspeakers", kind=NodeKind.EMITTER, name=f"{m.name} loudspeakers",
-                              channel=Channel.OUTDOOR_LOUDSPEAKER, delay_s=LOUDSPEAKER_DELAY, **place,
-                               **RADIO_POWER))
+        out.nodes.append(
+            _node(
+                id=f"{prefix}/loudspeakers",
+                kind=NodeKind.EMITTER,
+                name=f"{m.name} loudspeakers",
+                channel=Channel.OUTDOOR_LOUDSPEAKER,
+                delay_s=LOUDSPEAKER_DELAY,
+                **place,
+                **RADIO_POWER,
+            )
+        )
         if spec.indoor_receivers:
             outputs.append(f"{prefix}/indoor")
-            out.nodes.append(_node(id=f"{prefix}/indoor", kind=NodeKind.EMITTER, name=f"{m.name} indoor receivers",
-                                  channel=Channel.INDOOR_RECEIVER, **place, **OWN_POWER))
-        out.links.append(_link(id=f"{prefix}/radio", medium=Medium.MUNICIPAL_DISASTER_RADIO,
-                              source=f"{prefix}/startup", targets=outputs))
+            out.nodes.append(
+                _node(
+                    id=f"{prefix}/indoor",
+                    kind=NodeKind.EMITTER,
+                    name=f"{m.name} indoor receivers",
+                    channel=Channel.INDOOR_RECEIVER,
+                    **place,
+                    **OWN_POWER,
+                )
+            )
+        out.links.append(
+            _link(
+                id=f"{prefix}/radio",
+                medium=Medium.MUNICIPAL_DISASTER_RADIO,
+                source=f"{prefix}/startup",
+                targets=outputs,
+            )
+        )
     has_fm = m.community_fm
     if has_fm is None:
         has_fm = stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share
     if has_fm:
-        out.nodes.append(_node(id=f"{prefix}/community-fm", kind=NodeKind.EMITTER, name=f"{m.name} community FM",
-                              channel=Channel.COMMUNITY_FM, delay_s=COMMUNITY_FM_DELAY, **place, **FM_POWER))
-        out.links.append(_link(id=f"{prefix}/fm-line", medium=Medium.FIBRE, source=f"{prefix}/startup",
-                              targets=[f"{prefix}/community-fm"]))
+        out.nodes.append(
+            _node(
+                id=f"{prefix}/community-fm",
+                kind=NodeKind.EMITTER,
+                name=f"{m.name} community FM",
+                channel=Channel.COMMUNITY_FM,
+                delay_s=COMMUNITY_FM_DELAY,
+                **place,
+                **FM_POWER,
+            )
+        )
+        out.links.append(
+            _link(
+                id=f"{prefix}/fm-line",
+                medium=Medium.FIBRE,
+                source=f"{prefix}/startup",
+                targets=[f"{prefix}/community-fm"],
+            )
+        )
     for carrier in spec.carriers:
-        out.nodes.append(_node(id=f"{prefix}/cbs-{carrier}", kind=NodeKind.EMITTER, carrier=carrier,
-                              name=f"{m.name} {carrier} cell broadcast", channel=Channel.CELL_BROADCAST, **place,
-                               **BASE_STATION_POWER))
+        out.nodes.append(
+            _node(
+                id=f"{prefix}/cbs-{carrier}",
+                kind=NodeKind.EMITTER,
+                carrier=carrier,
+                name=f"{m.name} {carrier} cell broadcast",
+                channel=Channel.CELL_BROADCAST,
+                **place,
+                **BASE_STATION_POWER,
+            )
+        )
     if spec.lalert:
-        out.nodes.append(_node(id=f"{prefix}/lalert-entry", kind=NodeKind.HUMAN_STEP, system=AlertSystem.L_ALERT,
-                              name=f"{m.name} L-Alert entry", delay_s=ENTRY_DELAY, servers=1, **place,
-                               **OFFICE_POWER))
-        out.links.append(_link(id=f"{prefix}/lalert-up", medium=Medium.INTERNET, source=f"{prefix}/lalert-entry",
-                              targets=["lalert/hub"]))
+        out.nodes.append(
+            _node(
+                id=f"{prefix}/lalert-entry",
+                kind=NodeKind.HUMAN_STEP,
+                system=AlertSystem.L_ALERT,
+                name=f"{m.name} L-Alert entry",
+                delay_s=ENTRY_DELAY,
+                servers=1,
+                **place,
+                **OFFICE_POWER,
+            )
+        )
+        out.links.append(
+            _link(
+                id=f"{prefix}/lalert-up",
+                medium=Medium.INTERNET,
+                source=f"{prefix}/lalert-entry",
+                targets=["lalert/hub"],
+            )
+        )

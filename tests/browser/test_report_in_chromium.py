@@ -16,15 +16,37 @@ import pytest
 from tests.conftest import SCENARIOS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("drill")
-    done = subprocess.run([sys.executable, "-m", "lalert_sim", "run", str(SCENARIOS / "noto_peninsula_isolated.yaml"),
-                           "--out", str(out), "--report", "-q"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lalert_sim",
+            "run",
+            str(SCENARIOS / "noto_peninsula_isolated.yaml"),
+            "--out",
+            str(out),
+            "--report",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return out / "report.html"
 
@@ -61,8 +83,16 @@ def test_report_opens_without_errors_and_shows_every_section_and_plot(report: Pa
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert errors == []
-    for section in ("Objectives", "Alert major-tsunami-warning", "Timeline", "Residents warned", "Map",
-                    "Never reached (failed paths)", "Incidents and responses", "Longest cut off"):
+    for section in (
+        "Objectives",
+        "Alert major-tsunami-warning",
+        "Timeline",
+        "Residents warned",
+        "Map",
+        "Never reached (failed paths)",
+        "Incidents and responses",
+        "Longest cut off",
+    ):
         assert section in headings, section
     assert len(sizes) >= 6 and all(w > 200 and h > 200 and complete for w, h, complete in sizes)
     for shot in shots:

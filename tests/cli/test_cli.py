@@ -15,8 +15,13 @@ FLAGSHIP = SCENARIOS / "jalert_missile_drill_aomori.yaml"
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lalert_sim", *map(str, args)],
-                          capture_output=True, text=True, timeout=120, env={"COLUMNS": "120", "PATH": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "lalert_sim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "120", "PATH": ""},
+    )
 
 
 def test_run_prints_a_summary_and_writes_result_files(tmp_path: Path) -> None:
@@ -42,8 +47,12 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path, trace_format: str)
         assert done.returncode == 0, done.stderr
     for file in ("summary.json", trace, "nodes.csv"):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes()
-    assert cli("run", FLAGSHIP, "--out", tmp_path / "three", "--seed", "7", "-q",
-               "--trace-format", trace_format).returncode == 0
+    assert (
+        cli(
+            "run", FLAGSHIP, "--out", tmp_path / "three", "--seed", "7", "-q", "--trace-format", trace_format
+        ).returncode
+        == 0
+    )
     assert (tmp_path / "three" / trace).read_bytes() != (tmp_path / "one" / trace).read_bytes()
 
 
@@ -54,8 +63,12 @@ def test_validate_reports_a_valid_file() -> None:
 
 def test_invalid_file_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(FLAGSHIP.read_text(encoding="utf-8").replace("kind: human_step", "kind: human")
-                   .replace("duration_s: 1800", "duration_s: -3"), encoding="utf-8")
+    bad.write_text(
+        FLAGSHIP.read_text(encoding="utf-8")
+        .replace("kind: human_step", "kind: human")
+        .replace("duration_s: 1800", "duration_s: -3"),
+        encoding="utf-8",
+    )
     for command in ("validate", "run"):
         done = cli(command, bad, "--out", tmp_path / "out") if command == "run" else cli(command, bad)
         assert done.returncode == 2
@@ -97,8 +110,15 @@ def test_sweep_writes_a_table_a_summary_and_a_plot(tmp_path: Path) -> None:
 
 
 def test_compare_reports_paired_differences(tmp_path: Path) -> None:
-    done = cli("compare", SCENARIOS / "lalert_carrier_outage_evacuation.yaml",
-               SCENARIOS / "lalert_carrier_outage_evacuation_roaming.yaml", "-n", "8", "--out", tmp_path)
+    done = cli(
+        "compare",
+        SCENARIOS / "lalert_carrier_outage_evacuation.yaml",
+        SCENARIOS / "lalert_carrier_outage_evacuation_roaming.yaml",
+        "-n",
+        "8",
+        "--out",
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     comparison = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
     roaming = comparison["differences"]["lalert_carrier_outage_evacuation_roaming"]

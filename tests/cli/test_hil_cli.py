@@ -26,8 +26,12 @@ def test_demo_runs_bridge_and_virtual_nodes_on_the_embedded_broker(tmp_path: Pat
     done = cli("demo-hil", FIELD_DRILL, "--speed", "10", "--until", "50", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     nodes = rows(tmp_path / "hil_nodes.csv")
-    assert [n["field_node"] for n in nodes] == ["pi-hachinohe-siren", "pi-hachinohe-indoor", "pi-misawa-siren",
-                                                "pi-hachinohe-shelter"]
+    assert [n["field_node"] for n in nodes] == [
+        "pi-hachinohe-siren",
+        "pi-hachinohe-indoor",
+        "pi-misawa-siren",
+        "pi-hachinohe-shelter",
+    ]
     assert all(n["actuated"] == "1" and n["missed"] == "0" for n in nodes), nodes
     deliveries = rows(tmp_path / "hil_deliveries.csv")
     assert {d["alert"] for d in deliveries} == {"missile-exercise", "shelter-open"}
@@ -36,8 +40,18 @@ def test_demo_runs_bridge_and_virtual_nodes_on_the_embedded_broker(tmp_path: Pat
 
 
 def test_demo_binds_virtual_nodes_to_a_scenario_without_bindings(tmp_path: Path) -> None:
-    done = cli("demo-hil", SCENARIOS / "lalert_evacuation_order_kesennuma.yaml", "--nodes", "3", "--speed", "100",
-               "--until", "1", "--out", tmp_path)
+    done = cli(
+        "demo-hil",
+        SCENARIOS / "lalert_evacuation_order_kesennuma.yaml",
+        "--nodes",
+        "3",
+        "--speed",
+        "100",
+        "--until",
+        "1",
+        "--out",
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert [n["field_node"] for n in rows(tmp_path / "hil_nodes.csv")] == ["virtual-1", "virtual-2", "virtual-3"]
 

@@ -27,8 +27,14 @@ def field_ids(count: int) -> list[str]:
     return [f"pi-{k:02d}" for k in range(1, count + 1)]
 
 
-def fan_out_scenario(tmp_path: Path, field_nodes: list[str], issue_s: float = 1.0, duration_s: float = 3.0,
-                     ack_deadline_s: float = 10.0, speed: float = 1.0) -> Prepared:
+def fan_out_scenario(
+    tmp_path: Path,
+    field_nodes: list[str],
+    issue_s: float = 1.0,
+    duration_s: float = 3.0,
+    ack_deadline_s: float = 10.0,
+    speed: float = 1.0,
+) -> Prepared:
     """A J-Alert centre feeding one loudspeaker group per field node over the terrestrial network."""
     speakers = [f"spk-{node}" for node in field_nodes]
     nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
@@ -87,16 +93,21 @@ class NodeProcess:
         self.directory = directory / node_id
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / "password").write_text(broker.address(node_id).password or "")
-        text = node_toml(node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(),
-                         mock=True)
+        text = node_toml(
+            node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(), mock=True
+        )
         self.config = self.directory / "node.toml"
-        self.config.write_text(f'pattern_scale = 0.01\n{top}\n{text}')
+        self.config.write_text(f"pattern_scale = 0.01\n{top}\n{text}")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> NodeProcess:
         log = (self.directory / "agent.log").open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "lalert_sim", "node", "--config", str(self.config)],
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lalert_sim", "node", "--config", str(self.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         return self
 

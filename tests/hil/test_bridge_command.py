@@ -20,8 +20,22 @@ def test_the_bridge_command_drives_node_processes(tmp_path: Path, broker_factory
     node_processes += [NodeProcess(tmp_path, broker, n, signer).start() for n in ids]
     bridge = broker.address()
     url = f"mqtt://bridge:{bridge.password}@127.0.0.1:{broker.port}"
-    done = cli("bridge", SCENARIOS / "field_nodes_missile_drill.yaml", "--broker", url, "--key", key,
-               "--speed", "10", "--until", "50", "--presence-wait", "60", "--out", tmp_path / "out")
+    done = cli(
+        "bridge",
+        SCENARIOS / "field_nodes_missile_drill.yaml",
+        "--broker",
+        url,
+        "--key",
+        key,
+        "--speed",
+        "10",
+        "--until",
+        "50",
+        "--presence-wait",
+        "60",
+        "--out",
+        tmp_path / "out",
+    )
     assert done.returncode == 0, done.stderr
     with (tmp_path / "out" / "hil_nodes.csv").open() as handle:
         nodes = {row["field_node"]: row for row in csv.DictReader(handle)}

@@ -42,8 +42,9 @@ def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_fa
     report = build_report(run_bridge(prepared, signer, broker))
 
     assert [n["field_node"] for n in report["nodes"]] == ids  # a row per node
-    assert all(n["presence"] == "online" and n["actuated"] == 1 and n["missed"] == 0 for n in report["nodes"]), \
-        [p.log() for p in node_processes if "error" in p.log().lower()]
+    assert all(n["presence"] == "online" and n["actuated"] == 1 and n["missed"] == 0 for n in report["nodes"]), [
+        p.log() for p in node_processes if "error" in p.log().lower()
+    ]
     for row in report["deliveries"]:
         # Node stamps on the bridge's clock (± the offset's bound): after publishing, before the ack came back.
         bound = row["offset_uncertainty_ms"]
@@ -61,16 +62,18 @@ def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_fa
         assert len(list(csv.DictReader(handle))) == 20
 
 
-def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(tmp_path: Path, broker_factory,
-                                                                     node_processes) -> None:
+def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
+    tmp_path: Path, broker_factory, node_processes
+) -> None:
     ids = field_ids(2)
     broker = broker_factory(ids)
     signer = Signer.generate("drill")
     node_processes += [NodeProcess(tmp_path, broker, n, signer).start() for n in ids]
     victim = node_processes[1]
     prepared = fan_out_scenario(tmp_path, ids, issue_s=2.0, duration_s=3.0, ack_deadline_s=60)
-    bridge = Bridge(prepared, signer, broker.address(),
-                    BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=60))  # type: ignore[arg-type]
+    bridge = Bridge(
+        prepared, signer, broker.address(), BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=60)
+    )  # type: ignore[arg-type]
     seen_offline = False
     restarted_at = 0.0
 
@@ -108,13 +111,22 @@ def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(tmp_path: 
 def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: Path, broker_factory) -> None:
     broker = broker_factory(["pi-01", "pi-02"])
     signer = Signer.generate("drill")
-    config = virtual_config("pi-01", broker.address("pi-01"), signer, pattern_scale=1.0,
-                            state_dir=str(tmp_path / "state"))
+    config = virtual_config(
+        "pi-01", broker.address("pi-01"), signer, pattern_scale=1.0, state_dir=str(tmp_path / "state")
+    )
 
     def alert(node_id: str = "pi-01", issued_at: float | None = None, valid_s: float = 60) -> AlertPayload:
         now = time.time() if issued_at is None else issued_at
-        return AlertPayload(msg_id=new_message_id(), node_id=node_id, alert_id="drill", category="ballistic_missile",
-                            mode="exercise", issued_at=now, expires_at=now + valid_s, sim_issue_s=0.0)
+        return AlertPayload(
+            msg_id=new_message_id(),
+            node_id=node_id,
+            alert_id="drill",
+            category="ballistic_missile",
+            mode="exercise",
+            issued_at=now,
+            expires_at=now + valid_s,
+            sim_issue_s=0.0,
+        )
 
     async def scenario() -> tuple[list[dict], NodeAgent, list[bool], Status]:
         agent = NodeAgent(config)
@@ -122,8 +134,9 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
         acks: list[dict] = []
         siren_before_valid: list[bool] = []
         address = broker.address()
-        async with aiomqtt.Client(address.host, address.port, username=address.username,
-                                  password=address.password) as attacker:
+        async with aiomqtt.Client(
+            address.host, address.port, username=address.username, password=address.password
+        ) as attacker:
             await attacker.subscribe(topic("pi-01", Channel.ACK), qos=1)
             await attacker.subscribe(topic("pi-01", Channel.STATUS), qos=1)
             await asyncio.wait_for(agent.connected.wait(), 10)
@@ -159,8 +172,12 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
 
     acks, agent, siren, status = asyncio.run(scenario())
     assert [(a["outcome"], a["reason"]) for a in acks] == [
-        ("rejected", "bad_signature"), ("rejected", "expired"), ("rejected", "wrong_address"),
-        ("actuated", None), ("rejected", "replayed")]
+        ("rejected", "bad_signature"),
+        ("rejected", "expired"),
+        ("rejected", "wrong_address"),
+        ("actuated", None),
+        ("rejected", "replayed"),
+    ]
     assert siren == [False, True]  # the siren pin stayed low until the valid alert, then went high
     assert dict(agent.rejected) == {"bad_signature": 1, "expired": 1, "wrong_address": 1, "replayed": 1}
     assert agent.actuated == 1
@@ -176,8 +193,10 @@ def test_the_acl_stops_a_node_using_another_nodes_topics(broker_factory) -> None
         bridge, one = broker.address(), broker.address("pi-01")
         seen_by_bridge: list[str] = []
         seen_by_one: list[str] = []
-        async with aiomqtt.Client(bridge.host, bridge.port, username=bridge.username, password=bridge.password) as b, \
-                aiomqtt.Client(one.host, one.port, username=one.username, password=one.password) as node:
+        async with (
+            aiomqtt.Client(bridge.host, bridge.port, username=bridge.username, password=bridge.password) as b,
+            aiomqtt.Client(one.host, one.port, username=one.username, password=one.password) as node,
+        ):
             await b.subscribe("lalert/v1/node/#", qos=1)
             await node.subscribe(topic("pi-02", Channel.ALERT), qos=1)  # not its topic: nothing may arrive
             await node.subscribe(topic("pi-01", Channel.ALERT), qos=1)
@@ -210,9 +229,10 @@ def test_a_skewed_node_clock_is_corrected(tmp_path: Path, broker_factory, node_p
     prepared = fan_out_scenario(tmp_path, ids, issue_s=0.5, duration_s=1.0)
 
     def one_run(skew_s: float) -> dict:
-        processes = [NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-01", signer).start(),
-                     NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-02", signer,
-                                 top=f"clock_skew_s = {skew_s}").start()]
+        processes = [
+            NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-01", signer).start(),
+            NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-02", signer, top=f"clock_skew_s = {skew_s}").start(),
+        ]
         node_processes.extend(processes)
         try:
             return build_report(run_bridge(prepared, signer, broker))

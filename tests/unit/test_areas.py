@@ -30,8 +30,15 @@ def test_codes_are_kept_in_one_form(given: str, canonical: str) -> None:
     assert canonical_area(given) == canonical
 
 
-@pytest.mark.parametrize(("bad", "words"), [("022013", "check digit should be 2"), ("99", "between 01 and 47"),
-                                            ("2", "not a local-government code"), ("abc", "not a local")])
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("022013", "check digit should be 2"),
+        ("99", "between 01 and 47"),
+        ("2", "not a local-government code"),
+        ("abc", "not a local"),
+    ],
+)
 def test_bad_codes_say_what_is_wrong(bad: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         canonical_area(bad)

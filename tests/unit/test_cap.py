@@ -46,10 +46,12 @@ def test_an_alert_without_info_is_read_without_assuming_one() -> None:
 
 @pytest.mark.parametrize(
     ("name", "words"),
-    [("negative/invalid_missing-scope__google-cap-library.cap.xml", "not valid CAP 1.2"),
-     ("negative/invalid-xmlns__capparselib.cap.xml", "not a CAP 1.2 alert"),
-     ("negative/xxe-attack_do-not-resolve-entities__google-cap-library.cap.xml", "refused"),
-     ("se-krisinformation_news__capparselib.cap.xml", "line 17: not valid CAP 1.2")],
+    [
+        ("negative/invalid_missing-scope__google-cap-library.cap.xml", "not valid CAP 1.2"),
+        ("negative/invalid-xmlns__capparselib.cap.xml", "not a CAP 1.2 alert"),
+        ("negative/xxe-attack_do-not-resolve-entities__google-cap-library.cap.xml", "refused"),
+        ("se-krisinformation_news__capparselib.cap.xml", "line 17: not valid CAP 1.2"),
+    ],
 )
 def test_invalid_and_hostile_files_are_clear_errors(name: str, words: str) -> None:
     with pytest.raises(ScenarioError) as caught:
@@ -93,12 +95,14 @@ def test_a_real_cap_alert_round_trips_with_its_own_fields() -> None:
 
 
 def test_scenarios_take_alerts_from_cap_files(tmp_path: Path) -> None:
-    exported = write_cap(load(SCENARIOS / "jalert_missile_drill_aomori.yaml").injections[0].alert,
-                         load(SCENARIOS / "jalert_missile_drill_aomori.yaml").scenario.metadata.epoch)
+    exported = write_cap(
+        load(SCENARIOS / "jalert_missile_drill_aomori.yaml").injections[0].alert,
+        load(SCENARIOS / "jalert_missile_drill_aomori.yaml").scenario.metadata.epoch,
+    )
     (tmp_path / "missile.xml").write_bytes(exported)
     text = (SCENARIOS / "jalert_missile_drill_aomori.yaml").read_text(encoding="utf-8")
     head, _, tail = text.partition("\nalerts:\n")
-    tail = tail[tail.index("\nobjectives:"):]
+    tail = tail[tail.index("\nobjectives:") :]
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(head + "\nalerts:\n  - {cap: missile.xml, issue_s: 60}\n" + tail, encoding="utf-8")
     prepared = load(scenario)

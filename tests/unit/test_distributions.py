@@ -18,8 +18,10 @@ CASES = {
     "uniform": ({"kind": "uniform", "low": 1, "high": 4}, stats.uniform(1, 3)),
     "exponential": ({"kind": "exponential", "mean": 2}, stats.expon(scale=2)),
     "lognormal": ({"kind": "lognormal", "median": 5, "sigma": 0.5}, stats.lognorm(0.5, scale=5)),
-    "truncated_normal": ({"kind": "truncated_normal", "mu": 1, "sd": 2, "low": 0, "high": 4},
-                         stats.truncnorm(-0.5, 1.5, loc=1, scale=2)),
+    "truncated_normal": (
+        {"kind": "truncated_normal", "mu": 1, "sd": 2, "low": 0, "high": 4},
+        stats.truncnorm(-0.5, 1.5, loc=1, scale=2),
+    ),
     "empirical": ({"kind": "empirical", "values": [1, 2, 10], "weights": [1, 1, 2]}, None),
 }
 

@@ -36,8 +36,16 @@ NOW = 1_790_000_000.0
 
 
 def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60, **extra: object) -> AlertPayload:
-    fields = {"msg_id": new_message_id(), "node_id": node_id, "alert_id": "a1", "category": "ballistic_missile",
-              "mode": "exercise", "issued_at": issued_at, "expires_at": issued_at + valid_s, "sim_issue_s": 1.0}
+    fields = {
+        "msg_id": new_message_id(),
+        "node_id": node_id,
+        "alert_id": "a1",
+        "category": "ballistic_missile",
+        "mode": "exercise",
+        "issued_at": issued_at,
+        "expires_at": issued_at + valid_s,
+        "sim_issue_s": 1.0,
+    }
     return AlertPayload.model_validate(fields | extra)
 
 
@@ -123,8 +131,7 @@ def test_topics_round_trip_and_refuse_wildcards() -> None:
 
 def test_broker_urls() -> None:
     address = BrokerAddress.parse("mqtt://bridge:s%40cret@127.0.0.1:18830")
-    assert (address.host, address.port, address.username, address.password) == ("127.0.0.1", 18830, "bridge",
-                                                                                 "s@cret")
+    assert (address.host, address.port, address.username, address.password) == ("127.0.0.1", 18830, "bridge", "s@cret")
     assert BrokerAddress.parse("broker.local").port == 1883
     for bad in ("http://x:1", "mqtt://:1883", "mqtt://host:99999"):
         with pytest.raises(BridgeError):
@@ -176,8 +183,11 @@ def test_provisioned_node_files_load(tmp_path: Path) -> None:
 
 def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) -> None:
     path = tmp_path / "node.toml"
-    path.write_text(node_toml("pi-01", "mqtt://127.0.0.1:1883", "drill", signer.public_key_text())
-                    .replace("siren = 17", "siren = 99").replace('password_file = "password"', ""))
+    path.write_text(
+        node_toml("pi-01", "mqtt://127.0.0.1:1883", "drill", signer.public_key_text())
+        .replace("siren = 17", "siren = 99")
+        .replace('password_file = "password"', "")
+    )
     with pytest.raises(BridgeError) as caught:
         load_node_config(path)
     assert str(path) in str(caught.value) and "outputs.siren" in str(caught.value)
@@ -189,7 +199,6 @@ def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) 
         load_node_config(path)
 
 
-
 def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path) -> None:
     from lalert_sim.errors import ScenarioError
     from lalert_sim.prepare import load
@@ -197,10 +206,16 @@ def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path)
     source = Path(__file__).resolve().parents[2] / "scenarios" / "field_nodes_missile_drill.yaml"
     path = tmp_path / "drill.yaml"
     for old, new, expected in [
-        ("node: m-02207/loudspeakers", "node: m-02207/loudspeaker", "field_nodes.bindings[2].node: unknown node "
-         "'m-02207/loudspeaker' (did you mean 'm-02207/loudspeakers'"),
-        ("field_node: pi-hachinohe-shelter", "field_node: pi/hachinohe", "field_nodes.bindings[3].field_node: "
-         "String should match pattern"),
+        (
+            "node: m-02207/loudspeakers",
+            "node: m-02207/loudspeaker",
+            "field_nodes.bindings[2].node: unknown node 'm-02207/loudspeaker' (did you mean 'm-02207/loudspeakers'",
+        ),
+        (
+            "field_node: pi-hachinohe-shelter",
+            "field_node: pi/hachinohe",
+            "field_nodes.bindings[3].field_node: String should match pattern",
+        ),
     ]:
         path.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         with pytest.raises(ScenarioError) as caught:

@@ -16,11 +16,19 @@ def availability(result, name: str) -> list[tuple[float, bool]]:
 
 
 def test_node_on_battery_goes_down_when_empty_and_back_with_the_grid() -> None:
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "bs", "kind": "relay", "area": "17201", "battery_h": 2},
-             {"id": "office", "kind": "relay", "area": "17201", "generator": True}]
-    prepared = prepare(scenario(nodes, [], duration_s=30_000,
-                                incidents=[{"type": "power_outage", "area": "17", "start_s": 100, "end_s": 20_000}]))
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "bs", "kind": "relay", "area": "17201", "battery_h": 2},
+        {"id": "office", "kind": "relay", "area": "17201", "generator": True},
+    ]
+    prepared = prepare(
+        scenario(
+            nodes,
+            [],
+            duration_s=30_000,
+            incidents=[{"type": "power_outage", "area": "17", "start_s": 100, "end_s": 20_000}],
+        )
+    )
     result = run(prepared)
     assert availability(result, "bs") == [(100 + 2 * 3600, True), (20_000, False)]
     assert availability(result, "office") == []
@@ -28,42 +36,83 @@ def test_node_on_battery_goes_down_when_empty_and_back_with_the_grid() -> None:
 
 def test_power_vehicle_brings_the_node_back_before_the_grid() -> None:
     m = TABLE["17201"]
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "bs", "kind": "relay", "area": "17201", "battery_h": 1, "lat": m.lat, "lon": m.lon}]
-    responses = {"power_vehicles": {"units": 1, "watch": {"ids": ["bs"]}, "detect_s": 60, "setup_s": 300,
-                                    "depot": {"name": "here", "lat": m.lat, "lon": m.lon, "units": 1}}}
-    prepared = prepare(scenario(nodes, [], duration_s=30_000, responses=responses,
-                                incidents=[{"type": "power_outage", "area": "17", "start_s": 0, "end_s": 20_000}]))
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "bs", "kind": "relay", "area": "17201", "battery_h": 1, "lat": m.lat, "lon": m.lon},
+    ]
+    responses = {
+        "power_vehicles": {
+            "units": 1,
+            "watch": {"ids": ["bs"]},
+            "detect_s": 60,
+            "setup_s": 300,
+            "depot": {"name": "here", "lat": m.lat, "lon": m.lon, "units": 1},
+        }
+    }
+    prepared = prepare(
+        scenario(
+            nodes,
+            [],
+            duration_s=30_000,
+            responses=responses,
+            incidents=[{"type": "power_outage", "area": "17", "start_s": 0, "end_s": 20_000}],
+        )
+    )
     result = run(prepared)
     assert availability(result, "bs")[:2] == [(3600, True), (3600 + 60 + 300, False)]
 
 
-def _cut_off_towns(codes: list[str], loan: dict, incidents: list[dict] | None = None,
-                   alerts: list[dict] | None = None, duration_s: float = 20_000):
+def _cut_off_towns(
+    codes: list[str],
+    loan: dict,
+    incidents: list[dict] | None = None,
+    alerts: list[dict] | None = None,
+    duration_s: float = 20_000,
+):
     """Towns whose only path (a satellite broadcast) is down from t = 0; a depot at the first town."""
     nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"}]
     for code in codes:
         m = TABLE[code]
-        nodes += [{"id": f"m-{code}/receiver", "kind": "relay", "area": code, "lat": m.lat, "lon": m.lon},
-                  {"id": f"m-{code}/startup", "kind": "relay", "area": code}]
-    links = [{"id": "sat", "medium": "satellite_geo", "source": "centre",
-              "targets": [f"m-{c}/receiver" for c in codes], "loss": 0},
-             *({"id": f"lan-{c}", "medium": "fibre", "source": f"m-{c}/receiver", "target": f"m-{c}/startup"}
-               for c in codes)]
+        nodes += [
+            {"id": f"m-{code}/receiver", "kind": "relay", "area": code, "lat": m.lat, "lon": m.lon},
+            {"id": f"m-{code}/startup", "kind": "relay", "area": code},
+        ]
+    links = [
+        {
+            "id": "sat",
+            "medium": "satellite_geo",
+            "source": "centre",
+            "targets": [f"m-{c}/receiver" for c in codes],
+            "loss": 0,
+        },
+        *(
+            {"id": f"lan-{c}", "medium": "fibre", "source": f"m-{c}/receiver", "target": f"m-{c}/startup"}
+            for c in codes
+        ),
+    ]
     first = TABLE[codes[0]]
-    responses = {"pools": [{"equipment": loan["equipment"], "loan_s": loan.pop("loan_s", float("inf")),
-                            "depots": [{"name": "depot", "lat": first.lat, "lon": first.lon,
-                                        "units": loan.pop("units", 1)}]}],
-                 "loans": [{"source": "centre", **loan}]}
+    responses = {
+        "pools": [
+            {
+                "equipment": loan["equipment"],
+                "loan_s": loan.pop("loan_s", float("inf")),
+                "depots": [{"name": "depot", "lat": first.lat, "lon": first.lon, "units": loan.pop("units", 1)}],
+            }
+        ],
+        "loans": [{"source": "centre", **loan}],
+    }
     outage = [{"type": "outage", "links": {"ids": ["sat"]}}]
-    return prepare(scenario(nodes, links, alerts, duration_s=duration_s,
-                            incidents=outage + (incidents or []), responses=responses))
+    return prepare(
+        scenario(nodes, links, alerts, duration_s=duration_s, incidents=outage + (incidents or []), responses=responses)
+    )
 
 
 def test_request_waits_while_the_pool_is_empty_and_is_served_when_a_unit_returns() -> None:
     # Two towns at the same place as the depot: no transport time.
-    prepared = _cut_off_towns(["17201", "17201"][:1] + ["17365"], {
-        "equipment": "satellite_phone", "detect_s": 60, "setup_s": 100, "loan_s": 1000, "units": 1})
+    prepared = _cut_off_towns(
+        ["17201", "17201"][:1] + ["17365"],
+        {"equipment": "satellite_phone", "detect_s": 60, "setup_s": 100, "loan_s": 1000, "units": 1},
+    )
     result = run(prepared)
     first, second = sorted(result.responses.requests, key=lambda r: r.granted_s)
     assert first.granted_s == pytest.approx(60)
@@ -81,8 +130,18 @@ def test_waiting_requests_are_served_in_policy_order(policy: str) -> None:
     # town, of clearly different populations) wait for it.
     codes = ["17201", "17361", "13101", "17202"]
     detect = {"kind": "uniform", "low": 10, "high": 200}
-    prepared = _cut_off_towns(codes, {"equipment": "satellite_phone", "setup_s": 10, "loan_s": 500, "units": 1,
-                                      "policy": policy, "detect_s": detect}, duration_s=400_000)
+    prepared = _cut_off_towns(
+        codes,
+        {
+            "equipment": "satellite_phone",
+            "setup_s": 10,
+            "loan_s": 500,
+            "units": 1,
+            "policy": policy,
+            "detect_s": detect,
+        },
+        duration_s=400_000,
+    )
     result = run(prepared, seed=3)
     served = sorted(result.responses.requests, key=lambda r: r.granted_s)
     waiting = [r for r in served if r.granted_s > served[0].granted_s]
@@ -94,9 +153,11 @@ def test_waiting_requests_are_served_in_policy_order(policy: str) -> None:
 
 
 def test_an_alert_sent_during_the_cut_off_arrives_only_through_the_substitute_when_set_up() -> None:
-    prepared = _cut_off_towns(["17204"], {"equipment": "satellite_phone", "detect_s": 600, "setup_s": 900},
-                              alerts=[{"id": "a", "system": "j_alert", "category": "major_tsunami_warning",
-                                       "issue_s": 30}])
+    prepared = _cut_off_towns(
+        ["17204"],
+        {"equipment": "satellite_phone", "detect_s": 600, "setup_s": 900},
+        alerts=[{"id": "a", "system": "j_alert", "category": "major_tsunami_warning", "issue_s": 30}],
+    )
     result = run(prepared)
     request = result.responses.requests[0]
     time, link = first_receipt(result, "m-17204/startup")
@@ -107,19 +168,31 @@ def test_an_alert_sent_during_the_cut_off_arrives_only_through_the_substitute_wh
 
 
 def _carriers(roaming: dict | None):
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "carrier/docomo/cbc", "kind": "relay", "carrier": "docomo"},
-             {"id": "carrier/kddi/cbc", "kind": "relay", "carrier": "kddi"},
-             {"id": "cbs-docomo", "kind": "emitter", "channel": "cell_broadcast", "carrier": "docomo", "area": "13101"},
-             {"id": "cbs-kddi", "kind": "emitter", "channel": "cell_broadcast", "carrier": "kddi", "area": "13101"}]
-    links = [{"id": "to-docomo", "medium": "terrestrial_gov", "source": "centre", "target": "carrier/docomo/cbc"},
-             {"id": "to-kddi", "medium": "terrestrial_gov", "source": "centre", "target": "carrier/kddi/cbc"},
-             {"id": "docomo-cb", "medium": "cell_broadcast", "source": "carrier/docomo/cbc", "target": "cbs-docomo"},
-             {"id": "kddi-cb", "medium": "cell_broadcast", "source": "carrier/kddi/cbc", "target": "cbs-kddi"}]
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "carrier/docomo/cbc", "kind": "relay", "carrier": "docomo"},
+        {"id": "carrier/kddi/cbc", "kind": "relay", "carrier": "kddi"},
+        {"id": "cbs-docomo", "kind": "emitter", "channel": "cell_broadcast", "carrier": "docomo", "area": "13101"},
+        {"id": "cbs-kddi", "kind": "emitter", "channel": "cell_broadcast", "carrier": "kddi", "area": "13101"},
+    ]
+    links = [
+        {"id": "to-docomo", "medium": "terrestrial_gov", "source": "centre", "target": "carrier/docomo/cbc"},
+        {"id": "to-kddi", "medium": "terrestrial_gov", "source": "centre", "target": "carrier/kddi/cbc"},
+        {"id": "docomo-cb", "medium": "cell_broadcast", "source": "carrier/docomo/cbc", "target": "cbs-docomo"},
+        {"id": "kddi-cb", "medium": "cell_broadcast", "source": "carrier/kddi/cbc", "target": "cbs-kddi"},
+    ]
     responses = {"roaming": roaming} if roaming else {}
-    return run(prepare(scenario(nodes, links, [{"id": "a", "system": "j_alert", "category": "test",
-                                                "issue_s": 100}],
-                                incidents=[{"type": "carrier_outage", "carrier": "docomo"}], responses=responses)))
+    return run(
+        prepare(
+            scenario(
+                nodes,
+                links,
+                [{"id": "a", "system": "j_alert", "category": "test", "issue_s": 100}],
+                incidents=[{"type": "carrier_outage", "carrier": "docomo"}],
+                responses=responses,
+            )
+        )
+    )
 
 
 def test_roaming_restores_cell_broadcast_after_its_switchover_delay() -> None:
@@ -135,10 +208,15 @@ def test_roaming_restores_cell_broadcast_after_its_switchover_delay() -> None:
 
 def test_damage_fails_each_component_with_its_zone_probability_and_keeps_other_draws() -> None:
     codes = [m.code for m in TABLE.in_prefecture("17")]
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             *({"id": f"rx-{c}", "kind": "relay", "area": c} for c in codes)]
-    incident = {"type": "damage", "nodes": {"kind": "relay"},
-                "zones": [{"area": "17", "probability": 0.2}, {"area": "17204", "probability": 1.0}]}
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        *({"id": f"rx-{c}", "kind": "relay", "area": c} for c in codes),
+    ]
+    incident = {
+        "type": "damage",
+        "nodes": {"kind": "relay"},
+        "zones": [{"area": "17", "probability": 0.2}, {"area": "17204", "probability": 1.0}],
+    }
     failed = []
     for seed in range(20):
         result = run(prepare(scenario(nodes, [], incidents=[incident])), seed)
@@ -150,21 +228,32 @@ def test_damage_fails_each_component_with_its_zone_probability_and_keeps_other_d
 
 @pytest.mark.parametrize(
     ("extra", "words"),
-    [({"incidents": [{"type": "outage", "nodes": {"ids": ["nope"]}}]}, "incidents[0].nodes: selects no node"),
-     ({"incidents": [{"type": "outage", "nodes": {"ids": ["centre"]}, "start_s": 50, "end_s": 10}]},
-      "end_s (10.0) must be after start_s (50.0)"),
-     ({"incidents": [{"type": "power_outage", "area": "17", "start_s": -5}]}, "greater than or equal to 0"),
-     ({"responses": {"pools": [{"equipment": "helicopter"}]}}, "'helicopter' is not allowed"),
-     ({"incidents": [{"type": "earthquake"}]}, "does not match any of the expected tags"),
-     ({"incidents": [{"type": "carrier_outage", "carrier": "acme"}]}, "no carrier 'acme'")],
+    [
+        ({"incidents": [{"type": "outage", "nodes": {"ids": ["nope"]}}]}, "incidents[0].nodes: selects no node"),
+        (
+            {"incidents": [{"type": "outage", "nodes": {"ids": ["centre"]}, "start_s": 50, "end_s": 10}]},
+            "end_s (10.0) must be after start_s (50.0)",
+        ),
+        ({"incidents": [{"type": "power_outage", "area": "17", "start_s": -5}]}, "greater than or equal to 0"),
+        ({"responses": {"pools": [{"equipment": "helicopter"}]}}, "'helicopter' is not allowed"),
+        ({"incidents": [{"type": "earthquake"}]}, "does not match any of the expected tags"),
+        ({"incidents": [{"type": "carrier_outage", "carrier": "acme"}]}, "no carrier 'acme'"),
+    ],
 )
 def test_bad_incident_and_response_definitions_are_clear_errors(extra: dict, words: str) -> None:
     from lalert_sim.model.loader import parse_scenario
 
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "rx", "kind": "relay", "area": "17201", "carrier": "docomo"}]
-    data = {"metadata": {"name": "t"}, "duration_s": 100, "topology": {"nodes": nodes, "links": []},
-            "alerts": [{"id": "a", "system": "j_alert", "category": "test"}], **extra}
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "rx", "kind": "relay", "area": "17201", "carrier": "docomo"},
+    ]
+    data = {
+        "metadata": {"name": "t"},
+        "duration_s": 100,
+        "topology": {"nodes": nodes, "links": []},
+        "alerts": [{"id": "a", "system": "j_alert", "category": "test"}],
+        **extra,
+    }
     with pytest.raises(ScenarioError) as caught:
         prepare(parse_scenario(data))
     assert any(words in str(p) for p in caught.value.problems), caught.value.problems
@@ -178,8 +267,9 @@ def test_wide_area_tsunami_shows_pool_contention_and_a_doubled_pool_shortens_the
     base = load(SCENARIOS / "tsunami_wide_area_loans.yaml")
     scenario_ = base.scenario
     doubled_pools = [scenario_.responses.pools[0].model_copy(update={"units": 50})]
-    doubled = prepare(scenario_.model_copy(
-        update={"responses": scenario_.responses.model_copy(update={"pools": doubled_pools})}))
+    doubled = prepare(
+        scenario_.model_copy(update={"responses": scenario_.responses.model_copy(update={"pools": doubled_pools})})
+    )
     worst = {"base": [], "doubled": []}
     for seed in (1, 2, 3):
         for name, prepared in (("base", base), ("doubled", doubled)):

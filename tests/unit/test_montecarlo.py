@@ -126,7 +126,7 @@ def test_confidence_interval_covers_the_true_mean_about_95_percent_of_the_time()
     values = column(rows, "a.emitters_50pct_s")
     covered = 0
     for sweep in range(300):
-        _, low, high = mean_ci(values[sweep * 15:(sweep + 1) * 15])
+        _, low, high = mean_ci(values[sweep * 15 : (sweep + 1) * 15])
         covered += low <= 10.0 <= high
     # 300 sweeps: binomial s.d. of the coverage about 1.3 points.
     assert 0.91 <= covered / 300 <= 0.99

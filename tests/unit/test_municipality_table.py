@@ -37,8 +37,11 @@ def test_reference_populations_sum_to_the_2020_census() -> None:
 
 
 def test_own_table_replaces_population_ages_and_outputs(tmp_path: Path) -> None:
-    path = write(tmp_path, "code,population,share_under_60,share_60s,share_70_plus,disaster_radio\n"
-                           "02201,275192,0.6,0.15,0.25,no\n022021,168466,,,,yes\n")
+    path = write(
+        tmp_path,
+        "code,population,share_under_60,share_60s,share_70_plus,disaster_radio\n"
+        "02201,275192,0.6,0.15,0.25,no\n022021,168466,,,,yes\n",
+    )
     prepared = load(path)
     assert prepared.municipalities["02201"].population == 275_192
     assert prepared.municipalities["02201"].age_shares == (0.6, 0.15, 0.25)
@@ -54,8 +57,10 @@ def test_own_table_replaces_population_ages_and_outputs(tmp_path: Path) -> None:
     [
         ("code,population\n02201,abc\n", "towns.csv: line 2: population: 'abc' is not a number"),
         ("code,population\n02999,100\n", "towns.csv: line 2: code: 02999 is not a municipality"),
-        ("code,population,share_under_60,share_60s,share_70_plus\n02201,10,0.5,0.5,0.5\n",
-         "line 2: share_70_plus: age shares sum to 1.500, not 1"),
+        (
+            "code,population,share_under_60,share_60s,share_70_plus\n02201,10,0.5,0.5,0.5\n",
+            "line 2: share_70_plus: age shares sum to 1.500, not 1",
+        ),
         ("code,population,colour\n02201,10,red\n", "towns.csv: line 1: unknown column 'colour'"),
         ("code,name\n02201,x\n", "required column 'population' is missing"),
         ("code,population,disaster_radio\n02201,10,maybe\n", "line 2: disaster_radio: 'maybe' is not yes/no"),

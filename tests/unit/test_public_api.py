@@ -7,10 +7,24 @@ from tests.conftest import SCENARIOS
 
 
 def test_exports_are_exactly_the_documented_names() -> None:
-    assert sorted(lalert_sim.__all__) == sorted([
-        "BridgeError", "Injection", "LalertError", "Prepared", "Problem", "RunResult", "Scenario",
-        "ScenarioError", "Simulation", "TopologyError", "load", "prepare", "run", "summarise",
-    ])
+    assert sorted(lalert_sim.__all__) == sorted(
+        [
+            "BridgeError",
+            "Injection",
+            "LalertError",
+            "Prepared",
+            "Problem",
+            "RunResult",
+            "Scenario",
+            "ScenarioError",
+            "Simulation",
+            "TopologyError",
+            "load",
+            "prepare",
+            "run",
+            "summarise",
+        ]
+    )
     for name in lalert_sim.__all__:
         assert getattr(lalert_sim, name) is not None
 

@@ -12,8 +12,13 @@ from tests.conftest import first_receipt, run_world
 def test_stream_key_does_not_depend_on_the_python_hash_seed() -> None:
     code = "from lalert_sim.streams import stream_key; print(stream_key('link:sat/latency'))"
     outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
         for seed in ("1", "2")
     }
     assert outputs == {f"{stream_key('link:sat/latency')}\n"}
@@ -52,17 +57,34 @@ def test_stable_fraction_is_fixed_and_spread() -> None:
 
 
 def _world(ground_latency: dict) -> tuple[list[dict], list[dict]]:
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             *({"id": f"rx-{k}", "kind": "relay", "delay_s": {"kind": "uniform", "low": 1, "high": 2}}
-               for k in range(20)),
-             *({"id": f"spk-{k}", "kind": "emitter", "channel": "outdoor_loudspeaker",
-                "delay_s": {"kind": "exponential", "mean": 3}} for k in range(20))]
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        *({"id": f"rx-{k}", "kind": "relay", "delay_s": {"kind": "uniform", "low": 1, "high": 2}} for k in range(20)),
+        *(
+            {
+                "id": f"spk-{k}",
+                "kind": "emitter",
+                "channel": "outdoor_loudspeaker",
+                "delay_s": {"kind": "exponential", "mean": 3},
+            }
+            for k in range(20)
+        ),
+    ]
     receivers = [f"rx-{k}" for k in range(20)]
-    links = [{"id": "sat", "medium": "satellite_geo", "source": "centre", "targets": receivers},
-             {"id": "ground", "medium": "terrestrial_gov", "source": "centre", "targets": receivers,
-              "latency_s": ground_latency},
-             *({"id": f"radio-{k}", "medium": "municipal_disaster_radio", "source": f"rx-{k}",
-                "target": f"spk-{k}"} for k in range(20))]
+    links = [
+        {"id": "sat", "medium": "satellite_geo", "source": "centre", "targets": receivers},
+        {
+            "id": "ground",
+            "medium": "terrestrial_gov",
+            "source": "centre",
+            "targets": receivers,
+            "latency_s": ground_latency,
+        },
+        *(
+            {"id": f"radio-{k}", "medium": "municipal_disaster_radio", "source": f"rx-{k}", "target": f"spk-{k}"}
+            for k in range(20)
+        ),
+    ]
     return nodes, links
 
 

@@ -36,8 +36,10 @@ def _town(rain: list[dict] | None = None, hour: float = 12.0):
         {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
         {"id": "cbs", "kind": "emitter", "channel": "cell_broadcast", "carrier": "docomo", "area": "04205"},
     ]
-    links = [{"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]},
-             {"id": "cb", "medium": "cell_broadcast", "source": "centre", "targets": ["cbs"]}]
+    links = [
+        {"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]},
+        {"id": "cb", "medium": "cell_broadcast", "source": "centre", "targets": ["cbs"]},
+    ]
     prepared = prepare(scenario(nodes, links, residents={"rain": rain or [], "hour": hour}))
     result = run(prepared)
     return compute_reach(prepared, result, result.alerts[0])
@@ -80,8 +82,10 @@ def test_flagship_drill_reaches_residents_of_all_40_municipalities() -> None:
 
 
 def test_heavy_rain_incident_lowers_loudspeaker_reach_like_residents_rain() -> None:
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"}]
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
+    ]
     links = [{"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]}]
 
     def warned(**extra) -> float:

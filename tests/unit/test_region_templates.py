@@ -10,10 +10,12 @@ from tests.conftest import scenario
 
 
 def receivers(region: dict) -> set[str]:
-    prepared = prepare(scenario([], [], topology={"templates": [{"template": "region", "region": region,
-                                                                  "lalert": False, "carriers": []}]}))
-    return {n.removeprefix("m-").removesuffix("/receiver") for n in prepared.topology.nodes
-            if n.endswith("/receiver")}
+    prepared = prepare(
+        scenario(
+            [], [], topology={"templates": [{"template": "region", "region": region, "lalert": False, "carriers": []}]}
+        )
+    )
+    return {n.removeprefix("m-").removesuffix("/receiver") for n in prepared.topology.nodes if n.endswith("/receiver")}
 
 
 def test_empty_region_is_the_whole_country() -> None:
@@ -32,9 +34,11 @@ def test_code_list_selects_exactly_those_municipalities() -> None:
 
 @pytest.mark.parametrize(
     ("region", "words"),
-    [({"municipalities": ["02999"]}, "02999 is not a municipality code"),
-     ({"prefectures": ["02201"]}, "must be a two-digit prefecture code"),
-     ({"prefectures": ["13"], "municipalities": ["02201"]}, "selects no municipality")],
+    [
+        ({"municipalities": ["02999"]}, "02999 is not a municipality code"),
+        ({"prefectures": ["02201"]}, "must be a two-digit prefecture code"),
+        ({"prefectures": ["13"], "municipalities": ["02201"]}, "selects no municipality"),
+    ],
 )
 def test_bad_regions_are_clear_errors(region: dict, words: str) -> None:
     with pytest.raises(ScenarioError, match=words):
@@ -42,8 +46,18 @@ def test_bad_regions_are_clear_errors(region: dict, words: str) -> None:
 
 
 def test_two_templates_share_the_national_nodes() -> None:
-    prepared = prepare(scenario([], [], topology={"templates": [
-        {"template": "prefecture", "prefecture": "02"}, {"template": "region", "region": {"prefectures": ["03"]}}]}))
+    prepared = prepare(
+        scenario(
+            [],
+            [],
+            topology={
+                "templates": [
+                    {"template": "prefecture", "prefecture": "02"},
+                    {"template": "region", "region": {"prefectures": ["03"]}},
+                ]
+            },
+        )
+    )
     nodes = prepared.topology.nodes
     assert "jalert/centre" in nodes and "m-02201/receiver" in nodes and "m-03201/receiver" in nodes
     assert {link.id for link in prepared.topology.links} >= {"jalert/sat-02", "jalert/sat-03"}

@@ -57,17 +57,37 @@ def test_both_paths_down_nothing_arrives_and_the_reason_is_recorded(jalert_world
 def test_lalert_fanout_reaches_every_subscribed_broadcaster() -> None:
     outlets = [f"tv-{k}" for k in range(30)]
     nodes = [
-        {"id": "entry", "kind": "human_step", "system": "l_alert", "area": "04205",
-         "delay_s": {"kind": "lognormal", "median": 300, "sigma": 0.5}},
+        {
+            "id": "entry",
+            "kind": "human_step",
+            "system": "l_alert",
+            "area": "04205",
+            "delay_s": {"kind": "lognormal", "median": 300, "sigma": 0.5},
+        },
         {"id": "hub", "kind": "relay"},
-        *({"id": o, "kind": "emitter", "channel": "tv", "area": "04",
-           "delay_s": {"kind": "lognormal", "median": 120, "sigma": 1.0}} for o in outlets),
+        *(
+            {
+                "id": o,
+                "kind": "emitter",
+                "channel": "tv",
+                "area": "04",
+                "delay_s": {"kind": "lognormal", "median": 120, "sigma": 1.0},
+            }
+            for o in outlets
+        ),
         {"id": "other-prefecture", "kind": "emitter", "channel": "tv", "area": "13"},
     ]
     links = [
         {"id": "up", "medium": "internet", "source": "entry", "target": "hub", "loss": 0},
-        {"id": "push", "medium": "internet", "source": "hub", "targets": [*outlets, "other-prefecture"],
-         "capacity": 4, "loss": 0.2, "retry": {"max_attempts": 20, "backoff_s": 10}},
+        {
+            "id": "push",
+            "medium": "internet",
+            "source": "hub",
+            "targets": [*outlets, "other-prefecture"],
+            "capacity": 4,
+            "loss": 0.2,
+            "retry": {"max_attempts": 20, "backoff_s": 10},
+        },
     ]
     alerts = [{"id": "evac", "system": "l_alert", "category": "evacuation_order", "areas": ["04205"]}]
     _, result = run_world(nodes, links, alerts)
@@ -85,10 +105,22 @@ def test_lalert_fanout_reaches_every_subscribed_broadcaster() -> None:
 
 
 def test_broadcast_is_one_transmission_for_all_targets() -> None:
-    nodes = [{"id": "src", "kind": "origin", "system": "j_alert"},
-             *({"id": f"rx-{k}", "kind": "relay"} for k in range(5))]
-    links = [{"id": "sat", "medium": "satellite_geo", "source": "src", "targets": [f"rx-{k}" for k in range(5)],
-              "capacity": 1, "hold_s": 10, "bandwidth_bps": None, "loss": 0}]
+    nodes = [
+        {"id": "src", "kind": "origin", "system": "j_alert"},
+        *({"id": f"rx-{k}", "kind": "relay"} for k in range(5)),
+    ]
+    links = [
+        {
+            "id": "sat",
+            "medium": "satellite_geo",
+            "source": "src",
+            "targets": [f"rx-{k}" for k in range(5)],
+            "capacity": 1,
+            "hold_s": 10,
+            "bandwidth_bps": None,
+            "loss": 0,
+        }
+    ]
     _, result = run_world(nodes, links)
     arrivals = [first_receipt(result, f"rx-{k}")[0] for k in range(5)]
     # One 10 s transmission, not five queued ones.
@@ -96,18 +128,39 @@ def test_broadcast_is_one_transmission_for_all_targets() -> None:
 
 
 def test_point_to_point_transmissions_queue_for_the_link_capacity() -> None:
-    nodes = [{"id": "src", "kind": "origin", "system": "j_alert"},
-             *({"id": f"rx-{k}", "kind": "relay"} for k in range(3))]
-    links = [{"id": "radio", "medium": "mca", "source": "src", "targets": ["rx-0", "rx-1", "rx-2"],
-              "capacity": 1, "hold_s": 30, "latency_s": 0, "loss": 0}]
+    nodes = [
+        {"id": "src", "kind": "origin", "system": "j_alert"},
+        *({"id": f"rx-{k}", "kind": "relay"} for k in range(3)),
+    ]
+    links = [
+        {
+            "id": "radio",
+            "medium": "mca",
+            "source": "src",
+            "targets": ["rx-0", "rx-1", "rx-2"],
+            "capacity": 1,
+            "hold_s": 30,
+            "latency_s": 0,
+            "loss": 0,
+        }
+    ]
     _, result = run_world(nodes, links)
     assert [first_receipt(result, f"rx-{k}")[0] for k in range(3)] == [30.0, 60.0, 90.0]
 
 
 def test_bandwidth_sets_transmission_time() -> None:
     nodes = [{"id": "src", "kind": "origin", "system": "j_alert"}, {"id": "rx", "kind": "relay"}]
-    links = [{"id": "slow", "medium": "prefecture_disaster_radio", "source": "src", "target": "rx",
-              "bandwidth_bps": 9600, "latency_s": 0, "loss": 0}]
+    links = [
+        {
+            "id": "slow",
+            "medium": "prefecture_disaster_radio",
+            "source": "src",
+            "target": "rx",
+            "bandwidth_bps": 9600,
+            "latency_s": 0,
+            "loss": 0,
+        }
+    ]
     alerts = [{"id": "a", "system": "j_alert", "category": "test", "size_bytes": 12_000}]
     _, result = run_world(nodes, links, alerts)
     assert first_receipt(result, "rx")[0] == pytest.approx(12_000 * 8 / 9600)
@@ -115,8 +168,17 @@ def test_bandwidth_sets_transmission_time() -> None:
 
 def test_lost_transmissions_are_retried_after_the_backoff() -> None:
     nodes = [{"id": "src", "kind": "origin", "system": "j_alert"}, {"id": "rx", "kind": "relay"}]
-    links = [{"id": "lossy", "medium": "internet", "source": "src", "target": "rx", "latency_s": 0,
-              "loss": 0.7, "retry": {"max_attempts": 50, "backoff_s": 7}}]
+    links = [
+        {
+            "id": "lossy",
+            "medium": "internet",
+            "source": "src",
+            "target": "rx",
+            "latency_s": 0,
+            "loss": 0.7,
+            "retry": {"max_attempts": 50, "backoff_s": 7},
+        }
+    ]
     losses_seen = []
     for seed in range(10):
         _, result = run_world(nodes, links, seed=seed)
@@ -131,18 +193,36 @@ def test_lost_transmissions_are_retried_after_the_backoff() -> None:
 
 def test_retries_stop_at_max_attempts() -> None:
     nodes = [{"id": "src", "kind": "origin", "system": "j_alert"}, {"id": "rx", "kind": "relay"}]
-    links = [{"id": "dead", "medium": "internet", "source": "src", "target": "rx",
-              "loss": 1.0, "retry": {"max_attempts": 3, "backoff_s": 5}}]
+    links = [
+        {
+            "id": "dead",
+            "medium": "internet",
+            "source": "src",
+            "target": "rx",
+            "loss": 1.0,
+            "retry": {"max_attempts": 3, "backoff_s": 5},
+        }
+    ]
     _, result = run_world(nodes, links)
     assert first_receipt(result, "rx") is None
     assert len(records(result, "lost")) == 3
 
 
 def test_node_down_loses_the_copy_and_point_to_point_sender_retries() -> None:
-    nodes = [{"id": "src", "kind": "origin", "system": "j_alert"},
-             {"id": "rx", "kind": "relay", "outages": [{"start_s": 0, "end_s": 20}]}]
-    links = [{"id": "l", "medium": "fibre", "source": "src", "target": "rx", "latency_s": 1,
-              "retry": {"max_attempts": 5, "backoff_s": 15}}]
+    nodes = [
+        {"id": "src", "kind": "origin", "system": "j_alert"},
+        {"id": "rx", "kind": "relay", "outages": [{"start_s": 0, "end_s": 20}]},
+    ]
+    links = [
+        {
+            "id": "l",
+            "medium": "fibre",
+            "source": "src",
+            "target": "rx",
+            "latency_s": 1,
+            "retry": {"max_attempts": 5, "backoff_s": 15},
+        }
+    ]
     _, result = run_world(nodes, links)
     # Arrives at 1 s (down), retried at 16 s + 1 s (still down), then 32 s + 1 s.
     assert first_receipt(result, "rx")[0] == pytest.approx(33.0)
@@ -150,19 +230,25 @@ def test_node_down_loses_the_copy_and_point_to_point_sender_retries() -> None:
 
 
 def test_human_step_with_one_person_handles_messages_one_after_another() -> None:
-    nodes = [{"id": "desk", "kind": "human_step", "system": "l_alert", "area": "04205", "servers": 1,
-              "delay_s": 100}, {"id": "hub", "kind": "relay"}]
+    nodes = [
+        {"id": "desk", "kind": "human_step", "system": "l_alert", "area": "04205", "servers": 1, "delay_s": 100},
+        {"id": "hub", "kind": "relay"},
+    ]
     links = [{"id": "up", "medium": "fibre", "source": "desk", "target": "hub", "latency_s": 0}]
-    alerts = [{"id": f"m{k}", "system": "l_alert", "category": "shelter_opening", "areas": ["04205"],
-               "issue_s": k} for k in range(3)]
+    alerts = [
+        {"id": f"m{k}", "system": "l_alert", "category": "shelter_opening", "areas": ["04205"], "issue_s": k}
+        for k in range(3)
+    ]
     _, result = run_world(nodes, links, alerts)
     assert [first_receipt(result, "hub", alert=k)[0] for k in range(3)] == [100.0, 200.0, 300.0]
 
 
 def test_alerts_reach_only_their_target_areas() -> None:
-    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"},
-             {"id": "aomori", "kind": "relay", "area": "02201"},
-             {"id": "iwate", "kind": "relay", "area": "03201"}]
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "aomori", "kind": "relay", "area": "02201"},
+        {"id": "iwate", "kind": "relay", "area": "03201"},
+    ]
     links = [{"id": "sat", "medium": "satellite_geo", "source": "centre", "targets": ["aomori", "iwate"]}]
     alerts = [{"id": "a", "system": "j_alert", "category": "ballistic_missile", "areas": ["02"]}]
     _, result = run_world(nodes, links, alerts)

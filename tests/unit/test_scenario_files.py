@@ -59,17 +59,25 @@ def test_minimal_scenario_loads(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("kind: relay", "kind: rellay"), "line 6: topology.nodes[1].kind: 'rellay' is not allowed"),
-        (("target: rx", "target: rxx"),
-         "line 8: topology.links[0].targets[0]: unknown node 'rxx' (did you mean 'rx'?)"),
+        (
+            ("target: rx", "target: rxx"),
+            "line 8: topology.links[0].targets[0]: unknown node 'rxx' (did you mean 'rx'?)",
+        ),
         (("duration_s: 100", "duration_s: -1"), "line 2: duration_s: Input should be greater than 0"),
-        (("medium: satellite_geo", "medium: satellite_geo, colour: red"),
-         "line 8: topology.links[0].colour: unknown field"),
-        (("category: ballistic_missile", "category: ballistic_missile, areas: ['02999']"),
-         "line 10: alerts[0].areas[0]: no node of the network lies in area 02999"),
-        (("area: \"02201\"", "area: \"022013\""), "line 6: topology.nodes[1].area: '022013': check digit should be 2"),
+        (
+            ("medium: satellite_geo", "medium: satellite_geo, colour: red"),
+            "line 8: topology.links[0].colour: unknown field",
+        ),
+        (
+            ("category: ballistic_missile", "category: ballistic_missile, areas: ['02999']"),
+            "line 10: alerts[0].areas[0]: no node of the network lies in area 02999",
+        ),
+        (('area: "02201"', 'area: "022013"'), "line 6: topology.nodes[1].area: '022013': check digit should be 2"),
         (("{id: a, system: j_alert", "{id: a, system: l_alert"), "line 10: alerts[0].origin: cannot tell where"),
-        (("medium: satellite_geo,", "medium: satellite_geo, latency_s: {kind: uniform, low: 2, high: 1},"),
-         "line 8: topology.links[0].latency_s: high (1.0) must not be below low (2.0)"),
+        (
+            ("medium: satellite_geo,", "medium: satellite_geo, latency_s: {kind: uniform, low: 2, high: 1},"),
+            "line 8: topology.links[0].latency_s: high (1.0) must not be below low (2.0)",
+        ),
     ],
 )
 def test_invalid_files_name_file_line_field_and_problem(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
@@ -88,8 +96,10 @@ def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
     assert len(found) == 1 and "line 6: not valid YAML" in found[0]
 
 
-@pytest.mark.parametrize(("text", "words"), [("", "must be a mapping"), ("- a\n- b\n", "must be a mapping"),
-                                             ("just words", "must be a mapping")])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", "must be a mapping"), ("- a\n- b\n", "must be a mapping"), ("just words", "must be a mapping")],
+)
 def test_empty_or_odd_files_are_rejected(tmp_path: Path, text: str, words: str) -> None:
     assert words in problems(write(tmp_path, text))[0]
 
@@ -134,8 +144,10 @@ alerts:
   - {id: a, system: j_alert, category: ballistic_missile}
 """
     found = problems(write(tmp_path, text))
-    assert any("line 5: topology.templates[0].municipalities[0]: 03201 is not a municipality of prefecture 02" in p
-               for p in found), found
+    assert any(
+        "line 5: topology.templates[0].municipalities[0]: 03201 is not a municipality of prefecture 02" in p
+        for p in found
+    ), found
 
 
 def test_incident_selecting_nothing_is_an_error(tmp_path: Path) -> None:

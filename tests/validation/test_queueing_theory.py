@@ -32,12 +32,25 @@ def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> flo
 
 def simulate_queue(arrival_rate: float, service_rate: float, servers: int, seed: int) -> tuple[float, float]:
     """(mean wait after warm-up, utilisation) of one replication through the engine."""
-    topology = build_topology(scenario(
-        nodes=[{"id": "src", "kind": "origin", "system": "j_alert"},
-               {"id": "sink", "kind": "emitter", "channel": "tv"}],
-        links=[{"id": "queue", "medium": "fibre", "source": "src", "target": "sink", "latency_s": 0,
-                "capacity": servers, "hold_s": {"kind": "exponential", "mean": 1 / service_rate}}],
-    ).topology)
+    topology = build_topology(
+        scenario(
+            nodes=[
+                {"id": "src", "kind": "origin", "system": "j_alert"},
+                {"id": "sink", "kind": "emitter", "channel": "tv"},
+            ],
+            links=[
+                {
+                    "id": "queue",
+                    "medium": "fibre",
+                    "source": "src",
+                    "target": "sink",
+                    "latency_s": 0,
+                    "capacity": servers,
+                    "hold_s": {"kind": "exponential", "mean": 1 / service_rate},
+                }
+            ],
+        ).topology
+    )
     arrivals = np.cumsum(np.random.default_rng(seed).exponential(1 / arrival_rate, CUSTOMERS))
     simulation = Simulation(topology, seed)
     for i, t in enumerate(arrivals.tolist()):
@@ -69,8 +82,7 @@ def confidence_interval(samples: list[float]) -> tuple[float, float]:
     [(0.5, 1.0, 1, 16), (1.0, 1.0, 2, 20)],
     ids=["mm1", "mm2"],
 )
-def test_link_queue_matches_erlang_c(arrival_rate: float, service_rate: float, servers: int,
-                                     replications: int) -> None:
+def test_link_queue_matches_erlang_c(arrival_rate: float, service_rate: float, servers: int, replications: int) -> None:
     runs = [simulate_queue(arrival_rate, service_rate, servers, seed) for seed in range(replications)]
     wait, wait_half = confidence_interval([w for w, _ in runs])
     utilisation, util_half = confidence_interval([u for _, u in runs])
@@ -90,7 +102,9 @@ if __name__ == "__main__":  # prints the figures quoted in the README
         wait, half = confidence_interval([w for w, _ in runs])
         util, util_half = confidence_interval([u for _, u in runs])
         theory = erlang_c_wait(rate, service, servers)
-        print(f"M/M/{servers} lambda={rate} mu={service}: mean wait {wait:.4f} ± {half:.4f} "
-              f"(theory {theory:.4f}, error {100 * (wait - theory) / theory:+.2f} %, "
-              f"half-width {100 * half / theory:.2f} %); utilisation {util:.4f} ± {util_half:.4f} "
-              f"(theory {rate / (servers * service):.4f}); {replications} x {CUSTOMERS:,} customers")
+        print(
+            f"M/M/{servers} lambda={rate} mu={service}: mean wait {wait:.4f} ± {half:.4f} "
+            f"(theory {theory:.4f}, error {100 * (wait - theory) / theory:+.2f} %, "
+            f"half-width {100 * half / theory:.2f} %); utilisation {util:.4f} ± {util_half:.4f} "
+            f"(theory {rate / (servers * service):.4f}); {replications} x {CUSTOMERS:,} customers"
+        )

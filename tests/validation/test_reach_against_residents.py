@@ -18,8 +18,12 @@ CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
 def one_town_inputs(hour: float = 7.0) -> tuple[ReachInputs, np.ndarray]:
     """A town where loudspeakers, indoor receivers, TV and cell broadcast emit at staggered times."""
     emission = np.full((1, len(REACH_CHANNELS)), np.inf)
-    emitted = {Channel.OUTDOOR_LOUDSPEAKER: 12.0, Channel.INDOOR_RECEIVER: 11.0, Channel.TV: 95.0,
-               Channel.DOOR_TO_DOOR: 300.0}
+    emitted = {
+        Channel.OUTDOOR_LOUDSPEAKER: 12.0,
+        Channel.INDOOR_RECEIVER: 11.0,
+        Channel.TV: 95.0,
+        Channel.DOOR_TO_DOOR: 300.0,
+    }
     for channel, time in emitted.items():
         emission[0, REACH_CHANNELS.index(channel)] = time
     carrier_emission = np.array([[4.0, 6.5, 9.0, np.inf]])  # rakuten never broadcast
@@ -27,9 +31,13 @@ def one_town_inputs(hour: float = 7.0) -> tuple[ReachInputs, np.ndarray]:
     local = np.ones((1, len(REACH_CHANNELS)))
     local[0, REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)] = 0.4
     inputs = ReachInputs(
-        times_s=default_grid(3600), emission_s=emission, carrier_emission_s=carrier_emission,
-        carrier_shares=carrier_shares(CARRIERS), cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(), local_factor=local,
+        times_s=default_grid(3600),
+        emission_s=emission,
+        carrier_emission_s=carrier_emission,
+        carrier_shares=carrier_shares(CARRIERS),
+        cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
+        reception=cohorts.reception(),
+        local_factor=local,
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
     weights = cohorts.shares(np.array([[0.6, 0.15, 0.25]]), hour)[0]
