@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
@@ -19,20 +20,23 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from lalert_sim.analysis.results import RunSummary
 from lalert_sim.errors import LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
-from lalert_sim.montecarlo.results import aggregate, kpi_names, write_json, write_table
+from lalert_sim.montecarlo.replicate import Row
+from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
-from lalert_sim.report.files import has_parquet, write_cap_alerts, write_results
+from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.html import build_report
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
+from lalert_sim.tables import has_parquet
 
 app = typer.Typer(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
@@ -44,6 +48,7 @@ EXIT_INVALID_INPUT = 2
 EXIT_FAILED = 1
 
 TraceFormat = Literal["auto", "csv", "parquet"]
+PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 
 
@@ -86,7 +91,7 @@ def run(
         elapsed = time.perf_counter() - started
         alert_reaches = reaches(prepared, result)
         summary = summarise(prepared, result, alert_reaches)
-        parquet = {"auto": None, "csv": False, "parquet": True}[trace_format]
+        parquet = PARQUET_TRACE[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
         written = write_results(out, summary, result, parquet, alert_reaches)
@@ -113,7 +118,7 @@ def _sweep(
     batch_size: int,
     console: Console,
     label: str = "",
-) -> list:
+) -> list[Row]:
     prepared = load(path)  # fail early, with file/line/field, before any worker starts
     spec = SweepSpec(
         path, replications, prepared.scenario.seed if seed is None else seed, out, workers, batch_size, dask, resume
@@ -160,15 +165,15 @@ def sweep(
     try:
         rows = _sweep(scenario, replications, out, workers or cpu_count(), seed, dask, resume, batch_size, console)
         table = write_table(out, rows)
-        summary = aggregate(rows)
-        write_json(out / "sweep_summary.json", {"scenario": str(scenario), "replications": len(rows), "kpis": summary})
+        summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
+        write_json(out / "sweep_summary.json", summary)
         written = [table, out / "sweep_summary.json"]
         if plots and _has_matplotlib():
             written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if p]
     except LalertError as exc:
         _fail(exc)
         return
-    print_sweep(summary, console)
+    print_sweep(summary.kpis, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
@@ -191,7 +196,7 @@ def compare(
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         base_seed = load(scenarios[0]).scenario.seed if seed is None else seed
-        plans: dict[str, list] = {}
+        plans: dict[str, list[Row]] = {}
         for path in scenarios:
             name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
             plans[name] = _sweep(
@@ -207,16 +212,10 @@ def compare(
                 label=name,
             )
             write_table(out / name, plans[name])
-        differences = compare_plans(plans)
-        write_json(
-            out / "comparison.json",
-            {
-                "base": next(iter(plans)),
-                "replications": replications,
-                "master_seed": base_seed,
-                "differences": differences,
-            },
+        comparison = Comparison(
+            base=next(iter(plans)), replications=replications, master_seed=base_seed, differences=compare_plans(plans)
         )
+        write_json(out / "comparison.json", comparison)
         written = [out / "comparison.json"]
         if plots and _has_matplotlib():
             names = kpi_names(next(iter(plans.values())))
@@ -231,13 +230,11 @@ def compare(
     except LalertError as exc:
         _fail(exc)
         return
-    print_comparison(differences, next(iter(plans)), console)
+    print_comparison(comparison.differences, comparison.base, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 def _has_matplotlib() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("matplotlib") is not None
 
 
@@ -268,7 +265,11 @@ def report(results: Annotated[Path, typer.Argument(help="A folder written by `la
     """Write report.html (self-contained: plots embedded) from a results folder."""
     try:
         summary = results / "summary.json"
-        source = json.loads(summary.read_text(encoding="utf-8"))["scenario"].get("source") if summary.exists() else None
+        source = (
+            RunSummary.from_json(summary.read_text(encoding="utf-8"), str(summary)).scenario.source
+            if summary.exists()
+            else None
+        )
         text = Path(source).read_text(encoding="utf-8") if source and Path(source).exists() else None
         path = build_report(results, text)
     except LalertError as exc:
@@ -281,7 +282,3 @@ def report(results: Annotated[Path, typer.Argument(help="A folder written by `la
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
-
-
-def main() -> None:  # pragma: no cover - entry point
-    app()
