@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,7 +20,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from lalert_sim.analysis.results import RunSummary
 from lalert_sim.errors import LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
@@ -52,7 +51,8 @@ PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "pa
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 
 
-def _fail(exc: LalertError) -> None:
+def _fail(exc: LalertError) -> NoReturn:
+    """One clear message on stderr and the exit code for the kind of error."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if isinstance(exc, ScenarioError):
         count = len(exc.problems)
@@ -100,7 +100,6 @@ def run(
             written.append(build_report(out, scenario.read_text(encoding="utf-8")))
     except LalertError as exc:
         _fail(exc)
-        return
     console = Console()
     if not quiet:
         print_summary(summary, console)
@@ -172,7 +171,6 @@ def sweep(
             written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if p]
     except LalertError as exc:
         _fail(exc)
-        return
     print_sweep(summary.kpis, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
@@ -229,7 +227,6 @@ def compare(
             ]
     except LalertError as exc:
         _fail(exc)
-        return
     print_comparison(comparison.differences, comparison.base, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
@@ -252,7 +249,6 @@ def validate(scenario: ScenarioPath) -> None:
         prepared = load(scenario)
     except LalertError as exc:
         _fail(exc)
-        return
     topology = prepared.topology
     Console().print(
         f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
@@ -264,17 +260,9 @@ def validate(scenario: ScenarioPath) -> None:
 def report(results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")]) -> None:
     """Write report.html (self-contained: plots embedded) from a results folder."""
     try:
-        summary = results / "summary.json"
-        source = (
-            RunSummary.from_json(summary.read_text(encoding="utf-8"), str(summary)).scenario.source
-            if summary.exists()
-            else None
-        )
-        text = Path(source).read_text(encoding="utf-8") if source and Path(source).exists() else None
-        path = build_report(results, text)
+        path = build_report(results)
     except LalertError as exc:
         _fail(exc)
-        return
     Console().print(f"wrote {path}")
 
 

@@ -218,11 +218,18 @@ def _image(data: str | None, alt: str) -> str:
 
 
 def build_report(results: Path, scenario_text: str | None = None) -> Path:
-    """Write ``report.html`` into a results folder and return its path."""
+    """Write ``report.html`` into a results folder and return its path.
+
+    ``scenario_text``: the scenario file, for its comments; by default read from the
+    summary's source when that file is still there.
+    """
     summary_path = results / "summary.json"
     if not summary_path.exists():
         raise LalertError(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
     summary = RunSummary.from_json(summary_path.read_text(encoding="utf-8"), str(summary_path))
+    source = Path(summary.scenario.source) if summary.scenario.source else None
+    if scenario_text is None and source is not None and source.is_file():
+        scenario_text = source.read_text(encoding="utf-8")
     nodes = _read_csv(results / "nodes.csv")
     warned = _read_csv(results / "warned.csv")
     municipalities = _read_csv(results / "reach_municipalities.csv")
