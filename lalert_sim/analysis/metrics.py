@@ -21,7 +21,7 @@ from lalert_sim.model.network import NodeKind
 from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
-Trace = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
+TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
 
 
 def alert_summary(
-    result: RunResult, alert: AlertState, residents: ResidentsReach | None, trace: Trace | None = None
+    result: RunResult, alert: AlertState, residents: ResidentsReach | None, trace: TraceArrays | None = None
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
@@ -133,12 +133,14 @@ def _first_arrival_media(topology: Topology, rows: list[NodeOutcome]) -> dict[st
     return dict(sorted(counts.items()))
 
 
-def _losses(trace: Trace, mine: np.ndarray) -> dict[str, int]:
+def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
     lost = trace["cause"][mine & (trace["event"] == Event.LOST)]
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 
-def _unreached(result: RunResult, trace: Trace, mine: np.ndarray, rows: list[NodeOutcome]) -> tuple[Unreached, ...]:
+def _unreached(
+    result: RunResult, trace: TraceArrays, mine: np.ndarray, rows: list[NodeOutcome]
+) -> tuple[Unreached, ...]:
     node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
     losses: dict[str, Counter[tuple[str, str]]] = {}
     for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):

@@ -28,7 +28,7 @@ class Record:
 
     def as_dict(self) -> dict[str, Any]:
         """The record as JSON-ready data, fields in declaration order."""
-        data: dict[str, Any] = dataclasses.asdict(self)  # type: ignore[call-overload]
+        data: dict[str, Any] = dataclasses.asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
         return data
 
 
