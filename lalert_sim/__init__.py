@@ -1,5 +1,6 @@
 """lalert-sim: a discrete-event simulation of Japan's J-Alert and L-Alert relay."""
 
+from lalert_sim.analysis.results import RunSummary
 from lalert_sim.engine import Injection, RunResult, Simulation
 from lalert_sim.errors import BridgeError, LalertError, Problem, ScenarioError, TopologyError
 from lalert_sim.model.scenario import Scenario
@@ -13,6 +14,7 @@ __all__ = [
     "Prepared",
     "Problem",
     "RunResult",
+    "RunSummary",
     "Scenario",
     "ScenarioError",
     "Simulation",

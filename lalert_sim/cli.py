@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,15 +25,17 @@ from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
-from lalert_sim.montecarlo.results import aggregate, kpi_names, write_json, write_table
+from lalert_sim.montecarlo.replicate import Row
+from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
-from lalert_sim.report.files import has_parquet, write_cap_alerts, write_results
+from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.html import build_report
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
+from lalert_sim.tables import has_parquet
 
 app = typer.Typer(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
@@ -44,10 +47,12 @@ EXIT_INVALID_INPUT = 2
 EXIT_FAILED = 1
 
 TraceFormat = Literal["auto", "csv", "parquet"]
+PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 
 
-def _fail(exc: LalertError) -> None:
+def _fail(exc: LalertError) -> NoReturn:
+    """One clear message on stderr and the exit code for the kind of error."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if isinstance(exc, ScenarioError):
         count = len(exc.problems)
@@ -86,7 +91,7 @@ def run(
         elapsed = time.perf_counter() - started
         alert_reaches = reaches(prepared, result)
         summary = summarise(prepared, result, alert_reaches)
-        parquet = {"auto": None, "csv": False, "parquet": True}[trace_format]
+        parquet = PARQUET_TRACE[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
         written = write_results(out, summary, result, parquet, alert_reaches)
@@ -95,7 +100,6 @@ def run(
             written.append(build_report(out, scenario.read_text(encoding="utf-8")))
     except LalertError as exc:
         _fail(exc)
-        return
     console = Console()
     if not quiet:
         print_summary(summary, console)
@@ -113,7 +117,7 @@ def _sweep(
     batch_size: int,
     console: Console,
     label: str = "",
-) -> list:
+) -> list[Row]:
     prepared = load(path)  # fail early, with file/line/field, before any worker starts
     spec = SweepSpec(
         path, replications, prepared.scenario.seed if seed is None else seed, out, workers, batch_size, dask, resume
@@ -160,15 +164,14 @@ def sweep(
     try:
         rows = _sweep(scenario, replications, out, workers or cpu_count(), seed, dask, resume, batch_size, console)
         table = write_table(out, rows)
-        summary = aggregate(rows)
-        write_json(out / "sweep_summary.json", {"scenario": str(scenario), "replications": len(rows), "kpis": summary})
+        summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
+        write_json(out / "sweep_summary.json", summary)
         written = [table, out / "sweep_summary.json"]
         if plots and _has_matplotlib():
             written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if p]
     except LalertError as exc:
         _fail(exc)
-        return
-    print_sweep(summary, console)
+    print_sweep(summary.kpis, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
@@ -191,7 +194,7 @@ def compare(
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         base_seed = load(scenarios[0]).scenario.seed if seed is None else seed
-        plans: dict[str, list] = {}
+        plans: dict[str, list[Row]] = {}
         for path in scenarios:
             name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
             plans[name] = _sweep(
@@ -207,16 +210,10 @@ def compare(
                 label=name,
             )
             write_table(out / name, plans[name])
-        differences = compare_plans(plans)
-        write_json(
-            out / "comparison.json",
-            {
-                "base": next(iter(plans)),
-                "replications": replications,
-                "master_seed": base_seed,
-                "differences": differences,
-            },
+        comparison = Comparison(
+            base=next(iter(plans)), replications=replications, master_seed=base_seed, differences=compare_plans(plans)
         )
+        write_json(out / "comparison.json", comparison)
         written = [out / "comparison.json"]
         if plots and _has_matplotlib():
             names = kpi_names(next(iter(plans.values())))
@@ -230,14 +227,11 @@ def compare(
             ]
     except LalertError as exc:
         _fail(exc)
-        return
-    print_comparison(differences, next(iter(plans)), console)
+    print_comparison(comparison.differences, comparison.base, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
 
 
 def _has_matplotlib() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("matplotlib") is not None
 
 
@@ -255,7 +249,6 @@ def validate(scenario: ScenarioPath) -> None:
         prepared = load(scenario)
     except LalertError as exc:
         _fail(exc)
-        return
     topology = prepared.topology
     Console().print(
         f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
@@ -267,13 +260,9 @@ def validate(scenario: ScenarioPath) -> None:
 def report(results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")]) -> None:
     """Write report.html (self-contained: plots embedded) from a results folder."""
     try:
-        summary = results / "summary.json"
-        source = json.loads(summary.read_text(encoding="utf-8"))["scenario"].get("source") if summary.exists() else None
-        text = Path(source).read_text(encoding="utf-8") if source and Path(source).exists() else None
-        path = build_report(results, text)
+        path = build_report(results)
     except LalertError as exc:
         _fail(exc)
-        return
     Console().print(f"wrote {path}")
 
 
@@ -281,7 +270,3 @@ def report(results: Annotated[Path, typer.Argument(help="A folder written by `la
 def schema() -> None:
     """Print the JSON Schema of scenario files (for editors)."""
     sys.stdout.write(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
-
-
-def main() -> None:  # pragma: no cover - entry point
-    app()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import simpy
 
-from lalert_sim.analysis.metrics import alert_summary, objective_results
-from lalert_sim.analysis.reach_metrics import reach_summary
-from lalert_sim.analysis.responses_report import responses_summary
+from lalert_sim.analysis.results import RunSummary
+from lalert_sim.analysis.summary import run_summary
 from lalert_sim.engine.incidents import apply_incidents
 from lalert_sim.engine.responses import Responder
 from lalert_sim.engine.simulation import RunResult, Simulation
@@ -41,35 +40,9 @@ def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
     return [compute_reach(prepared, result, alert) for alert in result.alerts]
 
 
-def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> dict:
-    """Everything a debrief needs from one run, as JSON-ready data (deterministic)."""
-    scenario = prepared.scenario
-    topology = prepared.topology
-    if alert_reaches is None:
-        alert_reaches = reaches(prepared, result)
-    deadline_s = scenario.residents.deadline_s
-    alerts = []
-    trace = result.trace.arrays()
-    for alert, reach in zip(result.alerts, alert_reaches, strict=True):
-        summary = alert_summary(result, alert, trace)
-        summary["residents"] = None if reach is None else reach_summary(reach, deadline_s)
-        alerts.append(summary)
-    return {
-        "scenario": {
-            "name": scenario.metadata.name,
-            "description": scenario.metadata.description,
-            "source": prepared.source,
-            "epoch": scenario.metadata.epoch.isoformat(),
-            "seed": result.seed,
-            "duration_s": scenario.duration_s,
-        },
-        "topology": {
-            "nodes": len(topology.nodes),
-            "links": len(topology.links),
-            "emitters": sum(1 for n in topology.nodes.values() if n.kind.value == "emitter"),
-        },
-        "engine": {"events": result.events, "trace_rows": len(result.trace)},
-        "alerts": alerts,
-        "objectives": objective_results(result, list(scenario.objectives)),
-        "responses": responses_summary(result),
-    }
+def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> RunSummary:
+    """Everything a debrief needs from one run, as a typed record (deterministic).
+
+    ``alert_reaches``: each alert's resident reach, when the caller has them already.
+    """
+    return run_summary(prepared, result, reaches(prepared, result) if alert_reaches is None else alert_reaches)

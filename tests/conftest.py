@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,22 @@ from lalert_sim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+
+
+def cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``lalert-sim ARGS`` in a fresh process, as a user runs it (120-column terminal, no PATH)."""
+    return subprocess.run(
+        [sys.executable, "-m", "lalert_sim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={"COLUMNS": "120", "PATH": ""},
+    )
+
+
+def has_module(name: str) -> bool:
+    """True when an optional dependency (an extra) is installed."""
+    return importlib.util.find_spec(name) is not None
 
 
 def scenario(nodes: list[dict], links: list[dict], alerts: list[dict] | None = None, **extra: Any) -> Scenario:

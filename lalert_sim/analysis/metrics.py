@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
+from lalert_sim.analysis.results import AlertSummary, ChannelReach, ObjectiveResult, ResidentsReach, Unreached
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event
@@ -19,7 +21,7 @@ from lalert_sim.model.network import NodeKind
 from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
-QUANTILES = (0.50, 0.90, 0.95, 0.99)
+TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class NodeOutcome:
 
 def path_to(alert: AlertState, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
     """The chain of first arrivals from the origin to the node."""
-    chain = []
+    chain: list[str] = []
     current = node_index
     while current >= 0:
         chain.append(node_ids[current])
@@ -51,7 +53,7 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     node_ids = list(topology.nodes)
     expected = set(topology.reachable(alert.origin, alert.areas))
     issue = alert.spec.issue_s
-    rows = []
+    rows: list[NodeOutcome] = []
     for index, node_id in enumerate(node_ids):
         receipt = alert.first.get(index)
         if receipt is None and node_id not in expected:
@@ -71,20 +73,10 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     return rows
 
 
-def time_to_fraction(delays_s: list[float], total: int, fraction: float) -> float | None:
-    """Time by which ``fraction`` of ``total`` targets were reached; None if never."""
-    needed = math.ceil(fraction * total - 1e-9)
-    if total == 0 or needed > len(delays_s):
-        return None
-    return sorted(delays_s)[needed - 1] if needed > 0 else 0.0
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
-def alert_summary(result: RunResult, alert: AlertState, trace: dict[str, np.ndarray] | None = None) -> dict:
-    """Reach, timing, paths and failures of one alert, ready for JSON.
+def alert_summary(
+    result: RunResult, alert: AlertState, residents: ResidentsReach | None, trace: TraceArrays | None = None
+) -> AlertSummary:
+    """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
     ``trace`` is ``result.trace.arrays()``, passed in when summarising many alerts of one run.
     """
@@ -95,42 +87,43 @@ def alert_summary(result: RunResult, alert: AlertState, trace: dict[str, np.ndar
     if trace is None:
         trace = result.trace.arrays()
     mine = trace["alert"] == alert.index
-    return {
-        "id": alert.spec.id,
-        "system": alert.spec.system.value,
-        "category": alert.spec.category.value,
-        "mode": alert.spec.mode.value,
-        "issue_s": alert.spec.issue_s,
-        "origin": alert.origin,
-        "areas": list(alert.areas),
-        "nodes_expected": sum(r.expected for r in rows),
-        "nodes_reached": sum(r.first_receipt_s is not None for r in rows),
-        "emitters_expected": len(emitters),
-        "emitters_reached": len(delays),
-        "time_to_emitters_s": {
-            f"{round(q * 100)}%": _rounded(time_to_fraction(delays, len(emitters), q)) for q in QUANTILES
+    return AlertSummary(
+        id=alert.spec.id,
+        system=alert.spec.system.value,
+        category=alert.spec.category.value,
+        mode=alert.spec.mode.value,
+        issue_s=alert.spec.issue_s,
+        origin=alert.origin,
+        areas=tuple(alert.areas),
+        nodes_expected=sum(r.expected for r in rows),
+        nodes_reached=sum(r.first_receipt_s is not None for r in rows),
+        emitters_expected=len(emitters),
+        emitters_reached=len(delays),
+        time_to_emitters_s={
+            quantile_label(q): rounded(time_to_fraction(delays, len(emitters), q), 3) for q in QUANTILES
         },
-        "channels": _by_channel(topology, emitters),
-        "first_arrival_by_medium": _first_arrival_media(topology, rows),
-        "duplicates": int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
-        "lost": _losses(trace, mine),
-        "unreached": _unreached(result, trace, mine, rows),
-    }
+        channels=_by_channel(topology, emitters),
+        first_arrival_by_medium=_first_arrival_media(topology, rows),
+        duplicates=int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
+        lost=_losses(trace, mine),
+        unreached=_unreached(result, trace, mine, rows),
+        residents=residents,
+    )
 
 
-def _by_channel(topology: Topology, emitters: list[NodeOutcome]) -> dict[str, dict]:
+def _by_channel(topology: Topology, emitters: list[NodeOutcome]) -> dict[str, ChannelReach]:
     groups: dict[str, list[NodeOutcome]] = {}
     for row in emitters:
         groups.setdefault(str(topology.nodes[row.node].channel), []).append(row)
     summary = {}
     for channel, rows in sorted(groups.items()):
         delays = sorted(r.emitted_s for r in rows if r.emitted_s is not None)
-        summary[channel] = {
-            "expected": len(rows),
-            "reached": len(delays),
-            "median_s": _rounded(float(np.median(delays))) if delays else None,
-            "max_s": _rounded(delays[-1]) if delays else None,
-        }
+        summary[channel] = ChannelReach(
+            expected=len(rows),
+            reached=len(delays),
+            median_s=rounded(float(np.median(delays)), 3) if delays else None,
+            max_s=rounded(delays[-1], 3) if delays else None,
+        )
     return summary
 
 
@@ -140,16 +133,16 @@ def _first_arrival_media(topology: Topology, rows: list[NodeOutcome]) -> dict[st
     return dict(sorted(counts.items()))
 
 
-def _losses(trace: dict[str, np.ndarray], mine: np.ndarray) -> dict[str, int]:
+def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
     lost = trace["cause"][mine & (trace["event"] == Event.LOST)]
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 
 def _unreached(
-    result: RunResult, trace: dict[str, np.ndarray], mine: np.ndarray, rows: list[NodeOutcome]
-) -> list[dict]:
+    result: RunResult, trace: TraceArrays, mine: np.ndarray, rows: list[NodeOutcome]
+) -> tuple[Unreached, ...]:
     node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
-    losses: dict[str, Counter] = {}
+    losses: dict[str, Counter[tuple[str, str]]] = {}
     for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
         link = int(trace["link"][i])
         key = (link_ids[link] if link >= 0 else "", Cause(int(trace["cause"][i])).name.lower())
@@ -166,18 +159,18 @@ def _unreached(
             else "never sent: no upstream node had it"
         )
         missing.append(
-            {
-                "node": row.node,
-                "kind": node.kind.value,
-                "channel": node.channel.value if node.channel else None,
-                "area": node.area,
-                "reason": reason,
-            }
+            Unreached(
+                node=row.node,
+                kind=node.kind.value,
+                channel=node.channel.value if node.channel else None,
+                area=node.area,
+                reason=reason,
+            )
         )
-    return missing
+    return tuple(missing)
 
 
-def objective_results(result: RunResult, objectives: list[Objective]) -> list[dict]:
+def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[ObjectiveResult, ...]:
     """Each objective per alert it covers: achieved fraction and whether it was met."""
     topology = result.topology
     node_ids = list(topology.nodes)
@@ -195,18 +188,18 @@ def objective_results(result: RunResult, objectives: list[Objective]) -> list[di
             on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
             achieved = on_time / len(chosen) if chosen else 0.0
             results.append(
-                {
-                    "name": objective.name,
-                    "alert": alert.spec.id,
-                    "selection": objective.select.describe(),
-                    "nodes": len(chosen),
-                    "target_fraction": objective.fraction,
-                    "within_s": objective.within_s,
-                    "achieved_fraction": round(achieved, 4),
-                    "met": bool(chosen) and achieved >= objective.fraction,
-                }
+                ObjectiveResult(
+                    name=objective.name,
+                    alert=alert.spec.id,
+                    selection=objective.select.describe(),
+                    nodes=len(chosen),
+                    target_fraction=objective.fraction,
+                    within_s=objective.within_s,
+                    achieved_fraction=round(achieved, 4),
+                    met=bool(chosen) and achieved >= objective.fraction,
+                )
             )
-    return results
+    return tuple(results)
 
 
 def _arrival(alert: AlertState, topology: Topology, node_id: str, index: int) -> float:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lalert_sim.analysis.metrics import QUANTILES
+from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded
+from lalert_sim.analysis.results import MunicipalityUnwarned, ResidentsReach, SmartphoneSplit, WarnedFigures
 from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
@@ -28,48 +29,47 @@ def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
     return float(np.interp(t, times_s, curve))
 
 
-def _figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) -> dict:
-    return {
-        "time_to_warned_s": {f"{round(q * 100)}%": _round(time_to_warned(times_s, curve, q)) for q in QUANTILES},
-        "unwarned_at_deadline": round(1.0 - value_at(times_s, curve, deadline_s), 4),
-    }
+def warned_figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) -> WarnedFigures:
+    """Time until each quantile of a group is warned, and the share unwarned at the deadline."""
+    return WarnedFigures(
+        time_to_warned_s={quantile_label(q): rounded(time_to_warned(times_s, curve, q), 1) for q in QUANTILES},
+        unwarned_at_deadline=round(1.0 - value_at(times_s, curve, deadline_s), 4),
+    )
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-def reach_summary(reach: Reach, deadline_s: float) -> dict:
-    """Residents' KPIs of one alert, ready for JSON."""
+def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
+    """Residents' KPIs of one alert."""
     times = reach.times_s
     unwarned = 1.0 - np.array([value_at(times, c, deadline_s) for c in reach.by_municipality])
     worst = np.lexsort((-reach.population, -np.round(unwarned, 6)))[:WORST_SHOWN]  # most unwarned, then largest
-    return {
-        "residents": int(reach.population.sum()),
-        "municipalities": len(reach.municipalities),
-        "local_hour": round(reach.hour, 2),
-        "deadline_s": deadline_s,
-        **_figures(times, reach.overall, deadline_s),
-        "by_age": {band: _figures(times, reach.by_age[a], deadline_s) for a, band in enumerate(AGE_BANDS)},
-        "by_smartphone": {
-            name: _figures(times, reach.by_smartphone[g], deadline_s)
-            for g, name in enumerate(("smartphone", "no_smartphone"))
-        },
-        "worst_municipalities": [
-            {
-                "code": reach.municipalities[i].code,
-                "name": reach.municipalities[i].name,
-                "population": int(reach.population[i]),
-                "unwarned_at_deadline": round(float(unwarned[i]), 4),
-            }
+    overall = warned_figures(times, reach.overall, deadline_s)
+    return ResidentsReach(
+        residents=int(reach.population.sum()),
+        municipalities=len(reach.municipalities),
+        local_hour=round(reach.hour, 2),
+        deadline_s=deadline_s,
+        time_to_warned_s=overall.time_to_warned_s,
+        unwarned_at_deadline=overall.unwarned_at_deadline,
+        by_age={band: warned_figures(times, reach.by_age[a], deadline_s) for a, band in enumerate(AGE_BANDS)},
+        by_smartphone=SmartphoneSplit(
+            smartphone=warned_figures(times, reach.by_smartphone[0], deadline_s),
+            no_smartphone=warned_figures(times, reach.by_smartphone[1], deadline_s),
+        ),
+        worst_municipalities=tuple(
+            MunicipalityUnwarned(
+                code=reach.municipalities[i].code,
+                name=reach.municipalities[i].name,
+                population=int(reach.population[i]),
+                unwarned_at_deadline=round(float(unwarned[i]), 4),
+            )
             for i in worst
-        ],
-    }
+        ),
+    )
 
 
-def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple]:
-    """Per municipality: code, name, prefecture, population, coastal, time to 50/90 %, unwarned at deadline."""
-    rows = []
+def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...]]:
+    """Per municipality: code, name, prefecture, population, coastal, time to 50/90 % (None: never), unwarned."""
+    rows: list[tuple[object, ...]] = []
     for i, m in enumerate(reach.municipalities):
         curve = reach.by_municipality[i]
         rows.append(
@@ -80,15 +80,15 @@ def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple]:
                 m.prefecture_code,
                 int(reach.population[i]),
                 int(m.coastal),
-                _cell(time_to_warned(reach.times_s, curve, 0.5)),
-                _cell(time_to_warned(reach.times_s, curve, 0.9)),
+                rounded(time_to_warned(reach.times_s, curve, 0.5), 1),
+                rounded(time_to_warned(reach.times_s, curve, 0.9), 1),
                 round(1.0 - value_at(reach.times_s, curve, deadline_s), 4),
             )
         )
     return rows
 
 
-def curve_rows(reach: Reach) -> list[tuple]:
+def curve_rows(reach: Reach) -> list[tuple[object, ...]]:
     """The warned curves as a table: alert, time, overall, per age band, with and without smartphone."""
     return [
         (
@@ -98,7 +98,3 @@ def curve_rows(reach: Reach) -> list[tuple]:
         )
         for i, t in enumerate(reach.times_s)
     ]
-
-
-def _cell(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"

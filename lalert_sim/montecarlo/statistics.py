@@ -3,11 +3,52 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
+from lalert_sim.analysis.results import Record
+
 _NORMAL = NormalDist()
+PERCENTILES = (5, 50, 95)
+
+
+@dataclass(frozen=True, slots=True)
+class Description(Record):
+    """One KPI over the replications: how many, how many reached (finite), mean with 95 % CI, spread."""
+
+    n: int
+    finite: int
+    mean: float
+    ci95_low: float
+    ci95_high: float
+    sd: float
+    p5: float
+    p50: float
+    p95: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairedDifference(Record):
+    """plan − base on common seeds, and how many times fewer replications pairing needs.
+
+    ``variance_reduction`` = (var(base) + var(plan)) / var(plan − base): how many
+    times more replications independent runs would need for the same precision.
+    """
+
+    pairs: int
+    mean_difference: float
+    ci95_low: float
+    ci95_high: float
+    independent_variance: float
+    paired_variance: float
+    variance_reduction: float
+
+    @property
+    def significant(self) -> bool:
+        """True when the 95 % interval excludes zero."""
+        return self.ci95_low > 0 or self.ci95_high < 0
 
 
 def _t_cdf_small(x: float, df: int) -> float:
@@ -54,30 +95,26 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return mean, mean - half, mean + half
 
 
-def describe(values: np.ndarray) -> dict[str, float]:
+def describe(values: np.ndarray) -> Description:
     """Count, how many were reached (finite), mean with 95 % CI, s.d. and percentiles."""
     finite = values[np.isfinite(values)]
     mean, low, high = mean_ci(values)
-    percentiles = np.percentile(finite, [5, 50, 95]) if finite.size else [math.nan] * 3
-    return {
-        "n": int(values.size),
-        "finite": int(finite.size),
-        "mean": mean,
-        "ci95_low": low,
-        "ci95_high": high,
-        "sd": float(finite.std(ddof=1)) if finite.size > 1 else math.nan,
-        "p5": float(percentiles[0]),
-        "p50": float(percentiles[1]),
-        "p95": float(percentiles[2]),
-    }
+    p5, p50, p95 = (float(p) for p in np.percentile(finite, PERCENTILES)) if finite.size else (math.nan,) * 3
+    return Description(
+        n=int(values.size),
+        finite=int(finite.size),
+        mean=mean,
+        ci95_low=low,
+        ci95_high=high,
+        sd=float(finite.std(ddof=1)) if finite.size > 1 else math.nan,
+        p5=p5,
+        p50=p50,
+        p95=p95,
+    )
 
 
-def paired(base: np.ndarray, plan: np.ndarray) -> dict[str, float]:
-    """Paired difference plan − base over common seeds, and the variance reduction it achieves.
-
-    ``variance_reduction`` = (var(base) + var(plan)) / var(plan − base): how many
-    times more replications independent runs would need for the same precision.
-    """
+def paired(base: np.ndarray, plan: np.ndarray) -> PairedDifference:
+    """Paired difference plan − base over common seeds (see ``PairedDifference``)."""
     both = np.isfinite(base) & np.isfinite(plan)
     difference = plan[both] - base[both]
     mean, low, high = mean_ci(difference)
@@ -87,12 +124,12 @@ def paired(base: np.ndarray, plan: np.ndarray) -> dict[str, float]:
         reduction = math.inf if independent > 0 else math.nan
     else:
         reduction = independent / paired_var
-    return {
-        "pairs": int(both.sum()),
-        "mean_difference": mean,
-        "ci95_low": low,
-        "ci95_high": high,
-        "independent_variance": independent,
-        "paired_variance": paired_var,
-        "variance_reduction": reduction,
-    }
+    return PairedDifference(
+        pairs=int(both.sum()),
+        mean_difference=mean,
+        ci95_low=low,
+        ci95_high=high,
+        independent_variance=independent,
+        paired_variance=paired_var,
+        variance_reduction=reduction,
+    )

@@ -17,10 +17,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lalert_sim.atomic import write_text
 from lalert_sim.errors import LalertError
 from lalert_sim.montecarlo.replicate import Row, run_batch
 from lalert_sim.montecarlo.seeds import replication_seeds
-from lalert_sim.report.files import atomic_write
 
 Progress = Callable[[int], None]  # called with the number of replications just finished
 
@@ -55,7 +55,7 @@ class SweepOutcome:
     seeds: list[int] = field(default_factory=list)
 
 
-def _manifest(spec: SweepSpec, text: str) -> dict:
+def _manifest(spec: SweepSpec, text: str) -> dict[str, object]:
     return {
         "scenario": str(spec.scenario_path),
         "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
@@ -67,7 +67,7 @@ def _batch_file(out_dir: Path, batch: list[tuple[int, int]]) -> Path:
     return out_dir / "batches" / f"batch-{batch[0][0]:07d}-{batch[-1][0]:07d}.json"
 
 
-def _done_batches(spec: SweepSpec, manifest: dict) -> dict[Path, list[Row]]:
+def _done_batches(spec: SweepSpec, manifest: dict[str, object]) -> dict[Path, list[Row]]:
     path = spec.out_dir / "sweep.json"
     if not spec.resume or not path.exists():
         return {}
@@ -89,7 +89,7 @@ def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome
     manifest = _manifest(spec, text)
     done = _done_batches(spec, manifest)
     spec.out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(spec.out_dir / "sweep.json", lambda out: out.write(json.dumps(manifest, indent=2) + "\n"))
+    write_text(spec.out_dir / "sweep.json", json.dumps(manifest, indent=2) + "\n")
     batches = spec.batches()
     pending = [b for b in batches if _batch_file(spec.out_dir, b) not in done]
     rows: list[Row] = [
@@ -108,8 +108,7 @@ def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome
 
 
 def _write_batch(path: Path, rows: list[Row]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda out: out.write(json.dumps(rows, allow_nan=True) + "\n"))
+    write_text(path, json.dumps(rows, allow_nan=True) + "\n")
 
 
 def _execute(
@@ -138,24 +137,25 @@ def _on_dask(
         from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
+    # dask.distributed has no type hints: its calls are untyped for mypy.
     cluster = None
     if spec.dask == "local":
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=max(spec.workers, 1),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             host="127.0.0.1",
         )
-        client = Client(cluster)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
-        client = Client(spec.dask)
+        client = Client(spec.dask)  # type: ignore[no-untyped-call]
     try:
         futures = {client.submit(run_batch, text, source, batch, pure=False): i for i, batch in enumerate(batches)}
-        for future in dask_completed(list(futures)):
+        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
             yield batches[futures[future]], future.result()
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         if cluster is not None:
             cluster.close()
 

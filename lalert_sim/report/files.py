@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+import dataclasses
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
 
+from lalert_sim.analysis.figures import rounded
 from lalert_sim.analysis.metrics import outcomes
 from lalert_sim.analysis.reach_metrics import curve_rows, municipality_rows
+from lalert_sim.analysis.results import RequestTimes, RunSummary
+from lalert_sim.atomic import write_text
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS
 from lalert_sim.model.cap import write_cap
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
+from lalert_sim.tables import has_parquet, write_csv, write_parquet
 
 NODE_COLUMNS = (
     "alert",
@@ -38,38 +36,6 @@ NODE_COLUMNS = (
 )
 
 
-def has_parquet() -> bool:
-    """True when pyarrow is installed (the ``parquet`` extra)."""
-    return importlib.util.find_spec("pyarrow") is not None
-
-
-def atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            write(out)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; results are for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
-    """A CSV file with a header row, written atomically."""
-
-    def write(out) -> None:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-    atomic_write(path, write)
-
-
 WARNED_COLUMNS = ("alert", "time_s", "overall", *(f"age_{band}" for band in AGE_BANDS), "smartphone", "no_smartphone")
 REACH_MUNICIPALITY_COLUMNS = (
     "alert",
@@ -84,8 +50,16 @@ REACH_MUNICIPALITY_COLUMNS = (
 )
 
 
+REQUEST_COLUMNS = tuple(field.name for field in dataclasses.fields(RequestTimes))
+OUTAGE_COLUMNS = ("time_s", "component", "id", "event", "cause")
+
+
 def write_results(
-    out_dir: Path, summary: dict, result: RunResult, parquet: bool | None = None, reaches: Sequence[Reach | None] = ()
+    out_dir: Path,
+    summary: RunSummary,
+    result: RunResult,
+    parquet: bool | None = None,
+    reaches: Sequence[Reach | None] = (),
 ) -> list[Path]:
     """All result files of one run; Parquet trace when pyarrow is there (or when asked).
 
@@ -94,16 +68,11 @@ def write_results(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "summary.json"]
-    atomic_write(written[0], lambda out: out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n"))
+    write_text(written[0], summary.to_json())
     columns = result.trace.named_columns()
     if parquet if parquet is not None else has_parquet():
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         path = out_dir / "trace.parquet"
-        temporary = out_dir / ".trace.parquet.partial"
-        pq.write_table(pa.table(columns), temporary)
-        os.replace(temporary, path)
+        write_parquet(path, columns)
     else:
         path = out_dir / "trace.csv"
         write_csv(path, COLUMNS, zip(*(columns[c] for c in COLUMNS), strict=True))
@@ -112,26 +81,23 @@ def write_results(
     stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
     written.append(out_dir / "nodes.csv")
     write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
-    responses = summary.get("responses")
-    if responses:
+    responses = summary.responses
+    if responses is not None:
         written.append(out_dir / "outages.csv")
         write_csv(
             written[-1],
-            ("time_s", "component", "id", "event", "cause"),
+            OUTAGE_COLUMNS,
             (
                 (round(t, 3), kind, name, "down" if down else "up", cause)
                 for t, kind, name, down, cause in result.availability.rows
             ),
         )
-        if responses["requests"]:
-            request_columns = tuple(responses["requests"][0])
+        if responses.requests:
             written.append(out_dir / "requests.csv")
-            write_csv(
-                written[-1], request_columns, ([row[c] for c in request_columns] for row in responses["requests"])
-            )
+            write_csv(written[-1], REQUEST_COLUMNS, (dataclasses.astuple(row) for row in responses.requests))
     present = [r for r in reaches if r is not None]
     if present:
-        deadline_s = summary["alerts"][0]["residents"]["deadline_s"] if summary["alerts"] else 0.0
+        deadline_s = next(a.residents.deadline_s for a in summary.alerts if a.residents is not None)
         written.append(out_dir / "warned.csv")
         write_csv(written[-1], WARNED_COLUMNS, (row for r in present for row in curve_rows(r)))
         written.append(out_dir / "reach_municipalities.csv")
@@ -141,7 +107,7 @@ def write_results(
     return written
 
 
-def _node_rows(result: RunResult):
+def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
     topology = result.topology
     medium = {link.id: link.medium.value for link in topology.links}
     for alert in result.alerts:
@@ -154,8 +120,8 @@ def _node_rows(result: RunResult):
                 node.channel.value if node.channel else "",
                 node.area or "",
                 int(row.expected),
-                _cell(row.first_receipt_s),
-                _cell(row.emitted_s),
+                rounded(row.first_receipt_s, 6),
+                rounded(row.emitted_s, 6),
                 row.from_node or "",
                 row.via_link or "",
                 medium.get(row.via_link or "", ""),
@@ -164,21 +130,13 @@ def _node_rows(result: RunResult):
             )
 
 
-def _cell(value: float | None) -> str:
-    return "" if value is None else repr(round(value, 6))
-
-
-def _write_text(text: str, out: TextIO) -> None:
-    out.write(text)
-
-
 def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
     """Each simulated alert as a CAP 1.2 message, ``ALERT_ID.cap.xml``."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     for injection in prepared.injections:
         path = folder / (injection.alert.id.replace("/", "_").replace(":", "_") + ".cap.xml")
         text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
-        atomic_write(path, partial(_write_text, text))
+        write_text(path, text)
         written.append(path)
     return written

@@ -12,31 +12,36 @@ import base64
 import csv
 import html
 import io
-import json
 import logging
 import math
 import warnings
 from pathlib import Path
 from typing import Any
 
+from lalert_sim.analysis.results import AlertSummary, ObjectiveResult, ResponsesSummary, RunSummary
+from lalert_sim.atomic import write_text
 from lalert_sim.errors import LalertError
-from lalert_sim.report.files import atomic_write
+from lalert_sim.model.media import Medium
+from lalert_sim.report.format import NOT_YET, percent, seconds
 from lalert_sim.topology.reference import MunicipalityTable
 
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic")
-MEDIUM_COLOURS = {
-    "satellite_geo": "#1f77b4",
-    "satellite_leo": "#17becf",
-    "terrestrial_gov": "#2ca02c",
-    "fibre": "#7f7f7f",
-    "municipal_disaster_radio": "#d62728",
-    "cell_broadcast": "#9467bd",
-    "internet": "#ff7f0e",
-    "broadcast": "#8c564b",
-    "manual_relay": "#e377c2",
-    "mca": "#bcbd22",
-    "prefecture_disaster_radio": "#aec7e8",
+MEDIUM_COLOURS: dict[Medium, str] = {
+    Medium.SATELLITE_GEO: "#1f77b4",
+    Medium.SATELLITE_LEO: "#17becf",
+    Medium.TERRESTRIAL_GOV: "#2ca02c",
+    Medium.FIBRE: "#7f7f7f",
+    Medium.MUNICIPAL_DISASTER_RADIO: "#d62728",
+    Medium.CELL_BROADCAST: "#9467bd",
+    Medium.INTERNET: "#ff7f0e",
+    Medium.BROADCAST: "#8c564b",
+    Medium.MANUAL_RELAY: "#e377c2",
+    Medium.MCA: "#bcbd22",
+    Medium.PREFECTURE_DISASTER_RADIO: "#aec7e8",
 }
+ORIGIN_COLOUR = "#333333"  # the origin node: no medium brought it the alert
+WORST_SHOWN = 5
+LATEST_SHOWN = 10
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -80,26 +85,31 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _seconds(value: float | str | None) -> str:
-    if value in (None, ""):
-        return "—"
-    value = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(value):
-        return "never"
-    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+def _seconds(value: float | None) -> str:
+    return seconds(value, NOT_YET)
 
 
-def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], requests: list[dict]) -> str:
+def _colour(medium: str) -> str:
+    """The colour of a medium named in nodes.csv (empty for the origin)."""
+    return MEDIUM_COLOURS[Medium(medium)] if medium else ORIGIN_COLOUR
+
+
+def _timeline(
+    plt: Any,
+    alert: AlertSummary,
+    nodes: list[dict[str, str]],
+    outages: list[dict[str, str]],
+    requests: list[dict[str, str]],
+) -> str:
     """Each reached node at its first receipt (after issue), coloured by the medium that brought it."""
-    mine = [r for r in nodes if r["alert"] == alert["id"] and r["first_receipt_s"]]
+    mine = [r for r in nodes if r["alert"] == alert.id and r["first_receipt_s"]]
     rows = sorted(((float(r["first_receipt_s"]), r) for r in mine), key=lambda pair: pair[0])
     fig, ax = plt.subplots(figsize=(9, 4.2))
     for rank, (time, row) in enumerate(rows):
-        medium = row.get("medium") or "origin"
-        ax.scatter(time, rank, s=8, color=MEDIUM_COLOURS.get(medium, "#333333"))
+        ax.scatter(time, rank, s=8, color=_colour(row["medium"]))
         if row["emitted_s"]:
             ax.scatter(float(row["emitted_s"]), rank, s=14, marker="x", color="black", linewidths=0.6)
-    issue = float(alert["issue_s"])
+    issue = alert.issue_s
     for outage in outages:
         if outage["event"] == "down" and outage["cause"] != "dormant":
             ax.axvline(float(outage["time_s"]) - issue, color="#d62728", alpha=0.15, linewidth=1)
@@ -124,17 +134,17 @@ def _timeline(plt: Any, alert: dict, nodes: list[dict], outages: list[dict], req
                 va="top",
             )
     handles = [
-        plt.Line2D([], [], marker="o", linestyle="", color=c, label=m)
+        plt.Line2D([], [], marker="o", linestyle="", color=c, label=m.value)
         for m, c in MEDIUM_COLOURS.items()
-        if any(r.get("medium") == m for _, r in rows)
+        if any(r["medium"] == m for _, r in rows)
     ]
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="lower right", title="arrived over", title_fontsize=7)
-    ax.set_title(f"{alert['id']}: from {alert['origin']} to the last emitter")
+    ax.set_title(f"{alert.id}: from {alert.origin} to the last emitter")
     return _png(fig)
 
 
-def _curves(plt: Any, alert_id: str, warned: list[dict], deadline_s: float) -> str | None:
+def _curves(plt: Any, alert_id: str, warned: list[dict[str, str]], deadline_s: float) -> str | None:
     rows = [r for r in warned if r["alert"] == alert_id]
     if not rows:
         return None
@@ -164,7 +174,7 @@ def _curves(plt: Any, alert_id: str, warned: list[dict], deadline_s: float) -> s
     return _png(fig)
 
 
-def _map(plt: Any, alert_id: str, municipalities: list[dict]) -> str | None:
+def _map(plt: Any, alert_id: str, municipalities: list[dict[str, str]]) -> str | None:
     rows = [r for r in municipalities if r["alert"] == alert_id]
     table = MunicipalityTable.reference()
     points = [(table[r["code"]], r) for r in rows if r["code"] in table]
@@ -185,7 +195,7 @@ def _map(plt: Any, alert_id: str, municipalities: list[dict]) -> str | None:
         linewidths=0.2,
     )
     fig.colorbar(scatter, ax=ax, label="unwarned at the deadline (%)", shrink=0.8)
-    worst = sorted(points, key=lambda p: -float(p[1]["unwarned_at_deadline"]))[:5]
+    worst = sorted(points, key=lambda p: -float(p[1]["unwarned_at_deadline"]))[:WORST_SHOWN]
     for m, _ in worst:
         ax.annotate(m.name, (m.lon, m.lat), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_aspect(1 / math.cos(math.radians(sum(m.lat for m, _ in points) / len(points))))
@@ -195,7 +205,7 @@ def _map(plt: Any, alert_id: str, municipalities: list[dict]) -> str | None:
     return _png(fig)
 
 
-def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
+def _table(headers: list[str], rows: list[list[object]], empty: str) -> str:
     if not rows:
         return f"<p class='quiet'>{html.escape(empty)}</p>"
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
@@ -208,43 +218,45 @@ def _image(data: str | None, alt: str) -> str:
 
 
 def build_report(results: Path, scenario_text: str | None = None) -> Path:
-    """Write ``report.html`` into a results folder and return its path."""
+    """Write ``report.html`` into a results folder and return its path.
+
+    ``scenario_text``: the scenario file, for its comments; by default read from the
+    summary's source when that file is still there.
+    """
     summary_path = results / "summary.json"
     if not summary_path.exists():
         raise LalertError(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary = RunSummary.from_json(summary_path.read_text(encoding="utf-8"), str(summary_path))
+    source = Path(summary.scenario.source) if summary.scenario.source else None
+    if scenario_text is None and source is not None and source.is_file():
+        scenario_text = source.read_text(encoding="utf-8")
     nodes = _read_csv(results / "nodes.csv")
     warned = _read_csv(results / "warned.csv")
     municipalities = _read_csv(results / "reach_municipalities.csv")
     outages = _read_csv(results / "outages.csv")
     requests = _read_csv(results / "requests.csv")
     plt = _pyplot()
-    meta = summary["scenario"]
-    sections = [_header(meta, summary, scenario_text), _objectives(summary)]
-    for alert in summary["alerts"]:
-        residents = alert.get("residents")
-        deadline = residents["deadline_s"] if residents else 0
-        sections.append(f"<section><h2>Alert {html.escape(alert['id'])}</h2>")
+    sections = [_header(summary, scenario_text), _objectives(summary.objectives)]
+    for alert in summary.alerts:
+        sections.append(f"<section><h2>Alert {html.escape(alert.id)}</h2>")
         sections.append(_alert_facts(alert))
         sections.append("<h3>Timeline</h3>" + _image(_timeline(plt, alert, nodes, outages, requests), "timeline"))
-        if residents:
-            sections.append(
-                "<h3>Residents warned</h3>" + _image(_curves(plt, alert["id"], warned, deadline), "warned curves")
-            )
-            sections.append("<h3>Map</h3>" + _image(_map(plt, alert["id"], municipalities), "map"))
+        if alert.residents is not None:
+            curves = _curves(plt, alert.id, warned, alert.residents.deadline_s)
+            sections.append("<h3>Residents warned</h3>" + _image(curves, "warned curves"))
+            sections.append("<h3>Map</h3>" + _image(_map(plt, alert.id, municipalities), "map"))
         sections.append(_places(alert, nodes))
         sections.append("</section>")
-    if summary.get("responses"):
-        sections.append(_responses(summary["responses"]))
-    page = _PAGE.format(title=html.escape(meta["name"]), body="\n".join(sections))
+    if summary.responses is not None:
+        sections.append(_responses(summary.responses))
+    page = _PAGE.format(title=html.escape(summary.scenario.name), body="\n".join(sections))
     path = results / "report.html"
-    atomic_write(path, lambda out: out.write(page))
+    write_text(path, page)
     return path
 
 
-def _header(meta: dict, summary: dict, scenario_text: str | None) -> str:
-    topology = summary["topology"]
-    description = html.escape(meta.get("description") or "")
+def _header(summary: RunSummary, scenario_text: str | None) -> str:
+    meta, topology = summary.scenario, summary.topology
     comment = ""
     if scenario_text:
         lines = [line[1:].strip() for line in scenario_text.splitlines() if line.startswith("#")]
@@ -254,24 +266,24 @@ def _header(meta: dict, summary: dict, scenario_text: str | None) -> str:
             + "</pre></details>"
         )
     return (
-        f"<header><h1>{html.escape(meta['name'])}</h1><p>{description}</p>"
-        f"<p class='quiet'>scenario {html.escape(str(meta.get('source') or ''))} · seed {meta['seed']} · "
-        f"epoch {html.escape(meta['epoch'])} · {topology['nodes']} nodes, {topology['links']} links, "
-        f"{topology['emitters']} emitters</p>{comment}</header>"
+        f"<header><h1>{html.escape(meta.name)}</h1><p>{html.escape(meta.description)}</p>"
+        f"<p class='quiet'>scenario {html.escape(meta.source or '')} · seed {meta.seed} · "
+        f"epoch {html.escape(meta.epoch)} · {topology.nodes} nodes, {topology.links} links, "
+        f"{topology.emitters} emitters</p>{comment}</header>"
     )
 
 
-def _objectives(summary: dict) -> str:
-    rows = [
+def _objectives(objectives: tuple[ObjectiveResult, ...]) -> str:
+    rows: list[list[object]] = [
         [
-            o["name"],
-            o["alert"],
-            o["selection"],
-            f"{o['target_fraction']:.0%} within {_seconds(o['within_s'])}",
-            f"{o['achieved_fraction']:.1%}",
-            "met" if o["met"] else "NOT met",
+            o.name,
+            o.alert,
+            o.selection,
+            f"{o.target_fraction:.0%} within {_seconds(o.within_s)}",
+            percent(o.achieved_fraction),
+            "met" if o.met else "NOT met",
         ]
-        for o in summary["objectives"]
+        for o in objectives
     ]
     return (
         "<section><h2>Objectives</h2>"
@@ -280,25 +292,24 @@ def _objectives(summary: dict) -> str:
     )
 
 
-def _alert_facts(alert: dict) -> str:
-    times = ", ".join(f"{k}: {_seconds(v)}" for k, v in alert["time_to_emitters_s"].items())
-    residents = alert.get("residents")
+def _alert_facts(alert: AlertSummary) -> str:
+    times = ", ".join(f"{k}: {_seconds(v)}" for k, v in alert.time_to_emitters_s.items())
+    residents = alert.residents
     lines = [
-        f"{alert['system']} · {alert['category']} · {alert['mode']} · to "
-        f"{', '.join(alert['areas']) or 'the whole country'} · issued {_seconds(alert['issue_s'])} after "
-        f"the epoch at {alert['origin']}",
-        f"emitters reached {alert['emitters_reached']}/{alert['emitters_expected']}; time to {times}",
+        f"{alert.system} · {alert.category} · {alert.mode} · to "
+        f"{', '.join(alert.areas) or 'the whole country'} · issued {_seconds(alert.issue_s)} after "
+        f"the epoch at {alert.origin}",
+        f"emitters reached {alert.emitters_reached}/{alert.emitters_expected}; time to {times}",
     ]
-    if residents:
-        ages = ", ".join(f"{band} {row['unwarned_at_deadline']:.1%}" for band, row in residents["by_age"].items())
+    if residents is not None:
+        ages = ", ".join(f"{band} {percent(row.unwarned_at_deadline)}" for band, row in residents.by_age.items())
         lines.append(
-            f"residents {residents['residents']:,}: unwarned after {_seconds(residents['deadline_s'])}: "
-            f"{residents['unwarned_at_deadline']:.1%} (by age: {ages}; without smartphone "
-            f"{residents['by_smartphone']['no_smartphone']['unwarned_at_deadline']:.1%})"
+            f"residents {residents.residents:,}: unwarned after {_seconds(residents.deadline_s)}: "
+            f"{percent(residents.unwarned_at_deadline)} (by age: {ages}; without smartphone "
+            f"{percent(residents.by_smartphone.no_smartphone.unwarned_at_deadline)})"
         )
-    channel_rows = [
-        [c, f"{r['reached']}/{r['expected']}", _seconds(r["median_s"]), _seconds(r["max_s"])]
-        for c, r in alert["channels"].items()
+    channel_rows: list[list[object]] = [
+        [c, f"{r.reached}/{r.expected}", _seconds(r.median_s), _seconds(r.max_s)] for c, r in alert.channels.items()
     ]
     return (
         "<ul>"
@@ -308,17 +319,16 @@ def _alert_facts(alert: dict) -> str:
     )
 
 
-def _places(alert: dict, nodes: list[dict]) -> str:
-    unreached = [[u["node"], u["kind"], u["channel"] or "", u["area"] or "", u["reason"]] for u in alert["unreached"]]
+def _places(alert: AlertSummary, nodes: list[dict[str, str]]) -> str:
+    unreached: list[list[object]] = [[u.node, u.kind, u.channel or "", u.area or "", u.reason] for u in alert.unreached]
     emitted = sorted(
-        ((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert["id"] and r["emitted_s"]),
+        ((float(r["emitted_s"]), r) for r in nodes if r["alert"] == alert.id and r["emitted_s"]),
         key=lambda pair: -pair[0],
-    )[:10]
-    late = [[r["node"], r["channel"], _seconds(t), r["via_link"], r["hops"]] for t, r in emitted]
-    worst = alert.get("residents", {}) or {}
-    worst_rows = [
-        [w["name"], w["code"], f"{w['population']:,}", f"{w['unwarned_at_deadline']:.1%}"]
-        for w in worst.get("worst_municipalities", [])
+    )[:LATEST_SHOWN]
+    late: list[list[object]] = [[r["node"], r["channel"], _seconds(t), r["via_link"], r["hops"]] for t, r in emitted]
+    worst_rows: list[list[object]] = [
+        [w.name, w.code, f"{w.population:,}", percent(w.unwarned_at_deadline)]
+        for w in (alert.residents.worst_municipalities if alert.residents is not None else ())
     ]
     return (
         "<h3>Never reached (failed paths)</h3>"
@@ -334,25 +344,25 @@ def _places(alert: dict, nodes: list[dict]) -> str:
     )
 
 
-def _responses(responses: dict) -> str:
-    outages = [[o["component"], o["cause"], o["count"]] for o in responses["outages"]]
-    requests = [
+def _responses(responses: ResponsesSummary) -> str:
+    outages: list[list[object]] = [[o.component, o.cause, o.count] for o in responses.outages]
+    requests: list[list[object]] = [
         [
-            r["municipality"],
-            r["equipment"],
-            _seconds(r["cut_off_s"]),
-            _seconds(r["wait_s"]),
-            r["depot"],
-            _seconds(r["transport_s"]),
-            _seconds(r["setup_s"]),
-            _seconds(r["cut_off_for_s"]),
+            r.municipality,
+            r.equipment,
+            _seconds(r.cut_off_s),
+            _seconds(r.wait_s),
+            r.depot,
+            _seconds(r.transport_s),
+            _seconds(r.setup_s),
+            _seconds(r.cut_off_for_s),
         ]
-        for r in responses["worst_cut_off"]
+        for r in responses.worst_cut_off
     ]
-    pools = [[name, p["max_in_use"], p["max_waiting"]] for name, p in responses["pools"].items()]
-    affected = [
-        [a["alert"], a["municipality"], a["through"] or "never arrived", _seconds(a["after_issue_s"])]
-        for a in responses["affected_alerts"]
+    pools: list[list[object]] = [[name, p.max_in_use, p.max_waiting] for name, p in responses.pools.items()]
+    affected: list[list[object]] = [
+        [a.alert, a.municipality, a.through or "never arrived", _seconds(a.after_issue_s)]
+        for a in responses.affected_alerts
     ]
     return (
         "<section><h2>Incidents and responses</h2><h3>What went down</h3>"

@@ -6,14 +6,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -31,22 +29,7 @@ FLAGS = [
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("drill")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lalert_sim",
-            "run",
-            str(SCENARIOS / "noto_peninsula_isolated.yaml"),
-            "--out",
-            str(out),
-            "--report",
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("run", SCENARIOS / "noto_peninsula_isolated.yaml", "--out", out, "--report", "-q", timeout=300)
     assert done.returncode == 0, done.stderr
     return out / "report.html"
 

@@ -274,7 +274,8 @@ def test_wide_area_tsunami_shows_pool_contention_and_a_doubled_pool_shortens_the
     for seed in (1, 2, 3):
         for name, prepared in (("base", base), ("doubled", doubled)):
             summary = responses_summary(run(prepared, seed))
-            worst[name].append(max(r["cut_off_for_s"] for r in summary["requests"]))
+            assert summary is not None
+            worst[name].append(max(r.cut_off_for_s for r in summary.requests))
             if name == "base":
-                assert summary["requests_waited"] > 0 and summary["pools"]["ict_unit"]["max_waiting"] > 0
+                assert summary.requests_waited > 0 and summary.pools["ict_unit"].max_waiting > 0
     assert all(d < b for d, b in zip(worst["doubled"], worst["base"], strict=True)), worst

@@ -10,15 +10,15 @@ import pytest
 from scipy import stats
 
 from lalert_sim.montecarlo import SweepSpec, mean_ci, paired, replication_seeds, run_sweep
-from lalert_sim.montecarlo.replicate import run_batch
-from lalert_sim.montecarlo.results import column, compare
-from lalert_sim.montecarlo.statistics import t_quantile
+from lalert_sim.montecarlo.replicate import Row, run_batch
+from lalert_sim.montecarlo.results import Comparison, aggregate, column, compare, write_json
+from lalert_sim.montecarlo.statistics import describe, t_quantile
 from tests.conftest import SCENARIOS
 
 KESENNUMA = SCENARIOS / "lalert_evacuation_order_kesennuma.yaml"
 
 
-def same(rows_a: list[dict], rows_b: list[dict]) -> bool:
+def same(rows_a: list[Row], rows_b: list[Row]) -> bool:
     """Row lists equal, NaN equal to NaN."""
     if len(rows_a) != len(rows_b):
         return False
@@ -86,9 +86,10 @@ def test_two_identical_plans_differ_by_exactly_zero(tmp_path: Path) -> None:
     base = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "a")).rows
     twin = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "b")).rows
     for kpi, result in compare({"a": base, "b": twin})["b"].items():
-        if result["pairs"]:
-            assert result["mean_difference"] == 0.0, kpi
-            assert result["paired_variance"] == 0.0
+        if result.pairs:
+            assert result.mean_difference == 0.0, kpi
+            assert result.paired_variance == 0.0
+            assert not result.significant
 
 
 def test_paired_differences_need_fewer_replications_than_independent_runs() -> None:
@@ -96,8 +97,8 @@ def test_paired_differences_need_fewer_replications_than_independent_runs() -> N
     common = rng.normal(100, 20, 200)
     base, plan = common + rng.normal(0, 1, 200), common - 3 + rng.normal(0, 1, 200)
     result = paired(base, plan)
-    assert result["ci95_low"] < -3 < result["ci95_high"]
-    assert result["variance_reduction"] > 100
+    assert result.ci95_low < -3 < result.ci95_high and result.significant
+    assert result.variance_reduction > 100
 
 
 def test_t_quantiles_match_scipy() -> None:
@@ -130,3 +131,34 @@ def test_confidence_interval_covers_the_true_mean_about_95_percent_of_the_time()
         covered += low <= 10.0 <= high
     # 300 sweeps: binomial s.d. of the coverage about 1.3 points.
     assert 0.91 <= covered / 300 <= 0.99
+
+
+def test_describe_counts_what_was_reached_and_its_percentiles() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0, math.nan])
+    described = describe(values)
+    assert (described.n, described.finite) == (5, 4)
+    assert described.mean == pytest.approx(2.5) and described.ci95_low < 2.5 < described.ci95_high
+    assert described.p50 == pytest.approx(2.5) and described.p5 < described.p95
+    nothing = describe(np.array([math.nan, math.nan]))
+    assert nothing.finite == 0 and math.isnan(nothing.mean) and math.isnan(nothing.p50)
+
+
+def test_aggregate_describes_every_kpi_of_the_rows() -> None:
+    rows: list[Row] = [{"replication": i, "seed": i, "a.x": float(i), "b.y": 1.0} for i in range(4)]
+    summary = aggregate(rows)
+    assert list(summary) == ["a.x", "b.y"]
+    assert summary["a.x"].mean == pytest.approx(1.5) and summary["b.y"].sd == 0.0
+
+
+def test_comparison_json_writes_nan_as_null_and_infinity_as_text(tmp_path: Path) -> None:
+    import json
+
+    same_values = np.array([1.0, 2.0, 3.0])
+    comparison = Comparison(
+        base="a", replications=3, master_seed=1, differences={"b": {"k": paired(same_values, same_values + 1)}}
+    )
+    write_json(tmp_path / "comparison.json", comparison)
+    written = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    difference = written["differences"]["b"]["k"]
+    assert difference["mean_difference"] == 1.0 and difference["variance_reduction"] == "inf"
+    assert difference["ci95_low"] == 1.0 and difference["pairs"] == 3

@@ -47,11 +47,11 @@ def test_both_paths_down_nothing_arrives_and_the_reason_is_recorded(jalert_world
     nodes, links = jalert_world
     links = [{**link, "outages": [{"start_s": 0}]} if link["id"] in ("sat", "ground") else link for link in links]
     prepared, result = run_world(nodes, links)
-    summary = summarise(prepared, result)["alerts"][0]
-    assert summary["emitters_reached"] == 0 and summary["emitters_expected"] == 2
-    reasons = {row["node"]: row["reason"] for row in summary["unreached"]}
+    summary = summarise(prepared, result).alerts[0]
+    assert summary.emitters_reached == 0 and summary.emitters_expected == 2
+    reasons = {row.node: row.reason for row in summary.unreached}
     assert "link_down" in reasons["rx-1"] and "no upstream" in reasons["spk-1"]
-    assert summary["time_to_emitters_s"]["50%"] is None
+    assert summary.time_to_emitters_s["50%"] is None
 
 
 def test_lalert_fanout_reaches_every_subscribed_broadcaster() -> None:

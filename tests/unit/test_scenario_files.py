@@ -44,9 +44,9 @@ def test_every_bundled_scenario_runs_and_meets_its_shape(path: Path) -> None:
     assert text.startswith("#"), "each scenario opens with a comment saying what it models"
     assert "DOMAIN" in text, "each scenario says where its figures come from"
     summary = summarise(prepared, run(prepared))
-    for alert in summary["alerts"]:
-        assert alert["emitters_reached"] > 0
-    assert summary["objectives"], "each bundled scenario states objectives"
+    for alert in summary.alerts:
+        assert alert.emitters_reached > 0
+    assert summary.objectives, "each bundled scenario states objectives"
 
 
 def test_minimal_scenario_loads(tmp_path: Path) -> None:

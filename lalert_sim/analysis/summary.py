@@ -1,0 +1,45 @@
+"""One run reduced to its typed summary: the single place every view's figures come from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lalert_sim.analysis.metrics import alert_summary, objective_results
+from lalert_sim.analysis.reach_metrics import reach_summary
+from lalert_sim.analysis.responses_report import responses_summary
+from lalert_sim.analysis.results import EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
+from lalert_sim.engine.simulation import RunResult
+from lalert_sim.model.network import NodeKind
+from lalert_sim.prepare import Prepared
+from lalert_sim.reach.model import Reach
+
+
+def run_summary(prepared: Prepared, result: RunResult, reaches: Sequence[Reach | None]) -> RunSummary:
+    """The summary of a run, given each alert's resident reach (None where it concerns no residents)."""
+    scenario = prepared.scenario
+    topology = prepared.topology
+    deadline_s = scenario.residents.deadline_s
+    trace = result.trace.arrays()
+    alerts = tuple(
+        alert_summary(result, alert, None if reach is None else reach_summary(reach, deadline_s), trace)
+        for alert, reach in zip(result.alerts, reaches, strict=True)
+    )
+    return RunSummary(
+        scenario=ScenarioInfo(
+            name=scenario.metadata.name,
+            description=scenario.metadata.description,
+            source=prepared.source,
+            epoch=scenario.metadata.epoch.isoformat(),
+            seed=result.seed,
+            duration_s=scenario.duration_s,
+        ),
+        topology=TopologyCounts(
+            nodes=len(topology.nodes),
+            links=len(topology.links),
+            emitters=sum(1 for n in topology.nodes.values() if n.kind is NodeKind.EMITTER),
+        ),
+        engine=EngineCounts(events=result.events, trace_rows=len(result.trace)),
+        alerts=alerts,
+        objectives=objective_results(result, list(scenario.objectives)),
+        responses=responses_summary(result),
+    )
