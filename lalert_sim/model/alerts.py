@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 
 
 class AlertSystem(StrEnum):
@@ -38,10 +39,8 @@ class AlertMode(StrEnum):
     TEST = "test"
 
 
-class Alert(BaseModel):
+class Alert(Frozen):
     """One message injected into the network at ``issue_s`` (seconds from the scenario epoch)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:/-]+$")
     system: AlertSystem

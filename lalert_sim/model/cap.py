@@ -19,11 +19,11 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
 
 from lalert_sim.errors import Problem, ScenarioError
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.areas import canonical_area, check_digit
+from lalert_sim.model.base import Frozen
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
@@ -66,10 +66,8 @@ _CAP_CATEGORY = {
 }
 
 
-class CapInfo(BaseModel):
+class CapInfo(Frozen):
     """What a CAP message said beyond our alert model, kept for the way back out."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sender: str
     sent: datetime

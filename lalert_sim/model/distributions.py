@@ -13,7 +13,9 @@ import math
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+
+from lalert_sim.model.base import Frozen
 
 if TYPE_CHECKING:
     from lalert_sim.streams import Stream
@@ -26,9 +28,7 @@ def _probit(u: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(u or _TINY)
 
 
-class _Distribution(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _Distribution(Frozen):
     def sample(self, stream: Stream) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -102,7 +102,7 @@ class Exponential(_Distribution):
     kind: Literal["exponential"] = "exponential"
     mean_s: float = Field(gt=0, alias="mean")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     def sample(self, stream: Stream) -> float:
         return -self.mean_s * math.log(1.0 - stream.uniform())

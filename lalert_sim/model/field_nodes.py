@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from lalert_sim.model.base import Frozen
 
 FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic level: no / + # or spaces
 
 
-class Binding(BaseModel):
+class Binding(Frozen):
     """When the simulated alert first reaches ``node``, the bridge sends it to ``field_node``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     node: str = Field(min_length=1, description="Simulated node id (e.g. a municipality's loudspeakers).")
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
 
 
-class FieldNodes(BaseModel):
+class FieldNodes(Frozen):
     """Hardware-in-the-loop settings for `lalert-sim bridge`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     bindings: list[Binding] = Field(min_length=1)
     speed: float = Field(default=1.0, gt=0, description="Simulated seconds per wall-clock second.")

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen, Window
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
-class _Window(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Incident(Window):
+    """What every incident has: its time window and an optional name."""
 
     name: str = ""
-    start_s: float = Field(default=0.0, ge=0)
-    end_s: float = Field(default=math.inf, description="When it ends; omitted: lasts the whole run.")
-
-    @model_validator(mode="after")
-    def _lasts(self) -> _Window:
-        if self.end_s <= self.start_s:
-            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
-        return self
 
 
-class Outage(_Window):
+class Outage(_Incident):
     """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
 
     type: Literal["outage"] = "outage"
@@ -39,17 +31,15 @@ class Outage(_Window):
         return self
 
 
-class Zone(BaseModel):
+class Zone(Frozen):
     """An area and the chance that a selected component in it fails (e.g. per seismic intensity)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     area: AreaCode
     probability: float = Field(ge=0, le=1)
     label: str = Field(default="", description="e.g. 'intensity 7'")
 
 
-class Damage(_Window):
+class Damage(_Incident):
     """Each selected component in a zone fails at ``start_s`` with the zone's probability."""
 
     type: Literal["damage"] = "damage"
@@ -65,7 +55,7 @@ class Damage(_Window):
         return self
 
 
-class PowerOutage(_Window):
+class PowerOutage(_Incident):
     """Mains power is lost in an area; nodes run on battery (hours) or generator, then go down."""
 
     type: Literal["power_outage"] = "power_outage"
@@ -73,7 +63,7 @@ class PowerOutage(_Window):
     nodes: NodeSelector | None = Field(default=None, description="Limit to these nodes; default all in the area.")
 
 
-class HeavyRain(_Window):
+class HeavyRain(_Incident):
     """Heavy rain over an area: satellite reception fades, loudspeakers are hard to make out."""
 
     type: Literal["heavy_rain"] = "heavy_rain"
@@ -92,7 +82,7 @@ class HeavyRain(_Window):
     )
 
 
-class CarrierOutage(_Window):
+class CarrierOutage(_Incident):
     """One carrier's network is gone (cell broadcast with it), nationwide or in an area (as on 2 July 2022)."""
 
     type: Literal["carrier_outage"] = "carrier_outage"

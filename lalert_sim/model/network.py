@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
 
 NodeId = str
 _ID_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Window(_Frozen):
-    """A time interval [start_s, end_s) in seconds from the scenario epoch."""
-
-    start_s: float = Field(ge=0)
-    end_s: float = math.inf
-
-    @model_validator(mode="after")
-    def _positive_length(self) -> Window:
-        if self.end_s <= self.start_s:
-            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
-        return self
 
 
 class NodeKind(StrEnum):
@@ -58,7 +41,7 @@ class Channel(StrEnum):
     DOOR_TO_DOOR = "door_to_door"  # fire brigade or neighbourhood association going house to house
 
 
-class Node(_Frozen):
+class Node(Frozen):
     """A place that receives, processes and forwards (or emits) a message once."""
 
     id: NodeId = Field(min_length=1, pattern=_ID_PATTERN)
@@ -91,7 +74,7 @@ class Node(_Frozen):
         return self
 
 
-class RetryPolicy(_Frozen):
+class RetryPolicy(Frozen):
     """What a sender does after a lost transmission: wait ``backoff_s``, try again."""
 
     max_attempts: int = Field(default=1, ge=1, le=100)
@@ -101,7 +84,7 @@ class RetryPolicy(_Frozen):
 _NEUTRAL = MediumDefaults(ZERO, 0.0, None, None, False, "stands in while the medium is invalid")
 
 
-class Link(_Frozen):
+class Link(Frozen):
     """A one-way channel from ``source`` to one or more ``targets``.
 
     Broadcast: one transmission reaches every target. Point-to-point with several

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 
 
-class Rain(BaseModel):
+class Rain(Frozen):
     """Heavy rain over an area: outdoor loudspeakers are harder to make out."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     area: AreaCode
     loudspeaker_factor: float = Field(
@@ -22,10 +21,8 @@ class Rain(BaseModel):
     )
 
 
-class Residents(BaseModel):
+class Residents(Frozen):
     """Settings of the resident reach model (see lalert_sim.reach)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     deadline_s: float = Field(default=600, gt=0, description="Report who is still unwarned this long after issue.")
     horizon_s: float = Field(default=3600, gt=0, description="How far after issue the warned curves go.")

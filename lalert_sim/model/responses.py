@@ -5,15 +5,12 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from lalert_sim.model.base import Frozen
 from lalert_sim.model.distributions import Distribution, LogNormal
 from lalert_sim.model.media import Medium
 from lalert_sim.model.selectors import NodeSelector
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Equipment(StrEnum):
@@ -27,7 +24,7 @@ class Equipment(StrEnum):
     POWER_VEHICLE = "power_vehicle"
 
 
-class Depot(_Frozen):
+class Depot(Frozen):
     """Units of one pool held at one place (a regional telecom bureau)."""
 
     name: str
@@ -36,7 +33,7 @@ class Depot(_Frozen):
     units: int = Field(ge=0)
 
 
-class Pool(_Frozen):
+class Pool(Frozen):
     """A finite stock of one kind of equipment at depots; default: the 2024 national figures."""
 
     equipment: Equipment
@@ -53,7 +50,7 @@ class Policy(StrEnum):
     COASTAL_FIRST = "coastal_first"  # coastal municipalities first, then first come
 
 
-class Loan(_Frozen):
+class Loan(Frozen):
     """A cut-off municipality requests a unit, which then provides a substitute link.
 
     ``watch`` picks the nodes whose being cut off (down, or every link into them
@@ -81,7 +78,7 @@ class Loan(_Frozen):
     policy: Policy = Policy.FIFO
 
 
-class PowerVehicles(_Frozen):
+class PowerVehicles(Frozen):
     """Mobile power-supply vehicles restoring nodes whose batteries ran out (DOMAIN: Digital Agency plan)."""
 
     units: int = Field(ge=0)
@@ -94,7 +91,7 @@ class PowerVehicles(_Frozen):
     policy: Policy = Policy.FIFO
 
 
-class Roaming(_Frozen):
+class Roaming(Frozen):
     """During a carrier outage its subscribers use another carrier's network after a switchover."""
 
     enabled: bool = True
@@ -104,7 +101,7 @@ class Roaming(_Frozen):
     partner: str | None = Field(default=None, description="Carrier that hosts them; default the largest other.")
 
 
-class Responses(_Frozen):
+class Responses(Frozen):
     """Everything the country does in answer (scenario section ``responses``)."""
 
     pools: list[Pool] = Field(default_factory=list)

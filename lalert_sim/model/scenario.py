@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
+from lalert_sim.model.base import Frozen
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
@@ -17,11 +18,7 @@ from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.model.templates import TopologyTemplate
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Metadata(_Frozen):
+class Metadata(Frozen):
     """Who wrote the scenario, what it models, and the wall-clock anchor of time zero."""
 
     name: str = Field(min_length=1)
@@ -33,7 +30,7 @@ class Metadata(_Frozen):
     )
 
 
-class Objective(_Frozen):
+class Objective(Frozen):
     """A target such as "95 % of emitters within 60 s" of each alert's issue."""
 
     name: str = Field(min_length=1)
@@ -43,7 +40,7 @@ class Objective(_Frozen):
     within_s: float = Field(gt=0)
 
 
-class Topology(_Frozen):
+class Topology(Frozen):
     """Templates that generate nodes and links, plus explicit nodes and links."""
 
     municipality_table: str | None = Field(
@@ -56,7 +53,7 @@ class Topology(_Frozen):
     links: list[Link] = Field(default_factory=list)
 
 
-class Scenario(_Frozen):
+class Scenario(Frozen):
     """The root of a scenario file."""
 
     metadata: Metadata

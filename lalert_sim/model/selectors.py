@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
 
@@ -15,10 +16,8 @@ def _id_matches(item_id: str, patterns: list[str]) -> bool:
     return any(item_id == p or fnmatch.fnmatchcase(item_id, p) for p in patterns)
 
 
-class NodeSelector(BaseModel):
+class NodeSelector(Frozen):
     """Nodes matching every given criterion; an empty selector matches all nodes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     ids: list[str] | None = Field(
         default=None, description="These node ids; shell-style patterns allowed (m-*/receiver)."
@@ -52,10 +51,8 @@ class NodeSelector(BaseModel):
         return text
 
 
-class LinkSelector(BaseModel):
+class LinkSelector(Frozen):
     """Links matching every given criterion; an empty selector matches all links."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     ids: list[str] | None = Field(
         default=None, description="These link ids; shell-style patterns allowed (jalert/sat-*)."

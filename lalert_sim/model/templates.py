@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 
 DEFAULT_CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
 
 
-class _Equipment(BaseModel):
+class _Equipment(Frozen):
     """What every generated municipality gets; shared by all templates.
 
     Which municipalities have a disaster radio or community FM is fixed per
     municipality code (or given by the municipality table), not per seed, so the
     plan stays the same across replications.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
     disaster_radio_share: float = Field(
@@ -48,10 +47,8 @@ class PrefectureTemplate(_Equipment):
     )
 
 
-class RegionSelector(BaseModel):
+class RegionSelector(Frozen):
     """Municipalities meeting every criterion given; an empty selector is the whole country."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     prefectures: list[AreaCode] | None = Field(default=None, description="Only these prefectures (JIS X 0401).")
     municipalities: list[AreaCode] | None = Field(default=None, description="Only these municipality codes.")
