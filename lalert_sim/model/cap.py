@@ -70,18 +70,31 @@ class CapInfo(Frozen):
     """What a CAP message said beyond our alert model, kept for the way back out."""
 
     sender: str
+    """CAP ``sender``: who issued the message (e.g. an agency's address)."""
     sent: datetime
+    """CAP ``sent``: when the message was issued, with its time zone."""
     status: str
+    """CAP ``status`` as written: Actual, Exercise, System, Test or Draft."""
     msg_type: str
+    """CAP ``msgType``: Alert, Update, Cancel, Ack or Error."""
     scope: str
+    """CAP ``scope``: Public, Restricted or Private."""
     references: str = ""
+    """CAP ``references``: the earlier messages this one updates or cancels; default none."""
     event: str = ""
+    """CAP ``info/event``: the sender's words for what happened; default none."""
     categories: list[str] = []
+    """CAP ``info/category`` values (Geo, Met, Safety, Security, ...); default none."""
     urgency: str = "Unknown"
+    """CAP ``info/urgency``: Immediate, Expected, Future, Past or Unknown (the default)."""
     severity: str = "Unknown"
+    """CAP ``info/severity``: Extreme, Severe, Moderate, Minor or Unknown (the default)."""
     certainty: str = "Unknown"
+    """CAP ``info/certainty``: Observed, Likely, Possible, Unlikely or Unknown (the default)."""
     description: str = ""
+    """CAP ``info/description``: the message's longer text; default none."""
     area_desc: str = ""
+    """CAP ``area/areaDesc`` texts, joined by "; "; default none."""
 
 
 @cache

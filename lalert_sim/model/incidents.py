@@ -15,14 +15,18 @@ class _Incident(Window):
     """What every incident has: its time window and an optional name."""
 
     name: str = ""
+    """Label that its effects carry in the outage log and the report; default none."""
 
 
 class Outage(_Incident):
     """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
 
     type: Literal["outage"] = "outage"
+    """Selects this incident type: ``outage``."""
     links: LinkSelector | None = None
+    """Links that are down; none: no links."""
     nodes: NodeSelector | None = None
+    """Nodes that are down; none: no nodes."""
 
     @model_validator(mode="after")
     def _selects(self) -> Outage:
@@ -35,18 +39,28 @@ class Zone(Frozen):
     """An area and the chance that a selected component in it fails (e.g. per seismic intensity)."""
 
     area: AreaCode
+    """Prefecture or municipality code; a component takes the most specific zone covering its area."""
     probability: float = Field(ge=0, le=1)
-    label: str = Field(default="", description="e.g. 'intensity 7'")
+    """Chance (0–1) that each selected component in the zone fails at the incident's start."""
+    label: str = Field(default="", description="Free text for the reader, e.g. 'intensity 7'.")
 
 
 class Damage(_Incident):
     """Each selected component in a zone fails at ``start_s`` with the zone's probability."""
 
     type: Literal["damage"] = "damage"
+    """Selects this incident type: ``damage``."""
     nodes: NodeSelector | None = None
+    """Nodes that can fail; none: no nodes."""
     links: LinkSelector | None = None
+    """Links that can fail (by the area of their targets); none: no links."""
     zones: list[Zone] = Field(min_length=1)
-    repair_s: float | None = Field(default=None, gt=0, description="Back after this long; none: not in this run.")
+    """Areas with their failure chance (at least one); a component in none of them does not fail."""
+    repair_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds from failing until a failed component is back; none: not repaired in this run.",
+    )
 
     @model_validator(mode="after")
     def _selects(self) -> Damage:
@@ -59,7 +73,9 @@ class PowerOutage(_Incident):
     """Mains power is lost in an area; nodes run on battery (hours) or generator, then go down."""
 
     type: Literal["power_outage"] = "power_outage"
+    """Selects this incident type: ``power_outage``."""
     area: AreaCode
+    """Prefecture or municipality code of the area without mains power."""
     nodes: NodeSelector | None = Field(default=None, description="Limit to these nodes; default all in the area.")
 
 
@@ -67,12 +83,14 @@ class HeavyRain(_Incident):
     """Heavy rain over an area: satellite reception fades, loudspeakers are hard to make out."""
 
     type: Literal["heavy_rain"] = "heavy_rain"
+    """Selects this incident type: ``heavy_rain``."""
     area: AreaCode
+    """Prefecture or municipality code of the area under the rain."""
     satellite_loss: float = Field(
         default=0.3,
         ge=0,
         le=1,
-        description="Chance a satellite copy to a node in the area is lost to rain fade (assumption).",
+        description="Chance (0–1) a satellite copy to a node in the area is lost to rain fade (assumption).",
     )
     loudspeaker_factor: float = Field(
         default=0.5,
@@ -86,8 +104,12 @@ class CarrierOutage(_Incident):
     """One carrier's network is gone (cell broadcast with it), nationwide or in an area (as on 2 July 2022)."""
 
     type: Literal["carrier_outage"] = "carrier_outage"
+    """Selects this incident type: ``carrier_outage``."""
     carrier: str = Field(min_length=1)
-    area: AreaCode | None = Field(default=None, description="Where; none: nationwide.")
+    """The carrier whose network fails, as named in the templates' ``carriers`` (e.g. ``kddi``)."""
+    area: AreaCode | None = Field(
+        default=None, description="Prefecture or municipality code where it fails; none: nationwide."
+    )
 
 
 Incident = Annotated[Outage | Damage | PowerOutage | HeavyRain | CarrierOutage, Field(discriminator="type")]

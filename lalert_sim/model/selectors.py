@@ -23,9 +23,12 @@ class NodeSelector(Frozen):
         default=None, description="These node ids; shell-style patterns allowed (m-*/receiver)."
     )
     kind: NodeKind | None = None
+    """Only nodes of this kind (``origin``, ``relay``, ``human_step``, ``emitter``)."""
     channel: Channel | None = None
+    """Only emitters with this channel (e.g. ``outdoor_loudspeaker``)."""
     area: AreaCode | None = Field(default=None, description="Nodes inside this area.")
     carrier: str | None = None
+    """Only nodes operated by this mobile carrier (e.g. ``docomo``)."""
 
     def matches(self, node: Node) -> bool:
         """True when ``node`` meets every criterion given."""
@@ -58,6 +61,7 @@ class LinkSelector(Frozen):
         default=None, description="These link ids; shell-style patterns allowed (jalert/sat-*)."
     )
     medium: Medium | None = None
+    """Only links of this medium (e.g. ``satellite_geo``)."""
     source: str | None = Field(default=None, description="Links leaving this node.")
     area: AreaCode | None = Field(default=None, description="Links with a target inside this area.")
 

@@ -21,26 +21,35 @@ class _Equipment(Frozen):
     """
 
     carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
+    """Mobile carriers with cell broadcast in every municipality; default docomo, kddi, softbank, rakuten."""
     disaster_radio_share: float = Field(
         default=0.74,
         ge=0,
         le=1,
-        description="Share of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
+        description="Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
     )
-    indoor_receivers: bool = Field(default=True, description="Disaster radio includes indoor receivers.")
+    indoor_receivers: bool = Field(
+        default=True, description="Municipalities with disaster radio also get indoor receivers; default true."
+    )
     community_fm_share: float = Field(
-        default=0.3, ge=0, le=1, description="Share with a community FM station started automatically (assumption)."
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share (0–1) with a community FM station started automatically (assumption).",
     )
     jalert: bool = Field(default=True, description="Connect the national J-Alert origin (satellite + terrestrial).")
     lalert: bool = Field(default=True, description="Connect municipal entry steps, the L-Alert hub and outlets.")
-    broadcasters: int = Field(default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert.")
-    portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert.")
+    broadcasters: int = Field(
+        default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert; default 6."
+    )
+    portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert; default 3.")
 
 
 class PrefectureTemplate(_Equipment):
     """One prefecture's municipalities with their J-Alert and L-Alert equipment."""
 
     template: Literal["prefecture"] = "prefecture"
+    """Selects this template: ``prefecture``."""
     prefecture: AreaCode = Field(description="JIS X 0401 code, e.g. '02' for Aomori.")
     municipalities: Literal["all"] | int | list[AreaCode] = Field(
         default="all", description="'all', the first N by code, or a list of codes."
@@ -59,7 +68,9 @@ class RegionTemplate(_Equipment):
     """Any set of municipalities, across prefectures: the whole country by default."""
 
     template: Literal["region"] = "region"
+    """Selects this template: ``region``."""
     region: RegionSelector = Field(default_factory=RegionSelector)
+    """Which municipalities to generate; default the whole country."""
 
 
 TopologyTemplate = Annotated[PrefectureTemplate | RegionTemplate, Field(discriminator="template")]
