@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, unbounded
 
 if TYPE_CHECKING:
     from lalert_sim.streams import Stream
@@ -166,7 +166,7 @@ class TruncatedNormal(_Distribution):
     """Standard deviation in seconds of the normal before it is cut (above 0)."""
     low: float = Field(default=0.0, ge=0)
     """Smallest value in seconds; default 0 (no negative delays)."""
-    high: float = math.inf
+    high: float = unbounded()
     """Largest value in seconds; default unbounded."""
     _cdf_low: float = PrivateAttr(default=0.0)
     _cdf_span: float = PrivateAttr(default=1.0)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 
 from pydantic import Field
 
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, unbounded
 from lalert_sim.model.distributions import Distribution, LogNormal
 from lalert_sim.model.media import Medium
 from lalert_sim.model.selectors import NodeSelector
@@ -50,11 +49,8 @@ class Pool(Frozen):
         ge=0,
         description="Total units, spread evenly over the bureaus; default the national stock (April 2024).",
     )
-    loan_s: float = Field(
-        default=math.inf,
-        gt=0,
-        description="Seconds a unit stays lent before it returns to its depot; default: not within the run.",
-    )
+    loan_s: float = unbounded(gt=0)
+    """Seconds a unit stays lent before it returns to its depot; omitted: not within the run."""
 
 
 class Policy(StrEnum):

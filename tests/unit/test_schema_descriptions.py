@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,10 @@ def test_every_scenario_field_has_a_description() -> None:
 def test_every_scenario_type_has_a_description() -> None:
     definitions = Scenario.model_json_schema()["$defs"]
     assert sorted(name for name, part in definitions.items() if not part.get("description")) == []
+
+
+def test_schema_is_strict_json_without_infinite_defaults() -> None:
+    json.dumps(Scenario.model_json_schema(), allow_nan=False)  # raises on an Infinity an editor cannot read
 
 
 def test_the_walk_finds_fields_nested_in_unions_lists_and_maps() -> None:
