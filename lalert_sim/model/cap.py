@@ -278,6 +278,16 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+CAP_ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An alert read from a CAP 1.2 file; the entry's other keys (issue_s, origin, system...) "
+    "override what the file says.",
+    "properties": {"cap": {"type": "string", "description": "Path of the CAP 1.2 file, relative to the scenario."}},
+    "required": ["cap"],
+}
+"""JSON Schema of a ``{cap: FILE, ...}`` alert entry, which ``expand_cap_alerts`` replaces before validation."""
+
+
 def expand_cap_alerts(data: Any, base: Path | None) -> tuple[Any, list[Problem]]:
     """Scenario data where every ``{cap: FILE, ...}`` alert entry is replaced by the alert read from FILE
     (a path relative to the scenario), with the entry's other keys (issue_s, origin, system...) on top."""

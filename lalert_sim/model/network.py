@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.json_schema import JsonDict
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
@@ -103,6 +104,33 @@ class RetryPolicy(Frozen):
 _NEUTRAL = MediumDefaults(ZERO, 0.0, None, None, False, "stands in while the medium is invalid")
 
 
+def _medium_fields(defaults: MediumDefaults) -> dict[str, Any]:
+    """The link fields a medium fills when a scenario leaves them out."""
+    return {
+        "latency_s": defaults.latency_s,
+        "capacity": defaults.capacity,
+        "bandwidth_bps": defaults.bandwidth_bps,
+        "loss": defaults.loss,
+        "broadcast": defaults.broadcast,
+        "retry": RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
+    }
+
+
+def _link_input_schema(schema: JsonDict) -> None:
+    # The schema describes what a file may say: fields the medium fills are optional, `target` names one target.
+    filled = _medium_fields(_NEUTRAL)
+    required = schema["required"]
+    assert isinstance(required, list)
+    schema["required"] = [name for name in required if name not in filled and name != "targets"]
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    properties["target"] = {
+        "type": "string",
+        "description": "Id of the only node it reaches: short for ``targets: [ID]``.",
+    }
+    schema["oneOf"] = [{"required": ["targets"]}, {"required": ["target"]}]
+
+
 class Link(Frozen):
     """A one-way channel from ``source`` to one or more ``targets``.
 
@@ -110,6 +138,8 @@ class Link(Frozen):
     targets: one transmission per target, sharing the link's capacity. Fields left
     out take the medium's defaults (see ``MEDIUM_DEFAULTS``).
     """
+
+    model_config = ConfigDict(json_schema_extra=_link_input_schema)
 
     id: str = Field(min_length=1, pattern=_ID_PATTERN)
     """Unique id (letters, digits, ``_ . : / -``) such as ``jalert/sat-02``; replaces a generated namesake."""
@@ -164,16 +194,7 @@ class Link(Frozen):
             defaults = MEDIUM_DEFAULTS[Medium(data.get("medium"))]
         except ValueError:
             defaults = _NEUTRAL  # the medium's own error is the one worth reporting
-        data.setdefault("latency_s", defaults.latency_s)
-        data.setdefault("capacity", defaults.capacity)
-        data.setdefault("bandwidth_bps", defaults.bandwidth_bps)
-        data.setdefault("loss", defaults.loss)
-        data.setdefault("broadcast", defaults.broadcast)
-        data.setdefault(
-            "retry",
-            RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
-        )
-        return data
+        return {**_medium_fields(defaults), **data}
 
     def transmit_s(self, size_bytes: int) -> float:
         """Serialisation time of a message of ``size_bytes`` on this link."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import Field
+from pydantic.json_schema import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import Frozen
+from lalert_sim.model.cap import CAP_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
@@ -64,6 +66,11 @@ class Topology(Frozen):
     """Explicit links; one with the id of a generated link replaces it."""
 
 
+def _alert_or_cap_entry(schema: JsonDict) -> None:
+    # What a file may say: an alert, or a CAP file that the loader reads into one before validation.
+    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA]}
+
+
 class Scenario(Frozen):
     """The root of a scenario file."""
 
@@ -73,7 +80,7 @@ class Scenario(Frozen):
     duration_s: float = Field(gt=0, description="Simulated time span in seconds.")
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
-    alerts: list[Alert] = Field(min_length=1)
+    alerts: list[Alert] = Field(min_length=1, json_schema_extra=_alert_or_cap_entry)
     """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file."""
     incidents: list[Incident] = Field(default_factory=list)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
