@@ -8,8 +8,7 @@ from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.base import Frozen
-
-DEFAULT_CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
+from lalert_sim.model.carriers import CARRIER_SHARES
 
 
 class _Equipment(Frozen):
@@ -20,8 +19,8 @@ class _Equipment(Frozen):
     plan stays the same across replications.
     """
 
-    carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
-    """Mobile carriers with cell broadcast in every municipality; default docomo, kddi, softbank, rakuten."""
+    carriers: list[str] = Field(default_factory=lambda: list(CARRIER_SHARES))
+    """Mobile carriers with cell broadcast in every municipality; default the four national ones."""
     disaster_radio_share: float = Field(
         default=0.74,
         ge=0,
