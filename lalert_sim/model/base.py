@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 
 class Frozen(BaseModel):

@@ -275,7 +275,8 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
         geocode = etree.SubElement(area, f"{_Q}geocode")
         add(geocode, "valueName", "JIS X 0401" if len(code) == 2 else "JIS X 0402")
         add(geocode, "value", code if len(code) == 2 else code + check_digit(code))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)  # lxml: untyped
+    return document
 
 
 CAP_ENTRY_SCHEMA: dict[str, Any] = {

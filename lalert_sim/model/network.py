@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import Field
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
