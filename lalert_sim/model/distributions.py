@@ -29,7 +29,10 @@ def _probit(u: float) -> float:
 
 
 class _Distribution(Frozen):
+    """What every delay distribution offers: a draw from one uniform, its CDF, mean and variance."""
+
     def sample(self, stream: Stream) -> float:  # pragma: no cover - abstract
+        """One delay in seconds, by inverse CDF from the stream's next uniform."""
         raise NotImplementedError
 
     def cdf(self, x: float) -> float:  # pragma: no cover - abstract
@@ -38,10 +41,12 @@ class _Distribution(Frozen):
 
     @property
     def mean(self) -> float:  # pragma: no cover - abstract
+        """Expected value in seconds."""
         raise NotImplementedError
 
     @property
     def variance(self) -> float:  # pragma: no cover - abstract
+        """Variance in seconds squared."""
         raise NotImplementedError
 
 

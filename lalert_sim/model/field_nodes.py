@@ -21,24 +21,14 @@ class FieldNodes(Frozen):
 
     bindings: list[Binding] = Field(min_length=1)
     """Which real field node each simulated node drives (at least one)."""
-    speed: float = Field(
-        default=1.0, gt=0, description="Simulated seconds per wall-clock second; 1: real time, more for long scenarios."
-    )
-    ack_deadline_s: float = Field(
-        default=10.0,
-        gt=0,
-        description="Wall-clock seconds after publishing for the node to acknowledge; later counts as missed.",
-    )
-    validity_s: float = Field(
-        default=600.0,
-        gt=0,
-        description="Seconds after issue when a signed alert expires; a node refuses it afterwards.",
-    )
-    until_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="Simulated second at which the bridge stops the run; default the scenario's duration_s.",
-    )
+    speed: float = Field(default=1.0, gt=0)
+    """Simulated seconds per wall-clock second; 1: real time, more for long scenarios."""
+    ack_deadline_s: float = Field(default=10.0, gt=0)
+    """Wall-clock seconds after publishing for the node to acknowledge; later counts as missed."""
+    validity_s: float = Field(default=600.0, gt=0)
+    """Seconds after issue when a signed alert expires; a node refuses it afterwards."""
+    until_s: float | None = Field(default=None, gt=0)
+    """Simulated second at which the bridge stops the run; default the scenario's duration_s."""
 
     def field_node_ids(self) -> list[str]:
         """Every bound field node once, in binding order."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import BaseModel
+
+import lalert_sim.model
 from lalert_sim.model.scenario import Scenario
 
 _NESTED = ("anyOf", "oneOf", "allOf")
@@ -44,6 +50,20 @@ def test_every_scenario_field_has_a_description() -> None:
 def test_every_scenario_type_has_a_description() -> None:
     definitions = Scenario.model_json_schema()["$defs"]
     assert sorted(name for name, part in definitions.items() if not part.get("description")) == []
+
+
+def test_every_model_class_has_a_docstring() -> None:
+    modules = [
+        importlib.import_module(f"lalert_sim.model.{m.name}") for m in pkgutil.iter_modules(lalert_sim.model.__path__)
+    ]
+    models = {
+        f"{module.__name__}.{name}": cls
+        for module in modules
+        for name, cls in vars(module).items()
+        if inspect.isclass(cls) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__
+    }
+    assert len(models) > 30
+    assert [name for name, cls in models.items() if not cls.__doc__] == []
 
 
 def test_schema_is_strict_json_without_infinite_defaults() -> None:
