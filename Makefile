@@ -1,7 +1,8 @@
 # Two entry points on a fresh machine: `make drill` (the flagship scenario) and
 # `make test` (the whole suite). Both create the virtual environment they need;
-# `make test` also installs Chromium and a Japanese font from Debian's packages
-# when run as root (scripts/system-deps.sh).
+# `make test` first checks formatting, lint and types (ruff, mypy), and also
+# installs Chromium and a Japanese font from Debian's packages when run as root
+# (scripts/system-deps.sh).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -18,13 +19,16 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots,hil]'
+	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots,hil,notebook,dev]'
 	touch $@
 
 drill: $(VENV)/.core
 	$(BIN)/lalert-sim run $(FLAGSHIP) --out results/drill
 
 test: $(VENV)/.test
+	$(BIN)/ruff format --check lalert_sim tests
+	$(BIN)/ruff check lalert_sim tests
+	$(BIN)/mypy lalert_sim
 	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest
 

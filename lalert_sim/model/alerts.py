@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 
 
 class AlertSystem(StrEnum):
@@ -38,24 +39,36 @@ class AlertMode(StrEnum):
     TEST = "test"
 
 
-class Alert(BaseModel):
+class Alert(Frozen):
     """One message injected into the network at ``issue_s`` (seconds from the scenario epoch)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:/-]+$")
+    """Unique alert id (letters, digits and ``_ . : / -``), used by objectives and result files."""
     system: AlertSystem
+    """The national system that carries it, ``j_alert`` or ``l_alert``; its origin is that system's."""
     category: AlertCategory
+    """What it is about (e.g. ``ballistic_missile``); sets its CAP category and the field nodes' siren pattern."""
     mode: AlertMode = AlertMode.EXERCISE
-    areas: list[AreaCode] = Field(default_factory=list, description="Target areas; empty means nationwide.")
+    """Real or drill: ``actual``, ``exercise`` (the default) or ``test``, written as the CAP status."""
+    areas: list[AreaCode] = Field(
+        default_factory=list,
+        description="Local-government codes of the target areas (prefectures or municipalities); "
+        "empty means nationwide.",
+    )
     issue_s: float = Field(default=0.0, ge=0)
-    size_bytes: int = Field(default=2_000, gt=0, description="Message size on the wire.")
+    """When it is issued at its origin, in seconds from the scenario epoch; default 0."""
+    size_bytes: int = Field(
+        default=2_000,
+        gt=0,
+        description="Message size on the wire in bytes (sets the send time on links with a bandwidth); default 2,000.",
+    )
     origin: str | None = Field(
         default=None,
         description="Node where the alert enters the network. Default: the J-Alert origin, "
         "or for L-Alert the entry step of the single target municipality.",
     )
     headline: str = ""
+    """Short text of the message (CAP headline; field nodes may speak it); default none."""
     cap_info: CapInfo | None = Field(default=None, description="What a CAP source said beyond this model.")
 
 

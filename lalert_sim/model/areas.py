@@ -44,7 +44,9 @@ def _from_yaml_int(value: object) -> object:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-AreaCode = Annotated[str, BeforeValidator(_from_yaml_int), AfterValidator(canonical_area)]
+AreaCode = Annotated[
+    str, BeforeValidator(_from_yaml_int, json_schema_input_type=str | int), AfterValidator(canonical_area)
+]
 """A validated, canonical local-government code."""
 
 

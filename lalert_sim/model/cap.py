@@ -19,11 +19,11 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
 
 from lalert_sim.errors import Problem, ScenarioError
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.areas import canonical_area, check_digit
+from lalert_sim.model.base import Frozen
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
@@ -66,24 +66,35 @@ _CAP_CATEGORY = {
 }
 
 
-class CapInfo(BaseModel):
+class CapInfo(Frozen):
     """What a CAP message said beyond our alert model, kept for the way back out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     sender: str
+    """CAP ``sender``: who issued the message (e.g. an agency's address)."""
     sent: datetime
+    """CAP ``sent``: when the message was issued, with its time zone."""
     status: str
+    """CAP ``status`` as written: Actual, Exercise, System, Test or Draft."""
     msg_type: str
+    """CAP ``msgType``: Alert, Update, Cancel, Ack or Error."""
     scope: str
+    """CAP ``scope``: Public, Restricted or Private."""
     references: str = ""
+    """CAP ``references``: the earlier messages this one updates or cancels; default none."""
     event: str = ""
+    """CAP ``info/event``: the sender's words for what happened; default none."""
     categories: list[str] = []
+    """CAP ``info/category`` values (Geo, Met, Safety, Security, ...); default none."""
     urgency: str = "Unknown"
+    """CAP ``info/urgency``: Immediate, Expected, Future, Past or Unknown (the default)."""
     severity: str = "Unknown"
+    """CAP ``info/severity``: Extreme, Severe, Moderate, Minor or Unknown (the default)."""
     certainty: str = "Unknown"
+    """CAP ``info/certainty``: Observed, Likely, Possible, Unlikely or Unknown (the default)."""
     description: str = ""
+    """CAP ``info/description``: the message's longer text; default none."""
     area_desc: str = ""
+    """CAP ``area/areaDesc`` texts, joined by "; "; default none."""
 
 
 @cache
@@ -264,7 +275,18 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
         geocode = etree.SubElement(area, f"{_Q}geocode")
         add(geocode, "valueName", "JIS X 0401" if len(code) == 2 else "JIS X 0402")
         add(geocode, "value", code if len(code) == 2 else code + check_digit(code))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)  # lxml: untyped
+    return document
+
+
+CAP_ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An alert read from a CAP 1.2 file; the entry's other keys (issue_s, origin, system...) "
+    "override what the file says.",
+    "properties": {"cap": {"type": "string", "description": "Path of the CAP 1.2 file, relative to the scenario."}},
+    "required": ["cap"],
+}
+"""JSON Schema of a ``{cap: FILE, ...}`` alert entry, which ``expand_cap_alerts`` replaces before validation."""
 
 
 def expand_cap_alerts(data: Any, base: Path | None) -> tuple[Any, list[Problem]]:

@@ -13,7 +13,9 @@ import math
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+
+from lalert_sim.model.base import Frozen, unbounded
 
 if TYPE_CHECKING:
     from lalert_sim.streams import Stream
@@ -26,10 +28,11 @@ def _probit(u: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(u or _TINY)
 
 
-class _Distribution(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Distribution(Frozen):
+    """What every delay distribution offers: a draw from one uniform, its CDF, mean and variance."""
 
     def sample(self, stream: Stream) -> float:  # pragma: no cover - abstract
+        """One delay in seconds, by inverse CDF from the stream's next uniform."""
         raise NotImplementedError
 
     def cdf(self, x: float) -> float:  # pragma: no cover - abstract
@@ -38,10 +41,12 @@ class _Distribution(BaseModel):
 
     @property
     def mean(self) -> float:  # pragma: no cover - abstract
+        """Expected value in seconds."""
         raise NotImplementedError
 
     @property
     def variance(self) -> float:  # pragma: no cover - abstract
+        """Variance in seconds squared."""
         raise NotImplementedError
 
 
@@ -49,7 +54,9 @@ class Constant(_Distribution):
     """Always the same value."""
 
     kind: Literal["constant"] = "constant"
+    """Selects this distribution: ``constant``."""
     value: float = Field(ge=0)
+    """The value in seconds (0 or more)."""
 
     def sample(self, stream: Stream) -> float:
         return self.value
@@ -70,8 +77,11 @@ class Uniform(_Distribution):
     """Uniform between ``low`` and ``high``."""
 
     kind: Literal["uniform"] = "uniform"
+    """Selects this distribution: ``uniform``."""
     low: float = Field(ge=0)
+    """Smallest value in seconds."""
     high: float = Field(ge=0)
+    """Largest value in seconds, not below ``low``."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -100,9 +110,11 @@ class Exponential(_Distribution):
     """Exponential with the given ``mean`` (memoryless: Poisson arrivals, M/M/c service)."""
 
     kind: Literal["exponential"] = "exponential"
+    """Selects this distribution: ``exponential``."""
     mean_s: float = Field(gt=0, alias="mean")
+    """Mean in seconds (above 0); the rate is its inverse."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     def sample(self, stream: Stream) -> float:
         return -self.mean_s * math.log(1.0 - stream.uniform())
@@ -123,8 +135,11 @@ class LogNormal(_Distribution):
     """Log-normal given by its ``median`` and ``sigma`` (the s.d. of the log): right-skewed human delays."""
 
     kind: Literal["lognormal"] = "lognormal"
+    """Selects this distribution: ``lognormal``."""
     median: float = Field(gt=0)
+    """Median in seconds (above 0): half the draws are shorter."""
     sigma: float = Field(ge=0)
+    """Standard deviation of the natural log of the value (0: always the median); 0.5 is a wide spread."""
 
     def sample(self, stream: Stream) -> float:
         return self.median * math.exp(self.sigma * _probit(stream.uniform()))
@@ -149,10 +164,15 @@ class TruncatedNormal(_Distribution):
     """Normal(``mu``, ``sd``) cut to [``low``, ``high``]; ``low`` defaults to 0 (no negative delays)."""
 
     kind: Literal["truncated_normal"] = "truncated_normal"
+    """Selects this distribution: ``truncated_normal``."""
     mu: float
+    """Mean in seconds of the normal before it is cut."""
     sd: float = Field(gt=0)
+    """Standard deviation in seconds of the normal before it is cut (above 0)."""
     low: float = Field(default=0.0, ge=0)
-    high: float = math.inf
+    """Smallest value in seconds; default 0 (no negative delays)."""
+    high: float = unbounded()
+    """Largest value in seconds; default unbounded."""
     _cdf_low: float = PrivateAttr(default=0.0)
     _cdf_span: float = PrivateAttr(default=1.0)
 
@@ -207,8 +227,11 @@ class Empirical(_Distribution):
     """Resamples observed ``values`` (optionally ``weights``): a measured delay histogram."""
 
     kind: Literal["empirical"] = "empirical"
+    """Selects this distribution: ``empirical``."""
     values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    """Observed delays in seconds (at least one), drawn with equal chance unless weighted."""
     weights: list[Annotated[float, Field(gt=0)]] | None = None
+    """Relative weight of each value (same length, above 0); none: all equal."""
     _cumulative: list[float] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from lalert_sim.model.base import Frozen
 
 FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic level: no / + # or spaces
 
 
-class Binding(BaseModel):
+class Binding(Frozen):
     """When the simulated alert first reaches ``node``, the bridge sends it to ``field_node``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     node: str = Field(min_length=1, description="Simulated node id (e.g. a municipality's loudspeakers).")
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
 
 
-class FieldNodes(BaseModel):
+class FieldNodes(Frozen):
     """Hardware-in-the-loop settings for `lalert-sim bridge`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     bindings: list[Binding] = Field(min_length=1)
-    speed: float = Field(default=1.0, gt=0, description="Simulated seconds per wall-clock second.")
-    ack_deadline_s: float = Field(default=10.0, gt=0, description="Wall seconds after publishing; later is missed.")
-    validity_s: float = Field(default=600.0, gt=0, description="Signed alerts expire this long after issue.")
-    until_s: float | None = Field(default=None, gt=0, description="Stop the simulation here (default duration_s).")
+    """Which real field node each simulated node drives (at least one)."""
+    speed: float = Field(default=1.0, gt=0)
+    """Simulated seconds per wall-clock second; 1: real time, more for long scenarios."""
+    ack_deadline_s: float = Field(default=10.0, gt=0)
+    """Wall-clock seconds after publishing for the node to acknowledge; later counts as missed."""
+    validity_s: float = Field(default=600.0, gt=0)
+    """Seconds after issue when a signed alert expires; a node refuses it afterwards."""
+    until_s: float | None = Field(default=None, gt=0)
+    """Simulated second at which the bridge stops the run; default the scenario's duration_s."""
 
     def field_node_ids(self) -> list[str]:
         """Every bound field node once, in binding order."""

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen, Window
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
-class _Window(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Incident(Window):
+    """What every incident has: its time window and an optional name."""
 
     name: str = ""
-    start_s: float = Field(default=0.0, ge=0)
-    end_s: float = Field(default=math.inf, description="When it ends; omitted: lasts the whole run.")
-
-    @model_validator(mode="after")
-    def _lasts(self) -> _Window:
-        if self.end_s <= self.start_s:
-            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
-        return self
+    """Label that its effects carry in the outage log and the report; default none."""
 
 
-class Outage(_Window):
+class Outage(_Incident):
     """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
 
     type: Literal["outage"] = "outage"
+    """Selects this incident type: ``outage``."""
     links: LinkSelector | None = None
+    """Links that are down; none: no links."""
     nodes: NodeSelector | None = None
+    """Nodes that are down; none: no nodes."""
 
     @model_validator(mode="after")
     def _selects(self) -> Outage:
@@ -39,24 +35,32 @@ class Outage(_Window):
         return self
 
 
-class Zone(BaseModel):
+class Zone(Frozen):
     """An area and the chance that a selected component in it fails (e.g. per seismic intensity)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     area: AreaCode
+    """Prefecture or municipality code; a component takes the most specific zone covering its area."""
     probability: float = Field(ge=0, le=1)
-    label: str = Field(default="", description="e.g. 'intensity 7'")
+    """Chance (0–1) that each selected component in the zone fails at the incident's start."""
+    label: str = Field(default="", description="Free text for the reader, e.g. 'intensity 7'.")
 
 
-class Damage(_Window):
+class Damage(_Incident):
     """Each selected component in a zone fails at ``start_s`` with the zone's probability."""
 
     type: Literal["damage"] = "damage"
+    """Selects this incident type: ``damage``."""
     nodes: NodeSelector | None = None
+    """Nodes that can fail; none: no nodes."""
     links: LinkSelector | None = None
+    """Links that can fail (by the area of their targets); none: no links."""
     zones: list[Zone] = Field(min_length=1)
-    repair_s: float | None = Field(default=None, gt=0, description="Back after this long; none: not in this run.")
+    """Areas with their failure chance (at least one); a component in none of them does not fail."""
+    repair_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds from failing until a failed component is back; none: not repaired in this run.",
+    )
 
     @model_validator(mode="after")
     def _selects(self) -> Damage:
@@ -65,24 +69,28 @@ class Damage(_Window):
         return self
 
 
-class PowerOutage(_Window):
+class PowerOutage(_Incident):
     """Mains power is lost in an area; nodes run on battery (hours) or generator, then go down."""
 
     type: Literal["power_outage"] = "power_outage"
+    """Selects this incident type: ``power_outage``."""
     area: AreaCode
+    """Prefecture or municipality code of the area without mains power."""
     nodes: NodeSelector | None = Field(default=None, description="Limit to these nodes; default all in the area.")
 
 
-class HeavyRain(_Window):
+class HeavyRain(_Incident):
     """Heavy rain over an area: satellite reception fades, loudspeakers are hard to make out."""
 
     type: Literal["heavy_rain"] = "heavy_rain"
+    """Selects this incident type: ``heavy_rain``."""
     area: AreaCode
+    """Prefecture or municipality code of the area under the rain."""
     satellite_loss: float = Field(
         default=0.3,
         ge=0,
         le=1,
-        description="Chance a satellite copy to a node in the area is lost to rain fade (assumption).",
+        description="Chance (0–1) a satellite copy to a node in the area is lost to rain fade (assumption).",
     )
     loudspeaker_factor: float = Field(
         default=0.5,
@@ -92,12 +100,16 @@ class HeavyRain(_Window):
     )
 
 
-class CarrierOutage(_Window):
+class CarrierOutage(_Incident):
     """One carrier's network is gone (cell broadcast with it), nationwide or in an area (as on 2 July 2022)."""
 
     type: Literal["carrier_outage"] = "carrier_outage"
+    """Selects this incident type: ``carrier_outage``."""
     carrier: str = Field(min_length=1)
-    area: AreaCode | None = Field(default=None, description="Where; none: nationwide.")
+    """The carrier whose network fails, as named in the templates' ``carriers`` (e.g. ``kddi``)."""
+    area: AreaCode | None = Field(
+        default=None, description="Prefecture or municipality code where it fails; none: nationwide."
+    )
 
 
 Incident = Annotated[Outage | Damage | PowerOutage | HeavyRain | CarrierOutage, Field(discriminator="type")]

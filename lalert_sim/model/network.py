@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
 
 NodeId = str
 _ID_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Window(_Frozen):
-    """A time interval [start_s, end_s) in seconds from the scenario epoch."""
-
-    start_s: float = Field(ge=0)
-    end_s: float = math.inf
-
-    @model_validator(mode="after")
-    def _positive_length(self) -> Window:
-        if self.end_s <= self.start_s:
-            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
-        return self
 
 
 class NodeKind(StrEnum):
@@ -58,29 +42,46 @@ class Channel(StrEnum):
     DOOR_TO_DOOR = "door_to_door"  # fire brigade or neighbourhood association going house to house
 
 
-class Node(_Frozen):
+class Node(Frozen):
     """A place that receives, processes and forwards (or emits) a message once."""
 
     id: NodeId = Field(min_length=1, pattern=_ID_PATTERN)
+    """Unique id (letters, digits, ``_ . : / -``) such as ``m-02201/receiver``; replaces a generated namesake."""
     kind: NodeKind
+    """What the node does with a message: ``origin``, ``relay``, ``human_step`` or ``emitter``."""
     name: str = ""
-    area: AreaCode | None = Field(default=None, description="Area served; none = national.")
-    channel: Channel | None = Field(default=None, description="Required for emitters.")
+    """Human-readable name for reports; default none."""
+    area: AreaCode | None = Field(
+        default=None, description="Local-government code of the area served; none: national, concerned by every alert."
+    )
+    channel: Channel | None = Field(
+        default=None, description="How an emitter reaches residents; required for emitters, forbidden for other kinds."
+    )
     system: AlertSystem | None = Field(
         default=None, description="For origins and entry steps: the system whose alerts start here."
     )
     carrier: str | None = None
-    delay_s: Distribution = Field(default=ZERO, description="Processing delay from receipt to forwarding or emitting.")
-    servers: int | None = Field(
-        default=None, gt=0, description="Messages handled at once (people on duty); none = unlimited."
+    """Mobile carrier that operates the node (e.g. ``docomo``), hit by its carrier's outage; none: no carrier."""
+    delay_s: Distribution = Field(
+        default=ZERO, description="Processing delay in seconds from receipt to forwarding or emitting; default 0."
     )
-    outages: list[Window] = Field(default_factory=list, description="Times the node is down.")
+    servers: int | None = Field(
+        default=None,
+        gt=0,
+        description="Messages handled at once (people on duty; more wait in a FIFO queue); none: unlimited.",
+    )
+    outages: list[Window] = Field(
+        default_factory=list,
+        description="Time windows when the node is down; a copy sent to it then fails (cause node_down).",
+    )
     battery_h: float | None = Field(
         default=None, ge=0, description="Hours on battery when mains power is lost; none: goes down at once."
     )
     generator: bool = Field(default=False, description="Has its own supply: a power outage does not touch it.")
     lat: float | None = Field(default=None, ge=-90, le=90)
+    """Latitude in degrees north, for the road a power vehicle drives to it; none: 35° N is assumed."""
     lon: float | None = Field(default=None, ge=-180, le=180)
+    """Longitude in degrees east, for the road a power vehicle drives to it; none: 135° E is assumed."""
 
     @model_validator(mode="after")
     def _channel_matches_kind(self) -> Node:
@@ -91,17 +92,46 @@ class Node(_Frozen):
         return self
 
 
-class RetryPolicy(_Frozen):
+class RetryPolicy(Frozen):
     """What a sender does after a lost transmission: wait ``backoff_s``, try again."""
 
     max_attempts: int = Field(default=1, ge=1, le=100)
+    """Transmissions of one copy in all, the first included (1 to 100); 1: never retried."""
     backoff_s: Distribution = Field(default=Constant(value=5.0))
+    """Wait in seconds after a lost copy (or one that met a node that was down) before the next try."""
 
 
 _NEUTRAL = MediumDefaults(ZERO, 0.0, None, None, False, "stands in while the medium is invalid")
 
 
-class Link(_Frozen):
+def _medium_fields(defaults: MediumDefaults) -> dict[str, Any]:
+    """The link fields a medium fills when a scenario leaves them out."""
+    return {
+        "latency_s": defaults.latency_s,
+        "capacity": defaults.capacity,
+        "bandwidth_bps": defaults.bandwidth_bps,
+        "loss": defaults.loss,
+        "broadcast": defaults.broadcast,
+        "retry": RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
+    }
+
+
+def _link_input_schema(schema: JsonDict) -> None:
+    # The schema describes what a file may say: fields the medium fills are optional, `target` names one target.
+    filled = _medium_fields(_NEUTRAL)
+    required = schema["required"]
+    assert isinstance(required, list)
+    schema["required"] = [name for name in required if name not in filled and name != "targets"]
+    properties = schema["properties"]
+    assert isinstance(properties, dict)
+    properties["target"] = {
+        "type": "string",
+        "description": "Id of the only node it reaches: short for ``targets: [ID]``.",
+    }
+    schema["oneOf"] = [{"required": ["targets"]}, {"required": ["target"]}]
+
+
+class Link(Frozen):
     """A one-way channel from ``source`` to one or more ``targets``.
 
     Broadcast: one transmission reaches every target. Point-to-point with several
@@ -109,20 +139,38 @@ class Link(_Frozen):
     out take the medium's defaults (see ``MEDIUM_DEFAULTS``).
     """
 
+    model_config = ConfigDict(json_schema_extra=_link_input_schema)
+
     id: str = Field(min_length=1, pattern=_ID_PATTERN)
+    """Unique id (letters, digits, ``_ . : / -``) such as ``jalert/sat-02``; replaces a generated namesake."""
     medium: Medium
+    """How the link carries a message; every field left out takes this medium's default."""
     source: NodeId
+    """Id of the node that sends over the link."""
     targets: list[NodeId] = Field(min_length=1)
-    latency_s: Distribution = Field(description="Propagation delay after transmission.")
-    hold_s: Distribution = Field(
-        default=ZERO, description="Time a transmission occupies a channel beyond size/bandwidth."
+    """Ids of the nodes it reaches (at least one); ``target: ID`` is short for a single one."""
+    latency_s: Distribution = Field(
+        description="Propagation delay in seconds after transmission; default the medium's."
     )
-    capacity: int | None = Field(gt=0, description="Concurrent transmissions; null = unlimited.")
-    bandwidth_bps: float | None = Field(gt=0, description="Bits per second; null = size ignored.")
-    loss: float = Field(ge=0, le=1, description="Probability that one transmission is lost.")
+    hold_s: Distribution = Field(
+        default=ZERO, description="Seconds a transmission occupies a channel beyond size / bandwidth; default 0."
+    )
+    capacity: int | None = Field(
+        gt=0, description="Concurrent transmissions (more wait in a FIFO queue); null: unlimited. Default the medium's."
+    )
+    bandwidth_bps: float | None = Field(
+        gt=0,
+        description="Bits per second, so a message takes size × 8 / bandwidth to send; null: size ignored. "
+        "Default the medium's.",
+    )
+    loss: float = Field(
+        ge=0, le=1, description="Probability (0–1) that one target loses one transmission; default the medium's."
+    )
     retry: RetryPolicy
+    """What the sender does after a lost copy; default the medium's (broadcasts do not retry)."""
     broadcast: bool
-    outages: list[Window] = Field(default_factory=list, description="Times the link is down.")
+    """True: one transmission reaches every target; false: one per target. Default the medium's."""
+    outages: list[Window] = Field(default_factory=list, description="Time windows when the link is down.")
     dormant: bool = Field(
         default=False, description="Down until a response brings it up (a loaned unit's substitute link)."
     )
@@ -146,16 +194,7 @@ class Link(_Frozen):
             defaults = MEDIUM_DEFAULTS[Medium(data.get("medium"))]
         except ValueError:
             defaults = _NEUTRAL  # the medium's own error is the one worth reporting
-        data.setdefault("latency_s", defaults.latency_s)
-        data.setdefault("capacity", defaults.capacity)
-        data.setdefault("bandwidth_bps", defaults.bandwidth_bps)
-        data.setdefault("loss", defaults.loss)
-        data.setdefault("broadcast", defaults.broadcast)
-        data.setdefault(
-            "retry",
-            RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
-        )
-        return data
+        return {**_medium_fields(defaults), **data}
 
     def transmit_s(self, size_bytes: int) -> float:
         """Serialisation time of a message of ``size_bytes`` on this link."""

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 
 
-class Rain(BaseModel):
+class Rain(Frozen):
     """Heavy rain over an area: outdoor loudspeakers are harder to make out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     area: AreaCode
+    """Prefecture or municipality code of the area under the rain."""
     loudspeaker_factor: float = Field(
         default=0.5,
         ge=0,
@@ -22,24 +22,30 @@ class Rain(BaseModel):
     )
 
 
-class Residents(BaseModel):
+class Residents(Frozen):
     """Settings of the resident reach model (see lalert_sim.reach)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    deadline_s: float = Field(default=600, gt=0, description="Report who is still unwarned this long after issue.")
-    horizon_s: float = Field(default=3600, gt=0, description="How far after issue the warned curves go.")
+    deadline_s: float = Field(
+        default=600,
+        gt=0,
+        description="Seconds after issue at which those still unwarned are reported; default 600 (10 min).",
+    )
+    horizon_s: float = Field(
+        default=3600, gt=0, description="Seconds after issue that the warned curves cover; default 3600 (1 h)."
+    )
     hour: float | None = Field(
         default=None,
         ge=0,
         lt=24,
-        description="Local hour of day for whereabouts (asleep, at work...); default from epoch + issue time.",
+        description="Local hour of day (0 to under 24) for whereabouts (asleep, at work...); "
+        "default from epoch + issue time.",
     )
     rain: list[Rain] = Field(default_factory=list)
+    """Areas where rain makes loudspeakers harder to make out for every alert; default none."""
     indoor_receiver_share: float = Field(
         default=0.4,
         ge=0,
         le=1,
-        description="Share of households with an indoor receiver where the disaster radio has them "
+        description="Share (0–1) of households with an indoor receiver where the disaster radio has them "
         "and the municipality table does not say (assumption).",
     )

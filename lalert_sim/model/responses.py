@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from lalert_sim.model.base import Frozen, unbounded
 from lalert_sim.model.distributions import Distribution, LogNormal
 from lalert_sim.model.media import Medium
 from lalert_sim.model.selectors import NodeSelector
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Equipment(StrEnum):
@@ -27,22 +23,34 @@ class Equipment(StrEnum):
     POWER_VEHICLE = "power_vehicle"
 
 
-class Depot(_Frozen):
+class Depot(Frozen):
     """Units of one pool held at one place (a regional telecom bureau)."""
 
     name: str
+    """Where the units are held, as reports name it (e.g. ``Tohoku (Sendai)``)."""
     lat: float = Field(ge=-90, le=90)
+    """Latitude in degrees north: units travel from here by great-circle distance."""
     lon: float = Field(ge=-180, le=180)
+    """Longitude in degrees east: units travel from here by great-circle distance."""
     units: int = Field(ge=0)
+    """Units held here at the start of the run."""
 
 
-class Pool(_Frozen):
+class Pool(Frozen):
     """A finite stock of one kind of equipment at depots; default: the 2024 national figures."""
 
     equipment: Equipment
-    depots: list[Depot] | None = Field(default=None, description="Default: the national stock at the 11 bureaus.")
-    units: int | None = Field(default=None, ge=0, description="Total, spread over the default depots.")
-    loan_s: float = Field(default=math.inf, gt=0, description="How long a unit stays before it returns.")
+    """The kind of equipment in the pool (one pool per kind)."""
+    depots: list[Depot] | None = Field(
+        default=None, description="Where the units are held; default MIC's 11 regional bureaus."
+    )
+    units: int | None = Field(
+        default=None,
+        ge=0,
+        description="Total units, spread evenly over the bureaus; default the national stock (April 2024).",
+    )
+    loan_s: float = unbounded(gt=0)
+    """Seconds a unit stays lent before it returns to its depot; omitted: not within the run."""
 
 
 class Policy(StrEnum):
@@ -53,7 +61,7 @@ class Policy(StrEnum):
     COASTAL_FIRST = "coastal_first"  # coastal municipalities first, then first come
 
 
-class Loan(_Frozen):
+class Loan(Frozen):
     """A cut-off municipality requests a unit, which then provides a substitute link.
 
     ``watch`` picks the nodes whose being cut off (down, or every link into them
@@ -63,51 +71,79 @@ class Loan(_Frozen):
     """
 
     equipment: Equipment
+    """What is lent; it comes from that equipment's pool (default: the national stock)."""
     watch: NodeSelector = Field(default_factory=lambda: NodeSelector(ids=["m-*/receiver"]))
-    source: str = Field(default="jalert/centre", description="Where the substitute link starts.")
-    deliver_to: str = Field(default="m-{code}/startup")
-    medium: Medium | None = Field(default=None, description="Default by equipment.")
-    detect_s: Distribution = Field(
-        default=LogNormal(median=1800, sigma=0.5), description="From cut-off to the request (assumption: about 30 min)."
+    """Nodes whose cut-off makes their municipality ask for a unit; default every J-Alert receiver."""
+    source: str = Field(
+        default="jalert/centre", description="Node where the substitute link starts; default the J-Alert centre."
     )
-    setup_s: Distribution | None = Field(default=None, description="Default by equipment.")
-    speed_kmh: float = Field(default=40, gt=0, description="Road transport speed (assumption).")
-    road_damage: float = Field(default=1.0, ge=1, description="Multiplies transport time (cut roads).")
+    deliver_to: str = Field(default="m-{code}/startup")
+    """Node where the substitute link ends (``{code}``: the municipality's); default its start-up device."""
+    medium: Medium | None = Field(
+        default=None,
+        description="Medium of the substitute link; default by equipment (a satellite phone: manual_relay).",
+    )
+    detect_s: Distribution = Field(
+        default=LogNormal(median=1800, sigma=0.5),
+        description="Seconds from cut-off to the request (assumption: about 30 min).",
+    )
+    setup_s: Distribution | None = Field(
+        default=None,
+        description="Seconds from arrival to the substitute link working; default by equipment (assumption).",
+    )
+    speed_kmh: float = Field(default=40, gt=0, description="Road transport speed in km/h (assumption).")
+    road_damage: float = Field(default=1.0, ge=1, description="Multiplies transport time (cut roads); 1: roads intact.")
     max_transport_s: float = Field(
         default=172800,
         gt=0,
         description="Longest a delivery takes, however far (DOMAIN: MIC's delivery target within 48 h).",
     )
     policy: Policy = Policy.FIFO
+    """Who is served first when requests wait: ``fifo`` (the default), ``population`` or ``coastal_first``."""
 
 
-class PowerVehicles(_Frozen):
+class PowerVehicles(Frozen):
     """Mobile power-supply vehicles restoring nodes whose batteries ran out (DOMAIN: Digital Agency plan)."""
 
     units: int = Field(ge=0)
+    """Vehicles in the fleet."""
     depot: Depot | None = Field(default=None, description="Default: the regional bureau nearest each request.")
     watch: NodeSelector = Field(default_factory=lambda: NodeSelector(ids=["m-*/startup", "m-*/receiver"]))
+    """Nodes a vehicle restores when their battery runs out; default every J-Alert receiver and start-up device."""
     detect_s: Distribution = Field(default=LogNormal(median=900, sigma=0.5))
+    """Seconds from the node going down to the request (assumption: about 15 min)."""
     setup_s: Distribution = Field(default=LogNormal(median=1200, sigma=0.3))
+    """Seconds from arrival to the node running again (assumption: about 20 min)."""
     speed_kmh: float = Field(default=40, gt=0)
+    """Road speed in km/h (assumption)."""
     road_damage: float = Field(default=1.0, ge=1)
+    """Multiplies transport time (cut roads); 1: roads intact."""
     policy: Policy = Policy.FIFO
+    """Who is served first when requests wait: ``fifo`` (the default) or ``population``."""
 
 
-class Roaming(_Frozen):
+class Roaming(Frozen):
     """During a carrier outage its subscribers use another carrier's network after a switchover."""
 
     enabled: bool = True
+    """False: roaming is off, as if the section were absent; default on."""
     switchover_s: Distribution = Field(
-        default=LogNormal(median=1800, sigma=0.3), description="From the outage to roaming working (assumption)."
+        default=LogNormal(median=1800, sigma=0.3),
+        description="Seconds from the outage to roaming working (assumption: about 30 min).",
     )
-    partner: str | None = Field(default=None, description="Carrier that hosts them; default the largest other.")
+    partner: str | None = Field(
+        default=None, description="Carrier whose network hosts them; default the largest other carrier present."
+    )
 
 
-class Responses(_Frozen):
+class Responses(Frozen):
     """Everything the country does in answer (scenario section ``responses``)."""
 
     pools: list[Pool] = Field(default_factory=list)
+    """Stocks of loan equipment; a kind not listed has the national stock (April 2024)."""
     loans: list[Loan] = Field(default_factory=list)
+    """Rules for lending a unit to a cut-off municipality; default none."""
     power_vehicles: PowerVehicles | None = None
+    """The fleet of mobile power-supply vehicles; none: no vehicles."""
     roaming: Roaming | None = None
+    """Inter-carrier roaming during carrier outages; none: no roaming."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
+from lalert_sim.model.base import Frozen
+from lalert_sim.model.cap import CAP_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
@@ -17,33 +20,37 @@ from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.model.templates import TopologyTemplate
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Metadata(_Frozen):
+class Metadata(Frozen):
     """Who wrote the scenario, what it models, and the wall-clock anchor of time zero."""
 
     name: str = Field(min_length=1)
+    """The scenario's title, shown at the head of summaries and reports."""
     description: str = ""
+    """What the scenario models and why, for the report's header; default none."""
     author: str = ""
+    """Who wrote the scenario; default none."""
     epoch: datetime = Field(
         default=datetime(2026, 1, 1, tzinfo=UTC),
-        description="Wall-clock time of t = 0 s, for reports.",
+        description="Wall-clock time (ISO 8601, with time zone) of t = 0 s: anchors reports, CAP sent "
+        "times and the residents' hour of day; default 2026-01-01 00:00 UTC.",
     )
 
 
-class Objective(_Frozen):
+class Objective(Frozen):
     """A target such as "95 % of emitters within 60 s" of each alert's issue."""
 
     name: str = Field(min_length=1)
-    alert: str | None = Field(default=None, description="Alert id; default every alert.")
+    """What the objective is called in summaries and reports."""
+    alert: str | None = Field(default=None, description="Id of the alert it is about; default every alert.")
     select: NodeSelector = Field(default_factory=lambda: NodeSelector(kind=NodeKind.EMITTER))
+    """The nodes it is about, of those each alert concerns; default every emitter."""
     fraction: float = Field(gt=0, le=1)
+    """Share (0–1) of the selected nodes that must have emitted (emitters) or received (others) in time."""
     within_s: float = Field(gt=0)
+    """Deadline in seconds after the alert's issue."""
 
 
-class Topology(_Frozen):
+class Topology(Frozen):
     """Templates that generate nodes and links, plus explicit nodes and links."""
 
     municipality_table: str | None = Field(
@@ -52,22 +59,37 @@ class Topology(_Frozen):
         "a path relative to the scenario file.",
     )
     templates: list[TopologyTemplate] = Field(default_factory=list)
+    """Generators of municipalities' nodes and links (``prefecture`` or ``region``); default none."""
     nodes: list[Node] = Field(default_factory=list)
+    """Explicit nodes; one with the id of a generated node replaces it."""
     links: list[Link] = Field(default_factory=list)
+    """Explicit links; one with the id of a generated link replaces it."""
 
 
-class Scenario(_Frozen):
+def _alert_or_cap_entry(schema: JsonDict) -> None:
+    # What a file may say: an alert, or a CAP file that the loader reads into one before validation.
+    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA]}
+
+
+class Scenario(Frozen):
     """The root of a scenario file."""
 
     metadata: Metadata
+    """Name, description, author and the wall-clock time of t = 0."""
     seed: int = Field(default=0, ge=0, description="Replication seed: same seed, same results.")
     duration_s: float = Field(gt=0, description="Simulated time span in seconds.")
     topology: Topology
-    alerts: list[Alert] = Field(min_length=1)
+    """The network: templates that generate it, plus explicit nodes and links."""
+    alerts: list[Alert] = Field(min_length=1, json_schema_extra=_alert_or_cap_entry)
+    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file."""
     incidents: list[Incident] = Field(default_factory=list)
+    """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list)
+    """Targets checked against each alert's delivery; default none."""
     residents: Residents = Field(default_factory=Residents)
+    """Settings of the reach model (deadline, horizon, hour, rain); all optional."""
     responses: Responses = Field(default_factory=Responses)
+    """What the country does in answer: loaned equipment, power vehicles, roaming; default nothing."""
     field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
 
 

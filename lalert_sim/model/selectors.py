@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
 
@@ -15,18 +16,19 @@ def _id_matches(item_id: str, patterns: list[str]) -> bool:
     return any(item_id == p or fnmatch.fnmatchcase(item_id, p) for p in patterns)
 
 
-class NodeSelector(BaseModel):
+class NodeSelector(Frozen):
     """Nodes matching every given criterion; an empty selector matches all nodes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     ids: list[str] | None = Field(
         default=None, description="These node ids; shell-style patterns allowed (m-*/receiver)."
     )
     kind: NodeKind | None = None
+    """Only nodes of this kind (``origin``, ``relay``, ``human_step``, ``emitter``)."""
     channel: Channel | None = None
+    """Only emitters with this channel (e.g. ``outdoor_loudspeaker``)."""
     area: AreaCode | None = Field(default=None, description="Nodes inside this area.")
     carrier: str | None = None
+    """Only nodes operated by this mobile carrier (e.g. ``docomo``)."""
 
     def matches(self, node: Node) -> bool:
         """True when ``node`` meets every criterion given."""
@@ -52,15 +54,14 @@ class NodeSelector(BaseModel):
         return text
 
 
-class LinkSelector(BaseModel):
+class LinkSelector(Frozen):
     """Links matching every given criterion; an empty selector matches all links."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     ids: list[str] | None = Field(
         default=None, description="These link ids; shell-style patterns allowed (jalert/sat-*)."
     )
     medium: Medium | None = None
+    """Only links of this medium (e.g. ``satellite_geo``)."""
     source: str | None = Field(default=None, description="Links leaving this node.")
     area: AreaCode | None = Field(default=None, description="Links with a target inside this area.")
 

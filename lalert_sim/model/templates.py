@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
+from lalert_sim.model.base import Frozen
+from lalert_sim.model.carriers import CARRIER_SHARES
 
-DEFAULT_CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
 
-
-class _Equipment(BaseModel):
+class _Equipment(Frozen):
     """What every generated municipality gets; shared by all templates.
 
     Which municipalities have a disaster radio or community FM is fixed per
@@ -19,39 +19,44 @@ class _Equipment(BaseModel):
     plan stays the same across replications.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    carriers: list[str] = Field(default_factory=lambda: list(DEFAULT_CARRIERS))
+    carriers: list[str] = Field(default_factory=lambda: list(CARRIER_SHARES))
+    """Mobile carriers with cell broadcast in every municipality; default the four national ones."""
     disaster_radio_share: float = Field(
         default=0.74,
         ge=0,
         le=1,
-        description="Share of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
+        description="Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
     )
-    indoor_receivers: bool = Field(default=True, description="Disaster radio includes indoor receivers.")
+    indoor_receivers: bool = Field(
+        default=True, description="Municipalities with disaster radio also get indoor receivers; default true."
+    )
     community_fm_share: float = Field(
-        default=0.3, ge=0, le=1, description="Share with a community FM station started automatically (assumption)."
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share (0–1) with a community FM station started automatically (assumption).",
     )
     jalert: bool = Field(default=True, description="Connect the national J-Alert origin (satellite + terrestrial).")
     lalert: bool = Field(default=True, description="Connect municipal entry steps, the L-Alert hub and outlets.")
-    broadcasters: int = Field(default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert.")
-    portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert.")
+    broadcasters: int = Field(
+        default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert; default 6."
+    )
+    portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert; default 3.")
 
 
 class PrefectureTemplate(_Equipment):
     """One prefecture's municipalities with their J-Alert and L-Alert equipment."""
 
     template: Literal["prefecture"] = "prefecture"
+    """Selects this template: ``prefecture``."""
     prefecture: AreaCode = Field(description="JIS X 0401 code, e.g. '02' for Aomori.")
     municipalities: Literal["all"] | int | list[AreaCode] = Field(
         default="all", description="'all', the first N by code, or a list of codes."
     )
 
 
-class RegionSelector(BaseModel):
+class RegionSelector(Frozen):
     """Municipalities meeting every criterion given; an empty selector is the whole country."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     prefectures: list[AreaCode] | None = Field(default=None, description="Only these prefectures (JIS X 0401).")
     municipalities: list[AreaCode] | None = Field(default=None, description="Only these municipality codes.")
@@ -62,7 +67,9 @@ class RegionTemplate(_Equipment):
     """Any set of municipalities, across prefectures: the whole country by default."""
 
     template: Literal["region"] = "region"
+    """Selects this template: ``region``."""
     region: RegionSelector = Field(default_factory=RegionSelector)
+    """Which municipalities to generate; default the whole country."""
 
 
 TopologyTemplate = Annotated[PrefectureTemplate | RegionTemplate, Field(discriminator="template")]

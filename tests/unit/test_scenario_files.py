@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
-from lalert_sim import ScenarioError, load, run, summarise
+from lalert_sim import Scenario, ScenarioError, load, run, summarise
 from tests.conftest import SCENARIOS
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
@@ -47,6 +50,28 @@ def test_every_bundled_scenario_runs_and_meets_its_shape(path: Path) -> None:
     for alert in summary.alerts:
         assert alert.emitters_reached > 0
     assert summary.objectives, "each bundled scenario states objectives"
+
+
+def schema_errors(text: str) -> list[str]:
+    """What an editor checking the file against `lalert-sim schema` would flag."""
+    data = json.loads(json.dumps(yaml.safe_load(text), default=str))  # as an editor sees it: timestamps are text
+    validator = jsonschema.Draft202012Validator(Scenario.model_json_schema())
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_every_bundled_scenario_is_valid_against_the_json_schema(path: Path) -> None:
+    assert schema_errors(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_json_schema_takes_the_file_format_shorthands() -> None:
+    # MINIMAL's link already says `target:` and leaves its medium's fields out
+    cap_entry = MINIMAL.replace("  - {id: a,", "  - {cap: alert.xml, issue_s: 60}\n  - {id: a,")
+    unquoted_code = MINIMAL.replace('area: "02201"', "area: 13101")  # YAML reads it as a number
+    assert cap_entry != MINIMAL and unquoted_code != MINIMAL
+    assert schema_errors(cap_entry) == [] and schema_errors(unquoted_code) == []
+    both = MINIMAL.replace("target: rx", "target: rx, targets: [rx]")
+    assert any("valid under each of" in e for e in schema_errors(both))
 
 
 def test_minimal_scenario_loads(tmp_path: Path) -> None:
