@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lalert_sim.engine.simulation import Injection
 from lalert_sim.errors import Problem, ScenarioError, TopologyError
+from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import covers
 from lalert_sim.model.cap import expand_cap_alerts
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
@@ -16,6 +16,14 @@ from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
 from lalert_sim.topology.reference import MunicipalityTable
 from lalert_sim.topology.responses import ResponsePlan, prepare_responses
+
+
+@dataclass(frozen=True)
+class Injection:
+    """An alert and the node where it enters the network."""
+
+    alert: Alert
+    origin: str
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,8 @@ from dataclasses import dataclass, field
 from lalert_sim.errors import Problem
 from lalert_sim.model.areas import covers
 from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Incident, Outage, PowerOutage
-from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel
 from lalert_sim.topology.graph import Topology
-
-SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
 
 
 @dataclass(frozen=True)
