@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Outage, PowerOutage
 from lalert_sim.streams import Stream
@@ -20,16 +20,19 @@ def apply_incidents(simulation: Simulation, plans: list[IncidentPlan]) -> None:
     """Schedule every incident's effects on the simulation's nodes and links."""
     for plan in plans:
         spec = plan.spec
-        if isinstance(spec, Outage | CarrierOutage):
-            for component in _components(simulation, plan):
-                component.schedule_outage(spec.start_s, spec.end_s, plan.cause)
-        elif isinstance(spec, Damage):
-            _damage(simulation, plan, spec)
-        elif isinstance(spec, PowerOutage):
-            _power(simulation, plan, spec)
-        elif isinstance(spec, HeavyRain):
-            for node_id in plan.nodes:
-                simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+        match spec:
+            case Outage() | CarrierOutage():
+                for component in _components(simulation, plan):
+                    component.schedule_outage(spec.start_s, spec.end_s, plan.cause)
+            case Damage():
+                _damage(simulation, plan, spec)
+            case PowerOutage():
+                _power(simulation, plan, spec)
+            case HeavyRain():
+                for node_id in plan.nodes:
+                    simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+            case _:
+                assert_never(spec)
 
 
 def _components(simulation: Simulation, plan: IncidentPlan) -> list[Component]:

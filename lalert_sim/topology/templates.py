@@ -8,7 +8,7 @@ Node ids follow one scheme so scenarios can refer to generated nodes:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import AlertSystem
@@ -60,10 +60,13 @@ def _link(**fields: Any) -> Link:
 def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...]) -> Generated:
     """All nodes and links of one template (national parts included)."""
     out = Generated()
-    if isinstance(spec, PrefectureTemplate):
-        chosen = _prefecture_municipalities(spec, table, loc, out.problems)
-    else:
-        chosen = _region_municipalities(spec, table, loc, out.problems)
+    match spec:
+        case PrefectureTemplate():
+            chosen = _prefecture_municipalities(spec, table, loc, out.problems)
+        case RegionTemplate():
+            chosen = _region_municipalities(spec, table, loc, out.problems)
+        case _:
+            assert_never(spec)
     if not chosen:
         return out
     _national(spec, out)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
-from lalert_sim import ScenarioError, prepare, run
+from lalert_sim import ScenarioError, Simulation, prepare, run
+from lalert_sim.engine.incidents import apply_incidents
+from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.reference import MunicipalityTable
 from tests.conftest import first_receipt, scenario
 
@@ -278,3 +281,25 @@ def test_wide_area_tsunami_shows_pool_contention_and_a_doubled_pool_shortens_the
             if name == "base":
                 assert summary["requests_waited"] > 0 and summary["pools"]["ict_unit"]["max_waiting"] > 0
     assert all(d < b for d, b in zip(worst["doubled"], worst["base"], strict=True)), worst
+
+
+class Flood(BaseModel):
+    """An incident type the engine does not know (as if added to the model and forgotten elsewhere)."""
+
+    type: str = "flood"
+    name: str = ""
+    start_s: float = 0.0
+    end_s: float = float("inf")
+
+
+def test_an_incident_type_the_topology_does_not_know_is_refused_by_name() -> None:
+    prepared = prepare(scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []))
+    with pytest.raises(AssertionError, match="Flood"):
+        resolve_incidents(prepared.topology, [Flood()], [])  # type: ignore[list-item]
+
+
+def test_an_incident_type_the_engine_does_not_know_is_refused_by_name() -> None:
+    prepared = prepare(scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []))
+    simulation = Simulation(prepared.topology, seed=1)
+    with pytest.raises(AssertionError, match="Flood"):
+        apply_incidents(simulation, [IncidentPlan(0, Flood())])  # type: ignore[arg-type]
