@@ -1,25 +1,10 @@
-"""How residents are modelled in a scenario: when, where it rains, what to report."""
+"""How residents are modelled in a scenario: when, and what to report (rain is a ``heavy_rain`` incident)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
-from lalert_sim.model.areas import AreaCode
-
-
-class Rain(BaseModel):
-    """Heavy rain over an area: outdoor loudspeakers are harder to make out."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    area: AreaCode
-    loudspeaker_factor: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: heavy rain "
-        "and closed windows make announcements hard to hear).",
-    )
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Residents(BaseModel):
@@ -35,7 +20,6 @@ class Residents(BaseModel):
         lt=24,
         description="Local hour of day for whereabouts (asleep, at work...); default from epoch + issue time.",
     )
-    rain: list[Rain] = Field(default_factory=list)
     indoor_receiver_share: float = Field(
         default=0.4,
         ge=0,
@@ -43,3 +27,13 @@ class Residents(BaseModel):
         description="Share of households with an indoor receiver where the disaster radio has them "
         "and the municipality table does not say (assumption).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_rain(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "rain" in data:
+            raise ValueError(
+                "`rain` moved to the incidents: write `incidents: [{type: heavy_rain, area: ..., "
+                "loudspeaker_factor: ..., satellite_loss: 0}]` (satellite_loss 0: satellites unaffected, as before)"
+            )
+        return data
