@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lalert_sim.errors import Problem, ScenarioError, TopologyError
+from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import covers
 from lalert_sim.model.cap import expand_cap_alerts
@@ -48,7 +48,7 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
     except TopologyError as exc:
         raise TopologyError([*exc.problems, *problems]) from None
     incidents = resolve_incidents(topology, list(scenario.incidents), problems)
-    topology, responses = prepare_responses(topology, scenario.responses, incidents, problems)
+    topology, responses = prepare_responses(topology, scenario.responses, incidents, table, problems)
     injections = []
     for index, alert in enumerate(scenario.alerts):
         for area_index, area in enumerate(alert.areas):
@@ -117,7 +117,7 @@ def load_text(text: str, source: str) -> Prepared:
     return _prepared(data, lines, source)
 
 
-def _prepared(data: object, lines: dict, source: str, alert_files: list[Path] | None = None) -> Prepared:
+def _prepared(data: object, lines: dict[Loc, int], source: str, alert_files: list[Path] | None = None) -> Prepared:
     if alert_files:
         if isinstance(data, dict):
             data = {**data, "alerts": [{"cap": str(Path(f).resolve())} for f in alert_files]}

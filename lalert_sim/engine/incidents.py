@@ -13,7 +13,17 @@ if TYPE_CHECKING:
     from lalert_sim.engine.availability import Component
     from lalert_sim.engine.simulation import Simulation
 
-POWER_CAUSE = "power_outage"
+_POWER_CAUSE = "power_outage"
+
+
+def power_cause(incident_index: int) -> str:
+    """The outage-log cause of a battery run empty in power outage ``incident_index``."""
+    return f"{_POWER_CAUSE}-{incident_index}"
+
+
+def is_power_cause(cause: str) -> bool:
+    """True for a cause made by ``power_cause``."""
+    return cause.startswith(_POWER_CAUSE + "-")
 
 
 def apply_incidents(simulation: Simulation, plans: list[IncidentPlan]) -> None:
@@ -57,4 +67,4 @@ def _power(simulation: Simulation, plan: IncidentPlan, spec: PowerOutage) -> Non
             continue
         empty_at = spec.start_s + 3600.0 * (node.spec.battery_h or 0.0)
         if empty_at < spec.end_s:
-            node.schedule_outage(empty_at, spec.end_s, f"{POWER_CAUSE}-{plan.index}")
+            node.schedule_outage(empty_at, spec.end_s, power_cause(plan.index))

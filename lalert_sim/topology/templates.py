@@ -57,6 +57,11 @@ def _link(**fields: Any) -> Link:
     return Link.model_validate(fields)
 
 
+def cell_broadcast_centre_id(carrier: str) -> str:
+    """The id of a carrier's cell-broadcast centre (the one place this id scheme is written)."""
+    return f"carrier/{carrier}/cbc"
+
+
 def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...]) -> Generated:
     """All nodes and links of one template (national parts included)."""
     out = Generated()
@@ -152,7 +157,7 @@ def _national(spec: TopologyTemplate, out: Generated) -> None:
                 _link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub", targets=portals)
             )
     for carrier in spec.carriers:
-        cbc = f"carrier/{carrier}/cbc"
+        cbc = cell_broadcast_centre_id(carrier)
         out.nodes.append(
             _node(
                 id=cbc, kind=NodeKind.RELAY, carrier=carrier, name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY
@@ -182,7 +187,7 @@ def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], o
             _link(
                 id=f"carrier/{carrier}/cb-{code}",
                 medium=Medium.CELL_BROADCAST,
-                source=f"carrier/{carrier}/cbc",
+                source=cell_broadcast_centre_id(carrier),
                 targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen],
             )
         )
