@@ -13,6 +13,7 @@ depot when its loan ends.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,7 +29,6 @@ from lalert_sim.topology.responses import ResponsePlan, RoamingPlan, UnitPlan, W
 
 if TYPE_CHECKING:
     from lalert_sim.engine.links import LinkRuntime
-    from lalert_sim.engine.relay import NodeRuntime
     from lalert_sim.engine.simulation import Simulation
 
 
@@ -59,7 +59,7 @@ class ResponseRecords:
     roaming: list[tuple[str, str, float]] = field(default_factory=list)  # carrier, partner, active from
 
 
-class _Need:
+class _Need(ABC):
     """A watched node that may need a unit: when it counts as cut off, and what the unit does there."""
 
     def __init__(self, responder: Responder, plan: UnitPlan, watch: Watch) -> None:
@@ -73,17 +73,17 @@ class _Need:
         """(kind, id) of the components whose changes may cut the node off or restore it."""
         return [("node", self.watch.node)]
 
+    @abstractmethod
     def cut_off(self) -> bool:
         """True while the node needs the unit."""
-        raise NotImplementedError
 
+    @abstractmethod
     def restore(self) -> None:
         """What the unit does once set up."""
-        raise NotImplementedError
 
+    @abstractmethod
     def withdraw(self) -> None:
         """What ends when the unit leaves."""
-        raise NotImplementedError
 
     def changed(self) -> None:
         """Note the end of a cut-off; on the first cut-off, start the request's life cycle."""
@@ -126,15 +126,11 @@ class _PowerNeed(_Need):
         return any(is_power_cause(cause) for cause in self.node.down)
 
     def restore(self) -> None:
-        _restore_power(self.node)
+        for cause in [c for c in self.node.down if is_power_cause(c)]:
+            self.node.come_up(cause)
 
     def withdraw(self) -> None:
-        """Power vehicles stay (their pool's loan never ends)."""
-
-
-def _restore_power(node: NodeRuntime) -> None:
-    for cause in [c for c in node.down if is_power_cause(c)]:
-        node.come_up(cause)
+        """Nothing: a power vehicle stays (its pool lends for good)."""
 
 
 class Responder:
