@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from itertools import count
-from typing import Any, assert_never
+from typing import assert_never
 
 import simpy
 from simpy.resources.base import BaseResource, Get, Put
@@ -104,6 +104,6 @@ class EquipmentPool(BaseResource[UnitReturn, UnitRequest]):
         event.succeed()
         return True
 
-    def _trigger_get(self, put_event: Any) -> None:
+    def _trigger_get(self, put_event: UnitReturn | None) -> None:
         super()._trigger_get(put_event)
         self._log.append((self._env.now, self.plan.equipment.value, self.in_use, len(self.get_queue)))
