@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lalert_sim.engine.simulation import Injection
-from lalert_sim.errors import Problem, ScenarioError, TopologyError
+from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
+from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import covers
 from lalert_sim.model.cap import expand_cap_alerts
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
@@ -16,6 +16,14 @@ from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
 from lalert_sim.topology.reference import MunicipalityTable
 from lalert_sim.topology.responses import ResponsePlan, prepare_responses
+
+
+@dataclass(frozen=True)
+class Injection:
+    """An alert and the node where it enters the network."""
+
+    alert: Alert
+    origin: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ def prepare(scenario: Scenario, source: str | None = None) -> Prepared:
     except TopologyError as exc:
         raise TopologyError([*exc.problems, *problems]) from None
     incidents = resolve_incidents(topology, list(scenario.incidents), problems)
-    topology, responses = prepare_responses(topology, scenario.responses, incidents, problems)
+    topology, responses = prepare_responses(topology, scenario.responses, incidents, table, problems)
     injections = []
     for index, alert in enumerate(scenario.alerts):
         for area_index, area in enumerate(alert.areas):
@@ -109,7 +117,7 @@ def load_text(text: str, source: str) -> Prepared:
     return _prepared(data, lines, source)
 
 
-def _prepared(data: object, lines: dict, source: str, alert_files: list[Path] | None = None) -> Prepared:
+def _prepared(data: object, lines: dict[Loc, int], source: str, alert_files: list[Path] | None = None) -> Prepared:
     if alert_files:
         if isinstance(data, dict):
             data = {**data, "alerts": [{"cap": str(Path(f).resolve())} for f in alert_files]}

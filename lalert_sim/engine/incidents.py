@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Outage, PowerOutage
 from lalert_sim.streams import Stream
@@ -13,23 +13,36 @@ if TYPE_CHECKING:
     from lalert_sim.engine.availability import Component
     from lalert_sim.engine.simulation import Simulation
 
-POWER_CAUSE = "power_outage"
+_POWER_CAUSE = "power_outage"
+
+
+def power_cause(incident_index: int) -> str:
+    """The outage-log cause of a battery run empty in power outage ``incident_index``."""
+    return f"{_POWER_CAUSE}-{incident_index}"
+
+
+def is_power_cause(cause: str) -> bool:
+    """True for a cause made by ``power_cause``."""
+    return cause.startswith(_POWER_CAUSE + "-")
 
 
 def apply_incidents(simulation: Simulation, plans: list[IncidentPlan]) -> None:
     """Schedule every incident's effects on the simulation's nodes and links."""
     for plan in plans:
         spec = plan.spec
-        if isinstance(spec, Outage | CarrierOutage):
-            for component in _components(simulation, plan):
-                component.schedule_outage(spec.start_s, spec.end_s, plan.cause)
-        elif isinstance(spec, Damage):
-            _damage(simulation, plan, spec)
-        elif isinstance(spec, PowerOutage):
-            _power(simulation, plan, spec)
-        elif isinstance(spec, HeavyRain):
-            for node_id in plan.nodes:
-                simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+        match spec:
+            case Outage() | CarrierOutage():
+                for component in _components(simulation, plan):
+                    component.schedule_outage(spec.start_s, spec.end_s, plan.cause)
+            case Damage():
+                _damage(simulation, plan, spec)
+            case PowerOutage():
+                _power(simulation, plan, spec)
+            case HeavyRain():
+                for node_id in plan.nodes:
+                    simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+            case _:
+                assert_never(spec)
 
 
 def _components(simulation: Simulation, plan: IncidentPlan) -> list[Component]:
@@ -54,4 +67,4 @@ def _power(simulation: Simulation, plan: IncidentPlan, spec: PowerOutage) -> Non
             continue
         empty_at = spec.start_s + 3600.0 * (node.spec.battery_h or 0.0)
         if empty_at < spec.end_s:
-            node.schedule_outage(empty_at, spec.end_s, f"{POWER_CAUSE}-{plan.index}")
+            node.schedule_outage(empty_at, spec.end_s, power_cause(plan.index))

@@ -15,7 +15,7 @@ from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Trace
-from lalert_sim.model.alerts import Alert
+from lalert_sim.prepare import Injection
 from lalert_sim.streams import Stream
 from lalert_sim.topology.graph import Topology
 
@@ -39,14 +39,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-@dataclass(frozen=True)
-class Injection:
-    """An alert and the node where it enters the network."""
-
-    alert: Alert
-    origin: str
 
 
 @dataclass

@@ -112,7 +112,7 @@ class Trace:
             for t, a, n, f, k, e, attempt, c in self.rows
         ]
 
-    def named_columns(self) -> dict[str, list]:
+    def named_columns(self) -> dict[str, list[object]]:
         """The columns with ids and event names spelled out, for files people open."""
         records = self.records()
         if not records:

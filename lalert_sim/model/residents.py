@@ -1,25 +1,12 @@
-"""How residents are modelled in a scenario: when, where it rains, what to report."""
+"""How residents are modelled in a scenario: when, and what to report (rain is a ``heavy_rain`` incident)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from lalert_sim.model.areas import AreaCode
+from pydantic import Field, model_validator
+
 from lalert_sim.model.base import Frozen
-
-
-class Rain(Frozen):
-    """Heavy rain over an area: outdoor loudspeakers are harder to make out."""
-
-    area: AreaCode
-    """Prefecture or municipality code of the area under the rain."""
-    loudspeaker_factor: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: heavy rain "
-        "and closed windows make announcements hard to hear).",
-    )
 
 
 class Residents(Frozen):
@@ -40,8 +27,6 @@ class Residents(Frozen):
         description="Local hour of day (0 to under 24) for whereabouts (asleep, at work...); "
         "default from epoch + issue time.",
     )
-    rain: list[Rain] = Field(default_factory=list)
-    """Areas where rain makes loudspeakers harder to make out for every alert; default none."""
     indoor_receiver_share: float = Field(
         default=0.4,
         ge=0,
@@ -49,3 +34,13 @@ class Residents(Frozen):
         description="Share (0–1) of households with an indoor receiver where the disaster radio has them "
         "and the municipality table does not say (assumption).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_rain(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "rain" in data:
+            raise ValueError(
+                "`rain` moved to the incidents: write `incidents: [{type: heavy_rain, area: ..., "
+                "loudspeaker_factor: ..., satellite_loss: 0}]` (satellite_loss 0: satellites unaffected, as before)"
+            )
+        return data

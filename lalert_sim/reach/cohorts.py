@@ -41,7 +41,8 @@ class Cohorts:
         where = whereabouts_shares(hour)[self.age, self.where]  # (K,)
         no_phone = np.asarray(NO_SMARTPHONE)[self.age]
         phone = np.where(self.smartphone, 1.0 - no_phone, no_phone)
-        return age_shares[:, self.age] * (where * phone)[None, :]
+        shares: np.ndarray = age_shares[:, self.age] * (where * phone)[None, :]
+        return shares
 
     def reception(self) -> np.ndarray:
         """(cohort × channel) chance of being warned by a channel emitting where they live."""

@@ -43,7 +43,7 @@ def default_grid(horizon_s: float) -> np.ndarray:
 def cdf_on(delay: _AnyDistribution, offsets: np.ndarray, horizon_s: float) -> np.ndarray:
     """F(offsets) for any array shape, through a fine table (cached) and linear interpolation."""
     table_x, table_f = _cdf_table(delay.model_dump_json(), horizon_s)
-    return np.interp(offsets, table_x, table_f, left=0.0, right=table_f[-1])
+    return np.asarray(np.interp(offsets, table_x, table_f, left=0.0, right=table_f[-1]))
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
             return None
         offsets = inputs.times_s[None, None, :] - emission[:, :, None]  # (M, J, T)
         per_carrier = cdf_on(delay, np.where(np.isfinite(offsets), offsets, -1.0), horizon)
-        return np.einsum("j,mjt->mt", inputs.carrier_shares, per_carrier).astype(np.float32)
+        reached: np.ndarray = np.einsum("j,mjt->mt", inputs.carrier_shares, per_carrier)
+        return reached.astype(np.float32)
     emission = inputs.emission_s[:, c]
     if not np.isfinite(emission).any():
         return None

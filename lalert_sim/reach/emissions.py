@@ -27,7 +27,7 @@ def emission_times(
     prefecture = np.array([m.prefecture_code for m in municipalities])
     # Where each emitter acts: a row of the municipality list, -1 for wider areas, -2 for none here.
     rows = np.array([-1 if a is None or len(a) == 2 else row_of.get(a, -2) for a in table.area], dtype=np.int64)
-    columns = np.array([_COLUMN.get(c, -1) for c in table.channel], dtype=np.int64)  # type: ignore[arg-type]
+    columns = np.array([_COLUMN[c] for c in table.channel], dtype=np.int64)
     carrier_of = {c: j for j, c in enumerate(carriers)}
     carrier_columns = np.array(
         [
@@ -37,7 +37,7 @@ def emission_times(
         dtype=np.int64,
     )
     times = np.array([alert.emitted.get(int(n), np.inf) for n in table.node]) - alert.spec.issue_s
-    emitted = np.isfinite(times) & (columns >= 0)
+    emitted = np.isfinite(times)
 
     emission = np.full((m_count, len(REACH_CHANNELS)), np.inf)
     by_carrier = np.full((m_count, len(carriers)), np.inf)

@@ -113,21 +113,13 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     )
 
 
-def rain_at(prepared: Prepared, alert: AlertState) -> list[tuple[str, float]]:
-    """(area, loudspeaker factor) of the residents' rain and of heavy-rain incidents under way at issue."""
-    rain = [(r.area, r.loudspeaker_factor) for r in prepared.scenario.residents.rain]
+def rain_at(prepared: Prepared, alert: AlertState) -> list[HeavyRain]:
+    """The heavy-rain incidents under way when the alert is issued."""
     issue = alert.spec.issue_s
-    rain += [
-        (i.area, i.loudspeaker_factor)
-        for i in prepared.scenario.incidents
-        if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s
-    ]
-    return rain
+    return [i for i in prepared.scenario.incidents if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s]
 
 
-def local_factors(
-    municipalities: list[Municipality], residents: Residents, rain: list[tuple[str, float]] | None = None
-) -> np.ndarray:
+def local_factors(municipalities: list[Municipality], residents: Residents, rain: list[HeavyRain]) -> np.ndarray:
     """(M, C) municipality factors: indoor-receiver ownership and rain on loudspeakers."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
     indoor = REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)
@@ -135,7 +127,7 @@ def local_factors(
     for i, m in enumerate(municipalities):
         share = m.indoor_receiver_share
         factors[i, indoor] = residents.indoor_receiver_share if share is None else share
-        for area, factor in rain if rain is not None else [(r.area, r.loudspeaker_factor) for r in residents.rain]:
-            if m.code.startswith(area):
-                factors[i, loudspeaker] *= factor
+        for shower in rain:
+            if m.code.startswith(shower.area):
+                factors[i, loudspeaker] *= shower.loudspeaker_factor
     return factors

@@ -64,7 +64,8 @@ RECEPTION: dict[Channel, tuple[float, float, float, float, float]] = {
     Channel.SIGNAGE: (0.0, 0.0, 0.20, 0.0, 0.0),  # assumption
     Channel.DOOR_TO_DOOR: (0.90, 0.70, 0.10, 0.0, 0.0),  # assumption: the brigade reaches the door
 }
-REACH_CHANNELS: tuple[Channel, ...] = tuple(RECEPTION)
+# The channel columns of every reach array: all channels (RECEPTION and REACTION_DELAY have a row for each).
+REACH_CHANNELS: tuple[Channel, ...] = tuple(Channel)
 
 NEEDS_SMARTPHONE = frozenset({Channel.CELL_BROADCAST, Channel.PORTAL, Channel.APP})
 # Hearing declines with age (assumption): audible channels reach 70+ a little less.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 
@@ -16,6 +18,8 @@ from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
 from lalert_sim.topology.reference import MunicipalityTable
 from lalert_sim.topology.templates import Generated, expand
+
+_Part = TypeVar("_Part", Node, Link)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,9 @@ def build_topology(
     return Topology(nodes=nodes, links=list(links.values()))
 
 
-def _add_explicit(items: list, into: dict, loc: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _add_explicit(
+    items: Sequence[_Part], into: dict[str, _Part], loc: tuple[str | int, ...], problems: list[Problem]
+) -> None:
     explicit: set[str] = set()
     for index, item in enumerate(items):
         if item.id in explicit:

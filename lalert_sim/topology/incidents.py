@@ -8,15 +8,14 @@ nothing is reported, since it is almost always a typo.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import assert_never
 
-from lalert_sim.errors import Problem
+from lalert_sim.errors import Loc, Problem
 from lalert_sim.model.areas import covers
 from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Incident, Outage, PowerOutage
-from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel
+from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.topology.graph import Topology
-
-SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
 
 
 @dataclass(frozen=True)
@@ -38,38 +37,45 @@ class IncidentPlan:
 
 def resolve_incidents(topology: Topology, incidents: list[Incident], problems: list[Problem]) -> list[IncidentPlan]:
     """A plan per incident; problems for selectors that match nothing."""
-    plans = []
-    for index, incident in enumerate(incidents):
-        loc = ("incidents", index)
-        if isinstance(incident, Outage | Damage):
+    return [_resolve(topology, index, incident, problems) for index, incident in enumerate(incidents)]
+
+
+def _resolve(topology: Topology, index: int, incident: Incident, problems: list[Problem]) -> IncidentPlan:
+    loc: Loc = ("incidents", index)
+    match incident:
+        case Outage():
+            nodes = _nodes(topology, incident, loc, problems)
+            return IncidentPlan(index, incident, nodes, _links(topology, incident, loc, problems))
+        case Damage():
             nodes = _nodes(topology, incident, loc, problems)
             links = _links(topology, incident, loc, problems)
-            chances = _zone_chances(topology, incident, nodes, links) if isinstance(incident, Damage) else {}
-            plans.append(IncidentPlan(index, incident, nodes, links, chances))
-        elif isinstance(incident, PowerOutage):
-            chosen = tuple(
-                n.id
-                for n in topology.nodes.values()
-                if n.area is not None
-                and n.area.startswith(incident.area)
-                and (incident.nodes is None or incident.nodes.matches(n))
-            )
-            if not chosen:
-                problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
-            plans.append(IncidentPlan(index, incident, nodes=chosen))
-        elif isinstance(incident, HeavyRain):
-            chosen = tuple(
-                n.id for n in topology.nodes.values() if n.area is not None and n.area.startswith(incident.area)
-            )
-            if not chosen:
-                problems.append(Problem(f"no node lies in area {incident.area}", (*loc, "area")))
-            plans.append(IncidentPlan(index, incident, nodes=chosen))
-        elif isinstance(incident, CarrierOutage):
-            plans.append(_carrier(topology, index, incident, problems))
-    return plans
+            return IncidentPlan(index, incident, nodes, links, _zone_chances(topology, incident, nodes, links))
+        case PowerOutage():
+            chosen = _in_area(topology, incident.area, loc, problems, incident.nodes)
+            return IncidentPlan(index, incident, nodes=chosen)
+        case HeavyRain():
+            return IncidentPlan(index, incident, nodes=_in_area(topology, incident.area, loc, problems))
+        case CarrierOutage():
+            return _carrier(topology, index, incident, problems)
+        case _:
+            assert_never(incident)
 
 
-def _nodes(topology: Topology, incident: Outage | Damage, loc: tuple, problems: list[Problem]) -> tuple[str, ...]:
+def _in_area(
+    topology: Topology, area: str, loc: Loc, problems: list[Problem], only: NodeSelector | None = None
+) -> tuple[str, ...]:
+    """Nodes in ``area`` (and chosen by ``only``, if given); a problem when there is none."""
+    chosen = tuple(
+        n.id
+        for n in topology.nodes.values()
+        if n.area is not None and n.area.startswith(area) and (only is None or only.matches(n))
+    )
+    if not chosen:
+        problems.append(Problem(f"no node lies in area {area}", (*loc, "area")))
+    return chosen
+
+
+def _nodes(topology: Topology, incident: Outage | Damage, loc: Loc, problems: list[Problem]) -> tuple[str, ...]:
     if incident.nodes is None:
         return ()
     chosen = tuple(n.id for n in topology.nodes.values() if incident.nodes.matches(n))
@@ -78,7 +84,7 @@ def _nodes(topology: Topology, incident: Outage | Damage, loc: tuple, problems: 
     return chosen
 
 
-def _links(topology: Topology, incident: Outage | Damage, loc: tuple, problems: list[Problem]) -> tuple[str, ...]:
+def _links(topology: Topology, incident: Outage | Damage, loc: Loc, problems: list[Problem]) -> tuple[str, ...]:
     if incident.links is None:
         return ()
     chosen = tuple(link.id for link in topology.links if incident.links.matches(link, topology.nodes))

@@ -8,7 +8,7 @@ Node ids follow one scheme so scenarios can refer to generated nodes:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import AlertSystem
@@ -57,13 +57,21 @@ def _link(**fields: Any) -> Link:
     return Link.model_validate(fields)
 
 
+def cell_broadcast_centre_id(carrier: str) -> str:
+    """The id of a carrier's cell-broadcast centre (the one place this id scheme is written)."""
+    return f"carrier/{carrier}/cbc"
+
+
 def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...]) -> Generated:
     """All nodes and links of one template (national parts included)."""
     out = Generated()
-    if isinstance(spec, PrefectureTemplate):
-        chosen = _prefecture_municipalities(spec, table, loc, out.problems)
-    else:
-        chosen = _region_municipalities(spec, table, loc, out.problems)
+    match spec:
+        case PrefectureTemplate():
+            chosen = _prefecture_municipalities(spec, table, loc, out.problems)
+        case RegionTemplate():
+            chosen = _region_municipalities(spec, table, loc, out.problems)
+        case _:
+            assert_never(spec)
     if not chosen:
         return out
     _national(spec, out)
@@ -149,7 +157,7 @@ def _national(spec: TopologyTemplate, out: Generated) -> None:
                 _link(id="lalert/to-portals", medium=Medium.INTERNET, source="lalert/hub", targets=portals)
             )
     for carrier in spec.carriers:
-        cbc = f"carrier/{carrier}/cbc"
+        cbc = cell_broadcast_centre_id(carrier)
         out.nodes.append(
             _node(
                 id=cbc, kind=NodeKind.RELAY, carrier=carrier, name=f"{carrier} cell-broadcast centre", delay_s=CBC_DELAY
@@ -179,7 +187,7 @@ def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], o
             _link(
                 id=f"carrier/{carrier}/cb-{code}",
                 medium=Medium.CELL_BROADCAST,
-                source=f"carrier/{carrier}/cbc",
+                source=cell_broadcast_centre_id(carrier),
                 targets=[f"m-{m.code}/cbs-{carrier}" for m in chosen],
             )
         )
@@ -204,119 +212,69 @@ def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], o
 
 def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> None:
     prefix = f"m-{m.code}"
-    place: dict[str, Any] = {"area": m.code, "lat": m.lat, "lon": m.lon}
-    out.nodes.append(
-        _node(
-            id=f"{prefix}/receiver",
-            kind=NodeKind.RELAY,
-            name=f"{m.name} J-Alert receiver",
-            delay_s=RECEIVER_DELAY,
-            **place,
-            **OFFICE_POWER,
-        )
-    )
-    out.nodes.append(
-        _node(
-            id=f"{prefix}/startup",
-            kind=NodeKind.RELAY,
-            name=f"{m.name} automatic start-up",
-            delay_s=STARTUP_DELAY,
-            **place,
-            **OFFICE_POWER,
-        )
-    )
-    out.links.append(
-        _link(id=f"{prefix}/lan", medium=Medium.FIBRE, source=f"{prefix}/receiver", targets=[f"{prefix}/startup"])
-    )
+
+    def node(part: str, kind: NodeKind, label: str, power: dict[str, Any], **fields: Any) -> str:
+        """Add the municipality's node ``m-CODE/part`` (at its place); its id."""
+        node_id = f"{prefix}/{part}"
+        place = {"area": m.code, "lat": m.lat, "lon": m.lon}
+        out.nodes.append(_node(id=node_id, kind=kind, name=f"{m.name} {label}", **fields, **place, **power))
+        return node_id
+
+    def link(part: str, medium: Medium, source: str, targets: list[str]) -> None:
+        out.links.append(_link(id=f"{prefix}/{part}", medium=medium, source=source, targets=targets))
+
+    receiver = node("receiver", NodeKind.RELAY, "J-Alert receiver", OFFICE_POWER, delay_s=RECEIVER_DELAY)
+    startup = node("startup", NodeKind.RELAY, "automatic start-up", OFFICE_POWER, delay_s=STARTUP_DELAY)
+    link("lan", Medium.FIBRE, receiver, [startup])
     has_radio = m.disaster_radio
     if has_radio is None:
         has_radio = stable_fraction(f"disaster-radio/{m.code}") < spec.disaster_radio_share
     if has_radio:
-        outputs = [f"{prefix}/loudspeakers"]
-        out.nodes.append(
-            _node(
-                id=f"{prefix}/loudspeakers",
-                kind=NodeKind.EMITTER,
-                name=f"{m.name} loudspeakers",
+        outputs = [
+            node(
+                "loudspeakers",
+                NodeKind.EMITTER,
+                "loudspeakers",
+                RADIO_POWER,
                 channel=Channel.OUTDOOR_LOUDSPEAKER,
                 delay_s=LOUDSPEAKER_DELAY,
-                **place,
-                **RADIO_POWER,
             )
-        )
+        ]
         if spec.indoor_receivers:
-            outputs.append(f"{prefix}/indoor")
-            out.nodes.append(
-                _node(
-                    id=f"{prefix}/indoor",
-                    kind=NodeKind.EMITTER,
-                    name=f"{m.name} indoor receivers",
-                    channel=Channel.INDOOR_RECEIVER,
-                    **place,
-                    **OWN_POWER,
-                )
+            outputs.append(
+                node("indoor", NodeKind.EMITTER, "indoor receivers", OWN_POWER, channel=Channel.INDOOR_RECEIVER)
             )
-        out.links.append(
-            _link(
-                id=f"{prefix}/radio",
-                medium=Medium.MUNICIPAL_DISASTER_RADIO,
-                source=f"{prefix}/startup",
-                targets=outputs,
-            )
-        )
+        link("radio", Medium.MUNICIPAL_DISASTER_RADIO, startup, outputs)
     has_fm = m.community_fm
     if has_fm is None:
         has_fm = stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share
     if has_fm:
-        out.nodes.append(
-            _node(
-                id=f"{prefix}/community-fm",
-                kind=NodeKind.EMITTER,
-                name=f"{m.name} community FM",
-                channel=Channel.COMMUNITY_FM,
-                delay_s=COMMUNITY_FM_DELAY,
-                **place,
-                **FM_POWER,
-            )
+        fm = node(
+            "community-fm",
+            NodeKind.EMITTER,
+            "community FM",
+            FM_POWER,
+            channel=Channel.COMMUNITY_FM,
+            delay_s=COMMUNITY_FM_DELAY,
         )
-        out.links.append(
-            _link(
-                id=f"{prefix}/fm-line",
-                medium=Medium.FIBRE,
-                source=f"{prefix}/startup",
-                targets=[f"{prefix}/community-fm"],
-            )
-        )
+        link("fm-line", Medium.FIBRE, startup, [fm])
     for carrier in spec.carriers:
-        out.nodes.append(
-            _node(
-                id=f"{prefix}/cbs-{carrier}",
-                kind=NodeKind.EMITTER,
-                carrier=carrier,
-                name=f"{m.name} {carrier} cell broadcast",
-                channel=Channel.CELL_BROADCAST,
-                **place,
-                **BASE_STATION_POWER,
-            )
+        node(
+            f"cbs-{carrier}",
+            NodeKind.EMITTER,
+            f"{carrier} cell broadcast",
+            BASE_STATION_POWER,
+            carrier=carrier,
+            channel=Channel.CELL_BROADCAST,
         )
     if spec.lalert:
-        out.nodes.append(
-            _node(
-                id=f"{prefix}/lalert-entry",
-                kind=NodeKind.HUMAN_STEP,
-                system=AlertSystem.L_ALERT,
-                name=f"{m.name} L-Alert entry",
-                delay_s=ENTRY_DELAY,
-                servers=1,
-                **place,
-                **OFFICE_POWER,
-            )
+        entry = node(
+            "lalert-entry",
+            NodeKind.HUMAN_STEP,
+            "L-Alert entry",
+            OFFICE_POWER,
+            system=AlertSystem.L_ALERT,
+            delay_s=ENTRY_DELAY,
+            servers=1,
         )
-        out.links.append(
-            _link(
-                id=f"{prefix}/lalert-up",
-                medium=Medium.INTERNET,
-                source=f"{prefix}/lalert-entry",
-                targets=["lalert/hub"],
-            )
-        )
+        link("lalert-up", Medium.INTERNET, entry, ["lalert/hub"])

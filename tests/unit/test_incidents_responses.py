@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
-from lalert_sim import ScenarioError, prepare, run
+from lalert_sim import ScenarioError, Simulation, prepare, run
+from lalert_sim.engine.incidents import apply_incidents
+from lalert_sim.model.responses import Equipment
+from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.reference import MunicipalityTable
+from lalert_sim.topology.responses import loan_link_id
 from tests.conftest import first_receipt, scenario
 
 TABLE = MunicipalityTable.reference()
@@ -34,32 +39,50 @@ def test_node_on_battery_goes_down_when_empty_and_back_with_the_grid() -> None:
     assert availability(result, "office") == []
 
 
-def test_power_vehicle_brings_the_node_back_before_the_grid() -> None:
+def _power_world(bs: dict, grid_back_s: float = 20_000, detect_s: float = 60, duration_s: float = 30_000):
+    """One base station ``bs`` (fields added to its id and kind) in 17201, a vehicle depot at the town hall."""
     m = TABLE["17201"]
-    nodes = [
-        {"id": "centre", "kind": "origin", "system": "j_alert"},
-        {"id": "bs", "kind": "relay", "area": "17201", "battery_h": 1, "lat": m.lat, "lon": m.lon},
-    ]
+    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"}, {"id": "bs", "kind": "relay", **bs}]
     responses = {
         "power_vehicles": {
             "units": 1,
             "watch": {"ids": ["bs"]},
-            "detect_s": 60,
+            "detect_s": detect_s,
             "setup_s": 300,
             "depot": {"name": "here", "lat": m.lat, "lon": m.lon, "units": 1},
         }
     }
-    prepared = prepare(
-        scenario(
-            nodes,
-            [],
-            duration_s=30_000,
-            responses=responses,
-            incidents=[{"type": "power_outage", "area": "17", "start_s": 0, "end_s": 20_000}],
-        )
-    )
-    result = run(prepared)
+    outage = {"type": "power_outage", "area": "17", "start_s": 0, "end_s": grid_back_s}
+    return prepare(scenario(nodes, [], duration_s=duration_s, responses=responses, incidents=[outage]))
+
+
+def test_power_vehicle_brings_the_node_back_before_the_grid() -> None:
+    m = TABLE["17201"]
+    result = run(_power_world({"area": "17201", "battery_h": 1, "lat": m.lat, "lon": m.lon}))
     assert availability(result, "bs")[:2] == [(3600, True), (3600 + 60 + 300, False)]
+
+
+def test_power_vehicle_drives_to_the_municipality_of_a_node_without_coordinates() -> None:
+    (request,) = run(_power_world({"area": "17201", "battery_h": 1})).responses.requests
+    assert request.transport_s == pytest.approx(0.0)  # the depot is at the municipality's coordinates
+    assert request.substitute is None
+
+
+def test_power_vehicle_for_a_node_it_cannot_place_is_a_load_error() -> None:
+    with pytest.raises(ScenarioError, match="'bs' has neither lat/lon nor a municipal area"):
+        _power_world({"battery_h": 1})
+
+
+def test_node_without_battery_down_from_the_start_gets_a_power_vehicle() -> None:
+    (request,) = run(_power_world({"area": "17201"})).responses.requests
+    assert request.cut_off_s == 0 and request.active_s == pytest.approx(60 + 300)
+
+
+def test_grid_back_before_the_vehicle_arrives_ends_the_cut_off_at_the_grid() -> None:
+    prepared = _power_world({"area": "17201", "battery_h": 1}, grid_back_s=3700, detect_s=600)
+    (request,) = run(prepared).responses.requests
+    assert request.restored_s == pytest.approx(3700)
+    assert request.active_s == pytest.approx(3600 + 600 + 300)
 
 
 def _cut_off_towns(
@@ -161,7 +184,7 @@ def test_an_alert_sent_during_the_cut_off_arrives_only_through_the_substitute_wh
     result = run(prepared)
     request = result.responses.requests[0]
     time, link = first_receipt(result, "m-17204/startup")
-    assert link == "loan/satellite_phone/17204"
+    assert link == request.substitute == loan_link_id(Equipment.SATELLITE_PHONE, "17204")
     assert request.active_s == pytest.approx(600 + request.transport_s + 900)
     assert time > request.active_s  # relayed by a person once the phone works
     assert first_receipt(result, "m-17204/receiver") is None  # its own path never delivered
@@ -279,3 +302,25 @@ def test_wide_area_tsunami_shows_pool_contention_and_a_doubled_pool_shortens_the
             if name == "base":
                 assert summary.requests_waited > 0 and summary.pools["ict_unit"].max_waiting > 0
     assert all(d < b for d, b in zip(worst["doubled"], worst["base"], strict=True)), worst
+
+
+class Flood(BaseModel):
+    """An incident type the engine does not know (as if added to the model and forgotten elsewhere)."""
+
+    type: str = "flood"
+    name: str = ""
+    start_s: float = 0.0
+    end_s: float = float("inf")
+
+
+def test_an_incident_type_the_topology_does_not_know_is_refused_by_name() -> None:
+    prepared = prepare(scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []))
+    with pytest.raises(AssertionError, match="Flood"):
+        resolve_incidents(prepared.topology, [Flood()], [])  # type: ignore[list-item]
+
+
+def test_an_incident_type_the_engine_does_not_know_is_refused_by_name() -> None:
+    prepared = prepare(scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []))
+    simulation = Simulation(prepared.topology, seed=1)
+    with pytest.raises(AssertionError, match="Flood"):
+        apply_incidents(simulation, [IncidentPlan(0, Flood())])  # type: ignore[arg-type]

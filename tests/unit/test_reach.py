@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lalert_sim import load, prepare, run
+from lalert_sim import ScenarioError, load, prepare, run
 from lalert_sim.model.network import Channel
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.cohorts import Cohorts
@@ -31,6 +31,7 @@ def test_residents_without_a_smartphone_get_nothing_from_cell_broadcast() -> Non
 
 
 def _town(rain: list[dict] | None = None, hour: float = 12.0):
+    """A town with a loudspeaker and a cell-broadcast emitter; ``rain``: heavy-rain incidents."""
     nodes = [
         {"id": "centre", "kind": "origin", "system": "j_alert"},
         {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
@@ -40,13 +41,13 @@ def _town(rain: list[dict] | None = None, hour: float = 12.0):
         {"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]},
         {"id": "cb", "medium": "cell_broadcast", "source": "centre", "targets": ["cbs"]},
     ]
-    prepared = prepare(scenario(nodes, links, residents={"rain": rain or [], "hour": hour}))
+    prepared = prepare(scenario(nodes, links, residents={"hour": hour}, incidents=rain or []))
     result = run(prepared)
     return compute_reach(prepared, result, result.alerts[0])
 
 
 def test_rain_lowers_loudspeaker_reach() -> None:
-    dry, wet = _town(), _town(rain=[{"area": "04", "loudspeaker_factor": 0.3}])
+    dry, wet = _town(), _town(rain=[{"type": "heavy_rain", "area": "04", "loudspeaker_factor": 0.3}])
     assert wet.overall[-1] < dry.overall[-1] - 0.02
     assert np.all(wet.overall <= dry.overall + 1e-12)
     # Only the loudspeaker is affected: the smartphone users' gain is mostly kept.
@@ -81,7 +82,7 @@ def test_flagship_drill_reaches_residents_of_all_40_municipalities() -> None:
     assert reach.by_municipality[sannohe, -1] < np.median(reach.by_municipality[:, -1])
 
 
-def test_heavy_rain_incident_lowers_loudspeaker_reach_like_residents_rain() -> None:
+def test_heavy_rain_scales_loudspeaker_reach_by_its_factor_only_while_it_rains() -> None:
     nodes = [
         {"id": "centre", "kind": "origin", "system": "j_alert"},
         {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
@@ -97,3 +98,15 @@ def test_heavy_rain_incident_lowers_loudspeaker_reach_like_residents_rain() -> N
     rain = {"type": "heavy_rain", "area": "04", "loudspeaker_factor": 0.3}
     assert warned(incidents=[rain]) == pytest.approx(0.3 * dry, rel=1e-3)
     assert warned(incidents=[{**rain, "start_s": 100}]) == pytest.approx(dry)  # rain starts after the alert
+
+
+def test_residents_rain_of_older_files_is_refused_with_the_incident_to_write_instead() -> None:
+    from lalert_sim.model.loader import parse_scenario
+
+    data = scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []).model_dump(mode="json")
+    data["residents"] = {"rain": [{"area": "04205", "loudspeaker_factor": 0.4}]}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    (problem,) = caught.value.problems
+    assert problem.field == "residents"
+    assert "type: heavy_rain" in problem.message and "satellite_loss: 0" in problem.message

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import statistics
+
 import pytest
 
-from tests.conftest import first_receipt, run_world
+from lalert_sim import prepare, run
+from tests.conftest import first_receipt, run_world, scenario
 
 
 def events_at(result, node_id: str, event: str) -> list[tuple[float, str]]:
@@ -166,7 +170,8 @@ def test_bandwidth_sets_transmission_time() -> None:
     assert first_receipt(result, "rx")[0] == pytest.approx(12_000 * 8 / 9600)
 
 
-def test_lost_transmissions_are_retried_after_the_backoff() -> None:
+def test_lost_transmissions_are_retried_after_the_backoff_as_often_as_geometric_theory_says() -> None:
+    loss, replications = 0.7, 400
     nodes = [{"id": "src", "kind": "origin", "system": "j_alert"}, {"id": "rx", "kind": "relay"}]
     links = [
         {
@@ -175,20 +180,24 @@ def test_lost_transmissions_are_retried_after_the_backoff() -> None:
             "source": "src",
             "target": "rx",
             "latency_s": 0,
-            "loss": 0.7,
-            "retry": {"max_attempts": 50, "backoff_s": 7},
+            "loss": loss,
+            "retry": {"max_attempts": 50, "backoff_s": 7},  # 0.7 ** 50: never exhausted in practice
         }
     ]
+    prepared = prepare(scenario(nodes, links))
     losses_seen = []
-    for seed in range(10):
-        _, result = run_world(nodes, links, seed=seed)
+    for seed in range(replications):
+        result = run(prepared, seed)
         time, _ = first_receipt(result, "rx")
         lost = records(result, "lost")
         assert time == pytest.approx(7 * len(lost))
         assert [r.attempt for r in lost] == list(range(1, len(lost) + 1))
         losses_seen.append(len(lost))
-    # About 70 % of attempts fail: over 10 seeds, mean losses before success is 0.7 / 0.3.
-    assert sum(losses_seen) >= 10
+    # Losses before the first success are geometric: mean p / (1 - p), variance p / (1 - p)^2.
+    mean, variance = loss / (1 - loss), loss / (1 - loss) ** 2
+    assert statistics.fmean(losses_seen) == pytest.approx(mean, abs=4 * math.sqrt(variance / replications))
+    first_time = losses_seen.count(0) / replications  # P(no loss) = 1 - p
+    assert first_time == pytest.approx(1 - loss, abs=4 * math.sqrt(loss * (1 - loss) / replications))
 
 
 def test_retries_stop_at_max_attempts() -> None:

@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 from lalert_sim import Simulation
-from lalert_sim.engine.simulation import Injection
 from lalert_sim.engine.trace import Event
 from lalert_sim.model.alerts import Alert
+from lalert_sim.prepare import Injection
 from lalert_sim.topology.graph import build_topology
 from tests.conftest import scenario
 

@@ -1,0 +1,55 @@
+"""Every table keyed by an enum has a row for each member: a forgotten one is an error here, not a silent gap."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import pytest
+
+from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
+from lalert_sim.model.network import Channel
+from lalert_sim.model.responses import Equipment
+from lalert_sim.reach.parameters import (
+    AGE_BANDS,
+    AGE_HEARING,
+    NATIONAL_AGE_SHARES,
+    NO_SMARTPHONE,
+    REACH_CHANNELS,
+    REACTION_DELAY,
+    RECEPTION,
+    WHEREABOUTS,
+    whereabouts_shares,
+)
+from lalert_sim.topology.responses import EQUIPMENT_MEDIUM, NATIONAL_STOCK, SETUP_S
+
+TABLES: list[tuple[str, dict, type[Enum]]] = [
+    ("MEDIUM_DEFAULTS", MEDIUM_DEFAULTS, Medium),
+    ("RECEPTION", RECEPTION, Channel),
+    ("REACTION_DELAY", REACTION_DELAY, Channel),
+    ("NATIONAL_STOCK", NATIONAL_STOCK, Equipment),
+    ("EQUIPMENT_MEDIUM", EQUIPMENT_MEDIUM, Equipment),
+    ("SETUP_S", SETUP_S, Equipment),
+]
+
+
+@pytest.mark.parametrize(("name", "table", "members"), TABLES, ids=[name for name, _, _ in TABLES])
+def test_table_has_exactly_one_row_per_member(name: str, table: dict, members: type[Enum]) -> None:
+    assert set(table) == set(members), f"{name}: missing {set(members) - set(table)}, extra {set(table) - set(members)}"
+
+
+def test_reach_columns_are_every_channel() -> None:
+    assert REACH_CHANNELS == tuple(Channel)
+
+
+def test_reception_rows_have_a_chance_per_whereabouts() -> None:
+    assert all(len(row) == len(WHEREABOUTS) for row in RECEPTION.values())
+
+
+@pytest.mark.parametrize("per_band", [NATIONAL_AGE_SHARES, NO_SMARTPHONE, AGE_HEARING])
+def test_age_tables_have_a_value_per_age_band(per_band: tuple[float, ...]) -> None:
+    assert len(per_band) == len(AGE_BANDS)
+
+
+@pytest.mark.parametrize("hour", [0, 7, 12, 20])
+def test_whereabouts_cover_every_age_band_and_place(hour: float) -> None:
+    assert whereabouts_shares(hour).shape == (len(AGE_BANDS), len(WHEREABOUTS))
