@@ -20,7 +20,7 @@ def build(
     scenario = prepared.scenario
     simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed, env)
     apply_incidents(simulation, prepared.incidents)
-    responder = Responder(simulation, prepared.responses, prepared.municipalities)
+    responder = Responder(simulation, prepared.responses)
     responder.start()
     for injection in prepared.injections:
         simulation.inject(injection)

@@ -81,10 +81,10 @@ def _affected_alerts(result: RunResult) -> tuple[AffectedAlert, ...]:
     for alert in result.alerts:
         issue = alert.spec.issue_s
         for request in result.responses.requests:
-            if request.equipment == "power_vehicle":
-                continue
+            if request.substitute is None:
+                continue  # a power vehicle restores the node itself
             receipt = alert.first.get(node_index[request.node]) if request.node in node_index else None
-            substitute = link_index.get(f"loan/{request.equipment}/{request.code}")
+            substitute = link_index.get(request.substitute)
             target = links[substitute].targets[0] if substitute is not None else None
             via = alert.first.get(node_index[target]) if target else None
             if receipt is not None and (via is None or receipt[0] <= via[0]):

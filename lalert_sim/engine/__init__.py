@@ -2,6 +2,5 @@
 
 from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.engine.trace import Cause, Event, Trace
-from lalert_sim.prepare import Injection  # re-exported for lalert_sim/__init__.py until it imports from prepare
 
-__all__ = ["Cause", "Event", "Injection", "RunResult", "Simulation", "Trace"]
+__all__ = ["Cause", "Event", "RunResult", "Simulation", "Trace"]

@@ -136,8 +136,7 @@ class _PowerNeed(_Need):
 class Responder:
     """Runs a scenario's responses in one simulation."""
 
-    def __init__(self, simulation: Simulation, plan: ResponsePlan, _municipalities: object = None) -> None:
-        """``_municipalities`` is no longer used (sites are resolved at load) and goes once no caller passes it."""
+    def __init__(self, simulation: Simulation, plan: ResponsePlan) -> None:
         self.sim = simulation
         self.env = simulation.env
         self.plan = plan

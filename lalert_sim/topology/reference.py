@@ -49,11 +49,6 @@ def municipalities() -> tuple[Municipality, ...]:
     )
 
 
-def in_prefecture(prefecture_code: str) -> list[Municipality]:
-    """The municipalities of one prefecture, by code."""
-    return [m for m in municipalities() if m.prefecture_code == prefecture_code]
-
-
 class MunicipalityTable:
     """The municipalities a scenario uses: the reference list, with a user's rows replacing theirs."""
 

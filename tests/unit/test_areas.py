@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from lalert_sim.model.areas import canonical_area, check_digit, covers, in_any
-from lalert_sim.topology.reference import in_prefecture, municipalities
+from lalert_sim.topology.reference import MunicipalityTable, municipalities
 
 
 def test_check_digit_agrees_with_every_published_code() -> None:
@@ -21,8 +21,10 @@ def test_check_digit_agrees_with_every_published_code() -> None:
 def test_reference_list_has_47_prefectures_and_1741_municipalities() -> None:
     assert len(municipalities()) == 1741
     assert len({m.prefecture_code for m in municipalities()}) == 47
-    assert len(in_prefecture("02")) == 40  # Aomori
-    assert len(in_prefecture("13")) == 62  # Tokyo: 23 wards, 26 cities, 5 towns, 8 villages
+    assert len(MunicipalityTable.reference().in_prefecture("02")) == 40  # Aomori
+    assert (
+        len(MunicipalityTable.reference().in_prefecture("13")) == 62
+    )  # Tokyo: 23 wards, 26 cities, 5 towns, 8 villages
 
 
 @pytest.mark.parametrize(("given", "canonical"), [("02", "02"), ("022012", "02201"), ("02201", "02201")])
