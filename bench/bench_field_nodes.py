@@ -30,7 +30,7 @@ from lalert_sim.hil.agent import TCP_NODELAY, NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import Ack, AlertPayload, Channel, Signer, new_message_id, topic
+from lalert_sim.hil.protocol import Ack, AlertPayload, Topic, Signer, new_message_id, topic
 from lalert_sim.hil.report import build_report, latency_percentiles
 from lalert_sim.prepare import load_text
 
@@ -51,9 +51,9 @@ def _client(address: BrokerAddress, **extra: object) -> aiomqtt.Client:
 async def echo(address: BrokerAddress) -> None:
     """The broker alone: republish each message from our alert topic to our ack topic, untouched."""
     async with _client(address) as client:
-        await client.subscribe(topic(ECHO, Channel.ALERT), qos=1)
+        await client.subscribe(topic(ECHO, Topic.ALERT), qos=1)
         async for message in client.messages:
-            await client.publish(topic(ECHO, Channel.ACK), message.payload, qos=1)
+            await client.publish(topic(ECHO, Topic.ACK), message.payload, qos=1)
 
 
 async def agents(urls: list[str], key_id: str, public: str) -> None:
@@ -81,14 +81,14 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
     """Interleaved blocks of ping-pong through the echo client and through the field-node agent."""
     times: dict[str, list[float]] = {"broker": [], "bridge": []}
     async with _client(broker.address()) as client:
-        await client.subscribe(topic(ECHO, Channel.ACK), qos=1)
-        await client.subscribe(topic(NODE, Channel.ACK), qos=1)
+        await client.subscribe(topic(ECHO, Topic.ACK), qos=1)
+        await client.subscribe(topic(NODE, Topic.ACK), qos=1)
         replies = client.messages
 
         async def once(kind: str) -> None:
             if kind == "broker":
                 started = time.perf_counter()
-                await client.publish(topic(ECHO, Channel.ALERT), b"x" * 420, qos=1)  # the size of a signed alert
+                await client.publish(topic(ECHO, Topic.ALERT), b"x" * 420, qos=1)  # the size of a signed alert
                 await anext(replies)
             else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
                 now = time.time()
@@ -106,7 +106,7 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                     )
                 )
                 started = time.perf_counter()
-                await client.publish(topic(NODE, Channel.ALERT), wire, qos=1)
+                await client.publish(topic(NODE, Topic.ALERT), wire, qos=1)
                 ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
                 assert ack.outcome.value == "actuated", ack
             times[kind].append((time.perf_counter() - started) * 1000)

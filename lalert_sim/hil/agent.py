@@ -27,7 +27,7 @@ from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern
 from lalert_sim.hil.protocol import (
     Ack,
     AlertPayload,
-    Channel,
+    Topic,
     Clock,
     Outcome,
     Reason,
@@ -82,7 +82,7 @@ class NodeAgent:
         self.rejected: Counter[str] = Counter()
         self.actuated = 0
         self.connected = asyncio.Event()
-        self.topics = {c: topic(node_id, c) for c in Channel}
+        self.topics = {c: topic(node_id, c) for c in Topic}
         self._speech = shutil.which(config.speech.command) if config.speech.enabled else None
         if config.speech.enabled and self._speech is None:
             log.warning(
@@ -96,7 +96,7 @@ class NodeAgent:
 
     def _new_client(self) -> aiomqtt.Client:
         address = BrokerAddress.parse(self.config.broker.url)
-        will = aiomqtt.Will(self.topics[Channel.STATUS], offline_status(self.node_id), qos=1, retain=True)
+        will = aiomqtt.Will(self.topics[Topic.STATUS], offline_status(self.node_id), qos=1, retain=True)
         return aiomqtt.Client(
             address.host,
             address.port,
@@ -119,7 +119,7 @@ class NodeAgent:
                 try:
                     async with self._new_client() as client:
                         self._client = client
-                        await client.subscribe([(self.topics[Channel.ALERT], 1), (self.topics[Channel.TIME_PING], 0)])
+                        await client.subscribe([(self.topics[Topic.ALERT], 1), (self.topics[Topic.TIME_PING], 0)])
                         await self._publish_status()
                         self.connected.set()
                         self._event("connected")
@@ -150,7 +150,7 @@ class NodeAgent:
     async def _publish_offline(self, client: aiomqtt.Client) -> None:
         try:
             await client.publish(
-                self.topics[Channel.STATUS], offline_status(self.node_id, self.clock.now()), qos=1, retain=True
+                self.topics[Topic.STATUS], offline_status(self.node_id, self.clock.now()), qos=1, retain=True
             )
         except aiomqtt.MqttError:
             pass  # the broker publishes the last will instead
@@ -166,16 +166,16 @@ class NodeAgent:
             rejected=dict(self.rejected),
             actuated=self.actuated,
         )
-        await self._client.publish(self.topics[Channel.STATUS], status.model_dump_json(), qos=1, retain=True)
+        await self._client.publish(self.topics[Topic.STATUS], status.model_dump_json(), qos=1, retain=True)
 
     # --- messages -----------------------------------------------------------------------------------------------
 
     async def _handle(self, message: aiomqtt.Message, received_at: float) -> None:
         payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
         name = str(message.topic)
-        if name == self.topics[Channel.TIME_PING]:
+        if name == self.topics[Topic.TIME_PING]:
             await self._pong(payload, received_at)
-        elif name == self.topics[Channel.ALERT]:
+        elif name == self.topics[Topic.ALERT]:
             await self._alert(payload, received_at)
 
     async def _pong(self, payload: bytes, t2: float) -> None:
@@ -184,7 +184,7 @@ class NodeAgent:
         except ValueError:
             return
         pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
-        await self._client.publish(self.topics[Channel.TIME_PONG], pong.model_dump_json(), qos=0)  # type: ignore[union-attr]
+        await self._client.publish(self.topics[Topic.TIME_PONG], pong.model_dump_json(), qos=0)  # type: ignore[union-attr]
 
     def handle_alert(self, raw: bytes, received_at: float) -> Ack:
         """Check one alert and act on it: the Ack to send back (also the unit under test)."""
@@ -251,7 +251,7 @@ class NodeAgent:
 
     async def _alert(self, raw: bytes, received_at: float) -> None:
         ack = self.handle_alert(raw, received_at)  # stamped sent_at as it was built, just before this publish
-        await self._client.publish(self.topics[Channel.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
+        await self._client.publish(self.topics[Topic.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
         self._status_soon()
 
     def _status_soon(self) -> None:

@@ -30,7 +30,7 @@ from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.protocol import (
     Ack,
     AlertPayload,
-    Channel,
+    Topic,
     Offset,
     Outcome,
     Signer,
@@ -219,8 +219,8 @@ class Bridge:
             self._client = client
             receiver = asyncio.get_running_loop().create_task(self._receive(client))
             try:
-                for channel in (Channel.STATUS, Channel.ACK, Channel.TIME_PONG):
-                    await client.subscribe(any_node(channel), qos=1 if channel is not Channel.TIME_PONG else 0)
+                for kind in (Topic.STATUS, Topic.ACK, Topic.TIME_PONG):
+                    await client.subscribe(any_node(kind), qos=1 if kind is not Topic.TIME_PONG else 0)
                 await self._await_presence()
                 await self._sync_all("before")
                 await self._simulate()
@@ -250,20 +250,20 @@ class Bridge:
             parsed = parse_topic(str(message.topic))
             if parsed is None or not isinstance(message.payload, bytes):
                 continue
-            node_id, channel = parsed
+            node_id, kind = parsed
             try:
-                if channel is Channel.ACK:
+                if kind is Topic.ACK:
                     self._on_ack(node_id, Ack.model_validate_json(message.payload), now)
-                elif channel is Channel.TIME_PONG:
+                elif kind is Topic.TIME_PONG:
                     pong = TimePong.model_validate_json(message.payload)
                     future = self._pongs.pop((node_id, pong.seq), None)
                     if future is not None and not future.done():
                         future.set_result((pong.t1, pong.t2, pong.t3, now))
-                elif channel is Channel.STATUS and node_id in self.record.nodes:
+                elif kind is Topic.STATUS and node_id in self.record.nodes:
                     state = self.record.nodes[node_id]
                     state.status = Status.model_validate_json(message.payload)
             except ValueError as exc:
-                self._log(f"ignored a malformed {channel.value} message from {node_id}: {exc}")
+                self._log(f"ignored a malformed {kind.value} message from {node_id}: {exc}")
 
     def _on_ack(self, node_id: str, ack: Ack, now: float) -> None:
         delivery = self._pending.get(ack.msg_id) if ack.msg_id else None
@@ -309,7 +309,7 @@ class Bridge:
         client = self._client
         assert client is not None
         exchanges = []
-        ping_topic = topic(node_id, Channel.TIME_PING)
+        ping_topic = topic(node_id, Topic.TIME_PING)
         loop = asyncio.get_running_loop()
         for _ in range(self.options.sync_samples):
             self._seq += 1
@@ -404,7 +404,7 @@ class Bridge:
 
     async def _publish(self, delivery: Delivery, wire: bytes) -> None:
         delivery.published_at = time.time()
-        await self._client.publish(topic(delivery.field_node, Channel.ALERT), wire, qos=1)  # type: ignore[union-attr]
+        await self._client.publish(topic(delivery.field_node, Topic.ALERT), wire, qos=1)  # type: ignore[union-attr]
         delivery.puback_at = time.time()
 
     async def _collect(self) -> None:

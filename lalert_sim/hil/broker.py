@@ -22,7 +22,7 @@ from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
 from lalert_sim.errors import BridgeError
-from lalert_sim.hil.protocol import ROOT, Channel, topic
+from lalert_sim.hil.protocol import ROOT, Topic, topic
 
 BRIDGE_USER = "bridge"
 PBKDF2_ITERATIONS = 1000
@@ -84,8 +84,8 @@ def acl_text(node_ids: list[str], bridge_user: str = BRIDGE_USER) -> str:
     lines = [f"# lalert-sim field-node ACL (protocol {ROOT})", f"user {bridge_user}", f"topic readwrite {ROOT}/#", ""]
     for node_id in node_ids:
         lines.append(f"user {node_id}")
-        lines += [f"topic read {topic(node_id, c)}" for c in (Channel.ALERT, Channel.TIME_PING)]
-        lines += [f"topic write {topic(node_id, c)}" for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)]
+        lines += [f"topic read {topic(node_id, c)}" for c in (Topic.ALERT, Topic.TIME_PING)]
+        lines += [f"topic write {topic(node_id, c)}" for c in (Topic.ACK, Topic.STATUS, Topic.TIME_PONG)]
         lines.append("")
     return "\n".join(lines)
 
@@ -288,10 +288,10 @@ class EmbeddedBroker:
         write_private(password_file, "".join(f"{u}:{hasher.hash(p)}\n" for u, p in self.passwords.items()))
         everything = [f"{ROOT}/#"]
         subscribe = {BRIDGE_USER: everything} | {
-            n: [topic(n, Channel.ALERT), topic(n, Channel.TIME_PING)] for n in self.node_ids
+            n: [topic(n, Topic.ALERT), topic(n, Topic.TIME_PING)] for n in self.node_ids
         }
         publish = {BRIDGE_USER: everything} | {
-            n: [topic(n, c) for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)] for n in self.node_ids
+            n: [topic(n, c) for c in (Topic.ACK, Topic.STATUS, Topic.TIME_PONG)] for n in self.node_ids
         }
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},

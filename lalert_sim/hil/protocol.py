@@ -46,7 +46,7 @@ _SIGNING_CONTEXT = f"lalert-sim/v{VERSION}/alert\n".encode()
 _NODE_ID = re.compile(FIELD_NODE_ID)
 
 
-class Channel(StrEnum):
+class Topic(StrEnum):
     """The last level of a node's topics."""
 
     ALERT = "alert"
@@ -56,26 +56,26 @@ class Channel(StrEnum):
     TIME_PONG = "time/pong"
 
 
-def topic(node_id: str, channel: Channel) -> str:
-    """The topic of ``channel`` for one field node."""
+def topic(node_id: str, kind: Topic) -> str:
+    """The topic of ``kind`` for one field node."""
     if not _NODE_ID.match(node_id):
         raise ValueError(f"field node id {node_id!r} must match {FIELD_NODE_ID}")
-    return f"{ROOT}/{node_id}/{channel.value}"
+    return f"{ROOT}/{node_id}/{kind.value}"
 
 
-def any_node(channel: Channel) -> str:
-    """Subscription filter for ``channel`` of every node (the bridge's side)."""
-    return f"{ROOT}/+/{channel.value}"
+def any_node(kind: Topic) -> str:
+    """Subscription filter for ``kind`` of every node (the bridge's side)."""
+    return f"{ROOT}/+/{kind.value}"
 
 
-def parse_topic(name: str) -> tuple[str, Channel] | None:
-    """(node id, channel) of a protocol topic; None for anything else."""
+def parse_topic(name: str) -> tuple[str, Topic] | None:
+    """(node id, kind) of a protocol topic; None for anything else."""
     prefix = ROOT + "/"
     if not name.startswith(prefix):
         return None
     node_id, _, rest = name[len(prefix) :].partition("/")
     try:
-        return node_id, Channel(rest)
+        return node_id, Topic(rest)
     except ValueError:
         return None
 

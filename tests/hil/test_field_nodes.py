@@ -15,7 +15,7 @@ from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import AlertPayload, Channel, Signer, Status, new_message_id, topic
+from lalert_sim.hil.protocol import AlertPayload, Topic, Signer, Status, new_message_id, topic
 from lalert_sim.hil.report import build_report, write_report
 from lalert_sim.prepare import Prepared
 from tests.hil.conftest import NodeProcess, fan_out_scenario, field_ids
@@ -137,8 +137,8 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
         async with aiomqtt.Client(
             address.host, address.port, username=address.username, password=address.password
         ) as attacker:
-            await attacker.subscribe(topic("pi-01", Channel.ACK), qos=1)
-            await attacker.subscribe(topic("pi-01", Channel.STATUS), qos=1)
+            await attacker.subscribe(topic("pi-01", Topic.ACK), qos=1)
+            await attacker.subscribe(topic("pi-01", Topic.STATUS), qos=1)
             await asyncio.wait_for(agent.connected.wait(), 10)
             valid = signer.sign(alert())
             messages = [
@@ -152,7 +152,7 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
             for index, wire in enumerate(messages):
                 if index == 3:
                     siren_before_valid.append(agent.driver.pin_level("siren"))
-                await attacker.publish(topic("pi-01", Channel.ALERT), wire, qos=1)
+                await attacker.publish(topic("pi-01", Topic.ALERT), wire, qos=1)
                 async for message in attacker.messages:
                     if str(message.topic).endswith("/ack"):
                         acks.append(json.loads(message.payload))  # type: ignore[arg-type]
@@ -198,13 +198,13 @@ def test_the_acl_stops_a_node_using_another_nodes_topics(broker_factory) -> None
             aiomqtt.Client(one.host, one.port, username=one.username, password=one.password) as node,
         ):
             await b.subscribe("lalert/v1/node/#", qos=1)
-            await node.subscribe(topic("pi-02", Channel.ALERT), qos=1)  # not its topic: nothing may arrive
-            await node.subscribe(topic("pi-01", Channel.ALERT), qos=1)
-            await node.publish(topic("pi-02", Channel.ACK), b"forged ack", qos=1)
-            await node.publish(topic("pi-02", Channel.STATUS), b"forged status", qos=1)
-            await node.publish(topic("pi-01", Channel.ACK), b"own ack", qos=1)  # control: allowed
-            await b.publish(topic("pi-02", Channel.ALERT), b"for pi-02", qos=1)
-            await b.publish(topic("pi-01", Channel.ALERT), b"for pi-01", qos=1)
+            await node.subscribe(topic("pi-02", Topic.ALERT), qos=1)  # not its topic: nothing may arrive
+            await node.subscribe(topic("pi-01", Topic.ALERT), qos=1)
+            await node.publish(topic("pi-02", Topic.ACK), b"forged ack", qos=1)
+            await node.publish(topic("pi-02", Topic.STATUS), b"forged status", qos=1)
+            await node.publish(topic("pi-01", Topic.ACK), b"own ack", qos=1)  # control: allowed
+            await b.publish(topic("pi-02", Topic.ALERT), b"for pi-02", qos=1)
+            await b.publish(topic("pi-01", Topic.ALERT), b"for pi-01", qos=1)
 
             async def gather(client: aiomqtt.Client, into: list[str]) -> None:
                 async for message in client.messages:

@@ -18,7 +18,7 @@ from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.outputs import PATTERNS, limited, pattern_for
 from lalert_sim.hil.protocol import (
     AlertPayload,
-    Channel,
+    Topic,
     Reason,
     Rejected,
     ReplayGuard,
@@ -121,12 +121,12 @@ def test_offset_estimate_matches_ntp_on_known_exchanges() -> None:
 
 
 def test_topics_round_trip_and_refuse_wildcards() -> None:
-    assert topic("pi-01", Channel.TIME_PONG) == "lalert/v1/node/pi-01/time/pong"
-    assert parse_topic("lalert/v1/node/pi-01/time/pong") == ("pi-01", Channel.TIME_PONG)
+    assert topic("pi-01", Topic.TIME_PONG) == "lalert/v1/node/pi-01/time/pong"
+    assert parse_topic("lalert/v1/node/pi-01/time/pong") == ("pi-01", Topic.TIME_PONG)
     assert parse_topic("lalert/v2/node/pi-01/ack") is None
     for bad in ("pi/01", "pi+", "#", ""):
         with pytest.raises(ValueError):
-            topic(bad, Channel.ALERT)
+            topic(bad, Topic.ALERT)
 
 
 def test_broker_urls() -> None:
