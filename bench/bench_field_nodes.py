@@ -30,8 +30,9 @@ from lalert_sim.hil.agent import TCP_NODELAY, NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import Ack, AlertPayload, Topic, Signer, new_message_id, topic
+from lalert_sim.hil.protocol import Ack, AlertPayload, Outcome, Signer, Topic, new_message_id, topic
 from lalert_sim.hil.report import build_report, latency_percentiles
+from lalert_sim.model.alerts import AlertCategory, AlertMode
 from lalert_sim.prepare import load_text
 
 ECHO, NODE = "echo-01", "bench-01"
@@ -97,8 +98,8 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                         msg_id=new_message_id(),
                         node_id=NODE,
                         alert_id="bench",
-                        category="test",
-                        mode="test",
+                        category=AlertCategory.TEST,
+                        mode=AlertMode.TEST,
                         headline="bench",
                         issued_at=now,
                         expires_at=now + 60,
@@ -108,7 +109,7 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                 started = time.perf_counter()
                 await client.publish(topic(NODE, Topic.ALERT), wire, qos=1)
                 ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
-                assert ack.outcome.value == "actuated", ack
+                assert ack.outcome is Outcome.ACTUATED, ack
             times[kind].append((time.perf_counter() - started) * 1000)
 
         for kind in ("broker", "bridge"):  # warm up

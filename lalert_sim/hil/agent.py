@@ -27,7 +27,6 @@ from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern
 from lalert_sim.hil.protocol import (
     Ack,
     AlertPayload,
-    Topic,
     Clock,
     Outcome,
     Reason,
@@ -36,6 +35,7 @@ from lalert_sim.hil.protocol import (
     Status,
     TimePing,
     TimePong,
+    Topic,
     Verifier,
     offline_status,
     parse_public_key,

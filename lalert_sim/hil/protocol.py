@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID
 
 VERSION: Literal[1] = 1
@@ -93,7 +94,7 @@ class AlertPayload(_Message):
     node_id: str = Field(pattern=FIELD_NODE_ID)
     alert_id: str
     category: str = Field(description="Alert category (selects the siren, light and buzzer pattern).")
-    mode: Literal["actual", "exercise", "test"]
+    mode: AlertMode
     headline: str = ""
     issued_at: float
     expires_at: float

@@ -15,8 +15,9 @@ from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import AlertPayload, Topic, Signer, Status, new_message_id, topic
+from lalert_sim.hil.protocol import AlertPayload, Signer, Status, Topic, new_message_id, topic
 from lalert_sim.hil.report import build_report, write_report
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.prepare import Prepared
 from tests.hil.conftest import NodeProcess, fan_out_scenario, field_ids
 
@@ -122,7 +123,7 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
             node_id=node_id,
             alert_id="drill",
             category="ballistic_missile",
-            mode="exercise",
+            mode=AlertMode.EXERCISE,
             issued_at=now,
             expires_at=now + valid_s,
             sim_issue_s=0.0,

@@ -14,16 +14,16 @@ pytest.importorskip("cryptography")
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
-from lalert_sim.hil.node_config import load_node_config
+from lalert_sim.hil.node_config import BrokerSettings, OutputPins, Safety, Speech, load_node_config
 from lalert_sim.hil.outputs import PATTERNS, limited, pattern_for
 from lalert_sim.hil.protocol import (
     AlertPayload,
-    Topic,
     Reason,
     Rejected,
     ReplayGuard,
     SignedAlert,
     Signer,
+    Topic,
     Verifier,
     estimate_offset,
     new_message_id,
@@ -31,6 +31,7 @@ from lalert_sim.hil.protocol import (
     topic,
 )
 from lalert_sim.hil.provision import node_toml, provision
+from lalert_sim.model.alerts import AlertMode
 
 NOW = 1_790_000_000.0
 
@@ -41,7 +42,7 @@ def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60,
         "node_id": node_id,
         "alert_id": "a1",
         "category": "ballistic_missile",
-        "mode": "exercise",
+        "mode": AlertMode.EXERCISE,
         "issued_at": issued_at,
         "expires_at": issued_at + valid_s,
         "sim_issue_s": 1.0,
@@ -179,6 +180,18 @@ def test_provisioned_node_files_load(tmp_path: Path) -> None:
     again = provision(["pi-01", "pi-02"], tmp_path, "127.0.0.1", 18830, "drill", mock=True)
     assert again.bridge_password == done.bridge_password  # re-provisioning does not lock anyone out
     assert "persistence true" in done.broker_config.read_text()
+
+
+def test_node_toml_spells_out_the_node_config_defaults(tmp_path: Path, signer: Signer) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(node_toml("pi-01", "mqtt://127.0.0.1:1883", "drill", signer.public_key_text()))
+    (tmp_path / "password").write_text("secret\n")
+    config = load_node_config(path)
+    assert (config.outputs, config.safety, config.speech) == (OutputPins(), Safety(), Speech())
+    defaults = BrokerSettings()
+    assert config.broker.model_dump(exclude={"url", "username", "password_file"}) == defaults.model_dump(
+        exclude={"url", "username", "password_file"}
+    )
 
 
 def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) -> None:
