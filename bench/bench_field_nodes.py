@@ -24,37 +24,25 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiomqtt
-
-from lalert_sim.hil.agent import TCP_NODELAY, NodeAgent
+from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
 from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.protocol import Ack, AlertPayload, Outcome, Signer, Topic, new_message_id, topic
 from lalert_sim.hil.report import build_report, latency_percentiles
+from lalert_sim.hil.transport import Session
 from lalert_sim.model.alerts import AlertCategory, AlertMode
 from lalert_sim.prepare import load_text
 
 ECHO, NODE = "echo-01", "bench-01"
 
 
-def _client(address: BrokerAddress, **extra: object) -> aiomqtt.Client:
-    return aiomqtt.Client(
-        address.host,
-        address.port,
-        username=address.username,
-        password=address.password,
-        socket_options=[TCP_NODELAY],
-        **extra,
-    )  # type: ignore[arg-type]
-
-
 async def echo(address: BrokerAddress) -> None:
     """The broker alone: republish each message from our alert topic to our ack topic, untouched."""
-    async with _client(address) as client:
-        await client.subscribe(topic(ECHO, Topic.ALERT), qos=1)
-        async for message in client.messages:
-            await client.publish(topic(ECHO, Topic.ACK), message.payload, qos=1)
+    async with Session(address) as session:
+        await session.subscribe((topic(ECHO, Topic.ALERT), 1))
+        async for message in session.messages():
+            await session.publish(topic(ECHO, Topic.ACK), message.payload, 1)
 
 
 async def agents(urls: list[str], key_id: str, public: str) -> None:
@@ -81,15 +69,14 @@ def percentiles(values: list[float]) -> str:
 async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int = 10) -> dict[str, list[float]]:
     """Interleaved blocks of ping-pong through the echo client and through the field-node agent."""
     times: dict[str, list[float]] = {"broker": [], "bridge": []}
-    async with _client(broker.address()) as client:
-        await client.subscribe(topic(ECHO, Topic.ACK), qos=1)
-        await client.subscribe(topic(NODE, Topic.ACK), qos=1)
-        replies = client.messages
+    async with Session(broker.address()) as session:
+        await session.subscribe((topic(ECHO, Topic.ACK), 1), (topic(NODE, Topic.ACK), 1))
+        replies = session.messages()
 
         async def once(kind: str) -> None:
             if kind == "broker":
                 started = time.perf_counter()
-                await client.publish(topic(ECHO, Topic.ALERT), b"x" * 420, qos=1)  # the size of a signed alert
+                await session.publish(topic(ECHO, Topic.ALERT), b"x" * 420, 1)  # the size of a signed alert
                 await anext(replies)
             else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
                 now = time.time()
@@ -107,8 +94,8 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                     )
                 )
                 started = time.perf_counter()
-                await client.publish(topic(NODE, Topic.ALERT), wire, qos=1)
-                ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
+                await session.publish(topic(NODE, Topic.ALERT), wire, 1)
+                ack = Ack.model_validate_json((await anext(replies)).payload)
                 assert ack.outcome is Outcome.ACTUATED, ack
             times[kind].append((time.perf_counter() - started) * 1000)
 

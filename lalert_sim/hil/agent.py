@@ -12,19 +12,16 @@ import json
 import logging
 import random
 import shutil
-import socket
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
-
-import aiomqtt
+from typing import IO, Any
 
 from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
 from lalert_sim.hil.protocol import (
+    NODE_READS,
+    QOS,
     Ack,
     AlertPayload,
     Clock,
@@ -41,22 +38,11 @@ from lalert_sim.hil.protocol import (
     parse_public_key,
     topic,
 )
+from lalert_sim.hil.transport import MqttError, Received, Session
 
 log = logging.getLogger("lalert_sim.node")
 
-TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
 STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
-
-
-class StampedQueue(asyncio.Queue):  # type: ignore[type-arg]
-    """aiomqtt's incoming queue, stamping each message with the node's clock as the client reads it
-    off the socket: receipt times then do not include work queued behind it in this process
-    (e.g. other virtual nodes verifying signatures). Items are (stamp, message)."""
-
-    now: Callable[[], float] = time.time
-
-    def _put(self, item: object) -> None:
-        super()._put((self.now(), item))  # type: ignore[misc]
 
 
 class NodeAgent:
@@ -88,26 +74,23 @@ class NodeAgent:
             log.warning(
                 "%s: speech enabled but %r is not installed; going on without it", node_id, config.speech.command
             )
-        self._client: aiomqtt.Client | None = None
+        self._session: Session | None = None
         self._status_task: asyncio.Task[None] | None = None
-        self._queue_type = type("StampedQueue", (StampedQueue,), {"now": staticmethod(self.clock.now)})
 
     # --- session ------------------------------------------------------------------------------------------------
 
-    def _new_client(self) -> aiomqtt.Client:
-        address = BrokerAddress.parse(self.config.broker.url)
-        will = aiomqtt.Will(self.topics[Topic.STATUS], offline_status(self.node_id), qos=1, retain=True)
-        return aiomqtt.Client(
-            address.host,
-            address.port,
-            username=self.config.broker.username or self.node_id,
-            password=self.config.password(),
-            identifier=self.node_id,
-            clean_session=False,  # persistent: queued alerts survive a disconnect
-            keepalive=self.config.broker.keepalive_s,
-            will=will,
-            socket_options=[TCP_NODELAY],
-            queue_type=self._queue_type,
+    def _new_session(self) -> Session:
+        settings = self.config.broker
+        address = BrokerAddress.parse(settings.url).with_credentials(
+            settings.username or self.node_id, self.config.password()
+        )
+        return Session(
+            address,
+            self.node_id,
+            persistent=True,  # queued alerts survive a disconnect
+            last_will=(self.topics[Topic.STATUS], offline_status(self.node_id)),
+            keepalive_s=settings.keepalive_s,
+            clock=self.clock.now,
         )
 
     async def run(self) -> None:
@@ -117,23 +100,22 @@ class NodeAgent:
         try:
             while True:
                 try:
-                    async with self._new_client() as client:
-                        self._client = client
-                        await client.subscribe([(self.topics[Topic.ALERT], 1), (self.topics[Topic.TIME_PING], 0)])
+                    async with self._new_session() as session:
+                        self._session = session
+                        await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
                         await self._publish_status()
                         self.connected.set()
                         self._event("connected")
                         backoff = settings.reconnect_min_s
                         try:
-                            async for stamped in client.messages:
-                                received_at, message = cast(tuple[float, aiomqtt.Message], stamped)  # StampedQueue
-                                await self._handle(message, received_at)
+                            async for message in session.messages():
+                                await self._handle(message)
                         except asyncio.CancelledError:
-                            await asyncio.wait_for(self._publish_offline(client), 2)
+                            await asyncio.wait_for(self._publish_offline(session), 2)
                             raise
-                except aiomqtt.MqttError as exc:
+                except MqttError as exc:
                     self.connected.clear()
-                    self._client = None
+                    self._session = None
                     delay = backoff * random.uniform(0.5, 1.0)
                     log.warning(
                         "%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay
@@ -147,16 +129,16 @@ class NodeAgent:
             if self._status_task is not None:
                 self._status_task.cancel()
 
-    async def _publish_offline(self, client: aiomqtt.Client) -> None:
+    async def _publish_offline(self, session: Session) -> None:
         try:
-            await client.publish(
-                self.topics[Topic.STATUS], offline_status(self.node_id, self.clock.now()), qos=1, retain=True
+            await session.publish(
+                self.topics[Topic.STATUS], offline_status(self.node_id, self.clock.now()), QOS[Topic.STATUS], True
             )
-        except aiomqtt.MqttError:
+        except MqttError:
             pass  # the broker publishes the last will instead
 
     async def _publish_status(self) -> None:
-        if self._client is None:
+        if self._session is None:
             return
         status = Status(
             node_id=self.node_id,
@@ -166,17 +148,15 @@ class NodeAgent:
             rejected=dict(self.rejected),
             actuated=self.actuated,
         )
-        await self._client.publish(self.topics[Topic.STATUS], status.model_dump_json(), qos=1, retain=True)
+        await self._session.publish(self.topics[Topic.STATUS], status.model_dump_json(), QOS[Topic.STATUS], True)
 
     # --- messages -----------------------------------------------------------------------------------------------
 
-    async def _handle(self, message: aiomqtt.Message, received_at: float) -> None:
-        payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
-        name = str(message.topic)
-        if name == self.topics[Topic.TIME_PING]:
-            await self._pong(payload, received_at)
-        elif name == self.topics[Topic.ALERT]:
-            await self._alert(payload, received_at)
+    async def _handle(self, message: Received) -> None:
+        if message.topic == self.topics[Topic.TIME_PING]:
+            await self._pong(message.payload, message.received_at)
+        elif message.topic == self.topics[Topic.ALERT]:
+            await self._alert(message.payload, message.received_at)
 
     async def _pong(self, payload: bytes, t2: float) -> None:
         try:
@@ -184,7 +164,12 @@ class NodeAgent:
         except ValueError:
             return
         pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
-        await self._client.publish(self.topics[Topic.TIME_PONG], pong.model_dump_json(), qos=0)  # type: ignore[union-attr]
+        await self._publish(Topic.TIME_PONG, pong.model_dump_json())
+
+    async def _publish(self, kind: Topic, payload: str) -> None:
+        """Publish on one of this node's topics (only ever while connected: it answers a message)."""
+        assert self._session is not None
+        await self._session.publish(self.topics[kind], payload, QOS[kind])
 
     def handle_alert(self, raw: bytes, received_at: float) -> Ack:
         """Check one alert and act on it: the Ack to send back (also the unit under test)."""
@@ -246,12 +231,12 @@ class NodeAgent:
             sim_issue_s=alert.sim_issue_s,
         )
         if self._speech is not None and alert.headline:
-            asyncio.get_running_loop().create_task(self._speak(alert.headline))
+            asyncio.get_running_loop().create_task(self._speak(self._speech, alert.headline))
         return actuated_at
 
     async def _alert(self, raw: bytes, received_at: float) -> None:
         ack = self.handle_alert(raw, received_at)  # stamped sent_at as it was built, just before this publish
-        await self._client.publish(self.topics[Topic.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
+        await self._publish(Topic.ACK, ack.model_dump_json())
         self._status_soon()
 
     def _status_soon(self) -> None:
@@ -263,15 +248,15 @@ class NodeAgent:
         await asyncio.sleep(STATUS_DELAY_S)
         try:
             await self._publish_status()
-        except aiomqtt.MqttError:
+        except MqttError:
             pass  # published again at the next (re)connection
 
-    async def _speak(self, text: str) -> None:
+    async def _speak(self, command: str, text: str) -> None:
         process = await asyncio.create_subprocess_exec(
-            self._speech,
+            command,
             "-v",
             self.config.speech.voice,
-            text,  # type: ignore[arg-type]
+            text,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
@@ -298,18 +283,9 @@ class NodeAgent:
             self._events = None
 
 
-def read_events(state_dir: Path) -> list[dict]:
+def read_events(state_dir: Path) -> list[dict[str, Any]]:
     """A node's event log (what it received, rejected, actuated, and each output change)."""
     path = state_dir / "events.jsonl"
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-async def serve(config: NodeConfig) -> None:
-    """Run one agent until cancelled (the `lalert-sim node` command)."""
-    agent = NodeAgent(config)
-    try:
-        await agent.run()
-    finally:
-        agent.close()

@@ -48,13 +48,18 @@ _NODE_ID = re.compile(FIELD_NODE_ID)
 
 
 class Topic(StrEnum):
-    """The last level of a node's topics."""
+    """The last levels of a node's MQTT topics: what kind of message travels on it."""
 
     ALERT = "alert"
     ACK = "ack"
     STATUS = "status"
     TIME_PING = "time/ping"
     TIME_PONG = "time/pong"
+
+
+QOS: dict[Topic, int] = {Topic.ALERT: 1, Topic.ACK: 1, Topic.STATUS: 1, Topic.TIME_PING: 0, Topic.TIME_PONG: 0}
+NODE_READS: tuple[Topic, ...] = (Topic.ALERT, Topic.TIME_PING)  # a node subscribes to these of its own ...
+NODE_WRITES: tuple[Topic, ...] = (Topic.ACK, Topic.STATUS, Topic.TIME_PONG)  # ... and publishes only these
 
 
 def topic(node_id: str, kind: Topic) -> str:

@@ -1,25 +1,61 @@
 """Field-node tests against a real Mosquitto on a free loopback port, started and stopped by PID.
 
-Under CI=true a missing broker fails the test instead of skipping it.
+Under CI=true a missing broker fails the test instead of skipping it. Every wait on the network
+or on a process is bounded, so a broken node or broker fails a test instead of hanging it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("aiomqtt")
 
+from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto, find_mosquitto
-from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.protocol import Signer, Topic
 from lalert_sim.hil.provision import node_toml
+from lalert_sim.hil.transport import Received, Session
 from lalert_sim.prepare import Prepared, load_text
+
+WAIT_S = 10.0  # the longest any single message or state change may take on loopback
+BRIDGE_RUN_S = 180.0  # a whole bridge run: presence (up to 60 s), the scenario, acks and clock sync
+
+
+def field_bridge(prepared: Prepared, signer: Signer, broker: Mosquitto, **options: object) -> Bridge:
+    """A bridge for ``prepared`` through ``broker`` that waits up to 60 s for its nodes."""
+    settings = prepared.scenario.field_nodes
+    assert settings is not None
+    return Bridge(prepared, signer, broker.address(), BridgeOptions.of(settings, presence_wait_s=60, **options))
+
+
+async def bridge_run(bridge: Bridge) -> BridgeRun:
+    """The bridge's whole run, bounded."""
+    async with asyncio.timeout(BRIDGE_RUN_S):
+        return await bridge.run()
+
+
+async def next_message(session: Session, kind: Topic, timeout_s: float = WAIT_S) -> Received:
+    """The next message on a topic of ``kind`` (others are passed over), within ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        async for message in session.messages():
+            if message.topic.endswith("/" + kind.value):
+                return message
+    raise AssertionError("the connection ended")
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = WAIT_S, poll_s: float = 0.01) -> None:
+    """Return once ``condition()`` holds (a test watching a run from outside); TimeoutError after ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(poll_s)
 
 
 def field_ids(count: int) -> list[str]:
@@ -115,13 +151,13 @@ class NodeProcess:
         """SIGKILL: no goodbye, the broker publishes the last will."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        self.process.wait(WAIT_S)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(WAIT_S)
             except subprocess.TimeoutExpired:
                 self.kill()
 

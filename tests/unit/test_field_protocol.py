@@ -142,7 +142,7 @@ def test_broker_urls() -> None:
 @pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="mosquitto_passwd (package mosquitto)")
 def test_password_hash_is_what_mosquitto_passwd_writes(tmp_path: Path) -> None:
     path = tmp_path / "pw"
-    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "pi-01", "s3cret"], check=True)
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "pi-01", "s3cret"], check=True, timeout=30)
     theirs = path.read_text().strip().split(":", 1)[1]
     _, _, iterations, salt, _digest = theirs.split("$")
     assert password_hash("s3cret", base64.b64decode(salt), int(iterations)) == theirs
