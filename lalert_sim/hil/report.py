@@ -11,6 +11,7 @@ import json
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -70,7 +71,7 @@ def _iso(value: float | None) -> str | None:
     return None if value is None else datetime.fromtimestamp(value, UTC).isoformat(timespec="microseconds")
 
 
-def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> dict:
+def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> dict[str, Any]:
     """One delivery with its node stamps corrected onto the bridge's clock."""
     offset = node.offset
     ack = delivery.ack
@@ -111,11 +112,11 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> dict
     }
 
 
-def build_report(run: BridgeRun) -> dict:
+def build_report(run: BridgeRun) -> dict[str, Any]:
     """The whole report as JSON-ready data: options, a row per delivery, a row per field node."""
     deadline = run.options.ack_deadline_s
     rows = [delivery_row(d, run.nodes[d.field_node], deadline) for d in run.deliveries]
-    by_node: dict[str, list[dict]] = {n: [] for n in run.nodes}
+    by_node: dict[str, list[dict[str, Any]]] = {n: [] for n in run.nodes}
     for row in rows:
         by_node[row["field_node"]].append(row)
     sim_nodes: dict[str, list[str]] = {n: [] for n in run.nodes}
@@ -194,7 +195,7 @@ def latency_percentiles(values: list[float]) -> dict[str, float] | None:
     return {"p50": round(statistics.median(ordered), 3), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
 
 
-def write_report(report: dict, out: Path) -> list[Path]:
+def write_report(report: dict[str, Any], out: Path) -> list[Path]:
     """hil_report.json, hil_deliveries.csv and hil_nodes.csv in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "hil_report.json", out / "hil_deliveries.csv", out / "hil_nodes.csv"]
@@ -211,7 +212,7 @@ def write_report(report: dict, out: Path) -> list[Path]:
     return paths
 
 
-def print_report(report: dict, console: Console | None = None) -> None:
+def print_report(report: dict[str, Any], console: Console | None = None) -> None:
     """A table per field node and the totals, for the debrief."""
     console = console or Console()
     totals = report["totals"]
