@@ -144,7 +144,7 @@ class NodeAgent:
             node_id=self.node_id,
             state="online",
             since=self.clock.now(),
-            outputs=list(self.driver.pins),
+            outputs=[str(name) for name in self.driver.pins],
             rejected=dict(self.rejected),
             actuated=self.actuated,
         )

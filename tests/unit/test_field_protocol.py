@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -15,8 +16,11 @@ pytest.importorskip("cryptography")
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
 from lalert_sim.hil.node_config import BrokerSettings, OutputPins, Safety, Speech, load_node_config
-from lalert_sim.hil.outputs import PATTERNS, limited, pattern_for
+from lalert_sim.hil.outputs import PATTERNS, Output, Step, gpio_device_classes, limited, pattern_for
 from lalert_sim.hil.protocol import (
+    NODE_READS,
+    NODE_WRITES,
+    QOS,
     AlertPayload,
     Reason,
     Rejected,
@@ -31,7 +35,7 @@ from lalert_sim.hil.protocol import (
     topic,
 )
 from lalert_sim.hil.provision import node_toml, provision
-from lalert_sim.model.alerts import AlertMode
+from lalert_sim.model.alerts import AlertCategory, AlertMode
 
 NOW = 1_790_000_000.0
 
@@ -156,9 +160,26 @@ def test_acl_gives_each_node_only_its_own_topics() -> None:
     assert "pi-02" not in block and "#" not in block and "+" not in block
 
 
+def test_every_topic_has_a_qos_and_one_direction() -> None:
+    assert set(QOS) == set(Topic)
+    assert set(NODE_READS) | set(NODE_WRITES) == set(Topic)
+    assert not set(NODE_READS) & set(NODE_WRITES)
+
+
+def test_every_alert_category_has_a_pattern() -> None:
+    assert set(PATTERNS) == set(AlertCategory)
+    assert pattern_for("ballistic_missile") == PATTERNS[AlertCategory.BALLISTIC_MISSILE]
+    assert pattern_for("no such category") == PATTERNS[AlertCategory.OTHER]
+
+
+def test_every_output_has_a_pin_a_pattern_switch_and_a_device() -> None:
+    pytest.importorskip("gpiozero")
+    assert set(gpio_device_classes()) == set(Output)
+    assert set(Output) <= set(OutputPins.model_fields)
+    assert set(Output) == {f.name for f in dataclasses.fields(Step)} - {"duration_s"}
+
+
 def test_patterns_respect_the_safety_limits() -> None:
-    assert set(PATTERNS) >= {"ballistic_missile", "major_tsunami_warning", "earthquake_early_warning", "test"}
-    assert pattern_for("no such category") == PATTERNS["other"]
     steps = limited(pattern_for("ballistic_missile"), 1.0, max_total_s=20, siren_max_on_s=5)
     assert sum(s.duration_s for s in steps) == pytest.approx(20)
     run = longest = 0.0
