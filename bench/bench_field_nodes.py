@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,8 +28,9 @@ from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
 from lalert_sim.hil.demo import virtual_config
+from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Ack, AlertPayload, Outcome, Signer, Topic, new_message_id, topic
-from lalert_sim.hil.report import build_report, latency_percentiles
+from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import Session
 from lalert_sim.model.alerts import AlertCategory, AlertMode
 from lalert_sim.prepare import load_text
@@ -62,8 +63,14 @@ def spawn(*args: str) -> subprocess.Popen[bytes]:
 
 
 def percentiles(values: list[float]) -> str:
-    figures = latency_percentiles(values) or {}
-    return "  ".join(f"{name} {value:7.3f}" for name, value in figures.items())
+    figures = Percentiles.of(values)
+    return "" if figures is None else "  ".join(f"{k} {v:7.3f}" for k, v in dataclasses.asdict(figures).items())
+
+
+def median(values: list[float]) -> float:
+    figures = Percentiles.of(values)
+    assert figures is not None, "no values"
+    return figures.p50
 
 
 async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int = 10) -> dict[str, list[float]]:
@@ -97,7 +104,7 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                 await session.publish(topic(NODE, Topic.ALERT), wire, 1)
                 ack = Ack.model_validate_json((await anext(replies)).payload)
                 assert ack.outcome is Outcome.ACTUATED, ack
-            times[kind].append((time.perf_counter() - started) * 1000)
+            times[kind].append(ms(time.perf_counter() - started))
 
         for kind in ("broker", "bridge"):  # warm up
             for _ in range(50):
@@ -164,7 +171,7 @@ def main() -> None:
             print(f"\nround trip, ms ({args.pings} each, interleaved blocks)")
             for kind, label in (("broker", "broker alone (echo client)"), ("bridge", "bridge → node → ack")):
                 print(f"  {label:28s} {percentiles(times[kind])}")
-            added = statistics.median(times["bridge"]) - statistics.median(times["broker"])
+            added = median(times["bridge"]) - median(times["broker"])
             print(f"  bridge adds at p50: {added:.3f} ms (target ≤ 0.5 ms)")
 
             share = -(-args.nodes // args.processes)
@@ -185,8 +192,10 @@ def main() -> None:
             from_first = []
             for d in record.deliveries:
                 offset = record.nodes[d.field_node].offset
-                if d.ack is not None and d.ack.actuated_at is not None and offset is not None:
-                    from_first.append((offset.to_bridge(d.ack.actuated_at) - first) * 1000)  # type: ignore[operator]
+                if d.ack is not None and offset is not None:
+                    actuated = offset.to_bridge(d.ack.actuated_at)
+                    if actuated is not None:
+                        from_first.append(ms(actuated - first))
             print(
                 f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
                 f"({time.perf_counter() - started:.1f} s with presence and clock sync)"

@@ -7,8 +7,8 @@ true end-to-end figures within ± the offset's uncertainty (half the best ping r
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
-import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lalert_sim.hil.bridge import BridgeRun, Delivery, NodeState
+from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Outcome
 
 DELIVERY_COLUMNS = [
@@ -63,10 +64,6 @@ NODE_COLUMNS = [
 ]
 
 
-def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value * 1000, 3)
-
-
 def _iso(value: float | None) -> str | None:
     return None if value is None else datetime.fromtimestamp(value, UTC).isoformat(timespec="microseconds")
 
@@ -83,7 +80,7 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> dict
     published = delivery.published_at
 
     def since_publish(t: float | None) -> float | None:
-        return None if t is None or not published else _ms(t - published)
+        return None if t is None or not published else ms(t - published)
 
     emitted = delivery.sim_emitted_s
     return {
@@ -96,16 +93,16 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> dict
         "sim_issue_s": delivery.sim_issue_s,
         "sim_arrival_s": round(delivery.sim_arrival_s, 6),
         "sim_emitted_s": None if emitted is None else round(emitted, 6),
-        "sim_node_delay_ms": None if emitted is None else _ms(emitted - delivery.sim_arrival_s),
+        "sim_node_delay_ms": None if emitted is None else ms(emitted - delivery.sim_arrival_s),
         "scheduled_at": _iso(delivery.scheduled_at),
         "published_at": _iso(published or None),
         "puback_at": _iso(delivery.puback_at),
         "node_received_at": _iso(received),
         "node_actuated_at": _iso(actuated),
         "ack_at": _iso(delivery.ack_at),
-        "offset_ms": None if offset is None else _ms(offset.offset_s),
-        "offset_uncertainty_ms": None if offset is None else _ms(offset.uncertainty_s),
-        "publish_lag_ms": _ms(published - delivery.scheduled_at) if published else None,
+        "offset_ms": None if offset is None else ms(offset.offset_s),
+        "offset_uncertainty_ms": None if offset is None else ms(offset.uncertainty_s),
+        "publish_lag_ms": ms(published - delivery.scheduled_at) if published else None,
         "receipt_latency_ms": since_publish(received),
         "actuation_latency_ms": since_publish(actuated),
         "ack_round_trip_ms": since_publish(delivery.ack_at),
@@ -126,11 +123,13 @@ def build_report(run: BridgeRun) -> dict[str, Any]:
     nodes = []
     for node_id, state in run.nodes.items():
         mine = by_node[node_id]
-        latencies = [
-            r["actuation_latency_ms"]
-            for r in mine
-            if r["actuation_latency_ms"] is not None and r["outcome"] == Outcome.ACTUATED.value
-        ]
+        latency = Percentiles.of(
+            [
+                r["actuation_latency_ms"]
+                for r in mine
+                if r["actuation_latency_ms"] is not None and r["outcome"] == Outcome.ACTUATED.value
+            ]
+        )
         offset, after = state.offset, state.offset_after
         status = state.status
         nodes.append(
@@ -138,17 +137,17 @@ def build_report(run: BridgeRun) -> dict[str, Any]:
                 "field_node": node_id,
                 "sim_nodes": " ".join(sim_nodes[node_id]),
                 "presence": status.state if status else "never seen",
-                "offset_ms": None if offset is None else _ms(offset.offset_s),
-                "offset_uncertainty_ms": None if offset is None else _ms(offset.uncertainty_s),
-                "offset_after_ms": None if after is None else _ms(after.offset_s),
+                "offset_ms": None if offset is None else ms(offset.offset_s),
+                "offset_uncertainty_ms": None if offset is None else ms(offset.uncertainty_s),
+                "offset_after_ms": None if after is None else ms(after.offset_s),
                 "sync_samples": 0 if offset is None else offset.samples,
                 "deliveries": len(mine),
                 "actuated": sum(r["outcome"] == "actuated" for r in mine),
                 "refused": sum(r["outcome"] == "refused" for r in mine),
                 "rejected": sum(r["outcome"] == "rejected" for r in mine),
                 "missed": sum(r["outcome"] == "missed" for r in mine),
-                "actuation_latency_p50_ms": round(statistics.median(latencies), 3) if latencies else None,
-                "actuation_latency_max_ms": max(latencies) if latencies else None,
+                "actuation_latency_p50_ms": None if latency is None else latency.p50,
+                "actuation_latency_max_ms": None if latency is None else latency.max,
                 "node_rejections": dict(status.rejected) if status else {},
             }
         )
@@ -175,7 +174,7 @@ def build_report(run: BridgeRun) -> dict[str, Any]:
             "actuated": sum(r["outcome"] == "actuated" for r in rows),
             "missed": sum(r["outcome"] == "missed" for r in rows),
             "rejected_or_refused": sum(r["outcome"] in ("rejected", "refused") for r in rows),
-            "actuation_latency_ms": latency_percentiles(actuation),
+            "actuation_latency_ms": _figures(Percentiles.of(actuation)),
             "stray_acks": len(run.stray_acks),
         },
         "nodes": nodes,
@@ -183,16 +182,8 @@ def build_report(run: BridgeRun) -> dict[str, Any]:
     }
 
 
-def latency_percentiles(values: list[float]) -> dict[str, float] | None:
-    """p50 (median), p90, p99 (nearest rank) and max; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return {"p50": round(statistics.median(ordered), 3), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
+def _figures(percentiles: Percentiles | None) -> dict[str, float] | None:
+    return None if percentiles is None else dataclasses.asdict(percentiles)
 
 
 def write_report(report: dict[str, Any], out: Path) -> list[Path]:

@@ -15,6 +15,7 @@ pytest.importorskip("cryptography")
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
+from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.node_config import BrokerSettings, OutputPins, Safety, Speech, load_node_config
 from lalert_sim.hil.outputs import PATTERNS, Output, Step, gpio_device_classes, limited, pattern_for
 from lalert_sim.hil.protocol import (
@@ -123,6 +124,13 @@ def test_offset_estimate_matches_ntp_on_known_exchanges() -> None:
     assert offset.offset_s == pytest.approx(theta, abs=1e-9)  # symmetric exchange: exact
     assert abs(estimate_offset([asym]).offset_s - theta) <= estimate_offset([asym]).uncertainty_s  # type: ignore[union-attr]
     assert estimate_offset([]) is None
+
+
+def test_latency_percentiles_are_nearest_rank_with_the_median() -> None:
+    figures = Percentiles.of([float(k) for k in range(100, 0, -1)])
+    assert figures == Percentiles(p50=50.5, p90=91.0, p99=100.0, max=100.0)
+    assert Percentiles.of([]) is None
+    assert (ms(0.0015), ms(None)) == (1.5, None)
 
 
 def test_topics_round_trip_and_refuse_wildcards() -> None:
