@@ -27,7 +27,7 @@ from pathlib import Path
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
-from lalert_sim.hil.demo import virtual_config
+from lalert_sim.hil.demo import fan_out_scenario, virtual_config
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Ack, AlertPayload, Outcome, Signer, Topic, new_message_id, topic
 from lalert_sim.hil.report import build_report
@@ -118,29 +118,6 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
     return times
 
 
-def fan_out_scenario(count: int) -> str:
-    speakers = [f"spk-{k:04d}" for k in range(count)]
-    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    bindings = "\n".join(f"    - {{node: {s}, field_node: fan-{k:04d}}}" for k, s in enumerate(speakers))
-    return f"""
-metadata: {{name: fan-out bench}}
-duration_s: 2.5
-topology:
-  nodes:
-    - {{id: centre, kind: origin, system: j_alert}}
-{nodes}
-  links:
-    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0,
-       latency_s: 1.0}}
-alerts:
-  - {{id: fan-out, system: j_alert, category: ballistic_missile, mode: test, issue_s: 1.0}}
-field_nodes:
-  ack_deadline_s: 30
-  bindings:
-{bindings}
-"""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pings", type=int, default=2000)
@@ -180,7 +157,8 @@ def main() -> None:
                 if urls:
                     children.append(spawn("--agents", signer.key_id, signer.public_key_text(), *urls))
             source = str(Path(tmp) / "fan_out.yaml")
-            prepared = load_text(fan_out_scenario(args.nodes), source)
+            text = fan_out_scenario(fan_ids, duration_s=2.5, mode=AlertMode.TEST, link_latency_s=1.0, ack_deadline_s=30)
+            prepared = load_text(text, source)
             bridge = Bridge(
                 prepared, signer, broker.address(), BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=120)
             )  # type: ignore[arg-type]

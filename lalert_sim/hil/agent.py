@@ -179,14 +179,7 @@ class NodeAgent:
             self.rejected[exc.reason.value] += 1
             log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
             self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
-            return Ack(
-                node_id=self.node_id,
-                msg_id=exc.msg_id,
-                outcome=Outcome.REJECTED,
-                reason=exc.reason,
-                received_at=received_at,
-                sent_at=self.clock.now(),
-            )
+            return self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
         if alert.mode not in self.config.safety.accept_modes:
             self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
             log.warning(
@@ -196,19 +189,24 @@ class NodeAgent:
                 alert.msg_id,
                 ", ".join(self.config.safety.accept_modes),
             )
-            return Ack(
-                node_id=self.node_id,
-                msg_id=alert.msg_id,
-                outcome=Outcome.REFUSED,
-                reason=Reason.MODE_REFUSED,
-                received_at=received_at,
-                sent_at=self.clock.now(),
-            )
+            return self._ack(alert.msg_id, Outcome.REFUSED, received_at, reason=Reason.MODE_REFUSED)
         actuated_at = self._actuate(alert)
+        return self._ack(alert.msg_id, Outcome.ACTUATED, received_at, actuated_at=actuated_at)
+
+    def _ack(
+        self,
+        msg_id: str | None,
+        outcome: Outcome,
+        received_at: float,
+        reason: Reason | None = None,
+        actuated_at: float | None = None,
+    ) -> Ack:
+        """The answer to one alert, stamped as it is built (just before it is published)."""
         return Ack(
             node_id=self.node_id,
-            msg_id=alert.msg_id,
-            outcome=Outcome.ACTUATED,
+            msg_id=msg_id,
+            outcome=outcome,
+            reason=reason,
             received_at=received_at,
             actuated_at=actuated_at,
             sent_at=self.clock.now(),

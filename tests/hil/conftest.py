@@ -13,11 +13,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("aiomqtt")
 
+from lalert_sim.hil import demo
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto, find_mosquitto
 from lalert_sim.hil.protocol import Signer, Topic
@@ -63,36 +65,9 @@ def field_ids(count: int) -> list[str]:
     return [f"pi-{k:02d}" for k in range(1, count + 1)]
 
 
-def fan_out_scenario(
-    tmp_path: Path,
-    field_nodes: list[str],
-    issue_s: float = 1.0,
-    duration_s: float = 3.0,
-    ack_deadline_s: float = 10.0,
-    speed: float = 1.0,
-) -> Prepared:
-    """A J-Alert centre feeding one loudspeaker group per field node over the terrestrial network."""
-    speakers = [f"spk-{node}" for node in field_nodes]
-    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    bindings = "\n".join(f"    - {{node: spk-{n}, field_node: {n}}}" for n in field_nodes)
-    text = f"""
-metadata: {{name: field-node fan-out}}
-duration_s: {duration_s}
-topology:
-  nodes:
-    - {{id: centre, kind: origin, system: j_alert}}
-{nodes}
-  links:
-    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0}}
-alerts:
-  - {{id: drill, system: j_alert, category: ballistic_missile, mode: exercise, issue_s: {issue_s},
-      headline: "訓練"}}
-field_nodes:
-  speed: {speed}
-  ack_deadline_s: {ack_deadline_s}
-  bindings:
-{bindings}
-"""
+def fan_out_scenario(tmp_path: Path, field_nodes: list[str], **settings: Any) -> Prepared:
+    """A J-Alert centre feeding one loudspeaker group per field node (``demo.fan_out_scenario``), loaded."""
+    text = demo.fan_out_scenario(field_nodes, headline="訓練", **settings)
     path = tmp_path / "fan_out.yaml"
     path.write_text(text)
     return load_text(text, str(path))
