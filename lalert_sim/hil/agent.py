@@ -75,6 +75,7 @@ class NodeAgent:
                 "%s: speech enabled but %r is not installed; going on without it", node_id, config.speech.command
             )
         self._session: Session | None = None
+        self._background: asyncio.TaskGroup | None = None  # while running
         self._status_task: asyncio.Task[None] | None = None
 
     # --- session ------------------------------------------------------------------------------------------------
@@ -95,39 +96,41 @@ class NodeAgent:
 
     async def run(self) -> None:
         """Serve until cancelled: connect, subscribe, handle messages; reconnect with backoff on loss."""
-        settings = self.config.broker
-        backoff = settings.reconnect_min_s
         try:
-            while True:
-                try:
-                    async with self._new_session() as session:
-                        self._session = session
-                        await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
-                        await self._publish_status()
-                        self.connected.set()
-                        self._event("connected")
-                        backoff = settings.reconnect_min_s
-                        try:
-                            async for message in session.messages():
-                                await self._handle(message)
-                        except asyncio.CancelledError:
-                            await asyncio.wait_for(self._publish_offline(session), 2)
-                            raise
-                except MqttError as exc:
-                    self.connected.clear()
-                    self._session = None
-                    delay = backoff * random.uniform(0.5, 1.0)
-                    log.warning(
-                        "%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay
-                    )
-                    self._event("disconnected", detail=str(exc))
-                    await asyncio.sleep(delay)
-                    backoff = min(backoff * 2, settings.reconnect_max_s)
+            async with asyncio.TaskGroup() as background:  # delayed status updates and speech
+                self._background = background
+                await self._stay_connected()
         finally:
+            self._background = None
             self.connected.clear()
             self.player.stop()
-            if self._status_task is not None:
-                self._status_task.cancel()
+
+    async def _stay_connected(self) -> None:
+        settings = self.config.broker
+        backoff = settings.reconnect_min_s
+        while True:
+            try:
+                async with self._new_session() as session:
+                    self._session = session
+                    await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
+                    await self._publish_status()
+                    self.connected.set()
+                    self._event("connected")
+                    backoff = settings.reconnect_min_s
+                    try:
+                        async for message in session.messages():
+                            await self._handle(message)
+                    except asyncio.CancelledError:
+                        await asyncio.wait_for(self._publish_offline(session), 2)
+                        raise
+            except MqttError as exc:
+                self.connected.clear()
+                self._session = None
+                delay = backoff * random.uniform(0.5, 1.0)
+                log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay)
+                self._event("disconnected", detail=str(exc))
+                await asyncio.sleep(delay)
+                backoff = min(backoff * 2, settings.reconnect_max_s)
 
     async def _publish_offline(self, session: Session) -> None:
         try:
@@ -228,8 +231,8 @@ class NodeAgent:
             mode=alert.mode,
             sim_issue_s=alert.sim_issue_s,
         )
-        if self._speech is not None and alert.headline:
-            asyncio.get_running_loop().create_task(self._speak(self._speech, alert.headline))
+        if self._speech is not None and alert.headline and self._background is not None:
+            self._background.create_task(self._speak(self._speech, alert.headline))
         return actuated_at
 
     async def _alert(self, raw: bytes, received_at: float) -> None:
@@ -239,8 +242,9 @@ class NodeAgent:
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""
-        if self._status_task is None or self._status_task.done():
-            self._status_task = asyncio.get_running_loop().create_task(self._status_later())
+        pending = self._status_task is not None and not self._status_task.done()
+        if not pending and self._background is not None:
+            self._status_task = self._background.create_task(self._status_later())
 
     async def _status_later(self) -> None:
         await asyncio.sleep(STATUS_DELAY_S)
@@ -250,14 +254,18 @@ class NodeAgent:
             pass  # published again at the next (re)connection
 
     async def _speak(self, command: str, text: str) -> None:
-        process = await asyncio.create_subprocess_exec(
-            command,
-            "-v",
-            self.config.speech.voice,
-            text,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                command,
+                "-v",
+                self.config.speech.voice,
+                text,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        except OSError as exc:  # speech is a courtesy: it must not stop the node
+            log.warning("%s: cannot speak the headline: %s", self.node_id, exc)
+            return
         await process.wait()
 
     # --- records ------------------------------------------------------------------------------------------------
