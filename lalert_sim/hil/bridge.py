@@ -223,7 +223,7 @@ class Bridge:
                     await self._collect()
                     await self._sync_all("after")
                     receiver.cancel()
-            except* MqttError as lost:
+            except* (MqttError, OSError) as lost:  # the connection broke off mid-run
                 self._stop.set()
                 self._sending = None
                 self.record.error = f"broker connection lost: {_first(lost)}"
@@ -432,7 +432,7 @@ class Bridge:
                 return
 
 
-def _first(group: BaseExceptionGroup[MqttError]) -> BaseException:
+def _first(group: BaseExceptionGroup[MqttError | OSError]) -> BaseException:
     """The first error of an exception group (task groups nest them)."""
     error: BaseException = group
     while isinstance(error, BaseExceptionGroup):

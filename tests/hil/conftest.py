@@ -31,11 +31,14 @@ WAIT_S = 10.0  # the longest any single message or state change may take on loop
 BRIDGE_RUN_S = 180.0  # a whole bridge run: presence (up to 60 s), the scenario, acks and clock sync
 
 
-def field_bridge(prepared: Prepared, signer: Signer, broker: Mosquitto, **options: object) -> Bridge:
-    """A bridge for ``prepared`` through ``broker`` that waits up to 60 s for its nodes."""
+def field_bridge(
+    prepared: Prepared, signer: Signer, broker: Mosquitto, log: Callable[[str], None] | None = None, **options: object
+) -> Bridge:
+    """A bridge for ``prepared`` through ``broker`` that waits up to 60 s for its nodes unless told otherwise."""
     settings = prepared.scenario.field_nodes
     assert settings is not None
-    return Bridge(prepared, signer, broker.address(), BridgeOptions.of(settings, presence_wait_s=60, **options))
+    options = {"presence_wait_s": 60.0} | options
+    return Bridge(prepared, signer, broker.address(), BridgeOptions.of(settings, **options), log)
 
 
 async def bridge_run(bridge: Bridge) -> BridgeRun:

@@ -104,6 +104,32 @@ def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
     assert report["nodes"][1]["presence"] == "online"
 
 
+def test_a_node_that_never_comes_is_reported_and_missed_after_the_deadline(tmp_path: Path, broker_factory) -> None:
+    ids = field_ids(2)
+    broker = broker_factory(ids)
+    signer = Signer.generate("drill")
+    prepared = fan_out_scenario(tmp_path, ids, issue_s=0.2, duration_s=0.5, ack_deadline_s=1.0)
+    said: list[str] = []
+
+    async def scenario() -> tuple[BridgeRun, float]:
+        agent = NodeAgent(virtual_config("pi-01", broker.address("pi-01"), signer))
+        async with asyncio.TaskGroup() as tasks:
+            running = tasks.create_task(agent.run())
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            started = time.monotonic()
+            record = await bridge_run(field_bridge(prepared, signer, broker, said.append, presence_wait_s=1.0))
+            elapsed_s = time.monotonic() - started
+            running.cancel()
+        agent.close()
+        return record, elapsed_s
+
+    record, elapsed_s = asyncio.run(scenario())
+    rows = by_node(build_report(record))
+    assert rows["pi-01"]["outcome"] == "actuated" and rows["pi-02"]["outcome"] == "missed"
+    assert any(line.startswith("not online after 1 s: pi-02") for line in said), said
+    assert elapsed_s < 1.0 + 0.5 + 1.0 + 5.0  # presence, scenario and ack deadline, then no longer than sync
+
+
 def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: Path, broker_factory) -> None:
     broker = broker_factory(["pi-01", "pi-02"])
     signer = Signer.generate("drill")
