@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from lalert_sim.hil.agent import NodeAgent
@@ -62,8 +63,8 @@ def spawn(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, __file__, *args], start_new_session=True)
 
 
-def percentiles(values: list[float]) -> str:
-    figures = Percentiles.of(values)
+def percentiles(values: Iterable[float | None]) -> str:
+    figures = Percentiles.of([v for v in values if v is not None])
     return "" if figures is None else "  ".join(f"{k} {v:7.3f}" for k, v in dataclasses.asdict(figures).items())
 
 
@@ -165,7 +166,7 @@ def main() -> None:
             started = time.perf_counter()
             record = asyncio.run(bridge.run())
             report = build_report(record)
-            rows = [r for r in report["deliveries"] if r["outcome"] == "actuated"]
+            rows = [r for r in report.deliveries if r.outcome == Outcome.ACTUATED]
             first = min(d.published_at for d in record.deliveries)
             from_first = []
             for d in record.deliveries:
@@ -178,11 +179,11 @@ def main() -> None:
                 f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
                 f"({time.perf_counter() - started:.1f} s with presence and clock sync)"
             )
-            print(f"  actuated {len(rows)}, missed {report['totals']['missed']}")
-            print(f"  publish → node receipt, ms        {percentiles([r['receipt_latency_ms'] for r in rows])}")
-            print(f"  publish → actuation, ms           {percentiles([r['actuation_latency_ms'] for r in rows])}")
+            print(f"  actuated {len(rows)}, missed {report.totals.missed}")
+            print(f"  publish → node receipt, ms        {percentiles(r.receipt_latency_ms for r in rows)}")
+            print(f"  publish → actuation, ms           {percentiles(r.actuation_latency_ms for r in rows)}")
             print(f"  first publish → actuation, ms     {percentiles(from_first)}  (target p99 ≤ 50 ms)")
-            publish_spread = (max(d.published_at for d in record.deliveries) - first) * 1000
+            publish_spread = ms(max(d.published_at for d in record.deliveries) - first)
             print(
                 f"  first → last publish: {publish_spread:.1f} ms "
                 f"(sending {args.nodes} messages signed at issue, 1 s before)"

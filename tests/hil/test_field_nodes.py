@@ -13,7 +13,7 @@ from lalert_sim.hil.bridge import BridgeRun
 from lalert_sim.hil.broker import Mosquitto
 from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.protocol import QOS, Ack, AlertPayload, Signer, Status, Topic, new_message_id, topic
-from lalert_sim.hil.report import build_report, write_report
+from lalert_sim.hil.report import DeliveryRow, FieldReport, build_report, write_report
 from lalert_sim.hil.transport import Session
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.prepare import Prepared
@@ -33,8 +33,8 @@ def run_bridge(prepared: Prepared, signer: Signer, broker: Mosquitto) -> BridgeR
     return asyncio.run(bridge_run(field_bridge(prepared, signer, broker)))
 
 
-def by_node(report: dict) -> dict[str, dict]:
-    return {row["field_node"]: row for row in report["deliveries"]}
+def by_node(report: FieldReport) -> dict[str, DeliveryRow]:
+    return {row.field_node: row for row in report.deliveries}
 
 
 def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_factory, node_processes) -> None:
@@ -46,18 +46,18 @@ def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_fa
 
     report = build_report(run_bridge(prepared, signer, broker))
 
-    assert [n["field_node"] for n in report["nodes"]] == ids  # a row per node
-    assert all(n["presence"] == "online" and n["actuated"] == 1 and n["missed"] == 0 for n in report["nodes"]), [
+    assert [n.field_node for n in report.nodes] == ids  # a row per node
+    assert all(n.presence == "online" and n.actuated == 1 and n.missed == 0 for n in report.nodes), [
         p.log() for p in node_processes if "error" in p.log().lower()
     ]
-    for row in report["deliveries"]:
+    for row in report.deliveries:
         # Node stamps on the bridge's clock (± the offset's bound): after publishing, before the ack came back.
-        bound = row["offset_uncertainty_ms"]
-        assert -bound < row["receipt_latency_ms"] <= row["actuation_latency_ms"] < row["ack_round_trip_ms"] + bound
-        assert row["ack_round_trip_ms"] < 2000
-        assert abs(row["offset_ms"]) <= row["offset_uncertainty_ms"] + 1.0  # same machine: true offset 0
-        assert row["publish_lag_ms"] < 500
-        assert row["sim_arrival_s"] > 1.0  # the alert issued at 1 s reached the loudspeakers after the hop
+        bound = row.offset_uncertainty_ms
+        assert -bound < row.receipt_latency_ms <= row.actuation_latency_ms < row.ack_round_trip_ms + bound
+        assert row.ack_round_trip_ms < 2000
+        assert abs(row.offset_ms) <= row.offset_uncertainty_ms + 1.0  # same machine: true offset 0
+        assert row.publish_lag_ms < 500
+        assert row.sim_arrival_s > 1.0  # the alert issued at 1 s reached the loudspeakers after the hop
     # Each node process really switched its (mock) siren pin.
     for process in node_processes:
         events = read_events(process.directory / "state")
@@ -95,13 +95,13 @@ def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
     record = asyncio.run(scenario())
     report = build_report(record)
     rows = by_node(report)
-    assert rows["pi-01"]["outcome"] == "actuated" and rows["pi-01"]["ack_round_trip_ms"] < 2000
+    assert rows["pi-01"].outcome == "actuated" and rows["pi-01"].ack_round_trip_ms < 2000
     late = rows["pi-02"]
-    assert late["outcome"] == "actuated", victim.log()
+    assert late.outcome == "actuated", victim.log()
     delivery = next(d for d in record.deliveries if d.field_node == "pi-02")
     assert delivery.published_at < restarted_at - 25  # it was sent while the node was down ...
     assert delivery.ack_at is not None and delivery.ack_at > restarted_at  # ... and answered after the restart
-    assert report["nodes"][1]["presence"] == "online"
+    assert report.nodes[1].presence == "online"
 
 
 def test_a_node_that_never_comes_is_reported_and_missed_after_the_deadline(tmp_path: Path, broker_factory) -> None:
@@ -125,7 +125,7 @@ def test_a_node_that_never_comes_is_reported_and_missed_after_the_deadline(tmp_p
 
     record, elapsed_s = asyncio.run(scenario())
     rows = by_node(build_report(record))
-    assert rows["pi-01"]["outcome"] == "actuated" and rows["pi-02"]["outcome"] == "missed"
+    assert rows["pi-01"].outcome == "actuated" and rows["pi-02"].outcome == "missed"
     assert any(line.startswith("not online after 1 s: pi-02") for line in said), said
     assert elapsed_s < 1.0 + 0.5 + 1.0 + 5.0  # presence, scenario and ack deadline, then no longer than sync
 
@@ -236,7 +236,7 @@ def test_a_skewed_node_clock_is_corrected(tmp_path: Path, broker_factory, node_p
     signer = Signer.generate("drill")
     prepared = fan_out_scenario(tmp_path, ids, issue_s=0.5, duration_s=1.0)
 
-    def one_run(skew_s: float) -> dict:
+    def one_run(skew_s: float) -> FieldReport:
         processes = [
             NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-01", signer).start(),
             NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-02", signer, top=f"clock_skew_s = {skew_s}").start(),
@@ -249,6 +249,8 @@ def test_a_skewed_node_clock_is_corrected(tmp_path: Path, broker_factory, node_p
                 process.stop()
 
     plain, skewed = by_node(one_run(0.0)), by_node(one_run(2.5))
-    assert skewed["pi-02"]["offset_ms"] == pytest.approx(2500, abs=skewed["pi-02"]["offset_uncertainty_ms"] + 1)
+    node = skewed["pi-02"]
+    assert node.offset_uncertainty_ms is not None
+    assert node.offset_ms == pytest.approx(2500, abs=node.offset_uncertainty_ms + 1)
     for column in ("receipt_latency_ms", "actuation_latency_ms"):
-        assert abs(skewed["pi-02"][column] - plain["pi-02"][column]) < 5, (column, plain["pi-02"], skewed["pi-02"])
+        assert abs(getattr(node, column) - getattr(plain["pi-02"], column)) < 5, (column, plain["pi-02"], node)
