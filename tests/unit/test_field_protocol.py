@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ pytest.importorskip("cryptography")
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
 from lalert_sim.hil.latency import Percentiles, ms
-from lalert_sim.hil.node_config import BrokerSettings, OutputPins, Safety, Speech, load_node_config
+from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech, load_node_config
 from lalert_sim.hil.outputs import PATTERNS, Output, Step, gpio_device_classes, limited, pattern_for
 from lalert_sim.hil.protocol import (
     NODE_READS,
@@ -221,6 +222,13 @@ def test_node_toml_spells_out_the_node_config_defaults(tmp_path: Path, signer: S
     assert config.broker.model_dump(exclude={"url", "username", "password_file"}) == defaults.model_dump(
         exclude={"url", "username", "password_file"}
     )
+
+
+def test_the_hardware_example_node_toml_is_a_valid_config(signer: Signer) -> None:
+    example = Path(__file__).resolve().parents[2] / "hardware" / "node.example.toml"
+    data = tomllib.loads(example.read_text(encoding="utf-8"))
+    data["keys"] = {"drill": signer.public_key_text()}  # the example's placeholder, filled in
+    assert NodeConfig.model_validate(data).node_id == "pi-hachinohe-siren"
 
 
 def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) -> None:
