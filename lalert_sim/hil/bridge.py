@@ -44,7 +44,7 @@ from lalert_sim.hil.protocol import (
     parse_topic,
     topic,
 )
-from lalert_sim.hil.transport import MqttError, Received, Session
+from lalert_sim.hil.transport import MqttError, Received, Session, first_error
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build
@@ -226,7 +226,7 @@ class Bridge:
             except* (MqttError, OSError) as lost:  # the connection broke off mid-run
                 self._stop.set()
                 self._sending = None
-                self.record.error = f"broker connection lost: {_first(lost)}"
+                self.record.error = f"broker connection lost: {first_error(lost)}"
                 self._log(self.record.error)
         self.record.ended_at = time.time()
         return self.record
@@ -430,11 +430,3 @@ class Bridge:
                 await asyncio.wait_for(self._acked.wait(), remaining)
             except TimeoutError:
                 return
-
-
-def _first(group: BaseExceptionGroup[MqttError | OSError]) -> BaseException:
-    """The first error of an exception group (task groups nest them)."""
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error

@@ -223,15 +223,15 @@ def _run_and_report(
 ) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
     from lalert_sim.hil.report import build_report, print_report, write_report
-    from lalert_sim.hil.transport import MqttError
+    from lalert_sim.hil.transport import MqttError, first_error
 
     async def main() -> BridgeRun:
         return await start(asyncio.get_running_loop())
 
     try:
         record = asyncio.run(main())
-    except (MqttError, OSError) as exc:
-        raise BridgeError(f"broker: {exc}") from None
+    except* (MqttError, OSError) as errors:  # alone, or from a task group (the demo's virtual nodes)
+        raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
     written = write_report(report, out)
     print_report(report)

@@ -120,16 +120,19 @@ async def _run(
     on_bridge: Callable[[Bridge], None] | None,
 ) -> BridgeRun:
     agents = [NodeAgent(virtual_config(n, address(n), signer)) for n in node_ids]
-    tasks = [asyncio.get_running_loop().create_task(a.run()) for a in agents]
     try:
-        await asyncio.wait_for(asyncio.gather(*(a.connected.wait() for a in agents)), 30)
-        bridge = Bridge(prepared, signer, address("bridge"), options, log)
-        if on_bridge is not None:
-            on_bridge(bridge)
-        return await bridge.run()
+        async with asyncio.TaskGroup() as nodes:
+            running = [nodes.create_task(agent.run()) for agent in agents]
+            async with asyncio.timeout(30):
+                for agent in agents:
+                    await agent.connected.wait()
+            bridge = Bridge(prepared, signer, address("bridge"), options, log)
+            if on_bridge is not None:
+                on_bridge(bridge)
+            record = await bridge.run()
+            for task in running:
+                task.cancel()
+        return record
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         for agent in agents:
             agent.close()

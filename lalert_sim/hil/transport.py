@@ -23,6 +23,13 @@ MqttError = aiomqtt.MqttError  # the connection was refused or broke off
 TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
 
 
+def first_error(error: BaseException) -> BaseException:
+    """The first error inside a (nested) exception group, as task groups raise them: what broke off."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
 @dataclass(frozen=True)
 class Received:
     """One incoming message and when it came off the socket (the receiver's clock, POSIX s)."""
