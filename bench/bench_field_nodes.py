@@ -15,45 +15,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
-import aiomqtt
-
-from lalert_sim.hil.agent import TCP_NODELAY, NodeAgent
+from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto
-from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import Ack, AlertPayload, Channel, Signer, new_message_id, topic
-from lalert_sim.hil.report import build_report, latency_percentiles
+from lalert_sim.hil.demo import fan_out_scenario, virtual_config
+from lalert_sim.hil.latency import Percentiles, ms
+from lalert_sim.hil.protocol import Ack, AlertPayload, Outcome, Signer, Topic, new_message_id, topic
+from lalert_sim.hil.report import build_report
+from lalert_sim.hil.transport import Session
+from lalert_sim.model.alerts import AlertCategory, AlertMode
 from lalert_sim.prepare import load_text
 
 ECHO, NODE = "echo-01", "bench-01"
 
 
-def _client(address: BrokerAddress, **extra: object) -> aiomqtt.Client:
-    return aiomqtt.Client(
-        address.host,
-        address.port,
-        username=address.username,
-        password=address.password,
-        socket_options=[TCP_NODELAY],
-        **extra,
-    )  # type: ignore[arg-type]
-
-
 async def echo(address: BrokerAddress) -> None:
     """The broker alone: republish each message from our alert topic to our ack topic, untouched."""
-    async with _client(address) as client:
-        await client.subscribe(topic(ECHO, Channel.ALERT), qos=1)
-        async for message in client.messages:
-            await client.publish(topic(ECHO, Channel.ACK), message.payload, qos=1)
+    async with Session(address) as session:
+        await session.subscribe((topic(ECHO, Topic.ALERT), 1))
+        async for message in session.messages():
+            await session.publish(topic(ECHO, Topic.ACK), message.payload, 1)
 
 
 async def agents(urls: list[str], key_id: str, public: str) -> None:
@@ -72,23 +63,28 @@ def spawn(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, __file__, *args], start_new_session=True)
 
 
-def percentiles(values: list[float]) -> str:
-    figures = latency_percentiles(values) or {}
-    return "  ".join(f"{name} {value:7.3f}" for name, value in figures.items())
+def percentiles(values: Iterable[float | None]) -> str:
+    figures = Percentiles.of([v for v in values if v is not None])
+    return "" if figures is None else "  ".join(f"{k} {v:7.3f}" for k, v in dataclasses.asdict(figures).items())
+
+
+def median(values: list[float]) -> float:
+    figures = Percentiles.of(values)
+    assert figures is not None, "no values"
+    return figures.p50
 
 
 async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int = 10) -> dict[str, list[float]]:
     """Interleaved blocks of ping-pong through the echo client and through the field-node agent."""
     times: dict[str, list[float]] = {"broker": [], "bridge": []}
-    async with _client(broker.address()) as client:
-        await client.subscribe(topic(ECHO, Channel.ACK), qos=1)
-        await client.subscribe(topic(NODE, Channel.ACK), qos=1)
-        replies = client.messages
+    async with Session(broker.address()) as session:
+        await session.subscribe((topic(ECHO, Topic.ACK), 1), (topic(NODE, Topic.ACK), 1))
+        replies = session.messages()
 
         async def once(kind: str) -> None:
             if kind == "broker":
                 started = time.perf_counter()
-                await client.publish(topic(ECHO, Channel.ALERT), b"x" * 420, qos=1)  # the size of a signed alert
+                await session.publish(topic(ECHO, Topic.ALERT), b"x" * 420, 1)  # the size of a signed alert
                 await anext(replies)
             else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
                 now = time.time()
@@ -97,8 +93,8 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                         msg_id=new_message_id(),
                         node_id=NODE,
                         alert_id="bench",
-                        category="test",
-                        mode="test",
+                        category=AlertCategory.TEST,
+                        mode=AlertMode.TEST,
                         headline="bench",
                         issued_at=now,
                         expires_at=now + 60,
@@ -106,10 +102,10 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                     )
                 )
                 started = time.perf_counter()
-                await client.publish(topic(NODE, Channel.ALERT), wire, qos=1)
-                ack = Ack.model_validate_json((await anext(replies)).payload)  # type: ignore[arg-type]
-                assert ack.outcome.value == "actuated", ack
-            times[kind].append((time.perf_counter() - started) * 1000)
+                await session.publish(topic(NODE, Topic.ALERT), wire, 1)
+                ack = Ack.model_validate_json((await anext(replies)).payload)
+                assert ack.outcome is Outcome.ACTUATED, ack
+            times[kind].append(ms(time.perf_counter() - started))
 
         for kind in ("broker", "bridge"):  # warm up
             for _ in range(50):
@@ -121,29 +117,6 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                 for _ in range(pings // blocks):
                     await once(kind)
     return times
-
-
-def fan_out_scenario(count: int) -> str:
-    speakers = [f"spk-{k:04d}" for k in range(count)]
-    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    bindings = "\n".join(f"    - {{node: {s}, field_node: fan-{k:04d}}}" for k, s in enumerate(speakers))
-    return f"""
-metadata: {{name: fan-out bench}}
-duration_s: 2.5
-topology:
-  nodes:
-    - {{id: centre, kind: origin, system: j_alert}}
-{nodes}
-  links:
-    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0,
-       latency_s: 1.0}}
-alerts:
-  - {{id: fan-out, system: j_alert, category: ballistic_missile, mode: test, issue_s: 1.0}}
-field_nodes:
-  ack_deadline_s: 30
-  bindings:
-{bindings}
-"""
 
 
 def main() -> None:
@@ -176,7 +149,7 @@ def main() -> None:
             print(f"\nround trip, ms ({args.pings} each, interleaved blocks)")
             for kind, label in (("broker", "broker alone (echo client)"), ("bridge", "bridge → node → ack")):
                 print(f"  {label:28s} {percentiles(times[kind])}")
-            added = statistics.median(times["bridge"]) - statistics.median(times["broker"])
+            added = median(times["bridge"]) - median(times["broker"])
             print(f"  bridge adds at p50: {added:.3f} ms (target ≤ 0.5 ms)")
 
             share = -(-args.nodes // args.processes)
@@ -185,29 +158,32 @@ def main() -> None:
                 if urls:
                     children.append(spawn("--agents", signer.key_id, signer.public_key_text(), *urls))
             source = str(Path(tmp) / "fan_out.yaml")
-            prepared = load_text(fan_out_scenario(args.nodes), source)
+            text = fan_out_scenario(fan_ids, duration_s=2.5, mode=AlertMode.TEST, link_latency_s=1.0, ack_deadline_s=30)
+            prepared = load_text(text, source)
             bridge = Bridge(
                 prepared, signer, broker.address(), BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=120)
             )  # type: ignore[arg-type]
             started = time.perf_counter()
             record = asyncio.run(bridge.run())
             report = build_report(record)
-            rows = [r for r in report["deliveries"] if r["outcome"] == "actuated"]
+            rows = [r for r in report.deliveries if r.outcome == Outcome.ACTUATED]
             first = min(d.published_at for d in record.deliveries)
             from_first = []
             for d in record.deliveries:
                 offset = record.nodes[d.field_node].offset
-                if d.ack is not None and d.ack.actuated_at is not None and offset is not None:
-                    from_first.append((offset.to_bridge(d.ack.actuated_at) - first) * 1000)  # type: ignore[operator]
+                if d.ack is not None and offset is not None:
+                    actuated = offset.to_bridge(d.ack.actuated_at)
+                    if actuated is not None:
+                        from_first.append(ms(actuated - first))
             print(
                 f"\nfan-out: one alert to {args.nodes} virtual nodes in {args.processes} processes "
                 f"({time.perf_counter() - started:.1f} s with presence and clock sync)"
             )
-            print(f"  actuated {len(rows)}, missed {report['totals']['missed']}")
-            print(f"  publish → node receipt, ms        {percentiles([r['receipt_latency_ms'] for r in rows])}")
-            print(f"  publish → actuation, ms           {percentiles([r['actuation_latency_ms'] for r in rows])}")
+            print(f"  actuated {len(rows)}, missed {report.totals.missed}")
+            print(f"  publish → node receipt, ms        {percentiles(r.receipt_latency_ms for r in rows)}")
+            print(f"  publish → actuation, ms           {percentiles(r.actuation_latency_ms for r in rows)}")
             print(f"  first publish → actuation, ms     {percentiles(from_first)}  (target p99 ≤ 50 ms)")
-            publish_spread = (max(d.published_at for d in record.deliveries) - first) * 1000
+            publish_spread = ms(max(d.published_at for d in record.deliveries) - first)
             print(
                 f"  first → last publish: {publish_spread:.1f} ms "
                 f"(sending {args.nodes} messages signed at issue, 1 s before)"

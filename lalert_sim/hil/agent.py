@@ -12,22 +12,18 @@ import json
 import logging
 import random
 import shutil
-import socket
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, cast
-
-import aiomqtt
+from typing import IO, Any
 
 from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
 from lalert_sim.hil.protocol import (
+    NODE_READS,
+    QOS,
     Ack,
     AlertPayload,
-    Channel,
     Clock,
     Outcome,
     Reason,
@@ -36,27 +32,17 @@ from lalert_sim.hil.protocol import (
     Status,
     TimePing,
     TimePong,
+    Topic,
     Verifier,
     offline_status,
     parse_public_key,
     topic,
 )
+from lalert_sim.hil.transport import MqttError, Received, Session
 
 log = logging.getLogger("lalert_sim.node")
 
-TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
 STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
-
-
-class StampedQueue(asyncio.Queue):  # type: ignore[type-arg]
-    """aiomqtt's incoming queue, stamping each message with the node's clock as the client reads it
-    off the socket: receipt times then do not include work queued behind it in this process
-    (e.g. other virtual nodes verifying signatures). Items are (stamp, message)."""
-
-    now: Callable[[], float] = time.time
-
-    def _put(self, item: object) -> None:
-        super()._put((self.now(), item))  # type: ignore[misc]
 
 
 class NodeAgent:
@@ -82,101 +68,98 @@ class NodeAgent:
         self.rejected: Counter[str] = Counter()
         self.actuated = 0
         self.connected = asyncio.Event()
-        self.topics = {c: topic(node_id, c) for c in Channel}
+        self.topics = {c: topic(node_id, c) for c in Topic}
         self._speech = shutil.which(config.speech.command) if config.speech.enabled else None
         if config.speech.enabled and self._speech is None:
             log.warning(
                 "%s: speech enabled but %r is not installed; going on without it", node_id, config.speech.command
             )
-        self._client: aiomqtt.Client | None = None
+        self._session: Session | None = None
+        self._background: asyncio.TaskGroup | None = None  # while running
         self._status_task: asyncio.Task[None] | None = None
-        self._queue_type = type("StampedQueue", (StampedQueue,), {"now": staticmethod(self.clock.now)})
 
     # --- session ------------------------------------------------------------------------------------------------
 
-    def _new_client(self) -> aiomqtt.Client:
-        address = BrokerAddress.parse(self.config.broker.url)
-        will = aiomqtt.Will(self.topics[Channel.STATUS], offline_status(self.node_id), qos=1, retain=True)
-        return aiomqtt.Client(
-            address.host,
-            address.port,
-            username=self.config.broker.username or self.node_id,
-            password=self.config.password(),
-            identifier=self.node_id,
-            clean_session=False,  # persistent: queued alerts survive a disconnect
-            keepalive=self.config.broker.keepalive_s,
-            will=will,
-            socket_options=[TCP_NODELAY],
-            queue_type=self._queue_type,
+    def _new_session(self) -> Session:
+        settings = self.config.broker
+        address = BrokerAddress.parse(settings.url).with_credentials(
+            settings.username or self.node_id, self.config.password()
+        )
+        return Session(
+            address,
+            self.node_id,
+            persistent=True,  # queued alerts survive a disconnect
+            last_will=(self.topics[Topic.STATUS], offline_status(self.node_id)),
+            keepalive_s=settings.keepalive_s,
+            clock=self.clock.now,
         )
 
     async def run(self) -> None:
         """Serve until cancelled: connect, subscribe, handle messages; reconnect with backoff on loss."""
-        settings = self.config.broker
-        backoff = settings.reconnect_min_s
         try:
-            while True:
-                try:
-                    async with self._new_client() as client:
-                        self._client = client
-                        await client.subscribe([(self.topics[Channel.ALERT], 1), (self.topics[Channel.TIME_PING], 0)])
-                        await self._publish_status()
-                        self.connected.set()
-                        self._event("connected")
-                        backoff = settings.reconnect_min_s
-                        try:
-                            async for stamped in client.messages:
-                                received_at, message = cast(tuple[float, aiomqtt.Message], stamped)  # StampedQueue
-                                await self._handle(message, received_at)
-                        except asyncio.CancelledError:
-                            await asyncio.wait_for(self._publish_offline(client), 2)
-                            raise
-                except aiomqtt.MqttError as exc:
-                    self.connected.clear()
-                    self._client = None
-                    delay = backoff * random.uniform(0.5, 1.0)
-                    log.warning(
-                        "%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay
-                    )
-                    self._event("disconnected", detail=str(exc))
-                    await asyncio.sleep(delay)
-                    backoff = min(backoff * 2, settings.reconnect_max_s)
+            async with asyncio.TaskGroup() as background:  # delayed status updates and speech
+                self._background = background
+                await self._stay_connected()
         finally:
+            self._background = None
             self.connected.clear()
             self.player.stop()
-            if self._status_task is not None:
-                self._status_task.cancel()
 
-    async def _publish_offline(self, client: aiomqtt.Client) -> None:
+    async def _stay_connected(self) -> None:
+        settings = self.config.broker
+        backoff = settings.reconnect_min_s
+        while True:
+            try:
+                async with self._new_session() as session:
+                    self._session = session
+                    await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
+                    await self._publish_status()
+                    self.connected.set()
+                    self._event("connected")
+                    backoff = settings.reconnect_min_s
+                    try:
+                        async for message in session.messages():
+                            await self._handle(message)
+                    except asyncio.CancelledError:
+                        await asyncio.wait_for(self._publish_offline(session), 2)
+                        raise
+            except MqttError as exc:
+                self.connected.clear()
+                self._session = None
+                delay = backoff * random.uniform(0.5, 1.0)
+                log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay)
+                self._event("disconnected", detail=str(exc))
+                await asyncio.sleep(delay)
+                backoff = min(backoff * 2, settings.reconnect_max_s)
+
+    async def _publish_offline(self, session: Session) -> None:
         try:
-            await client.publish(
-                self.topics[Channel.STATUS], offline_status(self.node_id, self.clock.now()), qos=1, retain=True
+            await session.publish(
+                self.topics[Topic.STATUS], offline_status(self.node_id, self.clock.now()), QOS[Topic.STATUS], True
             )
-        except aiomqtt.MqttError:
+        except MqttError:
             pass  # the broker publishes the last will instead
 
     async def _publish_status(self) -> None:
-        if self._client is None:
+        if self._session is None:
             return
         status = Status(
             node_id=self.node_id,
             state="online",
             since=self.clock.now(),
-            outputs=list(self.driver.pins),
+            outputs=[str(name) for name in self.driver.pins],
             rejected=dict(self.rejected),
             actuated=self.actuated,
         )
-        await self._client.publish(self.topics[Channel.STATUS], status.model_dump_json(), qos=1, retain=True)
+        await self._session.publish(self.topics[Topic.STATUS], status.model_dump_json(), QOS[Topic.STATUS], True)
 
     # --- messages -----------------------------------------------------------------------------------------------
 
-    async def _handle(self, message: aiomqtt.Message, received_at: float) -> None:
-        payload = message.payload if isinstance(message.payload, bytes) else str(message.payload).encode()
-        name = str(message.topic)
-        if name == self.topics[Channel.TIME_PING]:
-            await self._pong(payload, received_at)
-        elif name == self.topics[Channel.ALERT]:
-            await self._alert(payload, received_at)
+    async def _handle(self, message: Received) -> None:
+        if message.topic == self.topics[Topic.TIME_PING]:
+            await self._pong(message.payload, message.received_at)
+        elif message.topic == self.topics[Topic.ALERT]:
+            await self._alert(message.payload, message.received_at)
 
     async def _pong(self, payload: bytes, t2: float) -> None:
         try:
@@ -184,7 +167,12 @@ class NodeAgent:
         except ValueError:
             return
         pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
-        await self._client.publish(self.topics[Channel.TIME_PONG], pong.model_dump_json(), qos=0)  # type: ignore[union-attr]
+        await self._publish(Topic.TIME_PONG, pong.model_dump_json())
+
+    async def _publish(self, kind: Topic, payload: str) -> None:
+        """Publish on one of this node's topics (only ever while connected: it answers a message)."""
+        assert self._session is not None
+        await self._session.publish(self.topics[kind], payload, QOS[kind])
 
     def handle_alert(self, raw: bytes, received_at: float) -> Ack:
         """Check one alert and act on it: the Ack to send back (also the unit under test)."""
@@ -194,14 +182,7 @@ class NodeAgent:
             self.rejected[exc.reason.value] += 1
             log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
             self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
-            return Ack(
-                node_id=self.node_id,
-                msg_id=exc.msg_id,
-                outcome=Outcome.REJECTED,
-                reason=exc.reason,
-                received_at=received_at,
-                sent_at=self.clock.now(),
-            )
+            return self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
         if alert.mode not in self.config.safety.accept_modes:
             self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
             log.warning(
@@ -211,19 +192,24 @@ class NodeAgent:
                 alert.msg_id,
                 ", ".join(self.config.safety.accept_modes),
             )
-            return Ack(
-                node_id=self.node_id,
-                msg_id=alert.msg_id,
-                outcome=Outcome.REFUSED,
-                reason=Reason.MODE_REFUSED,
-                received_at=received_at,
-                sent_at=self.clock.now(),
-            )
+            return self._ack(alert.msg_id, Outcome.REFUSED, received_at, reason=Reason.MODE_REFUSED)
         actuated_at = self._actuate(alert)
+        return self._ack(alert.msg_id, Outcome.ACTUATED, received_at, actuated_at=actuated_at)
+
+    def _ack(
+        self,
+        msg_id: str | None,
+        outcome: Outcome,
+        received_at: float,
+        reason: Reason | None = None,
+        actuated_at: float | None = None,
+    ) -> Ack:
+        """The answer to one alert, stamped as it is built (just before it is published)."""
         return Ack(
             node_id=self.node_id,
-            msg_id=alert.msg_id,
-            outcome=Outcome.ACTUATED,
+            msg_id=msg_id,
+            outcome=outcome,
+            reason=reason,
             received_at=received_at,
             actuated_at=actuated_at,
             sent_at=self.clock.now(),
@@ -245,36 +231,41 @@ class NodeAgent:
             mode=alert.mode,
             sim_issue_s=alert.sim_issue_s,
         )
-        if self._speech is not None and alert.headline:
-            asyncio.get_running_loop().create_task(self._speak(alert.headline))
+        if self._speech is not None and alert.headline and self._background is not None:
+            self._background.create_task(self._speak(self._speech, alert.headline))
         return actuated_at
 
     async def _alert(self, raw: bytes, received_at: float) -> None:
         ack = self.handle_alert(raw, received_at)  # stamped sent_at as it was built, just before this publish
-        await self._client.publish(self.topics[Channel.ACK], ack.model_dump_json(), qos=1)  # type: ignore[union-attr]
+        await self._publish(Topic.ACK, ack.model_dump_json())
         self._status_soon()
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""
-        if self._status_task is None or self._status_task.done():
-            self._status_task = asyncio.get_running_loop().create_task(self._status_later())
+        pending = self._status_task is not None and not self._status_task.done()
+        if not pending and self._background is not None:
+            self._status_task = self._background.create_task(self._status_later())
 
     async def _status_later(self) -> None:
         await asyncio.sleep(STATUS_DELAY_S)
         try:
             await self._publish_status()
-        except aiomqtt.MqttError:
+        except MqttError:
             pass  # published again at the next (re)connection
 
-    async def _speak(self, text: str) -> None:
-        process = await asyncio.create_subprocess_exec(
-            self._speech,
-            "-v",
-            self.config.speech.voice,
-            text,  # type: ignore[arg-type]
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+    async def _speak(self, command: str, text: str) -> None:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                command,
+                "-v",
+                self.config.speech.voice,
+                text,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        except OSError as exc:  # speech is a courtesy: it must not stop the node
+            log.warning("%s: cannot speak the headline: %s", self.node_id, exc)
+            return
         await process.wait()
 
     # --- records ------------------------------------------------------------------------------------------------
@@ -298,18 +289,9 @@ class NodeAgent:
             self._events = None
 
 
-def read_events(state_dir: Path) -> list[dict]:
+def read_events(state_dir: Path) -> list[dict[str, Any]]:
     """A node's event log (what it received, rejected, actuated, and each output change)."""
     path = state_dir / "events.jsonl"
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-async def serve(config: NodeConfig) -> None:
-    """Run one agent until cancelled (the `lalert-sim node` command)."""
-    agent = NodeAgent(config)
-    try:
-        await agent.run()
-    finally:
-        agent.close()

@@ -19,30 +19,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from time import monotonic
+from typing import assert_never
 
-import aiomqtt
 from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
 
 from lalert_sim.engine.state import AlertState
-from lalert_sim.hil.agent import TCP_NODELAY
 from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.protocol import (
+    NODE_WRITES,
+    QOS,
     Ack,
     AlertPayload,
-    Channel,
     Offset,
     Outcome,
     Signer,
     Status,
     TimePing,
     TimePong,
+    Topic,
     any_node,
     estimate_offset,
     new_message_id,
     parse_topic,
     topic,
 )
+from lalert_sim.hil.transport import MqttError, Received, Session, first_error
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build
@@ -183,12 +185,14 @@ class Bridge:
             self.bindings[binding.node].append(binding.field_node)
         self.field_nodes = settings.field_node_ids()
         self._log = log or (lambda _line: None)
-        self._client: aiomqtt.Client | None = None
+        self._session: Session | None = None
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
         self._pending: dict[str, Delivery] = {}
         self._signed: dict[tuple[int, str], tuple[str, bytes, float]] = {}  # (alert, field node) → message
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: asyncio.TaskGroup | None = None  # signing and publishing while the scenario runs
+        self._all_online = asyncio.Event()
+        self._acked = asyncio.Event()  # set by every ack that answers a delivery
         self._stop = threading.Event()
         self.record = BridgeRun(
             prepared.source or prepared.scenario.metadata.name,
@@ -203,37 +207,27 @@ class Bridge:
 
     async def run(self) -> BridgeRun:
         """Connect, wait for presence, measure clock offsets, run the scenario, collect acks, re-measure."""
-        address = self.broker
-        async with aiomqtt.Client(
-            address.host,
-            address.port,
-            username=address.username,
-            password=address.password,
-            identifier=f"lalert-bridge-{new_message_id()[:8]}",
-            clean_session=True,
-            socket_options=[TCP_NODELAY],
-            max_inflight_messages=1000,
-            max_queued_outgoing_messages=0,
-            logger=_QUIET,
-        ) as client:
-            self._client = client
-            receiver = asyncio.get_running_loop().create_task(self._receive(client))
+        identifier = f"lalert-bridge-{new_message_id()[:8]}"
+        async with Session(self.broker, identifier, max_inflight=1000, logger=_QUIET) as session:
+            self._session = session
             try:
-                for channel in (Channel.STATUS, Channel.ACK, Channel.TIME_PONG):
-                    await client.subscribe(any_node(channel), qos=1 if channel is not Channel.TIME_PONG else 0)
-                await self._await_presence()
-                await self._sync_all("before")
-                await self._simulate()
-                await self._collect()
-                await self._sync_all("after")
-            except aiomqtt.MqttError as exc:
+                async with asyncio.TaskGroup() as tasks:
+                    receiver = tasks.create_task(self._receive(session))
+                    await session.subscribe(*((any_node(kind), QOS[kind]) for kind in NODE_WRITES))
+                    await self._await_presence()
+                    await self._sync_all("before")
+                    async with asyncio.TaskGroup() as sending:  # left once every alert is published
+                        self._sending = sending
+                        await self._simulate()
+                    self._sending = None
+                    await self._collect()
+                    await self._sync_all("after")
+                    receiver.cancel()
+            except* (MqttError, OSError) as lost:  # the connection broke off mid-run
                 self._stop.set()
-                self.record.error = f"broker connection lost: {exc}"
+                self._sending = None
+                self.record.error = f"broker connection lost: {first_error(lost)}"
                 self._log(self.record.error)
-            finally:
-                receiver.cancel()
-                for task in list(self._tasks):
-                    task.cancel()
         self.record.ended_at = time.time()
         return self.record
 
@@ -244,26 +238,39 @@ class Bridge:
 
     # --- incoming --------------------------------------------------------------------------------------------------
 
-    async def _receive(self, client: aiomqtt.Client) -> None:
-        async for message in client.messages:
-            now = time.time()
-            parsed = parse_topic(str(message.topic))
-            if parsed is None or not isinstance(message.payload, bytes):
-                continue
-            node_id, channel = parsed
-            try:
-                if channel is Channel.ACK:
-                    self._on_ack(node_id, Ack.model_validate_json(message.payload), now)
-                elif channel is Channel.TIME_PONG:
-                    pong = TimePong.model_validate_json(message.payload)
-                    future = self._pongs.pop((node_id, pong.seq), None)
-                    if future is not None and not future.done():
-                        future.set_result((pong.t1, pong.t2, pong.t3, now))
-                elif channel is Channel.STATUS and node_id in self.record.nodes:
-                    state = self.record.nodes[node_id]
-                    state.status = Status.model_validate_json(message.payload)
-            except ValueError as exc:
-                self._log(f"ignored a malformed {channel.value} message from {node_id}: {exc}")
+    async def _receive(self, session: Session) -> None:
+        async for message in session.messages():
+            parsed = parse_topic(message.topic)
+            if parsed is not None:
+                try:
+                    self._on_message(*parsed, message)
+                except ValueError as exc:
+                    self._log(f"ignored a malformed {parsed[1].value} message from {parsed[0]}: {exc}")
+
+    def _on_message(self, node_id: str, kind: Topic, message: Received) -> None:
+        now = message.received_at
+        match kind:
+            case Topic.ACK:
+                self._on_ack(node_id, Ack.model_validate_json(message.payload), now)
+            case Topic.TIME_PONG:
+                pong = TimePong.model_validate_json(message.payload)
+                future = self._pongs.pop((node_id, pong.seq), None)
+                if future is not None and not future.done():
+                    future.set_result((pong.t1, pong.t2, pong.t3, now))
+            case Topic.STATUS:
+                if node_id in self.record.nodes:
+                    self.record.nodes[node_id].status = Status.model_validate_json(message.payload)
+                    self._presence_changed()
+            case Topic.ALERT | Topic.TIME_PING:
+                pass  # the bridge's own messages to the nodes (not subscribed to)
+            case _:
+                assert_never(kind)
+
+    def _presence_changed(self) -> None:
+        if all(state.online for state in self.record.nodes.values()):
+            self._all_online.set()
+        else:
+            self._all_online.clear()
 
     def _on_ack(self, node_id: str, ack: Ack, now: float) -> None:
         delivery = self._pending.get(ack.msg_id) if ack.msg_id else None
@@ -273,15 +280,15 @@ class Bridge:
         if delivery.ack is not None and delivery.ack.outcome is Outcome.ACTUATED:
             return  # a duplicate delivery answered as a replay; the first answer stands
         delivery.ack, delivery.ack_at = ack, now
+        self._acked.set()
 
     # --- presence and clocks ---------------------------------------------------------------------------------------
 
     async def _await_presence(self) -> None:
-        deadline = monotonic() + self.options.presence_wait_s
-        while monotonic() < deadline:
-            if all(s.online for s in self.record.nodes.values()):
-                break
-            await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(self._all_online.wait(), self.options.presence_wait_s)
+        except TimeoutError:
+            pass
         missing = [n for n, s in self.record.nodes.items() if not s.online]
         if missing:
             self._log(
@@ -302,20 +309,23 @@ class Bridge:
             else:
                 state.offset_after = offset
 
-        await asyncio.gather(*(one(n) for n in online))
+        async with asyncio.TaskGroup() as tasks:
+            for node_id in online:
+                tasks.create_task(one(node_id))
 
     async def measure_offset(self, node_id: str) -> Offset | None:
         """Node clock − bridge clock from ``sync_samples`` ping/pong exchanges (None if it never answers)."""
-        client = self._client
-        assert client is not None
+        session = self._session
+        assert session is not None
         exchanges = []
-        ping_topic = topic(node_id, Channel.TIME_PING)
+        ping_topic = topic(node_id, Topic.TIME_PING)
         loop = asyncio.get_running_loop()
         for _ in range(self.options.sync_samples):
             self._seq += 1
             future: asyncio.Future[tuple[float, float, float, float]] = loop.create_future()
             self._pongs[(node_id, self._seq)] = future
-            await client.publish(ping_topic, TimePing(seq=self._seq, t1=time.time()).model_dump_json(), qos=0)
+            ping = TimePing(seq=self._seq, t1=time.time())
+            await session.publish(ping_topic, ping.model_dump_json(), QOS[Topic.TIME_PING])
             try:
                 exchanges.append(await asyncio.wait_for(future, self.options.sync_timeout_s))
             except TimeoutError:
@@ -360,9 +370,8 @@ class Bridge:
 
     def _issued(self, alert: AlertState) -> None:
         """An alert entered the simulated network: sign its messages to every bound node ahead of arrival."""
-        task = asyncio.get_running_loop().create_task(self._presign(alert))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        if self._sending is not None:
+            self._sending.create_task(self._presign(alert))
 
     async def _presign(self, alert: AlertState) -> None:
         for k, field_node in enumerate(self.field_nodes):
@@ -379,7 +388,7 @@ class Bridge:
             node_id=field_node,
             alert_id=spec.id,
             category=spec.category.value,
-            mode=spec.mode.value,
+            mode=spec.mode,
             headline=spec.headline,
             issued_at=now,
             expires_at=now + self.options.validity_s,
@@ -388,6 +397,9 @@ class Bridge:
         return payload.msg_id, self.signer.sign(payload), now
 
     def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:
+        sending = self._sending
+        if sending is None:  # the run broke off: the engine's last arrivals go nowhere
+            return
         scheduled = self._epoch + sim_time / self.options.speed
         now = time.time()
         for field_node in self.bindings[sim_node]:
@@ -398,25 +410,23 @@ class Bridge:
             delivery = Delivery(field_node, sim_node, alert.spec.id, msg_id, alert.spec.issue_s, sim_time, scheduled)
             self.record.deliveries.append(delivery)
             self._pending[msg_id] = delivery
-            task = asyncio.get_running_loop().create_task(self._publish(delivery, wire))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            sending.create_task(self._publish(delivery, wire))
 
     async def _publish(self, delivery: Delivery, wire: bytes) -> None:
+        assert self._session is not None
         delivery.published_at = time.time()
-        await self._client.publish(topic(delivery.field_node, Channel.ALERT), wire, qos=1)  # type: ignore[union-attr]
+        await self._session.publish(topic(delivery.field_node, Topic.ALERT), wire, QOS[Topic.ALERT])
         delivery.puback_at = time.time()
 
     async def _collect(self) -> None:
-        """Wait for every delivery's ack, up to its deadline."""
-        while self._tasks:
-            await asyncio.sleep(0.01)
+        """Wait for every delivery's ack (all are published by now), each up to its deadline."""
         deadline_s = self.options.ack_deadline_s
-        while True:
-            waiting = [d for d in self.record.deliveries if d.ack is None]
-            if not waiting:
-                return
+        while waiting := [d for d in self.record.deliveries if d.ack is None]:
             remaining = max(d.published_at for d in waiting) + deadline_s - time.time()
             if remaining <= 0:
                 return
-            await asyncio.sleep(min(0.02, remaining))
+            self._acked.clear()
+            try:
+                await asyncio.wait_for(self._acked.wait(), remaining)
+            except TimeoutError:
+                return

@@ -22,7 +22,7 @@ from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
 from lalert_sim.errors import BridgeError
-from lalert_sim.hil.protocol import ROOT, Channel, topic
+from lalert_sim.hil.protocol import NODE_READS, NODE_WRITES, ROOT, topic
 
 BRIDGE_USER = "bridge"
 PBKDF2_ITERATIONS = 1000
@@ -84,8 +84,8 @@ def acl_text(node_ids: list[str], bridge_user: str = BRIDGE_USER) -> str:
     lines = [f"# lalert-sim field-node ACL (protocol {ROOT})", f"user {bridge_user}", f"topic readwrite {ROOT}/#", ""]
     for node_id in node_ids:
         lines.append(f"user {node_id}")
-        lines += [f"topic read {topic(node_id, c)}" for c in (Channel.ALERT, Channel.TIME_PING)]
-        lines += [f"topic write {topic(node_id, c)}" for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)]
+        lines += [f"topic read {topic(node_id, kind)}" for kind in NODE_READS]
+        lines += [f"topic write {topic(node_id, kind)}" for kind in NODE_WRITES]
         lines.append("")
     return "\n".join(lines)
 
@@ -193,12 +193,13 @@ class Mosquitto:
     def __init__(
         self, node_ids: list[str], directory: Path | None = None, port: int | None = None, executable: str | None = None
     ) -> None:
-        self.executable = executable or find_mosquitto()
-        if self.executable is None:
+        found = executable or find_mosquitto()
+        if found is None:
             raise BridgeError(
                 "mosquitto not found: install it (Debian/Ubuntu: apt install mosquitto) "
                 "or leave --broker out to use the embedded broker"
             )
+        self.executable = found
         self._tmp = None if directory is not None else tempfile.TemporaryDirectory(prefix="lalert-mosquitto-")
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
         self.host = "127.0.0.1"
@@ -221,7 +222,7 @@ class Mosquitto:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [self.executable, "-c", str(self.files.config)],
-            stdout=log,  # type: ignore[list-item]
+            stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -278,7 +279,7 @@ class EmbeddedBroker:
         """How ``user`` reaches this broker."""
         return BrokerAddress(self.host, self.port, user, self.passwords[user])
 
-    def _config(self) -> dict:
+    def _config(self) -> dict[str, object]:
         try:
             from pwdlib.hashers.argon2 import Argon2Hasher
         except ImportError as exc:  # pragma: no cover - amqtt depends on pwdlib
@@ -287,12 +288,8 @@ class EmbeddedBroker:
         password_file = Path(self._tmp.name) / "passwords"
         write_private(password_file, "".join(f"{u}:{hasher.hash(p)}\n" for u, p in self.passwords.items()))
         everything = [f"{ROOT}/#"]
-        subscribe = {BRIDGE_USER: everything} | {
-            n: [topic(n, Channel.ALERT), topic(n, Channel.TIME_PING)] for n in self.node_ids
-        }
-        publish = {BRIDGE_USER: everything} | {
-            n: [topic(n, c) for c in (Channel.ACK, Channel.STATUS, Channel.TIME_PONG)] for n in self.node_ids
-        }
+        subscribe = {BRIDGE_USER: everything} | {n: [topic(n, kind) for kind in NODE_READS] for n in self.node_ids}
+        publish = {BRIDGE_USER: everything} | {n: [topic(n, kind) for kind in NODE_WRITES] for n in self.node_ids}
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
             "plugins": {

@@ -7,12 +7,13 @@ when one of these commands runs; without them the command says what to install.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.console import Console
 from lalert_sim.errors import BridgeError, LalertError
 
 if TYPE_CHECKING:
+    from lalert_sim.hil.bridge import Bridge, BridgeRun
     from lalert_sim.model.field_nodes import FieldNodes
     from lalert_sim.prepare import Prepared
 
@@ -31,8 +33,8 @@ FLAGSHIP_HIL = "scenarios/field_nodes_missile_drill.yaml"
 
 def _hil_modules() -> None:
     try:
-        import aiomqtt  # noqa: F401
-        import cryptography  # noqa: F401
+        import lalert_sim.hil.protocol  # noqa: F401  (cryptography)
+        import lalert_sim.hil.transport  # noqa: F401  (aiomqtt)
     except ImportError as exc:
         raise BridgeError(
             f"this command needs the hil extra: pip install 'lalert-sim[hil]' ({exc.name} missing)"
@@ -54,144 +56,161 @@ def _on_interrupt(loop: asyncio.AbstractEventLoop, action: Callable[[], object])
         loop.add_signal_handler(sig, action)
 
 
+def bridge(
+    scenario: ScenarioArg,
+    broker: Annotated[
+        str, typer.Option(help="mqtt://USER:PASSWORD@HOST:PORT (password also from LALERT_BROKER_PASSWORD).")
+    ] = "mqtt://bridge@127.0.0.1:1883",
+    key: Annotated[Path, typer.Option(help="Ed25519 signing key (PEM); its file name is the key id.")] = Path(
+        "keys/drill.key"
+    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
+    speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
+    until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
+    ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
+    presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
+) -> None:
+    """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
+    _hil_modules()
+    from lalert_sim.hil.bridge import Bridge, BridgeOptions
+    from lalert_sim.hil.broker import BrokerAddress
+    from lalert_sim.hil.protocol import Signer
+
+    prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first")
+    address = BrokerAddress.parse(broker)
+    if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
+        address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
+    try:
+        signer = Signer.from_file(key)
+    except (OSError, ValueError) as exc:
+        raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
+    options = BridgeOptions.of(
+        settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
+    )
+    runner = Bridge(prepared, signer, address, options, _logger())
+
+    def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
+        _on_interrupt(loop, runner.stop)
+        return runner.run()
+
+    _run_and_report(start, out)
+
+
+def node(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The node's node.toml.")] = Path("node.toml"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every message.")] = False,
+) -> None:
+    """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins)."""
+    _hil_modules()
+    from lalert_sim.hil.agent import NodeAgent
+    from lalert_sim.hil.node_config import load_node_config
+
+    settings = load_node_config(config)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
+
+    async def serve() -> None:
+        agent = NodeAgent(settings)
+        task = asyncio.get_running_loop().create_task(agent.run())
+        _on_interrupt(asyncio.get_running_loop(), task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        finally:
+            agent.close()
+
+    asyncio.run(serve())
+
+
+def provision(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for keys/, broker/ and nodes/.")] = Path("field"),
+    broker_host: Annotated[str, typer.Option(help="Host name the nodes use to reach the broker.")] = "broker.local",
+    port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
+    key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
+    mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
+) -> None:
+    """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node."""
+    _hil_modules()
+    from lalert_sim.hil.provision import provision as provision_nodes
+
+    _, settings = _bound_scenario(scenario, "nothing to provision")
+    try:
+        done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
+    except ValueError as exc:
+        raise BridgeError(str(exc)) from None
+    console = Console(highlight=False)
+    console.print(f"signing key   {done.key} (public: {done.public_key})")
+    console.print(f"broker        mosquitto -c {done.broker_config}")
+    for node_id, directory in done.node_dirs.items():
+        console.print(f"field node    {node_id}: copy {directory}/ to the Pi (hardware/provision-pi.sh)")
+    console.print(
+        f"bridge        LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) "
+        f"lalert-sim bridge {scenario} --broker mqtt://bridge@{broker_host}:{port} --key {done.key}"
+    )
+
+
+def demo_hil(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")] = Path(FLAGSHIP_HIL),
+    nodes: Annotated[int | None, typer.Option(help="Virtual nodes (default: the scenario's bindings).")] = None,
+    speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
+    until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
+    mosquitto: Annotated[bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
+) -> None:
+    """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
+    _hil_modules()
+    from lalert_sim.hil.bridge import BridgeOptions
+    from lalert_sim.hil.demo import demo, with_virtual_nodes
+    from lalert_sim.prepare import load
+
+    try:
+        prepared = with_virtual_nodes(load(scenario), nodes)
+    except ValueError as exc:
+        raise BridgeError(f"{scenario}: {exc}") from None
+    settings = prepared.scenario.field_nodes
+    assert settings is not None  # with_virtual_nodes binds some
+    options = BridgeOptions.of(settings, speed=speed, until_s=until)
+    bridges: list[Bridge] = []
+
+    def stop_all() -> None:
+        for running in bridges:
+            running.stop()
+
+    def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
+        _on_interrupt(loop, stop_all)
+        return demo(prepared, options, mosquitto, _logger(), bridges.append)
+
+    _run_and_report(start, out)
+
+
+COMMANDS: dict[str, Callable[..., None]] = {
+    "bridge": bridge,
+    "node": node,
+    "provision": provision,
+    "demo-hil": demo_hil,
+}
+
+
 def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
     """Add the commands to the main ``lalert-sim`` app (``fail`` prints an error and exits)."""
+    for name, command in COMMANDS.items():
+        app.command(name)(_failing_with(fail, command))
 
-    @app.command()
-    def bridge(
-        scenario: ScenarioArg,
-        broker: Annotated[
-            str, typer.Option(help="mqtt://USER:PASSWORD@HOST:PORT (password also from LALERT_BROKER_PASSWORD).")
-        ] = "mqtt://bridge@127.0.0.1:1883",
-        key: Annotated[Path, typer.Option(help="Ed25519 signing key (PEM); its file name is the key id.")] = Path(
-            "keys/drill.key"
-        ),
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
-        speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
-        until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
-        ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
-        presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
-    ) -> None:
-        """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
+
+def _failing_with(fail: Callable[[LalertError], None], command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with its errors handed to ``fail`` (the same parameters, so typer reads the same options)."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
         try:
-            _hil_modules()
-            from lalert_sim.hil.bridge import Bridge, BridgeOptions
-            from lalert_sim.hil.broker import BrokerAddress
-            from lalert_sim.hil.protocol import Signer
-
-            prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first")
-            address = BrokerAddress.parse(broker)
-            if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
-                address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
-            try:
-                signer = Signer.from_file(key)
-            except (OSError, ValueError) as exc:
-                raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
-            options = BridgeOptions.of(
-                settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
-            )
-            runner = Bridge(prepared, signer, address, options, _logger())
-
-            def start(loop: asyncio.AbstractEventLoop) -> Any:
-                _on_interrupt(loop, runner.stop)
-                return runner.run()
-
-            _run_and_report(start, out)
+            command(*args, **kwargs)
         except LalertError as exc:
             fail(exc)
 
-    @app.command()
-    def node(
-        config: Annotated[Path, typer.Option("--config", "-c", help="The node's node.toml.")] = Path("node.toml"),
-        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every message.")] = False,
-    ) -> None:
-        """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins)."""
-        try:
-            _hil_modules()
-            from lalert_sim.hil.agent import NodeAgent
-            from lalert_sim.hil.node_config import load_node_config
-
-            settings = load_node_config(config)
-            logging.basicConfig(
-                level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-            )
-
-            async def serve() -> None:
-                agent = NodeAgent(settings)
-                task = asyncio.get_running_loop().create_task(agent.run())
-                _on_interrupt(asyncio.get_running_loop(), task.cancel)
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
-                finally:
-                    agent.close()
-
-            asyncio.run(serve())
-        except LalertError as exc:
-            fail(exc)
-
-    @app.command()
-    def provision(
-        scenario: ScenarioArg,
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for keys/, broker/ and nodes/.")] = Path("field"),
-        broker_host: Annotated[str, typer.Option(help="Host name the nodes use to reach the broker.")] = "broker.local",
-        port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
-        key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
-        mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
-    ) -> None:
-        """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node."""
-        try:
-            _hil_modules()
-            from lalert_sim.hil.provision import provision as provision_nodes
-
-            _, settings = _bound_scenario(scenario, "nothing to provision")
-            done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
-        except (LalertError, ValueError) as exc:
-            fail(exc if isinstance(exc, LalertError) else BridgeError(str(exc)))
-            return
-        console = Console(highlight=False)
-        console.print(f"signing key   {done.key} (public: {done.public_key})")
-        console.print(f"broker        mosquitto -c {done.broker_config}")
-        for node_id, directory in done.node_dirs.items():
-            console.print(f"field node    {node_id}: copy {directory}/ to the Pi (hardware/provision-pi.sh)")
-        console.print(
-            f"bridge        LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) "
-            f"lalert-sim bridge {scenario} --broker mqtt://bridge@{broker_host}:{port} --key {done.key}"
-        )
-
-    @app.command("demo-hil")
-    def demo_hil(
-        scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")] = Path(FLAGSHIP_HIL),
-        nodes: Annotated[int | None, typer.Option(help="Virtual nodes (default: the scenario's bindings).")] = None,
-        speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second.")] = None,
-        until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
-        mosquitto: Annotated[
-            bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")
-        ] = False,
-        out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
-    ) -> None:
-        """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
-        try:
-            _hil_modules()
-            from lalert_sim.hil.bridge import BridgeOptions
-            from lalert_sim.hil.demo import demo, with_virtual_nodes
-            from lalert_sim.prepare import load
-
-            try:
-                prepared = with_virtual_nodes(load(scenario), nodes)
-            except ValueError as exc:
-                raise BridgeError(f"{scenario}: {exc}") from None
-            options = BridgeOptions.of(prepared.scenario.field_nodes, speed=speed, until_s=until)  # type: ignore[arg-type]
-            bridges: list = []
-
-            def start(loop: asyncio.AbstractEventLoop) -> Any:
-                _on_interrupt(loop, lambda: [b.stop() for b in bridges])
-                return demo(prepared, options, mosquitto, _logger(), bridges.append)
-
-            _run_and_report(start, out)
-        except LalertError as exc:
-            fail(exc)
+    return run
 
 
 def _logger() -> Callable[[str], None]:
@@ -199,19 +218,20 @@ def _logger() -> Callable[[str], None]:
     return lambda line: console.print(line, markup=False)
 
 
-def _run_and_report(start: Callable[[asyncio.AbstractEventLoop], Any], out: Path) -> None:
+def _run_and_report(
+    start: Callable[[asyncio.AbstractEventLoop], Coroutine[object, object, BridgeRun]], out: Path
+) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
-    import aiomqtt
-
     from lalert_sim.hil.report import build_report, print_report, write_report
+    from lalert_sim.hil.transport import MqttError, first_error
 
-    async def main() -> Any:
+    async def main() -> BridgeRun:
         return await start(asyncio.get_running_loop())
 
     try:
         record = asyncio.run(main())
-    except (aiomqtt.MqttError, OSError) as exc:
-        raise BridgeError(f"broker: {exc}") from None
+    except* (MqttError, OSError) as errors:  # alone, or from a task group (the demo's virtual nodes)
+        raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
     written = write_report(report, out)
     print_report(report)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import BrokerAddress, EmbeddedBroker, Mosquitto
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.protocol import Signer
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import Binding, FieldNodes
 from lalert_sim.model.network import NodeKind
 from lalert_sim.prepare import Prepared
@@ -33,6 +35,43 @@ def with_virtual_nodes(prepared: Prepared, count: int | None) -> Prepared:
     base = settings or FieldNodes(bindings=bindings)
     scenario = prepared.scenario.model_copy(update={"field_nodes": base.model_copy(update={"bindings": bindings})})
     return dataclasses.replace(prepared, scenario=scenario)
+
+
+def fan_out_scenario(
+    field_nodes: Sequence[str],
+    *,
+    issue_s: float = 1.0,
+    duration_s: float = 3.0,
+    mode: AlertMode = AlertMode.EXERCISE,
+    headline: str = "",
+    link_latency_s: float | None = None,
+    ack_deadline_s: float = 10.0,
+    speed: float = 1.0,
+) -> str:
+    """Scenario YAML: a J-Alert centre feeding one loudspeaker group per field node over one terrestrial
+    hop, and a missile alert (the small world of the field-node tests and bench)."""
+    speakers = [f"spk-{node}" for node in field_nodes]
+    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
+    bindings = "\n".join(f"    - {{node: spk-{n}, field_node: {n}}}" for n in field_nodes)
+    latency = "" if link_latency_s is None else f", latency_s: {link_latency_s}"
+    return f"""
+metadata: {{name: field-node fan-out}}
+duration_s: {duration_s}
+topology:
+  nodes:
+    - {{id: centre, kind: origin, system: j_alert}}
+{nodes}
+  links:
+    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0{latency}}}
+alerts:
+  - {{id: drill, system: j_alert, category: ballistic_missile, mode: {mode.value}, issue_s: {issue_s},
+      headline: {json.dumps(headline, ensure_ascii=False)}}}
+field_nodes:
+  speed: {speed}
+  ack_deadline_s: {ack_deadline_s}
+  bindings:
+{bindings}
+"""
 
 
 def virtual_config(node_id: str, address: BrokerAddress, signer: Signer, **extra: object) -> NodeConfig:
@@ -81,16 +120,19 @@ async def _run(
     on_bridge: Callable[[Bridge], None] | None,
 ) -> BridgeRun:
     agents = [NodeAgent(virtual_config(n, address(n), signer)) for n in node_ids]
-    tasks = [asyncio.get_running_loop().create_task(a.run()) for a in agents]
     try:
-        await asyncio.wait_for(asyncio.gather(*(a.connected.wait() for a in agents)), 30)
-        bridge = Bridge(prepared, signer, address("bridge"), options, log)
-        if on_bridge is not None:
-            on_bridge(bridge)
-        return await bridge.run()
+        async with asyncio.TaskGroup() as nodes:
+            running = [nodes.create_task(agent.run()) for agent in agents]
+            async with asyncio.timeout(30):
+                for agent in agents:
+                    await agent.connected.wait()
+            bridge = Bridge(prepared, signer, address("bridge"), options, log)
+            if on_bridge is not None:
+                on_bridge(bridge)
+            record = await bridge.run()
+            for task in running:
+                task.cancel()
+        return record
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         for agent in agents:
             agent.close()

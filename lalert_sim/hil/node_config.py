@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lalert_sim.errors import BridgeError
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID
-
-Mode = Literal["actual", "exercise", "test"]
-_MODES: tuple[Mode, ...] = ("actual", "exercise", "test")
 
 
 class _Section(BaseModel):
@@ -22,30 +19,32 @@ class _Section(BaseModel):
 class BrokerSettings(_Section):
     """How the node reaches its broker."""
 
-    url: str = "mqtt://127.0.0.1:1883"
+    url: str = Field(default="mqtt://127.0.0.1:1883", description="mqtt://HOST:PORT of the broker.")
     username: str | None = Field(default=None, description="Default: the node id.")
     password: str | None = None
-    password_file: Path | None = Field(default=None, description="File holding the password (kept out of node.toml).")
+    password_file: Path | None = Field(
+        default=None, description="File holding the password (mode 600, kept out of node.toml)."
+    )
     keepalive_s: int = Field(default=10, ge=2, le=600, description="A dead node is declared offline after 1.5× this.")
-    reconnect_min_s: float = Field(default=0.5, gt=0)
-    reconnect_max_s: float = Field(default=30.0, gt=0)
+    reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnection delay; doubles each try.")
+    reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnection delay.")
 
 
 class OutputPins(_Section):
     """GPIO pins (BCM numbers) of the relay-driven siren, the light and the buzzer; None = not fitted."""
 
     mock: bool = Field(default=False, description="gpiozero's mock pins: a virtual node on any PC.")
-    siren: int | None = Field(default=17, ge=0, le=27)
-    light: int | None = Field(default=27, ge=0, le=27)
-    buzzer: int | None = Field(default=22, ge=0, le=27)
+    siren: int | None = Field(default=17, ge=0, le=27, description="Relay driving the siren.")
+    light: int | None = Field(default=27, ge=0, le=27, description="LED or beacon.")
+    buzzer: int | None = Field(default=22, ge=0, le=27, description="Piezo buzzer.")
     active_high: bool = Field(default=True, description="False for relay boards that switch on a low input.")
 
 
 class Safety(_Section):
     """What this node will do at all, whatever it is told."""
 
-    accept_modes: list[Mode] = Field(
-        default_factory=lambda: list(_MODES),
+    accept_modes: list[AlertMode] = Field(
+        default_factory=lambda: list(AlertMode),
         description="Alert modes this node sounds for; e.g. leave out 'actual' on a test bench.",
     )
     max_actuation_s: float = Field(default=120.0, gt=0, description="Longest a pattern may run.")
@@ -57,9 +56,9 @@ class Safety(_Section):
 class Speech(_Section):
     """Optional speech of the headline through espeak-ng."""
 
-    enabled: bool = False
-    voice: str = "ja"
-    command: str = "espeak-ng"
+    enabled: bool = Field(default=False, description="Speak the headline when the command is installed.")
+    voice: str = Field(default="ja", description="espeak-ng voice.")
+    command: str = Field(default="espeak-ng", description="The speech program.")
 
 
 class NodeConfig(_Section):

@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.node_config import OutputPins
+from lalert_sim.model.alerts import AlertCategory
 
-OUTPUTS = ("siren", "light", "buzzer")
+
+class Output(StrEnum):
+    """What a field node can switch: each is a pin in ``OutputPins`` and a switch of a pattern ``Step``."""
+
+    SIREN = "siren"
+    LIGHT = "light"
+    BUZZER = "buzzer"
 
 
 @dataclass(frozen=True)
@@ -27,27 +36,33 @@ def _repeat(steps: list[Step], times: int) -> tuple[Step, ...]:
     return tuple(steps * times)
 
 
+_TSUNAMI = _repeat([Step(3.0, siren=True, light=True), Step(2.0, light=True)], 12)
+_EVACUATION = _repeat([Step(5.0, siren=True, light=True), Step(6.0, light=True)], 3)
+
 # Patterns by alert category. A relay can only switch a siren on and off, so tones become rhythms.
-PATTERNS: dict[str, tuple[Step, ...]] = {
+PATTERNS: dict[AlertCategory, tuple[Step, ...]] = {
     # National-protection siren (国民保護サイレン) for missiles: sounded about a minute; light flashing.
-    "ballistic_missile": _repeat([Step(0.5, siren=True, light=True), Step(0.5, siren=True)], 60),
+    AlertCategory.BALLISTIC_MISSILE: _repeat([Step(0.5, siren=True, light=True), Step(0.5, siren=True)], 60),
     # JMA's tsunami-warning signal: about 3 s on, 2 s off, repeated.
-    "major_tsunami_warning": _repeat([Step(3.0, siren=True, light=True), Step(2.0, light=True)], 12),
-    "tsunami_warning": _repeat([Step(3.0, siren=True, light=True), Step(2.0, light=True)], 12),
+    AlertCategory.MAJOR_TSUNAMI_WARNING: _TSUNAMI,
+    AlertCategory.TSUNAMI_WARNING: _TSUNAMI,
     # Earthquake early warning: the chime is short and urgent: fast buzzer and light, no motor siren.
-    "earthquake_early_warning": _repeat([Step(0.2, buzzer=True, light=True), Step(0.2)], 15),
+    AlertCategory.EARTHQUAKE_EARLY_WARNING: _repeat([Step(0.2, buzzer=True, light=True), Step(0.2)], 15),
     # Evacuation orders: siren bursts (5 s on, 6 s off) with the light steady.
-    "evacuation_order": _repeat([Step(5.0, siren=True, light=True), Step(6.0, light=True)], 3),
-    "emergency_safety_assurance": _repeat([Step(5.0, siren=True, light=True), Step(6.0, light=True)], 3),
-    "shelter_opening": (Step(1.0, buzzer=True, light=True), Step(29.0, light=True)),
-    "test": (Step(0.5, buzzer=True, light=True), Step(0.5, light=True)),
-    "other": (Step(10.0, light=True),),
+    AlertCategory.EVACUATION_ORDER: _EVACUATION,
+    AlertCategory.EMERGENCY_SAFETY_ASSURANCE: _EVACUATION,
+    AlertCategory.SHELTER_OPENING: (Step(1.0, buzzer=True, light=True), Step(29.0, light=True)),
+    AlertCategory.TEST: (Step(0.5, buzzer=True, light=True), Step(0.5, light=True)),
+    AlertCategory.OTHER: (Step(10.0, light=True),),
 }
 
 
 def pattern_for(category: str) -> tuple[Step, ...]:
-    """The pattern of ``category`` (unknown categories get the plain light)."""
-    return PATTERNS.get(category, PATTERNS["other"])
+    """The pattern of ``category`` as it came on the wire (categories this node does not know get OTHER's)."""
+    try:
+        return PATTERNS[AlertCategory(category)]
+    except ValueError:
+        return PATTERNS[AlertCategory.OTHER]
 
 
 @lru_cache(maxsize=64)
@@ -76,25 +91,18 @@ class OutputDriver:
     """gpiozero devices for the fitted outputs; each driver has its own pin factory so many
     virtual nodes can share one process."""
 
-    def __init__(self, pins: OutputPins, on_change: Callable[[str, bool], None] | None = None) -> None:
-        try:
-            from gpiozero import Buzzer, OutputDevice
-            from gpiozero.pins.mock import MockFactory
-        except ImportError as exc:
-            raise BridgeError(f"the field node needs gpiozero (pip install 'lalert-sim[pi]'): {exc}") from None
-        factory = MockFactory() if pins.mock else None
-        self.mock = pins.mock
-        self.factory = factory
+    def __init__(self, pins: OutputPins, on_change: Callable[[Output, bool], None] | None = None) -> None:
+        device_classes = gpio_device_classes()
+        factory = _mock_factory() if pins.mock else None
         self._on_change = on_change
-        kinds = {"siren": OutputDevice, "light": OutputDevice, "buzzer": Buzzer}
-        self.devices = {}
-        self.pins: dict[str, int] = {}
+        self.devices: dict[Output, Any] = {}
+        self.pins: dict[Output, int] = {}
         try:
-            for name in OUTPUTS:
+            for name, device_class in device_classes.items():
                 pin = getattr(pins, name)
                 if pin is None:
                     continue
-                self.devices[name] = kinds[name](
+                self.devices[name] = device_class(
                     pin, active_high=pins.active_high, initial_value=False, pin_factory=factory
                 )
                 self.pins[name] = pin
@@ -105,7 +113,8 @@ class OutputDriver:
 
     def set(self, siren: bool, light: bool, buzzer: bool) -> None:
         """Switch the fitted outputs (absent ones are ignored)."""
-        for name, on in (("siren", siren), ("light", light), ("buzzer", buzzer)):
+        wanted = {Output.SIREN: siren, Output.LIGHT: light, Output.BUZZER: buzzer}
+        for name, on in wanted.items():
             device = self.devices.get(name)
             if device is None or self.state[name] == on:
                 continue
@@ -118,7 +127,7 @@ class OutputDriver:
         """Everything off."""
         self.set(False, False, False)
 
-    def pin_level(self, name: str) -> bool:
+    def pin_level(self, name: Output) -> bool:
         """The physical level of an output's pin now (True = high)."""
         return bool(self.devices[name].pin.state)
 
@@ -129,6 +138,21 @@ class OutputDriver:
                 device.off()
             finally:
                 device.close()
+
+
+def gpio_device_classes() -> dict[Output, type[Any]]:
+    """The gpiozero device class driving each output (gpiozero is imported only here, on a node)."""
+    try:
+        from gpiozero import Buzzer, OutputDevice
+    except ImportError as exc:
+        raise BridgeError(f"the field node needs gpiozero (pip install 'lalert-sim[pi]'): {exc}") from None
+    return {Output.SIREN: OutputDevice, Output.LIGHT: OutputDevice, Output.BUZZER: Buzzer}
+
+
+def _mock_factory() -> object:
+    from gpiozero.pins.mock import MockFactory
+
+    return MockFactory()
 
 
 class PatternPlayer:

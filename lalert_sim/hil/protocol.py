@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID
 
 VERSION: Literal[1] = 1
@@ -46,8 +47,8 @@ _SIGNING_CONTEXT = f"lalert-sim/v{VERSION}/alert\n".encode()
 _NODE_ID = re.compile(FIELD_NODE_ID)
 
 
-class Channel(StrEnum):
-    """The last level of a node's topics."""
+class Topic(StrEnum):
+    """The last levels of a node's MQTT topics: what kind of message travels on it."""
 
     ALERT = "alert"
     ACK = "ack"
@@ -56,26 +57,31 @@ class Channel(StrEnum):
     TIME_PONG = "time/pong"
 
 
-def topic(node_id: str, channel: Channel) -> str:
-    """The topic of ``channel`` for one field node."""
+QOS: dict[Topic, int] = {Topic.ALERT: 1, Topic.ACK: 1, Topic.STATUS: 1, Topic.TIME_PING: 0, Topic.TIME_PONG: 0}
+NODE_READS: tuple[Topic, ...] = (Topic.ALERT, Topic.TIME_PING)  # a node subscribes to these of its own ...
+NODE_WRITES: tuple[Topic, ...] = (Topic.ACK, Topic.STATUS, Topic.TIME_PONG)  # ... and publishes only these
+
+
+def topic(node_id: str, kind: Topic) -> str:
+    """The topic of ``kind`` for one field node."""
     if not _NODE_ID.match(node_id):
         raise ValueError(f"field node id {node_id!r} must match {FIELD_NODE_ID}")
-    return f"{ROOT}/{node_id}/{channel.value}"
+    return f"{ROOT}/{node_id}/{kind.value}"
 
 
-def any_node(channel: Channel) -> str:
-    """Subscription filter for ``channel`` of every node (the bridge's side)."""
-    return f"{ROOT}/+/{channel.value}"
+def any_node(kind: Topic) -> str:
+    """Subscription filter for ``kind`` of every node (the bridge's side)."""
+    return f"{ROOT}/+/{kind.value}"
 
 
-def parse_topic(name: str) -> tuple[str, Channel] | None:
-    """(node id, channel) of a protocol topic; None for anything else."""
+def parse_topic(name: str) -> tuple[str, Topic] | None:
+    """(node id, kind) of a protocol topic; None for anything else."""
     prefix = ROOT + "/"
     if not name.startswith(prefix):
         return None
     node_id, _, rest = name[len(prefix) :].partition("/")
     try:
-        return node_id, Channel(rest)
+        return node_id, Topic(rest)
     except ValueError:
         return None
 
@@ -93,7 +99,7 @@ class AlertPayload(_Message):
     node_id: str = Field(pattern=FIELD_NODE_ID)
     alert_id: str
     category: str = Field(description="Alert category (selects the siren, light and buzzer pattern).")
-    mode: Literal["actual", "exercise", "test"]
+    mode: AlertMode
     headline: str = ""
     issued_at: float
     expires_at: float

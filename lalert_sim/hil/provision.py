@@ -7,7 +7,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
 from lalert_sim.hil.broker import BRIDGE_USER, write_mosquitto_files, write_private
+from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech
 from lalert_sim.hil.protocol import Signer, generate_key
 
 
@@ -31,38 +35,49 @@ def node_toml(
     password_file: str = "password",
     state_dir: str = "state",
 ) -> str:
-    """A node.toml with the defaults spelled out, ready to edit (pins, safety limits)."""
-    return f"""# lalert-sim field node {node_id}
-node_id = "{node_id}"
-state_dir = "{state_dir}"          # replay cache and event log (events.jsonl)
+    """A node.toml with every setting and its default spelled out (read from ``NodeConfig``), ready to edit."""
+    fields = NodeConfig.model_fields
+    lines = [
+        f"# lalert-sim field node {node_id}",
+        _setting("node_id", node_id, fields["node_id"]),
+        _setting("state_dir", state_dir, fields["state_dir"]),
+        "",
+        _setting("[keys]", None, fields["keys"]),
+        f"{json.dumps(key_id)} = {json.dumps(public_key)}",
+    ]
+    sections: dict[str, BaseModel] = {
+        "broker": BrokerSettings(url=broker_url, username=node_id, password_file=Path(password_file)),
+        "outputs": OutputPins(mock=mock),
+        "safety": Safety(),
+        "speech": Speech(),
+    }
+    for name, section in sections.items():
+        lines += ["", f"[{name}]"]
+        for key, info in type(section).model_fields.items():
+            value = getattr(section, key)
+            if value is not None:
+                lines.append(_setting(key, value, info))
+    return "\n".join(lines) + "\n"
 
-[broker]
-url = "{broker_url}"
-username = "{node_id}"
-password_file = "{password_file}"  # mode 600; generated with the broker's password file
-keepalive_s = 10
 
-[keys]                             # signing keys this node trusts: key id = base64 public key
-"{key_id}" = "{public_key}"
+def _setting(key: str, value: object, info: FieldInfo) -> str:
+    """``key = value``, with the field's description as its comment."""
+    line = key if value is None else f"{key} = {_toml(value)}"
+    return f"{line:<34} # {info.description}" if info.description else line
 
-[outputs]                          # BCM pin numbers; see hardware/WIRING.md
-mock = {str(mock).lower()}                       # true: gpiozero mock pins (a virtual node on any PC)
-siren = 17                         # relay driving the siren
-light = 27                         # LED / beacon
-buzzer = 22
-active_high = true                 # false for relay boards that switch on a low input
 
-[safety]
-accept_modes = ["actual", "exercise", "test"]   # e.g. drop "actual" on a test bench
-max_actuation_s = 120              # no pattern runs longer
-siren_max_on_s = 60                # longest continuous siren (motor duty limit)
-max_validity_s = 3600
-clock_tolerance_s = 30
-
-[speech]
-enabled = false                    # speak the headline through espeak-ng when installed
-voice = "ja"
-"""
+def _toml(value: object) -> str:
+    match value:
+        case bool():
+            return "true" if value else "false"
+        case int():
+            return str(value)
+        case float():
+            return str(int(value)) if value.is_integer() else repr(value)
+        case list():
+            return "[" + ", ".join(_toml(item) for item in value) + "]"
+        case _:  # strings, paths and enum members
+            return json.dumps(str(value), ensure_ascii=False)
 
 
 def provision(

@@ -1,25 +1,66 @@
 """Field-node tests against a real Mosquitto on a free loopback port, started and stopped by PID.
 
-Under CI=true a missing broker fails the test instead of skipping it.
+Under CI=true a missing broker fails the test instead of skipping it. Every wait on the network
+or on a process is bounded, so a broken node or broker fails a test instead of hanging it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("aiomqtt")
 
+from lalert_sim.hil import demo
+from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto, find_mosquitto
-from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.protocol import Signer, Topic
 from lalert_sim.hil.provision import node_toml
+from lalert_sim.hil.transport import Received, Session
 from lalert_sim.prepare import Prepared, load_text
+
+WAIT_S = 10.0  # the longest any single message or state change may take on loopback
+BRIDGE_RUN_S = 180.0  # a whole bridge run: presence (up to 60 s), the scenario, acks and clock sync
+
+
+def field_bridge(
+    prepared: Prepared, signer: Signer, broker: Mosquitto, log: Callable[[str], None] | None = None, **options: object
+) -> Bridge:
+    """A bridge for ``prepared`` through ``broker`` that waits up to 60 s for its nodes unless told otherwise."""
+    settings = prepared.scenario.field_nodes
+    assert settings is not None
+    options = {"presence_wait_s": 60.0} | options
+    return Bridge(prepared, signer, broker.address(), BridgeOptions.of(settings, **options), log)
+
+
+async def bridge_run(bridge: Bridge) -> BridgeRun:
+    """The bridge's whole run, bounded."""
+    async with asyncio.timeout(BRIDGE_RUN_S):
+        return await bridge.run()
+
+
+async def next_message(session: Session, kind: Topic, timeout_s: float = WAIT_S) -> Received:
+    """The next message on a topic of ``kind`` (others are passed over), within ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        async for message in session.messages():
+            if message.topic.endswith("/" + kind.value):
+                return message
+    raise AssertionError("the connection ended")
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = WAIT_S, poll_s: float = 0.01) -> None:
+    """Return once ``condition()`` holds (a test watching a run from outside); TimeoutError after ``timeout_s``."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(poll_s)
 
 
 def field_ids(count: int) -> list[str]:
@@ -27,36 +68,9 @@ def field_ids(count: int) -> list[str]:
     return [f"pi-{k:02d}" for k in range(1, count + 1)]
 
 
-def fan_out_scenario(
-    tmp_path: Path,
-    field_nodes: list[str],
-    issue_s: float = 1.0,
-    duration_s: float = 3.0,
-    ack_deadline_s: float = 10.0,
-    speed: float = 1.0,
-) -> Prepared:
-    """A J-Alert centre feeding one loudspeaker group per field node over the terrestrial network."""
-    speakers = [f"spk-{node}" for node in field_nodes]
-    nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    bindings = "\n".join(f"    - {{node: spk-{n}, field_node: {n}}}" for n in field_nodes)
-    text = f"""
-metadata: {{name: field-node fan-out}}
-duration_s: {duration_s}
-topology:
-  nodes:
-    - {{id: centre, kind: origin, system: j_alert}}
-{nodes}
-  links:
-    - {{id: fan, medium: terrestrial_gov, source: centre, targets: [{", ".join(speakers)}], loss: 0}}
-alerts:
-  - {{id: drill, system: j_alert, category: ballistic_missile, mode: exercise, issue_s: {issue_s},
-      headline: "訓練"}}
-field_nodes:
-  speed: {speed}
-  ack_deadline_s: {ack_deadline_s}
-  bindings:
-{bindings}
-"""
+def fan_out_scenario(tmp_path: Path, field_nodes: list[str], **settings: Any) -> Prepared:
+    """A J-Alert centre feeding one loudspeaker group per field node (``demo.fan_out_scenario``), loaded."""
+    text = demo.fan_out_scenario(field_nodes, headline="訓練", **settings)
     path = tmp_path / "fan_out.yaml"
     path.write_text(text)
     return load_text(text, str(path))
@@ -115,13 +129,13 @@ class NodeProcess:
         """SIGKILL: no goodbye, the broker publishes the last will."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        self.process.wait(WAIT_S)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(WAIT_S)
             except subprocess.TimeoutExpired:
                 self.kill()
 

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import time
 from pathlib import Path
 
-import aiomqtt
 import pytest
 
 from lalert_sim.hil.agent import NodeAgent, read_events
-from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
+from lalert_sim.hil.bridge import BridgeRun
 from lalert_sim.hil.broker import Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import AlertPayload, Channel, Signer, Status, new_message_id, topic
-from lalert_sim.hil.report import build_report, write_report
+from lalert_sim.hil.protocol import QOS, Ack, AlertPayload, Signer, Status, Topic, new_message_id, topic
+from lalert_sim.hil.report import DeliveryRow, FieldReport, build_report, write_report
+from lalert_sim.hil.transport import Session
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.prepare import Prepared
-from tests.hil.conftest import NodeProcess, fan_out_scenario, field_ids
+from tests.hil.conftest import (
+    WAIT_S,
+    NodeProcess,
+    bridge_run,
+    fan_out_scenario,
+    field_bridge,
+    field_ids,
+    next_message,
+    until,
+)
 
 
-def run_bridge(prepared: Prepared, signer: Signer, broker: Mosquitto, **options: object) -> BridgeRun:
-    settings = prepared.scenario.field_nodes
-    assert settings is not None
-    bridge = Bridge(prepared, signer, broker.address(), BridgeOptions.of(settings, presence_wait_s=60, **options))
-    return asyncio.run(bridge.run())
+def run_bridge(prepared: Prepared, signer: Signer, broker: Mosquitto) -> BridgeRun:
+    return asyncio.run(bridge_run(field_bridge(prepared, signer, broker)))
 
 
-def by_node(report: dict) -> dict[str, dict]:
-    return {row["field_node"]: row for row in report["deliveries"]}
+def by_node(report: FieldReport) -> dict[str, DeliveryRow]:
+    return {row.field_node: row for row in report.deliveries}
 
 
 def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_factory, node_processes) -> None:
@@ -41,25 +46,24 @@ def test_twenty_node_processes_receive_and_acknowledge(tmp_path: Path, broker_fa
 
     report = build_report(run_bridge(prepared, signer, broker))
 
-    assert [n["field_node"] for n in report["nodes"]] == ids  # a row per node
-    assert all(n["presence"] == "online" and n["actuated"] == 1 and n["missed"] == 0 for n in report["nodes"]), [
+    assert [n.field_node for n in report.nodes] == ids  # a row per node
+    assert all(n.presence == "online" and n.actuated == 1 and n.missed == 0 for n in report.nodes), [
         p.log() for p in node_processes if "error" in p.log().lower()
     ]
-    for row in report["deliveries"]:
+    for row in report.deliveries:
         # Node stamps on the bridge's clock (± the offset's bound): after publishing, before the ack came back.
-        bound = row["offset_uncertainty_ms"]
-        assert -bound < row["receipt_latency_ms"] <= row["actuation_latency_ms"] < row["ack_round_trip_ms"] + bound
-        assert row["ack_round_trip_ms"] < 2000
-        assert abs(row["offset_ms"]) <= row["offset_uncertainty_ms"] + 1.0  # same machine: true offset 0
-        assert row["publish_lag_ms"] < 500
-        assert row["sim_arrival_s"] > 1.0  # the alert issued at 1 s reached the loudspeakers after the hop
+        bound = row.offset_uncertainty_ms
+        assert -bound < row.receipt_latency_ms <= row.actuation_latency_ms < row.ack_round_trip_ms + bound
+        assert row.ack_round_trip_ms < 2000
+        assert abs(row.offset_ms) <= row.offset_uncertainty_ms + 1.0  # same machine: true offset 0
+        assert row.publish_lag_ms < 500
+        assert row.sim_arrival_s > 1.0  # the alert issued at 1 s reached the loudspeakers after the hop
     # Each node process really switched its (mock) siren pin.
     for process in node_processes:
         events = read_events(process.directory / "state")
         assert any(e["event"] == "output" and e["output"] == "siren" and e["on"] for e in events)
     written = write_report(report, tmp_path / "out")
-    with written[2].open() as handle:
-        assert len(list(csv.DictReader(handle))) == 20
+    assert len(written[2].read_text().splitlines()) == 1 + 20  # header and a row per node
 
 
 def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
@@ -71,25 +75,18 @@ def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
     node_processes += [NodeProcess(tmp_path, broker, n, signer).start() for n in ids]
     victim = node_processes[1]
     prepared = fan_out_scenario(tmp_path, ids, issue_s=2.0, duration_s=3.0, ack_deadline_s=60)
-    bridge = Bridge(
-        prepared, signer, broker.address(), BridgeOptions.of(prepared.scenario.field_nodes, presence_wait_s=60)
-    )  # type: ignore[arg-type]
-    seen_offline = False
+    bridge = field_bridge(prepared, signer, broker)
     restarted_at = 0.0
 
     async def scenario() -> BridgeRun:
-        nonlocal seen_offline, restarted_at
-        task = asyncio.get_running_loop().create_task(bridge.run())
+        nonlocal restarted_at
+        task = asyncio.get_running_loop().create_task(bridge_run(bridge))
         state = bridge.record.nodes["pi-02"]
-        while state.offset_before is None:  # presence and clock sync done: the scenario starts
-            await asyncio.sleep(0.01)
+        await until(lambda: state.offset_before is not None, 90)  # presence and clock sync done: the scenario starts
         victim.kill()
         killed_at = time.time()
-        for _ in range(200):
-            if state.status is not None and state.status.state == "offline":  # the last will
-                seen_offline = True
-                break
-            await asyncio.sleep(0.05)
+        # The broker publishes the last will within 1.5 keepalives (15 s).
+        await until(lambda: state.status is not None and state.status.state == "offline", 20)
         await asyncio.sleep(30 - (time.time() - killed_at))
         restarted_at = time.time()
         victim.start()
@@ -98,14 +95,39 @@ def test_a_node_killed_for_30_s_gets_the_alert_sent_while_it_was_down(
     record = asyncio.run(scenario())
     report = build_report(record)
     rows = by_node(report)
-    assert seen_offline
-    assert rows["pi-01"]["outcome"] == "actuated" and rows["pi-01"]["ack_round_trip_ms"] < 2000
+    assert rows["pi-01"].outcome == "actuated" and rows["pi-01"].ack_round_trip_ms < 2000
     late = rows["pi-02"]
-    assert late["outcome"] == "actuated", victim.log()
+    assert late.outcome == "actuated", victim.log()
     delivery = next(d for d in record.deliveries if d.field_node == "pi-02")
     assert delivery.published_at < restarted_at - 25  # it was sent while the node was down ...
     assert delivery.ack_at is not None and delivery.ack_at > restarted_at  # ... and answered after the restart
-    assert report["nodes"][1]["presence"] == "online"
+    assert report.nodes[1].presence == "online"
+
+
+def test_a_node_that_never_comes_is_reported_and_missed_after_the_deadline(tmp_path: Path, broker_factory) -> None:
+    ids = field_ids(2)
+    broker = broker_factory(ids)
+    signer = Signer.generate("drill")
+    prepared = fan_out_scenario(tmp_path, ids, issue_s=0.2, duration_s=0.5, ack_deadline_s=1.0)
+    said: list[str] = []
+
+    async def scenario() -> tuple[BridgeRun, float]:
+        agent = NodeAgent(virtual_config("pi-01", broker.address("pi-01"), signer))
+        async with asyncio.TaskGroup() as tasks:
+            running = tasks.create_task(agent.run())
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            started = time.monotonic()
+            record = await bridge_run(field_bridge(prepared, signer, broker, said.append, presence_wait_s=1.0))
+            elapsed_s = time.monotonic() - started
+            running.cancel()
+        agent.close()
+        return record, elapsed_s
+
+    record, elapsed_s = asyncio.run(scenario())
+    rows = by_node(build_report(record))
+    assert rows["pi-01"].outcome == "actuated" and rows["pi-02"].outcome == "missed"
+    assert any(line.startswith("not online after 1 s: pi-02") for line in said), said
+    assert elapsed_s < 1.0 + 0.5 + 1.0 + 5.0  # presence, scenario and ack deadline, then no longer than sync
 
 
 def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: Path, broker_factory) -> None:
@@ -122,24 +144,20 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
             node_id=node_id,
             alert_id="drill",
             category="ballistic_missile",
-            mode="exercise",
+            mode=AlertMode.EXERCISE,
             issued_at=now,
             expires_at=now + valid_s,
             sim_issue_s=0.0,
         )
 
-    async def scenario() -> tuple[list[dict], NodeAgent, list[bool], Status]:
+    async def scenario() -> tuple[list[Ack], NodeAgent, list[bool], Status]:
         agent = NodeAgent(config)
         task = asyncio.get_running_loop().create_task(agent.run())
-        acks: list[dict] = []
+        acks: list[Ack] = []
         siren_before_valid: list[bool] = []
-        address = broker.address()
-        async with aiomqtt.Client(
-            address.host, address.port, username=address.username, password=address.password
-        ) as attacker:
-            await attacker.subscribe(topic("pi-01", Channel.ACK), qos=1)
-            await attacker.subscribe(topic("pi-01", Channel.STATUS), qos=1)
-            await asyncio.wait_for(agent.connected.wait(), 10)
+        async with Session(broker.address()) as attacker:
+            await attacker.subscribe((topic("pi-01", Topic.ACK), 1), (topic("pi-01", Topic.STATUS), 1))
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
             valid = signer.sign(alert())
             messages = [
                 Signer.generate("drill").sign(alert()),  # forged: the trusted key's id, another key
@@ -148,30 +166,23 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
                 valid,
                 valid,  # replayed byte for byte
             ]
-            status = None
             for index, wire in enumerate(messages):
                 if index == 3:
                     siren_before_valid.append(agent.driver.pin_level("siren"))
-                await attacker.publish(topic("pi-01", Channel.ALERT), wire, qos=1)
-                async for message in attacker.messages:
-                    if str(message.topic).endswith("/ack"):
-                        acks.append(json.loads(message.payload))  # type: ignore[arg-type]
-                        break
+                await attacker.publish(topic("pi-01", Topic.ALERT), wire, QOS[Topic.ALERT])
+                acks.append(Ack.model_validate_json((await next_message(attacker, Topic.ACK)).payload))
                 if index == 3:
                     siren_before_valid.append(agent.driver.pin_level("siren"))
-            await asyncio.sleep(0.3)
-            async for message in attacker.messages:  # the retained status with the counters
-                if str(message.topic).endswith("/status"):
-                    status = Status.model_validate_json(message.payload)  # type: ignore[arg-type]
-                    if sum(status.rejected.values()) == 4:
-                        break
+            status = Status.model_validate_json((await next_message(attacker, Topic.STATUS)).payload)
+            while sum(status.rejected.values()) < 4:  # the counters, re-published shortly after the last alert
+                status = Status.model_validate_json((await next_message(attacker, Topic.STATUS)).payload)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         agent.close()
-        return acks, agent, siren_before_valid, status  # type: ignore[return-value]
+        return acks, agent, siren_before_valid, status
 
     acks, agent, siren, status = asyncio.run(scenario())
-    assert [(a["outcome"], a["reason"]) for a in acks] == [
+    assert [(a.outcome.value, a.reason and a.reason.value) for a in acks] == [
         ("rejected", "bad_signature"),
         ("rejected", "expired"),
         ("rejected", "wrong_address"),
@@ -190,30 +201,27 @@ def test_the_acl_stops_a_node_using_another_nodes_topics(broker_factory) -> None
     broker = broker_factory(["pi-01", "pi-02"])
 
     async def scenario() -> tuple[list[str], list[str]]:
-        bridge, one = broker.address(), broker.address("pi-01")
         seen_by_bridge: list[str] = []
         seen_by_one: list[str] = []
-        async with (
-            aiomqtt.Client(bridge.host, bridge.port, username=bridge.username, password=bridge.password) as b,
-            aiomqtt.Client(one.host, one.port, username=one.username, password=one.password) as node,
-        ):
-            await b.subscribe("lalert/v1/node/#", qos=1)
-            await node.subscribe(topic("pi-02", Channel.ALERT), qos=1)  # not its topic: nothing may arrive
-            await node.subscribe(topic("pi-01", Channel.ALERT), qos=1)
-            await node.publish(topic("pi-02", Channel.ACK), b"forged ack", qos=1)
-            await node.publish(topic("pi-02", Channel.STATUS), b"forged status", qos=1)
-            await node.publish(topic("pi-01", Channel.ACK), b"own ack", qos=1)  # control: allowed
-            await b.publish(topic("pi-02", Channel.ALERT), b"for pi-02", qos=1)
-            await b.publish(topic("pi-01", Channel.ALERT), b"for pi-01", qos=1)
+        async with Session(broker.address()) as b, Session(broker.address("pi-01")) as node:
+            await b.subscribe(("lalert/v1/node/#", 1))
+            await node.subscribe((topic("pi-02", Topic.ALERT), 1))  # not its topic: nothing may arrive
+            await node.subscribe((topic("pi-01", Topic.ALERT), 1))
+            await node.publish(topic("pi-02", Topic.ACK), b"forged ack", 1)
+            await node.publish(topic("pi-02", Topic.STATUS), b"forged status", 1)
+            await node.publish(topic("pi-01", Topic.ACK), b"own ack", 1)  # control: allowed
+            await b.publish(topic("pi-02", Topic.ALERT), b"for pi-02", 1)
+            await b.publish(topic("pi-01", Topic.ALERT), b"for pi-01", 1)
 
-            async def gather(client: aiomqtt.Client, into: list[str]) -> None:
-                async for message in client.messages:
-                    into.append(f"{message.topic} {message.payload.decode()}")  # type: ignore[union-attr]
+            async def gather(session: Session, into: list[str]) -> None:
+                async for message in session.messages():
+                    into.append(f"{message.topic} {message.payload.decode()}")
 
-            tasks = [asyncio.create_task(gather(b, seen_by_bridge)), asyncio.create_task(gather(node, seen_by_one))]
-            await asyncio.sleep(1.0)
-            for task in tasks:
-                task.cancel()
+            async with asyncio.TaskGroup() as tasks:  # what arrives in one second
+                watchers = [tasks.create_task(gather(b, seen_by_bridge)), tasks.create_task(gather(node, seen_by_one))]
+                await asyncio.sleep(1.0)
+                for watcher in watchers:
+                    watcher.cancel()
         return seen_by_bridge, seen_by_one
 
     seen_by_bridge, seen_by_one = asyncio.run(scenario())
@@ -228,7 +236,7 @@ def test_a_skewed_node_clock_is_corrected(tmp_path: Path, broker_factory, node_p
     signer = Signer.generate("drill")
     prepared = fan_out_scenario(tmp_path, ids, issue_s=0.5, duration_s=1.0)
 
-    def one_run(skew_s: float) -> dict:
+    def one_run(skew_s: float) -> FieldReport:
         processes = [
             NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-01", signer).start(),
             NodeProcess(tmp_path / f"skew-{skew_s}", broker, "pi-02", signer, top=f"clock_skew_s = {skew_s}").start(),
@@ -241,6 +249,8 @@ def test_a_skewed_node_clock_is_corrected(tmp_path: Path, broker_factory, node_p
                 process.stop()
 
     plain, skewed = by_node(one_run(0.0)), by_node(one_run(2.5))
-    assert skewed["pi-02"]["offset_ms"] == pytest.approx(2500, abs=skewed["pi-02"]["offset_uncertainty_ms"] + 1)
+    node = skewed["pi-02"]
+    assert node.offset_uncertainty_ms is not None
+    assert node.offset_ms == pytest.approx(2500, abs=node.offset_uncertainty_ms + 1)
     for column in ("receipt_latency_ms", "actuation_latency_ms"):
-        assert abs(skewed["pi-02"][column] - plain["pi-02"][column]) < 5, (column, plain["pi-02"], skewed["pi-02"])
+        assert abs(getattr(node, column) - getattr(plain["pi-02"], column)) < 5, (column, plain["pi-02"], node)

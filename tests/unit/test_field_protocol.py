@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,16 +16,20 @@ pytest.importorskip("cryptography")
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
-from lalert_sim.hil.node_config import load_node_config
-from lalert_sim.hil.outputs import PATTERNS, limited, pattern_for
+from lalert_sim.hil.latency import Percentiles, ms
+from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech, load_node_config
+from lalert_sim.hil.outputs import PATTERNS, Output, Step, gpio_device_classes, limited, pattern_for
 from lalert_sim.hil.protocol import (
+    NODE_READS,
+    NODE_WRITES,
+    QOS,
     AlertPayload,
-    Channel,
     Reason,
     Rejected,
     ReplayGuard,
     SignedAlert,
     Signer,
+    Topic,
     Verifier,
     estimate_offset,
     new_message_id,
@@ -31,6 +37,7 @@ from lalert_sim.hil.protocol import (
     topic,
 )
 from lalert_sim.hil.provision import node_toml, provision
+from lalert_sim.model.alerts import AlertCategory, AlertMode
 
 NOW = 1_790_000_000.0
 
@@ -41,7 +48,7 @@ def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60,
         "node_id": node_id,
         "alert_id": "a1",
         "category": "ballistic_missile",
-        "mode": "exercise",
+        "mode": AlertMode.EXERCISE,
         "issued_at": issued_at,
         "expires_at": issued_at + valid_s,
         "sim_issue_s": 1.0,
@@ -120,13 +127,20 @@ def test_offset_estimate_matches_ntp_on_known_exchanges() -> None:
     assert estimate_offset([]) is None
 
 
+def test_latency_percentiles_are_nearest_rank_with_the_median() -> None:
+    figures = Percentiles.of([float(k) for k in range(100, 0, -1)])
+    assert figures == Percentiles(p50=50.5, p90=91.0, p99=100.0, max=100.0)
+    assert Percentiles.of([]) is None
+    assert (ms(0.0015), ms(None)) == (1.5, None)
+
+
 def test_topics_round_trip_and_refuse_wildcards() -> None:
-    assert topic("pi-01", Channel.TIME_PONG) == "lalert/v1/node/pi-01/time/pong"
-    assert parse_topic("lalert/v1/node/pi-01/time/pong") == ("pi-01", Channel.TIME_PONG)
+    assert topic("pi-01", Topic.TIME_PONG) == "lalert/v1/node/pi-01/time/pong"
+    assert parse_topic("lalert/v1/node/pi-01/time/pong") == ("pi-01", Topic.TIME_PONG)
     assert parse_topic("lalert/v2/node/pi-01/ack") is None
     for bad in ("pi/01", "pi+", "#", ""):
         with pytest.raises(ValueError):
-            topic(bad, Channel.ALERT)
+            topic(bad, Topic.ALERT)
 
 
 def test_broker_urls() -> None:
@@ -141,7 +155,7 @@ def test_broker_urls() -> None:
 @pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="mosquitto_passwd (package mosquitto)")
 def test_password_hash_is_what_mosquitto_passwd_writes(tmp_path: Path) -> None:
     path = tmp_path / "pw"
-    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "pi-01", "s3cret"], check=True)
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(path), "pi-01", "s3cret"], check=True, timeout=30)
     theirs = path.read_text().strip().split(":", 1)[1]
     _, _, iterations, salt, _digest = theirs.split("$")
     assert password_hash("s3cret", base64.b64decode(salt), int(iterations)) == theirs
@@ -155,9 +169,26 @@ def test_acl_gives_each_node_only_its_own_topics() -> None:
     assert "pi-02" not in block and "#" not in block and "+" not in block
 
 
+def test_every_topic_has_a_qos_and_one_direction() -> None:
+    assert set(QOS) == set(Topic)
+    assert set(NODE_READS) | set(NODE_WRITES) == set(Topic)
+    assert not set(NODE_READS) & set(NODE_WRITES)
+
+
+def test_every_alert_category_has_a_pattern() -> None:
+    assert set(PATTERNS) == set(AlertCategory)
+    assert pattern_for("ballistic_missile") == PATTERNS[AlertCategory.BALLISTIC_MISSILE]
+    assert pattern_for("no such category") == PATTERNS[AlertCategory.OTHER]
+
+
+def test_every_output_has_a_pin_a_pattern_switch_and_a_device() -> None:
+    pytest.importorskip("gpiozero")
+    assert set(gpio_device_classes()) == set(Output)
+    assert set(Output) <= set(OutputPins.model_fields)
+    assert set(Output) == {f.name for f in dataclasses.fields(Step)} - {"duration_s"}
+
+
 def test_patterns_respect_the_safety_limits() -> None:
-    assert set(PATTERNS) >= {"ballistic_missile", "major_tsunami_warning", "earthquake_early_warning", "test"}
-    assert pattern_for("no such category") == PATTERNS["other"]
     steps = limited(pattern_for("ballistic_missile"), 1.0, max_total_s=20, siren_max_on_s=5)
     assert sum(s.duration_s for s in steps) == pytest.approx(20)
     run = longest = 0.0
@@ -179,6 +210,25 @@ def test_provisioned_node_files_load(tmp_path: Path) -> None:
     again = provision(["pi-01", "pi-02"], tmp_path, "127.0.0.1", 18830, "drill", mock=True)
     assert again.bridge_password == done.bridge_password  # re-provisioning does not lock anyone out
     assert "persistence true" in done.broker_config.read_text()
+
+
+def test_node_toml_spells_out_the_node_config_defaults(tmp_path: Path, signer: Signer) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(node_toml("pi-01", "mqtt://127.0.0.1:1883", "drill", signer.public_key_text()))
+    (tmp_path / "password").write_text("secret\n")
+    config = load_node_config(path)
+    assert (config.outputs, config.safety, config.speech) == (OutputPins(), Safety(), Speech())
+    defaults = BrokerSettings()
+    assert config.broker.model_dump(exclude={"url", "username", "password_file"}) == defaults.model_dump(
+        exclude={"url", "username", "password_file"}
+    )
+
+
+def test_the_hardware_example_node_toml_is_a_valid_config(signer: Signer) -> None:
+    example = Path(__file__).resolve().parents[2] / "hardware" / "node.example.toml"
+    data = tomllib.loads(example.read_text(encoding="utf-8"))
+    data["keys"] = {"drill": signer.public_key_text()}  # the example's placeholder, filled in
+    assert NodeConfig.model_validate(data).node_id == "pi-hachinohe-siren"
 
 
 def test_node_config_errors_name_file_and_field(tmp_path: Path, signer: Signer) -> None:

@@ -1,0 +1,110 @@
+"""The MQTT transport of the bridge and the field nodes: the one module that speaks aiomqtt.
+
+What travels (topics, payloads, QoS) is the protocol's; a ``Session`` only connects with the socket
+settings both sides want and hands each message on stamped with the receiver's clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import cast
+
+import aiomqtt
+
+from lalert_sim.hil.broker import BrokerAddress
+
+MqttError = aiomqtt.MqttError  # the connection was refused or broke off
+TCP_NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small packets leave at once (no Nagle delay)
+
+
+def first_error(error: BaseException) -> BaseException:
+    """The first error inside a (nested) exception group, as task groups raise them: what broke off."""
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+@dataclass(frozen=True)
+class Received:
+    """One incoming message and when it came off the socket (the receiver's clock, POSIX s)."""
+
+    topic: str
+    payload: bytes
+    received_at: float
+
+
+class _StampedQueue(asyncio.Queue[object]):
+    """aiomqtt's incoming queue, stamping each message as the client reads it off the socket:
+    receipt times then do not include work queued behind it in this process (e.g. other
+    virtual nodes verifying signatures)."""
+
+    now: Callable[[], float] = time.time
+
+    def _put(self, item: object) -> None:
+        super()._put((self.now(), item))
+
+
+class Session:
+    """One connection to a broker: ``async with Session(address) as session``; reusable, not re-entrant."""
+
+    def __init__(
+        self,
+        address: BrokerAddress,
+        identifier: str | None = None,
+        *,
+        persistent: bool = False,
+        last_will: tuple[str, bytes] | None = None,
+        keepalive_s: int = 60,
+        clock: Callable[[], float] = time.time,
+        max_inflight: int | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        """``persistent``: the broker keeps the subscriptions and queues QoS 1 messages while we are away
+        (needs a fixed ``identifier``); ``last_will``: (topic, payload) published, retained, if we vanish."""
+        queue_type = type("StampedQueue", (_StampedQueue,), {"now": staticmethod(clock)})
+        will = None if last_will is None else aiomqtt.Will(last_will[0], last_will[1], qos=1, retain=True)
+        self._client = aiomqtt.Client(
+            address.host,
+            address.port,
+            username=address.username,
+            password=address.password,
+            identifier=identifier,
+            clean_session=not persistent,
+            keepalive=keepalive_s,
+            will=will,
+            socket_options=[TCP_NODELAY],
+            queue_type=cast(type[asyncio.Queue[aiomqtt.Message]], queue_type),
+            max_inflight_messages=max_inflight,
+            logger=logger,
+        )
+
+    async def __aenter__(self) -> Session:
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self._client.__aexit__(exc_type, exc, traceback)
+
+    async def subscribe(self, *filters: tuple[str, int]) -> None:
+        """Subscribe to (topic filter, QoS) pairs."""
+        await self._client.subscribe(list(filters))
+
+    async def publish(self, topic: str, payload: bytes | str, qos: int, retain: bool = False) -> None:
+        """Publish; with QoS 1 this returns once the broker has acknowledged it."""
+        await self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    async def messages(self) -> AsyncIterator[Received]:
+        """Incoming messages until the connection ends (then MqttError)."""
+        async for item in self._client.messages:
+            received_at, message = cast(tuple[float, aiomqtt.Message], item)
+            payload = message.payload
+            data = payload if isinstance(payload, bytes) else str(payload).encode()
+            yield Received(str(message.topic), data, received_at)
