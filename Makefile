@@ -26,8 +26,8 @@ drill: $(VENV)/.core
 	$(BIN)/lalert-sim run $(FLAGSHIP) --out results/drill
 
 test: $(VENV)/.test
-	$(BIN)/ruff format --check lalert_sim tests
-	$(BIN)/ruff check lalert_sim tests
+	$(BIN)/ruff format --check lalert_sim tests bench tools
+	$(BIN)/ruff check lalert_sim tests bench tools
 	$(BIN)/mypy lalert_sim
 	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import cli
+from tests.conftest import cli
 from tests.conftest import SCENARIOS
 
 pytest.importorskip("aiomqtt")
