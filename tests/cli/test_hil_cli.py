@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 
 pytest.importorskip("aiomqtt")
 pytest.importorskip("amqtt")

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 from lalert_sim.hil.protocol import Signer, generate_key
-from tests.conftest import cli
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 from tests.hil.conftest import NodeProcess
 
 
