@@ -10,7 +10,7 @@ from pydantic.config import JsonDict
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Window
+from lalert_sim.model.base import Frozen, Share, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
 
@@ -101,7 +101,7 @@ class RetryPolicy(Frozen):
     """Wait in seconds after a lost copy (or one that met a node that was down) before the next try."""
 
 
-_NEUTRAL = MediumDefaults(ZERO, 0.0, None, None, False, "stands in while the medium is invalid")
+_NEUTRAL = MediumDefaults(latency_s=ZERO, loss=0.0, broadcast=False, source="stands in while the medium is invalid")
 
 
 def _medium_fields(defaults: MediumDefaults) -> dict[str, Any]:
@@ -163,9 +163,8 @@ class Link(Frozen):
         description="Bits per second, so a message takes size × 8 / bandwidth to send; null: size ignored. "
         "Default the medium's.",
     )
-    loss: float = Field(
-        ge=0, le=1, description="Probability (0–1) that one target loses one transmission; default the medium's."
-    )
+    loss: Share
+    """Probability (0–1) that one target loses one transmission; default the medium's."""
     retry: RetryPolicy
     """What the sender does after a lost copy; default the medium's (broadcasts do not retry)."""
     broadcast: bool
