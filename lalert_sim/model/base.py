@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
+
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A share or a chance, from 0 to 1."""
 
 
 class Frozen(BaseModel):

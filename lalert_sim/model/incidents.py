@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Window
+from lalert_sim.model.base import Frozen, Share, Window
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
@@ -18,21 +18,28 @@ class _Incident(Window):
     """Label that its effects carry in the outage log and the report; default none."""
 
 
-class Outage(_Incident):
+class _Selected(_Incident):
+    """An incident that acts on the nodes and links its selectors choose (at least one of the two)."""
+
+    type: str
+    """The incident type."""
+    nodes: NodeSelector | None = None
+    """Nodes it acts on; none: no nodes."""
+    links: LinkSelector | None = None
+    """Links it acts on (damage: by the area of their targets); none: no links."""
+
+    @model_validator(mode="after")
+    def _selects(self) -> _Selected:
+        if self.links is None and self.nodes is None:
+            raise ValueError(f"{self.type} needs `nodes:` or `links:` (a selector) to say what fails")
+        return self
+
+
+class Outage(_Selected):
     """Selected links and/or nodes are out of service from ``start_s`` until ``end_s``."""
 
     type: Literal["outage"] = "outage"
     """Selects this incident type: ``outage``."""
-    links: LinkSelector | None = None
-    """Links that are down; none: no links."""
-    nodes: NodeSelector | None = None
-    """Nodes that are down; none: no nodes."""
-
-    @model_validator(mode="after")
-    def _selects(self) -> Outage:
-        if self.links is None and self.nodes is None:
-            raise ValueError("an outage needs `links:` or `nodes:` (a selector) to say what fails")
-        return self
 
 
 class Zone(Frozen):
@@ -40,20 +47,16 @@ class Zone(Frozen):
 
     area: AreaCode
     """Prefecture or municipality code; a component takes the most specific zone covering its area."""
-    probability: float = Field(ge=0, le=1)
+    probability: Share
     """Chance (0–1) that each selected component in the zone fails at the incident's start."""
     label: str = Field(default="", description="Free text for the reader, e.g. 'intensity 7'.")
 
 
-class Damage(_Incident):
+class Damage(_Selected):
     """Each selected component in a zone fails at ``start_s`` with the zone's probability."""
 
     type: Literal["damage"] = "damage"
     """Selects this incident type: ``damage``."""
-    nodes: NodeSelector | None = None
-    """Nodes that can fail; none: no nodes."""
-    links: LinkSelector | None = None
-    """Links that can fail (by the area of their targets); none: no links."""
     zones: list[Zone] = Field(min_length=1)
     """Areas with their failure chance (at least one); a component in none of them does not fail."""
     repair_s: float | None = Field(
@@ -61,12 +64,6 @@ class Damage(_Incident):
         gt=0,
         description="Seconds from failing until a failed component is back; none: not repaired in this run.",
     )
-
-    @model_validator(mode="after")
-    def _selects(self) -> Damage:
-        if self.links is None and self.nodes is None:
-            raise ValueError("damage needs `nodes:` or `links:` (a selector) to say what can fail")
-        return self
 
 
 class PowerOutage(_Incident):
@@ -86,18 +83,10 @@ class HeavyRain(_Incident):
     """Selects this incident type: ``heavy_rain``."""
     area: AreaCode
     """Prefecture or municipality code of the area under the rain."""
-    satellite_loss: float = Field(
-        default=0.3,
-        ge=0,
-        le=1,
-        description="Chance (0–1) a satellite copy to a node in the area is lost to rain fade (assumption).",
-    )
-    loudspeaker_factor: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: rain makes it worse).",
-    )
+    satellite_loss: Share = 0.3
+    """Chance (0–1) a satellite copy to a node in the area is lost to rain fade (assumption)."""
+    loudspeaker_factor: Share = 0.5
+    """Multiplies the chance of making out a loudspeaker (assumption; DOMAIN: rain makes it worse)."""
 
 
 class CarrierOutage(_Incident):

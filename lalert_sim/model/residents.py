@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, Share
 
 
 class Residents(Frozen):
@@ -27,13 +27,9 @@ class Residents(Frozen):
         description="Local hour of day (0 to under 24) for whereabouts (asleep, at work...); "
         "default from epoch + issue time.",
     )
-    indoor_receiver_share: float = Field(
-        default=0.4,
-        ge=0,
-        le=1,
-        description="Share (0–1) of households with an indoor receiver where the disaster radio has them "
-        "and the municipality table does not say (assumption).",
-    )
+    indoor_receiver_share: Share = 0.4
+    """Share (0–1) of households with an indoor receiver where the disaster radio has them
+    and the municipality table does not say (assumption)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, Share
 from lalert_sim.model.carriers import CARRIER_SHARES
 
 
@@ -21,21 +21,13 @@ class _Equipment(Frozen):
 
     carriers: list[str] = Field(default_factory=lambda: list(CARRIER_SHARES))
     """Mobile carriers with cell broadcast in every municipality; default the four national ones."""
-    disaster_radio_share: float = Field(
-        default=0.74,
-        ge=0,
-        le=1,
-        description="Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023).",
-    )
+    disaster_radio_share: Share = 0.74
+    """Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023)."""
     indoor_receivers: bool = Field(
         default=True, description="Municipalities with disaster radio also get indoor receivers; default true."
     )
-    community_fm_share: float = Field(
-        default=0.3,
-        ge=0,
-        le=1,
-        description="Share (0–1) with a community FM station started automatically (assumption).",
-    )
+    community_fm_share: Share = 0.3
+    """Share (0–1) with a community FM station started automatically (assumption)."""
     jalert: bool = Field(default=True, description="Connect the national J-Alert origin (satellite + terrestrial).")
     lalert: bool = Field(default=True, description="Connect municipal entry steps, the L-Alert hub and outlets.")
     broadcasters: int = Field(
