@@ -36,31 +36,27 @@ BUREAUS = (
     ("Kyushu (Kumamoto)", 32.80, 130.71),
     ("Okinawa (Naha)", 26.21, 127.68),
 )
+
+
+@dataclass(frozen=True)
+class UnitDefaults:
+    """What one type of loaned unit is: how many the nation holds, its substitute link, its set-up time."""
+
+    national_stock: int
+    medium: Medium
+    setup_s: _AnyDistribution
+
+
 # National stock, April 2024 (DOMAIN); satellite internet kits since Noto 2024: count is an assumption.
-NATIONAL_STOCK = {
-    Equipment.SIMPLE_RADIO: 1065,
-    Equipment.MCA_RADIO: 179,
-    Equipment.SATELLITE_PHONE: 106,
-    Equipment.ICT_UNIT: 25,
-    Equipment.SATELLITE_INTERNET: 100,
-    Equipment.POWER_VEHICLE: 0,
-}
-# What each unit's substitute link is like, and how long it takes to set up (assumptions).
-EQUIPMENT_MEDIUM = {
-    Equipment.SIMPLE_RADIO: Medium.MCA,
-    Equipment.MCA_RADIO: Medium.MCA,
-    Equipment.SATELLITE_PHONE: Medium.MANUAL_RELAY,  # a person reads the alert onto the local radio
-    Equipment.ICT_UNIT: Medium.SATELLITE_GEO,
-    Equipment.SATELLITE_INTERNET: Medium.SATELLITE_LEO,
-    Equipment.POWER_VEHICLE: Medium.FIBRE,
-}
-SETUP_S: dict[Equipment, _AnyDistribution] = {
-    Equipment.SIMPLE_RADIO: LogNormal(median=900, sigma=0.4),
-    Equipment.MCA_RADIO: LogNormal(median=1800, sigma=0.4),
-    Equipment.SATELLITE_PHONE: LogNormal(median=1800, sigma=0.4),
-    Equipment.ICT_UNIT: LogNormal(median=10800, sigma=0.3),
-    Equipment.SATELLITE_INTERNET: LogNormal(median=7200, sigma=0.3),
-    Equipment.POWER_VEHICLE: LogNormal(median=1200, sigma=0.3),
+# Substitute-link media and set-up times are assumptions.
+UNITS: dict[Equipment, UnitDefaults] = {
+    Equipment.SIMPLE_RADIO: UnitDefaults(1065, Medium.MCA, LogNormal(median=900, sigma=0.4)),
+    Equipment.MCA_RADIO: UnitDefaults(179, Medium.MCA, LogNormal(median=1800, sigma=0.4)),
+    # a person reads the alert from the satellite phone onto the local radio
+    Equipment.SATELLITE_PHONE: UnitDefaults(106, Medium.MANUAL_RELAY, LogNormal(median=1800, sigma=0.4)),
+    Equipment.ICT_UNIT: UnitDefaults(25, Medium.SATELLITE_GEO, LogNormal(median=10800, sigma=0.3)),
+    Equipment.SATELLITE_INTERNET: UnitDefaults(100, Medium.SATELLITE_LEO, LogNormal(median=7200, sigma=0.3)),
+    Equipment.POWER_VEHICLE: UnitDefaults(0, Medium.FIBRE, LogNormal(median=1200, sigma=0.3)),
 }
 
 
@@ -77,7 +73,7 @@ def pool_depots(pool: Pool) -> list[Depot]:
     """The pool's depots: as given, or its total (default: the national stock) over the bureaus."""
     if pool.depots is not None:
         return pool.depots
-    return spread(NATIONAL_STOCK[pool.equipment] if pool.units is None else pool.units)
+    return spread(UNITS[pool.equipment].national_stock if pool.units is None else pool.units)
 
 
 def loan_link_id(equipment: Equipment, code: str) -> str:
@@ -143,13 +139,17 @@ class UnitPlan:
 
 @dataclass(frozen=True)
 class RoamingPlan:
-    """Roaming links that come up after the switchover of one carrier outage."""
+    """Roaming links that come up after the switchover of one carrier outage (its carrier's subscribers)."""
 
     incident: CarrierOutage
-    carrier: str
     partner: str
     links: tuple[str, ...]
     switchover_s: _AnyDistribution
+
+    @property
+    def carrier(self) -> str:
+        """The carrier whose subscribers roam."""
+        return self.incident.carrier
 
 
 @dataclass
@@ -202,7 +202,7 @@ def prepare_responses(
 
 
 def _loan_rule(loan: Loan) -> UnitRule:
-    setup = loan.setup_s or SETUP_S[loan.equipment]
+    setup = loan.setup_s or UNITS[loan.equipment].setup_s
     return UnitRule(
         loan.equipment, loan.detect_s, setup, loan.speed_kmh, loan.road_damage, loan.max_transport_s, loan.policy
     )
@@ -266,7 +266,7 @@ def _loan_links(
             problems.append(Problem(f"municipality {node.area} of {node.id!r} is not in the table", (*loc, "watch")))
             continue
         link_id = loan_link_id(loan.equipment, node.area)
-        medium = loan.medium or EQUIPMENT_MEDIUM[loan.equipment]
+        medium = loan.medium or UNITS[loan.equipment].medium
         added.append(
             Link.model_validate(
                 {
@@ -325,4 +325,4 @@ def _roaming_links(
             )
         )
         links.append(link_id)
-    return RoamingPlan(outage, outage.carrier, host, tuple(links), roaming.switchover_s)
+    return RoamingPlan(outage, host, tuple(links), roaming.switchover_s)

@@ -20,15 +20,13 @@ from lalert_sim.reach.parameters import (
     WHEREABOUTS,
     whereabouts_shares,
 )
-from lalert_sim.topology.responses import EQUIPMENT_MEDIUM, NATIONAL_STOCK, SETUP_S
+from lalert_sim.topology.responses import UNITS
 
 TABLES: list[tuple[str, dict, type[Enum]]] = [
     ("MEDIUM_DEFAULTS", MEDIUM_DEFAULTS, Medium),
     ("RECEPTION", RECEPTION, Channel),
     ("REACTION_DELAY", REACTION_DELAY, Channel),
-    ("NATIONAL_STOCK", NATIONAL_STOCK, Equipment),
-    ("EQUIPMENT_MEDIUM", EQUIPMENT_MEDIUM, Equipment),
-    ("SETUP_S", SETUP_S, Equipment),
+    ("UNITS", UNITS, Equipment),
 ]
 
 
