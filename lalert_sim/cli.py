@@ -6,6 +6,7 @@ import importlib.util
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, NoReturn
 
@@ -147,88 +148,109 @@ BatchSize = Annotated[int, typer.Option("--batch-size", help="Replications per t
 Plots = Annotated[bool, typer.Option("--plots/--no-plots", help="Save PNG plots (needs matplotlib).")]
 
 
-@app.command()
-def sweep(
-    scenario: ScenarioPath,
-    replications: Replications = 100,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/sweep"),
-    workers: Workers = 0,
-    seed: MasterSeed = None,
-    dask: Dask = None,
-    resume: Resume = False,
-    batch_size: BatchSize = 0,
-    plots: Plots = True,
-) -> None:
-    """Monte Carlo: N replications, a table per replication and means with 95 % CIs."""
-    console = Console()
-    try:
-        rows = _sweep(scenario, replications, out, workers or cpu_count(), seed, dask, resume, batch_size, console)
-        table = write_table(out, rows)
-        summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
-        write_json(out / "sweep_summary.json", summary)
-        written = [table, out / "sweep_summary.json"]
-        if plots and _has_matplotlib():
-            written += [p for p in [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if p]
-    except LalertError as exc:
-        _fail(exc)
-    print_sweep(summary.kpis, console)
-    console.print(f"wrote {', '.join(str(p) for p in written)}")
+@dataclass(frozen=True)
+class _MonteCarlo:
+    """The options sweep and compare share, and the console they report on."""
 
+    replications: int
+    workers: int
+    seed: int | None
+    dask: str | None
+    resume: bool
+    batch_size: int
+    plots: bool
+    console: Console
 
-@app.command()
-def compare(
-    scenarios: Annotated[list[Path], typer.Argument(help="Plans as scenario files; the first is the base.")],
-    replications: Replications = 100,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/compare"),
-    workers: Workers = 0,
-    seed: MasterSeed = None,
-    dask: Dask = None,
-    resume: Resume = False,
-    batch_size: BatchSize = 0,
-    plots: Plots = True,
-) -> None:
-    """Paired comparison of plans on common random numbers: differences with 95 % CIs."""
-    console = Console()
-    if len(scenarios) < 2:
-        Console(stderr=True).print("compare needs at least two scenario files")
-        raise typer.Exit(EXIT_INVALID_INPUT)
-    try:
-        base_seed = load(scenarios[0]).scenario.seed if seed is None else seed
-        plans: dict[str, list[Row]] = {}
-        for path in scenarios:
-            name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
-            plans[name] = _sweep(
-                path,
-                replications,
-                out / name,
-                workers or cpu_count(),
-                base_seed,
-                dask,
-                resume,
-                batch_size,
-                console,
-                label=name,
-            )
-            write_table(out / name, plans[name])
-        comparison = Comparison(
-            base=next(iter(plans)), replications=replications, master_seed=base_seed, differences=compare_plans(plans)
+    def rows(self, path: Path, out: Path, seed: int | None, label: str = "") -> tuple[list[Row], Path]:
+        """One plan's replications (reusing finished ones with ``resume``) and the table they were written to."""
+        rows = _sweep(
+            path,
+            self.replications,
+            out,
+            self.workers,
+            seed,
+            self.dask,
+            self.resume,
+            self.batch_size,
+            self.console,
+            label,
         )
-        write_json(out / "comparison.json", comparison)
-        written = [out / "comparison.json"]
-        if plots and _has_matplotlib():
-            names = kpi_names(next(iter(plans.values())))
-            written += [
-                p
-                for p in [
-                    plot_distributions(out / "kpis.png", plans, names),
-                    plot_differences(out / "differences.png", plans, names),
-                ]
-                if p
-            ]
+        return rows, write_table(out, rows)
+
+
+MONTE_CARLO_VERBS = {
+    "sweep": "Monte Carlo: N replications of one scenario, a table per replication and means with 95 % CIs.",
+    "compare": "Paired comparison of plans (two or more scenario files, the first the base) on common random "
+    "numbers: differences with 95 % CIs.",
+}
+
+
+def monte_carlo(
+    ctx: typer.Context,
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario file (sweep); plans as scenario files, the first the base (compare).", show_default=False
+        ),
+    ],
+    replications: Replications = 100,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for results [default: results/VERB].")] = None,
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    resume: Resume = False,
+    batch_size: BatchSize = 0,
+    plots: Plots = True,
+) -> None:
+    """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
+    verb = ctx.info_name or "sweep"
+    wanted = "one scenario file" if verb == "sweep" else "at least two scenario files"
+    if (len(scenarios) == 1) != (verb == "sweep"):
+        Console(stderr=True).print(f"{verb} needs {wanted}")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    console = Console()
+    runs = _MonteCarlo(
+        replications, workers or cpu_count(), seed, dask, resume, batch_size, plots and _has_matplotlib(), console
+    )
+    folder = out or Path("results") / verb
+    try:
+        written = _sweep_one(runs, scenarios[0], folder) if verb == "sweep" else _compare(runs, scenarios, folder)
     except LalertError as exc:
         _fail(exc)
-    print_comparison(comparison.differences, comparison.base, console)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
+
+
+for _verb, _help in MONTE_CARLO_VERBS.items():
+    app.command(_verb, help=_help)(monte_carlo)
+
+
+def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path) -> list[Path]:
+    rows, table = runs.rows(scenario, out, runs.seed)
+    summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
+    write_json(out / "sweep_summary.json", summary)
+    print_sweep(summary.kpis, runs.console)
+    plots = [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if runs.plots else []
+    return [table, out / "sweep_summary.json", *filter(None, plots)]
+
+
+def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path) -> list[Path]:
+    base_seed = load(scenarios[0]).scenario.seed if runs.seed is None else runs.seed
+    plans: dict[str, list[Row]] = {}
+    for path in scenarios:
+        name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
+        plans[name], _table = runs.rows(path, out / name, base_seed, label=name)
+    comparison = Comparison(
+        base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
+    )
+    write_json(out / "comparison.json", comparison)
+    print_comparison(comparison.differences, comparison.base, runs.console)
+    names = kpi_names(next(iter(plans.values())))
+    plots = (
+        [plot_distributions(out / "kpis.png", plans, names), plot_differences(out / "differences.png", plans, names)]
+        if runs.plots
+        else []
+    )
+    return [out / "comparison.json", *filter(None, plots)]
 
 
 def _has_matplotlib() -> bool:
