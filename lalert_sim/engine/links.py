@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 _SENT, _LOST = Event.SENT, Event.LOST
 _NONE, _LOSS, _LINK_DOWN, _RAIN_FADE = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN, Cause.RAIN_FADE
 _SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
+# A transmission that holds its channel: alert, sender, targets, attempt, channel request (None: no capacity limit).
+_Sent = tuple[AlertState, int, list["NodeRuntime"], int, Request | None]
 
 
 class LinkRuntime(Component):
@@ -151,19 +153,13 @@ class LinkRuntime(Component):
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
             if hold > 0:
-                self._timeout(hold).callbacks.append(partial(self._release, alert, sender, targets, attempt, request))
+                self._timeout(hold).callbacks.append(partial(self._release, (alert, sender, targets, attempt, request)))
                 return
-        self._release(alert, sender, targets, attempt, request)
+        self._release((alert, sender, targets, attempt, request))
 
-    def _release(
-        self,
-        alert: AlertState,
-        sender: int,
-        targets: list[NodeRuntime],
-        attempt: int,
-        request: Request | None,
-        _event: simpy.Event | None = None,
-    ) -> None:
+    def _release(self, sent: _Sent, _event: simpy.Event | None = None) -> None:
+        """The transmission is over: its channel is free; each copy is lost, faded or on its way."""
+        alert, sender, targets, attempt, request = sent
         if request is not None:
             self._channels.release(request)  # type: ignore[union-attr]  # set together with request
         if self._loss:
