@@ -9,6 +9,12 @@ Loc = tuple[str | int, ...]
 LineLookup = Callable[[Loc], "int | None"]
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a message never carries a whole hostile input."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]} ({len(text)} characters)"
+
+
 class LalertError(Exception):
     """Base of every error lalert-sim raises on purpose."""
 
@@ -52,7 +58,9 @@ class ScenarioError(LalertError, ValueError):
         """The same problems, tagged with the file and (where known) the line."""
         return type(self)(
             [
-                Problem(p.message, p.loc, p.file or file, p.line or (line_of(p.loc) if line_of else None))
+                Problem(
+                    p.message, p.loc, p.file or file, p.line or (line_of(p.loc) if line_of and not p.file else None)
+                )
                 for p in self.problems
             ]
         )
