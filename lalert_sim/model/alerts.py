@@ -7,7 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, Id, Ref, Seconds
 
 
 class AlertSystem(StrEnum):
@@ -42,7 +42,7 @@ class AlertMode(StrEnum):
 class Alert(Frozen):
     """One message injected into the network at ``issue_s`` (seconds from the scenario epoch)."""
 
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.:/-]+$")
+    id: Id
     """Unique alert id (letters, digits and ``_ . : / -``), used by objectives and result files."""
     system: AlertSystem
     """The national system that carries it, ``j_alert`` or ``l_alert``; its origin is that system's."""
@@ -52,17 +52,19 @@ class Alert(Frozen):
     """Real or drill: ``actual``, ``exercise`` (the default) or ``test``, written as the CAP status."""
     areas: list[AreaCode] = Field(
         default_factory=list,
+        max_length=2_000,
         description="Local-government codes of the target areas (prefectures or municipalities); "
         "empty means nationwide.",
     )
-    issue_s: float = Field(default=0.0, ge=0)
+    issue_s: Seconds = 0.0
     """When it is issued at its origin, in seconds from the scenario epoch; default 0."""
     size_bytes: int = Field(
         default=2_000,
         gt=0,
+        le=1_000_000_000,
         description="Message size on the wire in bytes (sets the send time on links with a bandwidth); default 2,000.",
     )
-    origin: str | None = Field(
+    origin: Ref | None = Field(
         default=None,
         description="Node where the alert enters the network. Default: the J-Alert origin, "
         "or for L-Alert the entry step of the single target municipality.",

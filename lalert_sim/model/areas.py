@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from lalert_sim.errors import shown
+
 _WEIGHTS = (6, 5, 4, 3, 2)
 
 
@@ -25,16 +27,16 @@ def canonical_area(code: str) -> str:
     text = str(code).strip()
     if not text.isdigit() or len(text) not in (2, 5, 6):
         raise ValueError(
-            f"{code!r} is not a local-government code: use 2 digits for a prefecture "
+            f"{shown(code)} is not a local-government code: use 2 digits for a prefecture "
             "(JIS X 0401, e.g. '02') or 5/6 digits for a municipality (JIS X 0402, e.g. '02201')"
         )
     prefecture = int(text[:2])
     if not 1 <= prefecture <= 47:
-        raise ValueError(f"{code!r}: prefecture part {text[:2]} is not between 01 and 47")
+        raise ValueError(f"{shown(code)}: prefecture part {text[:2]} is not between 01 and 47")
     if len(text) == 6:
         expected = check_digit(text[:5])
         if text[5] != expected:
-            raise ValueError(f"{code!r}: check digit should be {expected} (JIS X 0402)")
+            raise ValueError(f"{shown(code)}: check digit should be {expected} (JIS X 0402)")
         text = text[:5]
     return text
 

@@ -19,16 +19,20 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
+from pydantic import TypeAdapter, ValidationError
 
-from lalert_sim.errors import Problem, ScenarioError
+from lalert_sim.errors import Problem, ScenarioError, shown
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.areas import canonical_area, check_digit
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Epoch, Frozen
+from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
 JIS_CODE_NAMES = {"jis x 0402", "jisx0402", "jis x 0401", "jisx0401", "lgcode", "local government code"}
 PARAMETER = "lalert-sim:"
+MAX_ALERTS = 200
+"""Most alerts one scenario may inject (CAP entries included)."""
 J_ALERT_CATEGORIES = {
     AlertCategory.BALLISTIC_MISSILE,
     AlertCategory.EARTHQUAKE_EARLY_WARNING,
@@ -71,8 +75,8 @@ class CapInfo(Frozen):
 
     sender: str
     """CAP ``sender``: who issued the message (e.g. an agency's address)."""
-    sent: datetime
-    """CAP ``sent``: when the message was issued, with its time zone."""
+    sent: Epoch
+    """CAP ``sent``: when the message was issued, with its time zone (years 1900 to 2200)."""
     status: str
     """CAP ``status`` as written: Actual, Exercise, System, Test or Draft."""
     msg_type: str
@@ -104,7 +108,14 @@ def _schema() -> etree.XMLSchema:
 
 
 def validate_cap(data: bytes, name: str) -> etree._Element:
-    """Parse untrusted CAP bytes safely and check them against the CAP 1.2 schema; ScenarioError if not."""
+    """Parse untrusted CAP bytes safely and check them against the CAP 1.2 schema; ScenarioError if not.
+
+    Messages name the file, the line and what was expected, never the file's text.
+    """
+    if len(data) > CAP_MAX_BYTES:
+        raise ScenarioError(
+            [Problem(f"larger than the limit of {CAP_MAX_BYTES // 1024} KiB for a CAP file", file=name)]
+        )
     try:
         safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -117,15 +128,20 @@ def validate_cap(data: bytes, name: str) -> etree._Element:
                 )
             ]
         ) from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem; expat's words hold no text
         raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    root = etree.fromstring(data, parser)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        problem = "cannot be read within the limits (elements nested under 256 deep, texts under 10 MB)"
+        raise ScenarioError([Problem(problem, file=name, line=line)]) from None
     if root.tag != f"{_Q}alert":
         raise ScenarioError(
             [
                 Problem(
-                    f"not a CAP 1.2 alert: root element is {root.tag!r}, expected 'alert' in namespace {NS}",
+                    f"not a CAP 1.2 alert: root element is {shown(root.tag, 80)}, expected 'alert' in namespace {NS}",
                     file=name,
                     line=root.sourceline,
                 )
@@ -134,9 +150,17 @@ def validate_cap(data: bytes, name: str) -> etree._Element:
     schema = _schema()
     if not schema.validate(root):
         raise ScenarioError(
-            [Problem(f"not valid CAP 1.2: {e.message}", file=name, line=e.line) for e in list(schema.error_log)[:10]]
+            [
+                Problem(f"not valid CAP 1.2: {_without_values(e.message)}", file=name, line=e.line)
+                for e in list(schema.error_log)[:10]
+            ]
         )
     return root
+
+
+def _without_values(message: str) -> str:
+    """A schema error without the offending value (the element and what it expects are enough)."""
+    return re.sub(r"The value '.*?' ", "The value ", message, flags=re.DOTALL)[:300]
 
 
 def _text(element: etree._Element | None, tag: str, default: str = "") -> str:
@@ -156,12 +180,13 @@ def _category_of(event: str, urgency: str) -> AlertCategory:
 
 def read_cap(path: Path, name: str | None = None) -> Alert:
     """The alert in a CAP 1.2 file (validated, safely parsed); ScenarioError naming file and problem."""
-    name = name or str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(f"cannot read CAP file: {exc.strerror or exc}", file=name)]) from None
-    return parse_cap(data, name)
+    return parse_cap(read_bounded(path, CAP_MAX_BYTES, "CAP file"), name or str(path))
+
+
+_EPOCH: TypeAdapter[datetime] = TypeAdapter(Epoch)
+# Our fields that a lalert-sim:* parameter may set, and the CAP elements the others come from.
+_OUR_PARAMETERS = ("system", "category", "issue_s", "size_bytes", "origin")
+_CAP_ELEMENT = {"id": "identifier", "mode": "status", "areas": "area/geocode", "headline": "info/headline"}
 
 
 def parse_cap(data: bytes, name: str) -> Alert:
@@ -173,24 +198,24 @@ def parse_cap(data: bytes, name: str) -> Alert:
     )
     ours = {k[len(PARAMETER) :]: v for k, v in parameters.items() if k.startswith(PARAMETER)}
     event = _text(info, "event")
-    category = AlertCategory(ours["category"]) if "category" in ours else _category_of(event, _text(info, "urgency"))
+    category: AlertCategory | None = _category_of(event, _text(info, "urgency"))
+    if "category" in ours:
+        category = AlertCategory(ours["category"]) if ours["category"] in set(AlertCategory) else None
     areas, area_desc = _areas(info, name)
     identifier = _text(root, "identifier")
     fields: dict[str, Any] = {
         "id": re.sub(r"[^A-Za-z0-9_.:/-]", "_", identifier),
-        "system": AlertSystem(ours["system"])
-        if "system" in ours
-        else (AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT),
+        "system": AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT,
         "category": category,
-        "mode": _MODE_OF_STATUS[_text(root, "status")],
+        "mode": _MODE_OF_STATUS.get(_text(root, "status")),
         "areas": areas,
-        "issue_s": float(ours.get("issue_s", 0.0)),
-        "size_bytes": int(ours.get("size_bytes", len(data))),
-        "origin": ours.get("origin"),
+        "issue_s": 0.0,
+        "size_bytes": len(data),
         "headline": _text(info, "headline"),
+        **{key: ours[key] for key in _OUR_PARAMETERS if key in ours},  # checked like the rest, below
         "cap_info": CapInfo(
             sender=_text(root, "sender"),
-            sent=datetime.fromisoformat(_text(root, "sent")),
+            sent=_sent(root, name),
             status=_text(root, "status"),
             msg_type=_text(root, "msgType"),
             scope=_text(root, "scope"),
@@ -204,7 +229,32 @@ def parse_cap(data: bytes, name: str) -> Alert:
             area_desc=area_desc,
         ),
     }
-    return Alert.model_validate(fields)
+    try:
+        return Alert.model_validate(fields)
+    except ValidationError as exc:
+        raise ScenarioError([_field_problem(error["loc"], error["msg"], name) for error in exc.errors()]) from None
+
+
+def _field_problem(loc: tuple[str | int, ...], message: str, name: str) -> Problem:
+    field = str(loc[0]) if loc else ""
+    where = f"parameter {PARAMETER}{field}" if field in _OUR_PARAMETERS else f"<{_CAP_ELEMENT.get(field, field)}>"
+    return Problem(f"{where}: {message.removeprefix('Value error, ')}", file=name)
+
+
+def _sent(root: etree._Element, name: str) -> datetime:
+    """CAP ``sent`` as a datetime; a clear error for what Python's dates cannot hold (24:00:00, year 0)."""
+    text = _text(root, "sent")
+    try:
+        return _EPOCH.validate_python(datetime.fromisoformat(text))
+    except (ValueError, ValidationError):
+        element = root.find(f"{_Q}sent")
+        problem = (
+            "<sent>: not a date and time this program can use: write hours 00 to 23 "
+            "(not 24:00:00) and a year from 1900 to 2200"
+        )
+        raise ScenarioError(
+            [Problem(problem, file=name, line=None if element is None else element.sourceline)]
+        ) from None
 
 
 def _areas(info: etree._Element | None, name: str) -> tuple[list[str], str]:
@@ -289,25 +339,29 @@ CAP_ENTRY_SCHEMA: dict[str, Any] = {
 """JSON Schema of a ``{cap: FILE, ...}`` alert entry, which ``expand_cap_alerts`` replaces before validation."""
 
 
-def expand_cap_alerts(data: Any, base: Path | None) -> tuple[Any, list[Problem]]:
+def expand_cap_alerts(data: Any, base: Path | None, allow_outside: bool = False) -> tuple[Any, list[Problem]]:
     """Scenario data where every ``{cap: FILE, ...}`` alert entry is replaced by the alert read from FILE
-    (a path relative to the scenario), with the entry's other keys (issue_s, origin, system...) on top."""
+    (a path relative to the scenario's folder ``base``, and inside it unless ``allow_outside``), with the
+    entry's other keys (issue_s, origin, system...) on top."""
     if not isinstance(data, dict) or not isinstance(data.get("alerts"), list):
         return data, []
+    if len(data["alerts"]) > MAX_ALERTS:
+        return data, []  # validation says the list is too long; no file is read
     problems: list[Problem] = []
     alerts = []
+    read: dict[Path, Alert] = {}  # a file named twice is read once
     for index, entry in enumerate(data["alerts"]):
         if not (isinstance(entry, dict) and isinstance(entry.get("cap"), str)):
             alerts.append(entry)
             continue
-        path = Path(str(entry["cap"]))
-        if not path.is_absolute() and base is not None:
-            path = base / path
         try:
-            alert = read_cap(path)
-        except ScenarioError as exc:
-            problems += [Problem(p.message, ("alerts", index, "cap"), p.file, p.line) for p in exc.problems]
+            path = referenced_path(entry["cap"], base, allow_outside)
+            alert = read.get(path) or read_cap(path)
+        except ValueError as exc:  # ScenarioError is one
+            found = exc.problems if isinstance(exc, ScenarioError) else [Problem(str(exc))]
+            problems += [Problem(p.message, ("alerts", index, "cap"), p.file, p.line) for p in found]
             continue
+        read[path] = alert
         overrides = {k: v for k, v in entry.items() if k != "cap"}
         alerts.append({**alert.model_dump(mode="json", exclude_none=True), **overrides})
     return {**data, "alerts": alerts}, problems

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from lalert_sim.model.base import Frozen, unbounded
+from lalert_sim.model.base import MAX_SECONDS, Endless, Frozen, PositiveSeconds, Seconds, unbounded
 
 if TYPE_CHECKING:
     from lalert_sim.streams import Stream
 
 _STANDARD_NORMAL = NormalDist()
+EMPIRICAL_MAX_VALUES = 10_000
+"""Most observed values an empirical distribution may hold."""
 _TINY = 2.0**-60  # keeps inverse normal CDFs finite when u is exactly 0
 
 
@@ -55,7 +57,7 @@ class Constant(_Distribution):
 
     kind: Literal["constant"] = "constant"
     """Selects this distribution: ``constant``."""
-    value: float = Field(ge=0)
+    value: Seconds
     """The value in seconds (0 or more)."""
 
     def sample(self, stream: Stream) -> float:
@@ -78,9 +80,9 @@ class Uniform(_Distribution):
 
     kind: Literal["uniform"] = "uniform"
     """Selects this distribution: ``uniform``."""
-    low: float = Field(ge=0)
+    low: Seconds
     """Smallest value in seconds."""
-    high: float = Field(ge=0)
+    high: Seconds
     """Largest value in seconds, not below ``low``."""
 
     @model_validator(mode="after")
@@ -111,7 +113,7 @@ class Exponential(_Distribution):
 
     kind: Literal["exponential"] = "exponential"
     """Selects this distribution: ``exponential``."""
-    mean_s: float = Field(gt=0, alias="mean")
+    mean_s: PositiveSeconds = Field(alias="mean")
     """Mean in seconds (above 0); the rate is its inverse."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -136,10 +138,10 @@ class LogNormal(_Distribution):
 
     kind: Literal["lognormal"] = "lognormal"
     """Selects this distribution: ``lognormal``."""
-    median: float = Field(gt=0)
+    median: PositiveSeconds
     """Median in seconds (above 0): half the draws are shorter."""
-    sigma: float = Field(ge=0)
-    """Standard deviation of the natural log of the value (0: always the median); 0.5 is a wide spread."""
+    sigma: float = Field(ge=0, le=5)
+    """Standard deviation of the natural log of the value (0: always the median, at most 5); 0.5 is a wide spread."""
 
     def sample(self, stream: Stream) -> float:
         return self.median * math.exp(self.sigma * _probit(stream.uniform()))
@@ -165,13 +167,13 @@ class TruncatedNormal(_Distribution):
 
     kind: Literal["truncated_normal"] = "truncated_normal"
     """Selects this distribution: ``truncated_normal``."""
-    mu: float
+    mu: float = Field(ge=-MAX_SECONDS, le=MAX_SECONDS)
     """Mean in seconds of the normal before it is cut."""
-    sd: float = Field(gt=0)
+    sd: PositiveSeconds
     """Standard deviation in seconds of the normal before it is cut (above 0)."""
-    low: float = Field(default=0.0, ge=0)
+    low: Seconds = 0.0
     """Smallest value in seconds; default 0 (no negative delays)."""
-    high: float = unbounded()
+    high: Endless = unbounded()
     """Largest value in seconds; default unbounded."""
     _cdf_low: float = PrivateAttr(default=0.0)
     _cdf_span: float = PrivateAttr(default=1.0)
@@ -228,9 +230,9 @@ class Empirical(_Distribution):
 
     kind: Literal["empirical"] = "empirical"
     """Selects this distribution: ``empirical``."""
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    """Observed delays in seconds (at least one), drawn with equal chance unless weighted."""
-    weights: list[Annotated[float, Field(gt=0)]] | None = None
+    values: list[Seconds] = Field(min_length=1, max_length=EMPIRICAL_MAX_VALUES)
+    """Observed delays in seconds (at least one), drawn with equal chance unless weighted; at most 10,000."""
+    weights: list[Annotated[float, Field(gt=0, le=1e12)]] | None = Field(default=None, max_length=EMPIRICAL_MAX_VALUES)
     """Relative weight of each value (same length, above 0); none: all equal."""
     _cumulative: list[float] = PrivateAttr(default_factory=list)
 

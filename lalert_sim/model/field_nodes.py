@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, PositiveSeconds, Ref
 
 FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic level: no / + # or spaces
 
@@ -12,22 +12,22 @@ FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic 
 class Binding(Frozen):
     """When the simulated alert first reaches ``node``, the bridge sends it to ``field_node``."""
 
-    node: str = Field(min_length=1, description="Simulated node id (e.g. a municipality's loudspeakers).")
+    node: Ref = Field(description="Simulated node id (e.g. a municipality's loudspeakers).")
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
 
 
 class FieldNodes(Frozen):
     """Hardware-in-the-loop settings for `lalert-sim bridge`."""
 
-    bindings: list[Binding] = Field(min_length=1)
+    bindings: list[Binding] = Field(min_length=1, max_length=1_000)
     """Which real field node each simulated node drives (at least one)."""
-    speed: float = Field(default=1.0, gt=0)
+    speed: float = Field(default=1.0, gt=0, le=1e6)
     """Simulated seconds per wall-clock second; 1: real time, more for long scenarios."""
-    ack_deadline_s: float = Field(default=10.0, gt=0)
+    ack_deadline_s: PositiveSeconds = 10.0
     """Wall-clock seconds after publishing for the node to acknowledge; later counts as missed."""
-    validity_s: float = Field(default=600.0, gt=0)
+    validity_s: PositiveSeconds = 600.0
     """Seconds after issue when a signed alert expires; a node refuses it afterwards."""
-    until_s: float | None = Field(default=None, gt=0)
+    until_s: PositiveSeconds | None = None
     """Simulated second at which the bridge stops the run; default the scenario's duration_s."""
 
     def field_node_ids(self) -> list[str]:

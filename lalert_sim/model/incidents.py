@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Share, Window
+from lalert_sim.model.base import MAX_SECONDS, Frozen, Ref, Share, Window
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
@@ -57,11 +57,12 @@ class Damage(_Selected):
 
     type: Literal["damage"] = "damage"
     """Selects this incident type: ``damage``."""
-    zones: list[Zone] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1, max_length=200)
     """Areas with their failure chance (at least one); a component in none of them does not fail."""
     repair_s: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_SECONDS,
         description="Seconds from failing until a failed component is back; none: not repaired in this run.",
     )
 
@@ -94,7 +95,7 @@ class CarrierOutage(_Incident):
 
     type: Literal["carrier_outage"] = "carrier_outage"
     """Selects this incident type: ``carrier_outage``."""
-    carrier: str = Field(min_length=1)
+    carrier: Ref
     """The carrier whose network fails, as named in the templates' ``carriers`` (e.g. ``kddi``)."""
     area: AreaCode | None = Field(
         default=None, description="Prefecture or municipality code where it fails; none: nationwide."

@@ -10,12 +10,11 @@ from pydantic.config import JsonDict
 
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Share, Window
+from lalert_sim.model.base import MAX_COUNT, Frozen, Id, Ref, Share, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
 
-NodeId = str
-_ID_PATTERN = r"^[A-Za-z0-9_.:/-]+$"
+NodeId = Ref
 
 
 class NodeKind(StrEnum):
@@ -45,7 +44,7 @@ class Channel(StrEnum):
 class Node(Frozen):
     """A place that receives, processes and forwards (or emits) a message once."""
 
-    id: NodeId = Field(min_length=1, pattern=_ID_PATTERN)
+    id: Id
     """Unique id (letters, digits, ``_ . : / -``) such as ``m-02201/receiver``; replaces a generated namesake."""
     kind: NodeKind
     """What the node does with a message: ``origin``, ``relay``, ``human_step`` or ``emitter``."""
@@ -60,7 +59,7 @@ class Node(Frozen):
     system: AlertSystem | None = Field(
         default=None, description="For origins and entry steps: the system whose alerts start here."
     )
-    carrier: str | None = None
+    carrier: Ref | None = None
     """Mobile carrier that operates the node (e.g. ``docomo``), hit by its carrier's outage; none: no carrier."""
     delay_s: Distribution = Field(
         default=ZERO, description="Processing delay in seconds from receipt to forwarding or emitting; default 0."
@@ -68,6 +67,7 @@ class Node(Frozen):
     servers: int | None = Field(
         default=None,
         gt=0,
+        le=MAX_COUNT,
         description="Messages handled at once (people on duty; more wait in a FIFO queue); none: unlimited.",
     )
     outages: list[Window] = Field(
@@ -75,7 +75,7 @@ class Node(Frozen):
         description="Time windows when the node is down; a copy sent to it then fails (cause node_down).",
     )
     battery_h: float | None = Field(
-        default=None, ge=0, description="Hours on battery when mains power is lost; none: goes down at once."
+        default=None, ge=0, le=87_600, description="Hours on battery when mains power is lost; none: goes down at once."
     )
     generator: bool = Field(default=False, description="Has its own supply: a power outage does not touch it.")
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -141,13 +141,13 @@ class Link(Frozen):
 
     model_config = ConfigDict(json_schema_extra=_link_input_schema)
 
-    id: str = Field(min_length=1, pattern=_ID_PATTERN)
+    id: Id
     """Unique id (letters, digits, ``_ . : / -``) such as ``jalert/sat-02``; replaces a generated namesake."""
     medium: Medium
     """How the link carries a message; every field left out takes this medium's default."""
     source: NodeId
     """Id of the node that sends over the link."""
-    targets: list[NodeId] = Field(min_length=1)
+    targets: list[NodeId] = Field(min_length=1, max_length=MAX_COUNT)
     """Ids of the nodes it reaches (at least one); ``target: ID`` is short for a single one."""
     latency_s: Distribution = Field(
         description="Propagation delay in seconds after transmission; default the medium's."
@@ -156,10 +156,13 @@ class Link(Frozen):
         default=ZERO, description="Seconds a transmission occupies a channel beyond size / bandwidth; default 0."
     )
     capacity: int | None = Field(
-        gt=0, description="Concurrent transmissions (more wait in a FIFO queue); null: unlimited. Default the medium's."
+        gt=0,
+        le=MAX_COUNT,
+        description="Concurrent transmissions (more wait in a FIFO queue); null: unlimited. Default the medium's.",
     )
     bandwidth_bps: float | None = Field(
-        gt=0,
+        ge=1,
+        le=1e15,
         description="Bits per second, so a message takes size × 8 / bandwidth to send; null: size ignored. "
         "Default the medium's.",
     )

@@ -8,6 +8,9 @@ from pydantic import Field, model_validator
 
 from lalert_sim.model.base import Frozen, Share
 
+REACH_MAX_S = 7 * 86_400
+"""Longest deadline and horizon of the reach curves (a week): the curves' size grows with it."""
+
 
 class Residents(Frozen):
     """Settings of the resident reach model (see lalert_sim.reach)."""
@@ -15,10 +18,15 @@ class Residents(Frozen):
     deadline_s: float = Field(
         default=600,
         gt=0,
-        description="Seconds after issue at which those still unwarned are reported; default 600 (10 min).",
+        le=REACH_MAX_S,
+        description="Seconds after issue at which those still unwarned are reported (at most a week); "
+        "default 600 (10 min).",
     )
     horizon_s: float = Field(
-        default=3600, gt=0, description="Seconds after issue that the warned curves cover; default 3600 (1 h)."
+        default=3600,
+        gt=0,
+        le=REACH_MAX_S,
+        description="Seconds after issue that the warned curves cover (at most a week); default 3600 (1 h).",
     )
     hour: float | None = Field(
         default=None,

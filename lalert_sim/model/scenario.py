@@ -9,8 +9,8 @@ from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
-from lalert_sim.model.base import Frozen
-from lalert_sim.model.cap import CAP_ENTRY_SCHEMA
+from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
+from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
@@ -29,7 +29,7 @@ class Metadata(Frozen):
     """What the scenario models and why, for the report's header; default none."""
     author: str = ""
     """Who wrote the scenario; default none."""
-    epoch: datetime = Field(
+    epoch: Epoch = Field(
         default=datetime(2026, 1, 1, tzinfo=UTC),
         description="Wall-clock time (ISO 8601, with time zone) of t = 0 s: anchors reports, CAP sent "
         "times and the residents' hour of day; default 2026-01-01 00:00 UTC.",
@@ -41,12 +41,12 @@ class Objective(Frozen):
 
     name: str = Field(min_length=1)
     """What the objective is called in summaries and reports."""
-    alert: str | None = Field(default=None, description="Id of the alert it is about; default every alert.")
+    alert: Ref | None = Field(default=None, description="Id of the alert it is about; default every alert.")
     select: NodeSelector = Field(default_factory=lambda: NodeSelector(kind=NodeKind.EMITTER))
     """The nodes it is about, of those each alert concerns; default every emitter."""
     fraction: float = Field(gt=0, le=1)
     """Share (0–1) of the selected nodes that must have emitted (emitters) or received (others) in time."""
-    within_s: float = Field(gt=0)
+    within_s: PositiveSeconds
     """Deadline in seconds after the alert's issue."""
 
 
@@ -55,10 +55,12 @@ class Topology(Frozen):
 
     municipality_table: str | None = Field(
         default=None,
+        min_length=1,
+        max_length=4096,
         description="CSV of your own municipalities (code, population, ...) replacing the reference rows; "
         "a path relative to the scenario file.",
     )
-    templates: list[TopologyTemplate] = Field(default_factory=list)
+    templates: list[TopologyTemplate] = Field(default_factory=list, max_length=100)
     """Generators of municipalities' nodes and links (``prefecture`` or ``region``); default none."""
     nodes: list[Node] = Field(default_factory=list)
     """Explicit nodes; one with the id of a generated node replaces it."""
@@ -76,15 +78,17 @@ class Scenario(Frozen):
 
     metadata: Metadata
     """Name, description, author and the wall-clock time of t = 0."""
-    seed: int = Field(default=0, ge=0, description="Replication seed: same seed, same results.")
-    duration_s: float = Field(gt=0, description="Simulated time span in seconds.")
+    seed: int = Field(default=0, ge=0, lt=2**63, description="Replication seed: same seed, same results.")
+    duration_s: PositiveSeconds = Field(
+        description=f"Simulated time span in seconds (at most {MAX_SECONDS}, ten years)."
+    )
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
-    alerts: list[Alert] = Field(min_length=1, json_schema_extra=_alert_or_cap_entry)
+    alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
     """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file."""
-    incidents: list[Incident] = Field(default_factory=list)
+    incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
-    objectives: list[Objective] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list, max_length=200)
     """Targets checked against each alert's delivery; default none."""
     residents: Residents = Field(default_factory=Residents)
     """Settings of the reach model (deadline, horizon, hour, rain); all optional."""

@@ -7,9 +7,12 @@ import fnmatch
 from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen
+from lalert_sim.model.base import Frozen, Ref
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
+
+MAX_PATTERNS = 200
+"""Most ids or patterns one selector may list (each is tried against every node)."""
 
 
 def _id_matches(item_id: str, patterns: list[str]) -> bool:
@@ -19,15 +22,17 @@ def _id_matches(item_id: str, patterns: list[str]) -> bool:
 class NodeSelector(Frozen):
     """Nodes matching every given criterion; an empty selector matches all nodes."""
 
-    ids: list[str] | None = Field(
-        default=None, description="These node ids; shell-style patterns allowed (m-*/receiver)."
+    ids: list[Ref] | None = Field(
+        default=None,
+        max_length=MAX_PATTERNS,
+        description="These node ids; shell-style patterns allowed (m-*/receiver).",
     )
     kind: NodeKind | None = None
     """Only nodes of this kind (``origin``, ``relay``, ``human_step``, ``emitter``)."""
     channel: Channel | None = None
     """Only emitters with this channel (e.g. ``outdoor_loudspeaker``)."""
     area: AreaCode | None = Field(default=None, description="Nodes inside this area.")
-    carrier: str | None = None
+    carrier: Ref | None = None
     """Only nodes operated by this mobile carrier (e.g. ``docomo``)."""
 
     def matches(self, node: Node) -> bool:
@@ -57,12 +62,14 @@ class NodeSelector(Frozen):
 class LinkSelector(Frozen):
     """Links matching every given criterion; an empty selector matches all links."""
 
-    ids: list[str] | None = Field(
-        default=None, description="These link ids; shell-style patterns allowed (jalert/sat-*)."
+    ids: list[Ref] | None = Field(
+        default=None,
+        max_length=MAX_PATTERNS,
+        description="These link ids; shell-style patterns allowed (jalert/sat-*).",
     )
     medium: Medium | None = None
     """Only links of this medium (e.g. ``satellite_geo``)."""
-    source: str | None = Field(default=None, description="Links leaving this node.")
+    source: Ref | None = Field(default=None, description="Links leaving this node.")
     area: AreaCode | None = Field(default=None, description="Links with a target inside this area.")
 
     def matches(self, link: Link, nodes: dict[str, Node]) -> bool:

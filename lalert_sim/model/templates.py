@@ -7,8 +7,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Share
+from lalert_sim.model.base import Frozen, Ref, Share
 from lalert_sim.model.carriers import CARRIER_SHARES
+
+MAX_OUTLETS = 100
+"""Most broadcasters per prefecture, and most portals, a template may generate."""
+MAX_MUNICIPALITIES = 2_000
+"""Most municipalities one list may name (Japan has 1,741)."""
 
 
 class _Equipment(Frozen):
@@ -19,7 +24,7 @@ class _Equipment(Frozen):
     plan stays the same across replications.
     """
 
-    carriers: list[str] = Field(default_factory=lambda: list(CARRIER_SHARES))
+    carriers: list[Ref] = Field(default_factory=lambda: list(CARRIER_SHARES), max_length=10)
     """Mobile carriers with cell broadcast in every municipality; default the four national ones."""
     disaster_radio_share: Share = 0.74
     """Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023)."""
@@ -31,9 +36,17 @@ class _Equipment(Frozen):
     jalert: bool = Field(default=True, description="Connect the national J-Alert origin (satellite + terrestrial).")
     lalert: bool = Field(default=True, description="Connect municipal entry steps, the L-Alert hub and outlets.")
     broadcasters: int = Field(
-        default=6, ge=0, description="TV/radio stations per prefecture subscribed to L-Alert; default 6."
+        default=6,
+        ge=0,
+        le=MAX_OUTLETS,
+        description="TV/radio stations per prefecture subscribed to L-Alert (at most 100); default 6.",
     )
-    portals: int = Field(default=3, ge=0, description="National portals and apps fed by L-Alert; default 3.")
+    portals: int = Field(
+        default=3,
+        ge=0,
+        le=MAX_OUTLETS,
+        description="National portals and apps fed by L-Alert (at most 100); default 3.",
+    )
 
 
 class PrefectureTemplate(_Equipment):
@@ -42,16 +55,22 @@ class PrefectureTemplate(_Equipment):
     template: Literal["prefecture"] = "prefecture"
     """Selects this template: ``prefecture``."""
     prefecture: AreaCode = Field(description="JIS X 0401 code, e.g. '02' for Aomori.")
-    municipalities: Literal["all"] | int | list[AreaCode] = Field(
-        default="all", description="'all', the first N by code, or a list of codes."
-    )
+    municipalities: (
+        Literal["all"]
+        | Annotated[int, Field(le=MAX_MUNICIPALITIES)]
+        | Annotated[list[AreaCode], Field(max_length=MAX_MUNICIPALITIES)]
+    ) = Field(default="all", description="'all', the first N by code, or a list of codes.")
 
 
 class RegionSelector(Frozen):
     """Municipalities meeting every criterion given; an empty selector is the whole country."""
 
-    prefectures: list[AreaCode] | None = Field(default=None, description="Only these prefectures (JIS X 0401).")
-    municipalities: list[AreaCode] | None = Field(default=None, description="Only these municipality codes.")
+    prefectures: list[AreaCode] | None = Field(
+        default=None, max_length=MAX_MUNICIPALITIES, description="Only these prefectures (JIS X 0401)."
+    )
+    municipalities: list[AreaCode] | None = Field(
+        default=None, max_length=MAX_MUNICIPALITIES, description="Only these municipality codes."
+    )
     coastal: bool | None = Field(default=None, description="Only coastal (true) or inland (false) ones.")
 
 
