@@ -10,11 +10,14 @@ three or none, summing to 1), ``disaster_radio``, ``community_fm`` (yes/no) and
 from __future__ import annotations
 
 import csv
+import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
-from lalert_sim.errors import Problem, ScenarioError
+from lalert_sim.errors import Problem, ScenarioError, shown
 from lalert_sim.model.areas import canonical_area
+from lalert_sim.model.files import TABLE_MAX_BYTES, read_bounded
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
 KNOWN = {
@@ -31,6 +34,12 @@ KNOWN = {
     "community_fm",
     "indoor_receiver_share",
 }
+MAX_ROWS = 5_000
+"""Most rows a table may have (Japan has 1,741 municipalities)."""
+MAX_FIELD_CHARS = 200
+"""Longest value in one cell (a name, a number)."""
+MAX_POPULATION = 50_000_000
+_COLUMN_NAME = re.compile(r"[A-Za-z0-9_ -]{1,40}")  # a column name worth repeating in a message
 _YES = {"1", "yes", "true", "y"}
 _NO = {"0", "no", "false", "n"}
 
@@ -42,22 +51,38 @@ class _RowError(ValueError):
 
 
 def read_municipality_table(path: Path, base: MunicipalityTable) -> MunicipalityTable:
-    """``base`` with every row of the file replacing the municipality of its code."""
+    """``base`` with every row of the file replacing the municipality of its code.
+
+    A file that is not such a table (not UTF-8, no header with ``code`` and
+    ``population``) is named, never quoted, in the error.
+    """
     where = str(path)
+    data = read_bounded(path, TABLE_MAX_BYTES, "municipality table")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read municipality table: {exc}", file=where)]) from None
-    reader = csv.DictReader(text.splitlines())
-    columns = set(reader.fieldnames or [])
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problem = Problem(f"cannot read municipality table: not UTF-8 text (byte {exc.start})", file=where)
+        raise ScenarioError([problem]) from None
+    lines = text.splitlines()
+    if len(lines) > MAX_ROWS + 1:
+        raise ScenarioError([Problem(f"more than {MAX_ROWS:,} rows; a table has one per municipality", file=where)])
+    try:
+        return _read_rows(csv.DictReader(lines), base, where)
+    except csv.Error as exc:
+        raise ScenarioError([Problem(f"not a CSV table: {exc}", file=where)]) from None
+
+
+def _read_rows(reader: csv.DictReader[str], base: MunicipalityTable, where: str) -> MunicipalityTable:
+    names = reader.fieldnames or []
     problems = [
-        Problem(f"unknown column {c!r} (known: {', '.join(sorted(KNOWN))})", file=where, line=1)
-        for c in sorted(columns - KNOWN)
+        Problem(f"unknown column {_column(c, i)} (known: {', '.join(sorted(KNOWN))})", file=where, line=1)
+        for i, c in enumerate(names, start=1)
+        if c not in KNOWN
     ]
     problems += [
         Problem(f"required column {c!r} is missing", file=where, line=1)
         for c in ("code", "population")
-        if c not in columns
+        if c not in names
     ]
     if problems:
         raise ScenarioError(problems)
@@ -72,7 +97,16 @@ def read_municipality_table(path: Path, base: MunicipalityTable) -> Municipality
     return base.replaced(rows)
 
 
+def _column(name: str, position: int) -> str:
+    return repr(name) if _COLUMN_NAME.fullmatch(name) else f"number {position}"
+
+
 def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
+    for column, value in row.items():
+        if column is None or not isinstance(value, str):
+            raise _RowError("code", f"more cells than the header has columns ({len(row) - 1} columns)")
+        if len(value) > MAX_FIELD_CHARS:
+            raise _RowError(column, f"longer than {MAX_FIELD_CHARS} characters")
     try:
         code = canonical_area(row["code"])
     except ValueError as exc:
@@ -86,7 +120,7 @@ def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
             raise _RowError("share_70_plus", "give all three age shares or none")
         if abs(sum(shares) - 1) > 0.01:  # type: ignore[arg-type]
             raise _RowError("share_70_plus", f"age shares sum to {sum(shares):.3f}, not 1")  # type: ignore[arg-type]
-    population = _number(row, "population", 0, None)
+    population = _number(row, "population", 0, MAX_POPULATION)
     if population is None:
         raise _RowError("population", "population is required")
     return replace(
@@ -103,17 +137,16 @@ def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
     )
 
 
-def _number(row: dict[str, str], column: str, low: float, high: float | None) -> float | None:
+def _number(row: dict[str, str], column: str, low: float, high: float) -> float | None:
     text = (row.get(column) or "").strip()
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
-        raise _RowError(column, f"{text!r} is not a number") from None
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise _RowError(column, f"{value} must be {bounds}")
+        raise _RowError(column, f"{shown(text)} is not a number") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise _RowError(column, f"{shown(text)} must be between {low} and {high}")
     return value
 
 
@@ -125,4 +158,4 @@ def _flag(row: dict[str, str], column: str, default: bool | None) -> bool | None
         return True
     if text in _NO:
         return False
-    raise _RowError(column, f"{text!r} is not yes/no (1/0)")
+    raise _RowError(column, f"{shown(text)} is not yes/no (1/0)")
