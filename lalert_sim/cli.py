@@ -50,6 +50,12 @@ EXIT_FAILED = 1
 TraceFormat = Literal["auto", "csv", "parquet"]
 PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+AllowOutsidePaths = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-paths", help="Let the scenario name files (tables, CAP alerts) outside its own folder."
+    ),
+]
 
 
 def _fail(exc: LalertError) -> NoReturn:
@@ -83,10 +89,11 @@ def run(
         typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
     ] = None,
     report_html: Annotated[bool, typer.Option("--report", help="Also write report.html (needs matplotlib).")] = False,
+    allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
     try:
-        prepared = load(scenario, alert)
+        prepared = load(scenario, alert, allow_outside_paths)
         started = time.perf_counter()
         result = run_scenario(prepared, seed)
         elapsed = time.perf_counter() - started
@@ -118,8 +125,11 @@ def _sweep(
     batch_size: int,
     console: Console,
     label: str = "",
+    allow_outside_paths: bool = False,
 ) -> list[Row]:
-    prepared = load(path)  # fail early, with file/line/field, before any worker starts
+    prepared = load(
+        path, allow_outside_paths=allow_outside_paths
+    )  # fail early, with file/line/field, before any worker starts
     spec = SweepSpec(
         path, replications, prepared.scenario.seed if seed is None else seed, out, workers, batch_size, dask, resume
     )
@@ -160,6 +170,7 @@ class _MonteCarlo:
     batch_size: int
     plots: bool
     console: Console
+    allow_outside_paths: bool = False
 
     def rows(self, path: Path, out: Path, seed: int | None, label: str = "") -> tuple[list[Row], Path]:
         """One plan's replications (reusing finished ones with ``resume``) and the table they were written to."""
@@ -174,6 +185,7 @@ class _MonteCarlo:
             self.batch_size,
             self.console,
             label,
+            self.allow_outside_paths,
         )
         return rows, write_table(out, rows)
 
@@ -201,6 +213,7 @@ def monte_carlo(
     resume: Resume = False,
     batch_size: BatchSize = 0,
     plots: Plots = True,
+    allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
@@ -210,7 +223,15 @@ def monte_carlo(
         raise typer.Exit(EXIT_INVALID_INPUT)
     console = Console()
     runs = _MonteCarlo(
-        replications, workers or cpu_count(), seed, dask, resume, batch_size, plots and _has_matplotlib(), console
+        replications,
+        workers or cpu_count(),
+        seed,
+        dask,
+        resume,
+        batch_size,
+        plots and _has_matplotlib(),
+        console,
+        allow_outside_paths,
     )
     folder = out or Path("results") / verb
     try:
@@ -234,7 +255,11 @@ def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path) -> list[Path]:
 
 
 def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path) -> list[Path]:
-    base_seed = load(scenarios[0]).scenario.seed if runs.seed is None else runs.seed
+    base_seed = (
+        load(scenarios[0], allow_outside_paths=runs.allow_outside_paths).scenario.seed
+        if runs.seed is None
+        else runs.seed
+    )
     plans: dict[str, list[Row]] = {}
     for path in scenarios:
         name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
@@ -258,7 +283,7 @@ def _has_matplotlib() -> bool:
 
 
 @app.command()
-def validate(scenario: ScenarioPath) -> None:
+def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
     """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
@@ -268,7 +293,7 @@ def validate(scenario: ScenarioPath) -> None:
                 f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
             )
             return
-        prepared = load(scenario)
+        prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:
         _fail(exc)
     topology = prepared.topology

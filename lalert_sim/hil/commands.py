@@ -29,6 +29,12 @@ ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
 ]
 FLAGSHIP_HIL = "scenarios/field_nodes_missile_drill.yaml"
+AllowOutsidePaths = Annotated[
+    bool,
+    typer.Option(
+        "--allow-outside-paths", help="Let the scenario name files (tables, CAP alerts) outside its own folder."
+    ),
+]
 
 
 def _hil_modules() -> None:
@@ -41,11 +47,11 @@ def _hil_modules() -> None:
         ) from None
 
 
-def _bound_scenario(path: Path, missing: str) -> tuple[Prepared, FieldNodes]:
+def _bound_scenario(path: Path, missing: str, allow_outside_paths: bool = False) -> tuple[Prepared, FieldNodes]:
     """The prepared scenario and its field_nodes section, which it must have (``missing``: what is then impossible)."""
     from lalert_sim.prepare import load
 
-    prepared = load(path)
+    prepared = load(path, allow_outside_paths=allow_outside_paths)
     if prepared.scenario.field_nodes is None:
         raise BridgeError(f"{path}: field_nodes: missing ({missing})")
     return prepared, prepared.scenario.field_nodes
@@ -69,6 +75,7 @@ def bridge(
     until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
     ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
     presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
+    allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
     _hil_modules()
@@ -76,7 +83,7 @@ def bridge(
     from lalert_sim.hil.broker import BrokerAddress
     from lalert_sim.hil.protocol import Signer
 
-    prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first")
+    prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first", allow_outside_paths)
     address = BrokerAddress.parse(broker)
     if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
         address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
@@ -131,12 +138,13 @@ def provision(
     port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
     key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
     mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
+    allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node."""
     _hil_modules()
     from lalert_sim.hil.provision import provision as provision_nodes
 
-    _, settings = _bound_scenario(scenario, "nothing to provision")
+    _, settings = _bound_scenario(scenario, "nothing to provision", allow_outside_paths)
     try:
         done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
     except ValueError as exc:
@@ -159,6 +167,7 @@ def demo_hil(
     until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
     mosquitto: Annotated[bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
+    allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     _hil_modules()
@@ -167,7 +176,7 @@ def demo_hil(
     from lalert_sim.prepare import load
 
     try:
-        prepared = with_virtual_nodes(load(scenario), nodes)
+        prepared = with_virtual_nodes(load(scenario, allow_outside_paths=allow_outside_paths), nodes)
     except ValueError as exc:
         raise BridgeError(f"{scenario}: {exc}") from None
     settings = prepared.scenario.field_nodes

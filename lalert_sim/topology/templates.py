@@ -62,16 +62,31 @@ def cell_broadcast_centre_id(carrier: str) -> str:
     return f"carrier/{carrier}/cbc"
 
 
+MAX_GENERATED_MUNICIPALITIES = 2_000
+"""Most municipalities all of a scenario's templates may generate together (Japan has 1,741)."""
+
+
+def municipality_count(spec: TopologyTemplate, table: MunicipalityTable) -> int:
+    """How many municipalities ``spec`` generates (its own problems are reported when it is expanded)."""
+    return len(_chosen(spec, table, (), []))
+
+
+def _chosen(
+    spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...], problems: list[Problem]
+) -> list[Municipality]:
+    match spec:
+        case PrefectureTemplate():
+            return _prefecture_municipalities(spec, table, loc, problems)
+        case RegionTemplate():
+            return _region_municipalities(spec, table, loc, problems)
+        case _:
+            assert_never(spec)
+
+
 def expand(spec: TopologyTemplate, table: MunicipalityTable, loc: tuple[str | int, ...]) -> Generated:
     """All nodes and links of one template (national parts included)."""
     out = Generated()
-    match spec:
-        case PrefectureTemplate():
-            chosen = _prefecture_municipalities(spec, table, loc, out.problems)
-        case RegionTemplate():
-            chosen = _region_municipalities(spec, table, loc, out.problems)
-        case _:
-            assert_never(spec)
+    chosen = _chosen(spec, table, loc, out.problems)
     if not chosen:
         return out
     _national(spec, out)
