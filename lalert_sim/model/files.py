@@ -21,6 +21,8 @@ CAP_MAX_BYTES = 1 * MIB
 """Largest CAP 1.2 file read; real alerts are a few KiB."""
 TABLE_MAX_BYTES = 4 * MIB
 """Largest municipality table (CSV) read; a row for every municipality of Japan is about 150 KiB."""
+MAX_PATH_CHARS = 4096
+"""Longest path a scenario may name."""
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -71,6 +73,8 @@ def referenced_path(name: str, base: Path | None, allow_outside: bool) -> Path:
 
     ValueError when it lies outside that folder (after following links) and ``allow_outside`` is false.
     """
+    if len(name) > MAX_PATH_CHARS or "\0" in name:
+        raise ValueError(f"not a usable path: at most {MAX_PATH_CHARS} characters and no NUL character")
     folder = base if base is not None else Path.cwd()
     path = Path(name)
     if not path.is_absolute():

@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 
 from lalert_sim.model.base import Frozen, Share
 
-REACH_MAX_S = 7 * 86_400
-"""Longest deadline and horizon of the reach curves (a week): the curves' size grows with it."""
+REACH_MAX_S = 12 * 3_600
+"""Longest deadline and horizon of the reach curves (12 h): their size grows with it (~600 MB nationwide)."""
 
 
 class Residents(Frozen):
@@ -19,14 +19,14 @@ class Residents(Frozen):
         default=600,
         gt=0,
         le=REACH_MAX_S,
-        description="Seconds after issue at which those still unwarned are reported (at most a week); "
+        description="Seconds after issue at which those still unwarned are reported (at most 12 h); "
         "default 600 (10 min).",
     )
     horizon_s: float = Field(
         default=3600,
         gt=0,
         le=REACH_MAX_S,
-        description="Seconds after issue that the warned curves cover (at most a week); default 3600 (1 h).",
+        description="Seconds after issue that the warned curves cover (at most 12 h); default 3600 (1 h).",
     )
     hour: float | None = Field(
         default=None,

@@ -12,6 +12,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
 from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
 from lalert_sim.model.field_nodes import FieldNodes
+from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
 from lalert_sim.model.residents import Residents
@@ -56,7 +57,7 @@ class Topology(Frozen):
     municipality_table: str | None = Field(
         default=None,
         min_length=1,
-        max_length=4096,
+        max_length=MAX_PATH_CHARS,
         description="CSV of your own municipalities (code, population, ...) replacing the reference rows; "
         "a path relative to the scenario file.",
     )

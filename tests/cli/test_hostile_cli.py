@@ -89,7 +89,7 @@ def scenario_file(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Pat
         ),
         (
             MINIMAL + "residents: {horizon_s: 1e12}\n",
-            ("line 11: residents.horizon_s", "less than or equal to 604800"),
+            ("line 11: residents.horizon_s", "less than or equal to 43200"),
         ),
         (
             MINIMAL.replace(

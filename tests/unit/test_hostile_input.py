@@ -153,7 +153,7 @@ def test_merge_keys_and_shared_anchors_still_load(tmp_path: Path) -> None:
         (("metadata: {name: minimal}", "metadata: {name: m, epoch: 0001-01-01T00:00:00+23:59}"), ("epoch", "1900")),
         (("category: ballistic_missile", "category: ballistic_missile, issue_s: 1e308"), ("alerts[0].issue_s",)),
         (("category: ballistic_missile", "category: ballistic_missile, size_bytes: 1e30"), ("size_bytes",)),
-        (("duration_s: 100", "duration_s: 100\nresidents: {horizon_s: 1e15}"), ("residents.horizon_s", "604800")),
+        (("duration_s: 100", "duration_s: 100\nresidents: {horizon_s: 1e15}"), ("residents.horizon_s", "43200")),
         (("duration_s: 100", "duration_s: 100\nresidents: {deadline_s: .inf}"), ("residents.deadline_s", "finite")),
         (("duration_s: 100", "duration_s: 100\nseed: " + str(2**64)), ("line 3: seed", "less than")),
         (("target: rx}", "target: rx, latency_s: {kind: lognormal, median: 1, sigma: 1000}}"), ("sigma",)),
@@ -433,3 +433,34 @@ def test_bad_tables_are_clear_errors(tmp_path: Path, table: bytes, words: tuple[
     found = problems_of(_with_table("towns.csv"), tmp_path)
     assert_one_says(found, *words)
     assert not any("SECRET" in p or "TOKEN" in p for p in found), found
+
+
+@pytest.mark.parametrize("name", ["x" * 5000, "a\\0b"], ids=["5000-characters", "nul"])
+@pytest.mark.parametrize("field", ["cap", "table"])
+def test_unusable_paths_are_named_as_such(tmp_path: Path, name: str, field: str) -> None:
+    if field == "cap":
+        text = MINIMAL.replace("alerts:\n  - {", f'alerts:\n  - {{cap: "{name}"}}\n  - {{')
+        where = "line 10: alerts[0].cap"
+    else:
+        text, where = _with_table(name).replace("'", '"'), "line 4: topology.municipality_table"
+    found = problems_of(text, tmp_path)
+    assert_one_says(found, where)
+    assert any("not a usable path" in p or "at most 4096 characters" in p for p in found), found
+    assert all(len(p) < 300 for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: !!python/object/apply:os.system ['echo hi']\n", "could not determine a constructor"),
+        ("? [a, b]\n: 1\n", "found unhashable key"),
+        ("a: &a 1\nb: {<<: *a}\n", "expected a mapping or list of mappings for merging"),
+    ],
+)
+def test_yaml_the_safe_loader_refuses_is_an_error_with_its_line(tmp_path: Path, text: str, words: str) -> None:
+    assert_one_says(problems_of(text, tmp_path), "not valid YAML", words)
+
+
+def test_a_directory_as_the_scenario_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="a directory; give a regular file"):
+        load(tmp_path)
