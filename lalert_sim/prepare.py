@@ -11,7 +11,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.cap import expand_cap_alerts, read_cap
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
-from lalert_sim.model.scenario import Scenario, reference_problems
+from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
 from lalert_sim.topology.graph import Topology, build_topology, unknown_node_message
 from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
@@ -47,6 +47,9 @@ def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: 
     The municipality table is read relative to ``source``'s folder (none: the working
     folder) and must lie inside it unless ``allow_outside_paths``.
     """
+    problems = size_problems(scenario)
+    if problems:
+        raise ScenarioError(problems)
     problems = reference_problems(scenario)
     table = _municipality_table(scenario, source, allow_outside_paths)
     _check_template_sizes(scenario, table)

@@ -98,6 +98,24 @@ class Scenario(Frozen):
     field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
 
 
+REACH_BUDGET_S = 360_000
+"""Most alerts × reach horizon (seconds): each alert keeps its curves (100 alerts at 1 h, or 8 at 12 h)."""
+
+
+def size_problems(scenario: Scenario) -> list[Problem]:
+    """What would make a run hold too much at once: the reach curves of every alert over its horizon."""
+    horizon_s = scenario.residents.horizon_s
+    if len(scenario.alerts) * horizon_s <= REACH_BUDGET_S:
+        return []
+    return [
+        Problem(
+            f"{len(scenario.alerts)} alerts with a {horizon_s:g} s reach horizon: alerts × horizon may be at most "
+            f"{REACH_BUDGET_S:,} s (100 alerts at 1 h, 8 at 12 h); shorten the horizon or split the scenario",
+            ("residents", "horizon_s"),
+        )
+    ]
+
+
 def reference_problems(scenario: Scenario) -> list[Problem]:
     """Alert ids that repeat and objectives naming alerts that do not exist."""
     problems: list[Problem] = []

@@ -464,3 +464,10 @@ def test_yaml_the_safe_loader_refuses_is_an_error_with_its_line(tmp_path: Path, 
 def test_a_directory_as_the_scenario_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="a directory; give a regular file"):
         load(tmp_path)
+
+
+def test_alerts_times_reach_horizon_is_bounded(tmp_path: Path) -> None:
+    alerts = "".join(f"  - {{id: a{i}, system: j_alert, category: test}}\n" for i in range(9))
+    text = MINIMAL.replace("  - {id: a, system: j_alert, category: ballistic_missile}\n", alerts)
+    text += "residents: {horizon_s: 43200}\n"
+    assert_one_says(problems_of(text, tmp_path), "line 19: residents.horizon_s", "9 alerts", "at most 360,000 s")
