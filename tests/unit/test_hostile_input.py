@@ -245,6 +245,7 @@ def test_many_alerts_over_many_areas_are_checked_quickly(tmp_path: Path) -> None
     text = TEMPLATE.replace(
         "alerts:\n  - {id: a, system: j_alert, category: ballistic_missile}\n", "alerts:\n" + alerts
     )
+    text += "residents: {horizon_s: 1800}\n"  # 200 alerts: within the reach budget
     path = tmp_path / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
     assert len(load(path).injections) == 200  # a prefecture-wide node (broadcasters) lies in every area
