@@ -14,24 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SCENARIOS
+from tests.unit.test_scenario_files import MINIMAL
 
 GIB = 1 << 30
 TIMEOUT_S = 60  # generous for a loaded machine; each case takes a few seconds
 CAP = Path(__file__).resolve().parents[1] / "data" / "cap"
 SECRET = "lalert-secret-7f3a9c"  # in the environment of every process: must never be printed
 
-MINIMAL = """\
-metadata: {name: minimal}
-duration_s: 100
-topology:
-  nodes:
-    - {id: centre, kind: origin, system: j_alert}
-    - {id: rx, kind: relay, area: "02201"}
-  links:
-    - {id: sat, medium: satellite_geo, source: centre, target: rx}
-alerts:
-  - {id: a, system: j_alert, category: ballistic_missile}
-"""
 # 9**9 values from about 300 bytes: once took seconds and more than a gigabyte; one level more ran out of memory.
 NESTED_ALIASES = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)

@@ -17,22 +17,11 @@ from lalert_sim import ScenarioError, load
 from lalert_sim.model.cap import parse_cap
 from lalert_sim.model.files import CAP_MAX_BYTES, SCENARIO_MAX_BYTES, TABLE_MAX_BYTES
 from lalert_sim.prepare import load_text
+from tests.unit.test_scenario_files import MINIMAL
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CAP = DATA / "cap"
 
-MINIMAL = """\
-metadata: {name: minimal}
-duration_s: 100
-topology:
-  nodes:
-    - {id: centre, kind: origin, system: j_alert}
-    - {id: rx, kind: relay, area: "02201"}
-  links:
-    - {id: sat, medium: satellite_geo, source: centre, target: rx}
-alerts:
-  - {id: a, system: j_alert, category: ballistic_missile}
-"""
 
 TEMPLATE = """\
 metadata: {name: template}
