@@ -76,24 +76,32 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     """
     if len(text) > SCENARIO_MAX_BYTES:
         raise ScenarioError([Problem(f"larger than the limit of {SCENARIO_MAX_BYTES // 1024} KiB", file=name)])
-    loader = _BoundedLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is not None:
-            _Expansion().check(node, 0)
-        data = None if node is None else loader.construct_document(node)
+        node, data = _load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or type(exc).__name__
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: say which and where, quote nothing
+            problem = f"character #x{exc.character:04x} at position {exc.position} is not allowed in YAML"
         raise ScenarioError(
             [Problem(f"not valid YAML: {problem}", file=name, line=mark.line + 1 if mark else None)]
         ) from None
-    finally:
-        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _collect_lines(node, (), lines)
     return data, lines
+
+
+def _load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (checked) and its data; YAMLError for anything wrong."""
+    loader = _BoundedLoader(text)  # checks the characters at once
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _Expansion().check(node, 0)
+        return node, None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 class _Expansion:

@@ -461,3 +461,11 @@ def test_alerts_times_reach_horizon_is_bounded(tmp_path: Path) -> None:
     text = MINIMAL.replace("  - {id: a, system: j_alert, category: ballistic_missile}\n", alerts)
     text += "residents: {horizon_s: 43200}\n"
     assert_one_says(problems_of(text, tmp_path), "line 19: residents.horizon_s", "9 alerts", "at most 360,000 s")
+
+
+def test_control_characters_are_named_by_code_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(b"HOME=/root\x00SECRET=xyz\x00")
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: not valid YAML: character #x0000 at position 10 is not allowed in YAML"
