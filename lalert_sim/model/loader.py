@@ -58,7 +58,9 @@ class _BoundedLoader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError, TypeError):  # a huge integer, a date like 2026-13-45
+        except yaml.YAMLError:
+            raise
+        except Exception:  # noqa: BLE001 - a huge integer, 2026-13-45, `!!bool maybe`, `!!timestamp x`
             tag = node.tag.rsplit(":", 1)[-1]
             raise yaml.constructor.ConstructorError(None, None, f"not a valid {tag}", node.start_mark) from None
 

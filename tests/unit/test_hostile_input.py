@@ -82,6 +82,9 @@ def assert_one_says(found: list[str], *words: str) -> None:
         ("a: [" + "*x, " * 1001 + "]\nx: &x 1\n", ("not valid YAML",)),
         ("a: &x 1\nb: [" + "*x, " * 1001 + "]\n", ("alias references",)),
         ("a: 1\n---\nb: 2\n", ("line 2", "not valid YAML")),
+        ("a: !!timestamp soon\n", ("line 1", "not a valid timestamp")),
+        ("a: !!bool maybe\n", ("line 1", "not a valid bool")),
+        ("a: !!float many\n", ("line 1", "not a valid float")),
     ],
     ids=[
         "aliases-9-levels",
@@ -98,6 +101,9 @@ def assert_one_says(found: list[str], *words: str) -> None:
         "undefined-alias",
         "too-many-aliases",
         "two-documents",
+        "explicit-timestamp",
+        "explicit-bool",
+        "explicit-float",
     ],
 )
 def test_hostile_yaml_is_refused_with_file_and_line(tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
