@@ -167,7 +167,7 @@ def run(
         parquet = PARQUET_TRACE[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
-        with results_folder(out, "run") as folder:
+        with results_folder(out, "run", [scenario, *(alert or [])]) as folder:
             started = time.perf_counter()
             result = run_scenario(prepared, seed)
             elapsed = time.perf_counter() - started
@@ -223,7 +223,7 @@ def _sweep(
         task = progress.add_task(label or path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
     for note in outcome.notes[:SHOWN_NOTES]:
-        console.print(note, markup=False, highlight=False)
+        _plain(console)(note)
     if len(outcome.notes) > SHOWN_NOTES:
         console.print(f"... and {len(outcome.notes) - SHOWN_NOTES} more batches recomputed")
     if outcome.reused:
@@ -310,7 +310,7 @@ def monte_carlo(
     )
     folder = out or Path("results") / verb
     try:
-        with results_folder(folder, verb, resumable=True, resume=resume) as staging:
+        with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
             written = (
                 _sweep_one(runs, scenarios[0], staging, folder)
                 if verb == "sweep"
@@ -352,6 +352,11 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path)
         else []
     )
     return [out / "comparison.json", *filter(None, plots)]
+
+
+def _plain(console: Console) -> Callable[[str], None]:
+    """Print a message as it is: no markup, and a long path in it not broken across lines."""
+    return functools.partial(console.print, markup=False, highlight=False, soft_wrap=True)
 
 
 def _has_matplotlib() -> bool:

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -33,7 +33,9 @@ def is_results_folder(folder: Path) -> bool:
 
 
 def check_out(out: Path) -> None:
-    """Refuse an ``--out`` a run must not replace: a file, or a folder of files lalert-sim did not write."""
+    """Refuse an ``--out`` a run must not replace: a file, the current folder, a folder lalert-sim did not write."""
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise InvalidInput(f"--out {out}: this is the current folder (or holds it); give a folder inside it")
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out}: this is a file, not a folder; give a folder path")
     if out.is_dir() and not is_results_folder(out) and any(out.iterdir()):
@@ -49,16 +51,26 @@ def partial_folder(out: Path) -> Path:
 
 
 @contextmanager
-def results_folder(out: Path, command: str, resumable: bool = False, resume: bool = False) -> Iterator[Path]:
+def results_folder(
+    out: Path,
+    command: str,
+    inputs: Sequence[Path] = (),
+    resumable: bool = False,
+    resume: bool = False,
+    say: Callable[[str], object] = print,
+) -> Iterator[Path]:
     """A new folder to write a run's results into; it replaces ``out`` as a whole when the block succeeds.
 
-    ``resumable``: the folder is ``partial_folder(out)`` and is kept when the block fails,
-    reused when ``resume`` and started afresh otherwise. A failure says what was kept.
+    ``inputs``: the scenario files, named in the manifest. ``resumable``: the folder is
+    ``partial_folder(out)`` and is kept when the block fails; it is reused when ``resume``
+    and it holds work of the same command on the same inputs, else started afresh (and
+    ``say`` tells why). A failure says what was kept.
     """
     check_out(out)
-    staging = _staging(out, resumable, resume)
+    manifest = _manifest(command, inputs)
+    staging = _staging(out, manifest, resumable, resume, say)
     try:
-        _write_manifest(staging, command)
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         yield staging
         check_out(out)  # someone may have filled the folder meanwhile
         _replace(out, staging)
@@ -75,36 +87,50 @@ def _holds_work(folder: Path) -> bool:
     return any(path.is_file() and path.name != MANIFEST for path in folder.rglob("*"))
 
 
-def _staging(out: Path, resumable: bool, resume: bool) -> Path:
+def _staging(
+    out: Path, manifest: dict[str, object], resumable: bool, resume: bool, say: Callable[[str], object]
+) -> Path:
     try:
-        return _new_staging(out, resumable, resume)
+        return _new_staging(out, manifest, resumable, resume, say)
     except OSError as exc:
         where = str(out.parent.resolve())
         raise OSError(exc.errno, f"cannot write results here ({exc.strerror}); choose another --out", where) from exc
 
 
-def _new_staging(out: Path, resumable: bool, resume: bool) -> Path:
+def _new_staging(
+    out: Path, manifest: dict[str, object], resumable: bool, resume: bool, say: Callable[[str], object]
+) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     if not resumable:
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
         share(staging, 0o777)  # results are for sharing
         return staging
     staging = partial_folder(out)
-    if staging.exists() and not resume:
+    if staging.exists():
         if not staging.is_dir() or not (is_results_folder(staging) or not any(staging.iterdir())):
             raise InvalidInput(f"{staging}: lalert-sim keeps unfinished work here, but did not write this; move it")
-        shutil.rmtree(staging)
+        if resume and _read_manifest(staging) not in (manifest, None):
+            say(f"{staging}: unfinished work of another command or other scenarios: started afresh")
+            shutil.rmtree(staging)
+        elif not resume:
+            shutil.rmtree(staging)
     staging.mkdir(exist_ok=True)
     return staging
 
 
-def _write_manifest(folder: Path, command: str) -> None:
+def _manifest(command: str, inputs: Sequence[Path]) -> dict[str, object]:
     try:
         written_by = f"lalert-sim {version('lalert-sim')}"
     except PackageNotFoundError:
         written_by = "lalert-sim"
-    manifest = {"written_by": written_by, "command": command}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return {"written_by": written_by, "command": command, "inputs": [str(path) for path in inputs]}
+
+
+def _read_manifest(folder: Path) -> object:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # an empty folder, or one killed before its manifest was whole
 
 
 def _replace(out: Path, staging: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from lalert_sim.cli import EXIT_FAILED, _explain
 from lalert_sim.report.folder import MANIFEST, partial_folder
-from tests.conftest import SCENARIOS, cli, has_module, start_cli
+from tests.conftest import CLI_ENV, SCENARIOS, cli, has_module, start_cli
 
 KESENNUMA = SCENARIOS / "lalert_evacuation_order_kesennuma.yaml"
 NOTO = SCENARIOS / "noto_peninsula_isolated.yaml"
@@ -58,6 +60,22 @@ def test_a_folder_lalert_sim_did_not_write_is_refused_and_left_alone(tmp_path: P
     done = cli("run", KESENNUMA, "--out", tmp_path, "-q")
     assert failed(done, 2, str(tmp_path), MANIFEST, "give a new or empty folder"), done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_the_current_folder_is_never_replaced(tmp_path: Path, out: str) -> None:
+    inside = tmp_path / "work"
+    inside.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "lalert_sim", "run", str(KESENNUMA), "--out", out, "-q"],
+        capture_output=True,
+        text=True,
+        cwd=inside,
+        env=CLI_ENV,
+        timeout=120,
+    )
+    assert failed(done, 2, f"--out {out}: this is the current folder"), done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["work"] and not any(inside.iterdir())
 
 
 def test_out_in_a_folder_that_cannot_be_written_fails_naming_it(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from lalert_sim.montecarlo import SweepSpec, run_sweep
 from lalert_sim.montecarlo.batches import BatchIdentity, batch_name, scenario_digest, write_batch
-from lalert_sim.report.folder import partial_folder
+from lalert_sim.report.folder import MANIFEST, partial_folder
 from tests.conftest import SCENARIOS, cli, has_module, start_cli
 from tests.unit.test_montecarlo import KESENNUMA, same
 
@@ -142,3 +142,14 @@ def test_compare_resumes_each_plan(tmp_path: Path) -> None:
     assert cli("compare", *plans, *common).returncode == 0
     done = cli("compare", *plans, *common, "--resume")
     assert done.returncode == 0 and done.stdout.count("reused 4 finished replications") == 2, done.stderr
+
+
+def test_resume_over_unfinished_work_of_other_plans_starts_afresh(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    common = ["-n", "2", "-w", "1", "--no-plots", "--out", out]
+    stale = partial_folder(out) / "other-plan"
+    stale.mkdir(parents=True)
+    (partial_folder(out) / MANIFEST).write_text('{"command": "compare", "inputs": ["other-plan.yaml"]}', "utf-8")
+    done = cli("sweep", KESENNUMA, *common, "--resume")
+    assert done.returncode == 0 and "another command or other scenarios: started afresh" in done.stdout, done.stderr
+    assert not (out / "other-plan").exists() and (out / "sweep_summary.json").exists()
