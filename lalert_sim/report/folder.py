@@ -8,12 +8,13 @@ or a kill so that ``--resume`` finds the finished batches there.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -68,19 +69,38 @@ def results_folder(
     """
     check_out(out)
     manifest = _manifest(command, inputs)
-    staging = _staging(out, manifest, resumable, resume, say)
+    with _alone(out) if resumable else nullcontext():
+        staging = _staging(out, manifest, resumable, resume, say)
+        try:
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            yield staging
+            check_out(out)  # someone may have filled the folder meanwhile
+            _replace(out, staging)
+        except BaseException as exc:
+            if resumable and _holds_work(staging):
+                exc.add_note(f"finished work is kept in {staging}: run the same command with --resume to go on")
+            else:
+                shutil.rmtree(staging, ignore_errors=True)
+                exc.add_note(f"nothing was written: {out} is as it was")
+            raise
+
+
+@contextmanager
+def _alone(out: Path) -> Iterator[None]:
+    """One resumable run into ``out`` at a time: two would share, and clear, each other's unfinished work."""
     try:
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        yield staging
-        check_out(out)  # someone may have filled the folder meanwhile
-        _replace(out, staging)
-    except BaseException as exc:
-        if resumable and _holds_work(staging):
-            exc.add_note(f"finished work is kept in {staging}: run the same command with --resume to go on")
-        else:
-            shutil.rmtree(staging, ignore_errors=True)
-            exc.add_note(f"nothing was written: {out} is as it was")
-        raise
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(out.parent / f".{out.name}.lock", "a", encoding="utf-8")
+    except OSError as exc:
+        raise _cannot_write(out, exc) from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LalertError(
+                f"--out {out}: another lalert-sim is writing there now; wait for it or choose another --out"
+            ) from None
+        yield  # the lock file stays: removing it would let two runs lock two different files
 
 
 def _holds_work(folder: Path) -> bool:
@@ -93,8 +113,12 @@ def _staging(
     try:
         return _new_staging(out, manifest, resumable, resume, say)
     except OSError as exc:
-        where = str(out.parent.resolve())
-        raise OSError(exc.errno, f"cannot write results here ({exc.strerror}); choose another --out", where) from exc
+        raise _cannot_write(out, exc) from exc
+
+
+def _cannot_write(out: Path, exc: OSError) -> OSError:
+    where = str(out.parent.resolve())
+    return OSError(exc.errno, f"cannot write results here ({exc.strerror}); choose another --out", where)
 
 
 def _new_staging(

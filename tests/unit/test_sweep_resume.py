@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -153,3 +154,13 @@ def test_resume_over_unfinished_work_of_other_plans_starts_afresh(tmp_path: Path
     done = cli("sweep", KESENNUMA, *common, "--resume")
     assert done.returncode == 0 and "another command or other scenarios: started afresh" in done.stdout, done.stderr
     assert not (out / "other-plan").exists() and (out / "sweep_summary.json").exists()
+
+
+def test_a_second_sweep_into_the_same_folder_at_once_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with open(tmp_path / ".out.lock", "a", encoding="utf-8") as held:  # as a running sweep holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = cli("sweep", KESENNUMA, "-n", "2", "-w", "1", "--no-plots", "--out", out)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"--out {out}: another lalert-sim is writing there now" in done.stderr
+    assert not out.exists() and not partial_folder(out).exists()
