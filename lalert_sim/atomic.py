@@ -10,6 +10,13 @@ from pathlib import Path
 from typing import TextIO
 
 
+def share(path: Path, mode: int) -> None:
+    """Give ``path`` the permissions ``mode`` less the umask (mkstemp and mkdtemp make private ones)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, mode & ~umask)
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; it replaces ``path`` when the block succeeds."""
@@ -19,12 +26,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; results are for sharing
+        share(temporary, 0o666)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a failed write says what, not where
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import importlib.util
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,8 +23,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from typer.exceptions import TyperException
 
-from lalert_sim.errors import LalertError, ScenarioError
+from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
@@ -32,13 +36,46 @@ from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
+from lalert_sim.report.folder import results_folder
 from lalert_sim.report.html import build_report
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
 from lalert_sim.tables import has_parquet
 
-app = typer.Typer(
+Command = TypeVar("Command", bound=Callable[..., Any])
+_debug = False  # --debug: let errors through with their traceback
+
+
+class _GuardedTyper(typer.Typer):
+    """A Typer app whose every command ends in the error contract: a message and an exit code, no traceback."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Command], Command]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(function: Command) -> Command:
+            register(_guarded(function))
+            return function
+
+        return decorator
+
+
+def _guarded(function: Command) -> Command:
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort, TyperException):  # typer's own way out: already said
+            raise
+        except BaseException as exc:
+            if _debug or isinstance(exc, SystemExit):
+                raise
+            raise typer.Exit(_explain(exc)) from None
+
+    return guarded  # type: ignore[return-value]
+
+
+app = _GuardedTyper(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -46,6 +83,7 @@ app = typer.Typer(
 )
 EXIT_INVALID_INPUT = 2
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 TraceFormat = Literal["auto", "csv", "parquet"]
 PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
@@ -58,17 +96,56 @@ AllowOutsidePaths = Annotated[
 ]
 
 
-def _fail(exc: LalertError) -> NoReturn:
-    """One clear message on stderr and the exit code for the kind of error."""
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    """Simulate how J-Alert and L-Alert messages reach residents."""
+    global _debug
+    _debug = debug
+
+
+def _explain(exc: BaseException) -> int:
+    """Say what went wrong (and what was kept) on stderr; the exit code for it."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    code = EXIT_FAILED
     if isinstance(exc, ScenarioError):
         count = len(exc.problems)
         err.print(f"[red]invalid input[/] ({count} problem{'s' if count != 1 else ''}):", markup=True)
         for problem in exc.problems:
             err.print(f"  {problem}", markup=False)
-        raise typer.Exit(EXIT_INVALID_INPUT)
-    err.print(f"error: {exc}", markup=False)
-    raise typer.Exit(EXIT_FAILED)
+        code = EXIT_INVALID_INPUT
+    elif isinstance(exc, InvalidInput):
+        err.print(f"invalid input: {exc}", markup=False)
+        code = EXIT_INVALID_INPUT
+    elif isinstance(exc, LalertError):
+        err.print(f"error: {exc}", markup=False)
+    elif isinstance(exc, OSError):
+        err.print(f"error: {_os_message(exc)}", markup=False)
+    elif isinstance(exc, KeyboardInterrupt):
+        err.print("interrupted", markup=False)
+        code = EXIT_INTERRUPTED
+    else:
+        err.print(
+            f"error: unexpected {type(exc).__name__}: {exc} (run again as `lalert-sim --debug ...` for the traceback)",
+            markup=False,
+        )
+    for note in getattr(exc, "__notes__", ()):
+        err.print(f"  {note}", markup=False)
+    return code
+
+
+def _os_message(exc: OSError) -> str:
+    where = " -> ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    what = "disk full: free space or choose another --out" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+    return f"{where}: {what}" if where else what
+
+
+def _fail(exc: LalertError) -> NoReturn:
+    """One clear message on stderr and the exit code for the kind of error (with --debug: the traceback)."""
+    if _debug:
+        raise exc
+    raise typer.Exit(_explain(exc))
 
 
 register_hil_commands(app, _fail)
@@ -78,7 +155,7 @@ register_hil_commands(app, _fail)
 def run(
     scenario: ScenarioPath,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results"),
-    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     trace_format: Annotated[
         TraceFormat,
@@ -94,18 +171,20 @@ def run(
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
     try:
         prepared = load(scenario, alert, allow_outside_paths)
-        started = time.perf_counter()
-        result = run_scenario(prepared, seed)
-        elapsed = time.perf_counter() - started
-        alert_reaches = reaches(prepared, result)
-        summary = summarise(prepared, result, alert_reaches)
         parquet = PARQUET_TRACE[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
-        written = write_results(out, summary, result, parquet, alert_reaches)
-        written += write_cap_alerts(out / "alerts", prepared)
-        if report_html:
-            written.append(build_report(out, scenario.read_text(encoding="utf-8")))
+        with results_folder(out, "run", [scenario, *(alert or [])]) as folder:
+            started = time.perf_counter()
+            result = run_scenario(prepared, seed)
+            elapsed = time.perf_counter() - started
+            alert_reaches = reaches(prepared, result)
+            summary = summarise(prepared, result, alert_reaches)
+            written = write_results(folder, summary, result, parquet, alert_reaches)
+            written += write_cap_alerts(folder / "alerts", prepared)
+            if report_html:
+                written.append(build_report(folder, scenario.read_text(encoding="utf-8")))
+        written = [out / path.relative_to(folder) for path in written]
     except LalertError as exc:
         _fail(exc)
     console = Console()
@@ -126,12 +205,21 @@ def _sweep(
     console: Console,
     label: str = "",
     allow_outside_paths: bool = False,
+    reuse_from: Path | None = None,
 ) -> list[Row]:
-    prepared = load(
-        path, allow_outside_paths=allow_outside_paths
-    )  # fail early, with file/line/field, before any worker starts
+    # fail early, with file/line/field, before any worker starts
+    prepared = load(path, allow_outside_paths=allow_outside_paths)
     spec = SweepSpec(
-        path, replications, prepared.scenario.seed if seed is None else seed, out, workers, batch_size, dask, resume
+        path,
+        replications,
+        prepared.scenario.seed if seed is None else seed,
+        out,
+        workers,
+        batch_size,
+        dask,
+        resume,
+        reuse_from,
+        allow_outside_paths,
     )
     columns = (
         TextColumn("{task.description}"),
@@ -144,17 +232,22 @@ def _sweep(
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(label or path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
+    for note in outcome.notes[:SHOWN_NOTES]:
+        _plain(console)(note)
+    if len(outcome.notes) > SHOWN_NOTES:
+        console.print(f"... and {len(outcome.notes) - SHOWN_NOTES} more batches recomputed")
     if outcome.reused:
-        console.print(f"reused {outcome.reused} finished replications from {out}")
+        console.print(f"reused {outcome.reused} finished replications")
     return outcome.rows
 
 
-Workers = Annotated[int, typer.Option("--workers", "-w", help="Local worker processes (default: all cores).")]
-Replications = Annotated[int, typer.Option("-n", "--replications", help="How many replications.")]
+SHOWN_NOTES = 10  # batches recomputed on resume, named one by one
+Workers = Annotated[int, typer.Option("--workers", "-w", help="Local worker processes (default: all cores).", min=0)]
+Replications = Annotated[int, typer.Option("-n", "--replications", help="How many replications.", min=1)]
 Dask = Annotated[str | None, typer.Option("--dask", help="Dask scheduler address, or 'local' for a LocalCluster.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Reuse replications an interrupted run finished.")]
-MasterSeed = Annotated[int | None, typer.Option("--seed", help="Master seed (default: the scenario's).")]
-BatchSize = Annotated[int, typer.Option("--batch-size", help="Replications per task (0: automatic).")]
+MasterSeed = Annotated[int | None, typer.Option("--seed", help="Master seed (default: the scenario's).", min=0)]
+BatchSize = Annotated[int, typer.Option("--batch-size", help="Replications per task (0: automatic).", min=0)]
 Plots = Annotated[bool, typer.Option("--plots/--no-plots", help="Save PNG plots (needs matplotlib).")]
 
 
@@ -172,7 +265,9 @@ class _MonteCarlo:
     console: Console
     allow_outside_paths: bool = False
 
-    def rows(self, path: Path, out: Path, seed: int | None, label: str = "") -> tuple[list[Row], Path]:
+    def rows(
+        self, path: Path, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
+    ) -> tuple[list[Row], Path]:
         """One plan's replications (reusing finished ones with ``resume``) and the table they were written to."""
         rows = _sweep(
             path,
@@ -185,7 +280,8 @@ class _MonteCarlo:
             self.batch_size,
             self.console,
             label,
-            self.allow_outside_paths,
+            allow_outside_paths=self.allow_outside_paths,
+            reuse_from=reuse_from,
         )
         return rows, write_table(out, rows)
 
@@ -235,18 +331,23 @@ def monte_carlo(
     )
     folder = out or Path("results") / verb
     try:
-        written = _sweep_one(runs, scenarios[0], folder) if verb == "sweep" else _compare(runs, scenarios, folder)
+        with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
+            written = (
+                _sweep_one(runs, scenarios[0], staging, folder)
+                if verb == "sweep"
+                else _compare(runs, scenarios, staging, folder)
+            )
     except LalertError as exc:
         _fail(exc)
-    console.print(f"wrote {', '.join(str(p) for p in written)}")
+    console.print(f"wrote {', '.join(str(folder / p.relative_to(staging)) for p in written)}")
 
 
 for _verb, _help in MONTE_CARLO_VERBS.items():
     app.command(_verb, help=_help)(monte_carlo)
 
 
-def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path) -> list[Path]:
-    rows, table = runs.rows(scenario, out, runs.seed)
+def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> list[Path]:
+    rows, table = runs.rows(scenario, out, runs.seed, reuse_from=earlier)
     summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
     print_sweep(summary.kpis, runs.console)
@@ -254,7 +355,7 @@ def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path) -> list[Path]:
     return [table, out / "sweep_summary.json", *filter(None, plots)]
 
 
-def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path) -> list[Path]:
+def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path) -> list[Path]:
     base_seed = (
         load(scenarios[0], allow_outside_paths=runs.allow_outside_paths).scenario.seed
         if runs.seed is None
@@ -263,7 +364,7 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path) -> list[Path]:
     plans: dict[str, list[Row]] = {}
     for path in scenarios:
         name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
-        plans[name], _table = runs.rows(path, out / name, base_seed, label=name)
+        plans[name], _table = runs.rows(path, out / name, base_seed, name, earlier / name)
     comparison = Comparison(
         base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
     )
@@ -276,6 +377,11 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path) -> list[Path]:
         else []
     )
     return [out / "comparison.json", *filter(None, plots)]
+
+
+def _plain(console: Console) -> Callable[[str], None]:
+    """Print a message as it is: no markup, and a long path in it not broken across lines."""
+    return functools.partial(console.print, markup=False, highlight=False, soft_wrap=True)
 
 
 def _has_matplotlib() -> bool:

@@ -66,6 +66,10 @@ class ScenarioError(LalertError, ValueError):
         )
 
 
+class InvalidInput(LalertError, ValueError):
+    """An input the command cannot use as given, such as an option out of range (exit code 2)."""
+
+
 class TopologyError(ScenarioError):
     """The network a scenario describes cannot be built (unknown node, duplicate id...)."""
 

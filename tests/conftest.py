@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
+CLI_ENV = {"COLUMNS": "120", "PATH": ""}
+
+
 def cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``lalert-sim ARGS`` in a fresh process, as a user runs it (120-column terminal, no PATH)."""
     return subprocess.run(
@@ -24,8 +29,41 @@ def cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={"COLUMNS": "120", "PATH": ""},
+        env=CLI_ENV,
     )
+
+
+def start_cli(*args: str | Path) -> subprocess.Popen[str]:
+    """``lalert-sim ARGS`` started in the background, as ``cli`` runs it, to interrupt or kill.
+
+    It leads its own process group, as a job in a terminal does: ``os.killpg`` signals it and its workers.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "lalert_sim", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=CLI_ENV,
+        start_new_session=True,
+    )
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real full disk (needs root and a mount the container allows, else skipped)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("cannot mount a small tmpfs here (no mount command)")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.strip() or 'mount failed'})")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
 
 
 def has_module(name: str) -> bool:

@@ -12,17 +12,19 @@ Row = dict[str, float | int]
 
 
 @lru_cache(maxsize=8)
-def _prepared(text: str, source: str) -> Prepared:
-    return load_text(text, source)
+def _prepared(text: str, source: str, allow_outside_paths: bool) -> Prepared:
+    return load_text(text, source, allow_outside_paths=allow_outside_paths)
 
 
-def run_batch(scenario_text: str, source: str, batch: list[tuple[int, int]]) -> list[Row]:
+def run_batch(
+    scenario_text: str, source: str, batch: list[tuple[int, int]], allow_outside_paths: bool = False
+) -> list[Row]:
     """KPI rows of the given (index, seed) replications of a scenario.
 
     The scenario travels as text (a Dask worker may not see the file) and is
     prepared once per worker process, so a batch costs only its replications.
     """
-    prepared = _prepared(scenario_text, source)
+    prepared = _prepared(scenario_text, source, allow_outside_paths)
     rows: list[Row] = []
     for index, seed in batch:
         result = run(prepared, seed)

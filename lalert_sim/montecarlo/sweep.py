@@ -1,17 +1,18 @@
 """A sweep: N replications of one scenario, in batches, on local processes or a Dask cluster.
 
 Each finished batch is written atomically to ``OUT/batches/``; a sweep that was
-killed half-way resumes from what is there (``resume=True``) and gives the same
-table as an uninterrupted one. Results do not depend on the number of workers or
+killed half-way resumes from what is there (``resume=True``, reusing only batches
+made for this scenario and master seed) and gives the same table as an
+uninterrupted one. Results do not depend on the number of workers or
 the backend: replication i always runs with seed i of the master seed sequence.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -19,10 +20,20 @@ from pathlib import Path
 
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import LalertError
+from lalert_sim.montecarlo.batches import (
+    BatchIdentity,
+    StaleBatch,
+    batch_name,
+    read_batch,
+    scenario_digest,
+    write_batch,
+)
 from lalert_sim.montecarlo.replicate import Row, run_batch
 from lalert_sim.montecarlo.seeds import replication_seeds
 
 Progress = Callable[[int], None]  # called with the number of replications just finished
+CONNECT_TIMEOUT_S = 5  # a Dask scheduler that does not answer by then is reported unreachable
+_IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class SweepSpec:
     batch_size: int = 0  # 0: chosen so each worker gets several batches
     dask: str | None = None  # scheduler address, or "local" for a LocalCluster
     resume: bool = False
+    reuse_from: Path | None = None  # an earlier results folder whose finished batches ``resume`` may reuse
+    allow_outside_paths: bool = False  # files the scenario names may lie outside its folder
 
     def batches(self) -> list[list[tuple[int, int]]]:
         """(index, seed) pairs cut into batches."""
@@ -48,67 +61,75 @@ class SweepSpec:
 
 @dataclass
 class SweepOutcome:
-    """The rows of every replication, by index, and how many were reused from an earlier run."""
+    """The rows of every replication, by index, how many were reused, and why any batch was recomputed."""
 
     rows: list[Row]
     reused: int = 0
     seeds: list[int] = field(default_factory=list)
-
-
-def _manifest(spec: SweepSpec, text: str) -> dict[str, object]:
-    return {
-        "scenario": str(spec.scenario_path),
-        "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "master_seed": spec.master_seed,
-    }
-
-
-def _batch_file(out_dir: Path, batch: list[tuple[int, int]]) -> Path:
-    return out_dir / "batches" / f"batch-{batch[0][0]:07d}-{batch[-1][0]:07d}.json"
-
-
-def _done_batches(spec: SweepSpec, manifest: dict[str, object]) -> dict[Path, list[Row]]:
-    path = spec.out_dir / "sweep.json"
-    if not spec.resume or not path.exists():
-        return {}
-    earlier = json.loads(path.read_text(encoding="utf-8"))
-    if earlier != manifest:
-        raise LalertError(
-            f"{spec.out_dir} holds a sweep of another scenario or master seed; "
-            "use another --out folder or drop --resume"
-        )
-    done = {}
-    for file in (spec.out_dir / "batches").glob("batch-*.json"):
-        done[file] = json.loads(file.read_text(encoding="utf-8"))
-    return done
+    notes: list[str] = field(default_factory=list)
 
 
 def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome:
     """Run (or finish) the sweep; rows come back sorted by replication index."""
     text = spec.scenario_path.read_text(encoding="utf-8")
-    manifest = _manifest(spec, text)
-    done = _done_batches(spec, manifest)
-    spec.out_dir.mkdir(parents=True, exist_ok=True)
-    write_text(spec.out_dir / "sweep.json", json.dumps(manifest, indent=2) + "\n")
+    identity = BatchIdentity(scenario_digest(spec.scenario_path, text), spec.master_seed)
     batches = spec.batches()
-    pending = [b for b in batches if _batch_file(spec.out_dir, b) not in done]
-    rows: list[Row] = [
-        row for b in batches if _batch_file(spec.out_dir, b) in done for row in done[_batch_file(spec.out_dir, b)]
-    ]
-    reused = len(rows)
-    if progress and reused:
-        progress(reused)
+    folder = spec.out_dir / "batches"
+    folder.mkdir(parents=True, exist_ok=True)
+    outcome = SweepOutcome([], seeds=[seed for b in batches for _, seed in b])
+    pending = []
+    for number, batch in enumerate(batches, 1):
+        found = _reusable(spec, identity, number, batch, outcome.notes) if spec.resume else None
+        if found is None:
+            pending.append(batch)
+        else:
+            outcome.rows.extend(found)
+    outcome.reused = len(outcome.rows)
+    if progress and outcome.reused:
+        progress(outcome.reused)
     for batch, batch_rows in _execute(spec, text, pending):
-        _write_batch(_batch_file(spec.out_dir, batch), batch_rows)
-        rows.extend(batch_rows)
+        write_batch(folder / batch_name(batch), identity, batch, batch_rows)
+        outcome.rows.extend(batch_rows)
         if progress:
             progress(len(batch_rows))
-    rows.sort(key=lambda r: r["replication"])
-    return SweepOutcome(rows, reused, [seed for b in batches for _, seed in b])
+    wanted = {batch_name(b) for b in batches}
+    for stale in folder.glob("*"):  # batches of another cut (another --batch-size) are not this sweep's
+        if stale.name not in wanted:
+            stale.unlink()
+    outcome.rows.sort(key=lambda r: r["replication"])
+    write_text(spec.out_dir / "sweep.json", json.dumps(_manifest(spec, identity), indent=2) + "\n")
+    return outcome
 
 
-def _write_batch(path: Path, rows: list[Row]) -> None:
-    write_text(path, json.dumps(rows, allow_nan=True) + "\n")
+def _manifest(spec: SweepSpec, identity: BatchIdentity) -> dict[str, object]:
+    return {
+        "scenario": str(spec.scenario_path),
+        "scenario_sha256": identity.scenario_sha256,
+        "master_seed": spec.master_seed,
+        "replications": spec.replications,
+    }
+
+
+def _reusable(
+    spec: SweepSpec, identity: BatchIdentity, number: int, batch: list[tuple[int, int]], notes: list[str]
+) -> list[Row] | None:
+    """A finished batch's rows from this sweep's folder or the earlier results, if they are this sweep's."""
+    name = batch_name(batch)
+    places = [spec.out_dir / "batches" / name]
+    if spec.reuse_from is not None:
+        places.append(spec.reuse_from / "batches" / name)
+    for place in places:
+        if not place.exists():
+            continue
+        try:
+            rows = read_batch(place, identity, batch)
+        except StaleBatch as exc:
+            notes.append(f"batch {number} ({place}): {exc}: recomputed")
+            continue
+        if place != places[0]:
+            write_batch(places[0], identity, batch, rows)
+        return rows
+    return None
 
 
 def _execute(
@@ -121,12 +142,18 @@ def _execute(
         yield from _on_dask(spec, text, source, batches)
     elif spec.workers <= 1:
         for batch in batches:
-            yield batch, run_batch(text, source, batch)
+            yield batch, run_batch(text, source, batch, spec.allow_outside_paths)
     else:
-        with ProcessPoolExecutor(max_workers=spec.workers) as pool:
-            futures = {pool.submit(run_batch, text, source, batch): batch for batch in batches}
+        # Workers leave Ctrl-C to the parent, which stops the pool and says what was kept.
+        pool = ProcessPoolExecutor(max_workers=spec.workers, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
+        try:
+            futures = {
+                pool.submit(run_batch, text, source, batch, spec.allow_outside_paths): batch for batch in batches
+            }
             for future in as_completed(futures):
                 yield futures[future], future.result()
+        finally:
+            pool.shutdown(cancel_futures=True)
 
 
 def _on_dask(
@@ -149,9 +176,18 @@ def _on_dask(
         )
         client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
-        client = Client(spec.dask)  # type: ignore[no-untyped-call]
+        try:
+            client = Client(spec.dask, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError) as exc:
+            raise LalertError(
+                f"--dask {spec.dask}: cannot reach the Dask scheduler ({exc}); "
+                "check the address (tcp://HOST:PORT) and that the scheduler runs, or use --dask local"
+            ) from None
     try:
-        futures = {client.submit(run_batch, text, source, batch, pure=False): i for i, batch in enumerate(batches)}
+        futures = {
+            client.submit(run_batch, text, source, batch, spec.allow_outside_paths, pure=False): i
+            for i, batch in enumerate(batches)
+        }
         for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
             yield batches[futures[future]], future.result()
     finally:

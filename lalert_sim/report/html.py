@@ -20,7 +20,7 @@ from typing import Any
 
 from lalert_sim.analysis.results import AlertSummary, ObjectiveResult, ResponsesSummary, RunSummary
 from lalert_sim.atomic import write_text
-from lalert_sim.errors import LalertError
+from lalert_sim.errors import InvalidInput, LalertError
 from lalert_sim.model.media import Medium
 from lalert_sim.report.format import NOT_YET, percent, seconds
 from lalert_sim.topology.reference import MunicipalityTable
@@ -224,8 +224,8 @@ def build_report(results: Path, scenario_text: str | None = None) -> Path:
     summary's source when that file is still there.
     """
     summary_path = results / "summary.json"
-    if not summary_path.exists():
-        raise LalertError(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
+    if not summary_path.is_file():
+        raise InvalidInput(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
     summary = RunSummary.from_json(summary_path.read_text(encoding="utf-8"), str(summary_path))
     source = Path(summary.scenario.source) if summary.scenario.source else None
     if scenario_text is None and source is not None and source.is_file():

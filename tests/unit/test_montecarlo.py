@@ -74,14 +74,6 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     assert same(resumed.rows, whole)
 
 
-def test_resume_refuses_a_folder_of_another_sweep(tmp_path: Path) -> None:
-    from lalert_sim import LalertError
-
-    run_sweep(SweepSpec(KESENNUMA, 4, 1, tmp_path, batch_size=2))
-    with pytest.raises(LalertError, match="another scenario or master seed"):
-        run_sweep(SweepSpec(KESENNUMA, 4, 2, tmp_path, batch_size=2, resume=True))
-
-
 def test_two_identical_plans_differ_by_exactly_zero(tmp_path: Path) -> None:
     base = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "a")).rows
     twin = run_sweep(SweepSpec(KESENNUMA, 10, 4, tmp_path / "b")).rows
