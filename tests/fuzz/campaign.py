@@ -25,6 +25,7 @@ from tests.fuzz.worker import LAST_STATUSES, LIMIT_S, Job, Outcome, receive, sen
 
 GRACE_S = 3.0  # past the worker's own alarm, for code that never returns to Python (then the worker is killed)
 SAVED_PER_SIGNATURE = 5
+_NUMBERS = re.compile(r"\d+")  # line, column and sizes in a message: the same failure at another place
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
 
@@ -90,6 +91,7 @@ class Findings:
         names = {Kind.SCENARIO: "scenarios", Kind.CAP: "cap", Kind.NODE_TOML: "node.toml", Kind.MQTT: "mqtt"}
         counts = ", ".join(f"{names[k]} {self.inputs[k]}" for k in Kind)
         crashed = f", {self.statuses['crash']} crashed workers" if self.statuses["crash"] else ""
+        crashed += f", {self.statuses['harness']} inputs not built (harness)" if self.statuses["harness"] else ""
         return (
             f"fuzz: {counts} — {self.statuses['traceback']} tracebacks, {self.statuses['timeout']} over 5 s, "
             f"{self.statuses['memory']} over 1 GiB{crashed}; peak {self.peak_rss_bytes / 2**20:.0f} MiB; "
@@ -107,9 +109,11 @@ def _indent(text: str) -> str:
 
 
 def signature_of(outcome: Outcome) -> str:
-    """Kind, status, exception type and the deepest project frame: inputs that fail the same way share it."""
+    """Kind, status, exception (numbers left out) and the deepest project frame: inputs that fail the same way
+    share it."""
     lines = outcome.detail.strip().splitlines()
-    exception = lines[-1].split(":")[0] if lines else outcome.status
+    name, _, message = lines[-1].partition(": ") if lines else (outcome.status, "", "")
+    exception = f"{name}: {_NUMBERS.sub('N', message[:45])}" if message else name
     frames = _FRAME.findall(outcome.detail)
     ours = [f for f in frames if "/lalert_sim/" in f[0]] or frames
     where = ""
@@ -157,7 +161,7 @@ class Worker:
             return outcome
         self.stop()
         status = "crash" if answered else "timeout"
-        item = make_input(Kind(job.kind), job.seed, job.index)
+        item = make_input(Kind(job.kind), job.seed, job.index)  # the worker built it without error: so does this
         detail = f"worker died (exit {self.process.returncode})" if answered else "worker killed after the time limit"
         return Outcome(job, status, "", 0.0, 0, detail, item.data, item.origin, item.options)
 

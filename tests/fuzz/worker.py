@@ -43,7 +43,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one job: ``status`` is ok, traceback, timeout or memory; the input comes back unless ok."""
+    """What became of one job: ``status`` is ok, traceback, timeout, memory (or harness: the input could not be
+    built); the input comes back unless ok."""
 
     job: Job
     status: str
@@ -87,7 +88,10 @@ def run_job(job: Job, scratch: Path) -> Outcome:
     from tests.fuzz.targets import run_target
 
     kind = Kind(job.kind)
-    item = make_input(kind, job.seed, job.index)
+    try:
+        item = make_input(kind, job.seed, job.index)
+    except Exception:  # a bug of the harness, not of the project: said so, and the campaign goes on
+        return Outcome(job, "harness", "", 0.0, peak_rss_bytes(), traceback.format_exc())
     workdir = Path(tempfile.mkdtemp(dir=scratch))
     started = time.perf_counter()
     status, verdict, detail = "ok", "", ""
