@@ -245,7 +245,9 @@ def _cap_tree_edit(root: etree._Element, rng: random.Random) -> None:
         info = root.find(f"{CAP}info")
         if info is None:
             info = etree.SubElement(root, f"{CAP}info")
-        parameter = etree.SubElement(info, f"{CAP}parameter")
+        parameter = etree.Element(f"{CAP}parameter")
+        later = [child for child in info if child.tag in (f"{CAP}resource", f"{CAP}area")]
+        later[0].addprevious(parameter) if later else info.append(parameter)  # the schema's order: before them
         name = rng.choice(OUR_PARAMETERS)
         _set_text(etree.SubElement(parameter, f"{CAP}valueName"), f"lalert-sim:{name}")
         _set_text(etree.SubElement(parameter, f"{CAP}value"), _cap_text(rng))
