@@ -25,6 +25,7 @@ from tests.fuzz.worker import LAST_STATUSES, LIMIT_S, Job, Outcome, receive, sen
 
 GRACE_S = 3.0  # past the worker's own alarm, for code that never returns to Python (then the worker is killed)
 SAVED_PER_SIGNATURE = 5
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # the input's own value in a message
 _NUMBERS = re.compile(r"\d+")  # line, column and sizes in a message: the same failure at another place
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
@@ -109,11 +110,12 @@ def _indent(text: str) -> str:
 
 
 def signature_of(outcome: Outcome) -> str:
-    """Kind, status, exception (numbers left out) and the deepest project frame: inputs that fail the same way
-    share it."""
+    """Kind, status, exception (quoted values and numbers left out) and the deepest project frame: inputs that
+    fail the same way share it."""
     lines = outcome.detail.strip().splitlines()
-    name, _, message = lines[-1].partition(": ") if lines else (outcome.status, "", "")
-    exception = f"{name}: {_NUMBERS.sub('N', message[:45])}" if message else name
+    last_frame = max((i for i, line in enumerate(lines) if line.startswith("  File ")), default=-1)
+    header = next((line for line in lines[last_frame + 1 :] if line and not line[0].isspace()), outcome.status)
+    exception = _NUMBERS.sub("N", _QUOTED.sub("'…'", header))[:80]
     frames = _FRAME.findall(outcome.detail)
     ours = [f for f in frames if "/lalert_sim/" in f[0]] or frames
     where = ""

@@ -85,6 +85,16 @@ def _place(tree: Tree, rng: random.Random, value: object) -> Tree:
 
 # --- scenario YAML ----------------------------------------------------------------------------------------------
 
+# Files a scenario may name that no reader should take whole: endless, a folder, the process's own, missing.
+HOSTILE_PATHS = (
+    "/dev/zero",
+    "/dev/urandom",
+    "/dev/stdin",
+    "/",
+    "/proc/self/status",
+    "../../../../etc/passwd",
+    "no.xml",
+)
 YAML_TRICKS = (
     "&a [*a]",
     "!!python/object/apply:os.system ['true']",
@@ -143,6 +153,20 @@ def _depth(rng: random.Random) -> int:
     return DEPTHS[-1] if rng.random() < 0.05 else rng.choice(DEPTHS[:-1])
 
 
+def _point_at_files(tree: Tree, rng: random.Random) -> Tree:
+    """The scenario reading other files: an alert from a CAP file, or its own municipality table, at odd paths."""
+    if not isinstance(tree, dict):
+        return tree
+    path = rng.choice([*HOSTILE_PATHS, str(rng.choice(cap_paths()))])
+    alerts = tree.get("alerts")
+    if rng.random() < 0.7 and isinstance(alerts, list) and alerts:
+        entry = {"cap": path} | ({"issue_s": hostile_value(rng)} if rng.random() < 0.3 else {})
+        alerts[rng.randrange(len(alerts))] = entry
+    elif isinstance(tree.get("topology"), dict):
+        tree["topology"]["municipality_table"] = path
+    return tree
+
+
 def scenario_input(rng: random.Random) -> Input:
     """A shipped scenario with a few edits (values, keys, structure, aliases), sometimes edited as text."""
     if rng.random() < 0.01:
@@ -150,6 +174,8 @@ def scenario_input(rng: random.Random) -> Input:
     else:
         name, seed = rng.choice(scenario_seeds())
         tree = mutate_tree(seed, rng, rng.choice([1, 1, 2, 3, 6]))
+        if rng.random() < 0.06:
+            tree = _point_at_files(tree, rng)
         if rng.random() < 0.004:
             tree = _place(tree, rng, alias_bomb(rng.randint(3, 8), rng.randint(4, 10)))
         text = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=200)
@@ -210,12 +236,16 @@ DTDS = (
 
 
 @cache
+def cap_paths() -> tuple[Path, ...]:
+    """The CAP messages in tests/data/cap (real agencies', OASIS examples, hostile ones) and tests/data/fuzz
+    (our own export, another dialect)."""
+    return (*sorted((ROOT / "tests" / "data" / "cap").rglob("*.xml")), *sorted(FUZZ_DATA.glob("*.xml")))
+
+
+@cache
 def cap_seeds() -> tuple[tuple[str, bytes], ...]:
-    """The CAP messages in tests/data/cap (real agencies', OASIS examples, hostile ones) and our own export."""
-    folder = ROOT / "tests" / "data" / "cap"
-    seeds = [(p.name, p.read_bytes()) for p in sorted(folder.rglob("*.xml"))]
-    seeds += [(p.name, p.read_bytes()) for p in sorted(FUZZ_DATA.glob("*.xml"))]
-    return tuple(seeds)
+    """Each CAP seed's name and bytes."""
+    return tuple((p.name, p.read_bytes()) for p in cap_paths())
 
 
 def _cap_text(rng: random.Random) -> str:
