@@ -25,7 +25,8 @@ from tests.fuzz.worker import LAST_STATUSES, LIMIT_S, Job, Outcome, receive, sen
 
 GRACE_S = 3.0  # past the worker's own alarm, for code that never returns to Python (then the worker is killed)
 SAVED_PER_SIGNATURE = 5
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # the input's own value in a message
+PROGRESS_EVERY = 1000  # inputs between two progress lines
+_QUOTED = re.compile(r"'[^']*('|$)|\"[^\"]*(\"|$)")  # the input's own value in a message (maybe cut short)
 _NUMBERS = re.compile(r"\d+")  # line, column and sizes in a message: the same failure at another place
 _FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 
@@ -44,6 +45,7 @@ class Findings:
     peak_rss_bytes: int = 0
     slowest_s: float = 0.0
     slowest: str = ""
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def failures(self) -> int:
@@ -61,6 +63,9 @@ class Findings:
             self.slowest_s, self.slowest = outcome.elapsed_s, f"{kind.value} #{outcome.job.index}"
         if outcome.status != "ok":
             self._save(outcome)
+        done = sum(self.inputs.values())
+        if done % PROGRESS_EVERY == 0:
+            self.report(f"... {done} inputs, {self.failures} findings, {time.monotonic() - self.started:.0f} s")
 
     def _save(self, outcome: Outcome) -> None:
         signature = signature_of(outcome)
