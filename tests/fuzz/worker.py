@@ -97,15 +97,16 @@ def run_job(job: Job, scratch: Path) -> Outcome:
     status, verdict, detail = "ok", "", ""
     signal.setitimer(signal.ITIMER_REAL, LIMIT_S)
     try:
-        verdict = run_target(kind, item, workdir)
+        try:
+            verdict = run_target(kind, item, workdir)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # before the handlers: formatting a traceback takes time too
     except OverTime:
         status, detail = "timeout", traceback.format_exc()
     except MemoryError:
         status, detail = "memory", traceback.format_exc()
     except Exception:
         status, detail = "traceback", traceback.format_exc()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
     elapsed_s = time.perf_counter() - started
     shutil.rmtree(workdir, ignore_errors=True)
     if status == "ok":
