@@ -29,6 +29,7 @@ from tests.fuzz.mutate import (
     mutate_bytes,
     mutate_tree,
     paths,
+    weighted,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,12 +250,12 @@ def cap_seeds() -> tuple[tuple[str, bytes], ...]:
 
 
 def _cap_text(rng: random.Random) -> str:
-    pick = rng.random()
-    if pick < 0.5:
-        return rng.choice(CAP_VALUES)
-    if pick < 0.97:
-        return rng.choice(HOSTILE_STRINGS)
-    return "x" * rng.choice([1_000_000, 11_000_000])  # lxml's limit for one text node without huge_tree is 10 MB
+    return weighted(
+        rng,
+        (0.5, lambda: rng.choice(CAP_VALUES)),
+        (0.97, lambda: rng.choice(HOSTILE_STRINGS)),
+        (1.0, lambda: "x" * rng.choice([1_000_000, 11_000_000])),  # lxml's limit for a text node: 10 MB
+    )
 
 
 def _set_text(element: etree._Element, text: str) -> None:

@@ -10,9 +10,10 @@ import datetime
 import math
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 Tree = Any  # parsed document data: dicts, lists and scalars
+T = TypeVar("T")
 
 HOSTILE_NUMBERS: tuple[object, ...] = (
     0,
@@ -73,25 +74,38 @@ HOSTILE_STRINGS: tuple[str, ...] = (
 ODD_BYTES = (b"\xff\xfe", b"\xc3", b"\x00", b"\xed\xa0\x80", b"\r\n", b"\t", b"\xef\xbb\xbf")
 
 
+def weighted(rng: random.Random, *branches: tuple[float, Callable[[], T]]) -> T:
+    """One of ``branches`` by a single draw: ``(up_to, make)`` is taken when the draw is below ``up_to``;
+    the last is taken otherwise."""
+    draw = rng.random()
+    for up_to, make in branches[:-1]:
+        if draw < up_to:
+            return make()
+    return branches[-1][1]()
+
+
 def hostile_value(rng: random.Random) -> object:
     """A value chosen to break naive code: extreme numbers, odd strings, wrong containers."""
-    pick = rng.random()
-    if pick < 0.4:
-        return rng.choice(HOSTILE_NUMBERS)
-    if pick < 0.8:
-        return rng.choice(HOSTILE_STRINGS)
-    return rng.choice(
-        [
-            None,
-            [],
-            {},
-            [[]],
-            {"": None},
-            list(range(rng.choice([2, 1000]))),
-            {f"k{i}": i for i in range(rng.choice([2, 1000]))},
-            datetime.date(1, 1, 1),
-            datetime.datetime(9999, 12, 31, 23, 59, 59),
-        ]
+    return weighted(
+        rng,
+        (0.4, lambda: rng.choice(HOSTILE_NUMBERS)),
+        (0.8, lambda: rng.choice(HOSTILE_STRINGS)),
+        (
+            1.0,
+            lambda: rng.choice(
+                [
+                    None,
+                    [],
+                    {},
+                    [[]],
+                    {"": None},
+                    list(range(rng.choice([2, 1000]))),
+                    {f"k{i}": i for i in range(rng.choice([2, 1000]))},
+                    datetime.date(1, 1, 1),
+                    datetime.datetime(9999, 12, 31, 23, 59, 59),
+                ]
+            ),
+        ),
     )
 
 
