@@ -46,6 +46,7 @@ class Findings:
     slowest_s: float = 0.0
     slowest: str = ""
     started: float = field(default_factory=time.monotonic)
+    stopped_early: bool = False
 
     @property
     def failures(self) -> int:
@@ -98,8 +99,9 @@ class Findings:
         counts = ", ".join(f"{names[k]} {self.inputs[k]}" for k in Kind)
         crashed = f", {self.statuses['crash']} crashed workers" if self.statuses["crash"] else ""
         crashed += f", {self.statuses['harness']} inputs not built (harness)" if self.statuses["harness"] else ""
+        stopped = " (stopped early)" if self.stopped_early else ""
         return (
-            f"fuzz: {counts} — {self.statuses['traceback']} tracebacks, {self.statuses['timeout']} over 5 s, "
+            f"fuzz{stopped}: {counts} — {self.statuses['traceback']} tracebacks, {self.statuses['timeout']} over 5 s, "
             f"{self.statuses['memory']} over 1 GiB{crashed}; peak {self.peak_rss_bytes / 2**20:.0f} MiB; "
             f"slowest {self.slowest_s:.1f} s ({self.slowest})"
         )
@@ -218,20 +220,23 @@ def campaign(
             if (job := next(pending, None)) is not None:
                 worker.start(job)
                 busy[worker.results.fileno()] = worker
-        while busy:
-            timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
-            ready, _, _ = select.select(list(busy), [], [], timeout)
-            due = ready or [fd for fd, w in busy.items() if time.monotonic() >= w.deadline]
-            for fd in due:
-                worker = busy.pop(fd)
-                outcome = worker.finish(answered=fd in ready)
-                findings.record(outcome)
-                if outcome.status in LAST_STATUSES or not worker.alive:
-                    worker.stop()
-                    pool[pool.index(worker)] = worker = Worker(log)
-                if (job := next(pending, None)) is not None:
-                    worker.start(job)
-                    busy[worker.results.fileno()] = worker
+        try:
+            while busy:
+                timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+                ready, _, _ = select.select(list(busy), [], [], timeout)
+                due = ready or [fd for fd, w in busy.items() if time.monotonic() >= w.deadline]
+                for fd in due:
+                    worker = busy.pop(fd)
+                    outcome = worker.finish(answered=fd in ready)
+                    findings.record(outcome)
+                    if outcome.status in LAST_STATUSES or not worker.alive:
+                        worker.stop()
+                        pool[pool.index(worker)] = worker = Worker(log)
+                    if (job := next(pending, None)) is not None:
+                        worker.start(job)
+                        busy[worker.results.fileno()] = worker
+        except KeyboardInterrupt:  # Ctrl-C: what was found so far still gets its table and summary line
+            findings.stopped_early = True
     finally:
         for worker in pool:
             worker.stop()

@@ -13,14 +13,14 @@ from tests.fuzz.campaign import campaign
 from tests.fuzz.inputs import NOW_S, Input, Kind, alert_fields, make_input, node_toml_seed, signed_wire, toml_text
 from tests.fuzz.targets import run_target
 
-FAST_COUNTS = {Kind.SCENARIO: 150, Kind.CAP: 80, Kind.NODE_TOML: 40, Kind.MQTT: 80}
+FAST_COUNTS = {Kind.SCENARIO: 120, Kind.CAP: 60, Kind.NODE_TOML: 30, Kind.MQTT: 60}
 FAST_SEED = 1
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="today's input side lets some hostile inputs through as tracebacks or hangs (deep YAML/TOML/XML "
-    "nesting, aliases); passes once the input hardening lands",
+    reason="today's input side lets hostile inputs through as tracebacks or hangs (deep or recursive YAML, alias "
+    "bombs, deep or huge XML, bad lalert-sim CAP parameters, endless files); passes once the input hardening lands",
 )
 def test_a_few_hundred_fuzzed_inputs_end_in_documented_errors_within_limits(tmp_path: Path) -> None:
     findings = campaign(FAST_COUNTS, FAST_SEED, tmp_path / "findings", workers=2, report=lambda line: None)
