@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLAGSHIP := scenarios/jalert_missile_drill_aomori.yaml
 
-.PHONY: drill test bench clean
+.PHONY: drill test bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.core
 	$(BIN)/python bench/bench_engine.py
+
+# The full seeded fuzz campaign over scenarios, CAP, node.toml and MQTT payloads (about 10-15 minutes on two
+# cores): findings in results/fuzz/findings, then one summary line; fails when it finds anything.
+fuzz: $(VENV)/.test
+	rm -rf results/fuzz/findings
+	$(BIN)/python -m tests.fuzz --out results/fuzz/findings
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
