@@ -187,8 +187,10 @@ def test_forged_replayed_expired_and_misaddressed_alerts_are_rejected(tmp_path: 
         ("rejected", "expired"),
         ("rejected", "wrong_address"),
         ("actuated", None),
-        ("rejected", "replayed"),
+        ("actuated", None),  # the replay is answered with the first answer, and nothing switched again
     ]
+    assert [a.duplicate for a in acks] == [False, False, False, False, True]
+    assert acks[4].actuated_at == acks[3].actuated_at and acks[4].msg_id == acks[3].msg_id
     assert siren == [False, True]  # the siren pin stayed low until the valid alert, then went high
     assert dict(agent.rejected) == {"bad_signature": 1, "expired": 1, "wrong_address": 1, "replayed": 1}
     assert agent.actuated == 1
