@@ -150,12 +150,14 @@ class Session:
             self._paho.ack(message.mid, message.qos)
 
     async def messages(self) -> AsyncIterator[Received]:
-        """Incoming messages until the connection ends (then MqttError). A QoS 1 message dropped
-        because the queue was full also ends it: the broker redelivers it on the next connection."""
+        """Incoming messages until the connection ends (then MqttError). QoS 1 messages dropped
+        because the queue was full also end it, once those queued are handled: the broker delivers
+        the dropped ones again on the next connection (a broker does not always hold back
+        unacknowledged messages to its in-flight limit; Mosquitto 2.0 lets more through per PUBACK)."""
         async for item in self._client.messages:
             received_at, message = cast(tuple[float, aiomqtt.Message], item)
             payload = message.payload
             data = payload if isinstance(payload, bytes) else str(payload).encode()
             yield Received(str(message.topic), data, received_at, message.mid, message.qos)
-            if self._queue.dropped:
+            if self._queue.dropped and self._queue.empty():
                 raise MqttError(f"{self._queue.dropped} messages dropped by the full incoming queue; reconnecting")

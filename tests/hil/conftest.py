@@ -85,8 +85,8 @@ def broker_factory(tmp_path: Path) -> Iterator:
             pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
         pytest.skip("mosquitto is not installed (apt install mosquitto)")
 
-    def start(node_ids: list[str]) -> Mosquitto:
-        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}").start()
+    def start(node_ids: list[str], persistence: bool = False) -> Mosquitto:
+        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}", persistence=persistence).start()
         started.append(broker)
         return broker
 
@@ -102,7 +102,15 @@ def broker_factory(tmp_path: Path) -> Iterator:
 class NodeProcess:
     """`lalert-sim node --config node.toml` as its own process (a virtual Pi with mock pins)."""
 
-    def __init__(self, directory: Path, broker: Mosquitto, node_id: str, signer: Signer, top: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        broker: Mosquitto,
+        node_id: str,
+        signer: Signer,
+        top: str = "",
+        reconnect_max_s: float | None = None,
+    ) -> None:
         self.node_id = node_id
         self.directory = directory / node_id
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -110,6 +118,8 @@ class NodeProcess:
         text = node_toml(
             node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(), mock=True
         )
+        if reconnect_max_s is not None:  # tests that restart the broker want the node back quickly
+            text = text.replace("reconnect_max_s = 30 ", f"reconnect_max_s = {reconnect_max_s}")
         self.config = self.directory / "node.toml"
         self.config.write_text(f"pattern_scale = 0.01\n{top}\n{text}")
         self.process: subprocess.Popen[bytes] | None = None
