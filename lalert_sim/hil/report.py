@@ -19,9 +19,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from lalert_sim.hil.bridge import BridgeRun, Delivery, NodeState, Outage
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Outcome
+from lalert_sim.hil.records import BridgeRun, Delivery, NodeState, Outage
 
 MISSED = "missed"  # a delivery's outcome when it was published but no ack came by the deadline ...
 NOT_SENT = "not sent"  # ... when the broker never took it (down then and still down at the end) ...

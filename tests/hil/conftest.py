@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ pytest.importorskip("aiomqtt")
 from lalert_sim.hil import demo
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto, find_mosquitto
-from lalert_sim.hil.protocol import Signer, Topic
+from lalert_sim.hil.protocol import AlertPayload, Signer, Topic, new_message_id
 from lalert_sim.hil.provision import node_toml
 from lalert_sim.hil.transport import Received, Session
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.prepare import Prepared, load_text
 
 WAIT_S = 10.0  # the longest any single message or state change may take on loopback
@@ -61,6 +63,27 @@ async def until(condition: Callable[[], bool], timeout_s: float = WAIT_S, poll_s
     async with asyncio.timeout(timeout_s):
         while not condition():
             await asyncio.sleep(poll_s)
+
+
+def alert_payload(
+    node_id: str = "pi-01",
+    issued_at: float | None = None,
+    valid_s: float = 60,
+    msg_id: str | None = None,
+    category: str = "ballistic_missile",
+) -> AlertPayload:
+    """An exercise alert for ``node_id``, issued now unless told otherwise."""
+    now = time.time() if issued_at is None else issued_at
+    return AlertPayload(
+        msg_id=msg_id or new_message_id(),
+        node_id=node_id,
+        alert_id="drill",
+        category=category,
+        mode=AlertMode.EXERCISE,
+        issued_at=now,
+        expires_at=now + valid_s,
+        sim_issue_s=0.0,
+    )
 
 
 def field_ids(count: int) -> list[str]:

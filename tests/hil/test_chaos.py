@@ -18,14 +18,13 @@ from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import BridgeRun
 from lalert_sim.hil.broker import EmbeddedBroker, Mosquitto
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.protocol import QOS, Ack, AlertPayload, Outcome, Reason, Signer, Status, Topic, topic
+from lalert_sim.hil.protocol import QOS, Ack, Outcome, Reason, Signer, Status, Topic, topic
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
-from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import MAX_MESSAGE_BYTES
 from lalert_sim.prepare import Prepared, load_text
 from tests.conftest import cli
-from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, field_bridge, field_ids, until
+from tests.hil.conftest import WAIT_S, NodeProcess, alert_payload, bridge_run, field_bridge, field_ids, until
 
 AREAS = ("02201", "02202", "02203", "02204")  # one loudspeaker group per area, one field node per group
 ALERT_AREAS = (AREAS, AREAS[:3], AREAS[:2], AREAS[:1])  # 4 + 3 + 2 + 1 = 10 deliveries
@@ -140,26 +139,18 @@ def test_a_broker_that_stays_down_leaves_deliveries_not_sent_and_the_bridge_exit
     assert "not back by the end" in done.stdout
 
 
-def alert_to(node_id: str, issued_at: float, msg_id: str, valid_s: float = 600) -> AlertPayload:
-    return AlertPayload(
-        msg_id=msg_id,
-        node_id=node_id,
-        alert_id="drill",
-        category="test",
-        mode=AlertMode.EXERCISE,
-        issued_at=issued_at,
-        expires_at=issued_at + valid_s,
-        sim_issue_s=0.0,
-    )
-
-
 def test_a_node_killed_with_3000_alerts_queued_loses_none(tmp_path: Path, broker_factory, node_processes) -> None:
     broker: Mosquitto = broker_factory(["pi-01"])
     signer = Signer.generate("drill")
     node = NodeProcess(tmp_path, broker, "pi-01", signer, reconnect_max_s=0.5).start()
     node_processes.append(node)
     now = time.time()
-    wires = {f"backlog-{k:05d}": signer.sign(alert_to("pi-01", now, f"backlog-{k:05d}")) for k in range(3000)}
+    wires = {
+        f"backlog-{k:05d}": signer.sign(
+            alert_payload(issued_at=now, valid_s=600, msg_id=f"backlog-{k:05d}", category="test")
+        )
+        for k in range(3000)
+    }
     acks: dict[str, list[Ack]] = {}
 
     async def scenario() -> int:
@@ -217,7 +208,9 @@ def test_another_nodes_client_id_takes_nothing_and_oversized_alerts_are_refused(
             await impostor.subscribe((topic("pi-02", Topic.ALERT), 1))
             alert = topic("pi-02", Topic.ALERT)
             await bridge.publish(alert, b"x" * (MAX_MESSAGE_BYTES + 1), 1)  # the broker drops it
-            await bridge.publish(alert, signer.sign(alert_to("pi-02", time.time(), "after-impostor")), 1)
+            await bridge.publish(
+                alert, signer.sign(alert_payload("pi-02", msg_id="after-impostor", category="test")), 1
+            )
 
             async def gather(session: Session, into: list[object], ack: bool) -> None:
                 async for message in session.messages():

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from lalert_sim.hil.bridge import BridgeOptions, BridgeRun, Delivery, NodeState, Outage
 from lalert_sim.hil.protocol import Ack, Offset, Outcome, Reason, Status
+from lalert_sim.hil.records import BridgeOptions, BridgeRun, Delivery, NodeState, Outage
 from lalert_sim.hil.report import DELIVERY_COLUMNS, NODE_COLUMNS, build_report, print_report, write_report
 
 
