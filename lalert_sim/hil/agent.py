@@ -42,6 +42,8 @@ from lalert_sim.hil.protocol import (
 from lalert_sim.hil.transport import Backoff, MqttError, Received, Session
 
 log = logging.getLogger("lalert_sim.node")
+_MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
+_MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
 
 STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
 MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
@@ -98,6 +100,7 @@ class NodeAgent:
             clock=self.clock.now,
             max_queued=MAX_QUEUED,
             manual_ack=True,  # an alert is acknowledged once handled (``_handle``), not on arrival
+            logger=_MQTT_LOG,
         )
 
     async def run(self) -> None:

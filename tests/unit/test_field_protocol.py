@@ -295,3 +295,17 @@ def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path)
             load(path)
         messages = [str(p) for p in caught.value.problems]
         assert any(expected in m and str(path) in m and "line " in m for m in messages), messages
+
+
+def test_reconnection_delays_double_with_jitter_up_to_the_limit() -> None:
+    import random
+
+    pytest.importorskip("aiomqtt")
+    from lalert_sim.hil.transport import Backoff
+
+    backoff = Backoff(0.5, 4.0, random.Random(1))
+    delays = [backoff.next_s() for _ in range(6)]
+    for delay, ceiling in zip(delays, [0.5, 1.0, 2.0, 4.0, 4.0, 4.0], strict=True):
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.reset()
+    assert backoff.next_s() <= 0.5
