@@ -137,6 +137,8 @@ class Bridge:
         The first connection must succeed (else MqttError); later losses are outages it rides out."""
         options = self.options
         identifier = self.broker.username or BRIDGE_USER  # brokers bind the client id to the user name
+        async with Session(self.broker, identifier, logger=_QUIET):
+            pass  # a clean session, to drop an earlier run's (the acks and statuses queued for it since)
         connection = Connection(
             lambda: Session(self.broker, identifier, persistent=True, max_inflight=1000, logger=_QUIET),
             Backoff(options.reconnect_min_s, options.reconnect_max_s),
