@@ -3,6 +3,8 @@
 It keeps a persistent MQTT session under a fixed client id, so alerts sent while it was offline
 are delivered when it reconnects; it reconnects with exponential backoff; it acts only on alerts
 the protocol's Verifier accepts, and answers every alert with an Ack carrying its own timestamps.
+An alert is acknowledged to the broker only once it is recorded and answered, so a crash loses
+nothing the broker handed over: the broker delivers it again and a handled one gets its first answer.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -38,11 +39,14 @@ from lalert_sim.hil.protocol import (
     parse_public_key,
     topic,
 )
-from lalert_sim.hil.transport import MqttError, Received, Session
+from lalert_sim.hil.transport import Backoff, MqttError, Received, Session
 
 log = logging.getLogger("lalert_sim.node")
+_MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
+_MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
 
 STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
+MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
 
 
 class NodeAgent:
@@ -59,9 +63,10 @@ class NodeAgent:
         self.verifier = Verifier(
             node_id,
             {k: parse_public_key(v) for k, v in config.keys.items()},
-            ReplayGuard(state_dir / "seen.json" if state_dir else None),
+            ReplayGuard(state_dir / "handled.jsonl" if state_dir else None),
             config.safety.clock_tolerance_s,
             config.safety.max_validity_s,
+            config.safety.max_message_bytes,
         )
         self.driver = driver or OutputDriver(config.outputs, self._output_changed)
         self.player = PatternPlayer(self.driver)
@@ -77,6 +82,7 @@ class NodeAgent:
         self._session: Session | None = None
         self._background: asyncio.TaskGroup | None = None  # while running
         self._status_task: asyncio.Task[None] | None = None
+        self._online_since = 0.0
 
     # --- session ------------------------------------------------------------------------------------------------
 
@@ -92,6 +98,9 @@ class NodeAgent:
             last_will=(self.topics[Topic.STATUS], offline_status(self.node_id)),
             keepalive_s=settings.keepalive_s,
             clock=self.clock.now,
+            max_queued=MAX_QUEUED,
+            manual_ack=True,  # an alert is acknowledged once handled (``_handle``), not on arrival
+            logger=_MQTT_LOG,
         )
 
     async def run(self) -> None:
@@ -107,16 +116,17 @@ class NodeAgent:
 
     async def _stay_connected(self) -> None:
         settings = self.config.broker
-        backoff = settings.reconnect_min_s
+        backoff = Backoff(settings.reconnect_min_s, settings.reconnect_max_s)
         while True:
             try:
                 async with self._new_session() as session:
                     self._session = session
+                    self._online_since = self.clock.now()
                     await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
                     await self._publish_status()
                     self.connected.set()
                     self._event("connected")
-                    backoff = settings.reconnect_min_s
+                    backoff.reset()
                     try:
                         async for message in session.messages():
                             await self._handle(message)
@@ -126,11 +136,10 @@ class NodeAgent:
             except MqttError as exc:
                 self.connected.clear()
                 self._session = None
-                delay = backoff * random.uniform(0.5, 1.0)
+                delay = backoff.next_s()
                 log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay)
                 self._event("disconnected", detail=str(exc))
                 await asyncio.sleep(delay)
-                backoff = min(backoff * 2, settings.reconnect_max_s)
 
     async def _publish_offline(self, session: Session) -> None:
         try:
@@ -146,7 +155,7 @@ class NodeAgent:
         status = Status(
             node_id=self.node_id,
             state="online",
-            since=self.clock.now(),
+            since=self._online_since,  # a new value tells the bridge this is a new connection
             outputs=[str(name) for name in self.driver.pins],
             rejected=dict(self.rejected),
             actuated=self.actuated,
@@ -156,10 +165,13 @@ class NodeAgent:
     # --- messages -----------------------------------------------------------------------------------------------
 
     async def _handle(self, message: Received) -> None:
+        """Answer one message, then acknowledge it to the broker (not before: see the module's docstring)."""
         if message.topic == self.topics[Topic.TIME_PING]:
             await self._pong(message.payload, message.received_at)
         elif message.topic == self.topics[Topic.ALERT]:
             await self._alert(message.payload, message.received_at)
+        assert self._session is not None
+        self._session.ack(message)
 
     async def _pong(self, payload: bytes, t2: float) -> None:
         try:
@@ -182,7 +194,25 @@ class NodeAgent:
             self.rejected[exc.reason.value] += 1
             log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
             self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
-            return self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
+            first = self._first_answer(exc)
+            return first or self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
+        ack = self._act(alert, received_at)
+        self.verifier.remember(alert, received_at, ack.model_dump_json())  # before the broker hears of it
+        return ack
+
+    def _first_answer(self, replay: Rejected) -> Ack | None:
+        """The answer first given to a replayed message id, sent again (e.g. the broker or the bridge
+        re-sent an alert whose answer was lost); None when none was recorded."""
+        if replay.reason is not Reason.REPLAYED or replay.msg_id is None:
+            return None
+        try:
+            first = Ack.model_validate_json(self.verifier.replay.answer(replay.msg_id))
+        except ValueError:  # none recorded (or a damaged line)
+            return None
+        return first.model_copy(update={"duplicate": True, "sent_at": self.clock.now()})
+
+    def _act(self, alert: AlertPayload, received_at: float) -> Ack:
+        """Sound a verified alert, or refuse it when this node does not accept its mode."""
         if alert.mode not in self.config.safety.accept_modes:
             self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
             log.warning(

@@ -6,6 +6,10 @@ can be cut short); when a bound node first receives an alert, the asyncio side s
 publishes it with QoS 1. Acks carry the node's own receipt and actuation stamps; they are put on
 the bridge's clock with the NTP-style offset measured over the time-sync topics before (and
 after) the run.
+
+The broker connection survives outages (``Connection``): what the broker never took is sent on
+reconnection, and what a node has not answered is sent again when that node connects anew (a
+node answers an alert it already handled with its first answer, so re-sending is safe).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from time import monotonic
 from typing import assert_never
@@ -25,14 +28,14 @@ from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
 
 from lalert_sim.engine.state import AlertState
-from lalert_sim.hil.broker import BrokerAddress
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress
+from lalert_sim.hil.connection import Connection
 from lalert_sim.hil.protocol import (
     NODE_WRITES,
     QOS,
     Ack,
     AlertPayload,
     Offset,
-    Outcome,
     Signer,
     Status,
     TimePing,
@@ -44,10 +47,13 @@ from lalert_sim.hil.protocol import (
     parse_topic,
     topic,
 )
-from lalert_sim.hil.transport import MqttError, Received, Session, first_error
-from lalert_sim.model.field_nodes import FieldNodes
+from lalert_sim.hil.records import BridgeOptions, BridgeRun, Delivery, NodeState, Outage
+from lalert_sim.hil.transport import Backoff, Received, Session
+from lalert_sim.model.field_nodes import MAX_MESSAGE_BYTES
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build
+
+__all__ = ["Bridge", "BridgeOptions", "BridgeRun", "PacedEnvironment"]  # the records, re-exported for callers
 
 _QUIET = logging.getLogger("lalert_sim.bridge.mqtt")
 _QUIET.setLevel(logging.ERROR)  # aiomqtt warns whenever more than ten publishes are in flight: a fan-out does that
@@ -79,89 +85,6 @@ class PacedEnvironment(RealtimeEnvironment):
         Environment.step(self)
 
 
-@dataclass
-class Delivery:
-    """One alert to one field node: the simulated moment and every real timestamp (bridge clock, POSIX s)."""
-
-    field_node: str
-    sim_node: str
-    alert_id: str
-    msg_id: str
-    sim_issue_s: float
-    sim_arrival_s: float
-    scheduled_at: float
-    published_at: float = 0.0
-    puback_at: float | None = None
-    ack: Ack | None = None
-    ack_at: float | None = None
-    sim_emitted_s: float | None = None
-
-
-@dataclass
-class NodeState:
-    """What the bridge knows of one field node."""
-
-    node_id: str
-    status: Status | None = None
-    offset_before: Offset | None = None
-    offset_after: Offset | None = None
-
-    @property
-    def online(self) -> bool:
-        """Its latest retained status says online."""
-        return self.status is not None and self.status.state == "online"
-
-    @property
-    def offset(self) -> Offset | None:
-        """The estimate used for correction: before the run, else after it (a node that came late)."""
-        return self.offset_before or self.offset_after
-
-
-@dataclass
-class BridgeOptions:
-    """How the bridge runs (defaults from the scenario's ``field_nodes`` section)."""
-
-    speed: float = 1.0
-    until_s: float | None = None
-    ack_deadline_s: float = 10.0
-    validity_s: float = 600.0
-    presence_wait_s: float = 10.0
-    sync_samples: int = 8
-    sync_timeout_s: float = 1.0
-
-    @classmethod
-    def of(cls, settings: FieldNodes, **overrides: object) -> BridgeOptions:
-        """The scenario's settings, with the command line's overrides (None = keep)."""
-        options = cls(
-            speed=settings.speed,
-            until_s=settings.until_s,
-            ack_deadline_s=settings.ack_deadline_s,
-            validity_s=settings.validity_s,
-        )
-        for name, value in overrides.items():
-            if value is not None:
-                setattr(options, name, value)
-        return options
-
-
-@dataclass
-class BridgeRun:
-    """Everything one bridge run recorded (turned into the report by ``hil.report``)."""
-
-    scenario: str
-    broker: str
-    started_at: float
-    options: BridgeOptions
-    nodes: dict[str, NodeState]
-    bindings: dict[str, list[str]]
-    deliveries: list[Delivery] = field(default_factory=list)
-    stray_acks: list[tuple[float, Ack]] = field(default_factory=list)
-    sim_until_s: float = 0.0
-    interrupted: bool = False
-    error: str | None = None  # the broker connection broke off: what came before is still reported
-    ended_at: float = 0.0
-
-
 class Bridge:
     """Runs a prepared scenario against real field nodes through one MQTT broker."""
 
@@ -185,14 +108,17 @@ class Bridge:
             self.bindings[binding.node].append(binding.field_node)
         self.field_nodes = settings.field_node_ids()
         self._log = log or (lambda _line: None)
-        self._session: Session | None = None
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
-        self._pending: dict[str, Delivery] = {}
+        self._pending: dict[str, Delivery] = {}  # every delivery by message id
+        self._unanswered: dict[str, tuple[Delivery, bytes]] = {}  # not yet acked by its node, with its wire bytes
+        self._since: dict[str, float] = {}  # each node's connection (its online status's ``since``)
+        self._connection: Connection | None = None
+        self._tasks: asyncio.TaskGroup | None = None  # re-sends
         self._signed: dict[tuple[int, str], tuple[str, bytes, float]] = {}  # (alert, field node) → message
         self._sending: asyncio.TaskGroup | None = None  # signing and publishing while the scenario runs
         self._all_online = asyncio.Event()
-        self._acked = asyncio.Event()  # set by every ack that answers a delivery
+        self._progress = asyncio.Event()  # set by every ack that answers a delivery and every publish
         self._stop = threading.Event()
         self.record = BridgeRun(
             prepared.source or prepared.scenario.metadata.name,
@@ -206,28 +132,41 @@ class Bridge:
     # --- the whole run ---------------------------------------------------------------------------------------------
 
     async def run(self) -> BridgeRun:
-        """Connect, wait for presence, measure clock offsets, run the scenario, collect acks, re-measure."""
-        identifier = f"lalert-bridge-{new_message_id()[:8]}"
-        async with Session(self.broker, identifier, max_inflight=1000, logger=_QUIET) as session:
-            self._session = session
-            try:
-                async with asyncio.TaskGroup() as tasks:
-                    receiver = tasks.create_task(self._receive(session))
-                    await session.subscribe(*((any_node(kind), QOS[kind]) for kind in NODE_WRITES))
-                    await self._await_presence()
-                    await self._sync_all("before")
-                    async with asyncio.TaskGroup() as sending:  # left once every alert is published
-                        self._sending = sending
-                        await self._simulate()
-                    self._sending = None
-                    await self._collect()
-                    await self._sync_all("after")
-                    receiver.cancel()
-            except* (MqttError, OSError) as lost:  # the connection broke off mid-run
-                self._stop.set()
-                self._sending = None
-                self.record.error = f"broker connection lost: {first_error(lost)}"
-                self._log(self.record.error)
+        """Connect, wait for presence, measure clock offsets, run the scenario, collect acks, re-measure.
+
+        The first connection must succeed (else MqttError); later losses are outages it rides out."""
+        options = self.options
+        identifier = self.broker.username or BRIDGE_USER  # brokers bind the client id to the user name
+        async with Session(self.broker, identifier, logger=_QUIET):
+            pass  # a clean session, to drop an earlier run's (the acks and statuses queued for it since)
+        connection = Connection(
+            lambda: Session(self.broker, identifier, persistent=True, max_inflight=1000, logger=_QUIET),
+            Backoff(options.reconnect_min_s, options.reconnect_max_s),
+            self._subscribe,
+            self._receive,
+            self._lost,
+        )
+        self._connection = connection
+        async with asyncio.TaskGroup() as tasks:
+            self._tasks = tasks
+            keeper = tasks.create_task(connection.run())
+            up = tasks.create_task(connection.connected.wait())
+            await asyncio.wait((keeper, up), return_when=asyncio.FIRST_COMPLETED)
+            if keeper.done():  # the broker is not there at all: the task group raises its error
+                return self.record
+            await self._await_presence()
+            await self._sync_all("before")
+            async with asyncio.TaskGroup() as sending:  # left once every alert has had its first try
+                self._sending = sending
+                await self._simulate()
+            self._sending = None
+            await self._collect()
+            await self._sync_all("after")
+            keeper.cancel()
+        self._tasks = None
+        if self.record.outages and self.record.outages[-1].back_at is None:
+            self.record.error = f"broker connection lost: {self.record.outages[-1].reason}; not back by the end"
+            self._log(self.record.error)
         self.record.ended_at = time.time()
         return self.record
 
@@ -238,14 +177,39 @@ class Bridge:
 
     # --- incoming --------------------------------------------------------------------------------------------------
 
-    async def _receive(self, session: Session) -> None:
-        async for message in session.messages():
-            parsed = parse_topic(message.topic)
-            if parsed is not None:
-                try:
-                    self._on_message(*parsed, message)
-                except ValueError as exc:
-                    self._log(f"ignored a malformed {parsed[1].value} message from {parsed[0]}: {exc}")
+    async def _subscribe(self, session: Session) -> None:
+        await session.subscribe(*((any_node(kind), QOS[kind]) for kind in NODE_WRITES))
+        if self.record.outages:  # back after an outage: what the broker never took goes now
+            self.record.outages[-1].back_at = time.time()
+            self._log(f"broker connection back after {time.time() - self.record.outages[-1].lost_at:.1f} s")
+            self._resend(lambda d: d.puback_at is None)  # these run once the connection counts as up
+
+    def _lost(self, reason: str) -> None:
+        """A session ended, or a reconnection failed (then the outage goes on)."""
+        outages = self.record.outages
+        if outages and outages[-1].back_at is None:
+            return
+        outages.append(Outage(time.time(), reason))
+        for state in self.record.nodes.values():
+            state.stale = True  # until its retained status (or last will) is read again
+        self._presence_changed()
+        self._log(f"broker connection lost ({reason}); reconnecting")
+
+    def _resend(self, which: Callable[[Delivery], bool]) -> None:
+        """Publish again the unanswered deliveries ``which`` selects (same message id: a node never acts twice)."""
+        if self._tasks is None:
+            return
+        for delivery, wire in list(self._unanswered.values()):
+            if which(delivery):
+                self._tasks.create_task(self._publish(delivery, wire))
+
+    def _receive(self, message: Received) -> None:
+        parsed = parse_topic(message.topic)
+        if parsed is not None:
+            try:
+                self._on_message(*parsed, message)
+            except ValueError as exc:
+                self._log(f"ignored a malformed {parsed[1].value} message from {parsed[0]}: {exc}")
 
     def _on_message(self, node_id: str, kind: Topic, message: Received) -> None:
         now = message.received_at
@@ -259,12 +223,20 @@ class Bridge:
                     future.set_result((pong.t1, pong.t2, pong.t3, now))
             case Topic.STATUS:
                 if node_id in self.record.nodes:
-                    self.record.nodes[node_id].status = Status.model_validate_json(message.payload)
-                    self._presence_changed()
+                    self._on_status(self.record.nodes[node_id], Status.model_validate_json(message.payload))
             case Topic.ALERT | Topic.TIME_PING:
                 pass  # the bridge's own messages to the nodes (not subscribed to)
             case _:
                 assert_never(kind)
+
+    def _on_status(self, state: NodeState, status: Status) -> None:
+        state.status, state.stale = status, False
+        self._presence_changed()
+        if status.state == "online" and self._since.get(state.node_id, status.since) != status.since:
+            # A new connection of the node: what it has not answered may have been lost with its old one.
+            self._resend(lambda d: d.field_node == state.node_id)
+        if status.state == "online":
+            self._since[state.node_id] = status.since
 
     def _presence_changed(self) -> None:
         if all(state.online for state in self.record.nodes.values()):
@@ -277,10 +249,11 @@ class Bridge:
         if delivery is None or delivery.field_node != node_id or ack.node_id != node_id:
             self.record.stray_acks.append((now, ack))  # e.g. a rejection of a message we did not send
             return
-        if delivery.ack is not None and delivery.ack.outcome is Outcome.ACTUATED:
-            return  # a duplicate delivery answered as a replay; the first answer stands
+        if delivery.ack is not None:
+            return  # a re-sent alert answered again: the first answer stands
         delivery.ack, delivery.ack_at = ack, now
-        self._acked.set()
+        self._unanswered.pop(delivery.msg_id, None)
+        self._progress.set()
 
     # --- presence and clocks ---------------------------------------------------------------------------------------
 
@@ -315,8 +288,8 @@ class Bridge:
 
     async def measure_offset(self, node_id: str) -> Offset | None:
         """Node clock − bridge clock from ``sync_samples`` ping/pong exchanges (None if it never answers)."""
-        session = self._session
-        assert session is not None
+        connection = self._connection
+        assert connection is not None
         exchanges = []
         ping_topic = topic(node_id, Topic.TIME_PING)
         loop = asyncio.get_running_loop()
@@ -325,7 +298,11 @@ class Bridge:
             future: asyncio.Future[tuple[float, float, float, float]] = loop.create_future()
             self._pongs[(node_id, self._seq)] = future
             ping = TimePing(seq=self._seq, t1=time.time())
-            await session.publish(ping_topic, ping.model_dump_json(), QOS[Topic.TIME_PING])
+            if not await connection.publish(
+                ping_topic, ping.model_dump_json(), QOS[Topic.TIME_PING], self.options.sync_timeout_s
+            ):
+                self._pongs.pop((node_id, self._seq), None)
+                break  # the broker connection is down
             try:
                 exchanges.append(await asyncio.wait_for(future, self.options.sync_timeout_s))
             except TimeoutError:
@@ -410,23 +387,36 @@ class Bridge:
             delivery = Delivery(field_node, sim_node, alert.spec.id, msg_id, alert.spec.issue_s, sim_time, scheduled)
             self.record.deliveries.append(delivery)
             self._pending[msg_id] = delivery
+            if len(wire) > MAX_MESSAGE_BYTES:  # brokers and nodes would refuse it: say so instead of losing it
+                delivery.refused = f"too large ({len(wire)} bytes > {MAX_MESSAGE_BYTES})"
+                continue
+            self._unanswered[msg_id] = (delivery, wire)
             sending.create_task(self._publish(delivery, wire))
 
     async def _publish(self, delivery: Delivery, wire: bytes) -> None:
-        assert self._session is not None
-        delivery.published_at = time.time()
-        await self._session.publish(topic(delivery.field_node, Topic.ALERT), wire, QOS[Topic.ALERT])
-        delivery.puback_at = time.time()
+        """One try; a failed one is repeated when the broker connection comes back."""
+        assert self._connection is not None
+        delivery.attempts += 1
+        started = time.time()
+        topic_name = topic(delivery.field_node, Topic.ALERT)
+        if not await self._connection.publish(topic_name, wire, QOS[Topic.ALERT], self.options.publish_timeout_s):
+            return
+        if delivery.puback_at is None:
+            delivery.published_at, delivery.puback_at = started, time.time()
+        elif delivery.ack is None:
+            delivery.resent_at = started
+        self._progress.set()
 
     async def _collect(self) -> None:
-        """Wait for every delivery's ack (all are published by now), each up to its deadline."""
-        deadline_s = self.options.ack_deadline_s
-        while waiting := [d for d in self.record.deliveries if d.ack is None]:
-            remaining = max(d.published_at for d in waiting) + deadline_s - time.time()
-            if remaining <= 0:
+        """Wait for every delivery's ack, each up to its deadline after its latest publish (one never
+        published: after the scenario's end, in case the broker comes back)."""
+        deadline_s, ended = self.options.ack_deadline_s, time.time()
+        while waiting := [d for d, _ in self._unanswered.values()]:
+            remaining = max(d.due_at(deadline_s, ended) for d in waiting) - time.time()
+            if remaining <= 0 or self._stop.is_set():
                 return
-            self._acked.clear()
+            self._progress.clear()
             try:
-                await asyncio.wait_for(self._acked.wait(), remaining)
+                await asyncio.wait_for(self._progress.wait(), remaining)
             except TimeoutError:
                 return

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.hil.protocol import NODE_READS, NODE_WRITES, ROOT, topic
+from lalert_sim.model.field_nodes import MAX_MESSAGE_BYTES
 
 BRIDGE_USER = "bridge"
 PBKDF2_ITERATIONS = 1000
@@ -112,8 +113,11 @@ def write_mosquitto_files(
 ) -> BrokerFiles:
     """mosquitto.conf, a password file (a random password per node and for the bridge) and the ACL.
 
-    ``persistence`` keeps queued alerts for offline nodes across a broker restart (production);
-    tests leave it off. Existing ``passwords`` are kept so a re-run does not lock nodes out.
+    ``persistence`` keeps queued alerts for offline nodes across a broker restart (production; saved
+    every few seconds, so a crash loses at most those: the bridge re-sends what was not answered).
+    Existing ``passwords`` are kept so a re-run does not lock nodes out. The client id is the user
+    name, whatever a client claims (one node's password cannot take over another's session), and
+    no message may exceed MAX_MESSAGE_BYTES.
     """
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -130,15 +134,18 @@ def write_mosquitto_files(
         f"password_file {directory / 'passwords'}",
         f"acl_file {directory / 'acl'}",
         "set_tcp_nodelay true",  # no Nagle delay on small alert and ack packets
-        "max_queued_messages 1000",  # alerts kept per offline node with a persistent session
-        "max_inflight_messages 100",
+        "use_username_as_clientid true",
+        f"message_size_limit {MAX_MESSAGE_BYTES}",  # a larger payload is not forwarded
+        f"max_packet_size {MAX_MESSAGE_BYTES + 4096}",  # a client sending a far larger packet is disconnected
+        "max_queued_messages 10000",  # alerts kept per node with a persistent session, beyond those in flight
+        "max_inflight_messages 100",  # unacknowledged alerts per node at once: bounds the node's own queue
         "log_dest stderr",
         "log_type error",
         "log_type warning",
         "log_type notice",
     ]
     if persistence:
-        lines += ["persistence true", f"persistence_location {directory}/"]
+        lines += ["persistence true", f"persistence_location {directory}/", "autosave_interval 5"]
     else:
         lines.append("persistence false")
     if os.geteuid() == 0:
@@ -191,7 +198,12 @@ class Mosquitto:
     """
 
     def __init__(
-        self, node_ids: list[str], directory: Path | None = None, port: int | None = None, executable: str | None = None
+        self,
+        node_ids: list[str],
+        directory: Path | None = None,
+        port: int | None = None,
+        executable: str | None = None,
+        persistence: bool = False,
     ) -> None:
         found = executable or find_mosquitto()
         if found is None:
@@ -204,7 +216,7 @@ class Mosquitto:
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
         self.host = "127.0.0.1"
         self.port = port or free_port()
-        self.files = write_mosquitto_files(self.directory, node_ids, self.port)
+        self.files = write_mosquitto_files(self.directory, node_ids, self.port, persistence=persistence)
         self.log_path = self.directory / "mosquitto.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -236,6 +248,13 @@ class Mosquitto:
         """What the broker wrote so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def kill(self, timeout_s: float = 5.0) -> None:
+        """SIGKILL the broker (a crash: nothing saved since the last autosave); ``start`` brings it back."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout_s)
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the broker by its PID: SIGTERM, then SIGKILL if it lingers."""
         process, self.process = self.process, None
@@ -264,8 +283,9 @@ class Mosquitto:
 
 
 class EmbeddedBroker:
-    """An amqtt broker inside this process on loopback, with the same per-node credentials and ACL
-    as the generated Mosquitto configuration (for `lalert-sim demo-hil` where no broker is installed)."""
+    """An amqtt broker inside this process on loopback, with the same per-node credentials, ACL and
+    client ids bound to user names as the generated Mosquitto configuration (for `lalert-sim demo-hil`
+    where no broker is installed). amqtt has no message-size limit: the nodes' own check stands alone."""
 
     def __init__(self, node_ids: list[str], port: int | None = None) -> None:
         self.host = "127.0.0.1"
@@ -295,6 +315,7 @@ class EmbeddedBroker:
             "plugins": {
                 "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": False},
                 "amqtt.plugins.authentication.FileAuthPlugin": {"password_file": str(password_file)},
+                "lalert_sim.hil.amqtt_plugins.ClientIdIsUsername": {},
                 "amqtt.plugins.topic_checking.TopicAccessControlListPlugin": {"acl": subscribe, "publish_acl": publish},
             },
         }

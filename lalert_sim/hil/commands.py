@@ -245,3 +245,8 @@ def _run_and_report(
     written = write_report(report, out)
     print_report(report)
     Console(highlight=False).print(f"wrote {', '.join(str(p) for p in written)}")
+    if report.totals.lost:  # the report is written; the exit status still says the drill lost alerts
+        raise BridgeError(
+            f"{report.totals.lost} of {report.totals.deliveries} deliveries lost "
+            f"({report.totals.not_sent} not sent, {report.totals.missed} missed): see {written[1]}"
+        )

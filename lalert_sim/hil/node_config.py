@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from lalert_sim.errors import BridgeError
 from lalert_sim.model.alerts import AlertMode
-from lalert_sim.model.field_nodes import FIELD_NODE_ID
+from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
 
 
 class _Section(BaseModel):
@@ -51,6 +51,9 @@ class Safety(_Section):
     siren_max_on_s: float = Field(default=60.0, gt=0, description="Longest continuous siren (motor duty limit).")
     max_validity_s: float = Field(default=3600.0, gt=0, description="Longer claimed validity is rejected.")
     clock_tolerance_s: float = Field(default=30.0, ge=0, description="Allowed clock error in expiry checks.")
+    max_message_bytes: int = Field(
+        default=MAX_MESSAGE_BYTES, gt=0, description="Larger alerts are rejected (too_large) unread."
+    )
 
 
 class Speech(_Section):

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lalert_sim.model.alerts import AlertMode
-from lalert_sim.model.field_nodes import FIELD_NODE_ID
+from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
 
 VERSION: Literal[1] = 1
 ROOT = f"lalert/v{VERSION}/node"
@@ -125,6 +125,7 @@ class Outcome(StrEnum):
 class Reason(StrEnum):
     """Why an alert was rejected or refused."""
 
+    TOO_LARGE = "too_large"  # over MAX_MESSAGE_BYTES: refused before any parsing
     MALFORMED = "malformed"
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
@@ -138,7 +139,11 @@ class Reason(StrEnum):
 
 
 class Ack(_Message):
-    """A node's answer to one alert message, with its own clock's stamps."""
+    """A node's answer to one alert message, with its own clock's stamps.
+
+    ``duplicate``: the alert was handled before (a re-sent message id); this repeats the first
+    answer, stamps included, and nothing was switched again.
+    """
 
     node_id: str
     msg_id: str | None = None
@@ -147,6 +152,7 @@ class Ack(_Message):
     received_at: float
     actuated_at: float | None = None
     sent_at: float
+    duplicate: bool = False
 
 
 class Status(_Message):
@@ -154,7 +160,7 @@ class Status(_Message):
 
     node_id: str
     state: Literal["online", "offline"]
-    since: float
+    since: float = Field(description="Online: when this connection began (the node's clock); offline: when it ended.")
     outputs: list[str] = Field(default_factory=list)
     rejected: dict[str, int] = Field(default_factory=dict)
     actuated: int = 0
@@ -271,28 +277,49 @@ class Rejected(Exception):
 
 
 class ReplayGuard:
-    """Message ids seen and not yet expired; optionally kept in a file across restarts."""
+    """Message ids handled and not yet expired, each with the answer the node gave; optionally kept
+    in an append-only file (one JSON line per id, written before the broker is told) across restarts."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self._seen: dict[str, float] = {}
+        self._seen: dict[str, tuple[float, str]] = {}
+        self._lines = 0
         if path is not None and path.exists():
-            try:
-                self._seen = {str(k): float(v) for k, v in json.loads(path.read_text()).items()}
-            except (ValueError, AttributeError):
-                self._seen = {}  # a damaged cache only weakens replay protection until entries expire
+            for line in path.read_text(errors="replace").splitlines():
+                self._lines += 1
+                try:  # a line cut by a crash, or damage, only weakens replay protection until entries expire
+                    entry = json.loads(line)
+                    self._seen[str(entry["id"])] = (float(entry["until"]), str(entry.get("answer", "")))
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    continue
 
     def __contains__(self, msg_id: str) -> bool:
         return msg_id in self._seen
 
-    def remember(self, msg_id: str, expires_at: float, now: float) -> None:
-        """Keep ``msg_id`` until its expiry (after which the expiry check alone rejects it)."""
-        self._seen = {k: v for k, v in self._seen.items() if v >= now} if len(self._seen) > 4096 else self._seen
-        self._seen[msg_id] = expires_at
-        if self.path is not None:
+    def answer(self, msg_id: str) -> str:
+        """The answer recorded with ``msg_id`` ('' if none was)."""
+        return self._seen.get(msg_id, (0.0, ""))[1]
+
+    def remember(self, msg_id: str, expires_at: float, now: float, answer: str = "") -> None:
+        """Keep ``msg_id`` (and the answer given) until its expiry; after that the expiry check alone rejects it."""
+        if len(self._seen) > 4096:
+            self._seen = {k: v for k, v in self._seen.items() if v[0] >= now}
+        self._seen[msg_id] = (expires_at, answer)
+        if self.path is None:
+            return
+        if self._lines > 2 * len(self._seen) + 1024:  # mostly expired lines: rewrite the live ones
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self._seen))
+            tmp.write_text("".join(_seen_line(k, *v) for k, v in self._seen.items()))
             tmp.replace(self.path)
+            self._lines = len(self._seen)
+            return
+        with self.path.open("a") as log:
+            log.write(_seen_line(msg_id, expires_at, answer))
+        self._lines += 1
+
+
+def _seen_line(msg_id: str, until: float, answer: str) -> str:
+    return json.dumps({"id": msg_id, "until": until, "answer": answer}) + "\n"
 
 
 @dataclass
@@ -305,8 +332,15 @@ class Verifier:
     clock_tolerance_s: float = 30.0
     max_validity_s: float = 3600.0
 
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+
     def check(self, raw: bytes, now: float) -> AlertPayload:
-        """The payload when the node may act on it; raises Rejected otherwise (and remembers valid ids)."""
+        """The payload when the node may act on it; raises Rejected otherwise (never anything else).
+
+        Call ``remember`` once it has been acted on, so that the same message id is then a replay.
+        """
+        if len(raw) > self.max_message_bytes:
+            raise Rejected(Reason.TOO_LARGE, detail=f"{len(raw)} bytes > {self.max_message_bytes}")
         try:
             signed = SignedAlert.model_validate_json(raw)
         except ValidationError as exc:
@@ -333,8 +367,11 @@ class Verifier:
             raise Rejected(Reason.NOT_YET_VALID, msg_id)
         if msg_id in self.replay:
             raise Rejected(Reason.REPLAYED, msg_id)
-        self.replay.remember(msg_id, payload.expires_at + self.clock_tolerance_s, now)
         return payload
+
+    def remember(self, payload: AlertPayload, now: float, answer: str = "") -> None:
+        """Record ``payload`` as handled (with the node's ``answer``): from now on its id is a replay."""
+        self.replay.remember(payload.msg_id, payload.expires_at + self.clock_tolerance_s, now, answer)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -19,11 +19,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from lalert_sim.hil.bridge import BridgeRun, Delivery, NodeState
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Outcome
+from lalert_sim.hil.records import BridgeRun, Delivery, NodeState, Outage
 
-MISSED = "missed"  # a delivery's outcome when no ack came by the deadline (else the node's Outcome)
+MISSED = "missed"  # a delivery's outcome when it was published but no ack came by the deadline ...
+NOT_SENT = "not sent"  # ... when the broker never took it (down then and still down at the end) ...
+LOST = (MISSED, NOT_SENT)  # ... else the node's Outcome; these two are deliveries lost
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class DeliveryRow:
     receipt_latency_ms: float | None
     actuation_latency_ms: float | None
     ack_round_trip_ms: float | None
+    publish_attempts: int
+    resent_at: str | None
+    duplicate_ack: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class NodeRow:
     refused: int
     rejected: int
     missed: int
+    not_sent: int
     actuation_latency_p50_ms: float | None
     actuation_latency_max_ms: float | None
     node_rejections: dict[str, int]
@@ -94,9 +100,22 @@ class Totals:
     deliveries: int
     actuated: int
     missed: int
+    not_sent: int
+    lost: int
     rejected_or_refused: int
     actuation_latency_ms: Percentiles | None
     stray_acks: int
+    broker_outages: int
+
+
+@dataclass(frozen=True)
+class OutageRow:
+    """The bridge's broker connection lost and (or not) back."""
+
+    lost_at: str | None
+    back_at: str | None
+    seconds: float | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,7 @@ class FieldReport:
     totals: Totals
     nodes: list[NodeRow]
     deliveries: list[DeliveryRow]
+    outages: list[OutageRow]
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON-ready data (what hil_report.json holds)."""
@@ -131,8 +151,8 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> Deli
     """One delivery with its node stamps corrected onto the bridge's clock."""
     offset = node.offset
     ack = delivery.ack
-    late = ack is not None and delivery.ack_at is not None and delivery.ack_at - delivery.published_at > deadline_s
-    outcome = MISSED if ack is None or late else ack.outcome.value
+    late = ack is not None and delivery.ack_at is not None and delivery.ack_at > delivery.due_at(deadline_s, 0.0)
+    outcome, reason = _outcome(delivery, late)
     received = actuated = None
     if ack is not None and offset is not None:
         received, actuated = offset.to_bridge(ack.received_at), offset.to_bridge(ack.actuated_at)
@@ -148,7 +168,7 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> Deli
         alert=delivery.alert_id,
         msg_id=delivery.msg_id,
         outcome=outcome,
-        reason="late ack" if late else (ack.reason.value if ack is not None and ack.reason else None),
+        reason=reason,
         sim_issue_s=delivery.sim_issue_s,
         sim_arrival_s=round(delivery.sim_arrival_s, 6),
         sim_emitted_s=None if emitted is None else round(emitted, 6),
@@ -165,6 +185,27 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> Deli
         receipt_latency_ms=since_publish(received),
         actuation_latency_ms=since_publish(actuated),
         ack_round_trip_ms=since_publish(delivery.ack_at),
+        publish_attempts=delivery.attempts,
+        resent_at=_iso(delivery.resent_at),
+        duplicate_ack=ack is not None and ack.duplicate,
+    )
+
+
+def _outcome(delivery: Delivery, late: bool) -> tuple[str, str | None]:
+    """The delivery's outcome and its reason."""
+    ack = delivery.ack
+    if delivery.puback_at is None and ack is None:
+        return NOT_SENT, delivery.refused or "broker unreachable"
+    if ack is None or late:
+        return MISSED, "late ack" if late else None
+    return ack.outcome.value, ack.reason.value if ack.reason else None
+
+
+def outage_row(outage: Outage) -> OutageRow:
+    """One outage of the bridge's broker connection."""
+    back = outage.back_at
+    return OutageRow(
+        _iso(outage.lost_at), _iso(back), None if back is None else round(back - outage.lost_at, 3), outage.reason
     )
 
 
@@ -182,7 +223,7 @@ def node_row(state: NodeState, sim_nodes: list[str], rows: list[DeliveryRow]) ->
     return NodeRow(
         field_node=state.node_id,
         sim_nodes=" ".join(sim_nodes),
-        presence=status.state if status else "never seen",
+        presence=state.presence,
         offset_ms=None if offset is None else ms(offset.offset_s),
         offset_uncertainty_ms=None if offset is None else ms(offset.uncertainty_s),
         offset_after_ms=None if after is None else ms(after.offset_s),
@@ -192,6 +233,7 @@ def node_row(state: NodeState, sim_nodes: list[str], rows: list[DeliveryRow]) ->
         refused=outcomes[Outcome.REFUSED],
         rejected=outcomes[Outcome.REJECTED],
         missed=outcomes[MISSED],
+        not_sent=outcomes[NOT_SENT],
         actuation_latency_p50_ms=None if latency is None else latency.p50,
         actuation_latency_max_ms=None if latency is None else latency.max,
         node_rejections=dict(status.rejected) if status else {},
@@ -229,12 +271,16 @@ def build_report(run: BridgeRun) -> FieldReport:
             deliveries=len(rows),
             actuated=outcomes[Outcome.ACTUATED],
             missed=outcomes[MISSED],
+            not_sent=outcomes[NOT_SENT],
+            lost=sum(outcomes[kind] for kind in LOST),
             rejected_or_refused=outcomes[Outcome.REJECTED] + outcomes[Outcome.REFUSED],
             actuation_latency_ms=_actuation_latencies(rows),
             stray_acks=len(run.stray_acks),
+            broker_outages=len(run.outages),
         ),
         nodes=[node_row(state, sim_nodes[n], by_node[n]) for n, state in run.nodes.items()],
         deliveries=rows,
+        outages=[outage_row(outage) for outage in run.outages],
     )
 
 
@@ -269,7 +315,7 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
         padding=(0, 1),
         collapse_padding=True,
     )
-    for name in ("node", "status", "offset ms", "acted", "missed", "rej.", "p50 ms", "max ms"):
+    for name in ("node", "status", "offset ms", "acted", "lost", "rej.", "p50 ms", "max ms"):
         table.add_column(name, justify="left" if name in ("node", "status") else "right", no_wrap=True)
     for node in report.nodes:
         offset = node.offset_ms
@@ -278,7 +324,7 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
             node.presence,
             "–" if offset is None else f"{offset:+.1f}±{node.offset_uncertainty_ms:.1f}",
             f"{node.actuated}/{node.deliveries}",
-            f"[red]{node.missed}[/red]" if node.missed else "0",
+            f"[red]{node.missed + node.not_sent}[/red]" if node.missed + node.not_sent else "0",
             str(node.rejected + node.refused),
             _num(node.actuation_latency_p50_ms),
             _num(node.actuation_latency_max_ms),
@@ -293,10 +339,13 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
     )
     console.print(
         f"{totals.deliveries} deliveries to {totals.field_nodes} field nodes: "
-        f"{totals.actuated} actuated, {totals.missed} missed, "
+        f"{totals.actuated} actuated, {totals.missed} missed, {totals.not_sent} not sent, "
         f"{totals.rejected_or_refused} rejected or refused{figures}"
         + (" · [yellow]interrupted[/yellow]" if report.interrupted else "")
     )
+    for outage in report.outages:
+        back = "not back by the end" if outage.seconds is None else f"back after {outage.seconds:.1f} s"
+        console.print(f"[yellow]broker connection lost at {outage.lost_at} ({outage.reason}); {back}[/yellow]")
     if report.error:
         console.print(f"[red]{report.error}[/red]")
 

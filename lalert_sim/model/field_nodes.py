@@ -7,6 +7,7 @@ from pydantic import Field
 from lalert_sim.model.base import Frozen, PositiveSeconds, Ref
 
 FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic level: no / + # or spaces
+MAX_MESSAGE_BYTES = 16 * 1024  # the broker's and the nodes' limit on one MQTT message (a signed alert is < 2 KiB)
 
 
 class Binding(Frozen):

@@ -61,6 +61,9 @@ def test_provision_writes_keys_broker_config_and_node_files(tmp_path: Path) -> N
     assert (tmp_path / "keys" / "drill.key").stat().st_mode & 0o077 == 0
     acl = (tmp_path / "broker" / "acl").read_text()
     assert "user pi-misawa-siren\ntopic read lalert/v1/node/pi-misawa-siren/alert" in acl
+    config = (tmp_path / "broker" / "mosquitto.conf").read_text()
+    for line in ("use_username_as_clientid true", "message_size_limit 16384", "persistence true"):
+        assert line in config.splitlines()
     assert (tmp_path / "nodes" / "pi-hachinohe-shelter" / "node.toml").exists()
 
 

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,10 @@ pytest.importorskip("aiomqtt")
 from lalert_sim.hil import demo
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import Mosquitto, find_mosquitto
-from lalert_sim.hil.protocol import Signer, Topic
+from lalert_sim.hil.protocol import AlertPayload, Signer, Topic, new_message_id
 from lalert_sim.hil.provision import node_toml
 from lalert_sim.hil.transport import Received, Session
+from lalert_sim.model.alerts import AlertMode
 from lalert_sim.prepare import Prepared, load_text
 
 WAIT_S = 10.0  # the longest any single message or state change may take on loopback
@@ -63,6 +65,27 @@ async def until(condition: Callable[[], bool], timeout_s: float = WAIT_S, poll_s
             await asyncio.sleep(poll_s)
 
 
+def alert_payload(
+    node_id: str = "pi-01",
+    issued_at: float | None = None,
+    valid_s: float = 60,
+    msg_id: str | None = None,
+    category: str = "ballistic_missile",
+) -> AlertPayload:
+    """An exercise alert for ``node_id``, issued now unless told otherwise."""
+    now = time.time() if issued_at is None else issued_at
+    return AlertPayload(
+        msg_id=msg_id or new_message_id(),
+        node_id=node_id,
+        alert_id="drill",
+        category=category,
+        mode=AlertMode.EXERCISE,
+        issued_at=now,
+        expires_at=now + valid_s,
+        sim_issue_s=0.0,
+    )
+
+
 def field_ids(count: int) -> list[str]:
     """pi-01, pi-02, ..."""
     return [f"pi-{k:02d}" for k in range(1, count + 1)]
@@ -85,8 +108,8 @@ def broker_factory(tmp_path: Path) -> Iterator:
             pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
         pytest.skip("mosquitto is not installed (apt install mosquitto)")
 
-    def start(node_ids: list[str]) -> Mosquitto:
-        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}").start()
+    def start(node_ids: list[str], persistence: bool = False) -> Mosquitto:
+        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}", persistence=persistence).start()
         started.append(broker)
         return broker
 
@@ -102,7 +125,15 @@ def broker_factory(tmp_path: Path) -> Iterator:
 class NodeProcess:
     """`lalert-sim node --config node.toml` as its own process (a virtual Pi with mock pins)."""
 
-    def __init__(self, directory: Path, broker: Mosquitto, node_id: str, signer: Signer, top: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        broker: Mosquitto,
+        node_id: str,
+        signer: Signer,
+        top: str = "",
+        reconnect_max_s: float | None = None,
+    ) -> None:
         self.node_id = node_id
         self.directory = directory / node_id
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -110,6 +141,8 @@ class NodeProcess:
         text = node_toml(
             node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(), mock=True
         )
+        if reconnect_max_s is not None:  # tests that restart the broker want the node back quickly
+            text = text.replace("reconnect_max_s = 30 ", f"reconnect_max_s = {reconnect_max_s}")
         self.config = self.directory / "node.toml"
         self.config.write_text(f"pattern_scale = 0.01\n{top}\n{text}")
         self.process: subprocess.Popen[bytes] | None = None

@@ -76,15 +76,38 @@ def reason(verifier: Verifier, raw: bytes, now: float = NOW + 1) -> Reason:
 
 def test_a_valid_alert_is_accepted_once(signer: Signer, verifier: Verifier) -> None:
     wire = signer.sign(payload())
-    assert verifier.check(wire, NOW + 1).node_id == "pi-01"
-    assert reason(verifier, wire) is Reason.REPLAYED
+    accepted = verifier.check(wire, NOW + 1)
+    assert accepted.node_id == "pi-01"
+    assert verifier.check(wire, NOW + 1) == accepted  # checking alone does not use it up ...
+    verifier.remember(accepted, NOW + 1, "first answer")
+    assert reason(verifier, wire) is Reason.REPLAYED  # ... acting on it does
+    assert verifier.replay.answer(accepted.msg_id) == "first answer"
 
 
-def test_the_replay_cache_survives_a_restart(signer: Signer, verifier: Verifier, tmp_path: Path) -> None:
+def test_the_replay_cache_survives_a_restart_and_a_torn_last_line(
+    signer: Signer, verifier: Verifier, tmp_path: Path
+) -> None:
     wire = signer.sign(payload())
-    verifier.check(wire, NOW + 1)
+    accepted = verifier.check(wire, NOW + 1)
+    verifier.remember(accepted, NOW + 1, '{"answer": 1}')
+    with (tmp_path / "seen.json").open("a") as cache:
+        cache.write('{"id": "cut-off by a cra')
     restarted = Verifier("pi-01", verifier.trusted, ReplayGuard(tmp_path / "seen.json"))
     assert reason(restarted, wire) is Reason.REPLAYED
+    assert restarted.replay.answer(accepted.msg_id) == '{"answer": 1}'
+
+
+def test_the_replay_cache_file_is_compacted_once_mostly_expired(tmp_path: Path) -> None:
+    guard = ReplayGuard(tmp_path / "seen.json")
+    for k in range(5000):
+        guard.remember(f"old-{k:04d}", NOW - 1, NOW)  # expired as soon as remembered
+    guard.remember("live", NOW + 60, NOW)
+    lines = (tmp_path / "seen.json").read_text().splitlines()
+    assert len(lines) < 5000 and "live" in ReplayGuard(tmp_path / "seen.json")
+
+
+def test_oversized_messages_are_refused_unread(verifier: Verifier) -> None:
+    assert reason(verifier, b"x" * (16 * 1024 + 1)) is Reason.TOO_LARGE
 
 
 def test_forged_signatures_are_rejected(signer: Signer, verifier: Verifier) -> None:
@@ -272,3 +295,17 @@ def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path)
             load(path)
         messages = [str(p) for p in caught.value.problems]
         assert any(expected in m and str(path) in m and "line " in m for m in messages), messages
+
+
+def test_reconnection_delays_double_with_jitter_up_to_the_limit() -> None:
+    import random
+
+    pytest.importorskip("aiomqtt")
+    from lalert_sim.hil.transport import Backoff
+
+    backoff = Backoff(0.5, 4.0, random.Random(1))
+    delays = [backoff.next_s() for _ in range(6)]
+    for delay, ceiling in zip(delays, [0.5, 1.0, 2.0, 4.0, 4.0, 4.0], strict=True):
+        assert ceiling / 2 <= delay <= ceiling
+    backoff.reset()
+    assert backoff.next_s() <= 0.5
