@@ -7,9 +7,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lalert_sim.errors import BridgeError
+from lalert_sim.errors import BridgeError, ScenarioError
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
+from lalert_sim.model.files import KIB, read_bounded
+
+NODE_CONFIG_MAX_BYTES = 64 * KIB
+"""A node.toml is a few hundred bytes; anything this large is not one."""
 
 
 class _Section(BaseModel):
@@ -99,11 +103,13 @@ class NodeConfig(_Section):
 def load_node_config(path: Path) -> NodeConfig:
     """Read node.toml; BridgeError names the file, the field and the problem for each mistake."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BridgeError(f"{path}: no such file") from None
+        data = tomllib.loads(read_bounded(path, NODE_CONFIG_MAX_BYTES, "node config").decode("utf-8"))
+    except ScenarioError as exc:
+        raise BridgeError("\n".join(str(problem) for problem in exc.problems)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BridgeError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BridgeError(f"{path}: not valid TOML: arrays or tables nested too deep") from None
     try:
         config = NodeConfig.model_validate(data)
     except ValidationError as exc:

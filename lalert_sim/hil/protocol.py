@@ -36,7 +36,7 @@ from typing import Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
@@ -101,8 +101,8 @@ class AlertPayload(_Message):
     category: str = Field(description="Alert category (selects the siren, light and buzzer pattern).")
     mode: AlertMode
     headline: str = ""
-    issued_at: float
-    expires_at: float
+    issued_at: FiniteFloat
+    expires_at: FiniteFloat
     sim_issue_s: float = Field(description="Simulated issue time of the alert (for the node's log).")
 
 

@@ -205,7 +205,8 @@ def data_path(loc: tuple[Any, ...], data: Any) -> Loc:
 
 
 def _tags(mapping: dict[Any, Any]) -> set[object]:
-    return {mapping.get(key) for key in ("kind", "type", "template")} - {None}
+    # Only a string names a kind; anything else (a list, a mapping) is the user's mistake, reported elsewhere.
+    return {tag for key in ("kind", "type", "template") if isinstance(tag := mapping.get(key), str)}
 
 
 def _message(error: ErrorDetails) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from lalert_sim.model.areas import AreaCode
-from lalert_sim.model.base import Frozen, Ref, Share
+from lalert_sim.model.base import Frozen, Id, Share
 from lalert_sim.model.carriers import CARRIER_SHARES
 
 MAX_OUTLETS = 100
@@ -24,7 +24,7 @@ class _Equipment(Frozen):
     plan stays the same across replications.
     """
 
-    carriers: list[Ref] = Field(default_factory=lambda: list(CARRIER_SHARES), max_length=10)
+    carriers: list[Id] = Field(default_factory=lambda: list(CARRIER_SHARES), max_length=10)
     """Mobile carriers with cell broadcast in every municipality; default the four national ones."""
     disaster_radio_share: Share = 0.74
     """Share (0–1) of municipalities with municipal disaster radio (DOMAIN: about 74 % in FY2023)."""

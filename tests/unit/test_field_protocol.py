@@ -20,6 +20,7 @@ from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech, load_node_config
 from lalert_sim.hil.outputs import PATTERNS, Output, Step, gpio_device_classes, limited, pattern_for
 from lalert_sim.hil.protocol import (
+    _SIGNING_CONTEXT,
     NODE_READS,
     NODE_WRITES,
     QOS,
@@ -309,3 +310,30 @@ def test_reconnection_delays_double_with_jitter_up_to_the_limit() -> None:
         assert ceiling / 2 <= delay <= ceiling
     backoff.reset()
     assert backoff.next_s() <= 0.5
+
+
+def test_a_signed_alert_with_a_time_that_is_not_a_number_is_malformed(signer: Signer, verifier: Verifier) -> None:
+    # Every comparison with NaN is false: such an alert would pass the time checks and actuate.
+    text = payload().model_dump_json().replace(f'"issued_at":{NOW}', '"issued_at":NaN')
+    assert '"issued_at":NaN' in text
+    signature = signer.key.sign(_SIGNING_CONTEXT + text.encode())
+    wire = json.dumps({"key_id": "drill", "payload": text, "signature": base64.b64encode(signature).decode()})
+    assert reason(verifier, wire.encode()) is Reason.MALFORMED
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("a = " + "[" * 2000 + "]" * 2000 + "\n", "nested too deep"), ("x" * (65 * 1024), "larger than")],
+    ids=["deep-arrays", "oversized"],
+)
+def test_a_hostile_node_toml_is_a_clear_error(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "node.toml"
+    path.write_text(text)
+    with pytest.raises(BridgeError, match=words) as caught:
+        load_node_config(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_node_toml_that_is_a_device_is_refused_unread() -> None:
+    with pytest.raises(BridgeError, match="/dev/zero"):
+        load_node_config(Path("/dev/zero"))

@@ -475,3 +475,16 @@ def test_control_characters_are_named_by_code_and_position(tmp_path: Path) -> No
     with pytest.raises(ScenarioError) as caught:
         load(path)
     assert str(caught.value) == f"{path}: not valid YAML: character #x0000 at position 10 is not allowed in YAML"
+
+
+def test_a_kind_that_is_not_a_word_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    # Found by fuzzing: a mapping where a node's kind goes was looked up as if it were a name.
+    text = MINIMAL.replace("kind: relay,", "kind: {relay: 1},")
+    assert "kind: {relay: 1}," in text
+    assert_one_says(problems_of(text, tmp_path), "kind")
+
+
+def test_a_carrier_name_that_cannot_be_part_of_an_id_is_refused_at_its_field(tmp_path: Path) -> None:
+    # Found by fuzzing: the name went into generated ids (carrier/NAME/cbc) and failed there, as a traceback.
+    text = TEMPLATE.replace("municipalities: 2}", 'municipalities: 2, carriers: [docomo, "k\\0ddi"]}')
+    assert_one_says(problems_of(text, tmp_path), "carriers")
