@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Annotated
 
 from pydantic import Field
 
@@ -15,6 +16,10 @@ MAX_PATTERNS = 200
 """Most ids or patterns one selector may list (each is tried against every node)."""
 
 
+Patterns = Annotated[list[Ref], Field(max_length=MAX_PATTERNS)]
+"""Ids or shell-style patterns of ids."""
+
+
 def _id_matches(item_id: str, patterns: list[str]) -> bool:
     return any(item_id == p or fnmatch.fnmatchcase(item_id, p) for p in patterns)
 
@@ -22,11 +27,8 @@ def _id_matches(item_id: str, patterns: list[str]) -> bool:
 class NodeSelector(Frozen):
     """Nodes matching every given criterion; an empty selector matches all nodes."""
 
-    ids: list[Ref] | None = Field(
-        default=None,
-        max_length=MAX_PATTERNS,
-        description="These node ids; shell-style patterns allowed (m-*/receiver).",
-    )
+    ids: Patterns | None = None
+    """These node ids; shell-style patterns allowed (m-*/receiver)."""
     kind: NodeKind | None = None
     """Only nodes of this kind (``origin``, ``relay``, ``human_step``, ``emitter``)."""
     channel: Channel | None = None
@@ -62,11 +64,8 @@ class NodeSelector(Frozen):
 class LinkSelector(Frozen):
     """Links matching every given criterion; an empty selector matches all links."""
 
-    ids: list[Ref] | None = Field(
-        default=None,
-        max_length=MAX_PATTERNS,
-        description="These link ids; shell-style patterns allowed (jalert/sat-*).",
-    )
+    ids: Patterns | None = None
+    """These link ids; shell-style patterns allowed (jalert/sat-*)."""
     medium: Medium | None = None
     """Only links of this medium (e.g. ``satellite_geo``)."""
     source: Ref | None = Field(default=None, description="Links leaving this node.")
