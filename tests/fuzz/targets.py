@@ -103,13 +103,17 @@ async def _first_connection(config: NodeConfig) -> None:
 
 
 class _Session:
-    """Stands in for the MQTT session: keeps what the node publishes."""
+    """Stands in for the MQTT session: keeps what the node publishes and what it tells the broker it handled."""
 
     def __init__(self) -> None:
         self.published: list[tuple[str, str | bytes]] = []
+        self.handled: list[Received] = []
 
     async def publish(self, topic: str, payload: str | bytes, qos: int = 0, retain: bool = False) -> None:
         self.published.append((topic, payload))
+
+    def ack(self, message: Received) -> None:
+        self.handled.append(message)
 
 
 def mqtt_target(item: Input, workdir: Path) -> str:
@@ -122,13 +126,15 @@ async def _deliver(item: Input, workdir: Path) -> str:
     settings.pop("broker")
     agent = NodeAgent(NodeConfig.model_validate({**settings, "pattern_scale": 0.01}))
     session = _Session()
-    agent._session = session  # type: ignore[assignment]  # only publish() is used while handling a message
+    agent._session = session  # type: ignore[assignment]  # only publish() and ack() are used while handling a message
     kind = Topic(item.options.get("topic", "alert"))
     try:
-        await agent._handle(Received(topic(NODE_ID, kind), item.data, NOW_S))
+        await agent._handle(Received(topic(NODE_ID, kind), item.data, NOW_S, mid=1, qos=1))
     finally:
         agent.close()
         shutil.rmtree(workdir / "state", ignore_errors=True)
+    if len(session.handled) != 1:
+        raise BadVerdict(f"the message was acknowledged to the broker {len(session.handled)} times, not once")
     if kind is Topic.TIME_PING:
         return "pong" if session.published else "ignored"
     if len(session.published) != 1:
