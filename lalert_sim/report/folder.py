@@ -24,9 +24,13 @@ from lalert_sim.errors import InvalidInput, LalertError
 MANIFEST = ".lalert-sim.json"
 
 
+# What a results folder of a version without the manifest always held: one of these at its top.
+_EARLIER_RESULTS = ("summary.json", "sweep_summary.json", "comparison.json", "sweep.json")
+
+
 def is_results_folder(folder: Path) -> bool:
-    """True when lalert-sim wrote the folder (it carries the manifest)."""
-    return (folder / MANIFEST).is_file()
+    """True when lalert-sim wrote the folder: it carries the manifest, or an earlier version's summary."""
+    return any((folder / name).is_file() for name in (MANIFEST, *_EARLIER_RESULTS))
 
 
 def check_out(out: Path) -> None:

@@ -62,6 +62,17 @@ def test_a_folder_lalert_sim_did_not_write_is_refused_and_left_alone(tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
 
 
+def test_a_results_folder_of_an_earlier_version_is_replaced_whole(tmp_path: Path) -> None:
+    # Written before folders carried the manifest: its summary.json says lalert-sim wrote it.
+    earlier = tmp_path / "drill"
+    earlier.mkdir()
+    (earlier / "summary.json").write_text("{}\n", encoding="utf-8")
+    (earlier / "report.html").write_text("<html></html>\n", encoding="utf-8")
+    done = cli("run", KESENNUMA, "--out", earlier, "-q")
+    assert done.returncode == 0, done.stderr
+    assert (earlier / MANIFEST).is_file() and not (earlier / "report.html").exists()
+
+
 @pytest.mark.parametrize("out", [".", ".."])
 def test_the_current_folder_is_never_replaced(tmp_path: Path, out: str) -> None:
     inside = tmp_path / "work"
