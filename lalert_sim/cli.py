@@ -154,7 +154,7 @@ register_hil_commands(app, _fail)
 @app.command()
 def run(
     scenario: ScenarioPath,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results/run"),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     trace_format: Annotated[

@@ -96,7 +96,7 @@ class NodeConfig(_Section):
     def password(self) -> str | None:
         """The broker password, from node.toml or its password file."""
         if self.broker.password_file is not None:
-            return self.broker.password_file.read_text().strip()
+            return read_bounded(self.broker.password_file, KIB, "broker password file").decode(errors="replace").strip()
         return self.broker.password
 
 

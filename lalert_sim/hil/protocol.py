@@ -40,6 +40,10 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
+from lalert_sim.model.files import KIB, read_bounded
+
+KEY_MAX_BYTES = 16 * KIB
+"""A PEM Ed25519 key is a few hundred bytes."""
 
 VERSION: Literal[1] = 1
 ROOT = f"lalert/v{VERSION}/node"
@@ -233,7 +237,7 @@ class Signer:
     @classmethod
     def from_file(cls, path: Path, key_id: str | None = None) -> Signer:
         """A PEM private key; the key id defaults to the file's stem (``drill-2026.key`` → ``drill-2026``)."""
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(read_bounded(path, KEY_MAX_BYTES, "signing key"), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path}: not an Ed25519 private key")
         return cls(key, key_id or path.stem)

@@ -24,19 +24,29 @@ from lalert_sim.errors import InvalidInput, LalertError
 MANIFEST = ".lalert-sim.json"
 
 
-# What a results folder of a version without the manifest always held: one of these at its top.
-_EARLIER_RESULTS = ("summary.json", "sweep_summary.json", "comparison.json", "sweep.json")
+# What ``run`` wrote before folders carried the manifest: such a folder holds nothing else.
+_EARLIER_RUN = frozenset(
+    {"summary.json", "trace.csv", "trace.parquet", "nodes.csv", "warned.csv", "reach_municipalities.csv"}
+    | {"outages.csv", "requests.csv", "report.html", "alerts"}
+)
 
 
 def is_results_folder(folder: Path) -> bool:
-    """True when lalert-sim wrote the folder: it carries the manifest, or an earlier version's summary."""
-    return any((folder / name).is_file() for name in (MANIFEST, *_EARLIER_RESULTS))
+    """True when lalert-sim wrote the folder: it carries the manifest, or it is an earlier ``run``'s and only that."""
+    if (folder / MANIFEST).is_file():
+        return True
+    names = {entry.name for entry in folder.iterdir()}
+    return "summary.json" in names and names <= _EARLIER_RUN
 
 
-def check_out(out: Path) -> None:
-    """Refuse an ``--out`` a run must not replace: a file, the current folder, a folder lalert-sim did not write."""
+def check_out(out: Path, inputs: Sequence[Path] = ()) -> None:
+    """Refuse an ``--out`` a run must not replace: a file, the current folder, a folder lalert-sim did not write,
+    one that holds the run's own inputs or another run's results folder."""
     if Path.cwd().resolve().is_relative_to(out.resolve()):
         raise InvalidInput(f"--out {out}: this is the current folder (or holds it); give a folder inside it")
+    for given in inputs:
+        if given.resolve().is_relative_to(out.resolve()):
+            raise InvalidInput(f"--out {out}: it holds {given}, an input of this run; give another folder")
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out}: this is a file, not a folder; give a folder path")
     if out.is_dir() and not is_results_folder(out) and any(out.iterdir()):
@@ -44,6 +54,8 @@ def check_out(out: Path) -> None:
             f"--out {out}: this folder holds files lalert-sim did not write (it has no {MANIFEST}); "
             "it is left as it is: give a new or empty folder"
         )
+    if out.is_dir() and any((inner / MANIFEST).is_file() for inner in out.iterdir() if inner.is_dir()):
+        raise InvalidInput(f"--out {out}: it holds another run's results folder; give another folder")
 
 
 def partial_folder(out: Path) -> Path:
@@ -67,14 +79,14 @@ def results_folder(
     and it holds work of the same command on the same inputs, else started afresh (and
     ``say`` tells why). A failure says what was kept.
     """
-    check_out(out)
+    check_out(out, inputs)
     manifest = _manifest(command, inputs)
     with _alone(out) if resumable else nullcontext():
         staging = _staging(out, manifest, resumable, resume, say)
         try:
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             yield staging
-            check_out(out)  # someone may have filled the folder meanwhile
+            check_out(out, inputs)  # someone may have filled the folder meanwhile
             _replace(out, staging)
         except BaseException as exc:
             if resumable and _holds_work(staging):

@@ -73,6 +73,30 @@ def test_a_results_folder_of_an_earlier_version_is_replaced_whole(tmp_path: Path
     assert (earlier / MANIFEST).is_file() and not (earlier / "report.html").exists()
 
 
+def test_a_folder_with_a_summary_and_other_files_is_not_taken_for_an_earlier_run(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "summary.json").write_text("{}\n", encoding="utf-8")
+    (folder / "thesis.docx").write_text("precious\n", encoding="utf-8")
+    done = cli("run", KESENNUMA, "--out", folder, "-q")
+    assert failed(done, 2, MANIFEST, "give a new or empty folder"), done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["summary.json", "thesis.docx"]
+
+
+def test_a_folder_that_holds_the_scenario_or_another_results_folder_is_refused(tmp_path: Path) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    scenario = own / "scenario.yaml"
+    scenario.write_bytes(KESENNUMA.read_bytes())
+    assert failed(cli("run", scenario, "--out", own, "-q"), 2, "an input of this run")
+    assert scenario.is_file()
+    outer = tmp_path / "outer"  # a results folder that another run's folder was later put in
+    assert cli("run", KESENNUMA, "--out", outer, "-q").returncode == 0
+    assert cli("run", KESENNUMA, "--out", outer / "inner", "-q").returncode == 0
+    assert failed(cli("run", KESENNUMA, "--out", outer, "-q"), 2, "another run's results folder")
+    assert (outer / "inner" / MANIFEST).is_file()
+
+
 @pytest.mark.parametrize("out", [".", ".."])
 def test_the_current_folder_is_never_replaced(tmp_path: Path, out: str) -> None:
     inside = tmp_path / "work"

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from lalert_sim.errors import BridgeError
+from lalert_sim.errors import BridgeError, ScenarioError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech, load_node_config
@@ -337,3 +337,16 @@ def test_a_hostile_node_toml_is_a_clear_error(tmp_path: Path, text: str, words: 
 def test_a_node_toml_that_is_a_device_is_refused_unread() -> None:
     with pytest.raises(BridgeError, match="/dev/zero"):
         load_node_config(Path("/dev/zero"))
+
+
+def test_a_signing_key_that_is_a_device_is_refused_unread() -> None:
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        Signer.from_file(Path("/dev/zero"))
+
+
+def test_a_broker_password_file_that_is_a_device_is_refused_unread(tmp_path: Path, signer: Signer) -> None:
+    config = NodeConfig.model_validate(
+        {"node_id": "pi-01", "keys": {"drill": signer.public_key_text()}, "broker": {"password_file": "/dev/zero"}}
+    )
+    with pytest.raises(ScenarioError, match="not a regular file"):
+        config.password()
