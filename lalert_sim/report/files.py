@@ -131,11 +131,17 @@ def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
 
 
 def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
-    """Each simulated alert as a CAP 1.2 message, ``ALERT_ID.cap.xml``."""
+    """Each simulated alert as a CAP 1.2 message, ``ALERT_ID.cap.xml`` (``/`` and ``:`` as ``_``; ids that
+    then coincide get ``-2``, ``-3``... so no alert's file replaces another's)."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for injection in prepared.injections:
-        path = folder / (injection.alert.id.replace("/", "_").replace(":", "_") + ".cap.xml")
+        stem = injection.alert.id.replace("/", "_").replace(":", "_")
+        path = folder / f"{stem}.cap.xml"
+        copies = 1
+        while path in written:
+            copies += 1
+            path = folder / f"{stem}-{copies}.cap.xml"
         text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
         write_text(path, text)
         written.append(path)

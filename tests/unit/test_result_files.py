@@ -81,3 +81,16 @@ def test_requests_file_has_a_column_per_request_field(tmp_path: Path) -> None:
     assert tuple(rows[0]) == REQUEST_COLUMNS
     assert len(rows) == len(summary.responses.requests)
     assert rows[0]["municipality"] == summary.responses.requests[0].municipality
+
+
+def test_alert_ids_that_share_a_file_name_each_keep_their_cap_file(tmp_path: Path) -> None:
+    from lalert_sim import prepare
+    from lalert_sim.model.cap import read_cap
+    from lalert_sim.report.files import write_cap_alerts
+    from tests.conftest import scenario
+
+    nodes = [{"id": "src", "kind": "origin", "system": "j_alert"}]
+    alerts = [{"id": i, "system": "j_alert", "category": "ballistic_missile"} for i in ("x_y", "x/y", "x:y")]
+    written = write_cap_alerts(tmp_path, prepare(scenario(nodes, [], alerts)))
+    assert [p.name for p in written] == ["x_y.cap.xml", "x_y-2.cap.xml", "x_y-3.cap.xml"]
+    assert [read_cap(p).id for p in written] == ["x_y", "x/y", "x:y"]
