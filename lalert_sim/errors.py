@@ -76,3 +76,7 @@ class TopologyError(ScenarioError):
 
 class BridgeError(LalertError):
     """The hardware-in-the-loop bridge or a field node cannot go on."""
+
+
+class NodeConfigError(BridgeError, InvalidInput):
+    """A field node's node.toml (or a file it names) is not what it should be (exit code 2)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lalert_sim.errors import BridgeError, ScenarioError
+from lalert_sim.errors import NodeConfigError, ScenarioError
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
 from lalert_sim.model.files import KIB, read_bounded
@@ -101,20 +101,20 @@ class NodeConfig(_Section):
 
 
 def load_node_config(path: Path) -> NodeConfig:
-    """Read node.toml; BridgeError names the file, the field and the problem for each mistake."""
+    """Read node.toml; NodeConfigError (exit 2) names the file, the field and the problem for each mistake."""
     try:
         data = tomllib.loads(read_bounded(path, NODE_CONFIG_MAX_BYTES, "node config").decode("utf-8"))
     except ScenarioError as exc:
-        raise BridgeError("\n".join(str(problem) for problem in exc.problems)) from None
+        raise NodeConfigError("\n".join(str(problem) for problem in exc.problems)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BridgeError(f"{path}: not valid TOML: {exc}") from None
+        raise NodeConfigError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
-        raise BridgeError(f"{path}: not valid TOML: arrays or tables nested too deep") from None
+        raise NodeConfigError(f"{path}: not valid TOML: arrays or tables nested too deep") from None
     try:
         config = NodeConfig.model_validate(data)
     except ValidationError as exc:
         lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()]
-        raise BridgeError("\n".join(lines)) from None
+        raise NodeConfigError("\n".join(lines)) from None
     base = path.parent
     updates: dict[str, object] = {}
     if config.state_dir is not None and not config.state_dir.is_absolute():
@@ -124,5 +124,5 @@ def load_node_config(path: Path) -> NodeConfig:
         broker = broker.model_copy(update={"password_file": base / broker.password_file})
         updates["broker"] = broker
     if broker.password_file is not None and not broker.password_file.exists():
-        raise BridgeError(f"{path}: broker.password_file: {broker.password_file} does not exist")
+        raise NodeConfigError(f"{path}: broker.password_file: {broker.password_file} does not exist")
     return config.model_copy(update=updates) if updates else config

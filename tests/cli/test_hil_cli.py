@@ -72,7 +72,7 @@ def test_bad_node_config_is_one_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "nodes" / "pi-misawa-siren" / "node.toml"
     config.write_text(config.read_text().replace("max_actuation_s = 120", "max_actuation_s = -5"))
     done = cli("node", "--config", config)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert f"{config}: safety.max_actuation_s: Input should be greater than 0" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
 
