@@ -27,7 +27,7 @@ from lalert_sim.model.network import Channel
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.emissions import emission_times
-from lalert_sim.reach.model import concerned_municipalities, local_factors, local_hour, rain_at
+from lalert_sim.reach.model import concerned_municipalities, local_factors, local_time, rain_at
 from lalert_sim.reach.parameters import NATIONAL_AGE_SHARES, REACH_CHANNELS, REACTION_DELAY, carrier_shares
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,10 +56,10 @@ def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.n
     )
     emission, by_carrier = emission_times(result, alert, municipalities, carriers)
     cohorts = Cohorts.all()
-    reception = cohorts.reception()
+    hour, day = local_time(prepared, alert)
+    reception = cohorts.reception(hour, day)
     factors = local_factors(municipalities, prepared.scenario.residents, rain_at(prepared, alert))
     shares = carrier_shares(carriers)
-    hour = local_hour(prepared, alert)
     rng = random.Random(seed)
     cell = REACH_CHANNELS.index(Channel.CELL_BROADCAST)
     lognormal = {
@@ -70,7 +70,7 @@ def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.n
     started = time.perf_counter()
     warned_at = []
     for i, m in enumerate(municipalities):
-        weights = cohorts.shares(np.array([m.age_shares or NATIONAL_AGE_SHARES]), hour)[0].tolist()
+        weights = cohorts.shares(np.array([m.age_shares or NATIONAL_AGE_SHARES]), hour, day)[0].tolist()
         people = rng.choices(range(len(weights)), weights=weights, k=m.population)
         for k in people:
             best = float("inf")

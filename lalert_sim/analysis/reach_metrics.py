@@ -47,6 +47,7 @@ def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
         residents=int(reach.population.sum()),
         municipalities=len(reach.municipalities),
         local_hour=round(reach.hour, 2),
+        day_type=reach.day_type.value,
         deadline_s=deadline_s,
         time_to_warned_s=overall.time_to_warned_s,
         unwarned_at_deadline=overall.unwarned_at_deadline,

@@ -149,6 +149,8 @@ class ResidentsReach(Record):
     """Municipalities they live in."""
     local_hour: float
     """Local hour of day at issue, which sets where residents are (asleep, at work...)."""
+    day_type: str
+    """Kind of day at issue (weekday, weekend, holiday), which sets where residents are too."""
     deadline_s: float
     """Seconds after issue at which the still unwarned are counted."""
     time_to_warned_s: Quantiles

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from lalert_sim.model.base import Frozen, Share
+from lalert_sim.model.calendar import DayType
 
 REACH_MAX_S = 12 * 3_600
 """Longest deadline and horizon of the reach curves (12 h): their size grows with it (~600 MB nationwide)."""
@@ -32,8 +33,13 @@ class Residents(Frozen):
         default=None,
         ge=0,
         lt=24,
-        description="Local hour of day (0 to under 24) for whereabouts (asleep, at work...); "
-        "default from epoch + issue time.",
+        description="Local hour of day (0 to under 24) for whereabouts (asleep, at work...) and TV and radio "
+        "audiences; default from epoch + issue time, in Japan time.",
+    )
+    day_type: DayType | None = Field(
+        default=None,
+        description="Kind of day for whereabouts and audiences: weekday, weekend or holiday (Japan's public "
+        "holidays); default from the date of epoch + issue time, in Japan time.",
     )
     indoor_receiver_share: Share = 0.4
     """Share (0–1) of households with an indoor receiver where the disaster radio has them

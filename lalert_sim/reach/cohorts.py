@@ -1,4 +1,4 @@
-"""Resident cohorts (age band × whereabouts × smartphone) and their reception chances."""
+"""Resident cohorts (age band × whereabouts × smartphone) and their reception chances at an hour and day type."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lalert_sim.model.calendar import DayType
+from lalert_sim.reach.audience import AUDIENCE, tuned_in
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
     AGE_HEARING,
@@ -15,8 +17,8 @@ from lalert_sim.reach.parameters import (
     REACH_CHANNELS,
     RECEPTION,
     WHEREABOUTS,
-    whereabouts_shares,
 )
+from lalert_sim.reach.whereabouts import whereabouts_shares
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,22 @@ class Cohorts:
     def __len__(self) -> int:
         return len(self.age)
 
-    def shares(self, age_shares: np.ndarray, hour: float) -> np.ndarray:
-        """(municipality × cohort) shares of residents; ``age_shares`` is (M × 3)."""
-        where = whereabouts_shares(hour)[self.age, self.where]  # (K,)
+    def shares(self, age_shares: np.ndarray, hour: float, day: DayType) -> np.ndarray:
+        """(municipality × cohort) shares of residents at a local hour on a day type; ``age_shares`` is (M × 3)."""
+        where = whereabouts_shares(hour, day)[self.age, self.where]  # (K,)
         no_phone = np.asarray(NO_SMARTPHONE)[self.age]
         phone = np.where(self.smartphone, 1.0 - no_phone, no_phone)
         shares: np.ndarray = age_shares[:, self.age] * (where * phone)[None, :]
         return shares
 
-    def reception(self) -> np.ndarray:
-        """(cohort × channel) chance of being warned by a channel emitting where they live."""
+    def reception(self, hour: float, day: DayType) -> np.ndarray:
+        """(cohort × channel) chance of being warned by a channel emitting where they live, at a local
+        hour on a day type: TV and radio reach only those tuned in (reach/audience.py)."""
         table = np.zeros((len(self), len(REACH_CHANNELS)))
         for c, channel in enumerate(REACH_CHANNELS):
             p = np.asarray(RECEPTION[channel])[self.where]
+            if channel in AUDIENCE:
+                p = p * tuned_in(channel, hour, day)[self.age, self.where]
             if channel in NEEDS_SMARTPHONE:
                 p = p * self.smartphone
             if channel in AUDIBLE:

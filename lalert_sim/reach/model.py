@@ -10,6 +10,7 @@ import numpy as np
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.model.areas import in_any
+from lalert_sim.model.calendar import DayType, day_type_of
 from lalert_sim.model.incidents import HeavyRain
 from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
@@ -42,6 +43,7 @@ class Reach:
     by_smartphone: np.ndarray  # (2, T): uses one, does not
     by_municipality: np.ndarray  # (M, T)
     hour: float
+    day_type: DayType
 
 
 def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
@@ -51,16 +53,16 @@ def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Muni
     return [table[c] for c in codes if c in table and in_any(c, alert.areas)]
 
 
-def local_hour(prepared: Prepared, alert: AlertState) -> float:
-    """Hour of day in Japan when the alert is issued (or the scenario's fixed hour)."""
+def local_time(prepared: Prepared, alert: AlertState) -> tuple[float, DayType]:
+    """Hour of day and day type in Japan when the alert is issued (or the scenario's fixed ones)."""
     residents = prepared.scenario.residents
-    if residents.hour is not None:
-        return residents.hour
     epoch = prepared.scenario.metadata.epoch
     if epoch.tzinfo is None:
         epoch = epoch.replace(tzinfo=JST)
     moment = (epoch + timedelta(seconds=alert.spec.issue_s)).astimezone(JST)
-    return moment.hour + moment.minute / 60
+    hour = moment.hour + moment.minute / 60 if residents.hour is None else residents.hour
+    day = day_type_of(moment.date()) if residents.day_type is None else residents.day_type
+    return hour, day
 
 
 def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> Reach | None:
@@ -71,10 +73,10 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     residents = prepared.scenario.residents
     carriers = prepared.topology.cell_broadcast_carriers
     emission, by_carrier = emission_times(result, alert, municipalities, carriers)
-    hour = local_hour(prepared, alert)
+    hour, day = local_time(prepared, alert)
     cohorts = Cohorts.all()
     age_shares = np.array([m.age_shares or NATIONAL_AGE_SHARES for m in municipalities])
-    weights = cohorts.shares(age_shares, hour)  # (M, K)
+    weights = cohorts.shares(age_shares, hour, day)  # (M, K)
     times = default_grid(residents.horizon_s)
     inputs = ReachInputs(
         times_s=times,
@@ -82,7 +84,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         carrier_emission_s=by_carrier,
         carrier_shares=carrier_shares(carriers),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(),
+        reception=cohorts.reception(hour, day),
         local_factor=local_factors(municipalities, residents, rain_at(prepared, alert)),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
@@ -110,6 +112,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         by_smartphone=np.array([warned_share(cohorts.smartphone), warned_share(~cohorts.smartphone)]),
         by_municipality=np.clip(1.0 - still_by_municipality / np.maximum(population, 1.0)[:, None], 0.0, 1.0),
         hour=hour,
+        day_type=day,
     )
 
 

@@ -1,7 +1,8 @@
-"""Resident defaults: cohorts, where people are by hour, and what each channel reaches.
+"""Resident defaults: cohorts and what each channel reaches.
 
-The one home of every figure the reach model uses. Each cites docs/DOMAIN.md
-("DOMAIN") or says it is an assumption.
+The home of the reach model's figures, beside the hourly profiles of where people are
+(reach/whereabouts.py) and who watches TV or listens to the radio (reach/audience.py). Each
+cites docs/DOMAIN.md ("DOMAIN") or a survey, or says it is an assumption.
 """
 
 from __future__ import annotations
@@ -20,32 +21,9 @@ NATIONAL_AGE_SHARES = (0.655, 0.124, 0.221)
 # 60s and 70+: DOMAIN (Cabinet Office survey 2020: 25.7 %, 57.8 %); under 60: assumption.
 NO_SMARTPHONE = (0.10, 0.257, 0.578)
 
-WHEREABOUTS = ("home_awake", "home_asleep", "outdoors", "at_work", "in_vehicle")
+WHEREABOUTS = ("home_awake", "home_asleep", "outdoors", "at_work", "in_vehicle")  # at_work: at work or at school
 
-# Where people are, by period of the day and age band (rows: under 60, 60s, 70+;
-# columns: WHEREABOUTS). Assumptions; DOMAIN: of those who missed a 2017 missile
-# alert a large share were asleep, so time of day matters.
-_WHEREABOUTS_BY_PERIOD = {
-    "night": ((0.12, 0.80, 0.02, 0.04, 0.02), (0.12, 0.84, 0.01, 0.02, 0.01), (0.10, 0.88, 0.01, 0.00, 0.01)),
-    "morning": ((0.45, 0.10, 0.15, 0.10, 0.20), (0.60, 0.08, 0.15, 0.07, 0.10), (0.72, 0.10, 0.12, 0.01, 0.05)),
-    "day": ((0.25, 0.02, 0.15, 0.48, 0.10), (0.50, 0.02, 0.20, 0.18, 0.10), (0.68, 0.05, 0.20, 0.02, 0.05)),
-    "evening": ((0.60, 0.05, 0.10, 0.12, 0.13), (0.78, 0.04, 0.08, 0.04, 0.06), (0.86, 0.06, 0.05, 0.00, 0.03)),
-}
-
-
-def period_of(hour: float) -> str:
-    """Night (23-6), morning (6-9), day (9-17) or evening (17-23)."""
-    if hour < 6 or hour >= 23:
-        return "night"
-    if hour < 9:
-        return "morning"
-    return "day" if hour < 17 else "evening"
-
-
-def whereabouts_shares(hour: float) -> np.ndarray:
-    """(age band × whereabouts) shares at a local hour; each row sums to 1."""
-    return np.array(_WHEREABOUTS_BY_PERIOD[period_of(hour)], dtype=np.float64)
-
+# Where people are by hour, age band and day type: lalert_sim/reach/whereabouts.py (NHK time-use survey 2020).
 
 # Chance that a resident in a given place gets the alert from a channel that is
 # emitting in their municipality (columns: WHEREABOUTS). Requirements (smartphone,
@@ -56,8 +34,10 @@ RECEPTION: dict[Channel, tuple[float, float, float, float, float]] = {
     Channel.INDOOR_RECEIVER: (0.95, 0.60, 0.0, 0.0, 0.0),  # assumption, given one in the household
     # DOMAIN: US national test, about 90 % of devices received it; asleep and driving are assumptions.
     Channel.CELL_BROADCAST: (0.90, 0.50, 0.90, 0.90, 0.80),
-    Channel.TV: (0.45, 0.0, 0.0, 0.05, 0.0),  # assumption: TV on and watched
-    Channel.RADIO: (0.05, 0.0, 0.02, 0.05, 0.40),  # assumption: car radio
+    # TV and radio: the chance of noticing a break-in when tuned in (assumption: chime and caption or
+    # announcement); who is tuned in, by hour, age band and day type: lalert_sim/reach/audience.py.
+    Channel.TV: (0.90, 0.0, 0.80, 0.80, 0.50),
+    Channel.RADIO: (0.85, 0.0, 0.80, 0.80, 0.90),
     Channel.COMMUNITY_FM: (0.03, 0.0, 0.01, 0.02, 0.05),  # assumption
     Channel.PORTAL: (0.10, 0.0, 0.05, 0.10, 0.0),  # assumption: someone looks
     Channel.APP: (0.25, 0.10, 0.25, 0.25, 0.10),  # assumption: push notification of an installed app

@@ -98,7 +98,8 @@ def _print_residents(console: Console, residents: ResidentsReach) -> None:
     hour = residents.local_hour
     console.print(
         f"residents: {residents.residents:,} in {count} municipalit{'y' if count == 1 else 'ies'} "
-        f"(local {int(hour):02d}:{round(hour % 1 * 60):02d}) · warned {_quantiles(residents.time_to_warned_s)}"
+        f"(local {int(hour):02d}:{round(hour % 1 * 60):02d} {residents.day_type}) "
+        f"· warned {_quantiles(residents.time_to_warned_s)}"
     )
     ages = ", ".join(f"{band} {percent(row.unwarned_at_deadline)}" for band, row in residents.by_age.items())
     console.print(

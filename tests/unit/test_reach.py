@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lalert_sim import ScenarioError, load, prepare, run
+from lalert_sim.model.calendar import DayType
 from lalert_sim.model.network import Channel
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.cohorts import Cohorts
@@ -19,7 +20,7 @@ CELL = REACH_CHANNELS.index(Channel.CELL_BROADCAST)
 
 def test_residents_without_a_smartphone_get_nothing_from_cell_broadcast() -> None:
     cohorts = Cohorts.all()
-    reception = cohorts.reception()
+    reception = cohorts.reception(12.0, DayType.WEEKDAY)
     assert np.all(reception[~cohorts.smartphone, CELL] == 0)
     assert np.all(reception[cohorts.smartphone, CELL] > 0)
     # With only cell broadcast emitting, they stay unwarned for ever.

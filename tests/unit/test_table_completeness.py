@@ -6,9 +6,11 @@ from enum import Enum
 
 import pytest
 
+from lalert_sim.model.calendar import DayType
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
 from lalert_sim.model.responses import Equipment
+from lalert_sim.reach.audience import AUDIENCE, PROPENSITY
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
     AGE_HEARING,
@@ -18,8 +20,8 @@ from lalert_sim.reach.parameters import (
     REACTION_DELAY,
     RECEPTION,
     WHEREABOUTS,
-    whereabouts_shares,
 )
+from lalert_sim.reach.whereabouts import whereabouts_shares
 from lalert_sim.topology.responses import UNITS
 
 TABLES: list[tuple[str, dict, type[Enum]]] = [
@@ -48,6 +50,14 @@ def test_age_tables_have_a_value_per_age_band(per_band: tuple[float, ...]) -> No
     assert len(per_band) == len(AGE_BANDS)
 
 
+@pytest.mark.parametrize("day", list(DayType))
 @pytest.mark.parametrize("hour", [0, 7, 12, 20])
-def test_whereabouts_cover_every_age_band_and_place(hour: float) -> None:
-    assert whereabouts_shares(hour).shape == (len(AGE_BANDS), len(WHEREABOUTS))
+def test_whereabouts_cover_every_age_band_and_place(hour: float, day: DayType) -> None:
+    assert whereabouts_shares(hour, day).shape == (len(AGE_BANDS), len(WHEREABOUTS))
+
+
+@pytest.mark.parametrize("channel", list(AUDIENCE))
+def test_audience_channels_have_a_profile_per_day_type_and_a_propensity_per_place(channel: Channel) -> None:
+    assert set(AUDIENCE[channel]) == set(DayType)
+    assert all(len(rows) == len(AGE_BANDS) and all(len(r) == 24 for r in rows) for rows in AUDIENCE[channel].values())
+    assert set(PROPENSITY) == set(AUDIENCE) and len(PROPENSITY[channel]) == len(WHEREABOUTS)

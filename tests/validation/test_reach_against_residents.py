@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lalert_sim.model.calendar import DayType
 from lalert_sim.model.network import Channel
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.curves import ReachInputs, default_grid, unwarned
@@ -15,7 +16,7 @@ PEOPLE = 200_000
 CARRIERS = ["docomo", "kddi", "softbank", "rakuten"]
 
 
-def one_town_inputs(hour: float = 7.0) -> tuple[ReachInputs, np.ndarray]:
+def one_town_inputs(hour: float = 7.0, day: DayType = DayType.WEEKDAY) -> tuple[ReachInputs, np.ndarray]:
     """A town where loudspeakers, indoor receivers, TV and cell broadcast emit at staggered times."""
     emission = np.full((1, len(REACH_CHANNELS)), np.inf)
     emitted = {
@@ -36,11 +37,11 @@ def one_town_inputs(hour: float = 7.0) -> tuple[ReachInputs, np.ndarray]:
         carrier_emission_s=carrier_emission,
         carrier_shares=carrier_shares(CARRIERS),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(),
+        reception=cohorts.reception(hour, day),
         local_factor=local,
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
-    weights = cohorts.shares(np.array([[0.6, 0.15, 0.25]]), hour)[0]
+    weights = cohorts.shares(np.array([[0.6, 0.15, 0.25]]), hour, day)[0]
     return inputs, weights
 
 
