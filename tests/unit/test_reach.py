@@ -111,3 +111,39 @@ def test_residents_rain_of_older_files_is_refused_with_the_incident_to_write_ins
     (problem,) = caught.value.problems
     assert problem.field == "residents"
     assert "type: heavy_rain" in problem.message and "satellite_loss: 0" in problem.message
+
+
+def test_day_type_comes_from_the_epoch_s_date_in_japan_unless_the_scenario_sets_it() -> None:
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
+    ]
+    links = [{"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]}]
+
+    def reach(epoch: str, **residents):
+        prepared = prepare(scenario(nodes, links, metadata={"name": "t", "epoch": epoch}, residents=residents))
+        result = run(prepared)
+        return compute_reach(prepared, result, result.alerts[0])
+
+    # 2024-01-01 16:10 in Japan (Noto): New Year's Day; 2023-12-31 22:30 UTC is already 1 January in Japan.
+    assert reach("2024-01-01T16:10:00+09:00").day_type is DayType.HOLIDAY
+    assert reach("2023-12-31T22:30:00+00:00").day_type is DayType.HOLIDAY
+    assert reach("2023-12-31T12:30:00+00:00").day_type is DayType.WEEKEND  # a Sunday, 21:30 in Japan
+    friday = reach("2011-03-11T14:49:00+09:00")
+    assert (friday.day_type, friday.hour) == (DayType.WEEKDAY, pytest.approx(14 + 49 / 60))
+    fixed = reach("2024-01-01T16:10:00+09:00", day_type="weekday", hour=10)
+    assert (fixed.day_type, fixed.hour) == (DayType.WEEKDAY, 10)
+    # On a holiday at 10:00 fewer are at work, more are out within earshot of the loudspeaker.
+    assert reach("2024-01-01T10:00:00+09:00").overall[-1] > fixed.overall[-1]
+
+
+def test_an_unknown_day_type_is_refused_naming_the_field() -> None:
+    from lalert_sim.model.loader import parse_scenario
+
+    data = scenario([{"id": "centre", "kind": "origin", "system": "j_alert"}], []).model_dump(mode="json")
+    data["residents"] = {"day_type": "sunday"}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    (problem,) = caught.value.problems
+    assert problem.field == "residents.day_type"
+    assert "weekday" in problem.message and "holiday" in problem.message

@@ -27,6 +27,7 @@ def _asleep(hour: float, day: DayType = DayType.WEEKDAY) -> float:
 def test_shares_are_a_distribution_at_every_minute_and_change_a_little_each_minute(day: DayType) -> None:
     shares = np.array([whereabouts_shares(h, day) for h in MINUTES])  # (minute, age, place)
     assert np.all(shares >= 0)
+    assert shares[:, :, WHEREABOUTS.index("home_awake")].min() > 0.02  # someone is up to watch TV at any hour
     assert np.allclose(shares.sum(axis=2), 1.0)
     steps = np.abs(np.diff(np.concatenate([shares, shares[:1]]), axis=0))  # round midnight too
     assert steps.max() < 0.01
