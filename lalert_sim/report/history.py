@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lalert_sim.montecarlo.history import HistoryCheck, HistoryEvent, HistoryRow
@@ -71,13 +72,23 @@ def cells(row: HistoryRow) -> tuple[str, ...]:
 
 
 def print_history(rows: list[HistoryRow], console: Console | None = None) -> None:
-    """The table in the terminal, with how many rows lie within their band."""
+    """The table in the terminal (each KPI under its figure's description), with how many rows lie within band."""
     console = console or Console()
-    table = Table(*HEADER, title="Checked against history")
+    event, what, kpi, *rest = HEADER
+    table = Table(title="Checked against history")
+    for name in (event, f"{what} / {kpi}", *rest):
+        table.add_column(name, overflow="fold", no_wrap=name in ("published", "band"))
     colour = {"yes": "green", "no": "red"}
-    for row in rows:
-        *first, status = cells(row)
-        table.add_row(*first, f"[{colour.get(status, 'yellow')}]{status}[/]")
+    for index, row in enumerate(rows):
+        event_cell, what_cell, kpi_cell, *figures, status = (escape(c) for c in cells(row))
+        last_of_event = index + 1 == len(rows) or rows[index + 1].event != row.event
+        table.add_row(
+            event_cell if index == 0 or rows[index - 1].event != row.event else "",
+            f"{what_cell}\n[dim]{kpi_cell}[/]",
+            *figures,
+            f"[{colour.get(status, 'yellow')}]{status}[/]",
+            end_section=last_of_event,
+        )
     console.print(table)
     console.print(summary_line(rows))
 
