@@ -19,6 +19,7 @@ def _only(event_id: str) -> LoadedEvents:
     return replace(EVENTS, events=HistoryEvents(note=EVENTS.events.note, events=chosen))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("event_id", [e.id for e in EVENTS.events.events])
 def test_event_is_within_its_published_bands(event_id: str, tmp_path: Path) -> None:
     rows = run_history(_only(event_id), tmp_path, replications=REPLICATIONS)
