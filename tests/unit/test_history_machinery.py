@@ -14,7 +14,7 @@ import pytest
 
 from lalert_sim import load
 from lalert_sim.errors import ScenarioError
-from lalert_sim.montecarlo.history import HistoryEvent, compare_event, load_events
+from lalert_sim.montecarlo.history import HistoryEvent, HistoryEvents, compare_event, load_events
 from lalert_sim.montecarlo.statistics import t_quantile
 from lalert_sim.report.history import (
     README_END,
@@ -25,6 +25,7 @@ from lalert_sim.report.history import (
     replace_between_markers,
 )
 from tests.conftest import CLI_ENV, ROOT, cli
+from tests.unit.test_schema_descriptions import undocumented_fields
 
 EVENTS_FILE = ROOT / "validation" / "events.yaml"
 SCENARIO = (ROOT / "validation" / "aomori_missile_2022.yaml").as_posix()
@@ -201,3 +202,7 @@ def test_the_readme_history_table_agrees_with_the_events_file() -> None:
     loaded = load_events(EVENTS_FILE)
     expected = [published_cells(e, c) for e in loaded.events.events for c in e.checks]
     assert shown == expected, "rerun tools/update_readme_history.py"
+
+
+def test_every_field_of_the_events_format_is_described() -> None:
+    assert undocumented_fields(HistoryEvents.model_json_schema()) == []
