@@ -35,6 +35,14 @@ def test_spot_checks_match_the_census() -> None:
     assert population["17205"] == 12_929  # Suzu
 
 
+def test_prefecture_sums_match_the_published_2020_prefecture_totals() -> None:
+    totals: dict[str, int] = {}
+    for m in municipalities():
+        totals[m.prefecture_code] = totals.get(m.prefecture_code, 0) + m.population
+    published = {"01": 5_224_614, "02": 1_237_984, "13": 14_047_594, "14": 9_237_337, "27": 8_837_685}
+    assert {code: totals[code] for code in published} == published
+
+
 def test_aomori_cities_have_their_own_populations() -> None:
     assert abs(_by_name("02", "弘前市") - 168_000) < 2_000
     assert abs(_by_name("02", "十和田市") - 60_000) < 1_000
