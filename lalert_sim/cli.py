@@ -7,6 +7,7 @@ import functools
 import importlib.util
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,10 +26,20 @@ from rich.progress import (
 )
 from typer.exceptions import TyperException
 
+from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
+from lalert_sim.montecarlo.history import (
+    HistoryEvent,
+    HistoryRow,
+    LoadedEvents,
+    default_events_path,
+    history_json,
+    load_events,
+    run_history,
+)
 from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
 from lalert_sim.montecarlo.replicate import Row
 from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
@@ -37,6 +48,7 @@ from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
+from lalert_sim.report.history import history_markdown, print_history
 from lalert_sim.report.html import build_report
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
@@ -386,6 +398,66 @@ def _plain(console: Console) -> Callable[[str], None]:
 
 def _has_matplotlib() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
+
+
+@app.command()
+def history(
+    replications: Annotated[
+        int | None, typer.Option("-n", "--replications", help="Replications per event [default: each event's].", min=1)
+    ] = None,
+    seed: MasterSeed = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events", help="Events file [default: validation/events.yaml of this checkout].", show_default=False
+        ),
+    ] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the table as Markdown (for the README).")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also keep the sweeps and history.json here.")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when a row is outside its band or not produced.")
+    ] = False,
+    workers: Workers = 0,
+) -> None:
+    """Run every real event of the events file as a sweep; published figure beside simulated mean (95 % CI)."""
+    try:
+        path = events or default_events_path(Path.cwd())
+        if path is None:
+            raise InvalidInput(
+                "no validation/events.yaml in this folder or above it: "
+                "run from a checkout of lalert-sim or give --events"
+            )
+        loaded = load_events(path)
+        console = Console(stderr=markdown)  # progress on stderr when stdout is the Markdown table
+        rows = _history_rows(loaded, out, replications, seed, workers or cpu_count(), console)
+    except LalertError as exc:
+        _fail(exc)
+    if markdown:
+        sys.stdout.write(history_markdown(rows))
+    else:
+        print_history(rows, Console())
+    if check and not all(r.within for r in rows):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _history_rows(
+    loaded: LoadedEvents, out: Path | None, replications: int | None, seed: int | None, workers: int, console: Console
+) -> list[HistoryRow]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks = {e.id: progress.add_task(e.id, total=replications or e.replications) for e in loaded.events.events}
+
+        def advance(event: HistoryEvent, done: int) -> None:
+            progress.advance(tasks[event.id], done)
+
+        if out is None:
+            with tempfile.TemporaryDirectory(prefix="lalert-history-") as scratch:
+                return run_history(loaded, Path(scratch), replications, seed, workers, advance)
+        with results_folder(out, "history", [loaded.path, *loaded.scenarios.values()]) as folder:
+            rows = run_history(loaded, folder, replications, seed, workers, advance)
+            write_text(folder / "history.json", history_json(rows))
+            write_text(folder / "history.md", history_markdown(rows))
+        return rows
 
 
 @app.command()

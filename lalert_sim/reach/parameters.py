@@ -14,8 +14,8 @@ from lalert_sim.model.distributions import LogNormal, Uniform, _AnyDistribution
 from lalert_sim.model.network import Channel
 
 AGE_BANDS = ("under_60", "60s", "70_plus")
-# approx. 2020 census: 60-69 about 12.4 %, 70 and over about 22.1 % of residents.
-NATIONAL_AGE_SHARES = (0.655, 0.124, 0.221)
+# Fallback for a row without shares: census-weighted sums of the reference table (data/SOURCES.md).
+NATIONAL_AGE_SHARES = (0.660, 0.122, 0.218)
 
 # Share who do not use a smartphone or tablet, by age band.
 # 60s and 70+: DOMAIN (Cabinet Office survey 2020: 25.7 %, 57.8 %); under 60: assumption.

@@ -3,7 +3,7 @@
 Officials know their own numbers: population, age structure, which outputs they
 have. Columns: ``code`` and ``population`` are required; ``name``, ``lat``,
 ``lon``, ``coastal``, ``share_under_60``, ``share_60s``, ``share_70_plus`` (all
-three or none, summing to 1), ``disaster_radio``, ``community_fm`` (yes/no) and
+three or none, summing to 1; none keeps the reference list's shares), ``disaster_radio``, ``community_fm`` (yes/no) and
 ``indoor_receiver_share`` (0-1) are optional.
 """
 
@@ -130,7 +130,7 @@ def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
         lat=_number(row, "lat", -90, 90) or known.lat,
         lon=_number(row, "lon", -180, 180) or known.lon,
         coastal=bool(_flag(row, "coastal", known.coastal)),
-        age_shares=tuple(shares) if shares[0] is not None else None,  # type: ignore[arg-type]
+        age_shares=tuple(shares) if shares[0] is not None else known.age_shares,  # type: ignore[arg-type]
         disaster_radio=_flag(row, "disaster_radio", None),
         community_fm=_flag(row, "community_fm", None),
         indoor_receiver_share=_number(row, "indoor_receiver_share", 0, 1),

@@ -1,4 +1,4 @@
-"""Reference data: Japan's municipalities with codes, coordinates and (derived) populations."""
+"""Reference data: Japan's municipalities with codes, coordinates, populations and age shares."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from importlib import resources
 
 @dataclass(frozen=True)
 class Municipality:
-    """One municipality (see ``data/SOURCES.md`` for what is derived and how)."""
+    """One municipality (see ``data/SOURCES.md`` for the sources and what is derived and how).
+
+    In the reference list ``population`` is the 2020 census count and ``age_shares``
+    a two-source estimate: the resident register's age structure (2021-01-01)
+    applied to the census total. A user's municipality table overrides both.
+    """
 
     code: str  # five-digit JIS X 0402 code without check digit
     prefecture_code: str
@@ -20,10 +25,12 @@ class Municipality:
     kind: str  # city, town, village, special_ward
     lat: float
     lon: float
-    population: int
+    population: int  # residents, 2020 census (final figures)
     coastal: bool
+    # Shares of residents under 60, in their 60s, 70 and over (resident register 2021);
+    # None (a row built without ages) means the national shares.
+    age_shares: tuple[float, float, float] | None = None
     # Known local facts from a user's table; None means "use the template's default or share".
-    age_shares: tuple[float, float, float] | None = None  # under 60, 60s, 70 and over
     disaster_radio: bool | None = None
     community_fm: bool | None = None
     indoor_receiver_share: float | None = None
@@ -42,8 +49,9 @@ def municipalities() -> tuple[Municipality, ...]:
             kind=row["kind"],
             lat=float(row["lat"]),
             lon=float(row["lon"]),
-            population=int(row["population_derived"]),
+            population=int(row["population"]),
             coastal=row["coastal_derived"] == "1",
+            age_shares=(float(row["under_60"]), float(row["60s"]), float(row["70_plus"])),
         )
         for row in csv.DictReader(text.splitlines())
     )

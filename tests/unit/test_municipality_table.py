@@ -45,6 +45,7 @@ def test_own_table_replaces_population_ages_and_outputs(tmp_path: Path) -> None:
     prepared = load(path)
     assert prepared.municipalities["02201"].population == 275_192
     assert prepared.municipalities["02201"].age_shares == (0.6, 0.15, 0.25)
+    assert prepared.municipalities["02202"].age_shares == MunicipalityTable.reference()["02202"].age_shares  # kept
     assert "m-02201/loudspeakers" not in prepared.topology.nodes
     assert "m-02202/loudspeakers" in prepared.topology.nodes
     result = run(prepared)

@@ -1,0 +1,134 @@
+"""The history table (published figure beside the simulated one), in the terminal and as Markdown."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from lalert_sim.montecarlo.history import HistoryCheck, HistoryEvent, HistoryRow
+
+HEADER = ("event", "what", "KPI", "published", "simulated mean (95 % CI)", "band", "within band")
+"""Columns of the table, the same in the terminal and in Markdown."""
+README_START = "<!-- history:start -->"
+README_END = "<!-- history:end -->"
+"""Markers around the generated table in the README."""
+
+
+def figure(value: float, unit: str) -> str:
+    """A figure as the table shows it: shares in %, times in s, min (from 2 min) or h (from 2 h), counts whole."""
+    if math.isnan(value):
+        return "–"
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "seconds":
+        if value >= 2 * 3600:
+            return f"{value / 3600:.1f} h"
+        return f"{value / 60:.1f} min" if value >= 120 else f"{value:.0f} s"
+    return f"{value:,.0f}"
+
+
+def band_text(low: float, high: float, unit: str) -> str:
+    """The accepted band, ``low – high``."""
+    return f"{figure(low, unit)} – {figure(high, unit)}"
+
+
+def event_text(name: str, day: str) -> str:
+    """The event cell: its name and date."""
+    return f"{name} ({day})"
+
+
+def published_cells(event: HistoryEvent, check: HistoryCheck) -> tuple[str, str, str, str]:
+    """The cells an events file fixes by itself: event, what, published, band (README checks compare them)."""
+    return (
+        event_text(event.name, event.date.isoformat()),
+        check.what,
+        figure(check.published, check.unit),
+        band_text(*check.band, check.unit),
+    )
+
+
+def _simulated(row: HistoryRow) -> str:
+    if not row.produced:
+        return "KPI not produced"
+    if math.isnan(row.ci95_low):
+        return figure(row.mean, row.unit)
+    return f"{figure(row.mean, row.unit)} ({figure(row.ci95_low, row.unit)} – {figure(row.ci95_high, row.unit)})"
+
+
+def cells(row: HistoryRow) -> tuple[str, ...]:
+    """One row's cells, in HEADER order."""
+    return (
+        event_text(row.event_name, row.date),
+        row.what,
+        row.kpi,
+        figure(row.published, row.unit),
+        _simulated(row),
+        band_text(row.band_low, row.band_high, row.unit),
+        row.status,
+    )
+
+
+def print_history(rows: list[HistoryRow], console: Console | None = None) -> None:
+    """The table in the terminal (each KPI under its figure's description), with how many rows lie within band."""
+    console = console or Console()
+    event, what, kpi, *rest = HEADER
+    table = Table(title="Checked against history")
+    for name in (event, f"{what} / {kpi}", *rest):
+        table.add_column(name, overflow="fold", no_wrap=name in ("published", "band"))
+    colour = {"yes": "green", "no": "red"}
+    for index, row in enumerate(rows):
+        event_cell, what_cell, kpi_cell, *figures, status = (escape(c) for c in cells(row))
+        last_of_event = index + 1 == len(rows) or rows[index + 1].event != row.event
+        table.add_row(
+            event_cell if index == 0 or rows[index - 1].event != row.event else "",
+            f"{what_cell}\n[dim]{kpi_cell}[/]",
+            *figures,
+            f"[{colour.get(status, 'yellow')}]{status}[/]",
+            end_section=last_of_event,
+        )
+    console.print(table)
+    console.print(summary_line(rows))
+
+
+def summary_line(rows: list[HistoryRow]) -> str:
+    """``N of M rows within band`` and how many KPIs were not produced."""
+    within = sum(r.within for r in rows)
+    missing = sum(not r.produced for r in rows)
+    text = f"{within} of {len(rows)} rows within their band"
+    return text + (f"; {missing} KPI{'s' if missing != 1 else ''} not produced by this model" if missing else "")
+
+
+def history_markdown(rows: list[HistoryRow]) -> str:
+    """The table in Markdown (a ``|`` in a cell escaped), then the summary line."""
+
+    def line(values: tuple[str, ...]) -> str:
+        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+    replications = sorted({r.replications for r in rows})
+    lines = [line(HEADER), "|" + "---|" * len(HEADER)]
+    lines += [line(cells(r)) for r in rows]
+    lines += ["", f"{summary_line(rows)} ({', '.join(map(str, replications))} replications per event)."]
+    return "\n".join(lines) + "\n"
+
+
+def replace_between_markers(text: str, table: str) -> str:
+    """``text`` with what lies between the README markers replaced by ``table`` (ValueError without them)."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {README_START} ... {README_END} markers")
+    return text[: start + len(README_START)] + "\n" + table + text[end:]
+
+
+def markdown_rows_between_markers(text: str) -> list[list[str]]:
+    """The table rows (cells, header and rule left out) between the README markers."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {README_START} ... {README_END} markers")
+    rows = []
+    for raw in text[start:end].splitlines():
+        if raw.startswith("| ") and not raw.startswith("| event |"):
+            rows.append([c.strip().replace("\\|", "|") for c in raw.strip().strip("|").split(" | ")])
+    return rows
