@@ -109,6 +109,35 @@ def _print_residents(console: Console, residents: ResidentsReach) -> None:
         f"{w.name} {percent(w.unwarned_at_deadline)}" for w in residents.worst_municipalities[:WORST_SHOWN]
     )
     console.print(f"worst off: {worst}")
+    _print_first_via(console, residents)
+
+
+FIRST_VIA_GROUPS = {"overall": "all", "under_60": "<60", "60s": "60s", "70_plus": "70+", "no_smartphone": "no phone"}
+
+
+def _print_first_via(console: Console, residents: ResidentsReach) -> None:
+    """A small table: share first warned through each channel at the deadline, by age and smartphone use."""
+    shares = residents.channel_shares
+    groups = [g for g in FIRST_VIA_GROUPS if g in shares]
+    if not groups or not shares[groups[0]].first_via:
+        return
+    overall = shares[groups[0]]
+    table = Table(
+        "first learned via",
+        *(FIRST_VIA_GROUPS[g] for g in groups),
+        "reached",
+        box=None,
+        pad_edge=False,
+        title=f"residents by {seconds(residents.deadline_s)}: first learned via (reached: by it at all)",
+        title_justify="left",
+    )
+    for channel in sorted(overall.first_via, key=lambda c: -overall.first_via[c]):
+        table.add_row(
+            channel.replace("_", " "),
+            *(percent(shares[g].first_via[channel]) for g in groups),
+            percent(overall.reached_by[channel]),
+        )
+    console.print(table)
 
 
 def _print_responses(console: Console, responses: ResponsesSummary) -> None:
