@@ -84,6 +84,8 @@ class LogSurvival:
     values: np.ndarray  # (U, M, W) float32, <= 0, non-increasing along the window
     group: np.ndarray  # (K,) int
     start: int
+    chance: np.ndarray | None = None  # (U, M): for a channel, 1 - S_c = chance[u, m] * reached[m, i]
+    reached: np.ndarray | None = None  # (M, W); both None: 1 - S_c from ``values``
 
     @classmethod
     def none(cls, m_count: int, k_count: int) -> LogSurvival:
@@ -146,7 +148,7 @@ def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray)
     np.subtract(1.0, logs, out=logs)
     np.maximum(logs, np.float32(1e-30), out=logs)  # a certain channel: survival 0, its log kept finite
     np.log(logs, out=logs)
-    return LogSurvival(logs, group, start)
+    return LogSurvival(logs, group, start, chance, reached[:, start:stop])
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Attribution:
     first_via: np.ndarray  # (K, N, T): first warned through channel n by t
     reached_by: np.ndarray  # (K, N, T): channel n alone would have warned by t
     people: np.ndarray  # (K,) residents per cohort
+    still: np.ndarray  # (K, T) residents still unwarned
 
 
 def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
@@ -187,20 +190,30 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
         per_hazard /= hazard
         per_hazard *= people[:, k, None]  # residents warned per unit of hazard
         for n, u, window in present:
-            first[k, n, window] = np.einsum("mt,mt->t", per_hazard[:, window], increments[n][u], dtype=np.float64)
+            first[k, n, window] = np.einsum("mt,mt->t", per_hazard[:, window], increments[n][u])
+    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
+    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
+    still = np.einsum("mk,mkt->kt", people, survival, dtype=np.float64)
+    drops = np.diff(still, axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
+    split = first.sum(axis=1)
+    np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
     reached = np.zeros((k_count, len(logs), t_count))
     for n, log in enumerate(logs):
         if log.values.shape[2] == 0:
             continue
-        alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
-        np.subtract(1.0, alone, out=alone)
-        for u in range(log.values.shape[0]):
-            members = np.flatnonzero(log.group == u)
-            reached[members, n, log.start : log.stop] = np.einsum(
-                "mk,mt->kt", people[:, members], alone[u], dtype=np.float64
-            )
+        members, window = np.flatnonzero(log.group >= 0), slice(log.start, log.stop)
+        if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
+            weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
+            reached[members, n, window] = np.einsum("mk,mt->kt", weights, log.reached, dtype=np.float64)
+        else:
+            alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
+            np.subtract(1.0, alone, out=alone)
+            for member in members:
+                reached[member, n, window] = np.einsum(
+                    "m,mt->t", people[:, member], alone[log.group[member]], dtype=np.float64
+                )
         reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
-    return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64))
+    return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
 
 
 def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:

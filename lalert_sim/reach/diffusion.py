@@ -52,24 +52,24 @@ def told_exposure(
     if values.size == 0:
         return LogSurvival.none(m_count, len(rates))
 
-    # Residents still unwarned by the channels, per municipality and group of equal rate.
-    def still_unwarned(members: np.ndarray) -> np.ndarray:
-        return np.asarray(np.einsum("mk,mkt->mt", people[:, members], survival[:, members, :], dtype=np.float64))
-
-    unwarned = np.stack([still_unwarned(group == u) for u in range(values.size)], axis=1)  # (M, U, T)
-    beyond = still_unwarned(group < 0)  # (M, T): those nobody can tell
+    # Residents still unwarned by the channels, per group of equal rate (the last: those nobody can tell).
+    unwarned = np.zeros((values.size + 1, t_count, m_count))  # time before municipality: contiguous steps
+    for k, u in enumerate(group):
+        unwarned[u] += (people[:, k, None] * survival[:, k, :]).T
     population = np.maximum(people.sum(axis=1, dtype=np.float64), 1e-12)
     delay_cdf = _delay_matrix(times_s, settings)
-    exposure = np.zeros((m_count, t_count))  # Λ_m(t_i)
-    rises = np.zeros((m_count, t_count))  # w_m(t_j) - w_m(t_j-1)
+    exposure = np.zeros((t_count, m_count))  # Λ_m(t_i)
+    rises = np.zeros((t_count, m_count))  # w_m(t_j) - w_m(t_j-1)
     before = np.zeros(m_count)
+    rates_by_group = np.append(values, 0.0)[:, None]
     for i in range(t_count):
         if i:
-            exposure[:, i] = rises[:, :i] @ delay_cdf[:i, i]
-        still = beyond[:, i] + np.einsum("mu,mu->m", unwarned[:, :, i], np.exp(-values[None, :] * exposure[:, i, None]))
+            exposure[i] = delay_cdf[:i, i] @ rises[:i]
+        still = np.einsum("um,um->m", unwarned[:, i], np.exp(-rates_by_group * exposure[i]))
         warned = 1.0 - still / population
-        rises[:, i] = np.maximum(warned - before, 0.0)
+        rises[i] = np.maximum(warned - before, 0.0)
         before = np.maximum(warned, before)
+    exposure = exposure.T
     start = int(np.argmax(exposure.any(axis=0))) if exposure.any() else t_count - 1
     logs = (-values[:, None, None] * exposure[None, :, start:]).astype(np.float32)
     return LogSurvival(logs, group, start)

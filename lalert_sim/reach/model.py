@@ -106,8 +106,8 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         told = LogSurvival.none(len(municipalities), len(cohorts))
     attribution = attribute(survival, people, [*logs, told])
 
-    still_by_cohort = np.einsum("mk,mkt->kt", people, survival, dtype=np.float64)  # (K, T)
-    people_by_cohort = people.sum(axis=0, dtype=np.float64)
+    still_by_cohort = attribution.still  # (K, T)
+    people_by_cohort = attribution.people
 
     def warned_share(members: np.ndarray) -> np.ndarray:
         total = float(people_by_cohort[members].sum())
