@@ -204,7 +204,7 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
         members, window = np.flatnonzero(log.group >= 0), slice(log.start, log.stop)
         if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
             weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
-            reached[members, n, window] = np.einsum("mk,mt->kt", weights, log.reached, dtype=np.float64)
+            reached[members, n, window] = np.einsum("mk,mt->kt", weights, log.reached)  # float32: ~1e-7
         else:
             alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
             np.subtract(1.0, alone, out=alone)

@@ -64,7 +64,7 @@ def told_exposure(
     rates_by_group = np.append(values, 0.0)[:, None]
     for i in range(t_count):
         if i:
-            exposure[i] = delay_cdf[:i, i] @ rises[:i]
+            exposure[i] = np.einsum("j,jm->m", delay_cdf[:i, i], rises[:i])  # not BLAS: slow on shared cores
         still = np.einsum("um,um->m", unwarned[:, i], np.exp(-rates_by_group * exposure[i]))
         warned = 1.0 - still / population
         rises[i] = np.maximum(warned - before, 0.0)
