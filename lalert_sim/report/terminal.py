@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -20,6 +21,7 @@ from lalert_sim.report.format import NOT_YET, number, percent, seconds
 UNREACHED_SHOWN = 10
 WORST_SHOWN = 5
 SHOWN_KPIS = 14
+_Row = TypeVar("_Row")
 
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
@@ -186,11 +188,20 @@ def _print_responses(console: Console, responses: ResponsesSummary) -> None:
         )
 
 
+def _headline_first(kpis: Mapping[str, _Row]) -> list[tuple[str, _Row]]:
+    """KPIs in their order, the per-channel attribution ones (``.first_via.``, ``.reached_by.``) last."""
+    detail = (".first_via.", ".reached_by.")
+    items = list(kpis.items())
+    return [i for i in items if not any(d in i[0] for d in detail)] + [
+        i for i in items if any(d in i[0] for d in detail)
+    ]
+
+
 def print_sweep(kpis: Mapping[str, Description], console: Console | None = None) -> None:
     """Means with 95 % confidence intervals of a sweep's KPIs."""
     console = console or Console()
     table = Table("KPI", "mean", "95 % CI", "p5", "p50", "p95", "reached", title="Replications")
-    for name, row in list(kpis.items())[:SHOWN_KPIS]:
+    for name, row in _headline_first(kpis)[:SHOWN_KPIS]:
         table.add_row(
             name,
             number(row.mean),
@@ -219,7 +230,7 @@ def print_comparison(
             "variance reduction",
             title=f"{plan} − {base} (paired on common random numbers)",
         )
-        for name, row in list(rows.items())[:SHOWN_KPIS]:
+        for name, row in _headline_first(rows)[:SHOWN_KPIS]:
             table.add_row(
                 name,
                 number(row.mean_difference),
