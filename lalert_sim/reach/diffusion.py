@@ -56,7 +56,9 @@ def told_exposure(
     unwarned = np.zeros((values.size + 1, t_count, m_count))  # time before municipality: contiguous steps
     for k, u in enumerate(group):
         unwarned[u] += (people[:, k, None] * survival[:, k, :]).T
-    population = np.maximum(people.sum(axis=1, dtype=np.float64), 1e-12)
+    population = people.sum(axis=1, dtype=np.float64)
+    inhabited = population > 0  # a municipality nobody lives in (Futaba, 2020) tells nobody
+    population = np.where(inhabited, population, 1.0)
     delay_cdf = _delay_matrix(times_s, settings)
     exposure = np.zeros((t_count, m_count))  # Λ_m(t_i)
     rises = np.zeros((t_count, m_count))  # w_m(t_j) - w_m(t_j-1)
@@ -66,7 +68,7 @@ def told_exposure(
         if i:
             exposure[i] = np.einsum("j,jm->m", delay_cdf[:i, i], rises[:i])  # not BLAS: slow on shared cores
         still = np.einsum("um,um->m", unwarned[:, i], np.exp(-rates_by_group * exposure[i]))
-        warned = 1.0 - still / population
+        warned = np.where(inhabited, 1.0 - still / population, 0.0)
         rises[i] = np.maximum(warned - before, 0.0)
         before = np.maximum(warned, before)
     exposure = exposure.T

@@ -101,3 +101,27 @@ def test_word_of_mouth_settings_are_validated_naming_the_field() -> None:
     fields = {p.field for p in caught.value.problems}
     assert any("word_of_mouth" in f and "contacts" in f for f in fields), fields
     assert any("share_who_tel" in f for f in fields), fields
+
+
+def test_nobody_is_told_in_a_municipality_nobody_lives_in_and_nothing_emitted_means_no_channel() -> None:
+    from lalert_sim.model.residents import WordOfMouth
+    from lalert_sim.reach.cohorts import Cohorts
+    from lalert_sim.reach.diffusion import cohort_rates, told_exposure
+
+    survival = np.ones((2, 30, 5), dtype=np.float32)
+    survival[:, :, 2:] = 0.5  # half warned by channels from the third step
+    people = np.ones((2, 30), dtype=np.float32)
+    people[1] = 0  # Futaba, 2020 census
+    settings = WordOfMouth()
+    told = told_exposure(np.arange(5) * 60.0, survival, people, cohort_rates(settings, Cohorts.all().where), settings)
+    assert np.all(told.values[:, 1] == 0) and told.values[:, 0].min() < 0
+
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
+    ]
+    prepared = prepare(scenario(nodes, [], residents={"hour": 12}))  # no link: nothing is emitted
+    result = run(prepared)
+    summary = summarise(prepared, result)
+    assert summary.alerts[0].residents.channel_shares["overall"].first_via == {}
+    assert replication_kpis(summary)[f"{summary.alerts[0].id}.first_via.{WORD_OF_MOUTH}"] == 0.0
