@@ -125,3 +125,10 @@ def test_nobody_is_told_in_a_municipality_nobody_lives_in_and_nothing_emitted_me
     summary = summarise(prepared, result)
     assert summary.alerts[0].residents.channel_shares["overall"].first_via == {}
     assert replication_kpis(summary)[f"{summary.alerts[0].id}.first_via.{WORD_OF_MOUTH}"] == 0.0
+
+
+def test_word_of_mouth_reachability_has_a_chance_for_every_whereabouts() -> None:
+    from lalert_sim.model.residents import Reachability
+    from lalert_sim.reach.parameters import WHEREABOUTS
+
+    assert set(Reachability.model_fields) == set(WHEREABOUTS)
