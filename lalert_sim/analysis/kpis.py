@@ -6,6 +6,7 @@ import math
 
 from lalert_sim.analysis.figures import or_nan, quantile_name
 from lalert_sim.analysis.results import AlertSummary, ResidentsReach, ResponsesSummary, RunSummary
+from lalert_sim.reach.model import ATTRIBUTED
 from lalert_sim.reach.parameters import AGE_BANDS
 
 
@@ -34,6 +35,11 @@ def _residents_kpis(residents: ResidentsReach, prefix: str) -> dict[str, float]:
     for band in AGE_BANDS:
         row[f"{prefix}unwarned_{band}"] = residents.by_age[band].unwarned_at_deadline
     row[f"{prefix}unwarned_no_smartphone"] = residents.by_smartphone.no_smartphone.unwarned_at_deadline
+    overall = residents.channel_shares["overall"]
+    for channel in ATTRIBUTED:  # every channel, 0 where it reached nobody: the same columns in every replication
+        row[f"{prefix}first_via.{channel}"] = overall.first_via.get(channel, 0.0)
+    for channel in ATTRIBUTED:
+        row[f"{prefix}reached_by.{channel}"] = overall.reached_by.get(channel, 0.0)
     return row
 
 

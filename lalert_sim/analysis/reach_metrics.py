@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded
-from lalert_sim.analysis.results import MunicipalityUnwarned, ResidentsReach, SmartphoneSplit, WarnedFigures
-from lalert_sim.reach.model import Reach
+from lalert_sim.analysis.results import (
+    ChannelShares,
+    MunicipalityUnwarned,
+    ResidentsReach,
+    SmartphoneSplit,
+    WarnedFigures,
+)
+from lalert_sim.reach.model import ATTRIBUTED, COHORT_GROUPS, Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
 WORST_SHOWN = 10
@@ -65,7 +71,44 @@ def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
             )
             for i in worst
         ),
+        channel_shares=channel_shares(reach, deadline_s),
     )
+
+
+def reaching_channels(reach: Reach) -> list[int]:
+    """Indices into ATTRIBUTED of the channels that reach anyone by the horizon (the others are left out)."""
+    return [n for n in range(len(ATTRIBUTED)) if reach.reached_by[0, n, -1] > 0]
+
+
+def channel_shares(reach: Reach, deadline_s: float) -> dict[str, ChannelShares]:
+    """Per cohort group: first-via and reached-by shares at the deadline, of the channels that reach anyone."""
+    times = reach.times_s
+    shown = reaching_channels(reach)
+    return {
+        group: ChannelShares(
+            first_via={ATTRIBUTED[n]: round(value_at(times, reach.first_via[g, n], deadline_s), 4) for n in shown},
+            reached_by={ATTRIBUTED[n]: round(value_at(times, reach.reached_by[g, n], deadline_s), 4) for n in shown},
+        )
+        for g, group in enumerate(COHORT_GROUPS)
+    }
+
+
+def channel_rows(reach: Reach) -> list[tuple[object, ...]]:
+    """Attribution over time: alert, time, cohort group, channel, first-via share, reached-by share."""
+    shown = reaching_channels(reach)
+    return [
+        (
+            reach.alert_id,
+            float(t),
+            group,
+            ATTRIBUTED[n],
+            round(float(reach.first_via[g, n, i]), 5),
+            round(float(reach.reached_by[g, n, i]), 5),
+        )
+        for i, t in enumerate(reach.times_s)
+        for g, group in enumerate(COHORT_GROUPS)
+        for n in shown
+    ]
 
 
 def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...]]:

@@ -140,6 +140,19 @@ class MunicipalityUnwarned(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelShares(Record):
+    """Through which channels a group of residents learned of an alert, at the deadline.
+
+    Keys: ``Channel`` values and ``word_of_mouth``; channels that reach nobody are left out.
+    """
+
+    first_via: Mapping[str, float]
+    """Share (0–1) of the group first warned through each channel; they sum to the share warned."""
+    reached_by: Mapping[str, float]
+    """Share (0–1) of the group each channel warned, whether or not another warned them first."""
+
+
+@dataclass(frozen=True, slots=True)
 class ResidentsReach(Record):
     """How an alert reached the residents it concerns: overall, by age band, by smartphone use."""
 
@@ -163,6 +176,8 @@ class ResidentsReach(Record):
     """The same figures for residents with and without a smartphone."""
     worst_municipalities: tuple[MunicipalityUnwarned, ...]
     """Municipalities with the largest share unwarned at the deadline, worst first."""
+    channel_shares: Mapping[str, ChannelShares]
+    """Through which channels they learned of it, per group: overall, each age band, smartphone, no_smartphone."""
 
 
 @dataclass(frozen=True, slots=True)

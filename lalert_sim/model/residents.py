@@ -8,9 +8,45 @@ from pydantic import Field, model_validator
 
 from lalert_sim.model.base import Frozen, Share
 from lalert_sim.model.calendar import DayType
+from lalert_sim.model.distributions import Distribution, LogNormal
 
 REACH_MAX_S = 12 * 3_600
 """Longest deadline and horizon of the reach curves (12 h): their size grows with it (~600 MB nationwide)."""
+
+
+class Reachability(Frozen):
+    """Chance (0–1) that someone told by a warned resident takes it in, by where they are (assumptions)."""
+
+    home_awake: Share = 1.0
+    """At home and awake: household members and neighbours reach them (assumption)."""
+    home_asleep: Share = 0.6
+    """At home asleep: a household member wakes them, unless they live alone (assumption)."""
+    outdoors: Share = 0.7
+    """Out of doors: told by people around them or by phone (assumption)."""
+    at_work: Share = 1.0
+    """At work or school: colleagues tell each other (assumption)."""
+    in_vehicle: Share = 0.3
+    """Driving: hard to reach, mostly by a call or a passenger (assumption)."""
+
+
+class WordOfMouth(Frozen):
+    """Warning from person to person: warned residents tell others in their municipality (lalert_sim.reach.diffusion).
+
+    DOMAIN ("Warning from person to person"): in Tohoku 2011, 8.1 % learned from family or
+    neighbours; 70 % of those who get an NL-Alert inform others; diffusion is logistic (Rogers & Sorensen).
+    """
+
+    enabled: bool = True
+    """Whether warned residents pass the warning on (false: channels only)."""
+    share_who_tell: Share = 0.7
+    """Share (0–1) of warned residents who tell others (DOMAIN: NL-Alert, 70 % inform others)."""
+    contacts: float = Field(default=2.0, ge=0, le=100)
+    """People each of them tells, on average (household members, neighbours, colleagues; assumption: it makes
+    about 10 % of Aomori's drill residents first learn from others, near Tohoku 2011's 8.1 %, DOMAIN)."""
+    delay: Distribution = LogNormal(median=180, sigma=0.8)
+    """Seconds from being warned to telling someone: calling, walking next door (assumption)."""
+    reachability: Reachability = Reachability()
+    """Chance that a person told takes it in, by where they are (assumptions)."""
 
 
 class Residents(Frozen):
@@ -44,6 +80,8 @@ class Residents(Frozen):
     indoor_receiver_share: Share = 0.4
     """Share (0–1) of households with an indoor receiver where the disaster radio has them
     and the municipality table does not say (assumption)."""
+    word_of_mouth: WordOfMouth = WordOfMouth()
+    """Warning from person to person (``enabled: false`` for channels only)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -5,6 +5,13 @@ chance of still being unwarned at time t is the product over channels of the
 chance that the channel has not warned them, on a time grid, with numpy arrays
 over all municipalities at once. Exact for the expectation under independent
 channels.
+
+Attribution (``attribute``): on each grid step the drop of the survival S = prod_c S_c
+is split among the channels in proportion to their hazard increments
+-Δ log S_c, so the shares first warned through each channel sum to the warned
+share at every time; the share a channel would have warned on its own is
+1 - S_c. Both are summed over municipalities with the people weights as they
+are computed: no (municipality × cohort × time × channel) array is kept.
 """
 
 from __future__ import annotations
@@ -62,10 +69,57 @@ class ReachInputs:
 
 def unwarned(inputs: ReachInputs) -> np.ndarray:
     """(M, K, T) probability that a resident of a cohort is still unwarned at each time."""
+    return unwarned_by_channel(inputs)[0]
+
+
+@dataclass(frozen=True)
+class LogSurvival:
+    """One channel's log chance of not having warned a resident, for groups of cohorts that share it.
+
+    ``values[u, m, i]`` is log S_c at time step ``start + i`` for the cohorts ``k`` with
+    ``group[k] == u`` (-1: the channel cannot reach cohort k, S_c = 1). Before ``start`` it is 0;
+    from the window's last step on it stays as there.
+    """
+
+    values: np.ndarray  # (U, M, W) float32, <= 0, non-increasing along the window
+    group: np.ndarray  # (K,) int
+    start: int
+    chance: np.ndarray | None = None  # (U, M): for a channel, 1 - S_c = chance[u, m] * reached[m, i]
+    reached: np.ndarray | None = None  # (M, W); both None: 1 - S_c from ``values``
+
+    @classmethod
+    def none(cls, m_count: int, k_count: int) -> LogSurvival:
+        """A channel that warns nobody."""
+        return cls(np.zeros((0, m_count, 0), dtype=np.float32), np.full(k_count, -1), 0)
+
+    @property
+    def stop(self) -> int:
+        """One past the window's last time step."""
+        return self.start + int(self.values.shape[2])
+
+    def increments(self) -> np.ndarray:
+        """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
+        h = np.empty_like(self.values)
+        np.negative(self.values[:, :, :1], out=h[:, :, :1])
+        np.subtract(self.values[:, :, :-1], self.values[:, :, 1:], out=h[:, :, 1:])
+        return h
+
+
+def cohort_groups(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct positive values of a (K,) array and each cohort's index among them (-1 where not positive)."""
+    values, group = np.unique(rates, return_inverse=True)
+    keep = values > 0
+    group = np.where(values[group] > 0, (np.cumsum(keep) - 1)[group], -1)
+    return values[keep], group
+
+
+def unwarned_by_channel(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
+    """``unwarned(inputs)`` and, per channel (``REACH_CHANNELS`` order), its log survival."""
     horizon = float(inputs.times_s[-1]) + 1.0
-    m_count = inputs.emission_s.shape[0]
-    survival = np.ones((m_count, inputs.reception.shape[0], len(inputs.times_s)), dtype=np.float32)
+    m_count, k_count, t_count = inputs.emission_s.shape[0], inputs.reception.shape[0], len(inputs.times_s)
+    survival = np.ones((m_count, k_count, t_count), dtype=np.float32)
     scratch = np.empty_like(survival)
+    logs = [LogSurvival.none(m_count, k_count) for _ in inputs.delays]
     for c, delay in enumerate(inputs.delays):
         if not inputs.reception[:, c].any():
             continue
@@ -76,7 +130,90 @@ def unwarned(inputs: ReachInputs) -> np.ndarray:
         np.multiply(chance[:, :, None], reached[:, None, :], out=scratch)
         np.subtract(1.0, scratch, out=scratch)
         survival *= scratch
-    return survival
+        logs[c] = _log_survival(inputs.local_factor[:, c], inputs.reception[:, c], reached)
+    return survival, logs
+
+
+def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray) -> LogSurvival:
+    """log(1 - local_m reception_k reached_mt), once per distinct reception value, where it changes."""
+    values, group = cohort_groups(reception)
+    chance = (local[None, :] * values[:, None]).astype(np.float32)  # (U, M)
+    changes = np.flatnonzero((reached[:, 1:] != reached[:, :-1]).any(axis=0)) + 1
+    first = np.flatnonzero(reached.any(axis=0))
+    if first.size == 0 or not chance.any():
+        return LogSurvival.none(len(local), len(reception))
+    start = int(first[0])
+    stop = max(int(changes[-1]) + 1 if changes.size else start + 1, start + 1)
+    logs = chance[:, :, None] * reached[None, :, start:stop]
+    np.subtract(1.0, logs, out=logs)
+    np.maximum(logs, np.float32(1e-30), out=logs)  # a certain channel: survival 0, its log kept finite
+    np.log(logs, out=logs)
+    return LogSurvival(logs, group, start, chance, reached[:, start:stop])
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Residents per cohort and time: first warned through each channel, and reached by each channel.
+
+    Counts of residents (people weights), channels in the order of the log survivals given.
+    """
+
+    first_via: np.ndarray  # (K, N, T): first warned through channel n by t
+    reached_by: np.ndarray  # (K, N, T): channel n alone would have warned by t
+    people: np.ndarray  # (K,) residents per cohort
+    still: np.ndarray  # (K, T) residents still unwarned
+
+
+def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
+    """Split each step's drop of ``survival`` (M, K, T) among channels by their hazard increments.
+
+    ``people`` (M, K) are the residents per cohort; ``logs`` the channels' log survivals, whose
+    sum is log ``survival``. Two passes over the channels: the total hazard, then the shares.
+    """
+    m_count, k_count, t_count = survival.shape
+    increments = [log.increments() for log in logs]
+    first = np.zeros((k_count, len(logs), t_count))
+    hazard = np.empty((m_count, t_count), dtype=np.float32)
+    per_hazard = np.empty((m_count, t_count), dtype=np.float32)
+    for k in range(k_count):  # one cohort at a time: (M, T) arrays stay in cache
+        present = [
+            (n, int(log.group[k]), slice(log.start, log.stop)) for n, log in enumerate(logs) if log.group[k] >= 0
+        ]
+        hazard.fill(0.0)
+        for n, u, window in present:
+            hazard[:, window] += increments[n][u]
+        still = survival[:, k, :]
+        np.subtract(1.0, still[:, 0], out=per_hazard[:, 0])
+        np.subtract(still[:, :-1], still[:, 1:], out=per_hazard[:, 1:])
+        # No hazard on a step: no factor of the survival changed, so it did not drop either.
+        np.maximum(hazard, np.float32(1e-30), out=hazard)
+        per_hazard /= hazard
+        per_hazard *= people[:, k, None]  # residents warned per unit of hazard
+        for n, u, window in present:
+            first[k, n, window] = np.einsum("mt,mt->t", per_hazard[:, window], increments[n][u])
+    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
+    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
+    still = np.einsum("mk,mkt->kt", people, survival, dtype=np.float64)
+    drops = np.diff(still, axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
+    split = first.sum(axis=1)
+    np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
+    reached = np.zeros((k_count, len(logs), t_count))
+    for n, log in enumerate(logs):
+        if log.values.shape[2] == 0:
+            continue
+        members, window = np.flatnonzero(log.group >= 0), slice(log.start, log.stop)
+        if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
+            weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
+            reached[members, n, window] = np.einsum("mk,mt->kt", weights, log.reached)  # float32: ~1e-7
+        else:
+            alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
+            np.subtract(1.0, alone, out=alone)
+            for member in members:
+                reached[member, n, window] = np.einsum(
+                    "m,mt->t", people[:, member], alone[log.group[member]], dtype=np.float64
+                )
+        reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
+    return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
 
 
 def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:

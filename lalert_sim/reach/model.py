@@ -16,7 +16,8 @@ from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.cohorts import Cohorts
-from lalert_sim.reach.curves import ReachInputs, default_grid, unwarned
+from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute, default_grid, unwarned_by_channel
+from lalert_sim.reach.diffusion import apply, cohort_rates, told_exposure
 from lalert_sim.reach.emissions import emission_times
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
@@ -28,6 +29,12 @@ from lalert_sim.reach.parameters import (
 from lalert_sim.topology.reference import Municipality
 
 JST = timezone(timedelta(hours=9))
+WORD_OF_MOUTH = "word_of_mouth"
+"""The attribution name of warning from person to person (beside the ``Channel`` values)."""
+ATTRIBUTED: tuple[str, ...] = (*(c.value for c in REACH_CHANNELS), WORD_OF_MOUTH)
+"""What residents can be warned through, in the order of ``Reach.first_via``'s channel axis."""
+COHORT_GROUPS: tuple[str, ...] = ("overall", *AGE_BANDS, "smartphone", "no_smartphone")
+"""Groups of residents the attribution is reported for, in the order of ``Reach.first_via``'s first axis."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Reach:
     by_municipality: np.ndarray  # (M, T)
     hour: float
     day_type: DayType
+    first_via: np.ndarray  # (G, N, T): share of each COHORT_GROUPS group first warned through each ATTRIBUTED
+    reached_by: np.ndarray  # (G, N, T): share each ATTRIBUTED would have warned by t on its own
 
 
 def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
@@ -88,12 +97,19 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         local_factor=local_factors(municipalities, residents, rain_at(prepared, alert)),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
-    survival = unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
+    survival, logs = unwarned_by_channel(inputs)  # (M, K, T), float32: curves are good to about 1e-6
     population = np.array([m.population for m in municipalities], dtype=np.float64)
     people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
+    spread = residents.word_of_mouth
+    if spread.enabled:
+        told = told_exposure(times, survival, people, cohort_rates(spread, cohorts.where), spread)
+        apply(survival, told)
+    else:
+        told = LogSurvival.none(len(municipalities), len(cohorts))
+    attribution = attribute(survival, people, [*logs, told])
 
-    still_by_cohort = np.einsum("mk,mkt->kt", people, survival, dtype=np.float64)  # (K, T)
-    people_by_cohort = people.sum(axis=0, dtype=np.float64)
+    still_by_cohort = attribution.still  # (K, T)
+    people_by_cohort = attribution.people
 
     def warned_share(members: np.ndarray) -> np.ndarray:
         total = float(people_by_cohort[members].sum())
@@ -101,6 +117,17 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         return np.clip(1.0 - still / total, 0.0, 1.0) if total > 0 else np.zeros(len(times))
 
     everyone = np.ones(len(cohorts), dtype=bool)
+    groups = [everyone, *(cohorts.age == a for a in range(len(AGE_BANDS))), cohorts.smartphone, ~cohorts.smartphone]
+
+    def group_shares(counts: np.ndarray) -> np.ndarray:  # (K, N, T) residents -> (G, N, T) shares
+        totals = [float(attribution.people[g].sum()) for g in groups]
+        return np.array(
+            [
+                counts[g].sum(axis=0) / t if t > 0 else np.zeros(counts.shape[1:])
+                for g, t in zip(groups, totals, strict=True)
+            ]
+        )
+
     still_by_municipality = np.einsum("mk,mkt->mt", people, survival, dtype=np.float64)
     return Reach(
         alert_id=alert.spec.id,
@@ -113,6 +140,8 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         by_municipality=np.clip(1.0 - still_by_municipality / np.maximum(population, 1.0)[:, None], 0.0, 1.0),
         hour=hour,
         day_type=day,
+        first_via=group_shares(attribution.first_via),
+        reached_by=group_shares(attribution.reached_by),
     )
 
 

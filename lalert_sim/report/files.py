@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lalert_sim.analysis.figures import rounded
 from lalert_sim.analysis.metrics import outcomes
-from lalert_sim.analysis.reach_metrics import curve_rows, municipality_rows
+from lalert_sim.analysis.reach_metrics import channel_rows, curve_rows, municipality_rows
 from lalert_sim.analysis.results import RequestTimes, RunSummary
 from lalert_sim.atomic import write_text
 from lalert_sim.engine.simulation import RunResult
@@ -50,6 +50,9 @@ REACH_MUNICIPALITY_COLUMNS = (
 )
 
 
+CHANNEL_COLUMNS = ("alert", "time_s", "cohort", "channel", "first_via", "reached_by")
+
+
 REQUEST_COLUMNS = tuple(field.name for field in dataclasses.fields(RequestTimes))
 OUTAGE_COLUMNS = ("time_s", "component", "id", "event", "cause")
 
@@ -64,7 +67,9 @@ def write_results(
     """All result files of one run; Parquet trace when pyarrow is there (or when asked).
 
     With resident reaches: ``warned.csv`` (warned fraction over time, overall, by
-    age band and by smartphone use) and ``reach_municipalities.csv``.
+    age band and by smartphone use), ``channels.csv`` (first warned via and reached
+    by each channel that reaches anyone, over time, per cohort group) and
+    ``reach_municipalities.csv``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "summary.json"]
@@ -100,6 +105,8 @@ def write_results(
         deadline_s = next(a.residents.deadline_s for a in summary.alerts if a.residents is not None)
         written.append(out_dir / "warned.csv")
         write_csv(written[-1], WARNED_COLUMNS, (row for r in present for row in curve_rows(r)))
+        written.append(out_dir / "channels.csv")
+        write_csv(written[-1], CHANNEL_COLUMNS, (row for r in present for row in channel_rows(r)))
         written.append(out_dir / "reach_municipalities.csv")
         write_csv(
             written[-1], REACH_MUNICIPALITY_COLUMNS, (row for r in present for row in municipality_rows(r, deadline_s))

@@ -2,8 +2,8 @@
 
 Built from a results folder (summary.json, nodes.csv, warned.csv,
 reach_municipalities.csv, outages.csv, requests.csv), so ``lalert-sim report DIR``
-works on any earlier run. Plots are matplotlib PNGs inlined as base64: the page
-needs no network.
+works on any earlier run (the "first learned via" bars come from summary.json).
+Plots are matplotlib PNGs inlined as base64: the page needs no network.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from lalert_sim.analysis.results import AlertSummary, ObjectiveResult, ResponsesSummary, RunSummary
+from lalert_sim.analysis.results import AlertSummary, ObjectiveResult, ResidentsReach, ResponsesSummary, RunSummary
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError
 from lalert_sim.model.media import Medium
+from lalert_sim.reach.parameters import AGE_BANDS
 from lalert_sim.report.format import NOT_YET, percent, seconds
 from lalert_sim.topology.reference import MunicipalityTable
 
@@ -174,6 +175,32 @@ def _curves(plt: Any, alert_id: str, warned: list[dict[str, str]], deadline_s: f
     return _png(fig)
 
 
+def _first_via(plt: Any, alert_id: str, residents: ResidentsReach) -> str | None:
+    """Stacked bars by age band: the share first warned through each channel at the deadline, and the unwarned."""
+    groups = [g for g in ("overall", *AGE_BANDS) if g in residents.channel_shares]
+    channels = sorted(
+        {c for g in groups for c in residents.channel_shares[g].first_via},
+        key=lambda c: -residents.channel_shares["overall"].first_via.get(c, 0.0),
+    )
+    if not groups or not channels:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    labels = ["everyone" if g == "overall" else g.replace("_", " ") for g in groups]
+    bottom = [0.0] * len(groups)
+    colours = plt.get_cmap("tab20")
+    for i, channel in enumerate(channels):
+        heights = [100 * residents.channel_shares[g].first_via.get(channel, 0.0) for g in groups]
+        ax.bar(labels, heights, bottom=bottom, label=channel.replace("_", " "), color=colours(i % 20))
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    ax.bar(labels, [100 - b for b in bottom], bottom=bottom, label="not warned", color="#dddddd")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("residents (%)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), title="first learned via", title_fontsize=7)
+    ax.set_title(f"{alert_id}: first learned via, by age band, {_seconds(residents.deadline_s)} after issue")
+    fig.tight_layout()
+    return _png(fig)
+
+
 def _map(plt: Any, alert_id: str, municipalities: list[dict[str, str]]) -> str | None:
     rows = [r for r in municipalities if r["alert"] == alert_id]
     table = MunicipalityTable.reference()
@@ -244,6 +271,8 @@ def build_report(results: Path, scenario_text: str | None = None) -> Path:
         if alert.residents is not None:
             curves = _curves(plt, alert.id, warned, alert.residents.deadline_s)
             sections.append("<h3>Residents warned</h3>" + _image(curves, "warned curves"))
+            learned = _first_via(plt, alert.id, alert.residents)
+            sections.append("<h3>First learned via</h3>" + _image(learned, "first learned via, by age band"))
             sections.append("<h3>Map</h3>" + _image(_map(plt, alert.id, municipalities), "map"))
         sections.append(_places(alert, nodes))
         sections.append("</section>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -20,6 +21,7 @@ from lalert_sim.report.format import NOT_YET, number, percent, seconds
 UNREACHED_SHOWN = 10
 WORST_SHOWN = 5
 SHOWN_KPIS = 14
+_Row = TypeVar("_Row")
 
 
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
@@ -110,6 +112,35 @@ def _print_residents(console: Console, residents: ResidentsReach) -> None:
         f"{w.name} {percent(w.unwarned_at_deadline)}" for w in residents.worst_municipalities[:WORST_SHOWN]
     )
     console.print(f"worst off: {worst}")
+    _print_first_via(console, residents)
+
+
+FIRST_VIA_GROUPS = {"overall": "all", "under_60": "<60", "60s": "60s", "70_plus": "70+", "no_smartphone": "no phone"}
+
+
+def _print_first_via(console: Console, residents: ResidentsReach) -> None:
+    """A small table: share first warned through each channel at the deadline, by age and smartphone use."""
+    shares = residents.channel_shares
+    groups = [g for g in FIRST_VIA_GROUPS if g in shares]
+    if not groups or not shares[groups[0]].first_via:
+        return
+    overall = shares[groups[0]]
+    table = Table(
+        "first learned via",
+        *(FIRST_VIA_GROUPS[g] for g in groups),
+        "reached",
+        box=None,
+        pad_edge=False,
+        title=f"residents by {seconds(residents.deadline_s)}: first learned via (reached: by it at all)",
+        title_justify="left",
+    )
+    for channel in sorted(overall.first_via, key=lambda c: -overall.first_via[c]):
+        table.add_row(
+            channel.replace("_", " "),
+            *(percent(shares[g].first_via[channel]) for g in groups),
+            percent(overall.reached_by[channel]),
+        )
+    console.print(table)
 
 
 def _print_responses(console: Console, responses: ResponsesSummary) -> None:
@@ -158,11 +189,20 @@ def _print_responses(console: Console, responses: ResponsesSummary) -> None:
         )
 
 
+def _headline_first(kpis: Mapping[str, _Row]) -> list[tuple[str, _Row]]:
+    """KPIs in their order, the per-channel attribution ones (``.first_via.``, ``.reached_by.``) last."""
+    detail = (".first_via.", ".reached_by.")
+    items = list(kpis.items())
+    return [i for i in items if not any(d in i[0] for d in detail)] + [
+        i for i in items if any(d in i[0] for d in detail)
+    ]
+
+
 def print_sweep(kpis: Mapping[str, Description], console: Console | None = None) -> None:
     """Means with 95 % confidence intervals of a sweep's KPIs."""
     console = console or Console()
     table = Table("KPI", "mean", "95 % CI", "p5", "p50", "p95", "reached", title="Replications")
-    for name, row in list(kpis.items())[:SHOWN_KPIS]:
+    for name, row in _headline_first(kpis)[:SHOWN_KPIS]:
         table.add_row(
             name,
             number(row.mean),
@@ -191,7 +231,7 @@ def print_comparison(
             "variance reduction",
             title=f"{plan} − {base} (paired on common random numbers)",
         )
-        for name, row in list(rows.items())[:SHOWN_KPIS]:
+        for name, row in _headline_first(rows)[:SHOWN_KPIS]:
             table.add_row(
                 name,
                 number(row.mean_difference),

@@ -71,6 +71,7 @@ def test_report_opens_without_errors_and_shows_every_section_and_plot(report: Pa
         "Alert major-tsunami-warning",
         "Timeline",
         "Residents warned",
+        "First learned via",
         "Map",
         "Never reached (failed paths)",
         "Incidents and responses",
