@@ -6,6 +6,7 @@ from enum import Enum
 
 import pytest
 
+from lalert_sim.model.failures import DEFAULT_RATES, FailureClass
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
 from lalert_sim.model.responses import Equipment
@@ -20,6 +21,7 @@ from lalert_sim.reach.parameters import (
     WHEREABOUTS,
     whereabouts_shares,
 )
+from lalert_sim.topology.failures import FAILURE_TARGETS
 from lalert_sim.topology.responses import UNITS
 
 TABLES: list[tuple[str, dict, type[Enum]]] = [
@@ -27,6 +29,8 @@ TABLES: list[tuple[str, dict, type[Enum]]] = [
     ("RECEPTION", RECEPTION, Channel),
     ("REACTION_DELAY", REACTION_DELAY, Channel),
     ("UNITS", UNITS, Equipment),
+    ("DEFAULT_RATES", DEFAULT_RATES, FailureClass),
+    ("FAILURE_TARGETS", FAILURE_TARGETS, FailureClass),
 ]
 
 
