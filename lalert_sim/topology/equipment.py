@@ -42,16 +42,20 @@ def loudspeaker_stations(m: Municipality) -> int:
     170, one of a million about 510): coverage needs stations by area, which grows slower
     than population.
     """
+    if m.loudspeaker_stations is not None:
+        return m.loudspeaker_stations
     return max(1, round(10 + math.sqrt(max(m.population, 0)) / 2))
 
 
 def base_stations(m: Municipality) -> int:
-    """Macro base stations of one carrier in a municipality: 3 + one per 1,500 residents.
+    """Macro base stations of one carrier in a municipality: its table's count, else 3 + one per 1,500 residents.
 
     Assumption: about 90,000 per carrier nationwide, the order of magnitude of a major
     carrier's macro sites (about 10^5), at least three even in the smallest village.
     """
-    return 3 + round(max(m.population, 0) / 1500)
+    if m.base_stations is not None:
+        return m.base_stations
+    return min(3 + round(max(m.population, 0) / 1500), 100_000)
 
 
 def registered_mail(m: Municipality, has_radio: bool, has_fm: bool) -> bool:

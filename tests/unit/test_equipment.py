@@ -312,3 +312,19 @@ def test_a_single_battery_hours_value_still_takes_every_station_down_at_once() -
     assert summary.stations["outdoor_loudspeaker"].hourly == (0, 0, 30, 0, 0)
     assert summary.stations["outdoor_loudspeaker"].down_peak_s == 7200.0
     assert [n for n in prepared.topology.nodes.values() if n.kind is NodeKind.EMITTER][0].stations == 30
+
+
+def test_station_counts_come_from_the_municipality_table_when_given(tmp_path) -> None:
+    (tmp_path / "towns.csv").write_text("code,population,loudspeaker_stations,base_stations\n02201,1000,77,12\n")
+    templates = [{"template": "prefecture", "prefecture": "02", "municipalities": ["02201", "02202"]}]
+    data = _scenario(templates).model_dump(mode="json", exclude_none=True)
+    data["topology"]["municipality_table"] = "towns.csv"
+    prepared = prepare(Scenario.model_validate(data), str(tmp_path / "s.yaml"))
+    nodes = prepared.topology.nodes
+    if "m-02201/loudspeakers" in nodes:
+        assert nodes["m-02201/loudspeakers"].stations == 77
+    assert nodes["m-02201/cbs-docomo"].stations == 12
+    assert nodes["m-02202/cbs-docomo"].stations == 3 + round(prepared.municipalities["02202"].population / 1500)
+    (tmp_path / "towns.csv").write_text("code,population,base_stations\n02201,1000,2.5\n")
+    with pytest.raises(ScenarioError, match="whole number"):
+        prepare(Scenario.model_validate(data), str(tmp_path / "s.yaml"))
