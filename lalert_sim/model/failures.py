@@ -10,9 +10,9 @@ may override the chance per class and per municipality, or switch the model off.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.base import Frozen, Share
@@ -92,5 +92,13 @@ class Failures(Frozen):
 
 NO_FAILURES = "none"
 """What ``failures: none`` says: no latent failures (an idealised run)."""
-FailuresSetting = Failures | Literal["none"]
-"""The scenario's ``failures`` key: a mapping of overrides, or ``none``."""
+
+
+def _setting_kind(value: Any) -> str:
+    return "mapping" if isinstance(value, dict | Failures) else "none"
+
+
+FailuresSetting = Annotated[
+    Annotated[Failures, Tag("mapping")] | Annotated[Literal["none"], Tag("none")], Discriminator(_setting_kind)
+]
+"""The scenario's ``failures`` key: a mapping of overrides, or ``none`` (errors name only the form given)."""
