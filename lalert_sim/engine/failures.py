@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lalert_sim.model.failures import FailureClass
-from lalert_sim.streams import Stream
+from lalert_sim.streams import first_uniform
 from lalert_sim.topology.failures import FailurePlan
 
 if TYPE_CHECKING:
@@ -26,13 +26,14 @@ def is_latent_cause(cause: str) -> bool:
 
 
 def apply_latent_failures(simulation: Simulation, plan: FailurePlan) -> None:
-    """Break each component with its chance, drawn from its own stream (common random numbers).
+    """Break each component with its chance, drawn from its own stream ``latent-failure:ID`` (common
+    random numbers: plans that differ elsewhere keep these draws).
 
     A broken component is down from the start for the whole run.
     """
     seed = simulation.seed
     for failure in plan.components:
-        if Stream(seed, f"latent-failure:{failure.component}").uniform() < failure.chance:
+        if first_uniform(seed, f"latent-failure:{failure.component}") < failure.chance:
             component = (
                 simulation.nodes[failure.component] if failure.kind == "node" else simulation.links[failure.component]
             )

@@ -20,6 +20,7 @@ from lalert_sim.reach.equipment import station_factors
 from lalert_sim.reach.model import concerned_municipalities
 from lalert_sim.reach.parameters import REACH_CHANNELS
 from lalert_sim.runner import summarise
+from lalert_sim.streams import Stream, first_uniform
 from lalert_sim.topology.equipment import BASE_STATION_BATTERY, LOUDSPEAKER_BATTERY
 from lalert_sim.topology.failures import FAILURE_TARGETS, failure_class_of
 
@@ -161,6 +162,17 @@ def test_draws_are_per_component_so_plans_that_differ_elsewhere_keep_them() -> N
     for seed in range(5):
         rows = [{(k, n) for _, k, n, _, c in run(p, seed).availability.rows if "latent" in c} for p in (base, changed)]
         assert {r for r in rows[0] if "fm-line" not in r[1]} == {r for r in rows[1] if "fm-line" not in r[1]}
+
+
+def test_latent_failures_draw_the_first_number_of_their_named_stream() -> None:
+    for seed in (0, 1, 2**62):
+        for name in ("latent-failure:m-02201/startup", "latent-failure:m-47315/radio"):
+            assert first_uniform(seed, name) == Stream(seed, name).uniform()
+    failures = {"rates": {c.value: 0.0 for c in FailureClass} | {"startup_device": 0.5}}
+    prepared = prepare(_scenario(AOMORI, failures=failures))
+    broken = {n for _, _, n, _, c in run(prepared, 9).availability.rows if "latent" in c}
+    drawn = {f"m-{m}/startup" for m in prepared.topology.municipal_areas}
+    assert broken == {n for n in drawn if Stream(9, f"latent-failure:{n}").uniform() < 0.5}
 
 
 def test_the_most_specific_code_wins() -> None:
