@@ -12,6 +12,7 @@ from lalert_sim.model.cap import expand_cap_alerts, read_cap
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
+from lalert_sim.topology.failures import FailurePlan, resolve_failures
 from lalert_sim.topology.graph import Topology, build_topology, unknown_node_message
 from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
 from lalert_sim.topology.municipality_file import read_municipality_table
@@ -39,6 +40,7 @@ class Prepared:
     incidents: list[IncidentPlan] = field(default_factory=list)
     responses: ResponsePlan = field(default_factory=ResponsePlan)
     source: str | None = None
+    failures: FailurePlan = field(default_factory=FailurePlan)
 
 
 def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: bool = False) -> Prepared:
@@ -72,9 +74,10 @@ def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: 
         except ValueError as exc:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
     problems.extend(_binding_problems(scenario, topology))
+    failures = resolve_failures(topology, scenario.failures, problems)
     if problems:
         raise ScenarioError(problems)
-    return Prepared(scenario, topology, injections, table, incidents, responses, source)
+    return Prepared(scenario, topology, injections, table, incidents, responses, source, failures)
 
 
 def _covered(topology: Topology) -> Callable[[str], bool]:

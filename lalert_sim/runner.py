@@ -6,6 +6,7 @@ import simpy
 
 from lalert_sim.analysis.results import RunSummary
 from lalert_sim.analysis.summary import run_summary
+from lalert_sim.engine.failures import apply_latent_failures
 from lalert_sim.engine.incidents import apply_incidents
 from lalert_sim.engine.responses import Responder
 from lalert_sim.engine.simulation import RunResult, Simulation
@@ -19,6 +20,7 @@ def build(
     """A replication ready to run: incidents applied, responses started, alerts scheduled."""
     scenario = prepared.scenario
     simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed, env)
+    apply_latent_failures(simulation, prepared.failures)
     apply_incidents(simulation, prepared.incidents)
     responder = Responder(simulation, prepared.responses)
     responder.start()

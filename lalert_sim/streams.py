@@ -53,6 +53,18 @@ class Stream:
         return ((z ^ (z >> 31)) >> 11) * _TO_UNIT
 
 
+def first_uniform(seed: int, name: str) -> float:
+    """The first draw of ``Stream(seed, name)``, without building the stream.
+
+    For the many streams that draw once per run (a latent failure per component):
+    the same SplitMix64 step as ``Stream._next``, inlined there for speed.
+    """
+    state = (stream_key(f"{seed}/{name}") + _GOLDEN_GAMMA) & _MASK64
+    z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return ((z ^ (z >> 31)) >> 11) * _TO_UNIT
+
+
 def stable_fraction(name: str) -> float:
     """A fixed number in [0, 1) for a name: for choices that must not vary with the seed."""
     return stream_key(name) / 2.0**64

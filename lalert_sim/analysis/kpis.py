@@ -19,6 +19,7 @@ def replication_kpis(summary: RunSummary) -> dict[str, float]:
             row.update(_residents_kpis(alert.residents, f"{alert.id}."))
     if summary.responses is not None:
         row.update(_responses_kpis(summary.responses))
+    row.update(_equipment_kpis(summary))
     return row
 
 
@@ -52,3 +53,16 @@ def _responses_kpis(responses: ResponsesSummary) -> dict[str, float]:
         "responses.worst_cut_off_s": max(cut) if cut else 0.0,
         "responses.mean_cut_off_s": sum(cut) / len(cut) if cut else 0.0,
     }
+
+
+def _equipment_kpis(summary: RunSummary) -> dict[str, float]:
+    """Silent municipalities per alert and stations off air per channel."""
+    row: dict[str, float] = {}
+    for alert in summary.alerts:
+        if alert.silence is not None:
+            row[f"{alert.id}.silent_municipalities"] = alert.silence.share
+            row[f"{alert.id}.silent_downstream"] = or_nan(alert.silence.downstream_share)
+    for channel, stations in summary.stations.items():
+        row[f"stations.{channel}.down_peak"] = float(stations.down_peak)
+        row[f"stations.{channel}.down_peak_s"] = or_nan(stations.down_peak_s)
+    return row

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lalert_sim.analysis.equipment import EquipmentIndex, silence
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
 from lalert_sim.analysis.results import AlertSummary, ChannelReach, ObjectiveResult, ResidentsReach, Unreached
 from lalert_sim.engine.simulation import RunResult
@@ -74,12 +75,18 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
 
 
 def alert_summary(
-    result: RunResult, alert: AlertState, residents: ResidentsReach | None, trace: TraceArrays | None = None
+    result: RunResult,
+    alert: AlertState,
+    residents: ResidentsReach | None,
+    trace: TraceArrays | None = None,
+    equipment: EquipmentIndex | None = None,
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays()``, passed in when summarising many alerts of one run.
+    ``trace`` is ``result.trace.arrays()`` and ``equipment`` ``EquipmentIndex.of(result)``, passed in
+    when summarising many alerts of one run.
     """
+    equipment = equipment or EquipmentIndex.of(result)
     topology = result.topology
     rows = outcomes(result, alert)
     emitters = [r for r in rows if r.expected and topology.nodes[r.node].kind is NodeKind.EMITTER]
@@ -106,8 +113,9 @@ def alert_summary(
         first_arrival_by_medium=_first_arrival_media(topology, rows),
         duplicates=int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
         lost=_losses(trace, mine),
-        unreached=_unreached(result, trace, mine, rows),
+        unreached=_unreached(result, trace, mine, rows, equipment),
         residents=residents,
+        silence=silence(result, alert, [r.node for r in rows if r.expected], equipment),
     )
 
 
@@ -139,14 +147,22 @@ def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
 
 
 def _unreached(
-    result: RunResult, trace: TraceArrays, mine: np.ndarray, rows: list[NodeOutcome]
+    result: RunResult, trace: TraceArrays, mine: np.ndarray, rows: list[NodeOutcome], equipment: EquipmentIndex
 ) -> tuple[Unreached, ...]:
     node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
     losses: dict[str, Counter[tuple[str, str]]] = {}
     for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
         link = int(trace["link"][i])
-        key = (link_ids[link] if link >= 0 else "", Cause(int(trace["cause"][i])).name.lower())
-        losses.setdefault(node_ids[int(trace["node"][i])], Counter())[key] += 1
+        cause = Cause(int(trace["cause"][i]))
+        node_id = node_ids[int(trace["node"][i])]
+        held: tuple[str, ...] = ()
+        if cause is Cause.NODE_DOWN:
+            held = equipment.causes.get(("node", node_id), ())
+        elif cause is Cause.LINK_DOWN and link >= 0:
+            held = equipment.causes.get(("link", link_ids[link]), ())
+        label = cause.name.lower() + (f": {', '.join(held)}" if held else "")
+        key = (link_ids[link] if link >= 0 else "", label)
+        losses.setdefault(node_id, Counter())[key] += 1
     missing = []
     for row in rows:
         if not row.expected or row.first_receipt_s is not None:

@@ -220,6 +220,8 @@ class AlertSummary(Record):
     """Expected nodes it never reached, and why."""
     residents: ResidentsReach | None
     """How it reached residents; None: it concerns no municipality's residents."""
+    silence: Silence | None = None
+    """Municipalities whose automatic outputs all stayed silent; None: it concerns no automatic output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +367,8 @@ class RunSummary(Record):
     """Each objective judged per alert."""
     responses: ResponsesSummary | None
     """What incidents and responses did; None: the scenario had none."""
+    stations: Mapping[str, StationsOffAir] = dataclasses.field(default_factory=dict)
+    """Stations off air over the run, per channel (emitter channels of the network)."""
 
     def to_json(self) -> str:
         """``summary.json``: indented, UTF-8 as is, one trailing newline."""
@@ -382,3 +386,49 @@ class RunSummary(Record):
 @cache
 def _summary_adapter() -> TypeAdapter[RunSummary]:
     return TypeAdapter(RunSummary)
+
+
+@dataclass(frozen=True, slots=True)
+class SilentMunicipality(Record):
+    """A municipality whose automatic outputs all stayed silent for an alert, and why."""
+
+    code: str
+    """Municipality code (JIS X 0402)."""
+    cause: str
+    """The most upstream broken component on the paths to its outputs, by class (``jalert_receiver``,
+    ``startup_device``, ``disaster_radio``...; several joined by ``+``), else by its id."""
+    components: tuple[str, ...]
+    """Ids of those components."""
+    reasons: tuple[str, ...]
+    """Why they were down (outage-log causes, e.g. ``latent_failure (startup_device)``)."""
+    downstream: bool
+    """True when the failure lies downstream of the municipality's J-Alert receiver (it had the alert)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Silence(Record):
+    """Concerned municipalities with automatic outputs (loudspeakers, indoor receivers, community FM,
+    registered mail, IP terminals) in which none emitted the alert during the run."""
+
+    municipalities: int
+    """Concerned municipalities with at least one automatic output the alert was expected to reach."""
+    share: float
+    """Share (0–1) of them that stayed silent."""
+    downstream_share: float | None
+    """Share (0–1) of the silent ones whose failure lies downstream of the receiver; None: none silent."""
+    silent: tuple[SilentMunicipality, ...]
+    """The silent municipalities, by code."""
+
+
+@dataclass(frozen=True, slots=True)
+class StationsOffAir(Record):
+    """The stations of one channel (loudspeakers, base stations...) off air over the run."""
+
+    stations: int
+    """Stations of the channel in the network (an emitter node stands for one or more)."""
+    down_peak: int
+    """Most stations off air at once."""
+    down_peak_s: float | None
+    """Simulated second of that peak (its first moment); None: none was ever off air."""
+    hourly: tuple[int, ...]
+    """Stations off air at each full hour of the run: 0 s, 3,600 s, ... up to its end."""

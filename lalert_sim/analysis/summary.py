@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
 from lalert_sim.analysis.metrics import alert_summary, objective_results
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.responses_report import responses_summary
@@ -20,8 +21,9 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Sequence[Reach |
     topology = prepared.topology
     deadline_s = scenario.residents.deadline_s
     trace = result.trace.arrays()
+    equipment = EquipmentIndex.of(result)
     alerts = tuple(
-        alert_summary(result, alert, None if reach is None else reach_summary(reach, deadline_s), trace)
+        alert_summary(result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment)
         for alert, reach in zip(result.alerts, reaches, strict=True)
     )
     return RunSummary(
@@ -42,4 +44,5 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Sequence[Reach |
         alerts=alerts,
         objectives=objective_results(result, list(scenario.objectives)),
         responses=responses_summary(result),
+        stations=stations_off_air(result),
     )

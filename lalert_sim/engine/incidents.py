@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, assert_never
 
+from lalert_sim.engine.stations import StationOutage
 from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Outage, PowerOutage
+from lalert_sim.model.stations import last_empty_h
 from lalert_sim.streams import Stream
 from lalert_sim.topology.incidents import IncidentPlan
 
@@ -60,11 +62,23 @@ def _damage(simulation: Simulation, plan: IncidentPlan, spec: Damage) -> None:
 
 
 def _power(simulation: Simulation, plan: IncidentPlan, spec: PowerOutage) -> None:
-    """A node on battery goes down when the battery is empty and comes back with the grid."""
+    """A node on battery goes down when the battery is empty and comes back with the grid.
+
+    A node with a battery-life distribution goes down when the last of its stations is
+    empty; the stations before it are recorded (``Simulation.stations``), one draw per node.
+    """
     for node_id in plan.nodes:
         node = simulation.nodes[node_id]
         if node.spec.generator:
             continue
-        empty_at = spec.start_s + 3600.0 * (node.spec.battery_h or 0.0)
+        battery = node.spec.battery_life
+        if battery is None:
+            hours = node.spec.battery_h or 0.0
+        else:
+            offset = Stream(simulation.seed, f"battery:{plan.index}:{node_id}").uniform()
+            stations = node.spec.stations
+            simulation.stations.append(StationOutage(node.index, stations, battery, spec.start_s, spec.end_s, offset))
+            hours = last_empty_h(battery, stations, offset)
+        empty_at = spec.start_s + 3600.0 * hours
         if empty_at < spec.end_s:
             node.schedule_outage(empty_at, spec.end_s, power_cause(plan.index))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import simpy
@@ -14,6 +14,7 @@ from lalert_sim.engine.availability import DORMANT, AvailabilityLog
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
+from lalert_sim.engine.stations import StationOutage
 from lalert_sim.engine.trace import Trace
 from lalert_sim.prepare import Injection
 from lalert_sim.streams import Stream
@@ -53,6 +54,7 @@ class RunResult:
     events: int
     availability: AvailabilityLog
     responses: ResponseRecords | None = None
+    stations: list[StationOutage] = field(default_factory=list)
 
 
 class Simulation:
@@ -89,6 +91,7 @@ class Simulation:
             if runtime.spec.dormant:
                 runtime.go_down(DORMANT)
         self.alerts: list[AlertState] = []
+        self.stations: list[StationOutage] = []  # stations running down in power outages
 
     def inject(self, injection: Injection) -> AlertState:
         """Schedule an alert to enter at its origin at its issue time."""
@@ -114,4 +117,6 @@ class Simulation:
                 events += 1
             if env.now < until_s:
                 env.run(until=until_s)
-        return RunResult(self.topology, self.alerts, self.trace, self.seed, until_s, events, self.availability)
+        return RunResult(
+            self.topology, self.alerts, self.trace, self.seed, until_s, events, self.availability, None, self.stations
+        )

@@ -13,6 +13,7 @@ from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.base import MAX_COUNT, Frozen, Id, Ref, Share, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium, MediumDefaults
+from lalert_sim.model.stations import BatteryLife
 
 NodeId = Ref
 
@@ -39,6 +40,7 @@ class Channel(StrEnum):
     APP = "app"
     SIGNAGE = "signage"
     DOOR_TO_DOOR = "door_to_door"  # fire brigade or neighbourhood association going house to house
+    REGISTERED_MAIL = "registered_mail"  # the municipality's disaster e-mail to residents who registered
 
 
 class Node(Frozen):
@@ -78,6 +80,18 @@ class Node(Frozen):
         default=None, ge=0, le=87_600, description="Hours on battery when mains power is lost; none: goes down at once."
     )
     generator: bool = Field(default=False, description="Has its own supply: a power outage does not touch it.")
+    stations: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_COUNT,
+        description="Physical stations the node stands for (an emitter's loudspeakers or base stations); "
+        "it is down only when every one is; default 1.",
+    )
+    battery_life: BatteryLife | None = Field(
+        default=None,
+        description="Battery hours of its stations as a distribution (some run out sooner than others); "
+        "none: every station lasts battery_h.",
+    )
     lat: float | None = Field(default=None, ge=-90, le=90)
     """Latitude in degrees north, for the road a power vehicle drives to it; none: 35° N is assumed."""
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -11,6 +11,7 @@ from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
 from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
+from lalert_sim.model.failures import Failures, FailuresSetting
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
@@ -96,6 +97,11 @@ class Scenario(Frozen):
     responses: Responses = Field(default_factory=Responses)
     """What the country does in answer: loaned equipment, power vehicles, roaming; default nothing."""
     field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
+    failures: FailuresSetting = Field(
+        default_factory=Failures,
+        description="Municipal equipment silently broken before the alert, drawn per replication: ``none`` "
+        "turns it off; a mapping overrides chances per class (``rates``) and per municipality; default on.",
+    )
 
 
 REACH_BUDGET_S = 360_000

@@ -43,11 +43,14 @@ RECEPTION: dict[Channel, tuple[float, float, float, float, float]] = {
     Channel.APP: (0.25, 0.10, 0.25, 0.25, 0.10),  # assumption: push notification of an installed app
     Channel.SIGNAGE: (0.0, 0.0, 0.20, 0.0, 0.0),  # assumption
     Channel.DOOR_TO_DOOR: (0.90, 0.70, 0.10, 0.0, 0.0),  # assumption: the brigade reaches the door
+    # assumption: 20 % of residents registered for the municipality's disaster mail, who read it
+    # when awake (90 %, 80 % out or at work, 50 % driving) or are woken by it (30 %).
+    Channel.REGISTERED_MAIL: (0.18, 0.06, 0.16, 0.16, 0.10),
 }
 # The channel columns of every reach array: all channels (RECEPTION and REACTION_DELAY have a row for each).
 REACH_CHANNELS: tuple[Channel, ...] = tuple(Channel)
 
-NEEDS_SMARTPHONE = frozenset({Channel.CELL_BROADCAST, Channel.PORTAL, Channel.APP})
+NEEDS_SMARTPHONE = frozenset({Channel.CELL_BROADCAST, Channel.PORTAL, Channel.APP, Channel.REGISTERED_MAIL})
 # Hearing declines with age (assumption): audible channels reach 70+ a little less.
 AUDIBLE = frozenset({Channel.OUTDOOR_LOUDSPEAKER, Channel.INDOOR_RECEIVER, Channel.RADIO, Channel.COMMUNITY_FM})
 AGE_HEARING = (1.0, 0.95, 0.8)
@@ -64,6 +67,7 @@ REACTION_DELAY: dict[Channel, _AnyDistribution] = {
     Channel.APP: LogNormal(median=30, sigma=0.8),
     Channel.SIGNAGE: LogNormal(median=120, sigma=0.8),
     Channel.DOOR_TO_DOOR: Uniform(low=0, high=3600),  # house to house over an hour
+    Channel.REGISTERED_MAIL: LogNormal(median=60, sigma=0.8),  # the mail is noticed and read
 }
 
 

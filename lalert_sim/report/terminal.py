@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -14,6 +15,7 @@ from lalert_sim.analysis.results import (
     ResidentsReach,
     ResponsesSummary,
     RunSummary,
+    Silence,
 )
 from lalert_sim.montecarlo.statistics import Description, PairedDifference
 from lalert_sim.report.format import NOT_YET, number, percent, seconds
@@ -71,6 +73,8 @@ def _print_alert(console: Console, alert: AlertSummary) -> None:
     media = ", ".join(f"{m} {n}" for m, n in alert.first_arrival_by_medium.items())
     lost = ", ".join(f"{c} {n}" for c, n in alert.lost.items()) or "none"
     console.print(f"first arrivals by medium: {media} · duplicates {alert.duplicates} · lost: {lost}")
+    if alert.silence is not None:
+        console.print(_silence_line(alert.silence))
     missing = alert.unreached
     if missing:
         console.print(f"[red]never reached: {len(missing)}")
@@ -241,3 +245,17 @@ def print_comparison(
                 style="bold" if row.significant else "",
             )
         console.print(table)
+
+
+def _silence_line(silence: Silence) -> str:
+    """One line: how many municipalities sounded nothing, how many of those downstream, their causes."""
+    silent = silence.silent
+    if not silent:
+        return f"silent municipalities: 0/{silence.municipalities}"
+    downstream = sum(s.downstream for s in silent)
+    causes = Counter(s.cause for s in silent)
+    listed = ", ".join(f"{cause} {n}" for cause, n in causes.most_common())
+    return (
+        f"[red]silent municipalities: {len(silent)}/{silence.municipalities} "
+        f"({100 * silence.share:.1f} %; {downstream} downstream of the receiver): {listed}"
+    )

@@ -3,8 +3,9 @@
 Officials know their own numbers: population, age structure, which outputs they
 have. Columns: ``code`` and ``population`` are required; ``name``, ``lat``,
 ``lon``, ``coastal``, ``share_under_60``, ``share_60s``, ``share_70_plus`` (all
-three or none, summing to 1; none keeps the reference list's shares), ``disaster_radio``, ``community_fm`` (yes/no) and
-``indoor_receiver_share`` (0-1) are optional.
+three or none, summing to 1; none keeps the reference list's shares), ``disaster_radio``,
+``community_fm`` (yes/no), ``indoor_receiver_share`` (0-1), ``loudspeaker_stations`` and
+``base_stations`` (per carrier; counts) are optional.
 """
 
 from __future__ import annotations
@@ -33,12 +34,16 @@ KNOWN = {
     "disaster_radio",
     "community_fm",
     "indoor_receiver_share",
+    "loudspeaker_stations",
+    "base_stations",
 }
 MAX_ROWS = 5_000
 """Most rows a table may have (Japan has 1,741 municipalities)."""
 MAX_FIELD_CHARS = 200
 """Longest value in one cell (a name, a number)."""
 MAX_POPULATION = 50_000_000
+MAX_STATIONS = 100_000
+"""Most stations of one kind a municipality may have (the limit on a node's ``stations``)."""
 _COLUMN_NAME = re.compile(r"[A-Za-z0-9_ -]{1,40}")  # a column name worth repeating in a message
 _YES = {"1", "yes", "true", "y"}
 _NO = {"0", "no", "false", "n"}
@@ -134,7 +139,16 @@ def _municipality(row: dict[str, str], base: MunicipalityTable) -> Municipality:
         disaster_radio=_flag(row, "disaster_radio", None),
         community_fm=_flag(row, "community_fm", None),
         indoor_receiver_share=_number(row, "indoor_receiver_share", 0, 1),
+        loudspeaker_stations=_count(row, "loudspeaker_stations"),
+        base_stations=_count(row, "base_stations"),
     )
+
+
+def _count(row: dict[str, str], column: str) -> int | None:
+    value = _number(row, column, 1, MAX_STATIONS)
+    if value is not None and value != int(value):
+        raise _RowError(column, f"{value:g} is not a whole number")
+    return None if value is None else int(value)
 
 
 def _number(row: dict[str, str], column: str, low: float, high: float) -> float | None:

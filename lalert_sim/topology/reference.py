@@ -34,6 +34,8 @@ class Municipality:
     disaster_radio: bool | None = None
     community_fm: bool | None = None
     indoor_receiver_share: float | None = None
+    loudspeaker_stations: int | None = None  # outdoor loudspeaker stations of its disaster radio
+    base_stations: int | None = None  # macro base stations of each carrier
 
 
 @cache

@@ -17,6 +17,7 @@ from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.templates import PrefectureTemplate, RegionTemplate, TopologyTemplate
 from lalert_sim.streams import stable_fraction
+from lalert_sim.topology import equipment
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
 # Power supplies of generated nodes (DOMAIN = docs/DOMAIN.md).
@@ -253,6 +254,8 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
                 RADIO_POWER,
                 channel=Channel.OUTDOOR_LOUDSPEAKER,
                 delay_s=LOUDSPEAKER_DELAY,
+                stations=equipment.loudspeaker_stations(m),
+                battery_life=equipment.LOUDSPEAKER_BATTERY,
             )
         ]
         if spec.indoor_receivers:
@@ -273,6 +276,21 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
             delay_s=COMMUNITY_FM_DELAY,
         )
         link("fm-line", Medium.FIBRE, startup, [fm])
+    if equipment.registered_mail(m, has_radio, has_fm):
+        mail = node(
+            "registered-mail",
+            NodeKind.EMITTER,
+            "registered mail",
+            OFFICE_POWER,
+            channel=Channel.REGISTERED_MAIL,
+            delay_s=equipment.REGISTERED_MAIL_DELAY,
+        )
+        link("mail-line", Medium.INTERNET, startup, [mail])
+    if equipment.ip_terminals(m, has_radio, has_fm):
+        terminals = node(
+            "ip-terminals", NodeKind.EMITTER, "IP notification terminals", OFFICE_POWER, channel=Channel.INDOOR_RECEIVER
+        )
+        link("ip-line", Medium.INTERNET, startup, [terminals])
     for carrier in spec.carriers:
         node(
             f"cbs-{carrier}",
@@ -281,6 +299,8 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
             BASE_STATION_POWER,
             carrier=carrier,
             channel=Channel.CELL_BROADCAST,
+            stations=equipment.base_stations(m),
+            battery_life=equipment.BASE_STATION_BATTERY,
         )
     if spec.lalert:
         entry = node(

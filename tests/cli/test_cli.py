@@ -47,7 +47,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path, trace_format: str)
 
 def test_validate_reports_a_valid_file() -> None:
     done = cli("validate", FLAGSHIP)
-    assert done.returncode == 0 and "valid" in done.stdout and "332 nodes" in done.stdout
+    assert done.returncode == 0 and "valid" in done.stdout and "341 nodes" in done.stdout
 
 
 def test_invalid_file_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path: Path) -> None:

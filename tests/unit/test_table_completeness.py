@@ -7,6 +7,7 @@ from enum import Enum
 import pytest
 
 from lalert_sim.model.calendar import DayType
+from lalert_sim.model.failures import DEFAULT_RATES, FailureClass
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
 from lalert_sim.model.responses import Equipment
@@ -22,6 +23,7 @@ from lalert_sim.reach.parameters import (
     WHEREABOUTS,
 )
 from lalert_sim.reach.whereabouts import whereabouts_shares
+from lalert_sim.topology.failures import FAILURE_TARGETS
 from lalert_sim.topology.responses import UNITS
 
 TABLES: list[tuple[str, dict, type[Enum]]] = [
@@ -29,6 +31,8 @@ TABLES: list[tuple[str, dict, type[Enum]]] = [
     ("RECEPTION", RECEPTION, Channel),
     ("REACTION_DELAY", REACTION_DELAY, Channel),
     ("UNITS", UNITS, Equipment),
+    ("DEFAULT_RATES", DEFAULT_RATES, FailureClass),
+    ("FAILURE_TARGETS", FAILURE_TARGETS, FailureClass),
 ]
 
 
