@@ -51,7 +51,7 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     """Every node the alert concerns (reached or expected), in topology order."""
     topology = result.topology
     node_ids = list(topology.nodes)
-    expected = set(topology.reachable(alert.origin, alert.areas))
+    expected = set(topology.reachable(alert.origin, alert.areas, alert.spec.category))
     issue = alert.spec.issue_s
     rows: list[NodeOutcome] = []
     for index, node_id in enumerate(node_ids):

@@ -12,7 +12,7 @@ from typing import TypeVar
 import numpy as np
 
 from lalert_sim.errors import Problem, TopologyError
-from lalert_sim.model.alerts import Alert
+from lalert_sim.model.alerts import Alert, AlertCategory
 from lalert_sim.model.areas import in_any
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
@@ -70,14 +70,16 @@ class Topology:
         """Every emitter's index, channel, area and carrier as arrays (for vectorised reach)."""
         return EmitterTable.of(list(self.nodes.values()))
 
-    def reachable(self, origin: str, areas: tuple[str, ...]) -> list[str]:
-        """Nodes an alert for ``areas`` could reach from ``origin`` if nothing failed."""
+    def reachable(self, origin: str, areas: tuple[str, ...], category: AlertCategory | None = None) -> list[str]:
+        """Nodes an alert for ``areas`` (of ``category``: nodes that take only others are skipped)
+        could reach from ``origin`` if nothing failed."""
         seen = {origin}
         queue = deque([origin])
         while queue:
             for link in self.out_links[queue.popleft()]:
                 for target in link.targets:
-                    if target not in seen and in_any(self.nodes[target].area, areas):
+                    node = self.nodes[target]
+                    if target not in seen and in_any(node.area, areas) and (category is None or node.accepts(category)):
                         seen.add(target)
                         queue.append(target)
         return [node_id for node_id in self.nodes if node_id in seen]
