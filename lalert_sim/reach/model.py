@@ -17,6 +17,7 @@ from lalert_sim.prepare import Prepared
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.curves import ReachInputs, default_grid, unwarned
 from lalert_sim.reach.emissions import emission_times
+from lalert_sim.reach.headends import headend_factors
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
     NATIONAL_AGE_SHARES,
@@ -83,7 +84,8 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         carrier_shares=carrier_shares(carriers),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
         reception=cohorts.reception(),
-        local_factor=local_factors(municipalities, residents, rain_at(prepared, alert)),
+        local_factor=local_factors(municipalities, residents, rain_at(prepared, alert))
+        * headend_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
     survival = unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
