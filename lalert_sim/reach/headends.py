@@ -50,11 +50,13 @@ def headend_factors(
     """(M, C) factors, columns in ``REACH_CHANNELS`` order: TV is 1 − the share of residents depending
     on headends that are down when the alert is first on TV in the municipality; 1 everywhere else."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
+    if not result.availability.rows:  # nothing went down
+        return factors
     row_of = {m.code: i for i, m in enumerate(municipalities)}
     headends = {
-        n.id: (row_of[n.area], n.headend_share)
-        for n in prepared.topology.nodes.values()
-        if n.headend_share is not None and n.area is not None and n.area in row_of
+        node_id: (row_of[area], share)
+        for node_id, (area, share) in prepared.topology.headends.items()
+        if area in row_of
     }
     changes = _changes(result, set(headends))
     if not changes:  # no headend went down: nothing to take away

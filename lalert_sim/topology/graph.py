@@ -66,6 +66,15 @@ class Topology:
         return sorted({n.carrier for n in self.nodes.values() if n.channel is Channel.CELL_BROADCAST and n.carrier})
 
     @cached_property
+    def headends(self) -> dict[str, tuple[str, float]]:
+        """TV headends (nodes with a ``headend_share``): id -> (municipality served, share depending on it)."""
+        return {
+            n.id: (n.area, n.headend_share)
+            for n in self.nodes.values()
+            if n.headend_share is not None and n.area is not None
+        }
+
+    @cached_property
     def emitter_table(self) -> EmitterTable:
         """Every emitter's index, channel, area and carrier as arrays (for vectorised reach)."""
         return EmitterTable.of(list(self.nodes.values()))
