@@ -10,9 +10,11 @@ satellite links, medium ``lg_satellite``).
 Per prefecture this module adds ``pref-PP/disaster-office``, reached from FDMA
 over ``fdma/to-pref-PP`` (FDMA–prefecture radio, terrestrial microwave) and
 ``fdma/sat-pref-PP`` (its satellite backup), which forwards tsunami warnings to
-its municipalities' start-up devices over ``pref-PP/to-municipalities``
-(prefecture disaster radio): the statutory route of JMA's warnings (JMA →
-prefecture → municipality), a second path beside J-Alert's own.
+its municipalities' offices over ``pref-PP/to-municipalities`` (prefecture
+disaster radio): the statutory route of JMA's warnings (JMA → prefecture →
+municipality), a second path beside J-Alert's own links. The municipal end is
+the office's receiver (``m-CODE/receiver``, which stands for the office's disaster
+desk): an office lost to the disaster loses both paths.
 """
 
 from __future__ import annotations
@@ -66,14 +68,14 @@ def prefecture_office(spec: TopologyTemplate, code: str, chosen: list[Municipali
         (f"fdma/sat-pref-{code}", Medium.LG_SATELLITE),
     ):
         out.links.append(Link.model_validate({"id": link_id, "medium": medium, "source": FDMA, "targets": [office]}))
-    startups = [f"m-{m.code}/startup" for m in chosen]
+    offices = [f"m-{m.code}/receiver" for m in chosen]
     out.links.append(
         Link.model_validate(
             {
                 "id": f"pref-{code}/to-municipalities",
                 "medium": Medium.PREFECTURE_DISASTER_RADIO,
                 "source": office,
-                "targets": startups,
+                "targets": offices,
             }
         )
     )

@@ -85,14 +85,19 @@ def test_switches_turn_the_breakins_off() -> None:
     assert _emitted_s(result, "pref-02/tv") is not None
 
 
-def test_tsunami_warning_reaches_the_startup_over_prefecture_radio_when_jalert_links_are_cut() -> None:
+def test_tsunami_warning_reaches_the_municipality_over_prefecture_radio_when_jalert_links_are_cut() -> None:
     cut = [{"type": "outage", "links": {"ids": ["jalert/sat-02", "jalert/ground-02"]}}]
     alert = {"id": "a1", "system": "j_alert", "category": "tsunami_warning", "areas": [TOWN]}
     prepared = prepare(scenario([], [], [alert], topology={"templates": [_template()]}, incidents=cut))
     result = run(prepared)
-    assert first_receipt(result, f"m-{TOWN}/receiver") is None
     assert first_receipt(result, "pref-02/disaster-office")[1] in ("fdma/to-pref-02", "fdma/sat-pref-02")  # type: ignore[index]
-    assert first_receipt(result, f"m-{TOWN}/startup")[1] == "pref-02/to-municipalities"  # type: ignore[index]
+    assert first_receipt(result, f"m-{TOWN}/receiver")[1] == "pref-02/to-municipalities"  # type: ignore[index]
+    assert _emitted_s(result, f"m-{TOWN}/loudspeakers") is not None
+    # An office lost to the disaster (its receiver down) loses both paths.
+    lost = [{"type": "outage", "nodes": {"ids": [f"m-{TOWN}/receiver"]}}]
+    result = run(prepare(scenario([], [], [alert], topology={"templates": [_template()]}, incidents=lost)))
+    assert first_receipt(result, "pref-02/disaster-office") is not None
+    assert _emitted_s(result, f"m-{TOWN}/loudspeakers") is None
     # A missile alert is J-Alert's alone: the office does not take it.
     _, missile = _one_town("ballistic_missile")
     assert first_receipt(missile, "pref-02/disaster-office") is None
