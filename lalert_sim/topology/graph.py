@@ -93,6 +93,30 @@ class Topology:
                         queue.append(target)
         return [node_id for node_id in self.nodes if node_id in seen]
 
+    @cached_property
+    def _sources(self) -> dict[str, set[str]]:
+        """Each node's senders: the sources of the links into it."""
+        sources: dict[str, set[str]] = {node_id: set() for node_id in self.nodes}
+        for link in self.links:
+            for target in link.targets:
+                sources[target].add(link.source)
+        return sources
+
+    def refused(self, category: AlertCategory) -> set[str]:
+        """Nodes an alert of ``category`` never reaches, wherever it enters: those that take only other
+        categories, and those fed only through them (a break-in desk's stations for a J-Alert test)."""
+        refused = {node_id for node_id, node in self.nodes.items() if not node.accepts(category)}
+        grown = bool(refused)
+        while grown:
+            fed_only_by_refused = {
+                node_id
+                for node_id, sources in self._sources.items()
+                if node_id not in refused and sources and sources <= refused
+            }
+            refused |= fed_only_by_refused
+            grown = bool(fed_only_by_refused)
+        return refused
+
     def origin_for(self, alert: Alert) -> str:
         """Where ``alert`` enters: its ``origin``, else the system's origin node, else the
         L-Alert entry step of its one target municipality. ValueError says why none fits."""

@@ -10,10 +10,11 @@ import pytest
 from pydantic import ValidationError
 
 from lalert_sim import ScenarioError, prepare, run
-from lalert_sim.analysis.metrics import outcomes
+from lalert_sim.analysis.metrics import objective_results, outcomes
 from lalert_sim.engine.trace import Cause, Event
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
+from lalert_sim.model.scenario import Objective
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.headends import headend_factors
 from lalert_sim.reach.model import concerned_municipalities
@@ -75,6 +76,25 @@ def test_tests_and_evacuation_orders_never_take_the_breakin_path(category: str, 
     assert not gated & {o.node for o in outcomes(result, alert) if o.expected}
     if system == "j_alert":
         assert _emitted_s(result, f"m-{TOWN}/cbs-docomo") is not None  # the rest of J-Alert works
+
+
+@pytest.mark.parametrize(
+    ("category", "system", "tv_stations"),
+    [
+        ("earthquake_early_warning", "j_alert", 5),  # 3 L-Alert TV stations, NHK and the commercial break-in
+        ("test", "j_alert", 3),  # the break-in stations take no test: not counted against the objective
+        ("evacuation_order", "l_alert", 3),
+    ],
+)
+def test_objectives_leave_out_stations_only_other_categories_reach(
+    category: str, system: str, tv_stations: int
+) -> None:
+    alert: dict[str, Any] = {"id": "a1", "system": system, "category": category, "areas": [TOWN]}
+    objective = {"name": "tv", "select": {"channel": "tv"}, "fraction": 0.5, "within_s": 3600}
+    topology = {"templates": [_template()]}
+    result = run(prepare(scenario([], [], [alert], topology=topology, objectives=[objective])))
+    (outcome,) = objective_results(result, [Objective.model_validate(objective)])
+    assert outcome.nodes == tv_stations
 
 
 def test_switches_turn_the_breakins_off() -> None:
