@@ -52,7 +52,7 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     """Every node the alert concerns (reached or expected), in topology order."""
     topology = result.topology
     node_ids = list(topology.nodes)
-    expected = set(topology.reachable(alert.origin, alert.areas))
+    expected = set(topology.reachable(alert.origin, alert.areas, alert.spec.category))
     issue = alert.spec.issue_s
     rows: list[NodeOutcome] = []
     for index, node_id in enumerate(node_ids):
@@ -191,14 +191,18 @@ def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[O
     topology = result.topology
     node_ids = list(topology.nodes)
     results = []
+    refused = {alert.spec.category: topology.refused(alert.spec.category) for alert in result.alerts}
     for objective in objectives:
         for alert in result.alerts:
             if objective.alert is not None and objective.alert != alert.spec.id:
                 continue
+            never = refused[alert.spec.category]  # nodes that take only other categories, and what they feed
             chosen = [
                 i
                 for i, node_id in enumerate(node_ids)
-                if objective.select.matches(topology.nodes[node_id]) and alert.concerns(i, topology.nodes[node_id].area)
+                if objective.select.matches(topology.nodes[node_id])
+                and alert.concerns(i, topology.nodes[node_id].area)
+                and node_id not in never
             ]
             issue = alert.spec.issue_s
             on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)

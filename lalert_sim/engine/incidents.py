@@ -1,4 +1,4 @@
-"""Puts incidents to work in one replication: outages, damage draws, batteries, rain fade."""
+"""Puts incidents to work in one replication: outages, damage draws, batteries, rain fade, congestion."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, assert_never
 
 from lalert_sim.engine.stations import StationOutage
-from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Outage, PowerOutage
+from lalert_sim.model.incidents import CarrierOutage, Congestion, Damage, HeavyRain, Outage, PowerOutage
 from lalert_sim.model.stations import last_empty_h
 from lalert_sim.streams import Stream
 from lalert_sim.topology.incidents import IncidentPlan
@@ -43,6 +43,10 @@ def apply_incidents(simulation: Simulation, plans: list[IncidentPlan]) -> None:
             case HeavyRain():
                 for node_id in plan.nodes:
                     simulation.nodes[node_id].rain_fade.append((spec.start_s, spec.end_s, spec.satellite_loss))
+            case Congestion():
+                for link_id in plan.links:
+                    window = (spec.start_s, spec.end_s, spec.latency_factor, spec.loss)
+                    simulation.links[link_id].congestion.append(window)
             case _:
                 assert_never(spec)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 _SENT, _LOST = Event.SENT, Event.LOST
 _NONE, _LOSS, _LINK_DOWN, _RAIN_FADE = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN, Cause.RAIN_FADE
-_SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.SATELLITE_LEO})
+_CONGESTION = Cause.CONGESTION
+_SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.LG_SATELLITE, Medium.SATELLITE_LEO})
 # A transmission that holds its channel: alert, sender, targets, attempt, channel request (None: no capacity limit).
 _Sent = tuple[AlertState, int, list["NodeRuntime"], int, Request | None]
 
@@ -53,6 +55,8 @@ class LinkRuntime(Component):
         "_retries",
         "_broadcast",
         "_satellite",
+        "_gated",
+        "congestion",
         "_latency_stream",
         "_loss_stream",
         "_hold_stream",
@@ -98,10 +102,18 @@ class LinkRuntime(Component):
         self._retries = spec.retry.max_attempts > 1
         self._broadcast = spec.broadcast
         self._satellite = spec.medium in _SATELLITE
+        # Some target takes only certain alert categories (a broadcaster's break-in desk).
+        self._gated = any(t.spec.categories is not None for t in targets)
+        self.congestion: list[tuple[float, float, float, float]] = []  # (start, end, latency factor, loss)
 
     def transmit(self, alert: AlertState, sender: int) -> None:
         """Send ``alert`` to every target in its area: once (broadcast) or once each."""
         targets = self.targets
+        if self._gated:
+            category = alert.spec.category
+            targets = [t for t in targets if t.spec.accepts(category)]
+            if not targets:
+                return
         if alert.areas:
             if self._prefecture is not None and not alert.concerns_area(self._prefecture):
                 return
@@ -177,13 +189,35 @@ class LinkRuntime(Component):
                 self._retry_later(alert, sender, faded, attempt)
                 targets = [t for t in targets if t not in faded]
         timeout, sample, stream, link = self._timeout, self._latency.sample, self._latency_stream, self.index
+        scale = 1.0
+        if self.congestion:
+            scale, targets = self._congested(alert, sender, targets, attempt)
         if self._retries:
             for target in targets:
-                timeout(sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
+                timeout(scale * sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
         else:
             for target in targets:
                 # receive's result (copy taken or not) only matters when the sender retries.
-                timeout(sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+                timeout(scale * sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+
+    def _congested(
+        self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int
+    ) -> tuple[float, list[NodeRuntime]]:
+        """Congestion now: the latency factor, and the targets whose copy was not lost to it."""
+        now = self.env.now
+        active = [(factor, loss) for start, end, factor, loss in self.congestion if start <= now < end]
+        if not active:
+            return 1.0, targets
+        factor = max(f for f, _ in active)
+        kept_share = math.prod(1.0 - loss for _, loss in active)
+        if kept_share < 1.0:
+            lose = self._loss_stream.uniform
+            lost = [t for t in targets if lose() >= kept_share]
+            if lost:
+                self._note(alert, sender, lost, _LOST, attempt, _CONGESTION)
+                self._retry_later(alert, sender, lost, attempt)
+                targets = [t for t in targets if t not in lost]
+        return factor, targets
 
     def _fades(self, target: NodeRuntime) -> bool:
         now = self.env.now

@@ -32,6 +32,7 @@ class Cause(IntEnum):
     LINK_DOWN = 2  # the link was out of service
     NODE_DOWN = 3  # the receiving node was out of service
     RAIN_FADE = 4  # a satellite copy faded out in heavy rain
+    CONGESTION = 5  # a copy lost to network congestion (ordinary mobile and internet traffic)
 
 
 class Record(NamedTuple):

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.base import MAX_SECONDS, Frozen, Ref, Share, Window
+from lalert_sim.model.media import Medium
 from lalert_sim.model.selectors import LinkSelector, NodeSelector
 
 
@@ -102,4 +103,47 @@ class CarrierOutage(_Incident):
     )
 
 
-Incident = Annotated[Outage | Damage | PowerOutage | HeavyRain | CarrierOutage, Field(discriminator="type")]
+PRIORITY_MEDIA = frozenset({Medium.PUBLIC_SAFETY_MOBILE})
+"""Media that congestion never slows: official users with priority on carrier networks (DOMAIN, after Noto 2024)."""
+
+
+class Congestion(_Incident):
+    """Ordinary mobile and internet traffic is congested in an area (callers after a large quake):
+    copies on links of the congested media are slower and some are lost; priority media are not."""
+
+    type: Literal["congestion"] = "congestion"
+    """Selects this incident type: ``congestion``."""
+    area: AreaCode | None = Field(
+        default=None,
+        description="Prefecture or municipality code; a link is congested when its source or a target lies "
+        "in it. None: nationwide.",
+    )
+    media: list[Medium] = Field(
+        default_factory=lambda: [Medium.INTERNET],
+        min_length=1,
+        max_length=len(Medium),
+        description="Media whose links are congested; default internet. public_safety_mobile has priority "
+        "and cannot be listed.",
+    )
+    latency_factor: float = Field(
+        default=10.0,
+        ge=1.0,
+        le=10_000.0,
+        description="Multiplies the latency of every copy sent meanwhile (1 to 10,000); default 10 (assumption).",
+    )
+    loss: Share = 0.3
+    """Extra chance (0–1) that a copy sent meanwhile is lost (retried as its medium allows); 0.3 (assumption)."""
+
+    @model_validator(mode="after")
+    def _no_priority_media(self) -> Congestion:
+        priority = sorted(m.value for m in self.media if m in PRIORITY_MEDIA)
+        if priority:
+            raise ValueError(f"media: {', '.join(priority)} has priority and is never congested")
+        if len(set(self.media)) != len(self.media):
+            raise ValueError("media: a medium is listed twice")
+        return self
+
+
+Incident = Annotated[
+    Outage | Damage | PowerOutage | HeavyRain | CarrierOutage | Congestion, Field(discriminator="type")
+]

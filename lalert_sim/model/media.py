@@ -22,13 +22,17 @@ class Medium(StrEnum):
     """How a link carries a message."""
 
     SATELLITE_GEO = "satellite_geo"
+    LG_SATELLITE = "lg_satellite"  # the national-local government satellite network (J-Alert's satellite path)
     SATELLITE_LEO = "satellite_leo"
     TERRESTRIAL_GOV = "terrestrial_gov"
+    CENTRAL_DISASTER_RADIO = "central_disaster_radio"  # within government and to designated public bodies
+    FDMA_PREFECTURE_RADIO = "fdma_prefecture_radio"  # FDMA to prefectures, terrestrial microwave
     FIBRE = "fibre"
     PREFECTURE_DISASTER_RADIO = "prefecture_disaster_radio"
     MUNICIPAL_DISASTER_RADIO = "municipal_disaster_radio"
     MCA = "mca"
     CELL_BROADCAST = "cell_broadcast"
+    PUBLIC_SAFETY_MOBILE = "public_safety_mobile"  # official users on carrier networks, with priority
     BROADCAST = "broadcast"
     INTERNET = "internet"
     MANUAL_RELAY = "manual_relay"

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
-from lalert_sim.model.alerts import AlertSystem
+from lalert_sim.model.alerts import AlertCategory, AlertSystem
 from lalert_sim.model.areas import AreaCode
 from lalert_sim.model.base import MAX_COUNT, Frozen, Id, Ref, Share, Window
 from lalert_sim.model.distributions import ZERO, Constant, Distribution
@@ -61,6 +61,19 @@ class Node(Frozen):
     system: AlertSystem | None = Field(
         default=None, description="For origins and entry steps: the system whose alerts start here."
     )
+    categories: list[AlertCategory] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=len(AlertCategory),
+        description="Only alerts of these categories reach the node (a broadcaster's break-in desk takes "
+        "earthquake early warnings, tsunami warnings and missile alerts); none: every category.",
+    )
+    headend_share: Share | None = Field(
+        default=None,
+        description="For a TV headend (community reception facility, cable TV): share (0–1) of its "
+        "municipality's residents whose TV comes only through it; while it is down they see no TV. "
+        "None: not a headend.",
+    )
     carrier: Ref | None = None
     """Mobile carrier that operates the node (e.g. ``docomo``), hit by its carrier's outage; none: no carrier."""
     delay_s: Distribution = Field(
@@ -103,7 +116,15 @@ class Node(Frozen):
             raise ValueError("an emitter needs a channel (e.g. outdoor_loudspeaker, cell_broadcast)")
         if self.kind is not NodeKind.EMITTER and self.channel is not None:
             raise ValueError(f"only emitters have a channel; this node is a {self.kind.value}")
+        if self.categories is not None and len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories: a category is listed twice")
+        if self.headend_share is not None and (self.area is None or len(self.area) == 2):
+            raise ValueError("a headend (headend_share) needs the municipality it serves as `area`")
         return self
+
+    def accepts(self, category: AlertCategory) -> bool:
+        """True when alerts of ``category`` reach this node (see ``categories``)."""
+        return self.categories is None or category in self.categories
 
 
 class RetryPolicy(Frozen):

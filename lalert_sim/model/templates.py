@@ -41,6 +41,25 @@ class _Equipment(Frozen):
         le=MAX_OUTLETS,
         description="TV/radio stations per prefecture subscribed to L-Alert (at most 100); default 6.",
     )
+    broadcast_breakins: bool = Field(
+        default=True,
+        description="TV and radio break in with earthquake early warnings, tsunami warnings and missile "
+        "alerts fed from the J-Alert origin (needs jalert): a commercial TV and radio station per prefecture.",
+    )
+    national_broadcasters: bool = Field(
+        default=True,
+        description="With broadcast_breakins: NHK General TV and Radio 1 break in nationwide too.",
+    )
+    prefecture_offices: bool = Field(
+        default=True,
+        description="A disaster office per prefecture, reached from FDMA over FDMA–prefecture radio with a "
+        "satellite backup, forwarding tsunami warnings to municipalities over prefecture disaster radio.",
+    )
+    tv_headends: bool = Field(
+        default=True,
+        description="Community TV reception facilities and cable-TV headends in some municipalities (by "
+        "code and kind); while one is down, the residents who depend on it see no TV.",
+    )
     portals: int = Field(
         default=3,
         ge=0,

@@ -20,6 +20,7 @@ from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute, default
 from lalert_sim.reach.diffusion import apply, cohort_rates, told_exposure
 from lalert_sim.reach.emissions import emission_times
 from lalert_sim.reach.equipment import station_factors
+from lalert_sim.reach.headends import headend_factors
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
     NATIONAL_AGE_SHARES,
@@ -96,7 +97,8 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
         reception=cohorts.reception(hour, day),
         local_factor=local_factors(municipalities, residents, rain_at(prepared, alert))
-        * station_factors(prepared, result, alert, municipalities),
+        * station_factors(prepared, result, alert, municipalities)
+        * headend_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
     survival, logs = unwarned_by_channel(inputs)  # (M, K, T), float32: curves are good to about 1e-6

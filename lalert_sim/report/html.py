@@ -39,6 +39,10 @@ MEDIUM_COLOURS: dict[Medium, str] = {
     Medium.MANUAL_RELAY: "#e377c2",
     Medium.MCA: "#bcbd22",
     Medium.PREFECTURE_DISASTER_RADIO: "#aec7e8",
+    Medium.LG_SATELLITE: "#393b79",
+    Medium.CENTRAL_DISASTER_RADIO: "#637939",
+    Medium.FDMA_PREFECTURE_RADIO: "#8c6d31",
+    Medium.PUBLIC_SAFETY_MOBILE: "#7b4173",
 }
 ORIGIN_COLOUR = "#333333"  # the origin node: no medium brought it the alert
 WORST_SHOWN = 5

@@ -12,7 +12,7 @@ from typing import TypeVar
 import numpy as np
 
 from lalert_sim.errors import Problem, TopologyError
-from lalert_sim.model.alerts import Alert
+from lalert_sim.model.alerts import Alert, AlertCategory
 from lalert_sim.model.areas import in_any
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.scenario import Topology as TopologySpec
@@ -66,21 +66,56 @@ class Topology:
         return sorted({n.carrier for n in self.nodes.values() if n.channel is Channel.CELL_BROADCAST and n.carrier})
 
     @cached_property
+    def headends(self) -> dict[str, tuple[str, float]]:
+        """TV headends (nodes with a ``headend_share``): id -> (municipality served, share depending on it)."""
+        return {
+            n.id: (n.area, n.headend_share)
+            for n in self.nodes.values()
+            if n.headend_share is not None and n.area is not None
+        }
+
+    @cached_property
     def emitter_table(self) -> EmitterTable:
         """Every emitter's index, channel, area and carrier as arrays (for vectorised reach)."""
         return EmitterTable.of(list(self.nodes.values()))
 
-    def reachable(self, origin: str, areas: tuple[str, ...]) -> list[str]:
-        """Nodes an alert for ``areas`` could reach from ``origin`` if nothing failed."""
+    def reachable(self, origin: str, areas: tuple[str, ...], category: AlertCategory | None = None) -> list[str]:
+        """Nodes an alert for ``areas`` (of ``category``: nodes that take only others are skipped)
+        could reach from ``origin`` if nothing failed."""
         seen = {origin}
         queue = deque([origin])
         while queue:
             for link in self.out_links[queue.popleft()]:
                 for target in link.targets:
-                    if target not in seen and in_any(self.nodes[target].area, areas):
+                    node = self.nodes[target]
+                    if target not in seen and in_any(node.area, areas) and (category is None or node.accepts(category)):
                         seen.add(target)
                         queue.append(target)
         return [node_id for node_id in self.nodes if node_id in seen]
+
+    @cached_property
+    def _sources(self) -> dict[str, set[str]]:
+        """Each node's senders: the sources of the links into it."""
+        sources: dict[str, set[str]] = {node_id: set() for node_id in self.nodes}
+        for link in self.links:
+            for target in link.targets:
+                sources[target].add(link.source)
+        return sources
+
+    def refused(self, category: AlertCategory) -> set[str]:
+        """Nodes an alert of ``category`` never reaches, wherever it enters: those that take only other
+        categories, and those fed only through them (a break-in desk's stations for a J-Alert test)."""
+        refused = {node_id for node_id, node in self.nodes.items() if not node.accepts(category)}
+        grown = bool(refused)
+        while grown:
+            fed_only_by_refused = {
+                node_id
+                for node_id, sources in self._sources.items()
+                if node_id not in refused and sources and sources <= refused
+            }
+            refused |= fed_only_by_refused
+            grown = bool(fed_only_by_refused)
+        return refused
 
     def origin_for(self, alert: Alert) -> str:
         """Where ``alert`` enters: its ``origin``, else the system's origin node, else the

@@ -12,7 +12,7 @@ from typing import assert_never
 
 from lalert_sim.errors import Loc, Problem
 from lalert_sim.model.areas import covers
-from lalert_sim.model.incidents import CarrierOutage, Damage, HeavyRain, Incident, Outage, PowerOutage
+from lalert_sim.model.incidents import CarrierOutage, Congestion, Damage, HeavyRain, Incident, Outage, PowerOutage
 from lalert_sim.model.network import Channel
 from lalert_sim.model.selectors import NodeSelector
 from lalert_sim.topology.graph import Topology
@@ -57,6 +57,8 @@ def _resolve(topology: Topology, index: int, incident: Incident, problems: list[
             return IncidentPlan(index, incident, nodes=_in_area(topology, incident.area, loc, problems))
         case CarrierOutage():
             return _carrier(topology, index, incident, problems)
+        case Congestion():
+            return IncidentPlan(index, incident, links=_congested_links(topology, incident, loc, problems))
         case _:
             assert_never(incident)
 
@@ -135,3 +137,24 @@ def _carrier(topology: Topology, index: int, outage: CarrierOutage, problems: li
             Problem(f"carrier {outage.carrier!r} serves nothing in area {outage.area}", ("incidents", index, "area"))
         )
     return IncidentPlan(index, outage, links=links)
+
+
+def _congested_links(topology: Topology, congestion: Congestion, loc: Loc, problems: list[Problem]) -> tuple[str, ...]:
+    """Links of the congested media with their source or a target in the area (all of them: nationwide)."""
+    area = congestion.area
+    media = set(congestion.media)
+
+    def inside(node_id: str) -> bool:
+        node_area = topology.nodes[node_id].area
+        return area is None or (node_area is not None and node_area.startswith(area))
+
+    chosen = tuple(
+        link.id
+        for link in topology.links
+        if link.medium in media and (inside(link.source) or any(inside(t) for t in link.targets))
+    )
+    if not chosen:
+        where = "" if area is None else f" in area {area}"
+        media_names = ", ".join(m.value for m in congestion.media)
+        problems.append(Problem(f"no link of {media_names}{where} to congest", (*loc, "area" if area else "media")))
+    return chosen

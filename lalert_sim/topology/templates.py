@@ -2,7 +2,10 @@
 
 Node ids follow one scheme so scenarios can refer to generated nodes:
 ``m-02201/receiver`` (municipality 02201), ``pref-02/broadcaster-1``,
-``jalert/centre``, ``lalert/hub``, ``carrier/docomo/cbc``.
+``jalert/centre``, ``lalert/hub``, ``carrier/docomo/cbc``. Break-ins and TV
+headends (``nhk/tv``, ``pref-02/tv``, ``m-02201/cable-tv``) are generated in
+topology/broadcasters.py, prefecture disaster offices (``pref-02/disaster-office``)
+in topology/networks.py.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from lalert_sim.model.network import Channel, Link, Node, NodeKind
 from lalert_sim.model.templates import PrefectureTemplate, RegionTemplate, TopologyTemplate
 from lalert_sim.streams import stable_fraction
 from lalert_sim.topology import equipment
+from lalert_sim.topology.broadcasters import municipal_headends, national_breakins, prefecture_breakins
+from lalert_sim.topology.networks import prefecture_office
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
 # Power supplies of generated nodes (DOMAIN = docs/DOMAIN.md).
@@ -187,17 +192,20 @@ def _national(spec: TopologyTemplate, out: Generated) -> None:
             out.links.append(
                 _link(id=f"lalert/to-{carrier}", medium=Medium.INTERNET, source="lalert/hub", targets=[cbc])
             )
+    national_breakins(spec, out)
 
 
 def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], out: Generated) -> None:
     receivers = [f"m-{m.code}/receiver" for m in chosen]
     if spec.jalert:
         out.links.append(
-            _link(id=f"jalert/sat-{code}", medium=Medium.SATELLITE_GEO, source="jalert/centre", targets=receivers)
+            _link(id=f"jalert/sat-{code}", medium=Medium.LG_SATELLITE, source="jalert/centre", targets=receivers)
         )
         out.links.append(
             _link(id=f"jalert/ground-{code}", medium=Medium.TERRESTRIAL_GOV, source="jalert/centre", targets=receivers)
         )
+    prefecture_office(spec, code, chosen, out)
+    prefecture_breakins(spec, code, out)
     for carrier in spec.carriers:
         out.links.append(
             _link(
@@ -313,3 +321,4 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
             servers=1,
         )
         link("lalert-up", Medium.INTERNET, entry, ["lalert/hub"])
+    municipal_headends(spec, m, out)
