@@ -50,13 +50,13 @@ def start_cli(*args: str | Path) -> subprocess.Popen[str]:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real full disk (needs root and a mount the container allows, else skipped)."""
+    """A 4 MiB tmpfs: a real full disk (needs root and a mount the container allows, else skipped)."""
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
     if shutil.which("mount") is None:
         pytest.skip("cannot mount a small tmpfs here (no mount command)")
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], capture_output=True, text=True
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], capture_output=True, text=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({mounted.stderr.strip() or 'mount failed'})")

@@ -40,13 +40,33 @@ class WordOfMouth(Frozen):
     """Whether warned residents pass the warning on (false: channels only)."""
     share_who_tell: Share = 0.7
     """Share (0–1) of warned residents who tell others (DOMAIN: NL-Alert, 70 % inform others)."""
-    contacts: float = Field(default=2.0, ge=0, le=100)
-    """People each of them tells, on average (household members, neighbours, colleagues; assumption: it makes
-    about 10 % of Aomori's drill residents first learn from others, near Tohoku 2011's 8.1 %, DOMAIN)."""
+    contacts: float = Field(default=0.8, ge=0, le=100)
+    """People not yet warned whom each of them tells, on average (household members, neighbours, colleagues;
+    fitted to Tohoku 2011, where 8.1 % of those warned learned from family or neighbours, DOMAIN)."""
     delay: Distribution = LogNormal(median=180, sigma=0.8)
     """Seconds from being warned to telling someone: calling, walking next door (assumption)."""
     reachability: Reachability = Reachability()
     """Chance that a person told takes it in, by where they are (assumptions)."""
+
+
+class FeltQuake(Frozen):
+    """What residents do in the minutes after a strong earthquake they felt, before a tsunami warning reaches them.
+
+    Fitted to Tohoku 2011 (DOMAIN, "Real events to reproduce": of those in the inundated areas, 58.2 %
+    learned of the major tsunami warning from outdoor disaster radio, 27.8 % from radio, 7.8 % from TV,
+    with mains power lost at the quake); validation/events.yaml checks it.
+    """
+
+    woken: Share = 0.9
+    """Share (0–1) of those asleep whom the shaking woke (assumption)."""
+    outdoors: Share = 0.5
+    """Share (0–1) of those indoors (at home or at work) who have gone out of doors (fitted to Tohoku 2011)."""
+    switch_on_radio: Share = 0.5
+    """Share (0–1) of those not listening who switch on a radio (at home, at work, in a car) for news
+    (fitted to Tohoku 2011)."""
+    switch_on_tv: Share = 0.5
+    """Share (0–1) of those not watching who switch on a TV for news; without mains power only sets on
+    batteries work (fitted to Tohoku 2011)."""
 
 
 class Residents(Frozen):
@@ -82,6 +102,11 @@ class Residents(Frozen):
     and the municipality table does not say (assumption)."""
     word_of_mouth: WordOfMouth = WordOfMouth()
     """Warning from person to person (``enabled: false`` for channels only)."""
+    felt_quake: FeltQuake | None = Field(
+        default=None,
+        description="The alert follows a strong earthquake felt where residents are (a tsunami warning after a "
+        "near-field quake): people are awake, some out of doors, many switch on radio or TV; default none.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -60,6 +60,16 @@ class _Equipment(Frozen):
         description="Community TV reception facilities and cable-TV headends in some municipalities (by "
         "code and kind); while one is down, the residents who depend on it see no TV.",
     )
+    manual_fallback: bool = Field(
+        default=False,
+        description="Where the municipality has disaster radio, staff broadcast J-Alert by hand from the office "
+        "when the automatic start-up did not (a few minutes later: DOMAIN, Aomori 2022, about 11 min after launch).",
+    )
+    patrols: bool = Field(
+        default=False,
+        description="Fire brigade and police patrol calling out tsunami warnings and evacuation orders door to "
+        "door (channel door_to_door), sent out by the municipal office.",
+    )
     portals: int = Field(
         default=3,
         ge=0,

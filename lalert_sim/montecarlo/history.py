@@ -62,6 +62,9 @@ class HistoryCheck(Frozen):
     """The simulated mean accepted: [low, high], in the unit above."""
     band_reason: Text
     """Why this band: the figure's own uncertainty and what the model leaves out."""
+    known_gap: Text | None = None
+    """Why the model is known to fall outside this band, if it does: the row is still run and shown
+    (status ``no (known gap)``) but not required; none: the row must be within band."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -185,15 +188,24 @@ class HistoryRow(Record):
     """Upper end of the 95 % confidence interval."""
     within: bool
     """Whether the simulated mean lies in the band (False when not produced or never reached)."""
+    known_gap: str | None = None
+    """Why the model is known to fall outside this band (events.yaml); None: the row must be within."""
 
     @property
     def status(self) -> str:
-        """``yes``, ``no``, ``KPI not produced`` or ``never reached``."""
+        """``yes``, ``no``, ``no (known gap)``, ``KPI not produced`` or ``never reached``."""
         if not self.produced:
             return "KPI not produced"
         if math.isnan(self.mean):
             return "never reached"
-        return "yes" if self.within else "no"
+        if self.within:
+            return "yes"
+        return "no" if self.known_gap is None else "no (known gap)"
+
+    @property
+    def required(self) -> bool:
+        """Whether the row must be within band (no known gap declared)."""
+        return self.known_gap is None
 
 
 Progress = Callable[[HistoryEvent, int], None]
@@ -261,6 +273,7 @@ def compare_event(event: HistoryEvent, rows: list[Row]) -> list[HistoryRow]:
                 ci95_low=low,
                 ci95_high=high,
                 within=produced and not math.isnan(mean) and band_low <= mean <= band_high,
+                known_gap=check.known_gap,
             )
         )
     return compared

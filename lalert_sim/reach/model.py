@@ -11,7 +11,7 @@ from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.model.areas import in_any
 from lalert_sim.model.calendar import DayType, day_type_of
-from lalert_sim.model.incidents import HeavyRain
+from lalert_sim.model.incidents import HeavyRain, PowerOutage
 from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
@@ -26,6 +26,7 @@ from lalert_sim.reach.parameters import (
     NATIONAL_AGE_SHARES,
     REACH_CHANNELS,
     REACTION_DELAY,
+    TV_WITHOUT_MAINS,
     carrier_shares,
 )
 from lalert_sim.topology.reference import Municipality
@@ -87,7 +88,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     hour, day = local_time(prepared, alert)
     cohorts = Cohorts.all()
     age_shares = np.array([m.age_shares or NATIONAL_AGE_SHARES for m in municipalities])
-    weights = cohorts.shares(age_shares, hour, day)  # (M, K)
+    weights = cohorts.shares(age_shares, hour, day, residents.felt_quake)  # (M, K)
     times = default_grid(residents.horizon_s)
     inputs = ReachInputs(
         times_s=times,
@@ -95,10 +96,8 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         carrier_emission_s=by_carrier,
         carrier_shares=carrier_shares(carriers),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(hour, day),
-        local_factor=local_factors(municipalities, residents, rain_at(prepared, alert))
-        * station_factors(prepared, result, alert, municipalities)
-        * headend_factors(prepared, result, alert, municipalities),
+        reception=cohorts.reception(hour, day, residents.felt_quake),
+        local_factor=municipal_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
     survival, logs = unwarned_by_channel(inputs)  # (M, K, T), float32: curves are good to about 1e-6
@@ -155,11 +154,46 @@ def rain_at(prepared: Prepared, alert: AlertState) -> list[HeavyRain]:
     return [i for i in prepared.scenario.incidents if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s]
 
 
-def local_factors(municipalities: list[Municipality], residents: Residents, rain: list[HeavyRain]) -> np.ndarray:
-    """(M, C) municipality factors: indoor-receiver ownership and rain on loudspeakers."""
+def municipal_factors(
+    prepared: Prepared, result: RunResult, alert: AlertState, municipalities: list[Municipality]
+) -> np.ndarray:
+    """(M, C) factors on the chance of being warned: receiver ownership, rain, dark homes (local_factors),
+    stations still on air (station_factors), TV headends down (headend_factors). Where homes have no mains
+    power, TV is only what sets on batteries receive directly, so a headend's state no longer matters."""
+    power = power_at(prepared, alert)
+    factors = local_factors(municipalities, prepared.scenario.residents, rain_at(prepared, alert), power)
+    headends = headend_factors(prepared, result, alert, municipalities)
+    tv = REACH_CHANNELS.index(Channel.TV)
+    headends[homes_dark(municipalities, power), tv] = 1.0
+    result_factors: np.ndarray = factors * station_factors(prepared, result, alert, municipalities) * headends
+    return result_factors
+
+
+def homes_dark(municipalities: list[Municipality], power: list[PowerOutage] | None) -> np.ndarray:
+    """(M,) whether each municipality lies in a power outage under way (homes without mains)."""
+    return np.array([any(m.code.startswith(o.area) for o in power or ()) for m in municipalities], dtype=bool)
+
+
+def power_at(prepared: Prepared, alert: AlertState) -> list[PowerOutage]:
+    """The area-wide power outages under way when the alert is issued (homes without mains: TV sets are
+    dark); one limited to some nodes leaves homes lit."""
+    issue = alert.spec.issue_s
+    incidents = prepared.scenario.incidents
+    return [i for i in incidents if isinstance(i, PowerOutage) and i.nodes is None and i.start_s <= issue < i.end_s]
+
+
+def local_factors(
+    municipalities: list[Municipality],
+    residents: Residents,
+    rain: list[HeavyRain],
+    power: list[PowerOutage] | None = None,
+) -> np.ndarray:
+    """(M, C) municipality factors: indoor-receiver ownership, rain on loudspeakers, and TV where homes
+    have lost mains power (only sets on batteries work: TV_WITHOUT_MAINS)."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
     indoor = REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)
     loudspeaker = REACH_CHANNELS.index(Channel.OUTDOOR_LOUDSPEAKER)
+    factors[homes_dark(municipalities, power), REACH_CHANNELS.index(Channel.TV)] = TV_WITHOUT_MAINS
     for i, m in enumerate(municipalities):
         share = m.indoor_receiver_share
         factors[i, indoor] = residents.indoor_receiver_share if share is None else share

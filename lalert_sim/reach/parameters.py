@@ -50,6 +50,10 @@ RECEPTION: dict[Channel, tuple[float, float, float, float, float]] = {
 # The channel columns of every reach array: all channels (RECEPTION and REACTION_DELAY have a row for each).
 REACH_CHANNELS: tuple[Channel, ...] = tuple(Channel)
 
+TV_WITHOUT_MAINS = 0.4
+# Share of TV viewing still possible where homes have lost mains power: one-seg phones, car and battery
+# sets (assumption; DOMAIN, Tohoku 2011: 3.8 % learned from one-seg mobile TV beside 7.8 % from TV).
+
 NEEDS_SMARTPHONE = frozenset({Channel.CELL_BROADCAST, Channel.PORTAL, Channel.APP, Channel.REGISTERED_MAIL})
 # Hearing declines with age (assumption): audible channels reach 70+ a little less.
 AUDIBLE = frozenset({Channel.OUTDOOR_LOUDSPEAKER, Channel.INDOOR_RECEIVER, Channel.RADIO, Channel.COMMUNITY_FM})

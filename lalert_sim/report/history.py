@@ -97,7 +97,9 @@ def summary_line(rows: list[HistoryRow]) -> str:
     """``N of M rows within band`` and how many KPIs were not produced."""
     within = sum(r.within for r in rows)
     missing = sum(not r.produced for r in rows)
+    gaps = [r for r in rows if not r.within and not r.required]
     text = f"{within} of {len(rows)} rows within their band"
+    text += f"; {len(gaps)} known gap{'s' if len(gaps) != 1 else ''} (outside, explained)" if gaps else ""
     return text + (f"; {missing} KPI{'s' if missing != 1 else ''} not produced by this model" if missing else "")
 
 
@@ -111,6 +113,10 @@ def history_markdown(rows: list[HistoryRow]) -> str:
     lines = [line(HEADER), "|" + "---|" * len(HEADER)]
     lines += [line(cells(r)) for r in rows]
     lines += ["", f"{summary_line(rows)} ({', '.join(map(str, replications))} replications per event)."]
+    gaps = [r for r in rows if not r.within and r.known_gap is not None]
+    if gaps:
+        lines += ["", "Known gaps:", ""]
+        lines += [f"- {r.event_name}, {r.what}: {' '.join((r.known_gap or '').split())}" for r in gaps]
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, assert_never
 
 from lalert_sim.errors import Problem
-from lalert_sim.model.alerts import AlertSystem
+from lalert_sim.model.alerts import AlertCategory, AlertSystem
 from lalert_sim.model.distributions import LogNormal, Uniform
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
@@ -42,6 +42,16 @@ CBC_DELAY = Uniform(low=0.5, high=1.5)  # assumption: carrier's cell-broadcast c
 HUB_DELAY = LogNormal(median=5.0, sigma=0.5)  # assumption: L-Alert hub processing
 ENTRY_DELAY = LogNormal(median=600.0, sigma=0.5)  # assumption: staff type the entry (minutes)
 BROADCASTER_DELAY = LogNormal(median=180.0, sigma=1.0)  # DOMAIN: 2015 drill, about 2 min to 1 h
+MANUAL_BROADCAST_DELAY = LogNormal(median=300.0, sigma=0.3)
+# DOMAIN: Aomori 2022, staff broadcast by hand about 11 min after launch where the automatic relay failed,
+# J-Alert having been issued 5-7 min after launch: about 5 min from issue to noticing and speaking.
+PATROL_DELAY = LogNormal(median=600.0, sigma=0.5)  # assumption: crews called out and on the road in about 10 min
+PATROL_CATEGORIES = (
+    AlertCategory.MAJOR_TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_WARNING,
+    AlertCategory.EVACUATION_ORDER,
+    AlertCategory.EMERGENCY_SAFETY_ASSURANCE,
+)
 PORTAL_DELAY = LogNormal(median=60.0, sigma=0.8)  # assumption: automatic feed, polling
 
 
@@ -271,6 +281,16 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
                 node("indoor", NodeKind.EMITTER, "indoor receivers", OWN_POWER, channel=Channel.INDOOR_RECEIVER)
             )
         link("radio", Medium.MUNICIPAL_DISASTER_RADIO, startup, outputs)
+        if spec.manual_fallback:
+            by_hand = node(
+                "manual-broadcast",
+                NodeKind.HUMAN_STEP,
+                "broadcast by hand",
+                OFFICE_POWER,
+                delay_s=MANUAL_BROADCAST_DELAY,
+            )
+            link("manual-lan", Medium.FIBRE, receiver, [by_hand])
+            link("manual-radio", Medium.MUNICIPAL_DISASTER_RADIO, by_hand, outputs)
     has_fm = m.community_fm
     if has_fm is None:
         has_fm = stable_fraction(f"community-fm/{m.code}") < spec.community_fm_share
@@ -321,4 +341,15 @@ def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> No
             servers=1,
         )
         link("lalert-up", Medium.INTERNET, entry, ["lalert/hub"])
+    if spec.patrols:
+        patrol = node(
+            "patrols",
+            NodeKind.EMITTER,
+            "fire brigade and police patrols",
+            OWN_POWER,
+            channel=Channel.DOOR_TO_DOOR,
+            delay_s=PATROL_DELAY,
+            categories=list(PATROL_CATEGORIES),
+        )
+        link("patrol-dispatch", Medium.MCA, receiver, [patrol])
     municipal_headends(spec, m, out)

@@ -67,7 +67,8 @@ def test_summary_channels_csv_and_kpis_carry_the_shares_at_the_deadline(tmp_path
     assert residents is not None
     assert set(residents.channel_shares) == set(COHORT_GROUPS)
     overall = residents.channel_shares["overall"]
-    assert WORD_OF_MOUTH in overall.first_via and Channel.TV.value not in overall.first_via  # no TV here
+    assert WORD_OF_MOUTH in overall.first_via and Channel.TV.value in overall.first_via  # break-ins reach viewers
+    assert Channel.SIGNAGE.value not in overall.first_via  # no signage here
     assert sum(overall.first_via.values()) == pytest.approx(1 - residents.unwarned_at_deadline, abs=5e-4)
     assert RunSummary.from_json(summary.to_json()) == summary
     assert json.loads(summary.to_json())["alerts"][0]["residents"]["channel_shares"]["70_plus"]["first_via"]

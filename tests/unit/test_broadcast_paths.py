@@ -18,7 +18,7 @@ from lalert_sim.model.scenario import Objective
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.headends import headend_factors
 from lalert_sim.reach.model import concerned_municipalities
-from lalert_sim.reach.parameters import REACH_CHANNELS
+from lalert_sim.reach.parameters import REACH_CHANNELS, TV_WITHOUT_MAINS
 from lalert_sim.topology.broadcasters import CABLE_TV_SHARE, COMMUNITY_TV_SHARE, NHK_EMITTERS
 from tests.conftest import first_receipt, run_world, scenario
 
@@ -198,7 +198,9 @@ def _tv_only(outage: dict | None, issue_s: float = 0.0) -> tuple[Any, Any, Any]:
     """The village with TV as its only channel (radio off air); ``outage``: a power outage there."""
     template = _template(carriers=[], disaster_radio_share=0.0, community_fm_share=0.0, lalert=False)
     alert = {"id": "a1", "system": "j_alert", "category": "earthquake_early_warning", "issue_s": issue_s}
-    incidents: list[dict] = [{"type": "outage", "nodes": {"channel": "radio"}}]
+    incidents: list[dict] = [
+        {"type": "outage", "nodes": {"channel": channel}} for channel in ("radio", "indoor_receiver")
+    ]  # its IP terminals (the automatic output every municipality has) off too
     if outage is not None:
         incidents.append({"type": "power_outage", "area": TOWN, **outage})
     prepared = prepare(
@@ -209,7 +211,7 @@ def _tv_only(outage: dict | None, issue_s: float = 0.0) -> tuple[Any, Any, Any]:
             topology={"templates": [template]},
             incidents=incidents,
             duration_s=issue_s + 600,
-            residents={"hour": 20.0},
+            residents={"hour": 20.0, "word_of_mouth": {"enabled": False}},  # reach linear in TV
         )
     )
     result = run(prepared)
@@ -244,10 +246,13 @@ def test_power_outage_lowers_tv_reach_by_the_share_depending_on_headends_that_ar
     expected = np.ones_like(factors)
     expected[:, TV] = 1.0 - lost
     np.testing.assert_allclose(factors, expected)
-    # TV is the only channel here, so the warned share scales by the same factor.
-    _, healthy, healthy_alert = _tv_only(None, issue_s)
+    # TV is the only channel here, so the warned share scales by the same factor, unless the outage is
+    # under way at the alert: then homes are dark too, and only sets on batteries (receiving directly) see it.
+    healthy_prepared, healthy, healthy_alert = _tv_only(None, issue_s)
     with_outage = compute_reach(prepared, result, alert)
-    without = compute_reach(prepared, healthy, healthy_alert)
+    without = compute_reach(healthy_prepared, healthy, healthy_alert)
     assert with_outage is not None and without is not None
     assert without.overall[-1] > 0.1
-    np.testing.assert_allclose(with_outage.overall, (1.0 - lost) * without.overall, rtol=1e-5, atol=1e-7)
+    dark = outage is not None and outage["start_s"] <= issue_s < outage.get("end_s", float("inf"))
+    factor = TV_WITHOUT_MAINS if dark else 1.0 - lost
+    np.testing.assert_allclose(with_outage.overall, factor * without.overall, rtol=1e-5, atol=1e-7)
