@@ -59,10 +59,11 @@ class Reach:
 
 
 def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
-    """Municipalities of the topology (nodes with a municipal area) that the alert targets."""
+    """Municipalities of the topology (nodes with a municipal area) that the alert targets and where
+    somebody lives (Futaba counted nobody in the 2020 census: it has no residents to warn)."""
     table = prepared.municipalities
     codes = prepared.topology.municipal_areas
-    return [table[c] for c in codes if c in table and in_any(c, alert.areas)]
+    return [table[c] for c in codes if c in table and in_any(c, alert.areas) and table[c].population > 0]
 
 
 def local_time(prepared: Prepared, alert: AlertState) -> tuple[float, DayType]:

@@ -112,3 +112,16 @@ def test_word_of_mouth_defaults_stay_below_an_epidemic() -> None:
     # to what the channels did instead of reaching everyone on its own (Tohoku 2011: 8.1 %, DOMAIN).
     spread = Residents().word_of_mouth
     assert spread.share_who_tell * spread.contacts < 1.0
+
+
+def test_a_municipality_nobody_lives_in_has_no_residents_to_warn() -> None:
+    futaba = "07546"  # 2020 census: 0 (the town was under evacuation)
+    assert MunicipalityTable.reference()[futaba].population == 0
+    template = {"template": "prefecture", "prefecture": "07", "municipalities": [futaba, "07547"], "lalert": False}
+    alert = {"id": "a1", "system": "j_alert", "category": "major_tsunami_warning", "areas": [futaba]}
+    prepared, result = run_world([], [], [alert], topology={"templates": [template]})
+    assert compute_reach(prepared, result, result.alerts[0]) is None  # nobody there: no warned share at all
+    both = {**alert, "areas": ["07"]}
+    prepared, result = run_world([], [], [both], topology={"templates": [template]})
+    reach = compute_reach(prepared, result, result.alerts[0])
+    assert reach is not None and [m.code for m in reach.municipalities] == ["07547"]
