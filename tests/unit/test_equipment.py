@@ -336,7 +336,7 @@ def test_station_counts_come_from_the_municipality_table_when_given(tmp_path) ->
     if "m-02201/loudspeakers" in nodes:
         assert nodes["m-02201/loudspeakers"].stations == 77
     assert nodes["m-02201/cbs-docomo"].stations == 12
-    assert nodes["m-02202/cbs-docomo"].stations == 3 + round(prepared.municipalities["02202"].population / 1500)
+    assert nodes["m-02202/cbs-docomo"].stations == 8 + round(prepared.municipalities["02202"].population / 1500)
     (tmp_path / "towns.csv").write_text("code,population,base_stations\n02201,1000,2.5\n")
     with pytest.raises(ScenarioError, match="whole number"):
         prepare(Scenario.model_validate(data), str(tmp_path / "s.yaml"))
