@@ -113,9 +113,10 @@ def _print_residents(console: Console, residents: ResidentsReach) -> None:
         f"by age: {ages} · without smartphone {percent(residents.by_smartphone.no_smartphone.unwarned_at_deadline)}"
     )
     worst = ", ".join(
-        f"{w.name} {percent(w.unwarned_at_deadline)}" for w in residents.worst_municipalities[:WORST_SHOWN]
+        f"{w.name} {percent(w.unwarned_at_deadline)} of {w.population:,}"
+        for w in residents.worst_municipalities[:WORST_SHOWN]
     )
-    console.print(f"worst off: {worst}")
+    console.print(f"worst off (unwarned of residents): {worst}")
     _print_first_via(console, residents)
 
 
