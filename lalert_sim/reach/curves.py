@@ -97,6 +97,15 @@ class LogSurvival:
         """One past the window's last time step."""
         return self.start + int(self.values.shape[2])
 
+    def add_to(self, total: np.ndarray, k: int) -> None:
+        """Add cohort ``k``'s log survival into ``total`` (M, T), in place (nothing where it is 0)."""
+        u = int(self.group[k])
+        if u < 0 or self.values.shape[2] == 0:
+            return
+        total[:, self.start : self.stop] += self.values[u]
+        if self.stop < total.shape[1]:
+            total[:, self.stop :] += self.values[u, :, -1:]
+
     def increments(self) -> np.ndarray:
         """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
         h = np.empty_like(self.values)
@@ -115,10 +124,20 @@ def cohort_groups(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def unwarned_by_channel(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
     """``unwarned(inputs)`` and, per channel (``REACH_CHANNELS`` order), its log survival."""
+    log_total, logs = log_unwarned(inputs)
+    return np.exp(log_total), logs
+
+
+def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
+    """(M, K, T) log chance of being still unwarned, log S = Σ_c log S_c, and each channel's log S_c.
+
+    Each channel's log(1 - local_m reception_k reached_mt) is computed once per distinct
+    reception value (``_log_survival``) and added into each cohort's (M, T) slice. The result
+    is a view of a (K, M, T) array, so that those slices are contiguous: the attribution and
+    word of mouth read it cohort by cohort (as does ``np.exp`` of it, which keeps the layout).
+    """
     horizon = float(inputs.times_s[-1]) + 1.0
     m_count, k_count, t_count = inputs.emission_s.shape[0], inputs.reception.shape[0], len(inputs.times_s)
-    survival = np.ones((m_count, k_count, t_count), dtype=np.float32)
-    scratch = np.empty_like(survival)
     logs = [LogSurvival.none(m_count, k_count) for _ in inputs.delays]
     for c, delay in enumerate(inputs.delays):
         if not inputs.reception[:, c].any():
@@ -126,12 +145,12 @@ def unwarned_by_channel(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurviv
         reached = _channel_reached(inputs, c, delay, horizon)  # (M, T) emitted and noticed, given reception
         if reached is None:
             continue
-        chance = (inputs.local_factor[:, c][:, None] * inputs.reception[:, c][None, :]).astype(np.float32)
-        np.multiply(chance[:, :, None], reached[:, None, :], out=scratch)
-        np.subtract(1.0, scratch, out=scratch)
-        survival *= scratch
         logs[c] = _log_survival(inputs.local_factor[:, c], inputs.reception[:, c], reached)
-    return survival, logs
+    total = np.zeros((k_count, m_count, t_count), dtype=np.float32)
+    for k in range(k_count):
+        for log in logs:
+            log.add_to(total[k], k)
+    return total.transpose(1, 0, 2), logs
 
 
 def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray) -> LogSurvival:
@@ -164,11 +183,14 @@ class Attribution:
     still: np.ndarray  # (K, T) residents still unwarned
 
 
-def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
+def attribute(
+    survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival], log_survival: np.ndarray | None = None
+) -> Attribution:
     """Split each step's drop of ``survival`` (M, K, T) among channels by their hazard increments.
 
     ``people`` (M, K) are the residents per cohort; ``logs`` the channels' log survivals, whose
-    sum is log ``survival``. Two passes over the channels: the total hazard, then the shares.
+    sum is log ``survival``. The total hazard on a step, -Δ log S, is the sum of the channels'
+    increments, or the step of ``log_survival`` (M, K, T: that sum, when the caller has it).
     """
     m_count, k_count, t_count = survival.shape
     increments = [log.increments() for log in logs]
@@ -179,9 +201,14 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
         present = [
             (n, int(log.group[k]), slice(log.start, log.stop)) for n, log in enumerate(logs) if log.group[k] >= 0
         ]
-        hazard.fill(0.0)
-        for n, u, window in present:
-            hazard[:, window] += increments[n][u]
+        if log_survival is None:
+            hazard.fill(0.0)
+            for n, u, window in present:
+                hazard[:, window] += increments[n][u]
+        else:
+            log_still = log_survival[:, k, :]
+            np.negative(log_still[:, 0], out=hazard[:, 0])
+            np.subtract(log_still[:, :-1], log_still[:, 1:], out=hazard[:, 1:])
         still = survival[:, k, :]
         np.subtract(1.0, still[:, 0], out=per_hazard[:, 0])
         np.subtract(still[:, :-1], still[:, 1:], out=per_hazard[:, 1:])

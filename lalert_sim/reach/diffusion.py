@@ -53,9 +53,12 @@ def told_exposure(
         return LogSurvival.none(m_count, len(rates))
 
     # Residents still unwarned by the channels, per group of equal rate (the last: those nobody can tell).
-    unwarned = np.zeros((values.size + 1, t_count, m_count))  # time before municipality: contiguous steps
+    by_municipality = np.zeros((values.size + 1, m_count, t_count))
+    scratch = np.empty((m_count, t_count), dtype=np.float32)
     for k, u in enumerate(group):
-        unwarned[u] += (people[:, k, None] * survival[:, k, :]).T
+        np.multiply(people[:, k, None], survival[:, k, :], out=scratch)
+        by_municipality[u] += scratch
+    unwarned = np.ascontiguousarray(by_municipality.transpose(0, 2, 1))  # time before municipality: steps
     population = people.sum(axis=1, dtype=np.float64)
     inhabited = population > 0  # a municipality nobody lives in (Futaba, 2020) tells nobody
     population = np.where(inhabited, population, 1.0)

@@ -16,7 +16,7 @@ from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.cohorts import Cohorts
-from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute, default_grid, unwarned_by_channel
+from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute, default_grid, log_unwarned
 from lalert_sim.reach.diffusion import apply, cohort_rates, told_exposure
 from lalert_sim.reach.emissions import emission_times
 from lalert_sim.reach.equipment import station_factors
@@ -101,16 +101,19 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         * headend_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
-    survival, logs = unwarned_by_channel(inputs)  # (M, K, T), float32: curves are good to about 1e-6
+    log_survival, logs = log_unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
+    survival = np.exp(log_survival)
     population = np.array([m.population for m in municipalities], dtype=np.float64)
     people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
     spread = residents.word_of_mouth
     if spread.enabled:
         told = told_exposure(times, survival, people, cohort_rates(spread, cohorts.where), spread)
         apply(survival, told)
+        for k in range(len(cohorts)):
+            told.add_to(log_survival[:, k, :], k)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute(survival, people, [*logs, told])
+    attribution = attribute(survival, people, [*logs, told], log_survival)
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
