@@ -230,10 +230,12 @@ def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray)
     window = reached[:, start:stop]
     logs = np.empty((values.size, *window.shape), dtype=np.float32)
     steps = np.empty_like(logs)
+    certain = float(chance.max()) * float(window.max()) > 0.999  # 1 - chance x reached may round to 0
     for u, (log, step) in enumerate(zip(logs, steps, strict=True)):  # one value at a time: stays in cache
         np.multiply(chance[u, :, None], window, out=log)
         np.subtract(1.0, log, out=log)
-        np.maximum(log, np.float32(1e-30), out=log)  # a certain channel: survival 0, its log kept finite
+        if certain:
+            np.maximum(log, np.float32(1e-30), out=log)  # survival 0 somewhere: its log kept finite
         np.log(log, out=log)
         _steps(log, step)
     return LogSurvival(logs, group, start, chance, window, steps)
@@ -315,10 +317,9 @@ def attribute_residents(
         else:
             alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
             np.subtract(1.0, alone, out=alone)
-            for member in members:
-                reached[member, n, window] = np.einsum(
-                    "m,mt->t", people[:, member], alone[log.group[member]], dtype=np.float64
-                )
+            for u, warned_alone in enumerate(alone):
+                in_group = members[log.group[members] == u]
+                reached[in_group, n, window] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
         reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
     return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
 
@@ -341,7 +342,9 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
 
 def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
     """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none)."""
+    emitted = np.isfinite(emission_s)
+    if emitted.all():
+        return cdf_on(delay, times_s[None, :] - emission_s[:, None], horizon)
     noticed = np.zeros((emission_s.size, times_s.size))
-    rows = np.flatnonzero(np.isfinite(emission_s))
-    noticed[rows] = cdf_on(delay, times_s[None, :] - emission_s[rows, None], horizon)
+    noticed[emitted] = cdf_on(delay, times_s[None, :] - emission_s[emitted, None], horizon)
     return noticed
