@@ -254,26 +254,23 @@ class Attribution:
     still: np.ndarray  # (K, T) residents still unwarned
 
 
-def attribute(
-    survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival], log_survival: np.ndarray | None = None
-) -> Attribution:
+def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
     """Split each step's drop of ``survival`` (M, K, T) among channels by their hazard increments.
 
     ``people`` (M, K) are the residents per cohort; ``logs`` the channels' log survivals, whose
-    sum is log ``survival``. The total hazard on a step, -Δ log S, is the sum of the channels'
-    increments, or the step of ``log_survival`` (M, K, T: that sum, when the caller has it).
+    sum is log ``survival``. Two passes over the channels: the total hazard, then the shares.
     """
-    return attribute_residents(survival * people[:, :, None], people, logs, log_survival)
+    return attribute_residents(survival * people[:, :, None], people, logs)
 
 
-def attribute_residents(
-    unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival], log_survival: np.ndarray | None = None
-) -> Attribution:
+def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
     On a step the residents warned are the drop of ``unwarned``; they are split among the
     channels as drop × increment_c / hazard, summed over municipalities. Cohort by cohort, so
     the (M, T) slices read are contiguous when ``unwarned`` is a view of a (K, M, T) array.
+    The hazard is the sum of the channels' increments, not the step of log S: with a horizon
+    of hours log S reaches tens, where float32 keeps too few digits of a small step.
     """
     m_count, k_count, t_count = unwarned.shape
     increments = [log.increments() for log in logs]
@@ -284,14 +281,9 @@ def attribute_residents(
         present = [
             (n, int(log.group[k]), slice(log.start, log.stop)) for n, log in enumerate(logs) if log.group[k] >= 0
         ]
-        if log_survival is None:
-            hazard.fill(0.0)
-            for n, u, window in present:
-                hazard[:, window] += increments[n][u]
-        else:
-            log_still = log_survival[:, k, :]
-            np.negative(log_still[:, 0], out=hazard[:, 0])
-            np.subtract(log_still[:, :-1], log_still[:, 1:], out=hazard[:, 1:])
+        hazard.fill(0.0)
+        for n, u, window in present:
+            hazard[:, window] += increments[n][u]
         still = unwarned[:, k, :]
         np.subtract(people[:, k], still[:, 0], out=per_hazard[:, 0])
         np.subtract(still[:, :-1], still[:, 1:], out=per_hazard[:, 1:])

@@ -112,11 +112,9 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
             times, unwarned, people.sum(axis=1, dtype=np.float64), cohort_rates(spread, cohorts.where), spread
         )
         apply(unwarned, told)
-        for k in range(len(cohorts)):
-            told.add_to(log_survival[:, k, :], k)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute_residents(unwarned, people, [*logs, told], log_survival)
+    attribution = attribute_residents(unwarned, people, [*logs, told])
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
