@@ -47,27 +47,35 @@ def told_exposure(
 
     ``people`` (M, K) are residents per cohort, ``rates`` (K,) from ``cohort_rates``.
     """
-    m_count, _, t_count = survival.shape
+    unwarned = survival * people[:, :, None]
+    return exposure_of(times_s, unwarned, people.sum(axis=1, dtype=np.float64), rates, settings)
+
+
+def exposure_of(
+    times_s: np.ndarray, unwarned: np.ndarray, population: np.ndarray, rates: np.ndarray, settings: WordOfMouth
+) -> LogSurvival:
+    """``told_exposure`` given the residents ``unwarned`` by the channels (M, K, T) and ``population`` (M,)."""
+    m_count, _, t_count = unwarned.shape
     values, group = cohort_groups(rates)
     if values.size == 0:
         return LogSurvival.none(m_count, len(rates))
 
     # Residents still unwarned by the channels, per group of equal rate (the last: those nobody can tell).
-    unwarned = np.zeros((values.size + 1, t_count, m_count))  # time before municipality: contiguous steps
+    by_group = np.zeros((values.size + 1, m_count, t_count), dtype=np.float32)
     for k, u in enumerate(group):
-        unwarned[u] += (people[:, k, None] * survival[:, k, :]).T
-    population = people.sum(axis=1, dtype=np.float64)
+        by_group[u] += unwarned[:, k, :]
+    by_step = by_group.transpose(0, 2, 1).astype(np.float64, order="C")  # time before municipality: steps
     inhabited = population > 0  # a municipality nobody lives in (Futaba, 2020) tells nobody
     population = np.where(inhabited, population, 1.0)
     delay_cdf = _delay_matrix(times_s, settings)
     exposure = np.zeros((t_count, m_count))  # Λ_m(t_i)
     rises = np.zeros((t_count, m_count))  # w_m(t_j) - w_m(t_j-1)
     before = np.zeros(m_count)
-    rates_by_group = np.append(values, 0.0)[:, None]
+    rates_by_group = -values[:, None]
     for i in range(t_count):
         if i:
             exposure[i] = np.einsum("j,jm->m", delay_cdf[:i, i], rises[:i])  # not BLAS: slow on shared cores
-        still = np.einsum("um,um->m", unwarned[:, i], np.exp(-rates_by_group * exposure[i]))
+        still = np.einsum("um,um->m", by_step[:-1, i], np.exp(rates_by_group * exposure[i])) + by_step[-1, i]
         warned = np.where(inhabited, 1.0 - still / population, 0.0)
         rises[i] = np.maximum(warned - before, 0.0)
         before = np.maximum(warned, before)

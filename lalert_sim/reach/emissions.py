@@ -36,7 +36,7 @@ def emission_times(
         ],
         dtype=np.int64,
     )
-    times = np.array([alert.emitted.get(int(n), np.inf) for n in table.node]) - alert.spec.issue_s
+    times = _emitted_at(alert, len(result.topology.nodes))[table.node] - alert.spec.issue_s
     emitted = np.isfinite(times)
 
     emission = np.full((m_count, len(REACH_CHANNELS)), np.inf)
@@ -45,10 +45,25 @@ def emission_times(
     np.minimum.at(emission, (rows[local], columns[local]), times[local])
     cell = local & (carrier_columns >= 0)
     np.minimum.at(by_carrier, (rows[cell], carrier_columns[cell]), times[cell])
+    served: dict[str | None, slice | np.ndarray] = {}  # rows of each wide area, found once
     for e in np.flatnonzero(emitted & (rows == -1)):  # prefecture-wide and national emitters: few
         area = table.area[e]
-        served = slice(None) if area is None else prefecture == area
-        emission[served, columns[e]] = np.minimum(emission[served, columns[e]], times[e])
+        if area not in served:
+            served[area] = slice(None) if area is None else np.flatnonzero(prefecture == area)
+        rows_served = served[area]
+        emission[rows_served, columns[e]] = np.minimum(emission[rows_served, columns[e]], times[e])
         if carrier_columns[e] >= 0:
-            by_carrier[served, carrier_columns[e]] = np.minimum(by_carrier[served, carrier_columns[e]], times[e])
+            by_carrier[rows_served, carrier_columns[e]] = np.minimum(
+                by_carrier[rows_served, carrier_columns[e]], times[e]
+            )
     return emission, by_carrier
+
+
+def _emitted_at(alert: AlertState, n_nodes: int) -> np.ndarray:
+    """(nodes,) when each node emitted the alert (seconds of the run), inf where it did not."""
+    at = np.full(n_nodes, np.inf)
+    count = len(alert.emitted)
+    at[np.fromiter(alert.emitted.keys(), dtype=np.int64, count=count)] = np.fromiter(
+        alert.emitted.values(), dtype=np.float64, count=count
+    )
+    return at

@@ -16,8 +16,8 @@ from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.cohorts import Cohorts
-from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute, default_grid, unwarned_by_channel
-from lalert_sim.reach.diffusion import apply, cohort_rates, told_exposure
+from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute_residents, default_grid, log_unwarned
+from lalert_sim.reach.diffusion import apply, cohort_rates, exposure_of
 from lalert_sim.reach.emissions import emission_times
 from lalert_sim.reach.equipment import station_factors
 from lalert_sim.reach.headends import headend_factors
@@ -101,16 +101,20 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         local_factor=municipal_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )
-    survival, logs = unwarned_by_channel(inputs)  # (M, K, T), float32: curves are good to about 1e-6
+    log_survival, logs = log_unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
     population = np.array([m.population for m in municipalities], dtype=np.float64)
     people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
+    unwarned = np.exp(log_survival)
+    unwarned *= people[:, :, None]  # (M, K, T) residents still unwarned
     spread = residents.word_of_mouth
     if spread.enabled:
-        told = told_exposure(times, survival, people, cohort_rates(spread, cohorts.where), spread)
-        apply(survival, told)
+        told = exposure_of(
+            times, unwarned, people.sum(axis=1, dtype=np.float64), cohort_rates(spread, cohorts.where), spread
+        )
+        apply(unwarned, told)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute(survival, people, [*logs, told])
+    attribution = attribute_residents(unwarned, people, [*logs, told])
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
@@ -132,7 +136,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
             ]
         )
 
-    still_by_municipality = np.einsum("mk,mkt->mt", people, survival, dtype=np.float64)
+    still_by_municipality = unwarned.sum(axis=1, dtype=np.float64)
     return Reach(
         alert_id=alert.spec.id,
         times_s=times,

@@ -148,3 +148,27 @@ def test_an_unknown_day_type_is_refused_naming_the_field() -> None:
     (problem,) = caught.value.problems
     assert problem.field == "residents.day_type"
     assert "weekday" in problem.message and "holiday" in problem.message
+
+
+@pytest.mark.parametrize("horizon_s", [61.0, 601.0, 7201.0, 43201.0])
+def test_cdf_lookup_gives_what_numpy_interpolation_gives_on_the_same_table(horizon_s: float) -> None:
+    from lalert_sim.model.distributions import LogNormal, Uniform
+    from lalert_sim.reach.curves import _cdf_table, cdf_on
+
+    rng = np.random.default_rng(3)
+    for delay in (LogNormal(median=5, sigma=0.5), LogNormal(median=300, sigma=1.0), Uniform(low=0, high=3600)):
+        table_x, table_f = _cdf_table(delay.model_dump_json(), horizon_s)
+        # Random offsets, the table's own points and their neighbours (bucket and interval edges), and outside.
+        offsets = np.concatenate(
+            [
+                rng.uniform(-10, horizon_s + 10, 50_000),
+                table_x,
+                np.nextafter(table_x, -np.inf),
+                np.nextafter(table_x, np.inf),
+                [-1.0, horizon_s * 2],
+            ]
+        )
+        expected = np.interp(offsets, table_x, table_f, left=0.0, right=table_f[-1])
+        assert np.array_equal(cdf_on(delay, offsets, horizon_s), expected)
+    grid = rng.uniform(0, horizon_s, (3, 4))  # any shape
+    assert np.array_equal(cdf_on(delay, grid, horizon_s), np.interp(grid, table_x, table_f))
