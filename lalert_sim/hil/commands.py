@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from lalert_sim.errors import BridgeError, LalertError
+from lalert_sim.errors import BridgeError, InvalidInput, LalertError
 
 if TYPE_CHECKING:
     from lalert_sim.hil.bridge import Bridge, BridgeRun
@@ -29,6 +29,31 @@ ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
 ]
 FLAGSHIP_HIL = "scenarios/field_nodes_missile_drill.yaml"
+MAX_SPEED = 1e6
+"""Fastest pacing a command line may ask for, as in a scenario's ``field_nodes.speed``."""
+MAX_VIRTUAL_NODES = 10_000
+"""Most virtual field nodes ``demo-hil`` starts on one machine."""
+
+
+def check_run_options(
+    speed: float | None = None,
+    until: float | None = None,
+    ack_deadline: float | None = None,
+    nodes: int | None = None,
+) -> None:
+    """Refuse out-of-range run options naming the option (InvalidInput, exit 2), before anything starts."""
+    if speed is not None and not 0 < speed <= MAX_SPEED:
+        raise InvalidInput(
+            f"--speed must be above 0 and at most {MAX_SPEED:,.0f} simulated seconds per second; got {speed:g}"
+        )
+    if until is not None and not 0 < until < float("inf"):
+        raise InvalidInput(f"--until must be a simulated second above 0; got {until:g}")
+    if ack_deadline is not None and not 0 < ack_deadline < float("inf"):
+        raise InvalidInput(f"--ack-deadline must be a number of seconds above 0; got {ack_deadline:g}")
+    if nodes is not None and not 1 <= nodes <= MAX_VIRTUAL_NODES:
+        raise InvalidInput(f"--nodes must be from 1 to {MAX_VIRTUAL_NODES:,}; got {nodes}")
+
+
 AllowOutsidePaths = Annotated[
     bool,
     typer.Option(
@@ -78,6 +103,7 @@ def bridge(
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
+    check_run_options(speed, until, ack_deadline)
     _hil_modules()
     from lalert_sim.hil.bridge import Bridge, BridgeOptions
     from lalert_sim.hil.broker import BrokerAddress
@@ -170,6 +196,7 @@ def demo_hil(
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
+    check_run_options(speed, until, nodes=nodes)
     _hil_modules()
     from lalert_sim.hil.bridge import BridgeOptions
     from lalert_sim.hil.demo import demo, with_virtual_nodes

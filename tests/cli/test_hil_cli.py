@@ -94,3 +94,24 @@ def test_bridge_errors_name_the_problem(tmp_path: Path) -> None:
         assert done.returncode == 1, (args, done.stdout, done.stderr)
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value", "named"),
+    [
+        ("demo-hil", "--speed", "0", "--speed must be above 0"),
+        ("demo-hil", "--speed", "2e6", "--speed must be above 0"),
+        ("demo-hil", "--until", "-5", "--until must be a simulated second above 0"),
+        ("demo-hil", "--nodes", "0", "--nodes must be from 1 to 10,000"),
+        ("demo-hil", "--nodes", "1000000000", "--nodes must be from 1 to 10,000"),
+        ("bridge", "--speed", "-1", "--speed must be above 0"),
+        ("bridge", "--ack-deadline", "0", "--ack-deadline must be a number of seconds above 0"),
+    ],
+)
+def test_run_options_out_of_range_are_invalid_input_naming_the_option(
+    command: str, option: str, value: str, named: str, tmp_path: Path
+) -> None:
+    done = cli(command, FIELD_DRILL, option, value, "--out", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert named in done.stderr and "Traceback" not in done.stderr and "unexpected" not in done.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything started
