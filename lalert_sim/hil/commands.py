@@ -113,6 +113,8 @@ def bridge(
     address = BrokerAddress.parse(broker)
     if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
         address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
+    if not key.is_file():
+        raise InvalidInput(f"--key {key}: no such signing key (lalert-sim provision writes one)")
     try:
         signer = Signer.from_file(key)
     except (OSError, ValueError) as exc:
@@ -171,10 +173,12 @@ def provision(
     from lalert_sim.hil.provision import provision as provision_nodes
 
     _, settings = _bound_scenario(scenario, "nothing to provision", allow_outside_paths)
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out {out}: is a file; give a folder for keys/, broker/ and nodes/")
     try:
         done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
     except ValueError as exc:
-        raise BridgeError(str(exc)) from None
+        raise InvalidInput(str(exc)) from None
     console = Console(highlight=False)
     console.print(f"signing key   {done.key} (public: {done.public_key})")
     console.print(f"broker        mosquitto -c {done.broker_config}")

@@ -84,14 +84,14 @@ def test_bridge_errors_name_the_problem(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     checks = [
-        (("bridge", FIELD_DRILL, "--broker", f"mqtt://bridge:x@127.0.0.1:{port}", "--key", key), "error: broker"),
-        (("bridge", FIELD_DRILL, "--broker", "http://127.0.0.1", "--key", key), "only mqtt:// is supported"),
-        (("bridge", FIELD_DRILL, "--key", tmp_path / "missing.key"), "cannot read the signing key"),
-        (("bridge", SCENARIOS / "jalert_missile_drill_aomori.yaml", "--key", key), "field_nodes: missing"),
+        (("bridge", FIELD_DRILL, "--broker", f"mqtt://bridge:x@127.0.0.1:{port}", "--key", key), "error: broker", 1),
+        (("bridge", FIELD_DRILL, "--broker", "http://127.0.0.1", "--key", key), "only mqtt:// is supported", 1),
+        (("bridge", FIELD_DRILL, "--key", tmp_path / "missing.key"), "--key", 2),  # a missing input: invalid
+        (("bridge", SCENARIOS / "jalert_missile_drill_aomori.yaml", "--key", key), "field_nodes: missing", 1),
     ]
-    for args, message in checks:
+    for args, message, code in checks:
         done = cli(*args, "--out", tmp_path / "out")
-        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert done.returncode == code, (args, done.stdout, done.stderr)
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
 
@@ -115,3 +115,10 @@ def test_run_options_out_of_range_are_invalid_input_naming_the_option(
     assert done.returncode == 2, done.stderr
     assert named in done.stderr and "Traceback" not in done.stderr and "unexpected" not in done.stderr
     assert not (tmp_path / "out").exists()  # refused before anything started
+
+
+def test_provision_into_a_file_is_invalid_input(tmp_path: Path) -> None:
+    (tmp_path / "field").write_text("not a folder", encoding="utf-8")
+    done = cli("provision", FIELD_DRILL, "--out", tmp_path / "field")
+    assert done.returncode == 2 and "is a file; give a folder" in done.stderr, done.stderr
+    assert (tmp_path / "field").read_text(encoding="utf-8") == "not a folder"
