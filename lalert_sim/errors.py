@@ -78,5 +78,9 @@ class BridgeError(LalertError):
     """The hardware-in-the-loop bridge or a field node cannot go on."""
 
 
+class BrokerUrlError(BridgeError, InvalidInput):
+    """A broker URL that cannot be used: not mqtt://, no host, a bad port (exit code 2)."""
+
+
 class NodeConfigError(BridgeError, InvalidInput):
     """A field node's node.toml (or a file it names) is not what it should be (exit code 2)."""

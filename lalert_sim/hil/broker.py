@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from lalert_sim.errors import BridgeError
+from lalert_sim.errors import BridgeError, BrokerUrlError
 from lalert_sim.hil.protocol import NODE_READS, NODE_WRITES, ROOT, topic
 from lalert_sim.model.field_nodes import MAX_MESSAGE_BYTES
 
@@ -40,16 +40,16 @@ class BrokerAddress:
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
-        """Read an mqtt:// URL; BridgeError names what is wrong with it."""
+        """Read an mqtt:// URL; BrokerUrlError (invalid input) names what is wrong with it."""
         parts = urlsplit(url if "://" in url else f"mqtt://{url}")
         if parts.scheme != "mqtt":
-            raise BridgeError(f"broker {url!r}: only mqtt:// is supported (plain TCP)")
+            raise BrokerUrlError(f"broker {url!r}: only mqtt:// is supported (plain TCP)")
         try:
             port = parts.port or 1883
         except ValueError:
-            raise BridgeError(f"broker {url!r}: the port is not a number from 1 to 65535") from None
-        if not parts.hostname:
-            raise BridgeError(f"broker {url!r}: no host")
+            raise BrokerUrlError(f"broker {url!r}: the port is not a number from 1 to 65535") from None
+        if not parts.hostname or any(c.isspace() for c in parts.hostname):
+            raise BrokerUrlError(f"broker {url!r}: no host" if not parts.hostname else f"broker {url!r}: bad host")
         return cls(
             parts.hostname,
             port,

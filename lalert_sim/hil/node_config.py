@@ -33,6 +33,14 @@ class BrokerSettings(_Section):
     reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnection delay; doubles each try.")
     reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnection delay.")
 
+    @field_validator("url")
+    @classmethod
+    def _url_parses(cls, url: str) -> str:
+        from lalert_sim.hil.broker import BrokerAddress
+
+        BrokerAddress.parse(url)  # BrokerUrlError is a ValueError: reported as this field's problem
+        return url
+
 
 class OutputPins(_Section):
     """GPIO pins (BCM numbers) of the relay-driven siren, the light and the buzzer; None = not fitted."""

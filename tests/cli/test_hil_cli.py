@@ -77,6 +77,21 @@ def test_bad_node_config_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr + done.stdout
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"), [("http://a b", "only mqtt:// is supported"), ("mqtt://a b:1883", "bad host")]
+)
+def test_a_node_config_with_a_broker_url_it_cannot_use_is_invalid_input(tmp_path: Path, url: str, problem: str) -> None:
+    assert cli("provision", FIELD_DRILL, "--out", tmp_path).returncode == 0
+    config = tmp_path / "nodes" / "pi-misawa-siren" / "node.toml"
+    text = config.read_text()
+    start = text.index("url = ")
+    config.write_text(text[:start] + f'url = "{url}"' + text[text.index("\n", start) :])
+    done = cli("node", "--config", config)
+    assert done.returncode == 2, done.stderr
+    assert f"{config}: broker.url:" in done.stderr and problem in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "unexpected" not in done.stderr
+
+
 def test_bridge_errors_name_the_problem(tmp_path: Path) -> None:
     assert cli("provision", FIELD_DRILL, "--out", tmp_path).returncode == 0
     key = tmp_path / "keys" / "drill.key"
@@ -85,7 +100,7 @@ def test_bridge_errors_name_the_problem(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     checks = [
         (("bridge", FIELD_DRILL, "--broker", f"mqtt://bridge:x@127.0.0.1:{port}", "--key", key), "error: broker", 1),
-        (("bridge", FIELD_DRILL, "--broker", "http://127.0.0.1", "--key", key), "only mqtt:// is supported", 1),
+        (("bridge", FIELD_DRILL, "--broker", "http://127.0.0.1", "--key", key), "only mqtt:// is supported", 2),
         (("bridge", FIELD_DRILL, "--key", tmp_path / "missing.key"), "--key", 2),  # a missing input: invalid
         (("bridge", SCENARIOS / "jalert_missile_drill_aomori.yaml", "--key", key), "field_nodes: missing", 1),
     ]
