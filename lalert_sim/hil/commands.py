@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 
 from lalert_sim.errors import BridgeError, InvalidInput, LalertError
+from lalert_sim.model.base import MAX_SECONDS
+from lalert_sim.model.field_nodes import MAX_SPEED
 
 if TYPE_CHECKING:
     from lalert_sim.hil.bridge import Bridge, BridgeRun
@@ -29,8 +31,6 @@ ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
 ]
 FLAGSHIP_HIL = "scenarios/field_nodes_missile_drill.yaml"
-MAX_SPEED = 1e6
-"""Fastest pacing a command line may ask for, as in a scenario's ``field_nodes.speed``."""
 MAX_VIRTUAL_NODES = 10_000
 """Most virtual field nodes ``demo-hil`` starts on one machine."""
 
@@ -41,15 +41,18 @@ def check_run_options(
     ack_deadline: float | None = None,
     nodes: int | None = None,
 ) -> None:
-    """Refuse out-of-range run options naming the option (InvalidInput, exit 2), before anything starts."""
+    """Refuse out-of-range run options naming the option (InvalidInput, exit 2), before anything starts;
+    the bounds are the scenario's own for ``field_nodes`` (MAX_SPEED, MAX_SECONDS)."""
     if speed is not None and not 0 < speed <= MAX_SPEED:
         raise InvalidInput(
             f"--speed must be above 0 and at most {MAX_SPEED:,.0f} simulated seconds per second; got {speed:g}"
         )
-    if until is not None and not 0 < until < float("inf"):
-        raise InvalidInput(f"--until must be a simulated second above 0; got {until:g}")
-    if ack_deadline is not None and not 0 < ack_deadline < float("inf"):
-        raise InvalidInput(f"--ack-deadline must be a number of seconds above 0; got {ack_deadline:g}")
+    if until is not None and not 0 < until <= MAX_SECONDS:
+        raise InvalidInput(f"--until must be a simulated second above 0, at most {MAX_SECONDS:,}; got {until:g}")
+    if ack_deadline is not None and not 0 < ack_deadline <= MAX_SECONDS:
+        raise InvalidInput(
+            f"--ack-deadline must be a number of seconds above 0, at most {MAX_SECONDS:,}; got {ack_deadline:g}"
+        )
     if nodes is not None and not 1 <= nodes <= MAX_VIRTUAL_NODES:
         raise InvalidInput(f"--nodes must be from 1 to {MAX_VIRTUAL_NODES:,}; got {nodes}")
 

@@ -17,12 +17,16 @@ class Binding(Frozen):
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
 
 
+MAX_SPEED = 1e6
+"""Fastest pacing of a bridge run: simulated seconds per wall-clock second (scenario or command line)."""
+
+
 class FieldNodes(Frozen):
     """Hardware-in-the-loop settings for `lalert-sim bridge`."""
 
     bindings: list[Binding] = Field(min_length=1, max_length=1_000)
     """Which real field node each simulated node drives (at least one)."""
-    speed: float = Field(default=1.0, gt=0, le=1e6)
+    speed: float = Field(default=1.0, gt=0, le=MAX_SPEED)
     """Simulated seconds per wall-clock second; 1: real time, more for long scenarios."""
     ack_deadline_s: PositiveSeconds = 10.0
     """Wall-clock seconds after publishing for the node to acknowledge; later counts as missed."""
