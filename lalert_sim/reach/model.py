@@ -11,7 +11,7 @@ from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.model.areas import in_any
 from lalert_sim.model.calendar import DayType, day_type_of
-from lalert_sim.model.incidents import HeavyRain, PowerOutage
+from lalert_sim.model.incidents import HeavyRain, Incident, PowerOutage
 from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
@@ -153,10 +153,15 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     )
 
 
+def _under_way(prepared: Prepared, alert: AlertState) -> list[Incident]:
+    """The scenario's incidents under way when the alert is issued."""
+    issue = alert.spec.issue_s
+    return [i for i in prepared.scenario.incidents if i.start_s <= issue < i.end_s]
+
+
 def rain_at(prepared: Prepared, alert: AlertState) -> list[HeavyRain]:
     """The heavy-rain incidents under way when the alert is issued."""
-    issue = alert.spec.issue_s
-    return [i for i in prepared.scenario.incidents if isinstance(i, HeavyRain) and i.start_s <= issue < i.end_s]
+    return [i for i in _under_way(prepared, alert) if isinstance(i, HeavyRain)]
 
 
 def municipal_factors(
@@ -182,9 +187,7 @@ def homes_dark(municipalities: list[Municipality], power: list[PowerOutage] | No
 def power_at(prepared: Prepared, alert: AlertState) -> list[PowerOutage]:
     """The area-wide power outages under way when the alert is issued (homes without mains: TV sets are
     dark); one limited to some nodes leaves homes lit."""
-    issue = alert.spec.issue_s
-    incidents = prepared.scenario.incidents
-    return [i for i in incidents if isinstance(i, PowerOutage) and i.nodes is None and i.start_s <= issue < i.end_s]
+    return [i for i in _under_way(prepared, alert) if isinstance(i, PowerOutage) and i.nodes is None]
 
 
 def local_factors(
