@@ -116,12 +116,16 @@ YAML_TRICKS = (
 
 @cache
 def scenario_seeds() -> tuple[tuple[str, Tree], ...]:
-    """The shipped scenarios as data; the two nationwide ones (slow to build) count once each, others thrice."""
+    """The shipped scenarios as data; the two nationwide ones (slow to build) count once each, others thrice;
+    then the history events' scenarios once each (they carry felt quakes, patrols, manual fallback, failures)."""
     seeds = []
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         heavy = "nationwide" in path.name or "national" in path.name
         seeds += [(path.name, data)] * (1 if heavy else 3)
+    for path in sorted((ROOT / "validation").glob("*.yaml")):
+        if path.name != "events.yaml":
+            seeds.append((f"validation-{path.name}", yaml.safe_load(path.read_text(encoding="utf-8"))))
     return tuple(seeds)
 
 
