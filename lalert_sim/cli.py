@@ -29,6 +29,7 @@ from typer.exceptions import TyperException
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
+from lalert_sim.i18n import Language
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
@@ -49,7 +50,8 @@ from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history
-from lalert_sim.report.html import build_report
+from lalert_sim.report.html import build_report, has_matplotlib
+from lalert_sim.report.pdf import build_pdf
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
@@ -100,6 +102,10 @@ EXIT_INTERRUPTED = 130
 TraceFormat = Literal["auto", "csv", "parquet"]
 PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+Lang = Annotated[
+    Language | None,
+    typer.Option("--lang", help="Language of the summary and report: en or ja (default: metadata.language)."),
+]
 AllowOutsidePaths = Annotated[
     bool,
     typer.Option(
@@ -177,7 +183,15 @@ def run(
         list[Path] | None,
         typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
     ] = None,
-    report_html: Annotated[bool, typer.Option("--report", help="Also write report.html (needs matplotlib).")] = False,
+    report_html: Annotated[
+        bool | None,
+        typer.Option(
+            "--report/--no-report",
+            help="Write report.html (default: when matplotlib is installed).",
+            show_default=False,
+        ),
+    ] = None,
+    lang: Lang = None,
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
@@ -194,15 +208,18 @@ def run(
             summary = summarise(prepared, result, alert_reaches)
             written = write_results(folder, summary, result, parquet, alert_reaches)
             written += write_cap_alerts(folder / "alerts", prepared)
-            if report_html:
-                written.append(build_report(folder, scenario.read_text(encoding="utf-8")))
+            report_path = None
+            if report_html or (report_html is None and has_matplotlib()):
+                report_path = build_report(folder, scenario.read_text(encoding="utf-8"), lang)
         written = [out / path.relative_to(folder) for path in written]
     except LalertError as exc:
         _fail(exc)
     console = Console()
     if not quiet:
-        print_summary(summary, console)
+        print_summary(summary, console, lang)
     console.print(f"\nsimulated in {elapsed:.2f} s · wrote {', '.join(str(p) for p in written)}")
+    if report_path is not None:
+        console.print(f"report: {out / report_path.relative_to(folder)}", soft_wrap=True)
 
 
 def _sweep(
@@ -483,13 +500,20 @@ def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = Fa
 
 
 @app.command()
-def report(results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")]) -> None:
-    """Write report.html (self-contained: plots embedded) from a results folder."""
+def report(
+    results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (A4, to print or hand round).")] = False,
+    lang: Lang = None,
+) -> None:
+    """Write report.html (self-contained: plots embedded) from a results folder, and report.pdf with --pdf."""
     try:
-        path = build_report(results)
+        paths = [build_report(results, lang=lang)]
+        if pdf:
+            paths.append(build_pdf(results, lang=lang))
     except LalertError as exc:
         _fail(exc)
-    Console().print(f"wrote {path}")
+    for path in paths:
+        Console().print(f"wrote {path}", soft_wrap=True)
 
 
 @app.command()

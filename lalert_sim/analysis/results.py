@@ -48,6 +48,8 @@ class ScenarioInfo(Record):
     """Seed of this replication."""
     duration_s: float
     """Simulated seconds the run covered."""
+    language: str = "en"
+    """Language the scenario asks its summary and report in (metadata.language: ``en`` or ``ja``)."""
 
 
 @dataclass(frozen=True, slots=True)

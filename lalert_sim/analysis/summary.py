@@ -34,6 +34,7 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Sequence[Reach |
             epoch=scenario.metadata.epoch.isoformat(),
             seed=result.seed,
             duration_s=scenario.duration_s,
+            language=scenario.metadata.language.value,
         ),
         topology=TopologyCounts(
             nodes=len(topology.nodes),

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
+from lalert_sim.i18n import Language
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
 from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
@@ -36,6 +37,8 @@ class Metadata(Frozen):
         description="Wall-clock time (ISO 8601, with time zone) of t = 0 s: anchors reports, CAP sent "
         "times and the residents' hour of day; default 2026-01-01 00:00 UTC.",
     )
+    language: Language = Language.EN
+    """Language of the terminal summary and the report (``en`` or ``ja``) unless ``--lang`` says otherwise."""
 
 
 class Objective(Frozen):

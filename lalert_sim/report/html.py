@@ -8,25 +8,22 @@ Plots are matplotlib PNGs inlined as base64: the page needs no network.
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
-import io
-import logging
-import math
-import warnings
+import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lalert_sim.analysis.results import AlertSummary, ObjectiveResult, ResidentsReach, ResponsesSummary, RunSummary
 from lalert_sim.atomic import write_text
-from lalert_sim.errors import InvalidInput, LalertError
+from lalert_sim.errors import InvalidInput
+from lalert_sim.i18n import Language, messages
 from lalert_sim.model.media import Medium
 from lalert_sim.reach.parameters import AGE_BANDS
 from lalert_sim.report.format import NOT_YET, percent, seconds
-from lalert_sim.topology.reference import MunicipalityTable
+from lalert_sim.report.map import map_html
+from lalert_sim.report.plotting import png, pyplot
 
-CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic")
 MEDIUM_COLOURS: dict[Medium, str] = {
     Medium.SATELLITE_GEO: "#1f77b4",
     Medium.SATELLITE_LEO: "#17becf",
@@ -54,40 +51,6 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return []
     with open(path, encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def _pyplot() -> Any:
-    """matplotlib with a Japanese-capable font when the machine has one (falls back quietly)."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise LalertError("the HTML report needs matplotlib: pip install 'lalert-sim[plots]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    if not any(name in available for name in CJK_FONTS):
-        # Fonts installed after matplotlib built its cache are not in it yet: add any CJK font files found.
-        for path in font_manager.findSystemFonts():
-            if "CJK" in path or "IPA" in path:
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError):
-                    continue
-        available = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [name for name in CJK_FONTS if name in available]
-    plt.rcParams["font.family"] = ["DejaVu Sans", *cjk]
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-    return plt
-
-
-def _png(fig: Any) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    fig.clf()
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _seconds(value: float | None) -> str:
@@ -146,7 +109,7 @@ def _timeline(
     if handles:
         ax.legend(handles=handles, fontsize=7, loc="lower right", title="arrived over", title_fontsize=7)
     ax.set_title(f"{alert.id}: from {alert.origin} to the last emitter")
-    return _png(fig)
+    return png(fig)
 
 
 def _curves(plt: Any, alert_id: str, warned: list[dict[str, str]], deadline_s: float) -> str | None:
@@ -176,7 +139,7 @@ def _curves(plt: Any, alert_id: str, warned: list[dict[str, str]], deadline_s: f
     ax.set_ylabel("residents warned (%)")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(f"{alert_id}: expected share of residents warned")
-    return _png(fig)
+    return png(fig)
 
 
 def _first_via(plt: Any, alert_id: str, residents: ResidentsReach) -> str | None:
@@ -202,38 +165,7 @@ def _first_via(plt: Any, alert_id: str, residents: ResidentsReach) -> str | None
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), title="first learned via", title_fontsize=7)
     ax.set_title(f"{alert_id}: first learned via, by age band, {_seconds(residents.deadline_s)} after issue")
     fig.tight_layout()
-    return _png(fig)
-
-
-def _map(plt: Any, alert_id: str, municipalities: list[dict[str, str]]) -> str | None:
-    rows = [r for r in municipalities if r["alert"] == alert_id]
-    table = MunicipalityTable.reference()
-    points = [(table[r["code"]], r) for r in rows if r["code"] in table]
-    if not points:
-        return None
-    fig, ax = plt.subplots(figsize=(6.5, 6.5))
-    values = [100 * float(r["unwarned_at_deadline"]) for _, r in points]
-    sizes = [max(6.0, min(120.0, math.sqrt(int(r["population"])) / 8)) for _, r in points]
-    scatter = ax.scatter(
-        [m.lon for m, _ in points],
-        [m.lat for m, _ in points],
-        c=values,
-        s=sizes,
-        cmap="RdYlGn_r",
-        vmin=0,
-        vmax=100,
-        edgecolors="black",
-        linewidths=0.2,
-    )
-    fig.colorbar(scatter, ax=ax, label="unwarned at the deadline (%)", shrink=0.8)
-    worst = sorted(points, key=lambda p: -float(p[1]["unwarned_at_deadline"]))[:WORST_SHOWN]
-    for m, _ in worst:
-        ax.annotate(m.name, (m.lon, m.lat), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    ax.set_aspect(1 / math.cos(math.radians(sum(m.lat for m, _ in points) / len(points))))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_title(f"{alert_id}: municipalities by share unwarned (size: population)")
-    return _png(fig)
+    return png(fig)
 
 
 def _table(headers: list[str], rows: list[list[object]], empty: str) -> str:
@@ -248,16 +180,41 @@ def _image(data: str | None, alt: str) -> str:
     return "" if data is None else f"<img class='plot' alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def build_report(results: Path, scenario_text: str | None = None) -> Path:
+ImageFormat = Literal["png", "svg"]
+
+
+def has_matplotlib() -> bool:
+    """Whether the report can be drawn here (matplotlib installed)."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def build_report(results: Path, scenario_text: str | None = None, lang: Language | str | None = None) -> Path:
     """Write ``report.html`` into a results folder and return its path.
 
     ``scenario_text``: the scenario file, for its comments; by default read from the
-    summary's source when that file is still there.
+    summary's source when that file is still there. ``lang``: ``en`` or ``ja``; by default
+    the scenario's ``metadata.language``.
     """
+    page = render_page(results, scenario_text, lang, "png")
+    path = results / "report.html"
+    write_text(path, page)
+    return path
+
+
+def read_summary(results: Path) -> RunSummary:
+    """The run summary of a results folder; InvalidInput when the folder holds none."""
     summary_path = results / "summary.json"
     if not summary_path.is_file():
         raise InvalidInput(f"{results}: no summary.json here; run `lalert-sim run SCENARIO --out {results}` first")
-    summary = RunSummary.from_json(summary_path.read_text(encoding="utf-8"), str(summary_path))
+    return RunSummary.from_json(summary_path.read_text(encoding="utf-8"), str(summary_path))
+
+
+def render_page(
+    results: Path, scenario_text: str | None, lang: Language | str | None, image_format: ImageFormat
+) -> str:
+    """The whole report page as HTML text, plots embedded as PNG (screen) or SVG (print, vectors)."""
+    summary = read_summary(results)
+    m = messages(lang or summary.scenario.language)
     source = Path(summary.scenario.source) if summary.scenario.source else None
     if scenario_text is None and source is not None and source.is_file():
         scenario_text = source.read_text(encoding="utf-8")
@@ -266,7 +223,7 @@ def build_report(results: Path, scenario_text: str | None = None) -> Path:
     municipalities = _read_csv(results / "reach_municipalities.csv")
     outages = _read_csv(results / "outages.csv")
     requests = _read_csv(results / "requests.csv")
-    plt = _pyplot()
+    plt = pyplot()
     sections = [_header(summary, scenario_text), _objectives(summary.objectives)]
     for alert in summary.alerts:
         sections.append(f"<section><h2>Alert {html.escape(alert.id)}</h2>")
@@ -277,15 +234,12 @@ def build_report(results: Path, scenario_text: str | None = None) -> Path:
             sections.append("<h3>Residents warned</h3>" + _image(curves, "warned curves"))
             learned = _first_via(plt, alert.id, alert.residents)
             sections.append("<h3>First learned via</h3>" + _image(learned, "first learned via, by age band"))
-            sections.append("<h3>Map</h3>" + _image(_map(plt, alert.id, municipalities), "map"))
+            sections.append("<h3>Map</h3>" + map_html(alert.id, municipalities, m))
         sections.append(_places(alert, nodes))
         sections.append("</section>")
     if summary.responses is not None:
         sections.append(_responses(summary.responses))
-    page = _PAGE.format(title=html.escape(summary.scenario.name), body="\n".join(sections))
-    path = results / "report.html"
-    write_text(path, page)
-    return path
+    return _PAGE.format(title=html.escape(summary.scenario.name), body="\n".join(sections))
 
 
 def _header(summary: RunSummary, scenario_text: str | None) -> str:

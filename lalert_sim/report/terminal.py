@@ -17,6 +17,7 @@ from lalert_sim.analysis.results import (
     RunSummary,
     Silence,
 )
+from lalert_sim.i18n import Language
 from lalert_sim.montecarlo.statistics import Description, PairedDifference
 from lalert_sim.report.format import NOT_YET, number, percent, seconds
 
@@ -26,8 +27,8 @@ SHOWN_KPIS = 14
 _Row = TypeVar("_Row")
 
 
-def print_summary(summary: RunSummary, console: Console | None = None) -> None:
-    """Print what a drill official needs to see first."""
+def print_summary(summary: RunSummary, console: Console | None = None, lang: Language | str | None = None) -> None:
+    """Print what a drill official needs to see first, in ``lang`` (default: the scenario's language)."""
     console = console or Console()
     meta, topology = summary.scenario, summary.topology
     console.rule(f"[bold]{meta.name}")

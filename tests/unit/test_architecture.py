@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "streams": 0,
     "atomic": 0,
     "tables": 1,
+    "i18n": 1,
     "data": 0,
     "model": 2,
     "topology": 3,
