@@ -1,8 +1,9 @@
-# Two entry points on a fresh machine: `make drill` (the flagship scenario) and
-# `make test` (the whole suite). Both create the virtual environment they need;
-# `make test` first checks formatting, lint and types (ruff, mypy), and also
-# installs Chromium and a Japanese font from Debian's packages when run as root
-# (scripts/system-deps.sh).
+# Two entry points on a fresh machine: `make drill` (the flagship scenario; its
+# last line is the path of the drill report) and `make test` (the whole suite).
+# Both create the virtual environment they need; `make test` first checks
+# formatting, lint and types (ruff, mypy), and also installs Chromium, a Japanese
+# font, pango (for report.pdf) and poppler's tools from Debian's packages when run
+# as root (scripts/system-deps.sh).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
