@@ -30,10 +30,8 @@ html {{ font-size: 10pt; }}
 body {{ margin: 0; max-width: none; }}
 table, figure, img, svg, pre, .plot {{ break-inside: avoid; }}
 tr {{ break-inside: avoid; }}
-thead {{ display: table-header-group; }}
 h1, h2, h3 {{ break-after: avoid; }}
 img, svg, .plot {{ max-width: 100%; height: auto; }}
-details > * {{ display: block; }}
 """
 
 
