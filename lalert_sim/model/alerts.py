@@ -39,6 +39,29 @@ class AlertMode(StrEnum):
     TEST = "test"
 
 
+class MessageKind(StrEnum):
+    """What a message does to the earlier messages of its chain (JMA InfoType, CAP msgType)."""
+
+    ISSUE = "issue"  # 発表 / CAP Alert: a new message (the first of its chain, or a new serial of it)
+    UPDATE = "update"  # CAP Update, or a later 発表 of the same JMA EventID: replaces what is sounding
+    CORRECTION = "correction"  # 訂正: replaces an earlier message's content, as an update does
+    CANCEL = "cancel"  # 取消 / CAP Cancel: the earlier message was wrong; outputs still sounding stop
+    LIFT = "lift"  # 解除: the hazard is over (e.g. a tsunami advisory lifted); outputs still sounding stop
+
+
+class Chain(Frozen):
+    """Where a message stands in its chain: the event it is about, its serial, and what it replaces."""
+
+    event: str = Field(min_length=1, max_length=200)
+    """The event the chain is about (JMA EventID, or the CAP identifier of the chain's first message)."""
+    serial: int = Field(default=1, ge=0)
+    """Its number in the chain (JMA Serial; CAP: position in the references); default 1."""
+    kind: MessageKind = MessageKind.ISSUE
+    """What it does to the messages before it: issue, update, correction, cancel or lift; default issue."""
+    references: list[Ref] = Field(default_factory=list, max_length=200)
+    """Ids of the earlier alerts of this scenario it updates, corrects, cancels or lifts; default none."""
+
+
 class Alert(Frozen):
     """One message injected into the network at ``issue_s`` (seconds from the scenario epoch)."""
 
@@ -72,6 +95,9 @@ class Alert(Frozen):
     headline: str = ""
     """Short text of the message (CAP headline; field nodes may speak it); default none."""
     cap_info: CapInfo | None = Field(default=None, description="What a CAP source said beyond this model.")
+    chain: Chain | None = Field(
+        default=None, description="Its place in a chain of messages about one event (update, cancel, lift)."
+    )
 
 
 from lalert_sim.model.cap import CapInfo  # noqa: E402  (CAP imports the alert model)
