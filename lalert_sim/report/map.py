@@ -38,6 +38,7 @@ BORDER: Final = "#ffffff"
 PREFECTURE_BORDER: Final = "#3c3c3c"
 # Sequential scale of the share unwarned (ColorBrewer YlOrRd): pale is good, dark red is bad.
 SCALE: Final = ((0.0, "#ffffcc"), (0.25, "#fed976"), (0.5, "#fd8d3c"), (0.75, "#e31a1c"), (1.0, "#800026"))
+_FIGURE: Final = "{:g}".format  # a multiple of 0.1 below 10,000 px: "12.3", "-0.5", "7"
 FONTS: Final = "'Noto Sans CJK JP','Noto Sans JP','IPAexGothic','Hiragino Sans','Yu Gothic',sans-serif"
 
 
@@ -302,18 +303,11 @@ def _path(view: Projection, outline: Outline) -> str:
         steps = steps[np.any(steps != 0, axis=1)]
         if len(steps) < 2:
             continue  # smaller than a pixel at this scale
-        x, y = tenths[0]
-        parts.append(
-            f"M{_tenths(x)} {_tenths(y)}l" + " ".join(f"{_tenths(dx)} {_tenths(dy)}" for dx, dy in steps) + "z"
-        )
+        start = " ".join(map(_FIGURE, (tenths[0] / 10).tolist()))
+        parts.append(f"M{start}l" + " ".join(map(_FIGURE, (steps / 10).ravel().tolist())) + "z")
     return "".join(parts)
 
 
 def _paths(data: Iterable[str]) -> str:
     return "".join(_tag("path", d=d) for d in data if d)
 
-
-def _tenths(value: int) -> str:
-    sign = "-" if value < 0 else ""
-    whole, tenth = divmod(abs(int(value)), 10)
-    return f"{sign}{whole}.{tenth}" if tenth else f"{sign}{whole}"
