@@ -15,6 +15,7 @@ from typing import Final
 
 import numpy as np
 
+from lalert_sim.errors import InvalidInput
 from lalert_sim.i18n import Messages
 from lalert_sim.report.boundaries import Outline, Points, municipality_outlines, prefecture_outlines
 from lalert_sim.report.labels import Box, Label, place_labels
@@ -126,9 +127,10 @@ def _places(alert_id: str, municipalities: list[dict[str, str]]) -> list[Place]:
     table = MunicipalityTable.reference()
     places = []
     for row in municipalities:
-        code = row["code"]
-        if row["alert"] != alert_id or code not in table:
+        code = row.get("code", "")
+        if row.get("alert") != alert_id or code not in table:
             continue
+        population, unwarned = _figures(row)
         known = table[code]
         outline = outlines.get(code)
         point = (known.lon, known.lat)
@@ -136,8 +138,25 @@ def _places(alert_id: str, municipalities: list[dict[str, str]]) -> list[Place]:
             centroid = outline.centroid()
             point = centroid if outline.contains(*centroid) else point
         name = row.get("name") or known.name
-        places.append(Place(code, name, int(row["population"]), float(row["unwarned_at_deadline"]), outline, point))
+        places.append(Place(code, name, population, unwarned, outline, point))
     return places
+
+
+def _figures(row: dict[str, str]) -> tuple[int, float]:
+    """A row's population and share unwarned; InvalidInput naming the row when they are not figures."""
+    try:
+        population, unwarned = int(row["population"]), float(row["unwarned_at_deadline"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(
+            f"reach_municipalities.csv: municipality {row.get('code')}: population and unwarned_at_deadline "
+            f"must be figures, got {row.get('population')!r} and {row.get('unwarned_at_deadline')!r}"
+        ) from None
+    if not 0 <= unwarned <= 1 or population < 0:
+        raise InvalidInput(
+            f"reach_municipalities.csv: municipality {row['code']}: unwarned_at_deadline must be a share "
+            f"from 0 to 1 and population not negative, got {unwarned} and {population}"
+        )
+    return population, unwarned
 
 
 def map_svg(places: list[Place], m: Messages) -> str:
@@ -310,4 +329,3 @@ def _path(view: Projection, outline: Outline) -> str:
 
 def _paths(data: Iterable[str]) -> str:
     return "".join(_tag("path", d=d) for d in data if d)
-

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from lalert_sim.errors import InvalidInput
 from lalert_sim.i18n import Messages
 from lalert_sim.report.boundaries import Outline, decode, municipality_outlines, prefecture_outlines
 from lalert_sim.report.labels import Box, place_labels, text_box, text_width_em
@@ -263,3 +264,13 @@ def test_the_colour_scale_darkens_as_more_are_unwarned() -> None:
     shades = [lightness(colour(s)) for s in np.linspace(0, 1, 21)]
     assert all(a > b for a, b in zip(shades, shades[1:], strict=False))
     assert colour(0) == SCALE[0][1] and colour(1) == SCALE[-1][1] and colour(2) == colour(1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("unwarned_at_deadline", "n/a"), ("population", ""), ("unwarned_at_deadline", "1.5")]
+)
+def test_a_broken_results_row_is_named_not_a_traceback(field: str, value: str) -> None:
+    rows = _rows("drill", "02")
+    rows[3][field] = value
+    with pytest.raises(InvalidInput, match=rf"reach_municipalities.csv: municipality {rows[3]['code']}: .*{field}"):
+        map_html("drill", rows, Messages("en"))
