@@ -8,7 +8,6 @@ on top, town names placed so that none covers another, a legend and the source c
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -17,14 +16,12 @@ import numpy as np
 
 from lalert_sim.errors import InvalidInput
 from lalert_sim.i18n import Messages
-from lalert_sim.report.boundaries import Outline, Points, municipality_outlines, prefecture_outlines
+from lalert_sim.report.boundaries import Outline, municipality_outlines, prefecture_outlines
 from lalert_sim.report.labels import Box, Label, place_labels
+from lalert_sim.report.projection import Projection
 from lalert_sim.topology.reference import MunicipalityTable
 
 WIDTH_PX: Final = 720
-MARGIN_SHARE: Final = 0.06  # of the view's span, added on each side around the alert's municipalities
-MARGIN_DEG: Final = 0.05
-ASPECT_LIMITS: Final = (0.55, 1.3)  # height / width of the map area
 LEGEND_PX: Final = 96  # the strip under the map: legend, then the credit
 FONT_PX: Final = 11
 SMALL_FONT_PX: Final = 9
@@ -53,60 +50,6 @@ class Place:
     unwarned: float  # share of residents unwarned at the deadline, 0-1
     outline: Outline | None  # None: a small island the outlines leave out, drawn as a dot
     point: tuple[float, float]  # (lon, lat) where its label goes
-
-
-@dataclass(frozen=True)
-class Projection:
-    """Equirectangular projection scaled by cos(latitude) of the view's middle, in SVG pixels."""
-
-    west: float
-    north: float
-    px_per_deg: float
-    x_per_lon: float  # cos(middle latitude)
-    width: float
-    height: float
-
-    @classmethod
-    def fit(cls, bounds: tuple[float, float, float, float], width: float = WIDTH_PX) -> Projection:
-        """The view of ``bounds`` (west, south, east, north) with a margin, widened to a sensible shape."""
-        west, south, east, north = bounds
-        x_per_lon = math.cos(math.radians((south + north) / 2))
-        span_x = max((east - west) * x_per_lon, 1e-3)
-        span_y = max(north - south, 1e-3)
-        pad = MARGIN_SHARE * max(span_x, span_y) + MARGIN_DEG
-        span_x, span_y = span_x + 2 * pad, span_y + 2 * pad
-        low, high = ASPECT_LIMITS
-        span_x_shown = max(span_x, span_y / high)  # too tall: widen
-        span_y_shown = max(span_y, low * span_x_shown)  # too wide: heighten
-        middle_x = (west + east) / 2 * x_per_lon
-        middle_y = (south + north) / 2
-        px_per_deg = width / span_x_shown
-        return cls(
-            west=(middle_x - span_x_shown / 2) / x_per_lon,
-            north=middle_y + span_y_shown / 2,
-            px_per_deg=px_per_deg,
-            x_per_lon=x_per_lon,
-            width=width,
-            height=round(span_y_shown * px_per_deg, 1),
-        )
-
-    def __call__(self, points: Points) -> Points:
-        """(lon, lat) rows to (x, y) pixel rows."""
-        x = (points[:, 0] - self.west) * self.x_per_lon * self.px_per_deg
-        y = (self.north - points[:, 1]) * self.px_per_deg
-        return np.column_stack([x, y])
-
-    def point(self, lon: float, lat: float) -> tuple[float, float]:
-        """One (lon, lat) in pixels."""
-        ((x, y),) = self(np.array([[lon, lat]]))
-        return float(x), float(y)
-
-    def shows(self, bounds: tuple[float, float, float, float]) -> bool:
-        """Whether a region with these bounds reaches into the view."""
-        west, south, east, north = bounds
-        east_edge = self.west + self.width / (self.x_per_lon * self.px_per_deg)
-        south_edge = self.north - self.height / self.px_per_deg
-        return west < east_edge and east > self.west and south < self.north and north > south_edge
 
 
 def map_html(alert_id: str, municipalities: list[dict[str, str]], m: Messages) -> str:
@@ -161,7 +104,7 @@ def _figures(row: dict[str, str]) -> tuple[int, float]:
 
 def map_svg(places: list[Place], m: Messages) -> str:
     """The map as one ``<svg class="map">``: the map area, then the legend and credit under it."""
-    view = Projection.fit(_bounds(places))
+    view = Projection.fit(_bounds(places), WIDTH_PX)
     in_alert = {p.code for p in places}
     background = [
         _path(view, outline)

@@ -14,7 +14,8 @@ from lalert_sim.errors import InvalidInput
 from lalert_sim.i18n import Messages
 from lalert_sim.report.boundaries import Outline, decode, municipality_outlines, prefecture_outlines
 from lalert_sim.report.labels import Box, place_labels, text_box, text_width_em
-from lalert_sim.report.map import SCALE, Projection, colour, map_html
+from lalert_sim.report.map import SCALE, WIDTH_PX, colour, map_html
+from lalert_sim.report.projection import Projection
 from lalert_sim.topology.reference import MunicipalityTable, municipalities
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -111,7 +112,7 @@ def test_every_prefecture_has_an_outline_holding_its_capital() -> None:
 
 
 def test_projection_shrinks_longitude_by_the_cosine_of_latitude() -> None:
-    view = Projection.fit((139.0, 59.0, 141.0, 61.0))
+    view = Projection.fit((139.0, 59.0, 141.0, 61.0), WIDTH_PX)
     (x0, y0), (x1, y1) = view(np.array([[140.0, 60.0], [141.0, 61.0]]))
     assert (x1 - x0) / (y0 - y1) == pytest.approx(np.cos(np.radians(60)), rel=1e-9)
     assert y1 < y0  # north is up
@@ -119,7 +120,7 @@ def test_projection_shrinks_longitude_by_the_cosine_of_latitude() -> None:
 
 def test_the_view_holds_the_fitted_bounds_with_a_margin_and_a_sensible_shape() -> None:
     for bounds in [(139.5, 40.2, 141.7, 41.6), (135.0, 34.0, 135.2, 36.0), (128.0, 33.0, 146.0, 33.5)]:
-        view = Projection.fit(bounds)
+        view = Projection.fit(bounds, WIDTH_PX)
         west, south, east, north = bounds
         corners = view(np.array([[west, north], [east, south]]))
         assert (corners > 5).all() and corners[1, 0] < view.width - 5 and corners[1, 1] < view.height - 5
