@@ -14,7 +14,7 @@ from lalert_sim.errors import InvalidInput
 from lalert_sim.i18n import Messages
 from lalert_sim.report.boundaries import Outline, decode, municipality_outlines, prefecture_outlines
 from lalert_sim.report.labels import Box, place_labels, text_box, text_width_em
-from lalert_sim.report.map import SCALE, WIDTH_PX, colour, map_html
+from lalert_sim.report.map import FONT_PX, SCALE, SMALL_FONT_PX, WIDTH_PX, colour, map_html
 from lalert_sim.report.projection import Projection
 from lalert_sim.topology.reference import MunicipalityTable, municipalities
 
@@ -222,6 +222,16 @@ def test_the_map_carries_its_legend_and_the_mlit_credit_in_each_language(lang: s
         assert "出典：国土交通省「国土数値情報（行政区域データ）」" in words and "加工して作成" in words
     else:
         assert "Source: MLIT" in words and "edited" in words and "unwarned at the deadline (%" in words
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_line_under_the_map_fits_its_width(lang: str) -> None:
+    m = Messages(lang)
+    assert text_width_em(m("map.legend_title")) * FONT_PX < WIDTH_PX - 16
+    for key in ("map.credit", "map.credit_simplified"):
+        assert text_width_em(m(key)) * SMALL_FONT_PX < WIDTH_PX - 16, key
+    for key in ("map.outside_alert", "map.island_dot"):  # beside the colour bar, 296 px in
+        assert text_width_em(m(key)) * SMALL_FONT_PX < WIDTH_PX - 316, key
 
 
 def test_islands_without_an_outline_are_dots_with_their_name() -> None:
