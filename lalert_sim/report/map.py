@@ -58,6 +58,7 @@ def map_html(alert_id: str, municipalities: list[dict[str, str]], m: Messages) -
     if not places:
         return ""
     style = (
+        "figure.map{margin:0.5em 0}"
         f"svg.map{{width:100%;max-width:{WIDTH_PX}px;height:auto;display:block}}"
         f"figure.map figcaption{{font-size:0.85em;color:#555555;max-width:{WIDTH_PX}px}}"
     )
