@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 LATEST_SHOWN = 10
-LOST_REASON = re.compile(r"^lost on (?P<node>\S+) \((?P<cause>[a-z_]+): (?P<detail>.*)\) x(?P<count>\d+)$")
+LOST_REASON = re.compile(r"^lost on (?P<link>\S+) \((?P<cause>[a-z_]+)(?:: (?P<detail>.*))?\) x(?P<count>\d+)$")
 NO_UPSTREAM = "never sent: no upstream node had it"
 CAUSES = {"link_down": "page.cause_link_down", "node_down": "page.cause_node_down", "loss": "page.cause_loss"}
 
@@ -210,10 +210,10 @@ class _Page:
 
     def places_tables(self, alert: AlertSummary, nodes: Columns) -> str:
         m = self.m
-        unreached = [
-            [self.places.node(u.node, u.area, u.channel, m), m.term("kind", u.kind), self.reason(u.reason, nodes)]
-            for u in alert.unreached
-        ]
+        unreached = []
+        for u in alert.unreached:
+            name = self.places.node(u.node, u.area, u.channel, m)
+            unreached.append([name, m.term("kind", u.kind), self.reason(u.reason, name)])
         emitted_s = nodes.floats("emitted_s")
         sounded = np.flatnonzero(~np.isnan(emitted_s))
         latest = sounded[np.argsort(-emitted_s[sounded], kind="stable")][:LATEST_SHOWN]
@@ -252,22 +252,22 @@ class _Page:
             )
         )
 
-    def reason(self, reason: str, nodes: Columns) -> str:
-        """Why a node was never reached, with the place where the copy was lost named, not its id."""
-        m = self.m
+    def reason(self, reason: str, where: str) -> str:
+        """Why a node was never reached (analysis/metrics.py's wording), with places named, not ids."""
         if reason == NO_UPSTREAM:
-            return m("page.reason_no_upstream")
-        lost = LOST_REASON.match(reason)
+            return self.m("page.reason_no_upstream")
+        return _separator(self.m).join(self.loss(part, where) for part in reason.split("; "))
+
+    def loss(self, part: str, where: str) -> str:
+        m = self.m
+        lost = LOST_REASON.match(part)
         if lost is None:
-            return reason
-        cause = lost["cause"]
-        return m(
-            "page.reason_lost",
-            place=self.node_name(lost["node"], nodes),
-            cause=m(CAUSES[cause]) if cause in CAUSES else cause,
-            detail=lost["detail"],
-            count=lost["count"],
-        )
+            return part
+        cause = m(CAUSES[lost["cause"]]) if lost["cause"] in CAUSES else lost["cause"]
+        place = where if lost["link"] == "arrival" else self.places.node(lost["link"], None, None, m)
+        if lost["detail"] is None:
+            return m("page.reason_lost_plain", place=place, cause=cause, count=lost["count"])
+        return m("page.reason_lost", place=place, cause=cause, detail=lost["detail"], count=lost["count"])
 
     def responses(self, responses: ResponsesSummary) -> str:
         m, place = self.m, self.places.area

@@ -20,6 +20,7 @@ ID_WORDS: dict[str, str] = {
     "jma": "JMA",
     "fdma": "FDMA",
     "cbc": "CBC",
+    "cb": "CB",
     "eew": "EEW",
     "tv": "TV",
     "fm": "FM",
@@ -32,6 +33,7 @@ ID_WORDS: dict[str, str] = {
 ID_PREFIXES = ("carrier", "national")  # words of an id that say where it sits, not what it is
 MUNICIPALITY_ID = re.compile(r"^m-(\d{5})/")
 PREFECTURE_ID = re.compile(r"^pref-(\d{2})/")
+PREFECTURE_SUFFIX = re.compile(r"^(?P<word>.+)-(?P<code>\d{2})$")
 
 
 class Places:
@@ -54,7 +56,14 @@ class Places:
             name = self.area(code)
             return f"{name} {m.term('channel', channel)}" if channel else name
         words = [w for w in re.split(r"[/_.:]", node_id) if w and w not in ID_PREFIXES]
-        return " ".join(ID_WORDS.get(w, w.replace("-", " ")) for w in words) or node_id
+        return " ".join(self._word(w) for w in words) or node_id
+
+    def _word(self, word: str) -> str:
+        # A prefecture's copy of a national part ends in its code: ``ground-17`` is Ishikawa's.
+        regional = PREFECTURE_SUFFIX.match(word)
+        if regional and regional["code"] in self._names:
+            return f"{self._word(regional['word'])} ({self._names[regional['code']]})"
+        return ID_WORDS.get(word, word.replace("-", " "))
 
 
 def _area_in_id(node_id: str) -> str | None:

@@ -247,7 +247,8 @@ def rise_window(times: np.ndarray, overall: np.ndarray, deadline_s: float) -> tu
     final = float(overall.max()) if len(overall) else 0.0
     if final <= 0:
         return 0.0, float(min(times.max(), max(deadline_s, 60.0)))
-    onset = float(times[np.argmax(overall > 0)])
+    first = int(np.argmax(overall > 0))
+    onset = float(times[max(first - 1, 0)])  # the last moment nobody was warned yet
     risen = float(times[np.argmax(overall >= 0.9 * final)])
     start = max(0.0, onset - 0.1 * max(risen - onset, 10.0))
     end = max(onset + 1.5 * max(risen - onset, 20.0), deadline_s if deadline_s < 2 * risen else 0.0)
