@@ -138,7 +138,7 @@ def timeline(
             fontsize=7,
             ha="right",
         )
-    ax.set_xlabel(m("page.time_after_issue_s"))
+    time_axis(ax, high - low, m)
     ax.set_ylabel(m("page.nodes_in_order"))
     ax.set_title(m("page.timeline_title", alert=alert.id, origin=origin))
     if media:
@@ -160,6 +160,26 @@ def timeline(
         title_fontsize=7,
     )
     return fig
+
+
+TIME_UNITS: tuple[tuple[float, float, str], ...] = (
+    (7200.0, 3600.0, "page.time_after_issue_h"),
+    (1200.0, 60.0, "page.time_after_issue_min"),
+    (0.0, 1.0, "page.time_after_issue_s"),
+)
+"""(shortest span, seconds per unit, axis title): hours past two hours, minutes past twenty minutes."""
+
+
+def time_axis(ax: Any, span_s: float, m: Messages) -> None:
+    """Label a time axis (data in seconds after issue) in the unit that suits its span, ticks on round figures."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    per_unit, title = next((size, key) for longest, size, key in TIME_UNITS if span_s >= longest)
+    ax.set_xlabel(m(title))
+    if per_unit > 1:
+        step = next(s for s in (1, 2, 5, 10, 15, 30, 60, 120, 240) if span_s / per_unit / s <= 8)
+        ax.xaxis.set_major_locator(MultipleLocator(step * per_unit))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / per_unit:g}"))
 
 
 def _marker(plt: Any, marker: str, colour: str, label: str, linestyle: str = "") -> Any:
@@ -232,7 +252,7 @@ def curves(plt: Any, m: Messages, alert_id: str, warned: Columns, deadline_s: fl
                 va="top",
             )
         ax.set_title(title, fontsize=9)
-        ax.set_xlabel(m("page.time_after_issue_s"))
+        time_axis(ax, window[1] - window[0], m)
         ax.grid(alpha=0.3)
     zoom.set_ylim(0, 100)
     zoom.set_ylabel(m("page.warned_percent"))

@@ -18,7 +18,14 @@ from lalert_sim.reach.parameters import AGE_BANDS
 from lalert_sim.report.columns import Columns
 from lalert_sim.report.files import WARNED_COLUMNS
 from lalert_sim.report.places import Places
-from lalert_sim.report.plots import CHANNEL_COLOURS, COHORT_COLOURS, MEDIUM_COLOURS, meaning_colours, rise_window
+from lalert_sim.report.plots import (
+    CHANNEL_COLOURS,
+    COHORT_COLOURS,
+    MEDIUM_COLOURS,
+    meaning_colours,
+    rise_window,
+    time_axis,
+)
 from lalert_sim.report.story import story, worst_band
 from lalert_sim.topology.reference import Municipality, MunicipalityTable
 from tests.conftest import SCENARIOS, cli
@@ -211,3 +218,19 @@ def test_the_page_speaks_one_language_with_badges_and_town_names(drill: Path, la
         english = [EN(k) for k in ("page.objectives", "page.timeline", "page.latest_emitters", "page.never_reached")]
         assert not [h for h in english if f">{h}<" in page]
         assert "2026年11月22日 07:00 JST" in text
+
+
+@pytest.mark.parametrize(
+    ("span_s", "key"),
+    [(90, "page.time_after_issue_s"), (1800, "page.time_after_issue_min"), (21_600, "page.time_after_issue_h")],
+)
+def test_a_time_axis_is_labelled_in_the_unit_its_span_reads_in(span_s: float, key: str) -> None:
+    from lalert_sim.report.plotting import pyplot
+
+    fig, ax = pyplot().subplots()
+    ax.set_xlim(0, span_s)
+    time_axis(ax, span_s, JA)
+    fig.canvas.draw()
+    assert ax.get_xlabel() == JA(key)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert all(float(label) == int(float(label)) for label in labels if label), labels
