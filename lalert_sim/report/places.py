@@ -12,17 +12,14 @@ from collections.abc import Iterable
 from lalert_sim.i18n import Messages
 from lalert_sim.topology.reference import MunicipalityTable
 
-# How the words of national and carrier node ids are written (the rest lose their dashes).
+# Names written the same in both languages (other words from the ``id_word`` vocabulary, or as they are).
 ID_WORDS: dict[str, str] = {
     "nhk": "NHK",
-    "jalert": "J-Alert",
-    "lalert": "L-Alert",
     "jma": "JMA",
     "fdma": "FDMA",
     "cbc": "CBC",
     "cb": "CB",
     "eew": "EEW",
-    "tv": "TV",
     "fm": "FM",
     "kddi": "KDDI",
     "docomo": "NTT docomo",
@@ -30,6 +27,7 @@ ID_WORDS: dict[str, str] = {
     "rakuten": "Rakuten Mobile",
     "lgwan": "LGWAN",
 }
+ID_SYSTEMS = {"jalert": "j_alert", "lalert": "l_alert"}  # written as the system vocabulary writes them
 ID_PREFIXES = ("carrier", "national")  # words of an id that say where it sits, not what it is
 MUNICIPALITY_ID = re.compile(r"^m-(\d{5})/")
 PREFECTURE_ID = re.compile(r"^pref-(\d{2})/")
@@ -56,14 +54,16 @@ class Places:
             name = self.area(code)
             return f"{name} {m.term('channel', channel)}" if channel else name
         words = [w for w in re.split(r"[/_.:]", node_id) if w and w not in ID_PREFIXES]
-        return " ".join(self._word(w) for w in words) or node_id
+        return " ".join(self._word(w, m) for w in words) or node_id
 
-    def _word(self, word: str) -> str:
+    def _word(self, word: str, m: Messages) -> str:
         # A prefecture's copy of a national part ends in its code: ``ground-17`` is Ishikawa's.
         regional = PREFECTURE_SUFFIX.match(word)
         if regional and regional["code"] in self._names:
-            return f"{self._word(regional['word'])} ({self._names[regional['code']]})"
-        return ID_WORDS.get(word, word.replace("-", " "))
+            return f"{self._word(regional['word'], m)} ({self._names[regional['code']]})"
+        if word in ID_SYSTEMS:
+            return m.term("system", ID_SYSTEMS[word])
+        return ID_WORDS.get(word) or m.term("id_word", word.replace("-", "_"))
 
 
 def _area_in_id(node_id: str) -> str | None:

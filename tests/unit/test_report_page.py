@@ -57,7 +57,9 @@ def test_a_node_without_an_area_gets_a_readable_name_from_its_id() -> None:
     assert places.node("carrier/docomo/cbc", None, None, EN) == "NTT docomo CBC"
     assert places.node("national/launch-decision", None, None, EN) == "launch decision"
     # A prefecture's copy of a national part: its code at the end of the id.
-    assert places.node("jalert/ground-17", None, None, JA) == "J-Alert ground (石川県)"
+    assert places.node("jalert/ground-17", None, None, JA) == "Jアラート 地上回線 (石川県)"
+    assert places.node("jalert/ground-17", None, None, EN) == "J-Alert ground (石川県)"
+    assert places.node("national/launch-decision", None, None, JA) == "発射情報の判断"
 
 
 def test_the_runs_own_municipality_names_come_before_the_reference_list() -> None:
