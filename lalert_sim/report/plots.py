@@ -142,24 +142,23 @@ def timeline(
     ax.set_ylabel(m("page.nodes_in_order"))
     ax.set_title(m("page.timeline_title", alert=alert.id, origin=origin))
     if media:
-        top = ax.legend(
-            handles=media,
-            fontsize=7,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            title=m("page.legend_media"),
-            title_fontsize=7,
-        )
-        ax.add_artist(top)
-    ax.legend(
-        handles=markers,
+        ax.add_artist(legend_outside(ax, media, m("page.legend_media"), top=True))
+    legend_outside(ax, markers, m("page.legend_markers"), top=False)
+    return fig
+
+
+def legend_outside(ax: Any, handles: list[Any] | None, title: str, top: bool = True) -> Any:
+    """A legend right of the plot, at its top or bottom, so it never covers the data (None: the axes' own)."""
+    anchor = (1.01, 1.0) if top else (1.01, 0.0)
+    given = {} if handles is None else {"handles": handles}
+    return ax.legend(
+        **given,
         fontsize=7,
-        loc="lower left",
-        bbox_to_anchor=(1.01, 0.0),
-        title=m("page.legend_markers"),
+        loc="upper left" if top else "lower left",
+        bbox_to_anchor=anchor,
+        title=title,
         title_fontsize=7,
     )
-    return fig
 
 
 TIME_UNITS: tuple[tuple[float, float, str], ...] = (
@@ -308,6 +307,6 @@ def first_via(plt: Any, m: Messages, alert_id: str, residents: ResidentsReach) -
     ax.set_ylim(0, 100)
     ax.set_ylabel(m("page.residents_percent"))
     ax.set_xlabel(m("page.age_band"))
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=m("page.first_learned"), title_fontsize=7)
+    legend_outside(ax, None, m("page.first_learned"))
     ax.set_title(m("page.first_via_title", alert=alert_id, time=m.seconds(residents.deadline_s)))
     return fig
