@@ -44,6 +44,7 @@ __all__ = [
 LATEST_SHOWN = 10
 LOST_REASON = re.compile(r"^lost on (?P<link>\S+) \((?P<cause>[a-z_]+)(?:: (?P<detail>.*))?\) x(?P<count>\d+)$")
 NO_UPSTREAM = "never sent: no upstream node had it"
+LOAN_LINK = re.compile(r"^loan/(?P<equipment>[a-z_]+)/(?P<code>\d{5})$")  # topology/responses.py's loan links
 CAUSES = {"link_down": "page.cause_link_down", "node_down": "page.cause_node_down", "loss": "page.cause_loss"}
 
 Progress = Callable[[str], None]
@@ -269,6 +270,14 @@ class _Page:
             return m("page.reason_lost_plain", place=place, cause=cause, count=lost["count"])
         return m("page.reason_lost", place=place, cause=cause, detail=lost["detail"], count=lost["count"])
 
+    def through(self, link: str) -> str:
+        """The link an alert finally came over: a loaned unit by its equipment and town, else by its place."""
+        loan = LOAN_LINK.match(link)
+        if loan is None:
+            return self.places.node(link, None, None, self.m)
+        equipment = self.m.term("equipment", loan["equipment"])
+        return self.m("page.through_loan", equipment=equipment, place=self.places.area(loan["code"]))
+
     def responses(self, responses: ResponsesSummary) -> str:
         m, place = self.m, self.places.area
         dash = "—"
@@ -290,12 +299,12 @@ class _Page:
             ]
             for r in responses.worst_cut_off
         ]
-        pools = [[name, p.max_in_use, p.max_waiting] for name, p in responses.pools.items()]
+        pools = [[m.term("equipment", name), p.max_in_use, p.max_waiting] for name, p in responses.pools.items()]
         affected = [
             [
                 a.alert,
                 place(a.municipality),
-                m.term("medium", a.through) if a.through else m("page.never_arrived"),
+                self.through(a.through) if a.through else m("page.never_arrived"),
                 m.seconds(a.after_issue_s, dash),
             ]
             for a in responses.affected_alerts

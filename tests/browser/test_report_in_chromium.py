@@ -115,6 +115,7 @@ def test_report_opens_without_errors_and_shows_every_section_and_plot(
         assert m(key) in headings, key
     assert m("page.alert_heading", id="major-tsunami-warning") in headings
     assert KEY_SHAPED.findall(text) == [], "untranslated message keys"
+    assert not re.search(r"\bm-\d{5}/|\bloan/", text), "a node or link id where a person reads"
     if lang == "ja":
         english = {Messages("en")(key) for key in SECTIONS}
         assert [h for h in headings if h in english] == [], "English headings on the Japanese page"
