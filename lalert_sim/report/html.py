@@ -404,7 +404,7 @@ def _objectives(objectives: tuple[ObjectiveResult, ...], m: Messages) -> str:
         [
             o.name,
             o.alert,
-            o.selection,
+            m("page.selection", selection=o.selection, nodes=m.count(o.nodes)),
             m("page.target_within", share=m.percent(o.target_fraction), time=m.seconds(o.within_s)),
             m.percent(o.achieved_fraction),
             _Badge(o.met, m("page.met") if o.met else m("page.not_met")),
