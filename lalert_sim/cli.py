@@ -31,6 +31,8 @@ from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language
 from lalert_sim.model.cap import read_cap
+from lalert_sim.model.edxl import EDXL_MAX_BYTES, is_edxl, read_edxl
+from lalert_sim.model.files import read_bounded
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -480,14 +482,16 @@ def _history_rows(
 
 @app.command()
 def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
-    """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
+    """Check a scenario file (or a CAP 1.2 alert or EDXL-DE 1.0 envelope, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            alert = read_cap(scenario)
-            Console().print(
-                f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
-                f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
-            )
+            edxl = is_edxl(read_bounded(scenario, EDXL_MAX_BYTES, "alert file"))
+            for alert in read_edxl(scenario) if edxl else [read_cap(scenario)]:
+                Console().print(
+                    f"{scenario}: valid {'EDXL-DE 1.0' if edxl else 'CAP 1.2'} · {alert.id}: {alert.system.value} "
+                    f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}",
+                    soft_wrap=True,
+                )
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:
