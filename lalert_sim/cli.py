@@ -30,9 +30,7 @@ from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language
-from lalert_sim.model.cap import read_cap
-from lalert_sim.model.edxl import EDXL_MAX_BYTES, is_edxl, read_edxl
-from lalert_sim.model.files import read_bounded
+from lalert_sim.model.edxl import read_edxl_or_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -183,7 +181,11 @@ def run(
     ] = "auto",
     alert: Annotated[
         list[Path] | None,
-        typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
+        typer.Option(
+            "--alert",
+            help="A CAP 1.2 alert or EDXL-DE 1.0 envelope (XML) to simulate instead of the scenario's alerts "
+            "(repeatable).",
+        ),
     ] = None,
     report_html: Annotated[
         bool | None,
@@ -485,10 +487,10 @@ def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = Fa
     """Check a scenario file (or a CAP 1.2 alert or EDXL-DE 1.0 envelope, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            edxl = is_edxl(read_bounded(scenario, EDXL_MAX_BYTES, "alert file"))
-            for alert in read_edxl(scenario) if edxl else [read_cap(scenario)]:
+            kind, alerts = read_edxl_or_cap(scenario)
+            for alert in alerts:
                 Console().print(
-                    f"{scenario}: valid {'EDXL-DE 1.0' if edxl else 'CAP 1.2'} · {alert.id}: {alert.system.value} "
+                    f"{scenario}: valid {kind} · {alert.id}: {alert.system.value} "
                     f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}",
                     soft_wrap=True,
                 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from lalert_sim import ScenarioError, load
+from lalert_sim import ScenarioError, load, run
 from lalert_sim.model.alerts import Alert, AlertMode, AlertSystem, Chain, MessageKind
 from lalert_sim.model.cap import parse_cap, read_cap, validate_cap, write_cap
 from lalert_sim.model.edxl import (
@@ -302,6 +302,18 @@ def test_every_l_alert_message_is_written_as_edxl_next_to_its_cap(tmp_path: Path
     assert any(p.name.endswith(".edxl.xml") for p in written)
     missile = load(SCENARIOS / "jalert_missile_drill_aomori.yaml")
     assert not [p for p in write_cap_alerts(tmp_path / "j", missile) if p.name.endswith(".edxl.xml")]
+
+
+def test_an_envelope_given_as_alert_file_replaces_the_scenarios_alerts(tmp_path: Path) -> None:
+    prepared = load(SCENARIOS / "lalert_evacuation_order_kesennuma.yaml")
+    written = write_cap_alerts(tmp_path, prepared)
+    envelopes = [p for p in written if p.name.endswith(".edxl.xml")]
+    again = load(SCENARIOS / "lalert_evacuation_order_kesennuma.yaml", envelopes[:1])  # run --alert FILE
+    first = next(i.alert for i in prepared.injections if i.alert.system is AlertSystem.L_ALERT)
+    assert [i.alert.model_dump(exclude={"cap_info"}) for i in again.injections] == [
+        first.model_dump(exclude={"cap_info"})
+    ]
+    assert run(again).alerts[0].emitted
 
 
 def test_validate_recognises_edxl_and_refuses_a_hostile_one(tmp_path: Path) -> None:
