@@ -123,7 +123,11 @@ def is_edxl(data: bytes) -> bool:
     A cheap look at the start of the file to choose a reader; the reader still checks everything.
     """
     head = re.sub(rb"<!--.*?-->|<\?.*?\?>", b"", data[:8192], flags=re.DOTALL)
-    return re.match(rb"\s*(?:<!DOCTYPE[^>]*>\s*)?<(?:[A-Za-z_][\w.-]*:)?EDXLDistribution[\s/>]", head) is not None
+    doctype = rb"<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>\s*"  # with its internal subset: refused later, but as EDXL-DE
+    return (
+        re.match(rb"\s*(?:" + doctype + rb")?<(?:[A-Za-z_][\w.-]*:)?EDXLDistribution[\s/>]", head, re.DOTALL)
+        is not None
+    )
 
 
 def read_edxl(path: Path, name: str | None = None) -> list[Alert]:

@@ -11,7 +11,7 @@ from lxml import etree
 
 from lalert_sim import ScenarioError, load, run
 from lalert_sim.model.alerts import Alert, AlertMode, AlertSystem, Chain, MessageKind
-from lalert_sim.model.cap import parse_cap, read_cap, validate_cap, write_cap
+from lalert_sim.model.cap import MAX_ALERTS, parse_cap, read_cap, validate_cap, write_cap
 from lalert_sim.model.edxl import (
     DISTRIBUTION_STATUS,
     DISTRIBUTION_TYPE,
@@ -203,6 +203,7 @@ def test_a_real_envelope_from_an_agency_is_read_with_every_cap_alert_inside() ->
 
 
 def test_only_edxl_documents_are_taken_for_edxl() -> None:
+    assert all(is_edxl(d) for d in (BILLION_LAUGHS, EXTERNAL, _xxe_sample_wrapped()))  # refused as EDXL-DE, later
     assert not is_edxl((CAP / "oasis-cap12-A1_homeland-security_43b080713727__tannerryan-cap.xml").read_bytes())
     assert not is_edxl(b"<!-- <EDXLDistribution> --><alert/>")
     assert is_edxl(b'<?xml version="1.0"?>\n<!-- a comment -->\n<de:EDXLDistribution xmlns:de="x"/>')
@@ -250,6 +251,11 @@ def test_huge_and_deep_documents_are_refused_within_limits() -> None:
     deep = _envelope(b"<x xmlns='urn:x'>" * 300 + b"</x>" * 300)
     with pytest.raises(ScenarioError, match="cannot be read within the limits"):
         parse_edxl(deep, "deep.xml")
+
+
+def test_an_envelope_with_more_alerts_than_a_scenario_may_hold_is_refused() -> None:
+    with pytest.raises(ScenarioError, match=f"more than {MAX_ALERTS} CAP alerts"):
+        parse_edxl(_envelope(*[BODY] * (MAX_ALERTS + 1)), "many.xml")
 
 
 def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
@@ -323,7 +329,9 @@ def test_validate_recognises_edxl_and_refuses_a_hostile_one(tmp_path: Path) -> N
     (tmp_path / "attack.xml").write_bytes(BILLION_LAUGHS)
     refused = cli("validate", tmp_path / "attack.xml")
     assert refused.returncode == 2 and "refused: the XML declares a DTD" in refused.stderr
-    assert "Traceback" not in refused.stderr
+    assert "EDXL-DE never needs them" in refused.stderr and "Traceback" not in refused.stderr
+    ran = cli("run", SCENARIOS / "lalert_evacuation_order_kesennuma.yaml", "--alert", tmp_path / "attack.xml", "-q")
+    assert ran.returncode == 2 and "EDXL-DE never needs them" in ran.stderr and "Traceback" not in ran.stderr
     assert "valid CAP 1.2 ·" in cli("validate", A_CAP).stdout  # CAP files still read as CAP
 
 
