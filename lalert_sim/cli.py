@@ -30,7 +30,7 @@ from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language
-from lalert_sim.model.cap import read_cap
+from lalert_sim.model.edxl import read_edxl_or_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -181,7 +181,11 @@ def run(
     ] = "auto",
     alert: Annotated[
         list[Path] | None,
-        typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
+        typer.Option(
+            "--alert",
+            help="A CAP 1.2 alert or EDXL-DE 1.0 envelope (XML) to simulate instead of the scenario's alerts "
+            "(repeatable).",
+        ),
     ] = None,
     report_html: Annotated[
         bool | None,
@@ -481,14 +485,16 @@ def _history_rows(
 
 @app.command()
 def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
-    """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
+    """Check a scenario file (or a CAP 1.2 alert or EDXL-DE 1.0 envelope, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            alert = read_cap(scenario)
-            Console().print(
-                f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
-                f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
-            )
+            kind, alerts = read_edxl_or_cap(scenario)
+            for alert in alerts:
+                Console().print(
+                    f"{scenario}: valid {kind} · {alert.id}: {alert.system.value} "
+                    f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}",
+                    soft_wrap=True,
+                )
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:

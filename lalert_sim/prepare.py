@@ -8,7 +8,8 @@ from pathlib import Path
 
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alerts import Alert
-from lalert_sim.model.cap import expand_cap_alerts, read_cap
+from lalert_sim.model.cap import expand_cap_alerts
+from lalert_sim.model.edxl import read_edxl_or_cap
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
@@ -139,7 +140,7 @@ def _municipality_table(scenario: Scenario, source: str | None, allow_outside_pa
 def load(path: str | Path, alert_files: list[Path] | None = None, allow_outside_paths: bool = False) -> Prepared:
     """Read, validate and prepare a scenario file; errors name the file, field and line.
 
-    ``alert_files`` (CAP 1.2 XML) replace the scenario's own alerts. Files the scenario
+    ``alert_files`` (CAP 1.2 or EDXL-DE 1.0 XML) replace the scenario's own alerts. Files the scenario
     names must lie in its folder unless ``allow_outside_paths``; every file read must
     be a regular file under its size limit.
     """
@@ -166,7 +167,11 @@ def _prepared(
             # The user named these files on the command line: read wherever they are.
             data = {
                 **data,
-                "alerts": [read_cap(Path(f)).model_dump(mode="json", exclude_none=True) for f in alert_files],
+                "alerts": [
+                    a.model_dump(mode="json", exclude_none=True)
+                    for f in alert_files
+                    for a in read_edxl_or_cap(Path(f))[1]
+                ],
             }
         data, problems = expand_cap_alerts(data, Path(source).parent, allow_outside_paths)
         if problems:
