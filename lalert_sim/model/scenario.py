@@ -17,6 +17,7 @@ from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.outputs import Outputs
 from lalert_sim.model.residents import Residents
 from lalert_sim.model.responses import Responses
 from lalert_sim.model.selectors import NodeSelector
@@ -99,6 +100,8 @@ class Scenario(Frozen):
     """Settings of the reach model (deadline, horizon, hour, rain); all optional."""
     responses: Responses = Field(default_factory=Responses)
     """What the country does in answer: loaned equipment, power vehicles, roaming; default nothing."""
+    outputs: Outputs = Field(default_factory=Outputs)
+    """How long each emitter channel keeps sounding a message (what an update or cancel can still reach)."""
     field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
     failures: FailuresSetting = Field(
         default_factory=Failures,

