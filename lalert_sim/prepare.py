@@ -9,6 +9,7 @@ from pathlib import Path
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.cap import expand_cap_alerts, read_cap
+from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
@@ -168,7 +169,9 @@ def _prepared(
                 **data,
                 "alerts": [read_cap(Path(f)).model_dump(mode="json", exclude_none=True) for f in alert_files],
             }
+        data, fed = expand_feed_alerts(data, Path(source).parent, allow_outside_paths)  # {feed: FOLDER} entries
         data, problems = expand_cap_alerts(data, Path(source).parent, allow_outside_paths)
+        problems = fed + problems
         if problems:
             raise ScenarioError(problems)
         return prepare(parse_scenario(data), source, allow_outside_paths)

@@ -13,6 +13,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
 from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
 from lalert_sim.model.failures import Failures, FailuresSetting
+from lalert_sim.model.feeds import FEED_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
@@ -75,8 +76,8 @@ class Topology(Frozen):
 
 
 def _alert_or_cap_entry(schema: JsonDict) -> None:
-    # What a file may say: an alert, or a CAP file that the loader reads into one before validation.
-    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA]}
+    # What a file may say: an alert, a CAP file or a feed folder that the loader reads before validation.
+    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA, FEED_ENTRY_SCHEMA]}
 
 
 class Scenario(Frozen):
@@ -91,7 +92,8 @@ class Scenario(Frozen):
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
     alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
-    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file."""
+    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file,
+    ``{feed: FOLDER, ...}`` every message of a folder, replayed on their own times."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)

@@ -187,3 +187,116 @@ def test_a_chained_alert_exports_its_msgtype_and_references_and_reads_back_the_s
     # A plain alert exports as a plain Alert and reads back without a chain.
     plain = write_cap(first, epoch)
     assert b"<msgType>Alert</msgType>" in plain and parse_cap(plain, "a1.xml").chain is None
+
+
+# --- Feeds: a folder of messages replayed on their own times ------------------------------------------------
+
+A3 = CAP_DATA / "oasis-cap12-A3_earthquake-update_TRI13970876.2__tannerryan-cap.xml"
+
+
+def _feed_folder(folder):
+    """The OASIS example's update (20:56) with the message it updates (20:30) and a cancel (21:10) made from
+    it, in files whose names sort against their times."""
+    update = A3.read_bytes()
+    first = (
+        update.replace(b"TRI13970876.2", b"TRI13970876.1")
+        .replace(b"2003-06-11T20:56:00-07:00", b"2003-06-11T20:30:00-07:00")
+        .replace(b"<msgType>Update</msgType>", b"<msgType>Alert</msgType>")
+    )
+    first = first[: first.index(b"<references>")] + first[first.index(b"</references>") + len(b"</references>") :]
+    cancel = (
+        update.replace(b"<identifier>TRI13970876.2", b"<identifier>TRI13970876.3")
+        .replace(b"<sent>2003-06-11T20:56:00-07:00", b"<sent>2003-06-11T21:10:00-07:00")
+        .replace(b"<msgType>Update</msgType>", b"<msgType>Cancel</msgType>")
+        .replace(b"</references>", b" trinet@caltech.edu,TRI13970876.2,2003-06-11T20:56:00-07:00</references>")
+    )
+    folder.mkdir()
+    (folder / "a_cancel.xml").write_bytes(cancel)
+    (folder / "b_update.xml").write_bytes(update)
+    (folder / "c_first.xml").write_bytes(first)
+    (folder / "notes.txt").write_text("not a message")
+    return folder
+
+
+def test_a_feed_is_replayed_in_time_order_relative_to_its_first_message(tmp_path) -> None:
+    from lalert_sim.model.feeds import expand_feed_alerts
+
+    _feed_folder(tmp_path / "msgs")
+    data = {"alerts": [{"feed": "msgs", "issue_s": 100, "mode": "exercise", "origin": "fast"}]}
+    expanded, problems = expand_feed_alerts(data, tmp_path)
+    assert problems == []
+    alerts = expanded["alerts"]
+    assert [a["id"] for a in alerts] == ["TRI13970876.1", "TRI13970876.2", "TRI13970876.3"]
+    assert [a["issue_s"] for a in alerts] == [100.0, 100.0 + 26 * 60, 100.0 + 40 * 60]
+    assert {a["mode"] for a in alerts} == {"exercise"} and {a["origin"] for a in alerts} == {"fast"}
+    chains = [(a["chain"]["serial"], a["chain"]["kind"], a["chain"]["references"]) for a in alerts]
+    assert chains == [
+        (1, "issue", []),
+        (2, "update", ["TRI13970876.1"]),
+        (3, "cancel", ["TRI13970876.1", "TRI13970876.2"]),
+    ]
+    assert {a["chain"]["event"] for a in alerts} == {"TRI13970876.1"}
+
+
+def test_a_feed_entry_in_a_scenario_file_runs_as_one_chain(tmp_path) -> None:
+    import yaml
+
+    from lalert_sim import load, run, summarise
+
+    _feed_folder(tmp_path / "msgs")
+    scenario = {
+        "metadata": {"name": "feed"},
+        "duration_s": 3600,
+        "failures": "none",
+        "topology": {"nodes": NODES, "links": LINKS},
+        "alerts": [{"feed": "msgs", "origin": "fast", "system": "j_alert"}],
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario))
+    prepared = load(tmp_path / "s.yaml")
+    result = run(prepared)
+    # Without areas each message concerns every output; TV still shows each message when the next comes.
+    stops = [(r.time_s, r.alert, r.cause) for r in result.trace.records() if r.event == "stopped" and r.node == "tv"]
+    assert stops == [(1561.0, "TRI13970876.1", "superseded"), (2401.0, "TRI13970876.2", "cancel")]
+    assert [a.id for a in summarise(prepared, result).alerts] == ["TRI13970876.1", "TRI13970876.2", "TRI13970876.3"]
+
+
+def test_messages_a_feed_cannot_order_by_serial_are_numbered_by_time(tmp_path) -> None:
+    from lalert_sim.model.feeds import read_feed
+
+    folder = _feed_folder(tmp_path / "msgs")
+    # A second update that, like the first, references only the original: both say serial 2.
+    second = A3.read_bytes().replace(b"TRI13970876.2", b"TRI13970876.2b").replace(b"20:56:00", b"21:00:00")
+    (folder / "a_cancel.xml").unlink()
+    (folder / "d_second.xml").write_bytes(second)
+    alerts = read_feed(folder)
+    assert [(a.id, a.chain.serial if a.chain else None) for a in alerts] == [
+        ("TRI13970876.1", 1),
+        ("TRI13970876.2", 2),
+        ("TRI13970876.2b", 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"feed": "missing"}, "not a folder"),
+        ({"feed": "msgs", "colour": "red"}, "unknown key 'colour'"),
+        ({"feed": "msgs", "issue_s": -5}, "issue_s"),
+        ({"feed": "../elsewhere"}, "outside the scenario's folder"),
+        ({"feed": "bad"}, "not a message this program reads"),
+        ({"feed": "hostile"}, "refused"),
+    ],
+)
+def test_a_bad_feed_is_refused_with_a_clear_reason(tmp_path, entry: dict, expected: str) -> None:
+    from lalert_sim.model.feeds import expand_feed_alerts
+
+    base = tmp_path / "scenario"
+    base.mkdir()
+    _feed_folder(base / "msgs")
+    (base / "bad").mkdir()
+    (base / "bad" / "x.xml").write_text("<html xmlns='http://www.w3.org/1999/xhtml'/>")
+    (base / "hostile").mkdir()
+    (base / "hostile" / "x.xml").write_text('<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>')
+    (tmp_path / "elsewhere").mkdir()
+    _, problems = expand_feed_alerts({"alerts": [entry]}, base)
+    assert problems and expected in problems[0].message, problems
