@@ -33,6 +33,8 @@ NODE_COLUMNS = (
     "medium",
     "hops",
     "path",
+    "stopped_s",
+    "stale",
 )
 
 
@@ -134,6 +136,8 @@ def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
                 medium.get(row.via_link or "", ""),
                 max(len(row.path) - 1, 0),
                 " > ".join(row.path),
+                rounded(row.stopped_s, 6),
+                int(row.stale),
             )
 
 

@@ -300,3 +300,69 @@ def test_a_bad_feed_is_refused_with_a_clear_reason(tmp_path, entry: dict, expect
     (tmp_path / "elsewhere").mkdir()
     _, problems = expand_feed_alerts({"alerts": [entry]}, base)
     assert problems and expected in problems[0].message, problems
+
+
+# --- Results: per message, the outputs it stopped and how fast ------------------------------------------------
+
+
+def test_the_summary_counts_and_times_what_each_message_stopped() -> None:
+    from lalert_sim import summarise
+    from lalert_sim.analysis.kpis import replication_kpis
+
+    prepared, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 120.0, "cancel", serial=2)])
+    summary = summarise(prepared, result)
+    first, cancel = (alert.chain for alert in summary.alerts)
+    assert first is not None and cancel is not None
+    # The cancel reached the outputs at 121 s: only the TV still showed a1; stopped 1 s after issue.
+    assert (cancel.kind, cancel.serial, cancel.references) == ("cancel", 2, ("a1",))
+    assert cancel.outputs_stopped == 1 and cancel.stop_s["50%"] == 1.0 and cancel.stop_s["95%"] == 1.0
+    assert first.outputs_stopped == 0 and first.stop_s["50%"] is None
+    assert first.ended_by_later == 1 and first.sounding_at_end == 0 and cancel.sounding_at_end == 0
+    kpis = replication_kpis(summary)
+    assert kpis["a2.outputs_stopped"] == 1.0 and kpis["a2.outputs_stopped_95pct_s"] == 1.0
+    assert kpis["a2.sounding_at_end"] == 0.0
+    # Without the cancel the TV still shows the update at the end of the run.
+    prepared, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 60.0, "update", serial=2)])
+    update = summarise(prepared, result).alerts[1].chain
+    assert update is not None and update.outputs_stopped == 2 and update.sounding_at_end == 1
+
+
+def test_an_alert_in_no_chain_has_no_chain_step_and_summary_json_reads_back() -> None:
+    from lalert_sim import summarise
+    from lalert_sim.analysis.results import RunSummary
+
+    prepared, result = _run([_alert("a1", 0.0), _alert("a2", 30.0)])
+    summary = summarise(prepared, result)
+    assert [a.chain for a in summary.alerts] == [None, None]
+    prepared, result = _run([_alert("a1", 0.0, "issue"), _alert("a2", 30.0, "lift", serial=2)])
+    summary = summarise(prepared, result)
+    assert RunSummary.from_json(summary.to_json()) == summary
+
+
+def test_nodes_csv_and_the_terminal_show_stops(tmp_path) -> None:
+    import csv
+
+    from rich.console import Console
+
+    from lalert_sim import summarise
+    from lalert_sim.report.files import write_results
+    from lalert_sim.report.terminal import print_summary
+
+    alerts = [_alert("a1", 0.0, "issue", origin="slow"), _alert("a2", 10.0, "update", serial=2)]
+    alerts.append(_alert("a3", 30.0, "lift", serial=3))
+    prepared, result = _run(alerts)
+    summary = summarise(prepared, result)
+    write_results(tmp_path, summary, result, parquet=False)
+    rows = {(r["alert"], r["node"]): r for r in csv.DictReader((tmp_path / "nodes.csv").open())}
+    assert rows["a1", "spk"]["stale"] == "1" and rows["a1", "spk"]["emitted_s"] == ""
+    assert rows["a2", "tv"]["stopped_s"] == "21.0" and rows["a3", "tv"]["stopped_s"] == ""
+    console = Console(record=True, width=160)
+    print_summary(summary, console)
+    text = console.export_text()
+    assert "Chain ev: 3 messages" in text
+    lines = [line.replace("│", " ").split() for line in text.splitlines()]
+    lines = [line for line in lines if line[:1] in (["1"], ["2"], ["3"])]
+    assert [line[:3] for line in lines] == [["1", "a1", "issue"], ["2", "a2", "update"], ["3", "a3", "lift"]]
+    # a1 came stale to the loudspeaker; a2 found nothing sounding; the lift stopped both of a2's outputs in 1 s.
+    assert lines[0][-5:] == ["0", "(1", "stale)", "-", "0"]
+    assert lines[2][-4:] == ["2", "1.0", "s", "0"]
