@@ -137,7 +137,7 @@ def read_feed(folder: Path, base: Path | None = None, allow_outside: bool = Fals
     messages, problems = [], []
     for path in files:
         try:
-            messages.append(read_message(referenced_path(str(path), base or folder, allow_outside)))
+            messages.append(read_message(referenced_path(str(path.absolute()), base or folder, allow_outside)))
         except ValueError as exc:  # ScenarioError is one
             problems += exc.problems if isinstance(exc, ScenarioError) else [Problem(str(exc), file=str(path))]
     if problems:
@@ -176,8 +176,9 @@ def _unique(alerts: list[Alert]) -> list[Alert]:
 
 
 def _chained(alerts: list[Alert]) -> list[Alert]:
-    """Each chain's messages numbered 1, 2, ... in time order when their serials do not tell them apart, and
-    an alert that heads a chain of the feed given its chain (issue, serial 1)."""
+    """Each chain's messages numbered 1, 2, ... in time order when their serials do not tell them apart, a
+    message that references nothing given the earlier ones of its chain as references, and an alert that heads
+    a chain of the feed given its chain (issue, serial 1)."""
     events = {alert.chain.event for alert in alerts if alert.chain is not None}
     alerts = [
         alert.model_copy(update={"chain": Chain(event=alert.id)})
@@ -191,12 +192,14 @@ def _chained(alerts: list[Alert]) -> list[Alert]:
             members.setdefault(alert.chain.event, []).append(index)
     for indices in members.values():
         orders = [_order(alerts[i]) for i in indices]
-        if len(set(orders)) == len(orders):
-            continue  # distinct serials: the engine orders them, even when they arrive out of order
-        for serial, i in enumerate(indices, start=1):
+        renumber = len(set(orders)) < len(orders)  # else the engine orders them, even when they arrive out of order
+        for position, i in enumerate(indices):
             chain = alerts[i].chain
             assert chain is not None
-            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update={"serial": serial})})
+            update: dict[str, Any] = {"serial": position + 1} if renumber else {}
+            if position and not chain.references:  # JMA messages name no earlier message: the feed's do
+                update["references"] = [alerts[j].id for j in indices[:position]]
+            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update)})
     return alerts
 
 

@@ -101,12 +101,13 @@ def _print_chains(console: Console, alerts: tuple[AlertSummary, ...]) -> None:
             "#", "message", "kind", "issued", "outputs 95%", "residents 90%", "stopped", "stop 95%", "at end",
             title=f"Chain {event}: {len(members)} messages",
         )  # fmt: skip
-        for alert in sorted(members, key=lambda a: (a.issue_s, a.chain.serial if a.chain else 0)):
+        ordered = sorted(members, key=lambda a: (a.issue_s, a.chain.serial if a.chain else 0))
+        for position, alert in enumerate(ordered, start=1):
             step = alert.chain
             assert step is not None
             warned = alert.residents.time_to_warned_s.get("90%") if alert.residents else None
             table.add_row(
-                str(step.serial),
+                str(position),
                 alert.id,
                 step.kind,
                 seconds(alert.issue_s),

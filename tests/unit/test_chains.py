@@ -366,3 +366,31 @@ def test_nodes_csv_and_the_terminal_show_stops(tmp_path) -> None:
     # a1 came stale to the loudspeaker; a2 found nothing sounding; the lift stopped both of a2's outputs in 1 s.
     assert lines[0][-5:] == ["0", "(1", "stale)", "-", "0"]
     assert lines[2][-4:] == ["2", "1.0", "s", "0"]
+
+
+# --- The real Torishima 2023-10-09 sequence (JMA's own messages, 出典：気象庁) ---------------------------------
+
+TORISHIMA = (
+    __import__("pathlib").Path(__file__).parents[2] / "scenarios" / "jma_torishima_2023_tsunami_advisory_replay.yaml"
+)
+
+
+def test_the_real_torishima_sequence_replays_in_order_and_ends_with_nothing_sounding() -> None:
+    pytest.importorskip("lalert_sim.model.jma", reason="needs the JMA XML reader")
+    from lalert_sim import load, run, summarise
+
+    prepared = load(TORISHIMA)
+    summary = summarise(prepared, run(prepared))
+    alerts = summary.alerts
+    # JMA's times (06:40, 07:26, 07:44, 07:51, 08:24, 12:00 JST) relative to the first, one event.
+    assert [a.issue_s for a in alerts] == [0.0, 2760.0, 3840.0, 4260.0, 6240.0, 19200.0]
+    assert [a.chain.kind for a in alerts if a.chain] == ["issue", "update", "update", "update", "update", "lift"]
+    assert {a.chain.event for a in alerts if a.chain} == {"20231009052500"}
+    assert all(a.mode == "exercise" for a in alerts), "a replayed JMA warning is never a real one"
+    for alert in alerts:  # each message's delivery times are in the summary
+        assert alert.emitters_reached > 0 and alert.time_to_emitters_s["50%"] is not None
+        assert alert.residents is not None
+    lift = alerts[-1].chain
+    assert lift is not None and lift.references == tuple(a.id for a in alerts[:-1])
+    # After the lifting no output sounds any message of the chain.
+    assert [a.chain.sounding_at_end for a in alerts if a.chain] == [0] * 6
