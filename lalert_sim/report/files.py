@@ -153,7 +153,8 @@ def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
         while path in written:
             copies += 1
             path = folder / f"{stem}-{copies}.cap.xml"
-        text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
+        alerts = [i.alert for i in prepared.injections]  # a chained alert's references name them
+        text = write_cap(injection.alert, prepared.scenario.metadata.epoch, alerts).decode("utf-8")
         write_text(path, text)
         written.append(path)
     return written

@@ -394,3 +394,15 @@ def test_the_real_torishima_sequence_replays_in_order_and_ends_with_nothing_soun
     assert lift is not None and lift.references == tuple(a.id for a in alerts[:-1])
     # After the lifting no output sounds any message of the chain.
     assert [a.chain.sounding_at_end for a in alerts if a.chain] == [0] * 6
+
+
+def test_exported_cap_of_a_chain_references_the_earlier_messages(tmp_path) -> None:
+    from lalert_sim.model.cap import parse_cap
+    from lalert_sim.report.files import write_cap_alerts
+
+    prepared, _ = _run([_alert("a1", 0.0, "issue"), _alert("a2", 90.0, "cancel", serial=2)])
+    written = write_cap_alerts(tmp_path, prepared)
+    cancel = next(p for p in written if p.name == "a2.cap.xml").read_bytes()
+    assert b"<msgType>Cancel</msgType>" in cancel
+    assert b"<references>lalert-sim,a1,2026-01-01T00:00:00+00:00</references>" in cancel
+    assert parse_cap(cancel, "a2.cap.xml").chain == prepared.injections[1].alert.chain
