@@ -11,37 +11,16 @@ its chain already did is stale and not emitted (messages overtaking each other).
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event
 from lalert_sim.model.alerts import Alert, MessageKind
+from lalert_sim.model.chains import STOPPING
 
-STOPPING = frozenset({MessageKind.CANCEL, MessageKind.LIFT})
-"""Kinds that end the chain: the outputs still sounding it stop."""
-_RANK = {
-    MessageKind.ISSUE: 0,
-    MessageKind.UPDATE: 0,
-    MessageKind.CORRECTION: 1,
-    MessageKind.CANCEL: 2,
-    MessageKind.LIFT: 2,
-}
 _STOP_CAUSE = {MessageKind.CANCEL: Cause.CANCEL, MessageKind.LIFT: Cause.LIFT}
 _STOPPED, _STALE = Event.STOPPED, Event.STALE
 Row = tuple[float, int, int, int, int, int, int, int]
-
-
-def event_of(alert: Alert) -> str:
-    """The chain an alert belongs to: its chain's event, else its own id (it heads a chain of its own)."""
-    return alert.chain.event if alert.chain is not None else alert.id
-
-
-def order_of(alert: Alert) -> tuple[int, int]:
-    """Where an alert stands in its chain: (serial, rank of its kind); a greater one replaces a lesser."""
-    if alert.chain is None:
-        return (1, 0)
-    return (alert.chain.serial, _RANK[alert.chain.kind])
 
 
 def own_sounding_s(alert: Alert, sounding_s: float) -> float:
@@ -50,12 +29,6 @@ def own_sounding_s(alert: Alert, sounding_s: float) -> float:
     if alert.chain is not None and alert.chain.kind in STOPPING and math.isinf(sounding_s):
         return 0.0
     return sounding_s
-
-
-def chained(alerts: Sequence[Alert]) -> set[str]:
-    """The events that more than one of ``alerts`` belongs to: only those need the board."""
-    counts = Counter(event_of(alert) for alert in alerts)
-    return {event for event, n in counts.items() if n > 1}
 
 
 class ChainBoard:

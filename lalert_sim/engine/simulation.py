@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 import simpy
 
 from lalert_sim.engine.availability import DORMANT, AvailabilityLog
-from lalert_sim.engine.chains import ChainBoard, event_of, order_of
+from lalert_sim.engine.chains import ChainBoard
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.stations import StationOutage
 from lalert_sim.engine.trace import Trace
+from lalert_sim.model.chains import event_of, order_of
 from lalert_sim.model.network import Channel
 from lalert_sim.model.outputs import Outputs
 from lalert_sim.prepare import Injection

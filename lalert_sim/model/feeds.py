@@ -21,9 +21,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from lalert_sim.errors import Problem, ScenarioError, shown
-from lalert_sim.model.alerts import Alert, Chain, MessageKind
+from lalert_sim.model.alerts import Alert, Chain
 from lalert_sim.model.cap import MAX_ALERTS, parse_cap
 from lalert_sim.model.cap import NS as CAP_NS
+from lalert_sim.model.chains import order_of
 from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
 
 JMA_NS = "http://xml.kishou.go.jp/jmaxml1/"
@@ -31,13 +32,6 @@ JMA_NS = "http://xml.kishou.go.jp/jmaxml1/"
 _JMA_HEAD = "{http://xml.kishou.go.jp/jmaxml1/informationBasis1/}"
 FEED_KEYS = ("feed", "issue_s", "mode", "origin", "system")
 """Keys a ``{feed: FOLDER, ...}`` entry may have: the folder, an offset, and overrides for every message."""
-_RANK = {
-    MessageKind.ISSUE: 0,
-    MessageKind.UPDATE: 0,
-    MessageKind.CORRECTION: 1,
-    MessageKind.CANCEL: 2,
-    MessageKind.LIFT: 2,
-}
 
 FEED_ENTRY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -191,7 +185,7 @@ def _chained(alerts: list[Alert]) -> list[Alert]:
         if alert.chain is not None:
             members.setdefault(alert.chain.event, []).append(index)
     for indices in members.values():
-        orders = [_order(alerts[i]) for i in indices]
+        orders = [order_of(alerts[i]) for i in indices]
         renumber = len(set(orders)) < len(orders)  # else the engine orders them, even when they arrive out of order
         for position, i in enumerate(indices):
             chain = alerts[i].chain
@@ -201,11 +195,6 @@ def _chained(alerts: list[Alert]) -> list[Alert]:
                 update["references"] = [alerts[j].id for j in indices[:position]]
             alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update)})
     return alerts
-
-
-def _order(alert: Alert) -> tuple[int, int]:
-    assert alert.chain is not None
-    return (alert.chain.serial, _RANK[alert.chain.kind])
 
 
 def expand_feed_alerts(data: Any, base: Path | None, allow_outside: bool = False) -> tuple[Any, list[Problem]]:
