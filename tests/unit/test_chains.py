@@ -210,7 +210,7 @@ def _feed_folder(folder):
         .replace(b"<msgType>Update</msgType>", b"<msgType>Cancel</msgType>")
         .replace(b"</references>", b" trinet@caltech.edu,TRI13970876.2,2003-06-11T20:56:00-07:00</references>")
     )
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "a_cancel.xml").write_bytes(cancel)
     (folder / "b_update.xml").write_bytes(update)
     (folder / "c_first.xml").write_bytes(first)
@@ -406,3 +406,30 @@ def test_exported_cap_of_a_chain_references_the_earlier_messages(tmp_path) -> No
     assert b"<msgType>Cancel</msgType>" in cancel
     assert b"<references>lalert-sim,a1,2026-01-01T00:00:00+00:00</references>" in cancel
     assert parse_cap(cancel, "a2.cap.xml").chain == prepared.injections[1].alert.chain
+
+
+def test_a_feed_file_linking_outside_the_scenario_folder_is_refused(tmp_path) -> None:
+    from lalert_sim.model.feeds import expand_feed_alerts
+
+    base = tmp_path / "scenario"
+    folder = _feed_folder(base / "msgs")
+    (tmp_path / "secret.xml").write_bytes(A3.read_bytes())
+    (folder / "z_link.xml").symlink_to(tmp_path / "secret.xml")
+    _, problems = expand_feed_alerts({"alerts": [{"feed": "msgs"}]}, base)
+    assert len(problems) == 1 and "outside the scenario's folder" in problems[0].message
+    assert problems[0].file is not None and problems[0].file.endswith("z_link.xml")
+
+
+def test_distinct_serials_keep_their_order_even_when_sent_out_of_order(tmp_path) -> None:
+    from lalert_sim.model.feeds import read_feed
+
+    folder = _feed_folder(tmp_path / "msgs")
+    # The cancel (serial 3) stamped before the update (serial 2): the feed keeps the serials as they are.
+    cancel = (folder / "a_cancel.xml").read_bytes().replace(b"<sent>2003-06-11T21:10:00", b"<sent>2003-06-11T20:50:00")
+    (folder / "a_cancel.xml").write_bytes(cancel)
+    alerts = read_feed(folder)
+    assert [(a.id, a.chain.serial if a.chain else None) for a in alerts] == [
+        ("TRI13970876.1", 1),
+        ("TRI13970876.3", 3),
+        ("TRI13970876.2", 2),
+    ]
