@@ -10,6 +10,7 @@ from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.cap import expand_cap_alerts
 from lalert_sim.model.edxl import read_edxl_or_cap
+from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
@@ -173,7 +174,9 @@ def _prepared(
                     for a in read_edxl_or_cap(Path(f))[1]
                 ],
             }
+        data, fed = expand_feed_alerts(data, Path(source).parent, allow_outside_paths)  # {feed: FOLDER} entries
         data, problems = expand_cap_alerts(data, Path(source).parent, allow_outside_paths)
+        problems = fed + problems
         if problems:
             raise ScenarioError(problems)
         return prepare(parse_scenario(data), source, allow_outside_paths)
