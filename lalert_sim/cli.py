@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib.metadata
 import importlib.util
 import json
 import sys
@@ -29,7 +30,7 @@ from typer.exceptions import TyperException
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
-from lalert_sim.i18n import Language
+from lalert_sim.i18n import Language, messages
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
@@ -49,7 +50,7 @@ from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
-from lalert_sim.report.history import history_markdown, print_history
+from lalert_sim.report.history import history_markdown, print_history, summary_line
 from lalert_sim.report.html import build_report, has_matplotlib
 from lalert_sim.report.pdf import build_pdf
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
@@ -89,9 +90,12 @@ def _guarded(function: Command) -> Command:
     return guarded  # type: ignore[return-value]
 
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+"""``-h`` as well as ``--help``, on the app and (inherited) on every command."""
 app = _GuardedTyper(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
     no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -106,6 +110,7 @@ Lang = Annotated[
     Language | None,
     typer.Option("--lang", help="Language of the summary and report: en or ja (default: metadata.language)."),
 ]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the last line(s): what was written.")]
 AllowOutsidePaths = Annotated[
     bool,
     typer.Option(
@@ -114,9 +119,27 @@ AllowOutsidePaths = Annotated[
 ]
 
 
+def version() -> str:
+    """``lalert-sim X.Y.Z``: the installed package's version (its metadata)."""
+    try:
+        return f"lalert-sim {importlib.metadata.version('lalert-sim')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "lalert-sim (version unknown: not installed as a package)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(version() + "\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
     """Simulate how J-Alert and L-Alert messages reach residents."""
     global _debug
@@ -174,7 +197,7 @@ def run(
     scenario: ScenarioPath,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results/run"),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    quiet: Quiet = False,
     trace_format: Annotated[
         TraceFormat,
         typer.Option("--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed."),
@@ -215,11 +238,26 @@ def run(
     except LalertError as exc:
         _fail(exc)
     console = Console()
+    m = messages(lang or summary.scenario.language)
     if not quiet:
         print_summary(summary, console, lang)
-    console.print(f"\nsimulated in {elapsed:.2f} s · wrote {', '.join(str(p) for p in written)}")
+        console.print()
+    console.print(m("terminal.simulated_in", seconds=f"{elapsed:.2f}"))
+    _print_wrote(console, written, m("terminal.wrote", paths=""))
     if report_path is not None:
-        console.print(f"report: {out / report_path.relative_to(folder)}", soft_wrap=True)
+        console.print(m("terminal.report", path=out / report_path.relative_to(folder)), soft_wrap=True)
+
+
+def _print_wrote(console: Console, paths: list[Path], heading: str) -> None:
+    """``wrote`` and the paths written, one per line when they do not all fit on one (a path never broken)."""
+    names = [str(p) for p in paths]
+    line = heading + ", ".join(names)
+    if len(line) <= console.width:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        return
+    console.print(heading.rstrip(), markup=False, highlight=False)
+    for name in names:
+        console.print(f"  {name}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _sweep(
@@ -235,6 +273,7 @@ def _sweep(
     label: str = "",
     allow_outside_paths: bool = False,
     reuse_from: Path | None = None,
+    quiet: bool = False,
 ) -> list[Row]:
     # fail early, with file/line/field, before any worker starts
     prepared = load(path, allow_outside_paths=allow_outside_paths)
@@ -258,9 +297,11 @@ def _sweep(
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False, disable=quiet) as progress:
         task = progress.add_task(label or path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
+    if quiet:
+        return outcome.rows
     for note in outcome.notes[:SHOWN_NOTES]:
         _plain(console)(note)
     if len(outcome.notes) > SHOWN_NOTES:
@@ -293,6 +334,8 @@ class _MonteCarlo:
     plots: bool
     console: Console
     allow_outside_paths: bool = False
+    quiet: bool = False
+    lang: Language = Language.EN
 
     def rows(
         self, path: Path, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
@@ -311,6 +354,7 @@ class _MonteCarlo:
             label,
             allow_outside_paths=self.allow_outside_paths,
             reuse_from=reuse_from,
+            quiet=self.quiet,
         )
         return rows, write_table(out, rows)
 
@@ -339,6 +383,11 @@ def monte_carlo(
     batch_size: BatchSize = 0,
     plots: Plots = True,
     allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Language of the tables: en or ja (default: the (first) scenario's)."),
+    ] = None,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
@@ -347,19 +396,21 @@ def monte_carlo(
         Console(stderr=True).print(f"{verb} needs {wanted}")
         raise typer.Exit(EXIT_INVALID_INPUT)
     console = Console()
-    runs = _MonteCarlo(
-        replications,
-        workers or cpu_count(),
-        seed,
-        dask,
-        resume,
-        batch_size,
-        plots and _has_matplotlib(),
-        console,
-        allow_outside_paths,
-    )
     folder = out or Path("results") / verb
     try:
+        runs = _MonteCarlo(
+            replications,
+            workers or cpu_count(),
+            seed,
+            dask,
+            resume,
+            batch_size,
+            plots and _has_matplotlib(),
+            console,
+            allow_outside_paths,
+            quiet,
+            lang or _language_of(scenarios[0], allow_outside_paths),
+        )
         with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
             written = (
                 _sweep_one(runs, scenarios[0], staging, folder)
@@ -368,7 +419,14 @@ def monte_carlo(
             )
     except LalertError as exc:
         _fail(exc)
-    console.print(f"wrote {', '.join(str(folder / p.relative_to(staging)) for p in written)}")
+    _print_wrote(
+        console, [folder / p.relative_to(staging) for p in written], messages(runs.lang)("terminal.wrote", paths="")
+    )
+
+
+def _language_of(scenario: Path, allow_outside_paths: bool) -> Language:
+    """The language a scenario asks for (metadata.language), read with the same checks as a run."""
+    return load(scenario, allow_outside_paths=allow_outside_paths).scenario.metadata.language
 
 
 for _verb, _help in MONTE_CARLO_VERBS.items():
@@ -379,7 +437,8 @@ def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> l
     rows, table = runs.rows(scenario, out, runs.seed, reuse_from=earlier)
     summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
-    print_sweep(summary.kpis, runs.console)
+    if not runs.quiet:
+        print_sweep(summary.kpis, runs.console, runs.lang)
     plots = [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if runs.plots else []
     return [table, out / "sweep_summary.json", *filter(None, plots)]
 
@@ -398,7 +457,8 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path)
         base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
     )
     write_json(out / "comparison.json", comparison)
-    print_comparison(comparison.differences, comparison.base, runs.console)
+    if not runs.quiet:
+        print_comparison(comparison.differences, comparison.base, runs.console, runs.lang)
     names = kpi_names(next(iter(plans.values())))
     plots = (
         [plot_distributions(out / "kpis.png", plans, names), plot_differences(out / "differences.png", plans, names)]
@@ -436,6 +496,10 @@ def history(
         typer.Option("--check", help="Exit 1 when a row is outside its band or not produced (known gaps excepted)."),
     ] = False,
     workers: Workers = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress and no table: only how many rows lie within band.")
+    ] = False,
+    lang: Annotated[Language | None, typer.Option("--lang", help="Language of the table: en or ja.")] = None,
 ) -> None:
     """Run every real event of the events file as a sweep; published figure beside simulated mean (95 % CI)."""
     try:
@@ -447,22 +511,30 @@ def history(
             )
         loaded = load_events(path)
         console = Console(stderr=markdown)  # progress on stderr when stdout is the Markdown table
-        rows = _history_rows(loaded, out, replications, seed, workers or cpu_count(), console)
+        rows = _history_rows(loaded, out, replications, seed, workers or cpu_count(), console, quiet)
     except LalertError as exc:
         _fail(exc)
     if markdown:
         sys.stdout.write(history_markdown(rows))
+    elif quiet:
+        Console().print(summary_line(rows, messages(lang)))
     else:
-        print_history(rows, Console())
+        print_history(rows, Console(), lang)
     if check and not all(r.within for r in rows if r.required):
         raise typer.Exit(EXIT_FAILED)
 
 
 def _history_rows(
-    loaded: LoadedEvents, out: Path | None, replications: int | None, seed: int | None, workers: int, console: Console
+    loaded: LoadedEvents,
+    out: Path | None,
+    replications: int | None,
+    seed: int | None,
+    workers: int,
+    console: Console,
+    quiet: bool = False,
 ) -> list[HistoryRow]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         tasks = {e.id: progress.add_task(e.id, total=replications or e.replications) for e in loaded.events.events}
 
         def advance(event: HistoryEvent, done: int) -> None:
@@ -479,11 +551,19 @@ def _history_rows(
 
 
 @app.command()
-def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
+def validate(
+    scenario: ScenarioPath,
+    allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing when the file is valid: the exit status says it.")
+    ] = False,
+) -> None:
     """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
             alert = read_cap(scenario)
+            if quiet:
+                return
             Console().print(
                 f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
                 f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
@@ -492,6 +572,8 @@ def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = Fa
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:
         _fail(exc)
+    if quiet:
+        return
     topology = prepared.topology
     Console().print(
         f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
@@ -504,6 +586,7 @@ def report(
     results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (A4, to print or hand round).")] = False,
     lang: Lang = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write report.html (self-contained: plots embedded) from a results folder, and report.pdf with --pdf."""
     try:
@@ -512,6 +595,7 @@ def report(
             paths.append(build_pdf(results, lang=lang))
     except LalertError as exc:
         _fail(exc)
+    del quiet  # report prints only what it wrote: the lines quiet keeps
     for path in paths:
         Console().print(f"wrote {path}", soft_wrap=True)
 

@@ -316,7 +316,8 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
         collapse_padding=True,
     )
     for name in ("node", "status", "offset ms", "acted", "lost", "rej.", "p50 ms", "max ms"):
-        table.add_column(name, justify="left" if name in ("node", "status") else "right", no_wrap=True)
+        text = name in ("node", "status")  # names may be long: they wrap; figures stay whole
+        table.add_column(name, justify="left" if text else "right", no_wrap=not text, overflow="fold")
     for node in report.nodes:
         offset = node.offset_ms
         table.add_row(
