@@ -31,6 +31,7 @@ from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, messages
+from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
@@ -249,15 +250,10 @@ def run(
 
 
 def _print_wrote(console: Console, paths: list[Path], heading: str) -> None:
-    """``wrote`` and the paths written, one per line when they do not all fit on one (a path never broken)."""
-    names = [str(p) for p in paths]
-    line = heading + ", ".join(names)
-    if len(line) <= console.width:
+    """``wrote`` and the paths written, a line broken between two paths (a path never broken)."""
+    names = [str(p) for p in paths] or [""]
+    for line in pack_phrases([heading + names[0], *names[1:]], console.width, ", "):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-        return
-    console.print(heading.rstrip(), markup=False, highlight=False)
-    for name in names:
-        console.print(f"  {name}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _sweep(

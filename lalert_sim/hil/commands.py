@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from lalert_sim.errors import BridgeError, InvalidInput, LalertError
+from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.base import MAX_SECONDS
 from lalert_sim.model.field_nodes import MAX_SPEED
 
@@ -288,7 +289,9 @@ def _run_and_report(
         print_report(report)
     elif report.error:
         Console(stderr=True, highlight=False).print(report.error, markup=False)
-    Console(highlight=False).print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+    console = Console(highlight=False)
+    for line in pack_phrases([f"wrote {written[0]}", *map(str, written[1:])], console.width, ", "):
+        console.print(line, markup=False, soft_wrap=True)  # a path is never broken
     if report.totals.lost:  # the report is written; the exit status still says the drill lost alerts
         raise BridgeError(
             f"{report.totals.lost} of {report.totals.deliveries} deliveries lost "

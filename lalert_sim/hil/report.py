@@ -22,6 +22,7 @@ from rich.table import Table
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Outcome
 from lalert_sim.hil.records import BridgeRun, Delivery, NodeState, Outage
+from lalert_sim.i18n.lines import pack_phrases
 
 MISSED = "missed"  # a delivery's outcome when it was published but no ack came by the deadline ...
 NOT_SENT = "not sent"  # ... when the broker never took it (down then and still down at the end) ...
@@ -331,19 +332,29 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
             _num(node.actuation_latency_max_ms),
         )
     console.print(table)
-    console.print("p50 / max: publish → actuation on the bridge's clock; offset: node clock − bridge clock ± bound")
+    width = console.width
+    for line in pack_phrases(
+        ["p50 / max: publish → actuation on the bridge's clock", "offset: node clock − bridge clock ± bound"],
+        width,
+        "; ",
+    ):
+        console.print(line)
     latency = totals.actuation_latency_ms
+    counts = [
+        f"{totals.deliveries} deliveries to {totals.field_nodes} field nodes: {totals.actuated} actuated",
+        f"{totals.missed} missed",
+        f"{totals.not_sent} not sent",
+        f"{totals.rejected_or_refused} rejected or refused",
+    ]
     figures = (
-        ""
+        []
         if latency is None
-        else f" · publish → actuation p50 {latency.p50:.2f} ms, p99 {latency.p99:.2f} ms, max {latency.max:.2f} ms"
+        else [f"publish → actuation p50 {latency.p50:.2f} ms", f"p99 {latency.p99:.2f} ms", f"max {latency.max:.2f} ms"]
     )
-    console.print(
-        f"{totals.deliveries} deliveries to {totals.field_nodes} field nodes: "
-        f"{totals.actuated} actuated, {totals.missed} missed, {totals.not_sent} not sent, "
-        f"{totals.rejected_or_refused} rejected or refused{figures}"
-        + (" · [yellow]interrupted[/yellow]" if report.interrupted else "")
-    )
+    for line in pack_phrases(counts, width, ", "):
+        console.print(line)
+    for line in pack_phrases([*figures, "[yellow]interrupted[/yellow]" if report.interrupted else ""], width, ", "):
+        console.print(line)
     for outage in report.outages:
         back = "not back by the end" if outage.seconds is None else f"back after {outage.seconds:.1f} s"
         console.print(f"[yellow]broker connection lost at {outage.lost_at} ({outage.reason}); {back}[/yellow]")

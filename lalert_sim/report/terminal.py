@@ -15,7 +15,6 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from lalert_sim.analysis.results import (
     AlertSummary,
@@ -27,6 +26,7 @@ from lalert_sim.analysis.results import (
     Unreached,
 )
 from lalert_sim.i18n import Language, Messages, messages
+from lalert_sim.i18n.lines import CONTINUED, pack_phrases
 from lalert_sim.montecarlo.statistics import Description, PairedDifference
 from lalert_sim.report.format import number
 from lalert_sim.report.kpi_labels import kpi_label, row_labels
@@ -37,8 +37,6 @@ WORST_SHOWN = 5
 SHOWN_KPIS = 14
 SEPARATOR = " · "
 """Between the phrases of a line: where a long line breaks."""
-CONTINUED = "  "
-"""Indent of a line's continuation."""
 FIRST_VIA_GROUPS = {
     "overall": "terminal.group_overall",
     "under_60": "terminal.group_under_60",
@@ -101,17 +99,9 @@ def print_summary(summary: RunSummary, console: Console | None = None, lang: Lan
 
 
 def print_phrases(console: Console, phrases: Sequence[str], style: str = "", indent: str = "") -> None:
-    """Print phrases (rich markup) joined by `` · ``, starting a new line between two phrases when the next
-    does not fit; a phrase wider than the terminal by itself is left to rich to wrap."""
-    lines: list[list[str]] = [[]]
-    for phrase in (p for p in phrases if p):
-        lead = indent if len(lines) == 1 else indent + CONTINUED
-        if lines[-1] and Text.from_markup(lead + SEPARATOR.join([*lines[-1], phrase])).cell_len > console.width:
-            lines.append([])
-        lines[-1].append(phrase)
-    for number_, line in enumerate(lines):
-        if line:
-            console.print((indent if number_ == 0 else indent + CONTINUED) + SEPARATOR.join(line), style=style)
+    """Print phrases (rich markup) joined by `` · ``, a new line between two phrases when the next does not fit."""
+    for line in pack_phrases(phrases, console.width, SEPARATOR, indent):
+        console.print(line, style=style)
 
 
 def _epoch(text: str) -> datetime | None:
@@ -154,7 +144,8 @@ def node_name(node_id: str, area: str | None, channel: str | None, m: Messages) 
     what = (
         m.term("channel", channel) if channel else m(NODE_PARTS[part]) if part in NODE_PARTS else part.replace("-", " ")
     )
-    return f"{area_name(area, m)} {what}"
+    carrier = part.removeprefix("cbs-") if part.startswith("cbs-") else ""  # a carrier's cell broadcast
+    return " ".join(filter(None, (area_name(area, m), what, carrier)))
 
 
 def _print_alert(console: Console, alert: AlertSummary, epoch: datetime | None, m: Messages) -> None:
@@ -377,7 +368,7 @@ def _print_cut_off(console: Console, responses: ResponsesSummary, m: Messages) -
     not_yet = m("units.not_yet")
     for row in responses.worst_cut_off[:WORST_SHOWN]:
         table.add_row(
-            escape(row.municipality),
+            escape(area_name(row.municipality, m)),
             m.term("equipment", row.equipment),
             m.seconds(row.cut_off_s),
             m.seconds(row.wait_s, not_yet),
