@@ -11,6 +11,7 @@ from rich.table import Table
 
 from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.montecarlo.history import HistoryCheck, HistoryEvent, HistoryRow
+from lalert_sim.report.kpi_labels import kpi_label
 
 HEADER = ("event", "what", "KPI", "published", "simulated mean (95 % CI)", "band", "within band")
 """Columns of the table, the same in the terminal and in Markdown."""
@@ -84,25 +85,36 @@ def _status(row: HistoryRow, m: Messages) -> str:
     return m("terminal.history_no") if row.known_gap is None else m("terminal.history_known_gap")
 
 
+def short_kpi(kpi: str, m: Messages) -> str:
+    """A history row's KPI (``ALERT.FIGURE`` or a ratio ``A / B``) in short words, each part through the KPI
+    labels (the alert id left out: the event says it); the full name stays in history.json and history.md."""
+    return " / ".join(kpi_label(part, m).text for part in kpi.split(" / "))
+
+
 def print_history(rows: list[HistoryRow], console: Console | None = None, lang: Language | str | None = None) -> None:
     """The table in the terminal (each KPI under its figure's description), with how many rows lie within band."""
     console = console or Console()
     m = messages(lang)
     table = Table(title=m("terminal.history_title"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = [m("terminal.history_event"), m("terminal.history_what"), m("terminal.history_published")]
-    columns += [m("terminal.history_simulated"), m("terminal.history_band"), m("terminal.history_within")]
-    for name in columns:
-        table.add_column(name, overflow="fold")
+    columns = [m("terminal.history_event"), m("terminal.history_what"), m("terminal.history_published_band")]
+    columns += [m("terminal.history_simulated"), m("terminal.history_within")]
+    fixed = (12, 16, 16, 8)  # event, published, simulated, within band; the description takes what they leave
+    gaps = 2 * (len(columns) - 1)
+    widths = (fixed[0], max(16, console.width - sum(fixed) - gaps), *fixed[1:])
+    for name, width in zip(columns, widths, strict=True):
+        table.add_column(name, overflow="fold", width=width)
     for index, row in enumerate(rows):
-        event_cell, what_cell, kpi_cell, *figures, _ = (escape(c) for c in cells(row))
+        published, simulated, band = (escape(c) for c in cells(row)[3:6])
         status = _status(row, m)
         plain_no = row.produced and not math.isnan(row.mean) and row.known_gap is None
         colour = "green" if row.within else "red" if plain_no else "yellow"
+        first_of_event = index == 0 or rows[index - 1].event != row.event
         last_of_event = index + 1 == len(rows) or rows[index + 1].event != row.event
         table.add_row(
-            event_cell if index == 0 or rows[index - 1].event != row.event else "",
-            f"{what_cell}\n[dim]{kpi_cell}[/]",
-            *figures,
+            f"{escape(row.event_name)}\n[dim]{row.date}[/]" if first_of_event else "",
+            f"{escape(row.what)}\n[dim]{escape(short_kpi(row.kpi, m))}[/]",
+            f"{published}\n[dim]({band})[/]",
+            simulated.replace(" (", "\n(", 1),
             f"[{colour}]{escape(status)}[/]",
             end_section=last_of_event,
         )

@@ -235,3 +235,13 @@ def test_demo_hil_at_80_columns_and_quiet(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"wrote {tmp_path / 'quiet'}/hil_report.json") and "Field nodes" not in done.stdout
     assert done.stderr == ""
+
+
+def test_history_at_80_columns_in_japanese_and_quiet() -> None:
+    done = cli80("history", "-n", "2", "-w", "2", "--lang", "ja", timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "過去の事例との照合" in done.stdout and widest(done.stdout) <= WIDTH
+    last = done.stdout.strip().splitlines()[-1]
+    assert "行が許容範囲内" in last
+    quiet = cli80("history", "-n", "2", "-w", "2", "--lang", "ja", "-q", timeout=600)
+    assert quiet.returncode == 0 and quiet.stdout.strip() == last and quiet.stderr == ""
