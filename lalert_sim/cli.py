@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -560,9 +561,10 @@ def validate(
             alert = read_cap(scenario)
             if quiet:
                 return
-            Console().print(
-                f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
-                f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
+            _print_line(
+                f"{scenario}: valid CAP 1.2",
+                f"{alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value})",
+                f"areas {', '.join(alert.areas) or 'none'}",
             )
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
@@ -571,10 +573,18 @@ def validate(
     if quiet:
         return
     topology = prepared.topology
-    Console().print(
-        f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
-        f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)"
+    _print_line(
+        f"{scenario}: valid",
+        f"{len(topology.nodes)} nodes, {len(topology.links)} links",
+        f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
     )
+
+
+def _print_line(*phrases: str) -> None:
+    """Plain phrases (no markup) on a line joined by `` · ``, broken between them when the terminal is narrow."""
+    console = Console(highlight=False)
+    for line in pack_phrases([escape(p) for p in phrases], console.width):
+        console.print(line, soft_wrap=True)
 
 
 @app.command()

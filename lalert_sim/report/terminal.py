@@ -47,6 +47,7 @@ FIRST_VIA_GROUPS = {
 """The groups of the first-via table and their short column headers."""
 NATIONAL_NODES = {
     "jalert/centre": "terminal.node_jalert_centre",
+    "jma/eew": "terminal.node_jma_eew",
     "lalert/hub": "terminal.node_lalert_hub",
     "nhk/newsroom": "terminal.node_nhk_newsroom",
     "nhk/tv": "terminal.node_nhk_tv",
@@ -168,7 +169,9 @@ def _print_alert(console: Console, alert: AlertSummary, epoch: datetime | None, 
         console,
         [f"[bold]{heading}[/]", m("terminal.to_areas", areas=areas), issued, m("terminal.issued_from", origin=origin)],
     )
-    reached = m("terminal.emitters_reached", reached=alert.emitters_reached, expected=alert.emitters_expected)
+    reached = m(
+        "terminal.emitters_reached", reached=f"{alert.emitters_reached:,}", expected=f"{alert.emitters_expected:,}"
+    )
     print_phrases(console, [reached, *_quantiles(alert.time_to_emitters_s, "terminal.emitters_quantile", m)])
     table = _table(
         m("terminal.col_channel"), m("terminal.col_reached"), m("terminal.col_median"), m("terminal.col_slowest")
@@ -176,7 +179,7 @@ def _print_alert(console: Console, alert: AlertSummary, epoch: datetime | None, 
     for channel, reach in alert.channels.items():
         table.add_row(
             m.term("channel", channel),
-            f"{reach.reached}/{reach.expected}",
+            f"{reach.reached:,}/{reach.expected:,}",
             m.seconds(reach.median_s),
             m.seconds(reach.max_s),
             style="" if reach.reached == reach.expected else "red",
@@ -265,7 +268,7 @@ def _print_residents(console: Console, residents: ResidentsReach, m: Messages) -
     print_phrases(
         console,
         [
-            m(key, count=f"{residents.residents:,}", municipalities=count),
+            m(key, count=f"{residents.residents:,}", municipalities=f"{count:,}"),
             m("terminal.local_time", time=local, day_type=m.term("day_type", residents.day_type)),
             *_quantiles(residents.time_to_warned_s, "terminal.warned_quantile", m),
         ],
