@@ -14,8 +14,6 @@ from enum import StrEnum
 
 from lalert_sim.i18n import Messages
 
-GROUPS = ("stations", "responses")
-"""First parts of KPI names that are not alert ids."""
 _QUANTILE = re.compile(r"^(emitters|warned)_(\d+)pct_s$")
 _UNWARNED = re.compile(r"^unwarned_(under_60|60s|70_plus|no_smartphone)$")
 _RESPONSES = {
@@ -89,13 +87,15 @@ def _alert_figure(figure: str, m: Messages) -> str:
     return m(known[figure]) if figure in known else figure
 
 
+SHARES = re.compile(r"^(emitters_never_reached|unwarned_[a-z0-9_]+|(first_via|reached_by)\.[a-z_]+|silent_[a-z]+)$")
+"""Figures of an alert that are shares (0-1); any other is seconds (ending ``_s``) or a count."""
+
+
 def _unit_of(figure: str) -> Unit:
-    """Seconds for a name ending ``_s``, a count for the responses' requests, else a share."""
+    """Seconds for a name ending ``_s``, a share for the known shares, else a count (shown as it is)."""
     if figure.endswith("_s"):
         return Unit.SECONDS
-    if figure.startswith("requests") or figure.endswith("down_peak"):
-        return Unit.COUNT
-    return Unit.SHARE
+    return Unit.SHARE if SHARES.match(figure) else Unit.COUNT
 
 
 def unit_text(unit: Unit, m: Messages, difference: bool = False) -> str:

@@ -405,6 +405,12 @@ def _headline_first(kpis: Mapping[str, _Row]) -> list[tuple[str, _Row]]:
     ]
 
 
+def _times(factor: float | None) -> str:
+    """A factor (``56.72 x``); a dash alone where there is none."""
+    text = number(factor)
+    return text if text == number(None) else f"{text} x"
+
+
 def _scaled(value: float | None, scale: float) -> str:
     return number(None if value is None else value * scale)
 
@@ -474,7 +480,7 @@ def print_comparison(
                 _scaled(row.mean_difference, scale),
                 f"{_scaled(row.ci95_low, scale)} – {_scaled(row.ci95_high, scale)}",
                 str(row.pairs),
-                f"{number(row.variance_reduction)} x",
+                _times(row.variance_reduction),
                 style="bold" if row.significant else "",
             )
         console.print(table)

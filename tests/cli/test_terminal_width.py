@@ -245,3 +245,13 @@ def test_history_at_80_columns_in_japanese_and_quiet() -> None:
     assert "行が許容範囲内" in last
     quiet = cli80("history", "-n", "2", "-w", "2", "--lang", "ja", "-q", timeout=600)
     assert quiet.returncode == 0 and quiet.stdout.strip() == last and quiet.stderr == ""
+
+
+def test_only_known_shares_are_shown_in_percent() -> None:
+    m = Messages("en")
+    assert kpi_label("a-1.unwarned_70_plus", m).scale == 100
+    assert kpi_label("a-1.silent_municipalities", m).scale == 100
+    assert kpi_label("a-1.emitters_50pct_s", m).scale == 1
+    # a figure of unknown meaning is shown as it is: no factor, no unit
+    assert kpi_label("a-1.something_counted", m).scale == 1
+    assert row_labels(["a-1.something_counted"], m) == ("a-1", ["something_counted"])
