@@ -243,8 +243,9 @@ def _print_objectives(console: Console, objectives: tuple[ObjectiveResult, ...],
         del columns[1]
     title = m("terminal.objectives") if one is None else m("terminal.objectives_of", alert=escape(one))
     table = Table(*columns, title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-    for column in table.columns:
+    for column in table.columns:  # names wrap; figures, targets and results stay whole
         column.overflow = "fold"
+        column.no_wrap = column.header not in (m("terminal.col_objective"), m("terminal.col_alert"))
     for row in objectives:
         cells = [
             escape(row.name),
