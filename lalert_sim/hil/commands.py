@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from lalert_sim.errors import BridgeError, InvalidInput, LalertError
+from lalert_sim.i18n import Language, messages
 from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.base import MAX_SECONDS
 from lalert_sim.model.field_nodes import MAX_SPEED
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress and no tables: only errors and the files written."),
+]
+Lang = Annotated[
+    Language | None,
+    typer.Option("--lang", help="Language of the latency report: en or ja (default: metadata.language)."),
 ]
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
@@ -110,6 +115,7 @@ def bridge(
     presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
+    lang: Lang = None,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
     check_run_options(speed, until, ack_deadline)
@@ -137,7 +143,7 @@ def bridge(
         _on_interrupt(loop, runner.stop)
         return runner.run()
 
-    _run_and_report(start, out, quiet)
+    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
 
 def node(
@@ -208,6 +214,7 @@ def demo_hil(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
+    lang: Lang = None,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     check_run_options(speed, until, nodes=nodes)
@@ -233,7 +240,7 @@ def demo_hil(
         _on_interrupt(loop, stop_all)
         return demo(prepared, options, mosquitto, _logger(quiet), bridges.append)
 
-    _run_and_report(start, out, quiet)
+    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
@@ -270,7 +277,10 @@ def _logger(quiet: bool = False) -> Callable[[str], None]:
 
 
 def _run_and_report(
-    start: Callable[[asyncio.AbstractEventLoop], Coroutine[object, object, BridgeRun]], out: Path, quiet: bool = False
+    start: Callable[[asyncio.AbstractEventLoop], Coroutine[object, object, BridgeRun]],
+    out: Path,
+    quiet: bool = False,
+    lang: Language = Language.EN,
 ) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
     from lalert_sim.hil.report import build_report, print_report, write_report
@@ -286,11 +296,12 @@ def _run_and_report(
     report = build_report(record)
     written = write_report(report, out)
     if not quiet:
-        print_report(report)
+        print_report(report, lang=lang)
     elif report.error:
         Console(stderr=True, highlight=False).print(report.error, markup=False)
     console = Console(highlight=False)
-    for line in pack_phrases([f"wrote {written[0]}", *map(str, written[1:])], console.width, ", "):
+    wrote = messages(lang)("terminal.wrote", paths=written[0])
+    for line in pack_phrases([wrote, *map(str, written[1:])], console.width, ", "):
         console.print(line, markup=False, soft_wrap=True)  # a path is never broken
     if report.totals.lost:  # the report is written; the exit status still says the drill lost alerts
         raise BridgeError(

@@ -226,11 +226,12 @@ def test_quiet_sweep_and_validate_print_only_what_was_written(tmp_path: Path) ->
 
 
 @pytest.mark.skipif(not (has_module("aiomqtt") and has_module("amqtt")), reason="needs the hil extra")
-def test_demo_hil_at_80_columns_and_quiet(tmp_path: Path) -> None:
+def test_demo_hil_at_80_columns_in_japanese_and_quiet(tmp_path: Path) -> None:
     args = ("demo-hil", KESENNUMA, "--nodes", "3", "--speed", "100", "--until", "1")
-    done = cli80(*args, "--out", tmp_path / "loud")
+    done = cli80(*args, "--lang", "ja", "--out", tmp_path / "loud")
     assert done.returncode == 0, done.stderr
-    assert "Field nodes" in done.stdout and widest(done.stdout.replace(str(KESENNUMA), KESENNUMA.name)) <= WIDTH
+    assert "現地端末" in done.stdout and "Field nodes" not in done.stdout
+    assert widest(done.stdout.replace(str(KESENNUMA), KESENNUMA.name)) <= WIDTH
     done = cli80(*args, "-q", "--out", tmp_path / "quiet")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"wrote {tmp_path / 'quiet'}/hil_report.json") and "Field nodes" not in done.stdout
