@@ -31,7 +31,7 @@ from typer.exceptions import TyperException
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
-from lalert_sim.i18n import Language, messages
+from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.cap import read_cap
 from lalert_sim.model.scenario import Scenario
@@ -245,15 +245,15 @@ def run(
         print_summary(summary, console, lang)
         console.print()
     console.print(m("terminal.simulated_in", seconds=f"{elapsed:.2f}"))
-    _print_wrote(console, written, m("terminal.wrote", paths=""))
+    _print_wrote(console, written, m)
     if report_path is not None:
         console.print(m("terminal.report", path=out / report_path.relative_to(folder)), soft_wrap=True)
 
 
-def _print_wrote(console: Console, paths: list[Path], heading: str) -> None:
+def _print_wrote(console: Console, paths: list[Path], m: Messages) -> None:
     """``wrote`` and the paths written, a line broken between two paths (a path never broken)."""
     names = [str(p) for p in paths] or [""]
-    for line in pack_phrases([heading + names[0], *names[1:]], console.width, ", "):
+    for line in pack_phrases([m("terminal.wrote", paths=names[0]), *names[1:]], console.width, ", "):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -416,9 +416,7 @@ def monte_carlo(
             )
     except LalertError as exc:
         _fail(exc)
-    _print_wrote(
-        console, [folder / p.relative_to(staging) for p in written], messages(runs.lang)("terminal.wrote", paths="")
-    )
+    _print_wrote(console, [folder / p.relative_to(staging) for p in written], messages(runs.lang))
 
 
 def _language_of(scenario: Path, allow_outside_paths: bool) -> Language:
