@@ -364,7 +364,7 @@ def test_nodes_csv_and_the_terminal_show_stops(tmp_path) -> None:
     lines = [line for line in lines if line[:1] in (["1"], ["2"], ["3"])]
     assert [line[:3] for line in lines] == [["1", "a1", "issue"], ["2", "a2", "update"], ["3", "a3", "lift"]]
     # a1 came stale to the loudspeaker; a2 found nothing sounding; the lift stopped both of a2's outputs in 1 s.
-    assert lines[0][-5:] == ["0", "(1", "stale)", "-", "0"]
+    assert lines[0][-5:] == ["0", "(1", "stale)", "—", "0"]
     assert lines[2][-4:] == ["2", "1.0", "s", "0"]
 
 
