@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
@@ -26,6 +22,7 @@ from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.areas import canonical_area, check_digit
 from lalert_sim.model.base import Epoch, Frozen
 from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
+from lalert_sim.model.xml_safety import check_schema, packaged_schema, parse_safely
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
@@ -101,42 +98,12 @@ class CapInfo(Frozen):
     """CAP ``area/areaDesc`` texts, joined by "; "; default none."""
 
 
-@cache
-def _schema() -> etree.XMLSchema:
-    text = resources.files("lalert_sim.data").joinpath("CAP-v1.2.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(text, etree.XMLParser(resolve_entities=False, no_network=True)))
-
-
 def validate_cap(data: bytes, name: str) -> etree._Element:
     """Parse untrusted CAP bytes safely and check them against the CAP 1.2 schema; ScenarioError if not.
 
     Messages name the file, the line and what was expected, never the file's text.
     """
-    if len(data) > CAP_MAX_BYTES:
-        raise ScenarioError(
-            [Problem(f"larger than the limit of {CAP_MAX_BYTES // 1024} KiB for a CAP file", file=name)]
-        )
-    try:
-        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
-                    "CAP never needs them and they are a known attack",
-                    file=name,
-                )
-            ]
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem; expat's words hold no text
-        raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        problem = "cannot be read within the limits (elements nested under 256 deep, texts under 10 MB)"
-        raise ScenarioError([Problem(problem, file=name, line=line)]) from None
+    root = parse_safely(data, name, "CAP", CAP_MAX_BYTES)
     if root.tag != f"{_Q}alert":
         raise ScenarioError(
             [
@@ -147,20 +114,8 @@ def validate_cap(data: bytes, name: str) -> etree._Element:
                 )
             ]
         )
-    schema = _schema()
-    if not schema.validate(root):
-        raise ScenarioError(
-            [
-                Problem(f"not valid CAP 1.2: {_without_values(e.message)}", file=name, line=e.line)
-                for e in list(schema.error_log)[:10]
-            ]
-        )
+    check_schema(root, packaged_schema("lalert_sim.data", "CAP-v1.2.xsd"), "CAP 1.2", name)
     return root
-
-
-def _without_values(message: str) -> str:
-    """A schema error without the offending value (the element and what it expects are enough)."""
-    return re.sub(r"The value '.*?' ", "The value ", message, flags=re.DOTALL)[:300]
 
 
 def _text(element: etree._Element | None, tag: str, default: str = "") -> str:
