@@ -30,7 +30,7 @@ from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language
-from lalert_sim.model.cap import read_cap
+from lalert_sim.model.alert_files import describe_alert_file
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -483,11 +483,8 @@ def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = Fa
     """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            alert = read_cap(scenario)
-            Console().print(
-                f"{scenario}: valid CAP 1.2 · {alert.id}: {alert.system.value} "
-                f"{alert.category.value} ({alert.mode.value}), areas {', '.join(alert.areas) or 'none'}"
-            )
+            for line in describe_alert_file(scenario):
+                Console().print(line, markup=False, highlight=False, soft_wrap=True)
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:

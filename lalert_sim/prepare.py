@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
+from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
 from lalert_sim.model.alerts import Alert
-from lalert_sim.model.cap import expand_cap_alerts, read_cap
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
@@ -166,9 +166,11 @@ def _prepared(
             # The user named these files on the command line: read wherever they are.
             data = {
                 **data,
-                "alerts": [read_cap(Path(f)).model_dump(mode="json", exclude_none=True) for f in alert_files],
+                "alerts": [
+                    a.model_dump(mode="json", exclude_none=True) for f in alert_files for a in read_alert_file(Path(f))
+                ],
             }
-        data, problems = expand_cap_alerts(data, Path(source).parent, allow_outside_paths)
+        data, problems = expand_alert_files(data, Path(source).parent, allow_outside_paths)
         if problems:
             raise ScenarioError(problems)
         return prepare(parse_scenario(data), source, allow_outside_paths)

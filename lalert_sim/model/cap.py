@@ -21,7 +21,7 @@ from lalert_sim.errors import Problem, ScenarioError, shown
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.areas import canonical_area, check_digit
 from lalert_sim.model.base import Epoch, Frozen
-from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
+from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded
 from lalert_sim.model.xml_safety import check_schema, packaged_schema, parse_safely
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -35,6 +35,7 @@ J_ALERT_CATEGORIES = {
     AlertCategory.EARTHQUAKE_EARLY_WARNING,
     AlertCategory.MAJOR_TSUNAMI_WARNING,
     AlertCategory.TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_ADVISORY,
 }
 _MODE_OF_STATUS = {
     "Actual": AlertMode.ACTUAL,
@@ -59,6 +60,7 @@ _CAP_CATEGORY = {
     AlertCategory.EARTHQUAKE_EARLY_WARNING: "Geo",
     AlertCategory.MAJOR_TSUNAMI_WARNING: "Geo",
     AlertCategory.TSUNAMI_WARNING: "Geo",
+    AlertCategory.TSUNAMI_ADVISORY: "Geo",
     AlertCategory.EVACUATION_ORDER: "Safety",
     AlertCategory.EMERGENCY_SAFETY_ASSURANCE: "Safety",
     AlertCategory.SHELTER_OPENING: "Safety",
@@ -282,41 +284,3 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
         add(geocode, "value", code if len(code) == 2 else code + check_digit(code))
     document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)  # lxml: untyped
     return document
-
-
-CAP_ENTRY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "An alert read from a CAP 1.2 file; the entry's other keys (issue_s, origin, system...) "
-    "override what the file says.",
-    "properties": {"cap": {"type": "string", "description": "Path of the CAP 1.2 file, relative to the scenario."}},
-    "required": ["cap"],
-}
-"""JSON Schema of a ``{cap: FILE, ...}`` alert entry, which ``expand_cap_alerts`` replaces before validation."""
-
-
-def expand_cap_alerts(data: Any, base: Path | None, allow_outside: bool = False) -> tuple[Any, list[Problem]]:
-    """Scenario data where every ``{cap: FILE, ...}`` alert entry is replaced by the alert read from FILE
-    (a path relative to the scenario's folder ``base``, and inside it unless ``allow_outside``), with the
-    entry's other keys (issue_s, origin, system...) on top."""
-    if not isinstance(data, dict) or not isinstance(data.get("alerts"), list):
-        return data, []
-    if len(data["alerts"]) > MAX_ALERTS:
-        return data, []  # validation says the list is too long; no file is read
-    problems: list[Problem] = []
-    alerts = []
-    read: dict[Path, Alert] = {}  # a file named twice is read once
-    for index, entry in enumerate(data["alerts"]):
-        if not (isinstance(entry, dict) and isinstance(entry.get("cap"), str)):
-            alerts.append(entry)
-            continue
-        try:
-            path = referenced_path(entry["cap"], base, allow_outside)
-            alert = read.get(path) or read_cap(path)
-        except ValueError as exc:  # ScenarioError is one
-            found = exc.problems if isinstance(exc, ScenarioError) else [Problem(str(exc))]
-            problems += [Problem(p.message, ("alerts", index, "cap"), p.file, p.line) for p in found]
-            continue
-        read[path] = alert
-        overrides = {k: v for k, v in entry.items() if k != "cap"}
-        alerts.append({**alert.model_dump(mode="json", exclude_none=True), **overrides})
-    return {**data, "alerts": alerts}, problems

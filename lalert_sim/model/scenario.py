@@ -9,9 +9,10 @@ from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.i18n import Language
+from lalert_sim.model.alert_files import FILE_ENTRY_SCHEMAS
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
-from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
+from lalert_sim.model.cap import MAX_ALERTS
 from lalert_sim.model.failures import Failures, FailuresSetting
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
@@ -74,8 +75,8 @@ class Topology(Frozen):
 
 
 def _alert_or_cap_entry(schema: JsonDict) -> None:
-    # What a file may say: an alert, or a CAP file that the loader reads into one before validation.
-    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA]}
+    # What a file may say: an alert, or a CAP or JMA file that the loader reads into one before validation.
+    schema["items"] = {"anyOf": [schema["items"], *FILE_ENTRY_SCHEMAS]}
 
 
 class Scenario(Frozen):
@@ -90,7 +91,7 @@ class Scenario(Frozen):
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
     alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
-    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file."""
+    """The messages injected (at least one); ``{cap: FILE, ...}`` or ``{jma: FILE, ...}`` reads one from a file."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)
