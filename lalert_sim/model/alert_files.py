@@ -93,13 +93,8 @@ FILE_ENTRY_SCHEMAS: list[dict[str, Any]] = [
 """JSON Schemas of the ``{cap: FILE, ...}`` and ``{jma: FILE, ...}`` entries that ``expand_alert_files`` replaces."""
 
 
-def _read_entry(key: str, path: Path) -> Alert:
-    alerts = read_alert_file(path)
-    expected = FILE_KEYS[key]
-    found = alerts[0].jma_info is not None if alerts else False
-    if (key == "jma") != found or len(alerts) != 1:
-        raise ScenarioError([Problem(f"not a {expected} message (use the entry key that names its format)")])
-    return alerts[0]
+_ENTRY_READERS = {"cap": cap.read_cap, "jma": jma.read_jma}
+"""The reader of each entry key: the key names the format, and its limit and root element apply."""
 
 
 def expand_alert_files(data: Any, base: Path | None, allow_outside: bool = False) -> tuple[Any, list[Problem]]:
@@ -123,10 +118,10 @@ def expand_alert_files(data: Any, base: Path | None, allow_outside: bool = False
             continue
         try:
             path = referenced_path(entry[key], base, allow_outside)
-            alert = read.get((key, path)) or _read_entry(key, path)
+            alert = read.get((key, path)) or _ENTRY_READERS[key](path)
         except ValueError as exc:  # ScenarioError is one
             found = exc.problems if isinstance(exc, ScenarioError) else [Problem(str(exc))]
-            problems += [Problem(p.message, ("alerts", index, key), p.file or entry[key], p.line) for p in found]
+            problems += [Problem(p.message, ("alerts", index, key), p.file, p.line) for p in found]
             continue
         read[(key, path)] = alert
         overrides = {k: v for k, v in entry.items() if k != key}

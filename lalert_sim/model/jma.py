@@ -204,7 +204,7 @@ def parse_jma(data: bytes, name: str) -> Alert:
     serial = int(serial_text) if serial_text.isdigit() else int(report_time.strftime("%Y%m%d%H%M%S"))
     if kind is MessageKind.ISSUE and ((serial_text.isdigit() and serial > 1) or follows):
         kind = MessageKind.UPDATE
-    if not targets.codes and kind not in (MessageKind.CANCEL, MessageKind.CORRECTION):
+    if not targets.codes and kind is not MessageKind.CANCEL:
         where = f"; areas it names that cannot be placed: {', '.join(targets.unplaced)}" if targets.unplaced else ""
         raise message.refuse(f"<Body>: the message ({message.title}) targets no area this program can place{where}")
     event_id = message.text(f"{_HEAD}Head/{_HEAD}EventID")

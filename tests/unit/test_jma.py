@@ -270,7 +270,7 @@ def test_only_an_entry_that_says_so_replays_a_real_message_as_actual(tmp_path: P
 def test_an_entry_key_must_name_the_files_format(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load(_noto_scenario(tmp_path, "{cap: noto.xml}"))
-    assert any("alerts[0].cap" in str(p) and "not a CAP 1.2 message" in str(p) for p in caught.value.problems)
+    assert any("alerts[0].cap" in str(p) and "not a CAP 1.2 alert" in str(p) for p in caught.value.problems)
 
 
 def test_validate_prints_type_category_time_status_and_areas() -> None:
