@@ -32,12 +32,13 @@ from __future__ import annotations
 import csv
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 from pydantic import Field, TypeAdapter, ValidationError
@@ -56,7 +57,7 @@ JMA_MAX_BYTES = 2 * 1024 * 1024
 DATA = "lalert_sim.data.jma"
 """Package holding JMA's schemas and the area tables."""
 
-_MODE_OF_STATUS = {"通常": AlertMode.ACTUAL, "訓練": AlertMode.EXERCISE, "試験": AlertMode.TEST}
+_MODE_OF_STATUS = {"訓練": AlertMode.EXERCISE, "試験": AlertMode.TEST}  # 通常 (real): see parse_jma
 _KIND_OF_INFO_TYPE = {"発表": MessageKind.ISSUE, "訂正": MessageKind.CORRECTION, "取消": MessageKind.CANCEL}
 _MUNICIPALITY = "気象・地震・火山情報／市町村等"
 _FORECAST_AREA = "気象情報／府県予報区・細分区域等"
@@ -163,13 +164,17 @@ def validate_jma(data: bytes, name: str) -> etree._Element:
 _TIME: TypeAdapter[datetime] = TypeAdapter(Epoch)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Message:
     """The parts of a validated message the mapping reads."""
 
     root: etree._Element
     name: str
-    title: str
+
+    @property
+    def title(self) -> str:
+        """``Control/Title``: the message type."""
+        return self.text(f"{{{NS}}}Control/{{{NS}}}Title")
 
     def text(self, path: str) -> str:
         found = self.root.find(path)
@@ -182,8 +187,7 @@ class _Message:
 
 def parse_jma(data: bytes, name: str) -> Alert:
     """The alert in JMA XML bytes (validated, safely parsed); ScenarioError naming file and element."""
-    message = _Message(validate_jma(data, name), name, "")
-    message.title = message.text(f"{{{NS}}}Control/{{{NS}}}Title")
+    message = _Message(validate_jma(data, name), name)
     mapping = _MAPPINGS.get(message.title)
     if mapping is None:
         supported = ", ".join(_MAPPINGS)
@@ -216,6 +220,7 @@ def parse_jma(data: bytes, name: str) -> Alert:
         "id": _alert_id(event, serial, kind),
         "system": system,
         "category": category,
+        # A real message is imported as an exercise: only its scenario entry may say mode: actual.
         "mode": AlertMode.EXERCISE if status == "通常" else _MODE_OF_STATUS.get(status),
         "areas": targets.codes,
         "issue_s": 0.0,
@@ -319,17 +324,27 @@ def _body(message: _Message) -> etree._Element | None:
     return next((c for c in message.root if _local(c) == "Body"), None)
 
 
-Mapping = Any  # Callable[[_Message, Targets], tuple[AlertCategory, AlertSystem, bool, bool]]
+class Mapped(NamedTuple):
+    """What a message type's mapping found, beside the areas: category, system and its place in the chain."""
+
+    category: AlertCategory
+    system: AlertSystem
+    lifted: bool = False  # every region or item it names is lifted (解除)
+    follows: bool = False  # it continues an earlier message (a region's previous level was in force)
 
 
-def _eew(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertSystem, bool, bool]:
+Mapping = Callable[[_Message, Targets], Mapped]
+"""How one message type (``Control/Title``) fills the targets and says what it is."""
+
+
+def _eew(message: _Message, targets: Targets) -> Mapped:
     """VXSE43: the 府県予報区 the warning names (Body/Intensity/Forecast/Pref)."""
     for pref in _children(_body(message), "Intensity", "Forecast", "Pref"):
         targets.add(_EEW_REGION, _child_text(pref, "Code"), _child_text(pref, "Name"))
-    return AlertCategory.EARTHQUAKE_EARLY_WARNING, AlertSystem.J_ALERT, False, False
+    return Mapped(AlertCategory.EARTHQUAKE_EARLY_WARNING, AlertSystem.J_ALERT)
 
 
-def _intensity(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertSystem, bool, bool]:
+def _intensity(message: _Message, targets: Targets) -> Mapped:
     """VXSE51/53: the municipalities (市町村等) where shaking was observed, else their prefectures."""
     prefs = _children(_body(message), "Intensity", "Observation", "Pref")
     cities = [c for p in prefs for c in _children(p, "Area", "City")]
@@ -338,10 +353,10 @@ def _intensity(message: _Message, targets: Targets) -> tuple[AlertCategory, Aler
     if not cities:
         for pref in prefs:
             targets.add(_PREFECTURE, _child_text(pref, "Code"), _child_text(pref, "Name"))
-    return AlertCategory.OTHER, AlertSystem.J_ALERT, False, False
+    return Mapped(AlertCategory.OTHER, AlertSystem.J_ALERT)
 
 
-def _tsunami(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertSystem, bool, bool]:
+def _tsunami(message: _Message, targets: Targets) -> Mapped:
     """VTSE41: the regions under a warning or advisory (their coastal municipalities); the most severe level
     sets the category. Regions only lifted (a forecast after an advisory) make the message a lift."""
     items = _children(_body(message), "Tsunami", "Forecast", "Item")
@@ -358,7 +373,7 @@ def _tsunami(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertS
         top = next((level for word, level in _TSUNAMI_WORDS if word in headline), 0)
     category = _TSUNAMI_CATEGORY.get(top, AlertCategory.OTHER)
     system = AlertSystem.J_ALERT if top else AlertSystem.L_ALERT
-    return category, system, lifted, any(last)
+    return Mapped(category, system, lifted, any(last))
 
 
 def _kinds_active(item: etree._Element) -> tuple[bool, bool]:
@@ -405,20 +420,20 @@ def _weather(block: str, block_type: str) -> Mapping:
     of the items in force; all lifted makes a lift. Special warnings and warnings for residential areas go by
     J-Alert, the rest by L-Alert."""
 
-    def mapping(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertSystem, bool, bool]:
+    def mapping(message: _Message, targets: Targets) -> Mapped:
         special, lifted, items = _warning_items(message, block, block_type)
         _add_item_areas(items, targets)
         system = AlertSystem.J_ALERT if special else AlertSystem.L_ALERT
-        return AlertCategory.OTHER, system, lifted, False
+        return Mapped(AlertCategory.OTHER, system, lifted)
 
     return mapping
 
 
-def _rainband(message: _Message, targets: Targets) -> tuple[AlertCategory, AlertSystem, bool, bool]:
+def _rainband(message: _Message, targets: Targets) -> Mapped:
     """VPBS50 (線状降水帯): the forecast areas (府県予報区・細分区域) it names, as prefectures."""
     for info in _children(_body(message), "MeteorologicalInfos", "MeteorologicalInfo", "Item"):
         _add_item_areas([info], targets)
-    return AlertCategory.OTHER, AlertSystem.L_ALERT, False, False
+    return Mapped(AlertCategory.OTHER, AlertSystem.L_ALERT)
 
 
 _MAPPINGS: dict[str, Mapping] = {

@@ -210,6 +210,14 @@ def test_hostile_jma_xml_is_refused_like_hostile_cap(document: bytes, tmp_path: 
         read_alert_file(tmp_path / "attack.xml")
 
 
+def test_the_hostile_cap_sample_is_refused_by_the_dispatch_too() -> None:
+    xxe = (
+        ROOT / "tests" / "data" / "cap" / "negative" / "xxe-attack_do-not-resolve-entities__google-cap-library.cap.xml"
+    )
+    with pytest.raises(ScenarioError, match="refused: the XML declares a DTD or entities"):
+        read_alert_file(xxe)
+
+
 def test_huge_and_deep_jma_documents_are_refused(tmp_path: Path) -> None:
     noto = NOTO.read_bytes()
     huge = noto.replace(b"</Report>", b"<!--" + b"x" * JMA_MAX_BYTES + b"--></Report>")
