@@ -50,7 +50,7 @@ from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history
-from lalert_sim.report.html import build_report, has_matplotlib
+from lalert_sim.report.html import build_report, has_matplotlib, progress_on_stderr
 from lalert_sim.report.pdf import build_pdf
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
@@ -181,7 +181,11 @@ def run(
     ] = "auto",
     alert: Annotated[
         list[Path] | None,
-        typer.Option("--alert", help="A CAP 1.2 XML alert to simulate instead of the scenario's alerts (repeatable)."),
+        typer.Option(
+            "--alert",
+            help="A CAP 1.2 alert, JMA XML message or EDXL-DE 1.0 envelope (XML) to simulate instead of the "
+            "scenario's alerts (repeatable).",
+        ),
     ] = None,
     report_html: Annotated[
         bool | None,
@@ -210,7 +214,8 @@ def run(
             written += write_cap_alerts(folder / "alerts", prepared)
             report_path = None
             if report_html or (report_html is None and has_matplotlib()):
-                report_path = build_report(folder, scenario.read_text(encoding="utf-8"), lang)
+                with progress_on_stderr(quiet) as progress:
+                    report_path = build_report(folder, scenario.read_text(encoding="utf-8"), lang, progress)
         written = [out / path.relative_to(folder) for path in written]
     except LalertError as exc:
         _fail(exc)
@@ -480,7 +485,7 @@ def _history_rows(
 
 @app.command()
 def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
-    """Check a scenario file (or a CAP 1.2 alert, .xml) and print what it contains."""
+    """Check a scenario file (or a CAP 1.2, JMA XML or EDXL-DE 1.0 message, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
             for line in describe_alert_file(scenario):
@@ -504,7 +509,8 @@ def report(
 ) -> None:
     """Write report.html (self-contained: plots embedded) from a results folder, and report.pdf with --pdf."""
     try:
-        paths = [build_report(results, lang=lang)]
+        with progress_on_stderr() as progress:
+            paths = [build_report(results, lang=lang, progress=progress)]
         if pdf:
             paths.append(build_pdf(results, lang=lang))
     except LalertError as exc:

@@ -139,7 +139,7 @@ def _municipality_table(scenario: Scenario, source: str | None, allow_outside_pa
 def load(path: str | Path, alert_files: list[Path] | None = None, allow_outside_paths: bool = False) -> Prepared:
     """Read, validate and prepare a scenario file; errors name the file, field and line.
 
-    ``alert_files`` (CAP 1.2 XML) replace the scenario's own alerts. Files the scenario
+    ``alert_files`` (CAP 1.2, JMA XML or EDXL-DE 1.0) replace the scenario's own alerts. Files the scenario
     names must lie in its folder unless ``allow_outside_paths``; every file read must
     be a regular file under its size limit.
     """

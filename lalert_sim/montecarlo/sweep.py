@@ -50,6 +50,13 @@ class SweepSpec:
     resume: bool = False
     reuse_from: Path | None = None  # an earlier results folder whose finished batches ``resume`` may reuse
     allow_outside_paths: bool = False  # files the scenario names may lie outside its folder
+    scenario_text: str | None = None  # the scenario as YAML text (a variant); None: read scenario_path
+
+    def text(self) -> str:
+        """The scenario this sweep runs, as YAML text (relative paths in it resolve from scenario_path)."""
+        if self.scenario_text is not None:
+            return self.scenario_text
+        return self.scenario_path.read_text(encoding="utf-8")
 
     def batches(self) -> list[list[tuple[int, int]]]:
         """(index, seed) pairs cut into batches."""
@@ -71,7 +78,7 @@ class SweepOutcome:
 
 def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome:
     """Run (or finish) the sweep; rows come back sorted by replication index."""
-    text = spec.scenario_path.read_text(encoding="utf-8")
+    text = spec.text()
     identity = BatchIdentity(scenario_digest(spec.scenario_path, text), spec.master_seed)
     batches = spec.batches()
     folder = spec.out_dir / "batches"

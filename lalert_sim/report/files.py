@@ -13,7 +13,9 @@ from lalert_sim.analysis.results import RequestTimes, RunSummary
 from lalert_sim.atomic import write_text
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS
+from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.cap import write_cap
+from lalert_sim.model.edxl import write_edxl
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 from lalert_sim.reach.parameters import AGE_BANDS
@@ -139,9 +141,11 @@ def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
 
 def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
     """Each simulated alert as a CAP 1.2 message, ``ALERT_ID.cap.xml`` (``/`` and ``:`` as ``_``; ids that
-    then coincide get ``-2``, ``-3``... so no alert's file replaces another's)."""
+    then coincide get ``-2``, ``-3``... so no alert's file replaces another's), and each L-Alert message
+    also as the EDXL-DE 1.0 envelope L-Alert carries it in, ``ALERT_ID.edxl.xml``."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    alerts = {injection.alert.id: injection.alert for injection in prepared.injections}
     for injection in prepared.injections:
         stem = injection.alert.id.replace("/", "_").replace(":", "_")
         path = folder / f"{stem}.cap.xml"
@@ -152,4 +156,8 @@ def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
         text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
         write_text(path, text)
         written.append(path)
+        if injection.alert.system is AlertSystem.L_ALERT:
+            envelope = path.with_name(path.name.removesuffix(".cap.xml") + ".edxl.xml")
+            write_text(envelope, write_edxl(injection.alert, prepared.scenario.metadata.epoch, alerts).decode("utf-8"))
+            written.append(envelope)
     return written

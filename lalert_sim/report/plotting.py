@@ -6,9 +6,12 @@ import base64
 import io
 import logging
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 from lalert_sim.errors import LalertError
+
+ImageFormat = Literal["png", "svg"]
+"""How plots are embedded: PNG for the screen, SVG (vectors) for print."""
 
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "VL Gothic")
 
@@ -44,5 +47,34 @@ def png(fig: Any) -> str:
     """The figure as base64 PNG text, for a data: URI."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    fig.clf()
+    _close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def svg(fig: Any) -> str:
+    """The figure as base64 SVG text (vectors, text as outlines so any font prints), for a data: URI."""
+    buffer = io.BytesIO()
+    with _svg_text_as_paths():
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    _close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def data_uri(fig: Any, image_format: ImageFormat) -> str:
+    """The figure as a ``data:`` URI in the given format (the figure is cleared)."""
+    if image_format == "svg":
+        return f"data:image/svg+xml;base64,{svg(fig)}"
+    return f"data:image/png;base64,{png(fig)}"
+
+
+def _svg_text_as_paths() -> Any:
+    import matplotlib
+
+    return matplotlib.rc_context({"svg.fonttype": "path"})
+
+
+def _close(fig: Any) -> None:
+    # pyplot keeps every figure it made until closed: a nationwide report makes dozens.
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -87,6 +87,15 @@ def test_every_page_renders_to_a_picture_that_is_not_blank(pdf: tuple[str, Path]
     assert coloured_pages >= 1, "no page shows a coloured plot"
 
 
+def test_plots_are_vectors_or_at_print_resolution(pdf: tuple[str, Path]) -> None:
+    # Raster images in the PDF (if any) must be at least 200 ppi; the plots and the map come as vectors.
+    _need("pdfimages")
+    listing = subprocess.run(["pdfimages", "-list", pdf[1]], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    ppi = [int(row[12]) for row in rows if len(row) > 12 and row[2] == "image"]
+    assert all(p >= 200 for p in ppi), ppi
+
+
 def test_text_is_in_the_language_asked_for(pdf: tuple[str, Path], drill: Path) -> None:
     lang, path = pdf
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, text=True, check=True).stdout

@@ -6,7 +6,9 @@ from enum import Enum
 
 import pytest
 
+from lalert_sim.model.alerts import AlertMode, MessageKind
 from lalert_sim.model.calendar import DayType
+from lalert_sim.model.edxl import DISTRIBUTION_STATUS, DISTRIBUTION_TYPE
 from lalert_sim.model.failures import DEFAULT_RATES, FailureClass
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
@@ -33,6 +35,8 @@ TABLES: list[tuple[str, dict, type[Enum]]] = [
     ("UNITS", UNITS, Equipment),
     ("DEFAULT_RATES", DEFAULT_RATES, FailureClass),
     ("FAILURE_TARGETS", FAILURE_TARGETS, FailureClass),
+    ("DISTRIBUTION_STATUS", DISTRIBUTION_STATUS, AlertMode),
+    ("DISTRIBUTION_TYPE", DISTRIBUTION_TYPE, MessageKind),
 ]
 
 
