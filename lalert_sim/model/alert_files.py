@@ -8,37 +8,40 @@ hands the bytes to that format's parser.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import re
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from lalert_sim.errors import Problem, ScenarioError, shown
-from lalert_sim.model import cap, jma
+from lalert_sim.model import cap, edxl, jma
 from lalert_sim.model.alerts import Alert, AlertMode
 from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
 from lalert_sim.model.xml_safety import namespace_of, parse_safely
 
-EDXL_NS = "urn:oasis:names:tc:emergency:EDXL:DE:1.0"
-"""Namespace of an OASIS EDXL-DE 1.0 envelope (``EDXLDistribution``)."""
-ALERT_FILE_MAX_BYTES = max(CAP_MAX_BYTES, jma.JMA_MAX_BYTES)
-"""Largest message file read before its format is known."""
-FORMATS = {cap.NS: "CAP 1.2", jma.NS: "JMA XML", EDXL_NS: "EDXL-DE 1.0"}
+ALERT_FILE_MAX_BYTES = max(CAP_MAX_BYTES, jma.JMA_MAX_BYTES, edxl.EDXL_MAX_BYTES)
+"""Largest message file read before its format is known (each format's own limit applies after)."""
+FORMATS = {cap.NS: "CAP 1.2", jma.NS: "JMA XML", edxl.NS: "EDXL-DE 1.0"}
 """Root namespaces recognised, and the format each means."""
+_ROOT_NAMES = {"alert": "CAP", "Report": "JMA XML"}
+_ROOT = re.compile(rb"\s*(?:<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>\s*)?<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)", re.DOTALL)
 
 
-def _edxl_parser() -> Callable[[bytes, str], list[Alert]] | None:
-    """``lalert_sim.model.edxl.parse_edxl`` where this build has it."""
-    try:
-        module = importlib.import_module("lalert_sim.model.edxl")
-    except ImportError:
-        return None
-    return cast("Callable[[bytes, str], list[Alert]] | None", getattr(module, "parse_edxl", None))
+def _named(data: bytes) -> str:
+    """The format the root element's name suggests, read before parsing, so a refusal can name it."""
+    head = re.sub(rb"<!--.*?-->|<\?.*?\?>", b"", data[:8192], flags=re.DOTALL)
+    found = _ROOT.match(head)
+    return _ROOT_NAMES.get(found.group(1).decode("ascii", "replace"), "XML") if found else "XML"
 
 
 def format_of(data: bytes, name: str) -> str:
-    """The format of message bytes (a value of ``FORMATS``); ScenarioError if unsafe, unreadable or unknown."""
-    root = parse_safely(data, name, "XML", ALERT_FILE_MAX_BYTES)
+    """The format of message bytes (a value of ``FORMATS``); ScenarioError if unsafe, unreadable or unknown.
+
+    An EDXL-DE envelope is recognised by its root element and left to ``parse_edxl``, which refuses a hostile
+    one as EDXL-DE; the others are parsed on the hardened path here, a refusal naming the format they look like.
+    """
+    if edxl.is_edxl(data):
+        return FORMATS[edxl.NS]
+    root = parse_safely(data, name, _named(data), ALERT_FILE_MAX_BYTES)
     namespace = namespace_of(root)
     if namespace not in FORMATS:
         known = ", ".join(f"{v} ({k})" for k, v in FORMATS.items())
@@ -60,11 +63,8 @@ def parse_alert_file(data: bytes, name: str) -> list[Alert]:
     kind = format_of(data, name)
     if kind == FORMATS[jma.NS]:
         return [jma.parse_jma(data, name)]
-    if kind == FORMATS[EDXL_NS]:
-        parser = _edxl_parser()
-        if parser is None:
-            raise ScenarioError([Problem("EDXL-DE 1.0 is not read by this version", file=name)])
-        return parser(data, name)
+    if kind == FORMATS[edxl.NS]:
+        return edxl.parse_edxl(data, name)
     return [cap.parse_cap(data, name)]
 
 
@@ -139,20 +139,22 @@ def expand_alert_files(data: Any, base: Path | None, allow_outside: bool = False
     return {**data, "alerts": alerts}, problems
 
 
-def describe(alert: Alert) -> list[str]:
-    """What ``validate`` prints for one alert read from a file: id, kind, category, time, status, areas."""
-    areas = ", ".join(alert.areas[:12]) + (f", ... ({len(alert.areas)} in all)" if len(alert.areas) > 12 else "")
+def describe(alert: Alert, where: str) -> list[str]:
+    """What ``validate`` prints for one alert read from a file (``where``: "FILE: valid FORMAT"): id, system,
+    category, mode and areas; for a JMA message also its type, time, status, own area names and unplaced ones."""
+    shown_areas = ", ".join(alert.areas[:12]) + (f", ... ({len(alert.areas)} in all)" if len(alert.areas) > 12 else "")
     lines = [
-        f"{alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value})"
-        + (f", {alert.chain.kind.value} #{alert.chain.serial} of {alert.chain.event}" if alert.chain else ""),
-        f"  areas: {len(alert.areas)} ({areas or 'none: nationwide'})",
+        f"{where} · {alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value}), "
+        f"areas {shown_areas or 'none'}"
     ]
+    if alert.chain is not None:
+        lines.append(f"  chain: {alert.chain.kind.value} #{alert.chain.serial} of {alert.chain.event}")
     info = alert.jma_info
     if info is not None:
-        lines[0:0] = [
-            f"JMA {info.title} · {info.info_type} · {info.status} · {info.report_time.isoformat()} "
+        lines.append(
+            f"  JMA {info.title} · {info.info_type} · {info.status} · {info.report_time.isoformat()} "
             f"({info.publishing_office or 'JMA'}; 出典：気象庁)"
-        ]
+        )
         lines.append(f"  the message's areas: {len(info.area_names)} ({', '.join(info.area_names[:12])})")
         if info.unplaced:
             lines.append(f"  warning: {len(info.unplaced)} area(s) not placed: {', '.join(info.unplaced)}")
@@ -166,4 +168,4 @@ def describe_alert_file(path: Path) -> list[str]:
     data = read_bounded(path, ALERT_FILE_MAX_BYTES, "alert file")
     kind = format_of(data, str(path))
     alerts = parse_alert_file(data, str(path))
-    return [f"{path}: valid {kind}", *(line for alert in alerts for line in describe(alert))]
+    return [line for alert in alerts for line in describe(alert, f"{path}: valid {kind}")]

@@ -19,6 +19,7 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
 
 from lalert_sim.errors import Problem, ScenarioError, shown
+from lalert_sim.model.files import MIB
 
 MAX_SCHEMA_ERRORS = 10
 """Most schema errors reported for one document (the first is usually the one to fix)."""
@@ -36,9 +37,9 @@ def parse_safely(data: bytes, name: str, what: str, limit_bytes: int) -> etree._
     ``what`` names the format in messages ("CAP", "JMA XML", "EDXL-DE").
     """
     if len(data) > limit_bytes:
-        raise ScenarioError(
-            [Problem(f"larger than the limit of {limit_bytes // 1024} KiB for a {what} file", file=name)]
-        )
+        limit = f"{limit_bytes // MIB} MiB" if limit_bytes % MIB == 0 else f"{limit_bytes // 1024} KiB"
+        article = "an" if what[:1] in "AEIOU" else "a"
+        raise ScenarioError([Problem(f"larger than the limit of {limit} for {article} {what} file", file=name)])
     try:
         safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:

@@ -292,7 +292,7 @@ def test_validate_prints_type_category_time_status_and_areas() -> None:
         "通常",
     ):
         assert words in done.stdout
-    assert "areas: 1 (17)" in done.stdout and "(石川)" in done.stdout
+    assert "(exercise), areas 17\n" in done.stdout and "areas: 1 (石川)" in done.stdout
     warned = cli("validate", next(JMA.glob("official_samples/*VXWW50*.xml")))
     assert warned.returncode == 0 and "not placed: 那珂川町" in warned.stdout
     refused = cli("validate", next(JMA.glob("official_samples/*VXSE52*.xml")))
