@@ -9,6 +9,7 @@ from pathlib import Path
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
 from lalert_sim.model.alerts import Alert
+from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
@@ -170,7 +171,9 @@ def _prepared(
                     a.model_dump(mode="json", exclude_none=True) for f in alert_files for a in read_alert_file(Path(f))
                 ],
             }
+        data, fed = expand_feed_alerts(data, Path(source).parent, allow_outside_paths)  # {feed: FOLDER} entries
         data, problems = expand_alert_files(data, Path(source).parent, allow_outside_paths)
+        problems = fed + problems
         if problems:
             raise ScenarioError(problems)
         return prepare(parse_scenario(data), source, allow_outside_paths)

@@ -19,7 +19,9 @@ def build(
 ) -> tuple[Simulation, Responder]:
     """A replication ready to run: incidents applied, responses started, alerts scheduled."""
     scenario = prepared.scenario
-    simulation = Simulation(prepared.topology, scenario.seed if seed is None else seed, env)
+    simulation = Simulation(
+        prepared.topology, scenario.seed if seed is None else seed, env, scenario.outputs.sounding()
+    )
     apply_latent_failures(simulation, prepared.failures)
     apply_incidents(simulation, prepared.incidents)
     responder = Responder(simulation, prepared.responses)

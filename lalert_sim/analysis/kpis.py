@@ -27,6 +27,11 @@ def _alert_kpis(alert: AlertSummary, prefix: str) -> dict[str, float]:
     row = {f"{prefix}emitters_{quantile_name(q)}_s": or_nan(s) for q, s in alert.time_to_emitters_s.items()}
     expected = alert.emitters_expected
     row[f"{prefix}emitters_never_reached"] = (expected - alert.emitters_reached) / expected if expected else math.nan
+    if alert.chain is not None:  # a message of a chain: the outputs it stopped or switched, and how fast
+        row[f"{prefix}outputs_stopped"] = float(alert.chain.outputs_stopped)
+        for q, s in alert.chain.stop_s.items():
+            row[f"{prefix}outputs_stopped_{quantile_name(q)}_s"] = or_nan(s)
+        row[f"{prefix}sounding_at_end"] = float(alert.chain.sounding_at_end)
     return row
 
 

@@ -14,7 +14,15 @@ import numpy as np
 
 from lalert_sim.analysis.equipment import EquipmentIndex, silence
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
-from lalert_sim.analysis.results import AlertSummary, ChannelReach, ObjectiveResult, ResidentsReach, Unreached
+from lalert_sim.analysis.results import (
+    AlertSummary,
+    ChainStep,
+    ChannelReach,
+    ObjectiveResult,
+    ResidentsReach,
+    Unreached,
+)
+from lalert_sim.engine.chains import own_sounding_s
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event
@@ -36,6 +44,8 @@ class NodeOutcome:
     from_node: str | None
     via_link: str | None
     path: tuple[str, ...]
+    stopped_s: float | None = None  # seconds after issue a later message of its chain ended it here
+    stale: bool = False  # it came after a later message of its chain: not emitted here
 
 
 def path_to(alert: AlertState, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
@@ -69,6 +79,8 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
                 from_node=None if receipt is None or receipt[1] < 0 else node_ids[receipt[1]],
                 via_link=None if receipt is None or receipt[2] < 0 else topology.links[receipt[2]].id,
                 path=() if receipt is None else path_to(alert, index, node_ids),
+                stopped_s=None if index not in alert.stopped else alert.stopped[index] - issue,
+                stale=index in alert.stale,
             )
         )
     return rows
@@ -116,6 +128,36 @@ def alert_summary(
         unreached=_unreached(result, trace, mine, rows, equipment),
         residents=residents,
         silence=silence(result, alert, [r.node for r in rows if r.expected], equipment),
+        chain=chain_step(result, alert),
+    )
+
+
+def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
+    """What a message of a chain did at the outputs; None for an alert in no chain (or a chain of one)."""
+    spec = alert.spec
+    if spec.chain is None and alert.event is None:
+        return None
+    issue = spec.issue_s
+    stops = [time - issue for time, _ in alert.stops.values()]
+    channels = [node.channel for node in result.topology.nodes.values()]
+    sounding = result.sounding_s
+    at_end = 0
+    for index, emitted in alert.emitted.items():
+        channel = channels[index]
+        until = alert.until.get(index)
+        if until is None and channel is not None:
+            until = emitted + own_sounding_s(spec, sounding[channel])
+        at_end += until is not None and until > result.until_s
+    return ChainStep(
+        event=spec.chain.event if spec.chain else spec.id,
+        serial=spec.chain.serial if spec.chain else 1,
+        kind=spec.chain.kind.value if spec.chain else "issue",
+        references=tuple(spec.chain.references) if spec.chain else (),
+        outputs_stopped=len(stops),
+        stop_s={quantile_label(q): rounded(time_to_fraction(stops, len(stops), q), 3) for q in QUANTILES},
+        stale=len(alert.stale),
+        ended_by_later=len(alert.stopped),
+        sounding_at_end=at_end,
     )
 
 

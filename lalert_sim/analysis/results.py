@@ -183,6 +183,31 @@ class ResidentsReach(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ChainStep(Record):
+    """One message's place in its chain, and what it did to the outputs sounding earlier messages of it."""
+
+    event: str
+    """The event the chain is about (JMA EventID, or the CAP identifier of its first message)."""
+    serial: int
+    """Its number in the chain."""
+    kind: str
+    """issue, update, correction, cancel or lift."""
+    references: tuple[str, ...]
+    """Ids of the earlier alerts it updates, corrects, cancels or lifts."""
+    outputs_stopped: int
+    """Outputs still sounding an earlier message of the chain when it came: stopped by a cancel or lift,
+    switched to it by an update or correction."""
+    stop_s: Quantiles
+    """Seconds from its issue until each share of those outputs had stopped or switched."""
+    stale: int
+    """Emitters it reached after a later message of its chain had: not emitted there."""
+    ended_by_later: int
+    """Outputs sounding it that a later message of the chain stopped or switched."""
+    sounding_at_end: int
+    """Outputs still sounding it when the run ended (shown until withdrawn, or not yet over)."""
+
+
+@dataclass(frozen=True, slots=True)
 class AlertSummary(Record):
     """Reach, timing, paths and failures of one alert."""
 
@@ -224,6 +249,8 @@ class AlertSummary(Record):
     """How it reached residents; None: it concerns no municipality's residents."""
     silence: Silence | None = None
     """Municipalities whose automatic outputs all stayed silent; None: it concerns no automatic output."""
+    chain: ChainStep | None = None
+    """Its place in a chain of messages (update, cancel, lift) and what it did there; None: not in one."""
 
 
 @dataclass(frozen=True, slots=True)

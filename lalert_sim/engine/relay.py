@@ -16,6 +16,7 @@ from lalert_sim.model.distributions import Constant
 from lalert_sim.model.network import Node, NodeKind
 
 if TYPE_CHECKING:
+    from lalert_sim.engine.chains import ChainBoard
     from lalert_sim.engine.links import LinkRuntime
     from lalert_sim.streams import Stream
 
@@ -42,6 +43,8 @@ class NodeRuntime(Component):
         "_emits",
         "rain_fade",
         "probe",
+        "board",
+        "sounding_s",
     )
 
     def __init__(
@@ -65,6 +68,9 @@ class NodeRuntime(Component):
         self.rain_fade: list[tuple[float, float, float]] = []  # (start, end, chance a satellite copy is lost)
         # Told of each alert's first arrival (the field-node bridge): (alert, time) -> None.
         self.probe: Callable[[AlertState, float], None] | None = None
+        # Message chains (set by the simulation): what each emitter sounds, and for how long it sounds one.
+        self.board: ChainBoard | None = None
+        self.sounding_s = 0.0
 
     def issue(self, alert: AlertState) -> None:
         """The alert enters the network here."""
@@ -113,7 +119,8 @@ class NodeRuntime(Component):
             self._servers.release(request)  # type: ignore[union-attr]  # set together with request
         if self._emits:
             now = self.env.now
-            alert.emitted[self.index] = now
-            self._record((now, alert.index, self.index, -1, -1, _EMITTED, 0, _NONE))
+            if alert.event is None or self.board is None or self.board.arrive(alert, self.index, self.sounding_s, now):
+                alert.emitted[self.index] = now
+                self._record((now, alert.index, self.index, -1, -1, _EMITTED, 0, _NONE))
         for link in self.out_links:
             link.transmit(alert, self.index)

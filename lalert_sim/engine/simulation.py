@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -11,11 +11,15 @@ from typing import TYPE_CHECKING
 import simpy
 
 from lalert_sim.engine.availability import DORMANT, AvailabilityLog
+from lalert_sim.engine.chains import ChainBoard
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.stations import StationOutage
 from lalert_sim.engine.trace import Trace
+from lalert_sim.model.chains import event_of, order_of
+from lalert_sim.model.network import Channel
+from lalert_sim.model.outputs import Outputs
 from lalert_sim.prepare import Injection
 from lalert_sim.streams import Stream
 from lalert_sim.topology.graph import Topology
@@ -55,17 +59,28 @@ class RunResult:
     availability: AvailabilityLog
     responses: ResponseRecords | None = None
     stations: list[StationOutage] = field(default_factory=list)
+    sounding_s: Mapping[Channel, float] = field(default_factory=lambda: Outputs().sounding())
+    """Seconds each emitter channel sounds a message (see model/outputs.py)."""
 
 
 class Simulation:
     """The relay network of one topology on one SimPy environment, seeded."""
 
-    def __init__(self, topology: Topology, seed: int, env: simpy.Environment | None = None) -> None:
-        """``env``: a real-time environment for the field-node bridge; default a plain one (as fast as it goes)."""
+    def __init__(
+        self,
+        topology: Topology,
+        seed: int,
+        env: simpy.Environment | None = None,
+        sounding_s: Mapping[Channel, float] | None = None,
+    ) -> None:
+        """``env``: a real-time environment for the field-node bridge; default a plain one (as fast as it goes).
+        ``sounding_s``: seconds each channel sounds a message; default the packaged ones (model/outputs.py)."""
         with _collector_paused():
-            self._build(topology, seed, env or simpy.Environment())
+            self._build(topology, seed, env or simpy.Environment(), sounding_s or Outputs().sounding())
 
-    def _build(self, topology: Topology, seed: int, env: simpy.Environment) -> None:
+    def _build(
+        self, topology: Topology, seed: int, env: simpy.Environment, sounding_s: Mapping[Channel, float]
+    ) -> None:
         self.topology = topology
         self.seed = seed
         self.env = env
@@ -82,7 +97,12 @@ class Simulation:
             runtime = LinkRuntime(i, link, self.env, self.trace, [self.nodes[t] for t in link.targets], seed, log)
             self.nodes[link.source].out_links.append(runtime)
             self.links[link.id] = runtime
+        self.sounding_s = sounding_s
+        board = ChainBoard(self.trace.rows.append)
         for node in self.nodes.values():
+            if node.spec.channel is not None:
+                node.board = board
+                node.sounding_s = sounding_s[node.spec.channel]
             for k, window in enumerate(node.spec.outages):
                 node.schedule_outage(window.start_s, window.end_s, f"outage-{k}")
         for runtime in self.links.values():
@@ -92,12 +112,18 @@ class Simulation:
                 runtime.go_down(DORMANT)
         self.alerts: list[AlertState] = []
         self.stations: list[StationOutage] = []  # stations running down in power outages
+        self._chains: dict[str, list[AlertState]] = {}  # alerts by chain event
 
     def inject(self, injection: Injection) -> AlertState:
         """Schedule an alert to enter at its origin at its issue time."""
         alert = injection.alert
-        state = AlertState(len(self.alerts), alert, injection.origin, tuple(alert.areas))
+        state = AlertState(len(self.alerts), alert, injection.origin, tuple(alert.areas), order=order_of(alert))
         self.alerts.append(state)
+        chain = self._chains.setdefault(event_of(alert), [])
+        chain.append(state)
+        if len(chain) > 1:  # a chain of several: its messages go through the board at the emitters
+            for member in chain:
+                member.event = event_of(alert)
         self.trace.alert_ids.append(alert.id)
         origin = self.nodes[injection.origin]
         self.env.timeout(alert.issue_s).callbacks.append(lambda _event: origin.issue(state))
@@ -118,5 +144,14 @@ class Simulation:
             if env.now < until_s:
                 env.run(until=until_s)
         return RunResult(
-            self.topology, self.alerts, self.trace, self.seed, until_s, events, self.availability, None, self.stations
+            self.topology,
+            self.alerts,
+            self.trace,
+            self.seed,
+            until_s,
+            events,
+            self.availability,
+            None,
+            self.stations,
+            self.sounding_s,
         )

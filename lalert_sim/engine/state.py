@@ -10,7 +10,12 @@ from lalert_sim.model.areas import in_any
 
 @dataclass(slots=True)
 class AlertState:
-    """One alert in flight: first receipts (node → (time, sender, link)) and emissions."""
+    """One alert in flight: first receipts (node → (time, sender, link)) and emissions.
+
+    For a message of a chain of several (``event`` set), also per emitter: until when it sounds or
+    sounded (``until``), when a later message ended it (``stopped``), where it ended an earlier one
+    (``stops``: time, that alert's index) and where it came too late to be emitted (``stale``).
+    """
 
     index: int
     spec: Alert
@@ -18,6 +23,12 @@ class AlertState:
     areas: tuple[str, ...]
     first: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     emitted: dict[int, float] = field(default_factory=dict)
+    event: str | None = None
+    order: tuple[int, int] = (1, 0)
+    until: dict[int, float] = field(default_factory=dict)
+    stopped: dict[int, float] = field(default_factory=dict)
+    stops: dict[int, tuple[float, int]] = field(default_factory=dict)
+    stale: dict[int, float] = field(default_factory=dict)
     _covers: dict[int, bool] = field(default_factory=dict)
     _covers_area: dict[str, bool] = field(default_factory=dict)
 

@@ -22,10 +22,12 @@ class Event(IntEnum):
     DUPLICATE = 3  # a later copy arrived at ``node`` and was not forwarded
     LOST = 4  # a transmission towards ``node`` did not arrive (see cause)
     EMITTED = 5  # an emitter put the alert in front of residents
+    STOPPED = 6  # a later message of its chain ended it at emitter ``node`` (see cause)
+    STALE = 7  # it reached emitter ``node`` after a later message of its chain: not emitted
 
 
 class Cause(IntEnum):
-    """Why a transmission was lost."""
+    """Why a transmission was lost, or why an output stopped sounding a message."""
 
     NONE = 0
     LOSS = 1  # random loss on the link
@@ -33,6 +35,9 @@ class Cause(IntEnum):
     NODE_DOWN = 3  # the receiving node was out of service
     RAIN_FADE = 4  # a satellite copy faded out in heavy rain
     CONGESTION = 5  # a copy lost to network congestion (ordinary mobile and internet traffic)
+    SUPERSEDED = 6  # an update or correction of the chain sounds in its place
+    CANCEL = 7  # the chain was cancelled
+    LIFT = 8  # the chain's hazard was lifted
 
 
 class Record(NamedTuple):

@@ -10,6 +10,7 @@ exported alert imports back unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
 from lalert_sim.errors import Problem, ScenarioError, shown
-from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
+from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem, MessageKind
 from lalert_sim.model.areas import canonical_area, check_digit
 from lalert_sim.model.base import Epoch, Frozen
 from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded
@@ -45,6 +46,16 @@ _MODE_OF_STATUS = {
     "Draft": AlertMode.TEST,
 }
 _STATUS_OF_MODE = {AlertMode.ACTUAL: "Actual", AlertMode.EXERCISE: "Exercise", AlertMode.TEST: "Test"}
+# CAP msgType and the chain kind it means (Ack and Error are not messages to the public: no chain).
+_KIND_OF_MSG_TYPE = {"Alert": MessageKind.ISSUE, "Update": MessageKind.UPDATE, "Cancel": MessageKind.CANCEL}
+_MSG_TYPE_OF_KIND = {
+    MessageKind.ISSUE: "Alert",
+    MessageKind.UPDATE: "Update",
+    MessageKind.CORRECTION: "Update",
+    MessageKind.CANCEL: "Cancel",
+    MessageKind.LIFT: "Cancel",
+}
+_CHAIN_PARAMETERS = ("chain_event", "chain_serial", "chain_kind", "chain_references")
 # Words in a CAP <event> (English or Japanese) that say which of our categories it is, most specific first.
 _EVENT_WORDS = [
     (AlertCategory.MAJOR_TSUNAMI_WARNING, ("major tsunami", "大津波")),
@@ -143,7 +154,13 @@ def read_cap(path: Path, name: str | None = None) -> Alert:
 _EPOCH: TypeAdapter[datetime] = TypeAdapter(Epoch)
 # Our fields that a lalert-sim:* parameter may set, and the CAP elements the others come from.
 _OUR_PARAMETERS = ("system", "category", "issue_s", "size_bytes", "origin")
-_CAP_ELEMENT = {"id": "identifier", "mode": "status", "areas": "area/geocode", "headline": "info/headline"}
+_CAP_ELEMENT = {
+    "id": "identifier",
+    "mode": "status",
+    "areas": "area/geocode",
+    "headline": "info/headline",
+    "chain": "msgType/references",
+}
 
 
 def parse_cap(data: bytes, name: str) -> Alert:
@@ -161,7 +178,7 @@ def parse_cap(data: bytes, name: str) -> Alert:
     areas, area_desc = _areas(info, name)
     identifier = _text(root, "identifier")
     fields: dict[str, Any] = {
-        "id": re.sub(r"[^A-Za-z0-9_.:/-]", "_", identifier),
+        "id": _as_id(identifier),
         "system": AlertSystem.J_ALERT if category in J_ALERT_CATEGORIES else AlertSystem.L_ALERT,
         "category": category,
         "mode": _MODE_OF_STATUS.get(_text(root, "status")),
@@ -185,11 +202,46 @@ def parse_cap(data: bytes, name: str) -> Alert:
             description=_text(info, "description"),
             area_desc=area_desc,
         ),
+        "chain": _chain(root, ours),
     }
     try:
         return Alert.model_validate(fields)
     except ValidationError as exc:
         raise ScenarioError([_field_problem(error["loc"], error["msg"], name) for error in exc.errors()]) from None
+
+
+def _as_id(identifier: str) -> str:
+    """A CAP identifier as an alert id (characters outside the Id pattern become ``_``)."""
+    return re.sub(r"[^A-Za-z0-9_.:/-]", "_", identifier)
+
+
+def referenced_ids(references: str) -> list[str]:
+    """The alert ids a CAP ``references`` text names: its "sender,identifier,sent" triples, in order."""
+    triples = [triple.split(",") for triple in references.split()]
+    return [_as_id(parts[1]) for parts in triples if len(parts) == 3 and parts[1]]
+
+
+def _chain(root: etree._Element, ours: dict[str, str]) -> dict[str, Any] | None:
+    """The message's chain from msgType and references (event: the first referenced message, else this one;
+    serial: one more than the messages referenced), or exactly as our ``lalert-sim:chain_*`` parameters say.
+
+    None for Ack and Error, and for an Alert that references nothing: a plain message, which heads the
+    chain named by its own id should a later Update or Cancel reference it.
+    """
+    kind = _KIND_OF_MSG_TYPE.get(_text(root, "msgType"))
+    references = referenced_ids(_text(root, "references"))
+    if kind is None or (kind is MessageKind.ISSUE and not references and "chain_event" not in ours):
+        return None
+    chain: dict[str, Any] = {
+        "event": references[0] if references else _as_id(_text(root, "identifier")),
+        "serial": len(references) + 1,
+        "kind": kind,
+        "references": references,
+    }
+    for key in _CHAIN_PARAMETERS:
+        if key in ours:
+            chain[key.removeprefix("chain_")] = ours[key].split() if key == "chain_references" else ours[key]
+    return chain
 
 
 def _field_problem(loc: tuple[str | int, ...], message: str, name: str) -> Problem:
@@ -227,12 +279,36 @@ def _areas(info: etree._Element | None, name: str) -> tuple[list[str], str]:
     return codes, "; ".join(d for d in descriptions if d)
 
 
-def write_cap(alert: Alert, epoch: datetime) -> bytes:
-    """The alert as a CAP 1.2 message (UTF-8 bytes), valid against the OASIS schema."""
+def _sent_of(alert: Alert, epoch: datetime) -> datetime:
+    """When the alert was sent: its CAP ``sent``, else the epoch plus its issue time (JST when naive)."""
+    sent = alert.cap_info.sent if alert.cap_info is not None else (epoch + timedelta(seconds=alert.issue_s))
+    return sent if sent.tzinfo is not None else sent.replace(tzinfo=timezone(timedelta(hours=9)))
+
+
+def _references(alert: Alert, epoch: datetime, others: Sequence[Alert]) -> str:
+    """CAP ``references``: as the source said, else a "sender,identifier,sent" triple per referenced alert
+    found among ``others``."""
+    if alert.cap_info is not None and alert.cap_info.references:
+        return alert.cap_info.references
+    if alert.chain is None:
+        return ""
+    by_id = {other.id: other for other in others}
+    triples = []
+    for other in (by_id[ref] for ref in alert.chain.references if ref in by_id):
+        sender = other.cap_info.sender if other.cap_info else "lalert-sim"
+        triples.append(f"{sender},{other.id},{_sent_of(other, epoch).replace(microsecond=0).isoformat()}")
+    return " ".join(triples)
+
+
+def write_cap(alert: Alert, epoch: datetime, others: Sequence[Alert] = ()) -> bytes:
+    """The alert as a CAP 1.2 message (UTF-8 bytes), valid against the OASIS schema.
+
+    A chained alert says its msgType (Update for updates and corrections, Cancel for cancels and lifts) and
+    its chain as ``lalert-sim:chain_*`` parameters; ``others`` (the scenario's alerts) give the sender and
+    sent time of the messages it references.
+    """
     cap = alert.cap_info
-    sent = cap.sent if cap is not None else (epoch + timedelta(seconds=alert.issue_s))
-    if sent.tzinfo is None:
-        sent = sent.replace(tzinfo=timezone(timedelta(hours=9)))
+    sent = _sent_of(alert, epoch)
     root = etree.Element(f"{_Q}alert", nsmap={None: NS})
 
     def add(parent: etree._Element, tag: str, text: str) -> etree._Element:
@@ -244,10 +320,12 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
     add(root, "sender", cap.sender if cap else "lalert-sim")
     add(root, "sent", sent.replace(microsecond=0).isoformat())
     add(root, "status", _STATUS_OF_MODE[alert.mode])
-    add(root, "msgType", cap.msg_type if cap else "Alert")
+    chained = _MSG_TYPE_OF_KIND[alert.chain.kind] if alert.chain else "Alert"
+    add(root, "msgType", cap.msg_type if cap else chained)
     add(root, "scope", cap.scope if cap else "Public")
-    if cap and cap.references:
-        add(root, "references", cap.references)
+    references = _references(alert, epoch, others)
+    if references:
+        add(root, "references", references)
     info = etree.SubElement(root, f"{_Q}info")
     for category in cap.categories if cap and cap.categories else [_CAP_CATEGORY[alert.category]]:
         add(info, "category", category)
@@ -266,6 +344,16 @@ def write_cap(alert: Alert, epoch: datetime) -> bytes:
         "issue_s": repr(alert.issue_s),
         "size_bytes": str(alert.size_bytes),
         **({"origin": alert.origin} if alert.origin else {}),
+        **(
+            {
+                "chain_event": alert.chain.event,
+                "chain_serial": str(alert.chain.serial),
+                "chain_kind": alert.chain.kind.value,
+                **({"chain_references": " ".join(alert.chain.references)} if alert.chain.references else {}),
+            }
+            if alert.chain
+            else {}
+        ),
     }
     for key, value in ours.items():
         parameter = etree.SubElement(info, f"{_Q}parameter")

@@ -62,7 +62,7 @@ def write_edxl(alert: Alert, epoch: datetime, earlier: Mapping[str, Alert] | Non
     Update, Cancel); the earlier alerts it names in its chain, when given in ``earlier``, are
     written as ``distributionReference``.
     """
-    cap = _cap_root(alert, epoch)
+    cap = _cap_root(alert, epoch, tuple(earlier.values()) if earlier else ())
     sent = cap.findtext(f"{_CAP_Q}sent") or ""
     root = etree.Element(f"{_Q}EDXLDistribution", nsmap={None: NS})
 
@@ -93,9 +93,11 @@ def write_edxl(alert: Alert, epoch: datetime, earlier: Mapping[str, Alert] | Non
     return document
 
 
-def _cap_root(alert: Alert, epoch: datetime) -> etree._Element:
-    """The alert's CAP message as an element (its blank text dropped, so the envelope indents it)."""
-    return etree.fromstring(write_cap(alert, epoch), etree.XMLParser(remove_blank_text=True, no_network=True))
+def _cap_root(alert: Alert, epoch: datetime, others: tuple[Alert, ...]) -> etree._Element:
+    """The alert's CAP message as an element (its blank text dropped, so the envelope indents it); a chained
+    alert's CAP references the ``others`` it names, as the CAP file does."""
+    document = write_cap(alert, epoch, others)
+    return etree.fromstring(document, etree.XMLParser(remove_blank_text=True, no_network=True))
 
 
 def _distribution_type(alert: Alert) -> str:
@@ -108,7 +110,7 @@ def _references(alert: Alert, epoch: datetime, earlier: Mapping[str, Alert]) -> 
     """``distributionID,senderID,dateTimeSent`` of each earlier message of the chain that is known."""
     for ref in alert.chain.references if alert.chain else []:
         if ref in earlier:
-            sent = _cap_root(earlier[ref], epoch).findtext(f"{_CAP_Q}sent")
+            sent = _cap_root(earlier[ref], epoch, ()).findtext(f"{_CAP_Q}sent")
             yield f"{ref},{SENDER_ID},{sent}"
 
 

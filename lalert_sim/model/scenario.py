@@ -14,10 +14,12 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
 from lalert_sim.model.cap import MAX_ALERTS
 from lalert_sim.model.failures import Failures, FailuresSetting
+from lalert_sim.model.feeds import FEED_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
 from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.outputs import Outputs
 from lalert_sim.model.residents import Residents
 from lalert_sim.model.responses import Responses
 from lalert_sim.model.selectors import NodeSelector
@@ -75,8 +77,8 @@ class Topology(Frozen):
 
 
 def _alert_or_cap_entry(schema: JsonDict) -> None:
-    # What a file may say: an alert, or a CAP or JMA file that the loader reads into one before validation.
-    schema["items"] = {"anyOf": [schema["items"], *FILE_ENTRY_SCHEMAS]}
+    # What a file may say: an alert, a CAP or JMA file or a feed folder that the loader reads before validation.
+    schema["items"] = {"anyOf": [schema["items"], *FILE_ENTRY_SCHEMAS, FEED_ENTRY_SCHEMA]}
 
 
 class Scenario(Frozen):
@@ -91,7 +93,8 @@ class Scenario(Frozen):
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
     alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
-    """The messages injected (at least one); ``{cap: FILE, ...}`` or ``{jma: FILE, ...}`` reads one from a file."""
+    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` or ``{jma: FILE, ...}`` reads one from
+    a CAP 1.2 or JMA XML file, ``{feed: FOLDER, ...}`` every message of a folder, replayed on their own times."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)
@@ -100,6 +103,8 @@ class Scenario(Frozen):
     """Settings of the reach model (deadline, horizon, hour, rain); all optional."""
     responses: Responses = Field(default_factory=Responses)
     """What the country does in answer: loaned equipment, power vehicles, roaming; default nothing."""
+    outputs: Outputs = Field(default_factory=Outputs)
+    """How long each emitter channel keeps sounding a message (what an update or cancel can still reach)."""
     field_nodes: FieldNodes | None = Field(default=None, description="Real field nodes bound to simulated ones.")
     failures: FailuresSetting = Field(
         default_factory=Failures,

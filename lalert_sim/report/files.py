@@ -35,6 +35,8 @@ NODE_COLUMNS = (
     "medium",
     "hops",
     "path",
+    "stopped_s",
+    "stale",
 )
 
 
@@ -136,6 +138,8 @@ def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
                 medium.get(row.via_link or "", ""),
                 max(len(row.path) - 1, 0),
                 " > ".join(row.path),
+                rounded(row.stopped_s, 6),
+                int(row.stale),
             )
 
 
@@ -145,7 +149,7 @@ def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
     also as the EDXL-DE 1.0 envelope L-Alert carries it in, ``ALERT_ID.edxl.xml``."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    alerts = {injection.alert.id: injection.alert for injection in prepared.injections}
+    alerts = {injection.alert.id: injection.alert for injection in prepared.injections}  # what chains reference
     for injection in prepared.injections:
         stem = injection.alert.id.replace("/", "_").replace(":", "_")
         path = folder / f"{stem}.cap.xml"
@@ -153,7 +157,7 @@ def write_cap_alerts(folder: Path, prepared: Prepared) -> list[Path]:
         while path in written:
             copies += 1
             path = folder / f"{stem}-{copies}.cap.xml"
-        text = write_cap(injection.alert, prepared.scenario.metadata.epoch).decode("utf-8")
+        text = write_cap(injection.alert, prepared.scenario.metadata.epoch, tuple(alerts.values())).decode("utf-8")
         write_text(path, text)
         written.append(path)
         if injection.alert.system is AlertSystem.L_ALERT:

@@ -38,6 +38,7 @@ def print_summary(summary: RunSummary, console: Console | None = None, lang: Lan
     )
     for alert in summary.alerts:
         _print_alert(console, alert)
+    _print_chains(console, summary.alerts)
     if summary.responses is not None:
         _print_responses(console, summary.responses)
     if summary.objectives:
@@ -83,6 +84,40 @@ def _print_alert(console: Console, alert: AlertSummary) -> None:
             console.print(f"  {node.node}: {node.reason}")
         if len(missing) > UNREACHED_SHOWN:
             console.print(f"  … and {len(missing) - UNREACHED_SHOWN} more (nodes.csv)")
+
+
+def _print_chains(console: Console, alerts: tuple[AlertSummary, ...]) -> None:
+    """Per chain of messages, each message in order: when issued, how fast it reached outputs and
+    residents, and how many outputs sounding earlier messages it stopped or switched, how fast."""
+    chains: dict[str, list[AlertSummary]] = {}
+    for alert in alerts:
+        if alert.chain is not None:
+            chains.setdefault(alert.chain.event, []).append(alert)
+    for event, members in chains.items():
+        if len(members) < 2:
+            continue
+        console.print()
+        table = Table(
+            "#", "message", "kind", "issued", "outputs 95%", "residents 90%", "stopped", "stop 95%", "at end",
+            title=f"Chain {event}: {len(members)} messages",
+        )  # fmt: skip
+        ordered = sorted(members, key=lambda a: (a.issue_s, a.chain.serial if a.chain else 0))
+        for position, alert in enumerate(ordered, start=1):
+            step = alert.chain
+            assert step is not None
+            warned = alert.residents.time_to_warned_s.get("90%") if alert.residents else None
+            table.add_row(
+                str(position),
+                alert.id,
+                step.kind,
+                seconds(alert.issue_s),
+                seconds(alert.time_to_emitters_s.get("95%")),
+                seconds(warned),
+                f"{step.outputs_stopped}" + (f" ({step.stale} stale)" if step.stale else ""),
+                seconds(step.stop_s.get("95%"), missing="-"),
+                str(step.sounding_at_end),
+            )
+        console.print(table)
 
 
 def _print_objectives(console: Console, objectives: tuple[ObjectiveResult, ...]) -> None:

@@ -12,6 +12,7 @@ from lalert_sim.model.edxl import DISTRIBUTION_STATUS, DISTRIBUTION_TYPE
 from lalert_sim.model.failures import DEFAULT_RATES, FailureClass
 from lalert_sim.model.media import MEDIUM_DEFAULTS, Medium
 from lalert_sim.model.network import Channel
+from lalert_sim.model.outputs import SOUNDING_DEFAULTS
 from lalert_sim.model.responses import Equipment
 from lalert_sim.reach.audience import AUDIENCE, PROPENSITY
 from lalert_sim.reach.parameters import (
@@ -30,6 +31,7 @@ from lalert_sim.topology.responses import UNITS
 
 TABLES: list[tuple[str, dict, type[Enum]]] = [
     ("MEDIUM_DEFAULTS", MEDIUM_DEFAULTS, Medium),
+    ("SOUNDING_DEFAULTS", SOUNDING_DEFAULTS, Channel),
     ("RECEPTION", RECEPTION, Channel),
     ("REACTION_DELAY", REACTION_DELAY, Channel),
     ("UNITS", UNITS, Equipment),
