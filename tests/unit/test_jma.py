@@ -298,3 +298,20 @@ def test_validate_prints_type_category_time_status_and_areas() -> None:
     refused = cli("validate", next(JMA.glob("official_samples/*VXSE52*.xml")))
     assert refused.returncode == 2 and "<Control/Title>" in refused.stdout + refused.stderr
     assert "Traceback" not in refused.stdout + refused.stderr
+
+
+def test_a_feed_of_real_messages_comes_in_as_exercise_and_a_drill_feed_cannot_be_made_actual(tmp_path: Path) -> None:
+    from lalert_sim.model.feeds import expand_feed_alerts
+
+    real, drill = tmp_path / "real", tmp_path / "drill"
+    real.mkdir()
+    drill.mkdir()
+    for path in TORISHIMA[:2]:
+        (real / path.name).write_bytes(path.read_bytes())
+    sample = next(JMA.glob("official_samples/*VTSE41_tsunami-advisory-lifted*"))
+    (drill / sample.name).write_bytes(sample.read_bytes())
+    data, problems = expand_feed_alerts({"alerts": [{"feed": "real"}]}, tmp_path)
+    assert problems == [] and [a["mode"] for a in data["alerts"]] == ["exercise", "exercise"]
+    assert [a["issue_s"] for a in data["alerts"]] == [0.0, 2760.0]  # JMA's own times, 06:40 and 07:26
+    _, problems = expand_feed_alerts({"alerts": [{"feed": "drill", "mode": "actual"}]}, tmp_path)
+    assert len(problems) == 1 and "a drill or test cannot be replayed as real" in problems[0].message
