@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import importlib.metadata
 import importlib.util
 import json
 import sys
@@ -16,6 +17,7 @@ from typing import Annotated, Any, Literal, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -29,7 +31,8 @@ from typer.exceptions import TyperException
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
-from lalert_sim.i18n import Language
+from lalert_sim.i18n import Language, Messages, messages
+from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.alert_files import describe_alert_file
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
@@ -49,7 +52,7 @@ from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
-from lalert_sim.report.history import history_markdown, print_history
+from lalert_sim.report.history import history_markdown, print_history, summary_line
 from lalert_sim.report.html import build_report, has_matplotlib, progress_on_stderr
 from lalert_sim.report.pdf import build_pdf
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
@@ -89,9 +92,12 @@ def _guarded(function: Command) -> Command:
     return guarded  # type: ignore[return-value]
 
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+"""``-h`` as well as ``--help``, on the app and (inherited) on every command."""
 app = _GuardedTyper(
     help="Simulate how J-Alert and L-Alert messages reach residents.",
     no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -106,6 +112,7 @@ Lang = Annotated[
     Language | None,
     typer.Option("--lang", help="Language of the summary and report: en or ja (default: metadata.language)."),
 ]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the last line(s): what was written.")]
 AllowOutsidePaths = Annotated[
     bool,
     typer.Option(
@@ -114,9 +121,27 @@ AllowOutsidePaths = Annotated[
 ]
 
 
+def version() -> str:
+    """``lalert-sim X.Y.Z``: the installed package's version (its metadata)."""
+    try:
+        return f"lalert-sim {importlib.metadata.version('lalert-sim')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "lalert-sim (version unknown: not installed as a package)"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        sys.stdout.write(version() + "\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
     """Simulate how J-Alert and L-Alert messages reach residents."""
     global _debug
@@ -174,7 +199,7 @@ def run(
     scenario: ScenarioPath,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for result files.")] = Path("results/run"),
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    quiet: Quiet = False,
     trace_format: Annotated[
         TraceFormat,
         typer.Option("--trace-format", help="Trace file format; auto is Parquet when pyarrow is installed."),
@@ -220,11 +245,21 @@ def run(
     except LalertError as exc:
         _fail(exc)
     console = Console()
+    m = messages(lang or summary.scenario.language)
     if not quiet:
         print_summary(summary, console, lang)
-    console.print(f"\nsimulated in {elapsed:.2f} s · wrote {', '.join(str(p) for p in written)}")
+        console.print()
+    console.print(m("terminal.simulated_in", seconds=f"{elapsed:.2f}"))
+    _print_wrote(console, written, m)
     if report_path is not None:
-        console.print(f"report: {out / report_path.relative_to(folder)}", soft_wrap=True)
+        console.print(m("terminal.report", path=out / report_path.relative_to(folder)), soft_wrap=True)
+
+
+def _print_wrote(console: Console, paths: list[Path], m: Messages) -> None:
+    """``wrote`` and the paths written, a line broken between two paths (a path never broken)."""
+    names = [str(p) for p in paths] or [""]
+    for line in pack_phrases([m("terminal.wrote", paths=names[0]), *names[1:]], console.width, ", "):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _sweep(
@@ -240,6 +275,7 @@ def _sweep(
     label: str = "",
     allow_outside_paths: bool = False,
     reuse_from: Path | None = None,
+    quiet: bool = False,
 ) -> list[Row]:
     # fail early, with file/line/field, before any worker starts
     prepared = load(path, allow_outside_paths=allow_outside_paths)
@@ -263,9 +299,11 @@ def _sweep(
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
+    with Progress(*columns, console=console, transient=False, disable=quiet) as progress:
         task = progress.add_task(label or path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
+    if quiet:
+        return outcome.rows
     for note in outcome.notes[:SHOWN_NOTES]:
         _plain(console)(note)
     if len(outcome.notes) > SHOWN_NOTES:
@@ -298,6 +336,8 @@ class _MonteCarlo:
     plots: bool
     console: Console
     allow_outside_paths: bool = False
+    quiet: bool = False
+    lang: Language = Language.EN
 
     def rows(
         self, path: Path, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
@@ -316,6 +356,7 @@ class _MonteCarlo:
             label,
             allow_outside_paths=self.allow_outside_paths,
             reuse_from=reuse_from,
+            quiet=self.quiet,
         )
         return rows, write_table(out, rows)
 
@@ -344,6 +385,11 @@ def monte_carlo(
     batch_size: BatchSize = 0,
     plots: Plots = True,
     allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Language of the tables: en or ja (default: the (first) scenario's)."),
+    ] = None,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
@@ -352,19 +398,21 @@ def monte_carlo(
         Console(stderr=True).print(f"{verb} needs {wanted}")
         raise typer.Exit(EXIT_INVALID_INPUT)
     console = Console()
-    runs = _MonteCarlo(
-        replications,
-        workers or cpu_count(),
-        seed,
-        dask,
-        resume,
-        batch_size,
-        plots and _has_matplotlib(),
-        console,
-        allow_outside_paths,
-    )
     folder = out or Path("results") / verb
     try:
+        runs = _MonteCarlo(
+            replications,
+            workers or cpu_count(),
+            seed,
+            dask,
+            resume,
+            batch_size,
+            plots and _has_matplotlib(),
+            console,
+            allow_outside_paths,
+            quiet,
+            lang or _language_of(scenarios[0], allow_outside_paths),
+        )
         with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
             written = (
                 _sweep_one(runs, scenarios[0], staging, folder)
@@ -373,7 +421,12 @@ def monte_carlo(
             )
     except LalertError as exc:
         _fail(exc)
-    console.print(f"wrote {', '.join(str(folder / p.relative_to(staging)) for p in written)}")
+    _print_wrote(console, [folder / p.relative_to(staging) for p in written], messages(runs.lang))
+
+
+def _language_of(scenario: Path, allow_outside_paths: bool) -> Language:
+    """The language a scenario asks for (metadata.language), read with the same checks as a run."""
+    return load(scenario, allow_outside_paths=allow_outside_paths).scenario.metadata.language
 
 
 for _verb, _help in MONTE_CARLO_VERBS.items():
@@ -384,7 +437,8 @@ def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> l
     rows, table = runs.rows(scenario, out, runs.seed, reuse_from=earlier)
     summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
-    print_sweep(summary.kpis, runs.console)
+    if not runs.quiet:
+        print_sweep(summary.kpis, runs.console, runs.lang)
     plots = [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if runs.plots else []
     return [table, out / "sweep_summary.json", *filter(None, plots)]
 
@@ -403,7 +457,8 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path)
         base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
     )
     write_json(out / "comparison.json", comparison)
-    print_comparison(comparison.differences, comparison.base, runs.console)
+    if not runs.quiet:
+        print_comparison(comparison.differences, comparison.base, runs.console, runs.lang)
     names = kpi_names(next(iter(plans.values())))
     plots = (
         [plot_distributions(out / "kpis.png", plans, names), plot_differences(out / "differences.png", plans, names)]
@@ -441,6 +496,10 @@ def history(
         typer.Option("--check", help="Exit 1 when a row is outside its band or not produced (known gaps excepted)."),
     ] = False,
     workers: Workers = 0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress and no table: only how many rows lie within band.")
+    ] = False,
+    lang: Annotated[Language | None, typer.Option("--lang", help="Language of the table: en or ja.")] = None,
 ) -> None:
     """Run every real event of the events file as a sweep; published figure beside simulated mean (95 % CI)."""
     try:
@@ -452,22 +511,30 @@ def history(
             )
         loaded = load_events(path)
         console = Console(stderr=markdown)  # progress on stderr when stdout is the Markdown table
-        rows = _history_rows(loaded, out, replications, seed, workers or cpu_count(), console)
+        rows = _history_rows(loaded, out, replications, seed, workers or cpu_count(), console, quiet)
     except LalertError as exc:
         _fail(exc)
     if markdown:
         sys.stdout.write(history_markdown(rows))
+    elif quiet:
+        Console().print(summary_line(rows, messages(lang)))
     else:
-        print_history(rows, Console())
+        print_history(rows, Console(), lang)
     if check and not all(r.within for r in rows if r.required):
         raise typer.Exit(EXIT_FAILED)
 
 
 def _history_rows(
-    loaded: LoadedEvents, out: Path | None, replications: int | None, seed: int | None, workers: int, console: Console
+    loaded: LoadedEvents,
+    out: Path | None,
+    replications: int | None,
+    seed: int | None,
+    workers: int,
+    console: Console,
+    quiet: bool = False,
 ) -> list[HistoryRow]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
         tasks = {e.id: progress.add_task(e.id, total=replications or e.replications) for e in loaded.events.events}
 
         def advance(event: HistoryEvent, done: int) -> None:
@@ -484,21 +551,40 @@ def _history_rows(
 
 
 @app.command()
-def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = False) -> None:
+def validate(
+    scenario: ScenarioPath,
+    allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing when the file is valid: the exit status says it.")
+    ] = False,
+) -> None:
     """Check a scenario file (or a CAP 1.2, JMA XML or EDXL-DE 1.0 message, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            for line in describe_alert_file(scenario):
-                Console().print(line, markup=False, highlight=False, soft_wrap=True)
+            lines = describe_alert_file(scenario)
+            if quiet:
+                return
+            for phrases in lines:
+                _print_line(*phrases)
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:
         _fail(exc)
+    if quiet:
+        return
     topology = prepared.topology
-    Console().print(
-        f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
-        f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)"
+    _print_line(
+        f"{scenario}: valid",
+        f"{len(topology.nodes)} nodes, {len(topology.links)} links",
+        f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
     )
+
+
+def _print_line(*phrases: str) -> None:
+    """Plain phrases (no markup) on a line joined by `` · ``, broken between them when the terminal is narrow."""
+    console = Console(highlight=False)
+    for line in pack_phrases([escape(p) for p in phrases], console.width):
+        console.print(line, soft_wrap=True)
 
 
 @app.command()
@@ -506,10 +592,11 @@ def report(
     results: Annotated[Path, typer.Argument(help="A folder written by `lalert-sim run`.")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write report.pdf (A4, to print or hand round).")] = False,
     lang: Lang = None,
+    quiet: Quiet = False,
 ) -> None:
     """Write report.html (self-contained: plots embedded) from a results folder, and report.pdf with --pdf."""
     try:
-        with progress_on_stderr() as progress:
+        with progress_on_stderr(quiet) as progress:
             paths = [build_report(results, lang=lang, progress=progress)]
         if pdf:
             paths.append(build_pdf(results, lang=lang))

@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 
 from lalert_sim.errors import BridgeError, InvalidInput, LalertError
+from lalert_sim.i18n import Language, messages
+from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.base import MAX_SECONDS
 from lalert_sim.model.field_nodes import MAX_SPEED
 
@@ -27,6 +29,14 @@ if TYPE_CHECKING:
     from lalert_sim.model.field_nodes import FieldNodes
     from lalert_sim.prepare import Prepared
 
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress and no tables: only errors and the files written."),
+]
+Lang = Annotated[
+    Language | None,
+    typer.Option("--lang", help="Language of the latency report: en or ja (default: metadata.language)."),
+]
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
 ]
@@ -104,6 +114,8 @@ def bridge(
     ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
     presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
     allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Lang = None,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
     check_run_options(speed, until, ack_deadline)
@@ -125,13 +137,13 @@ def bridge(
     options = BridgeOptions.of(
         settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
     )
-    runner = Bridge(prepared, signer, address, options, _logger())
+    runner = Bridge(prepared, signer, address, options, _logger(quiet))
 
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, runner.stop)
         return runner.run()
 
-    _run_and_report(start, out)
+    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
 
 def node(
@@ -201,6 +213,8 @@ def demo_hil(
     mosquitto: Annotated[bool, typer.Option(help="Start a local Mosquitto instead of the embedded broker.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the latency report.")] = Path("results/hil"),
     allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Lang = None,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     check_run_options(speed, until, nodes=nodes)
@@ -224,9 +238,9 @@ def demo_hil(
 
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, stop_all)
-        return demo(prepared, options, mosquitto, _logger(), bridges.append)
+        return demo(prepared, options, mosquitto, _logger(quiet), bridges.append)
 
-    _run_and_report(start, out)
+    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
@@ -256,13 +270,17 @@ def _failing_with(fail: Callable[[LalertError], None], command: Callable[..., No
     return run
 
 
-def _logger() -> Callable[[str], None]:
+def _logger(quiet: bool = False) -> Callable[[str], None]:
+    """Progress lines on stderr (none when ``quiet``: the report says what went wrong)."""
     console = Console(stderr=True, highlight=False)
-    return lambda line: console.print(line, markup=False)
+    return (lambda line: None) if quiet else (lambda line: console.print(line, markup=False))
 
 
 def _run_and_report(
-    start: Callable[[asyncio.AbstractEventLoop], Coroutine[object, object, BridgeRun]], out: Path
+    start: Callable[[asyncio.AbstractEventLoop], Coroutine[object, object, BridgeRun]],
+    out: Path,
+    quiet: bool = False,
+    lang: Language = Language.EN,
 ) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
     from lalert_sim.hil.report import build_report, print_report, write_report
@@ -277,8 +295,14 @@ def _run_and_report(
         raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
     written = write_report(report, out)
-    print_report(report)
-    Console(highlight=False).print(f"wrote {', '.join(str(p) for p in written)}")
+    if not quiet:
+        print_report(report, lang=lang)
+    elif report.error:
+        Console(stderr=True, highlight=False).print(report.error, markup=False)
+    console = Console(highlight=False)
+    wrote = messages(lang)("terminal.wrote", paths=written[0])
+    for line in pack_phrases([wrote, *map(str, written[1:])], console.width, ", "):
+        console.print(line, markup=False, soft_wrap=True)  # a path is never broken
     if report.totals.lost:  # the report is written; the exit status still says the drill lost alerts
         raise BridgeError(
             f"{report.totals.lost} of {report.totals.deliveries} deliveries lost "

@@ -17,11 +17,14 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.protocol import Outcome
 from lalert_sim.hil.records import BridgeRun, Delivery, NodeState, Outage
+from lalert_sim.i18n import Language, messages
+from lalert_sim.i18n.lines import pack_phrases
 
 MISSED = "missed"  # a delivery's outcome when it was published but no ack came by the deadline ...
 NOT_SENT = "not sent"  # ... when the broker never took it (down then and still down at the end) ...
@@ -303,25 +306,30 @@ def write_report(report: FieldReport, out: Path) -> list[Path]:
     return paths
 
 
-def print_report(report: FieldReport, console: Console | None = None) -> None:
-    """A table per field node and the totals, for the debrief."""
+def print_report(report: FieldReport, console: Console | None = None, lang: Language | str | None = None) -> None:
+    """A table per field node and the totals, for the debrief, in ``lang`` (English when None)."""
     console = console or Console()
+    m = messages(lang)
     totals = report.totals
     table = Table(
-        title=f"Field nodes · {report.scenario}",
+        title=m("terminal.bridge_title", scenario=escape(report.scenario)),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         padding=(0, 1),
         collapse_padding=True,
     )
-    for name in ("node", "status", "offset ms", "acted", "lost", "rej.", "p50 ms", "max ms"):
-        table.add_column(name, justify="left" if name in ("node", "status") else "right", no_wrap=True)
+    names = [m("terminal.bridge_node"), m("terminal.bridge_status"), m("terminal.bridge_offset")]
+    names += [m("terminal.bridge_acted"), m("terminal.bridge_lost"), m("terminal.bridge_rejected_short")]
+    names += [m("terminal.bridge_p50"), m("terminal.bridge_max")]
+    for index, name in enumerate(names):
+        text = index < 2  # names may be long: they wrap; figures stay whole
+        table.add_column(name, justify="left" if text else "right", no_wrap=not text, overflow="fold")
     for node in report.nodes:
         offset = node.offset_ms
         table.add_row(
-            node.field_node,
-            node.presence,
+            escape(node.field_node),
+            escape(node.presence),
             "–" if offset is None else f"{offset:+.1f}±{node.offset_uncertainty_ms:.1f}",
             f"{node.actuated}/{node.deliveries}",
             f"[red]{node.missed + node.not_sent}[/red]" if node.missed + node.not_sent else "0",
@@ -330,24 +338,43 @@ def print_report(report: FieldReport, console: Console | None = None) -> None:
             _num(node.actuation_latency_max_ms),
         )
     console.print(table)
-    console.print("p50 / max: publish → actuation on the bridge's clock; offset: node clock − bridge clock ± bound")
+    width = console.width
+    legend = [m("terminal.bridge_legend_latency"), m("terminal.bridge_legend_offset")]
+    counts = [
+        m(
+            "terminal.bridge_deliveries",
+            deliveries=totals.deliveries,
+            nodes=totals.field_nodes,
+            actuated=totals.actuated,
+        ),
+        m("terminal.bridge_missed", count=totals.missed),
+        m("terminal.bridge_not_sent", count=totals.not_sent),
+        m("terminal.bridge_rejected", count=totals.rejected_or_refused),
+    ]
     latency = totals.actuation_latency_ms
     figures = (
-        ""
+        []
         if latency is None
-        else f" · publish → actuation p50 {latency.p50:.2f} ms, p99 {latency.p99:.2f} ms, max {latency.max:.2f} ms"
+        else [
+            m("terminal.bridge_latency_p50", value=f"{latency.p50:.2f}"),
+            m("terminal.bridge_latency_p99", value=f"{latency.p99:.2f}"),
+            m("terminal.bridge_latency_max", value=f"{latency.max:.2f}"),
+        ]
     )
-    console.print(
-        f"{totals.deliveries} deliveries to {totals.field_nodes} field nodes: "
-        f"{totals.actuated} actuated, {totals.missed} missed, {totals.not_sent} not sent, "
-        f"{totals.rejected_or_refused} rejected or refused{figures}"
-        + (" · [yellow]interrupted[/yellow]" if report.interrupted else "")
-    )
+    interrupted = f"[yellow]{m('terminal.bridge_interrupted')}[/yellow]" if report.interrupted else ""
+    for phrases, separator in ((legend, "; "), (counts, ", "), ([*figures, interrupted], ", ")):
+        for line in pack_phrases(phrases, width, separator):
+            console.print(line)
     for outage in report.outages:
-        back = "not back by the end" if outage.seconds is None else f"back after {outage.seconds:.1f} s"
-        console.print(f"[yellow]broker connection lost at {outage.lost_at} ({outage.reason}); {back}[/yellow]")
+        back = (
+            m("terminal.bridge_not_back")
+            if outage.seconds is None
+            else m("terminal.bridge_back_after", seconds=f"{outage.seconds:.1f}")
+        )
+        lost = m("terminal.bridge_outage", at=outage.lost_at, reason=escape(outage.reason), back=back)
+        console.print(f"[yellow]{lost}[/yellow]")
     if report.error:
-        console.print(f"[red]{report.error}[/red]")
+        console.print(f"[red]{escape(report.error)}[/red]")
 
 
 def _num(value: float | None) -> str:

@@ -139,32 +139,41 @@ def expand_alert_files(data: Any, base: Path | None, allow_outside: bool = False
     return {**data, "alerts": alerts}, problems
 
 
-def describe(alert: Alert, where: str) -> list[str]:
-    """What ``validate`` prints for one alert read from a file (``where``: "FILE: valid FORMAT"): id, system,
-    category, mode and areas; for a JMA message also its type, time, status, own area names and unplaced ones."""
-    shown_areas = ", ".join(alert.areas[:12]) + (f", ... ({len(alert.areas)} in all)" if len(alert.areas) > 12 else "")
-    lines = [
-        f"{where} · {alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value}), "
-        f"areas {shown_areas or 'none'}"
+def describe(alert: Alert, where: str) -> list[tuple[str, ...]]:
+    """What ``validate`` prints for one alert read from a file (``where``: "FILE: valid FORMAT"), as lines of
+    phrases: id, system, category, mode and areas; its chain; for a JMA message also its type, time, status,
+    its own area names and any it could not place."""
+    codes = ", ".join(alert.areas[:12]) + (f", ... ({len(alert.areas)} in all)" if len(alert.areas) > 12 else "")
+    lines: list[tuple[str, ...]] = [
+        (
+            where,
+            f"{alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value})",
+            f"areas {codes or 'none'}",
+        )
     ]
     if alert.chain is not None:
-        lines.append(f"  chain: {alert.chain.kind.value} #{alert.chain.serial} of {alert.chain.event}")
+        lines.append((f"  chain: {alert.chain.kind.value} #{alert.chain.serial} of {alert.chain.event}",))
     info = alert.jma_info
     if info is not None:
         lines.append(
-            f"  JMA {info.title} · {info.info_type} · {info.status} · {info.report_time.isoformat()} "
-            f"({info.publishing_office or 'JMA'}; 出典：気象庁)"
+            (
+                f"  JMA {info.title}",
+                info.info_type,
+                info.status,
+                info.report_time.isoformat(),
+                f"{info.publishing_office or 'JMA'} (出典：気象庁)",
+            )
         )
-        lines.append(f"  the message's areas: {len(info.area_names)} ({', '.join(info.area_names[:12])})")
+        lines.append((f"  the message's areas: {len(info.area_names)} ({', '.join(info.area_names[:12])})",))
         if info.unplaced:
-            lines.append(f"  warning: {len(info.unplaced)} area(s) not placed: {', '.join(info.unplaced)}")
+            lines.append((f"  warning: {len(info.unplaced)} area(s) not placed: {', '.join(info.unplaced)}",))
         if info.status == "通常":
-            lines.append("  a real message: imported as exercise unless its scenario entry says mode: actual")
+            lines.append(("  a real message: imported as exercise unless its scenario entry says mode: actual",))
     return lines
 
 
-def describe_alert_file(path: Path) -> list[str]:
-    """The lines ``validate FILE.xml`` prints: the format, then each alert the file holds."""
+def describe_alert_file(path: Path) -> list[tuple[str, ...]]:
+    """The lines ``validate FILE.xml`` prints (each a tuple of phrases): every alert the file holds."""
     data = read_bounded(path, ALERT_FILE_MAX_BYTES, "alert file")
     kind = format_of(data, str(path))
     alerts = parse_alert_file(data, str(path))

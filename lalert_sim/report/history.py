@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.montecarlo.history import HistoryCheck, HistoryEvent, HistoryRow
+from lalert_sim.report.kpi_labels import kpi_label
 
 HEADER = ("event", "what", "KPI", "published", "simulated mean (95 % CI)", "band", "within band")
 """Columns of the table, the same in the terminal and in Markdown."""
@@ -71,36 +74,66 @@ def cells(row: HistoryRow) -> tuple[str, ...]:
     )
 
 
-def print_history(rows: list[HistoryRow], console: Console | None = None) -> None:
+def _status(row: HistoryRow, m: Messages) -> str:
+    """The row's status (``yes``, ``no``...) in the reader's language."""
+    if not row.produced:
+        return m("terminal.history_not_produced")
+    if math.isnan(row.mean):
+        return m("terminal.history_never_reached")
+    if row.within:
+        return m("terminal.history_yes")
+    return m("terminal.history_no") if row.known_gap is None else m("terminal.history_known_gap")
+
+
+def short_kpi(kpi: str, m: Messages) -> str:
+    """A history row's KPI (``ALERT.FIGURE`` or a ratio ``A / B``) in short words, each part through the KPI
+    labels (the alert id left out: the event says it); the full name stays in history.json and history.md."""
+    return " / ".join(kpi_label(part, m).text for part in kpi.split(" / "))
+
+
+def print_history(rows: list[HistoryRow], console: Console | None = None, lang: Language | str | None = None) -> None:
     """The table in the terminal (each KPI under its figure's description), with how many rows lie within band."""
     console = console or Console()
-    event, what, kpi, *rest = HEADER
-    table = Table(title="Checked against history")
-    for name in (event, f"{what} / {kpi}", *rest):
-        table.add_column(name, overflow="fold", no_wrap=name in ("published", "band"))
-    colour = {"yes": "green", "no": "red"}
+    m = messages(lang)
+    table = Table(title=m("terminal.history_title"), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = [m("terminal.history_event"), m("terminal.history_what"), m("terminal.history_published_band")]
+    columns += [m("terminal.history_simulated"), m("terminal.history_within")]
+    fixed = (12, 16, 16, 8)  # event, published, simulated, within band; the description takes what they leave
+    gaps = 2 * (len(columns) - 1)
+    widths = (fixed[0], max(16, console.width - sum(fixed) - gaps), *fixed[1:])
+    for name, width in zip(columns, widths, strict=True):
+        table.add_column(name, overflow="fold", width=width)
     for index, row in enumerate(rows):
-        event_cell, what_cell, kpi_cell, *figures, status = (escape(c) for c in cells(row))
+        published, simulated, band = (escape(c) for c in cells(row)[3:6])
+        status = _status(row, m)
+        plain_no = row.produced and not math.isnan(row.mean) and row.known_gap is None
+        colour = "green" if row.within else "red" if plain_no else "yellow"
+        first_of_event = index == 0 or rows[index - 1].event != row.event
         last_of_event = index + 1 == len(rows) or rows[index + 1].event != row.event
         table.add_row(
-            event_cell if index == 0 or rows[index - 1].event != row.event else "",
-            f"{what_cell}\n[dim]{kpi_cell}[/]",
-            *figures,
-            f"[{colour.get(status, 'yellow')}]{status}[/]",
+            f"{escape(row.event_name)}\n[dim]{row.date}[/]" if first_of_event else "",
+            f"{escape(row.what)}\n[dim]{escape(short_kpi(row.kpi, m))}[/]",
+            f"{published}\n[dim]({band})[/]",
+            simulated.replace(" (", "\n(", 1),
+            f"[{colour}]{escape(status)}[/]",
             end_section=last_of_event,
         )
     console.print(table)
-    console.print(summary_line(rows))
+    console.print(summary_line(rows, m))
 
 
-def summary_line(rows: list[HistoryRow]) -> str:
-    """``N of M rows within band`` and how many KPIs were not produced."""
+def summary_line(rows: list[HistoryRow], m: Messages | None = None) -> str:
+    """``N of M rows within band`` and how many KPIs were not produced (in English unless ``m`` says otherwise)."""
+    m = m or Messages(Language.EN)
     within = sum(r.within for r in rows)
     missing = sum(not r.produced for r in rows)
-    gaps = [r for r in rows if not r.within and not r.required]
-    text = f"{within} of {len(rows)} rows within their band"
-    text += f"; {len(gaps)} known gap{'s' if len(gaps) != 1 else ''} (outside, explained)" if gaps else ""
-    return text + (f"; {missing} KPI{'s' if missing != 1 else ''} not produced by this model" if missing else "")
+    gaps = sum(1 for r in rows if not r.within and not r.required)
+    text = m("terminal.history_rows_within", within=within, total=len(rows))
+    if gaps:
+        text += m("terminal.history_gap") if gaps == 1 else m("terminal.history_gaps", count=gaps)
+    if missing:
+        text += m("terminal.history_missing") if missing == 1 else m("terminal.history_missings", count=missing)
+    return text
 
 
 def history_markdown(rows: list[HistoryRow]) -> str:

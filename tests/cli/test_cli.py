@@ -17,7 +17,8 @@ def test_run_prints_a_summary_and_writes_result_files(tmp_path: Path) -> None:
     done = cli("run", FLAGSHIP, "--out", tmp_path, "--trace-format", "csv")
     assert done.returncode == 0, done.stderr
     assert "J-Alert ballistic-missile drill" in done.stdout
-    assert "never reached" in done.stdout and "m-02441/startup" in done.stdout
+    # the start-up device miswired in Sannohe (m-02441/startup), named by its town and what it is
+    assert "never reached" in done.stdout and "三戸町 automatic start-up device" in done.stdout
     assert "Objectives" in done.stdout
     summary = RunSummary.from_json((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary.alerts[0].emitters_expected > 200

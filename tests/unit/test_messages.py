@@ -11,7 +11,7 @@ import pytest
 
 from lalert_sim.i18n import Language, Messages, catalogue
 from lalert_sim.i18n.catalogue import placeholders
-from lalert_sim.model.alerts import AlertCategory, AlertMode, AlertSystem
+from lalert_sim.model.alerts import AlertCategory, AlertMode, AlertSystem, MessageKind
 from lalert_sim.model.calendar import DayType
 from lalert_sim.model.failures import FailureClass
 from lalert_sim.model.media import Medium
@@ -65,6 +65,7 @@ def _neutral(text: str) -> bool:
         ("failure", [f.value for f in FailureClass]),
         ("kind", [k.value for k in NodeKind]),
         ("day_type", [d.value for d in DayType]),
+        ("message_kind", [k.value for k in MessageKind]),
     ],
 )
 def test_every_vocabulary_names_every_value(vocabulary: str, values: list[str]) -> None:
