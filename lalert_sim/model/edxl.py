@@ -132,15 +132,6 @@ def read_edxl(path: Path, name: str | None = None) -> list[Alert]:
     return parse_edxl(read_bounded(path, EDXL_MAX_BYTES, "EDXL-DE file"), name or str(path))
 
 
-def read_edxl_or_cap(path: Path) -> tuple[str, list[Alert]]:
-    """The alerts in an XML alert file, an EDXL-DE 1.0 envelope or a CAP 1.2 message (told apart by its
-    root element), and which of the two it was (``"EDXL-DE 1.0"`` or ``"CAP 1.2"``)."""
-    data = read_bounded(path, EDXL_MAX_BYTES, "alert file")
-    if is_edxl(data):
-        return "EDXL-DE 1.0", parse_edxl(data, str(path))
-    return "CAP 1.2", [parse_cap(data, str(path))]
-
-
 def validate_edxl(data: bytes, name: str) -> etree._Element:
     """Parse untrusted EDXL-DE bytes safely and check them against the EDXL-DE 1.0 schema and rules.
 
