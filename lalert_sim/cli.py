@@ -33,7 +33,7 @@ from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.i18n.lines import pack_phrases
-from lalert_sim.model.alert_files import describe_alert_file
+from lalert_sim.model.alert_files import describe_alert_file, unplaced_warnings
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -578,6 +578,8 @@ def validate(
         f"{len(topology.nodes)} nodes, {len(topology.links)} links",
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
     )
+    for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
+        _print_line(warning)
 
 
 def _print_line(*phrases: str) -> None:

@@ -178,3 +178,13 @@ def describe_alert_file(path: Path) -> list[tuple[str, ...]]:
     kind = format_of(data, str(path))
     alerts = parse_alert_file(data, str(path))
     return [line for alert in alerts for line in describe(alert, f"{path}: valid {kind}")]
+
+
+def unplaced_warnings(alerts: list[Alert]) -> list[str]:
+    """One warning per alert read from a JMA message that named areas the mapping could not place."""
+    return [
+        f"warning: {alert.id}: {len(alert.jma_info.unplaced)} area(s) of the JMA message not placed: "
+        + ", ".join(alert.jma_info.unplaced)
+        for alert in alerts
+        if alert.jma_info is not None and alert.jma_info.unplaced
+    ]

@@ -323,3 +323,18 @@ def test_a_feed_of_real_messages_comes_in_as_exercise_and_a_drill_feed_cannot_be
     assert [a["issue_s"] for a in data["alerts"]] == [0.0, 2760.0]  # JMA's own times, 06:40 and 07:26
     _, problems = expand_feed_alerts({"alerts": [{"feed": "drill", "mode": "actual"}]}, tmp_path)
     assert len(problems) == 1 and "a drill or test cannot be replayed as real" in problems[0].message
+
+
+def test_validating_a_scenario_warns_of_areas_a_jma_message_left_unplaced(tmp_path: Path) -> None:
+    (tmp_path / "landslide.xml").write_bytes(next(JMA.glob("official_samples/*VXWW50*.xml")).read_bytes())
+    scenario = tmp_path / "fukuoka.yaml"
+    scenario.write_text(
+        "metadata: {name: landslide alert in Fukuoka}\nduration_s: 600\n"
+        "topology:\n  templates:\n    - template: region\n      region: {prefectures: ['40']}\n"
+        "alerts:\n  - {jma: landslide.xml, system: j_alert}\n",
+        encoding="utf-8",
+    )
+    done = cli("validate", scenario)
+    assert done.returncode == 0, done.stderr
+    printed = " ".join(done.stdout.split())
+    assert "area(s) of the JMA message not placed: 那珂川町 (気象・地震・火山情報／市町村等 4030500)" in printed
