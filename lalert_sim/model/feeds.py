@@ -115,8 +115,9 @@ def _unique(alerts: list[Alert]) -> list[Alert]:
 
 def _chained(alerts: list[Alert]) -> list[Alert]:
     """Each chain's messages numbered 1, 2, ... in time order when their serials do not tell them apart, a
-    message that references nothing given the earlier ones of its chain as references, and an alert that heads
-    a chain of the feed given its chain (issue, serial 1)."""
+    message that references nothing given the earlier ones of its chain as references (and a JMA message that
+    names no area, a cancellation, their areas), and an alert that heads a chain of the feed given its chain
+    (issue, serial 1)."""
     events = {alert.chain.event for alert in alerts if alert.chain is not None}
     alerts = [
         alert.model_copy(update={"chain": Chain(event=alert.id)})
@@ -137,7 +138,12 @@ def _chained(alerts: list[Alert]) -> list[Alert]:
             update: dict[str, Any] = {"serial": position + 1} if renumber else {}
             if position and not chain.references:  # JMA messages name no earlier message: the feed's do
                 update["references"] = [alerts[j].id for j in indices[:position]]
-            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update)})
+            areas = alerts[i].areas
+            if position and not areas and alerts[i].jma_info is not None:
+                # A JMA cancellation (取消) names no area: it goes where the messages it withdraws went, not
+                # everywhere (no areas would mean nationwide).
+                areas = sorted({code for j in indices[:position] for code in alerts[j].areas})
+            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update), "areas": areas})
     return alerts
 
 

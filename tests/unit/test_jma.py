@@ -338,3 +338,19 @@ def test_validating_a_scenario_warns_of_areas_a_jma_message_left_unplaced(tmp_pa
     assert done.returncode == 0, done.stderr
     printed = " ".join(done.stdout.split())
     assert "area(s) of the JMA message not placed: 那珂川町 (気象・地震・火山情報／市町村等 4030500)" in printed
+
+
+def test_in_a_feed_a_jma_cancellation_goes_where_the_warnings_it_withdraws_went(tmp_path: Path) -> None:
+    from lalert_sim.model.feeds import read_feed
+
+    for path in EEW.values():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    first, update, cancel = read_feed(tmp_path)
+    assert [a.chain.kind for a in (first, update, cancel)] == [
+        MessageKind.ISSUE,
+        MessageKind.UPDATE,
+        MessageKind.CANCEL,
+    ]
+    assert read_jma(EEW["eew-warning-cancel"]).areas == []  # the message itself names none
+    assert cancel.areas == sorted(set(first.areas) | set(update.areas)) and cancel.areas
+    assert cancel.chain.references == [first.id, update.id]
