@@ -33,7 +33,7 @@ from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.i18n.lines import pack_phrases
-from lalert_sim.model.edxl import read_edxl_or_cap
+from lalert_sim.model.alert_files import describe_alert_file, unplaced_warnings
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
@@ -208,8 +208,8 @@ def run(
         list[Path] | None,
         typer.Option(
             "--alert",
-            help="A CAP 1.2 alert or EDXL-DE 1.0 envelope (XML) to simulate instead of the scenario's alerts "
-            "(repeatable).",
+            help="A CAP 1.2 alert, JMA XML message or EDXL-DE 1.0 envelope (XML) to simulate instead of the "
+            "scenario's alerts (repeatable).",
         ),
     ] = None,
     report_html: Annotated[
@@ -558,18 +558,14 @@ def validate(
         bool, typer.Option("--quiet", "-q", help="Print nothing when the file is valid: the exit status says it.")
     ] = False,
 ) -> None:
-    """Check a scenario file (or a CAP 1.2 alert or EDXL-DE 1.0 envelope, .xml) and print what it contains."""
+    """Check a scenario file (or a CAP 1.2, JMA XML or EDXL-DE 1.0 message, .xml) and print what it contains."""
     try:
         if scenario.suffix.lower() == ".xml":
-            kind, alerts = read_edxl_or_cap(scenario)
+            lines = describe_alert_file(scenario)
             if quiet:
                 return
-            for alert in alerts:
-                _print_line(
-                    f"{scenario}: valid {kind}",
-                    f"{alert.id}: {alert.system.value} {alert.category.value} ({alert.mode.value})",
-                    f"areas {', '.join(alert.areas) or 'none'}",
-                )
+            for phrases in lines:
+                _print_line(*phrases)
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
     except LalertError as exc:
@@ -582,6 +578,8 @@ def validate(
         f"{len(topology.nodes)} nodes, {len(topology.links)} links",
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
     )
+    for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
+        _print_line(warning)
 
 
 def _print_line(*phrases: str) -> None:

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
+from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
 from lalert_sim.model.alerts import Alert
-from lalert_sim.model.cap import expand_cap_alerts
-from lalert_sim.model.edxl import read_edxl_or_cap
 from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
@@ -141,7 +140,7 @@ def _municipality_table(scenario: Scenario, source: str | None, allow_outside_pa
 def load(path: str | Path, alert_files: list[Path] | None = None, allow_outside_paths: bool = False) -> Prepared:
     """Read, validate and prepare a scenario file; errors name the file, field and line.
 
-    ``alert_files`` (CAP 1.2 or EDXL-DE 1.0 XML) replace the scenario's own alerts. Files the scenario
+    ``alert_files`` (CAP 1.2, JMA XML or EDXL-DE 1.0) replace the scenario's own alerts. Files the scenario
     names must lie in its folder unless ``allow_outside_paths``; every file read must
     be a regular file under its size limit.
     """
@@ -169,13 +168,11 @@ def _prepared(
             data = {
                 **data,
                 "alerts": [
-                    a.model_dump(mode="json", exclude_none=True)
-                    for f in alert_files
-                    for a in read_edxl_or_cap(Path(f))[1]
+                    a.model_dump(mode="json", exclude_none=True) for f in alert_files for a in read_alert_file(Path(f))
                 ],
             }
         data, fed = expand_feed_alerts(data, Path(source).parent, allow_outside_paths)  # {feed: FOLDER} entries
-        data, problems = expand_cap_alerts(data, Path(source).parent, allow_outside_paths)
+        data, problems = expand_alert_files(data, Path(source).parent, allow_outside_paths)
         problems = fed + problems
         if problems:
             raise ScenarioError(problems)

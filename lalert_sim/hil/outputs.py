@@ -46,6 +46,7 @@ PATTERNS: dict[AlertCategory, tuple[Step, ...]] = {
     # JMA's tsunami-warning signal: about 3 s on, 2 s off, repeated.
     AlertCategory.MAJOR_TSUNAMI_WARNING: _TSUNAMI,
     AlertCategory.TSUNAMI_WARNING: _TSUNAMI,
+    AlertCategory.TSUNAMI_ADVISORY: _TSUNAMI,
     # Earthquake early warning: the chime is short and urgent: fast buzzer and light, no motor siren.
     AlertCategory.EARTHQUAKE_EARLY_WARNING: _repeat([Step(0.2, buzzer=True, light=True), Step(0.2)], 15),
     # Evacuation orders: siren bursts (5 s on, 6 s off) with the light steady.

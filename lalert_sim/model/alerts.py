@@ -24,6 +24,7 @@ class AlertCategory(StrEnum):
     EARTHQUAKE_EARLY_WARNING = "earthquake_early_warning"
     MAJOR_TSUNAMI_WARNING = "major_tsunami_warning"
     TSUNAMI_WARNING = "tsunami_warning"
+    TSUNAMI_ADVISORY = "tsunami_advisory"  # JMA 津波注意報: up to 1 m; stay out of the sea and off the shore
     EVACUATION_ORDER = "evacuation_order"
     EMERGENCY_SAFETY_ASSURANCE = "emergency_safety_assurance"
     SHELTER_OPENING = "shelter_opening"
@@ -98,8 +99,10 @@ class Alert(Frozen):
     chain: Chain | None = Field(
         default=None, description="Its place in a chain of messages about one event (update, cancel, lift)."
     )
+    jma_info: JmaInfo | None = Field(default=None, description="What a JMA XML source said beyond this model.")
 
 
 from lalert_sim.model.cap import CapInfo  # noqa: E402  (CAP imports the alert model)
+from lalert_sim.model.jma import JmaInfo  # noqa: E402  (JMA XML imports the alert model)
 
 Alert.model_rebuild()

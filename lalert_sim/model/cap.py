@@ -12,13 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
@@ -26,7 +22,8 @@ from lalert_sim.errors import Problem, ScenarioError, shown
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem, MessageKind
 from lalert_sim.model.areas import canonical_area, check_digit
 from lalert_sim.model.base import Epoch, Frozen
-from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
+from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded
+from lalert_sim.model.xml_safety import check_schema, packaged_schema, parse_safely
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _Q = f"{{{NS}}}"
@@ -39,6 +36,7 @@ J_ALERT_CATEGORIES = {
     AlertCategory.EARTHQUAKE_EARLY_WARNING,
     AlertCategory.MAJOR_TSUNAMI_WARNING,
     AlertCategory.TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_ADVISORY,
 }
 _MODE_OF_STATUS = {
     "Actual": AlertMode.ACTUAL,
@@ -61,6 +59,7 @@ _CHAIN_PARAMETERS = ("chain_event", "chain_serial", "chain_kind", "chain_referen
 # Words in a CAP <event> (English or Japanese) that say which of our categories it is, most specific first.
 _EVENT_WORDS = [
     (AlertCategory.MAJOR_TSUNAMI_WARNING, ("major tsunami", "大津波")),
+    (AlertCategory.TSUNAMI_ADVISORY, ("tsunami advisory", "津波注意報")),
     (AlertCategory.TSUNAMI_WARNING, ("tsunami", "津波")),
     (AlertCategory.EARTHQUAKE_EARLY_WARNING, ("earthquake early warning", "緊急地震速報")),
     (AlertCategory.BALLISTIC_MISSILE, ("missile", "ミサイル")),
@@ -73,6 +72,7 @@ _CAP_CATEGORY = {
     AlertCategory.EARTHQUAKE_EARLY_WARNING: "Geo",
     AlertCategory.MAJOR_TSUNAMI_WARNING: "Geo",
     AlertCategory.TSUNAMI_WARNING: "Geo",
+    AlertCategory.TSUNAMI_ADVISORY: "Geo",
     AlertCategory.EVACUATION_ORDER: "Safety",
     AlertCategory.EMERGENCY_SAFETY_ASSURANCE: "Safety",
     AlertCategory.SHELTER_OPENING: "Safety",
@@ -112,42 +112,12 @@ class CapInfo(Frozen):
     """CAP ``area/areaDesc`` texts, joined by "; "; default none."""
 
 
-@cache
-def _schema() -> etree.XMLSchema:
-    text = resources.files("lalert_sim.data").joinpath("CAP-v1.2.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(text, etree.XMLParser(resolve_entities=False, no_network=True)))
-
-
 def validate_cap(data: bytes, name: str) -> etree._Element:
     """Parse untrusted CAP bytes safely and check them against the CAP 1.2 schema; ScenarioError if not.
 
     Messages name the file, the line and what was expected, never the file's text.
     """
-    if len(data) > CAP_MAX_BYTES:
-        raise ScenarioError(
-            [Problem(f"larger than the limit of {CAP_MAX_BYTES // 1024} KiB for a CAP file", file=name)]
-        )
-    try:
-        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
-                    "CAP never needs them and they are a known attack",
-                    file=name,
-                )
-            ]
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem; expat's words hold no text
-        raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None)
-        problem = "cannot be read within the limits (elements nested under 256 deep, texts under 10 MB)"
-        raise ScenarioError([Problem(problem, file=name, line=line)]) from None
+    root = parse_safely(data, name, "CAP", CAP_MAX_BYTES)
     if root.tag != f"{_Q}alert":
         raise ScenarioError(
             [
@@ -158,20 +128,8 @@ def validate_cap(data: bytes, name: str) -> etree._Element:
                 )
             ]
         )
-    schema = _schema()
-    if not schema.validate(root):
-        raise ScenarioError(
-            [
-                Problem(f"not valid CAP 1.2: {_without_values(e.message)}", file=name, line=e.line)
-                for e in list(schema.error_log)[:10]
-            ]
-        )
+    check_schema(root, packaged_schema("lalert_sim.data", "CAP-v1.2.xsd"), "CAP 1.2", name)
     return root
-
-
-def _without_values(message: str) -> str:
-    """A schema error without the offending value (the element and what it expects are enough)."""
-    return re.sub(r"The value '.*?' ", "The value ", message, flags=re.DOTALL)[:300]
 
 
 def _text(element: etree._Element | None, tag: str, default: str = "") -> str:
@@ -415,41 +373,3 @@ def write_cap(alert: Alert, epoch: datetime, others: Sequence[Alert] = ()) -> by
         add(geocode, "value", code if len(code) == 2 else code + check_digit(code))
     document: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)  # lxml: untyped
     return document
-
-
-CAP_ENTRY_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "An alert read from a CAP 1.2 file; the entry's other keys (issue_s, origin, system...) "
-    "override what the file says.",
-    "properties": {"cap": {"type": "string", "description": "Path of the CAP 1.2 file, relative to the scenario."}},
-    "required": ["cap"],
-}
-"""JSON Schema of a ``{cap: FILE, ...}`` alert entry, which ``expand_cap_alerts`` replaces before validation."""
-
-
-def expand_cap_alerts(data: Any, base: Path | None, allow_outside: bool = False) -> tuple[Any, list[Problem]]:
-    """Scenario data where every ``{cap: FILE, ...}`` alert entry is replaced by the alert read from FILE
-    (a path relative to the scenario's folder ``base``, and inside it unless ``allow_outside``), with the
-    entry's other keys (issue_s, origin, system...) on top."""
-    if not isinstance(data, dict) or not isinstance(data.get("alerts"), list):
-        return data, []
-    if len(data["alerts"]) > MAX_ALERTS:
-        return data, []  # validation says the list is too long; no file is read
-    problems: list[Problem] = []
-    alerts = []
-    read: dict[Path, Alert] = {}  # a file named twice is read once
-    for index, entry in enumerate(data["alerts"]):
-        if not (isinstance(entry, dict) and isinstance(entry.get("cap"), str)):
-            alerts.append(entry)
-            continue
-        try:
-            path = referenced_path(entry["cap"], base, allow_outside)
-            alert = read.get(path) or read_cap(path)
-        except ValueError as exc:  # ScenarioError is one
-            found = exc.problems if isinstance(exc, ScenarioError) else [Problem(str(exc))]
-            problems += [Problem(p.message, ("alerts", index, "cap"), p.file, p.line) for p in found]
-            continue
-        read[path] = alert
-        overrides = {k: v for k, v in entry.items() if k != "cap"}
-        alerts.append({**alert.model_dump(mode="json", exclude_none=True), **overrides})
-    return {**data, "alerts": alerts}, problems

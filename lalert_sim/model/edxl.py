@@ -14,12 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
 from lxml import etree
 
 from lalert_sim.errors import Problem, ScenarioError, shown
@@ -27,6 +23,7 @@ from lalert_sim.model.alerts import Alert, AlertMode, MessageKind
 from lalert_sim.model.cap import MAX_ALERTS, parse_cap, write_cap
 from lalert_sim.model.cap import NS as CAP_NS
 from lalert_sim.model.files import MIB, read_bounded
+from lalert_sim.model.xml_safety import check_schema, packaged_schema, parse_safely
 
 NS = "urn:oasis:names:tc:emergency:EDXL:DE:1.0"
 """The EDXL-DE 1.0 namespace."""
@@ -54,10 +51,8 @@ _TYPE_OF_MSG_TYPE = {"Update": "Update", "Cancel": "Cancel", "Ack": "Ack", "Erro
 _ACTUAL = {"Actual"}  # the one status, in the envelope or the CAP inside, that means a real warning
 
 
-@cache
 def _schema() -> etree.XMLSchema:
-    text = resources.files("lalert_sim.data").joinpath("EDXL-DE-v1.0.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(text, etree.XMLParser(resolve_entities=False, no_network=True)))
+    return packaged_schema("lalert_sim.data", "EDXL-DE-v1.0.xsd")
 
 
 def write_edxl(alert: Alert, epoch: datetime, earlier: Mapping[str, Alert] | None = None) -> bytes:
@@ -137,15 +132,6 @@ def read_edxl(path: Path, name: str | None = None) -> list[Alert]:
     return parse_edxl(read_bounded(path, EDXL_MAX_BYTES, "EDXL-DE file"), name or str(path))
 
 
-def read_edxl_or_cap(path: Path) -> tuple[str, list[Alert]]:
-    """The alerts in an XML alert file, an EDXL-DE 1.0 envelope or a CAP 1.2 message (told apart by its
-    root element), and which of the two it was (``"EDXL-DE 1.0"`` or ``"CAP 1.2"``)."""
-    data = read_bounded(path, EDXL_MAX_BYTES, "alert file")
-    if is_edxl(data):
-        return "EDXL-DE 1.0", parse_edxl(data, str(path))
-    return "CAP 1.2", [parse_cap(data, str(path))]
-
-
 def validate_edxl(data: bytes, name: str) -> etree._Element:
     """Parse untrusted EDXL-DE bytes safely and check them against the EDXL-DE 1.0 schema and rules.
 
@@ -158,14 +144,7 @@ def validate_edxl(data: bytes, name: str) -> etree._Element:
             f"expected 'EDXLDistribution' in namespace {NS}"
         )
         raise ScenarioError([Problem(problem, file=name, line=root.sourceline)])
-    schema = _schema()
-    if not schema.validate(root):
-        raise ScenarioError(
-            [
-                Problem(f"not valid EDXL-DE 1.0: {_without_values(e.message)}", file=name, line=e.line)
-                for e in list(schema.error_log)[:10]
-            ]
-        )
+    check_schema(root, _schema(), "EDXL-DE 1.0", name)
     sent = root.find(f"{_Q}dateTimeSent")
     assert sent is not None  # the schema requires it
     if not re.search(r"(Z|[+-]\d\d:\d\d)$", (sent.text or "").strip()):
@@ -175,31 +154,8 @@ def validate_edxl(data: bytes, name: str) -> etree._Element:
 
 
 def _parse_safely(data: bytes, name: str) -> etree._Element:
-    """The root of untrusted XML: size bounded, no DTD, entities or external references, limits on depth."""
-    if len(data) > EDXL_MAX_BYTES:
-        problem = f"larger than the limit of {EDXL_MAX_BYTES // MIB} MiB for an EDXL-DE file"
-        raise ScenarioError([Problem(problem, file=name)])
-    try:
-        safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        problem = (
-            f"refused: the XML declares a DTD or entities ({type(exc).__name__}); "
-            "EDXL-DE never needs them and they are a known attack"
-        )
-        raise ScenarioError([Problem(problem, file=name)]) from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem; expat's words hold no text
-        raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        return etree.fromstring(data, parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        problem = "cannot be read within the limits (elements nested under 256 deep, texts under 10 MB)"
-        raise ScenarioError([Problem(problem, file=name, line=getattr(exc, "lineno", None))]) from None
-
-
-def _without_values(message: str) -> str:
-    """A schema error without the offending value (the element and what it expects are enough)."""
-    return re.sub(r"The value '.*?' ", "The value ", message, flags=re.DOTALL)[:300]
+    """The root of untrusted XML on the shared hardened path (``xml_safety``), with EDXL-DE's size limit."""
+    return parse_safely(data, name, "EDXL-DE", EDXL_MAX_BYTES)
 
 
 def parse_edxl(data: bytes, name: str) -> list[Alert]:

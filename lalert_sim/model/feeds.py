@@ -1,7 +1,7 @@
 """A feed: a folder of real messages (CAP 1.2, JMA disaster-information XML) replayed as one scenario input.
 
-Every ``.xml`` file in the folder is read with the reader its root namespace
-calls for, the messages are ordered by their own time (CAP ``sent``, JMA
+Every ``.xml`` file in the folder is read with the reader its root element calls
+for (``alert_files``), the messages are ordered by their own time (CAP ``sent``, JMA
 ``ReportDateTime``) and issued at those times relative to the first, plus the
 entry's ``issue_s``. Ids are made unique, references point at the feed's own
 alerts, and the messages of one chain are numbered by their time when their
@@ -10,26 +10,18 @@ serials do not tell them apart (JMA tsunami messages often carry none).
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as safe_fromstring
-
 from lalert_sim.errors import Problem, ScenarioError, shown
+from lalert_sim.model.alert_files import read_alert_file
 from lalert_sim.model.alerts import Alert, Chain
-from lalert_sim.model.cap import MAX_ALERTS, parse_cap
-from lalert_sim.model.cap import NS as CAP_NS
+from lalert_sim.model.cap import MAX_ALERTS
 from lalert_sim.model.chains import order_of
-from lalert_sim.model.files import CAP_MAX_BYTES, read_bounded, referenced_path
+from lalert_sim.model.files import referenced_path
 
-JMA_NS = "http://xml.kishou.go.jp/jmaxml1/"
-"""Namespace of a JMA disaster-information XML report's root element (``Report``)."""
-_JMA_HEAD = "{http://xml.kishou.go.jp/jmaxml1/informationBasis1/}"
 FEED_KEYS = ("feed", "issue_s", "mode", "origin", "system")
 """Keys a ``{feed: FOLDER, ...}`` entry may have: the folder, an offset, and overrides for every message."""
 
@@ -59,63 +51,15 @@ class FeedMessage:
     file: str
 
 
-def _read_jma(data: bytes, name: str) -> list[Alert]:
-    """The alerts of a JMA XML message, through the JMA reader (``lalert_sim.model.jma.parse_jma``)."""
-    try:
-        module = importlib.import_module("lalert_sim.model.jma")
-    except ModuleNotFoundError:
-        raise ScenarioError([Problem("JMA XML cannot be read by this version", file=name)]) from None
-    parsed = module.parse_jma(data, name)
-    return list(parsed) if isinstance(parsed, list) else [parsed]
-
-
-READERS: dict[str, Callable[[bytes, str], list[Alert]]] = {
-    CAP_NS: lambda data, name: [parse_cap(data, name)],
-    JMA_NS: _read_jma,
-}
-"""The reader of each message format, by the namespace of its root element."""
-
-
-def _root(data: bytes, name: str) -> Any:
-    """The root element, parsed with DTDs, entities and external references refused (read for dispatch)."""
-    try:
-        return safe_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        problem = f"refused: the XML declares a DTD or entities ({type(exc).__name__}); they are a known attack"
-        raise ScenarioError([Problem(problem, file=name)]) from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the file's problem; expat's words hold no text
-        raise ScenarioError([Problem(f"not well-formed XML: {exc}", file=name)]) from None
-
-
 def read_message(path: Path) -> FeedMessage:
-    """One message file of a feed, read by the reader of its format; ScenarioError naming file and problem."""
-    name = str(path)
-    data = read_bounded(path, CAP_MAX_BYTES, "message file")
-    root = _root(data, name)
-    tag = str(root.tag)
-    namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
-    reader = READERS.get(namespace)
-    if reader is None:
-        known = ", ".join(READERS)
-        raise ScenarioError(
-            [
-                Problem(
-                    f"not a message this program reads: root element {shown(tag, 80)} (namespaces: {known})", file=name
-                )
-            ]
-        )
-    alerts = reader(data, name)
-    if namespace == JMA_NS:
-        text = (root.findtext(f"{_JMA_HEAD}Head/{_JMA_HEAD}ReportDateTime") or "").strip()
-        try:
-            sent = datetime.fromisoformat(text)
-        except ValueError:
-            raise ScenarioError([Problem("Head/ReportDateTime: not a date and time", file=name)]) from None
-    else:
-        info = alerts[0].cap_info
-        assert info is not None  # parse_cap always keeps what the CAP message said
-        sent = info.sent
-    return FeedMessage(alerts, sent, name)
+    """One message file of a feed, read by the reader of its format (``alert_files``: CAP 1.2, JMA XML or
+    EDXL-DE, told apart by the root element); its time is the message's own (JMA ``ReportDateTime``, CAP
+    ``sent``). ScenarioError naming file and problem."""
+    alerts = read_alert_file(path)
+    jma_info, cap_info = alerts[0].jma_info, alerts[0].cap_info
+    sent = jma_info.report_time if jma_info is not None else cap_info.sent if cap_info is not None else None
+    assert sent is not None  # every reader keeps what the message said, its time included
+    return FeedMessage(alerts, sent, str(path))
 
 
 def read_feed(folder: Path, base: Path | None = None, allow_outside: bool = False) -> list[Alert]:
@@ -171,8 +115,9 @@ def _unique(alerts: list[Alert]) -> list[Alert]:
 
 def _chained(alerts: list[Alert]) -> list[Alert]:
     """Each chain's messages numbered 1, 2, ... in time order when their serials do not tell them apart, a
-    message that references nothing given the earlier ones of its chain as references, and an alert that heads
-    a chain of the feed given its chain (issue, serial 1)."""
+    message that references nothing given the earlier ones of its chain as references (and a JMA message that
+    names no area, a cancellation, their areas), and an alert that heads a chain of the feed given its chain
+    (issue, serial 1)."""
     events = {alert.chain.event for alert in alerts if alert.chain is not None}
     alerts = [
         alert.model_copy(update={"chain": Chain(event=alert.id)})
@@ -193,7 +138,12 @@ def _chained(alerts: list[Alert]) -> list[Alert]:
             update: dict[str, Any] = {"serial": position + 1} if renumber else {}
             if position and not chain.references:  # JMA messages name no earlier message: the feed's do
                 update["references"] = [alerts[j].id for j in indices[:position]]
-            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update)})
+            areas = alerts[i].areas
+            if position and not areas and alerts[i].jma_info is not None:
+                # A JMA cancellation (取消) names no area: it goes where the messages it withdraws went, not
+                # everywhere (no areas would mean nationwide).
+                areas = sorted({code for j in indices[:position] for code in alerts[j].areas})
+            alerts[i] = alerts[i].model_copy(update={"chain": chain.model_copy(update=update), "areas": areas})
     return alerts
 
 
@@ -228,6 +178,13 @@ def expand_feed_alerts(data: Any, base: Path | None, allow_outside: bool = False
             problems += [Problem(p.message, ("alerts", index, "feed"), p.file, p.line) for p in found]
             continue
         overrides = {k: entry[k] for k in ("mode", "origin", "system") if k in entry}
+        drills = [a.jma_info.status for a in read if a.jma_info is not None and a.jma_info.status != "通常"]
+        if overrides.get("mode") == "actual" and drills:
+            problem = (
+                f"mode: actual on a feed with a JMA {drills[0]} message: a drill or test cannot be replayed as real"
+            )
+            problems.append(Problem(problem, ("alerts", index, "mode")))
+            continue
         for alert in read:
             dumped = alert.model_dump(mode="json", exclude_none=True)
             alerts.append({**dumped, **overrides, "issue_s": offset + alert.issue_s})

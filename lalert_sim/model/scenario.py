@@ -9,9 +9,10 @@ from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
 from lalert_sim.i18n import Language
+from lalert_sim.model.alert_files import FILE_ENTRY_SCHEMAS
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
-from lalert_sim.model.cap import CAP_ENTRY_SCHEMA, MAX_ALERTS
+from lalert_sim.model.cap import MAX_ALERTS
 from lalert_sim.model.failures import Failures, FailuresSetting
 from lalert_sim.model.feeds import FEED_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
@@ -76,8 +77,8 @@ class Topology(Frozen):
 
 
 def _alert_or_cap_entry(schema: JsonDict) -> None:
-    # What a file may say: an alert, a CAP file or a feed folder that the loader reads before validation.
-    schema["items"] = {"anyOf": [schema["items"], CAP_ENTRY_SCHEMA, FEED_ENTRY_SCHEMA]}
+    # What a file may say: an alert, a CAP or JMA file or a feed folder that the loader reads before validation.
+    schema["items"] = {"anyOf": [schema["items"], *FILE_ENTRY_SCHEMAS, FEED_ENTRY_SCHEMA]}
 
 
 class Scenario(Frozen):
@@ -92,8 +93,8 @@ class Scenario(Frozen):
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
     alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
-    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` reads one from a CAP 1.2 file,
-    ``{feed: FOLDER, ...}`` every message of a folder, replayed on their own times."""
+    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` or ``{jma: FILE, ...}`` reads one from
+    a CAP 1.2 or JMA XML file, ``{feed: FOLDER, ...}`` every message of a folder, replayed on their own times."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)

@@ -38,7 +38,15 @@ def test_wheel_installs_only_the_top_level_package_with_its_data(tmp_path: Path)
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top_level == {"lalert_sim"}
     packaged = set(names)
-    for data in ("lalert_sim/data/municipalities.csv", "lalert_sim/data/CAP-v1.2.xsd", "lalert_sim/data/SOURCES.md"):
+    jma = [
+        f"lalert_sim/data/jma/{name}" for name in ("jmx.xsd", "jmx_mete.xsd", "tsunami_regions.csv", "eew_regions.csv")
+    ]
+    for data in (
+        "lalert_sim/data/municipalities.csv",
+        "lalert_sim/data/CAP-v1.2.xsd",
+        "lalert_sim/data/SOURCES.md",
+        *jma,
+    ):
         assert data in packaged
     package_dirs = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "lalert_sim").rglob("__init__.py")}
     assert {f"{d}/__init__.py" for d in package_dirs} <= packaged
