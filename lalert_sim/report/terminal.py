@@ -6,6 +6,7 @@ built from phrases, packed so that a line breaks between phrases (at `` · ``), 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -203,6 +204,13 @@ def _print_alert(console: Console, alert: AlertSummary, epoch: datetime | None, 
     _print_unreached(console, alert.unreached, m)
 
 
+def _shared_prefix(ids: list[str]) -> str:
+    """What every id of a chain begins with, up to a separator (the rest tells them apart in a table)."""
+    prefix = os.path.commonprefix(ids)
+    cut = max(prefix.rfind(c) for c in "-_.:/")
+    return prefix[: cut + 1] if cut >= 0 and all(len(i) > cut + 1 for i in ids) else ""
+
+
 def _print_chains(console: Console, alerts: tuple[AlertSummary, ...], m: Messages) -> None:
     """Per chain of messages, each message in order: when issued, how fast it reached outputs and
     residents, and how many outputs sounding earlier messages it stopped or switched, how fast."""
@@ -214,6 +222,8 @@ def _print_chains(console: Console, alerts: tuple[AlertSummary, ...], m: Message
         if len(members) < 2:
             continue
         console.print()
+        ordered = sorted(members, key=lambda a: (a.issue_s, a.chain.serial if a.chain else 0))
+        shared = _shared_prefix([a.id for a in ordered])
         table = _table(
             "#",
             m("terminal.chain_message"),
@@ -225,8 +235,10 @@ def _print_chains(console: Console, alerts: tuple[AlertSummary, ...], m: Message
             m("terminal.chain_stop"),
             m("terminal.chain_at_end"),
             title=m("terminal.chain_title", event=escape(event), count=len(members)),
+            caption=m("terminal.chain_ids", prefix=escape(shared)) if shared else None,
         )
-        ordered = sorted(members, key=lambda a: (a.issue_s, a.chain.serial if a.chain else 0))
+        table.columns[1].no_wrap = True  # the message's id stays whole; headers and figures wrap first
+        table.padding = (0, 1)
         for position, alert in enumerate(ordered, start=1):
             step = alert.chain
             assert step is not None
@@ -236,7 +248,7 @@ def _print_chains(console: Console, alerts: tuple[AlertSummary, ...], m: Message
                 stopped += " " + m("terminal.chain_stale", count=step.stale)
             table.add_row(
                 str(position),
-                escape(alert.id),
+                escape(alert.id.removeprefix(shared).removesuffix(f"-{step.kind}")),  # the kind has its column
                 m.term("message_kind", step.kind),
                 m.seconds(alert.issue_s),
                 m.seconds(alert.time_to_emitters_s.get("95%")),
@@ -257,9 +269,9 @@ def _cause(cause: str, m: Messages) -> str:
     return m(CAUSES[cause]) if cause in CAUSES else cause.replace("_", " ")
 
 
-def _table(*columns: str, title: str | None = None) -> Table:
+def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:
     """A table without borders whose cells wrap (never cut with "…")."""
-    table = Table(box=None, pad_edge=False, title=title, title_justify="left", title_style="bold")
+    table = Table(box=None, pad_edge=False, title=title, title_justify="left", title_style="bold", caption=caption)
     for column in columns:
         table.add_column(column, overflow="fold")
     return table

@@ -50,9 +50,14 @@ NHK_EMITTERS = ("nhk/tv", "nhk/radio")
 
 AUTOMATIC = [AlertCategory.EARTHQUAKE_EARLY_WARNING]
 """Put on air by machine as they come: JMA sends EEWs to broadcasters directly (DOMAIN)."""
-STUDIO = [AlertCategory.MAJOR_TSUNAMI_WARNING, AlertCategory.TSUNAMI_WARNING, AlertCategory.BALLISTIC_MISSILE]
+STUDIO = [
+    AlertCategory.MAJOR_TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_WARNING,
+    AlertCategory.TSUNAMI_ADVISORY,
+    AlertCategory.BALLISTIC_MISSILE,
+]
 """Broken in with by a person in the studio (DOMAIN: broadcasters break in with tsunami warnings and show
-missile alerts)."""
+missile alerts; tsunami advisories too, shown on the tsunami map until lifted: assumption)."""
 
 BROADCASTER_POWER: dict[str, Any] = {"generator": True}  # assumption: broadcasters have emergency generators
 

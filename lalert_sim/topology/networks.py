@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
 FDMA = "jalert/centre"
 """FDMA's end of the FDMA–prefecture network: the J-Alert centre."""
-FORWARDED = [AlertCategory.MAJOR_TSUNAMI_WARNING, AlertCategory.TSUNAMI_WARNING]
-"""What a prefecture office forwards to its municipalities (JMA's warnings, statutory route; assumption:
-tsunami warnings only, the others are J-Alert's alone)."""
+FORWARDED = [AlertCategory.MAJOR_TSUNAMI_WARNING, AlertCategory.TSUNAMI_WARNING, AlertCategory.TSUNAMI_ADVISORY]
+"""What a prefecture office forwards to its municipalities (JMA's warnings and advisories, statutory route;
+assumption: tsunami messages only, the others are J-Alert's alone)."""
 OFFICE_DELAY = Uniform(low=1.0, high=3.0)  # assumption: the prefecture's system forwards automatically
 OFFICE_POWER: dict[str, Any] = {"generator": True}  # assumption: prefecture offices have emergency generators
 
