@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -46,6 +46,8 @@ class Parameter(Record):
     """Where the value and its range come from (an assumption, a survey, the parameters file)."""
     baseline: float | None = None
     """Its value in the scenario as given (the first element's, for ``*``); None where it has none."""
+    channel: str | None = None
+    """Varied only where the network has an emitter of this channel (a reception factor); None: always."""
 
 
 class NotApplicable(Exception):
@@ -56,7 +58,9 @@ def packaged_parameters() -> list[Parameter]:
     """The registry of default uncertain parameters (data/sensitivity.toml)."""
     text = resources.files("lalert_sim.data").joinpath("sensitivity.toml").read_text("utf-8")
     entries = tomllib.loads(text)["parameter"]
-    return [Parameter(e["path"], float(e["low"]), float(e["high"]), e["source"]) for e in entries]
+    return [
+        Parameter(e["path"], float(e["low"]), float(e["high"]), e["source"], channel=e.get("channel")) for e in entries
+    ]
 
 
 def read_parameters(path: Path) -> list[Parameter]:
@@ -199,17 +203,25 @@ def baseline(data: Mapping[str, Any], scenario: Scenario, path: str) -> float | 
 
 
 def applicable(
-    parameters: list[Parameter], data: Mapping[str, Any], scenario: Scenario
+    parameters: list[Parameter], data: Mapping[str, Any], scenario: Scenario, channels: Set[str] | None = None
 ) -> tuple[list[Parameter], list[str]]:
-    """The parameters this scenario has (with their baseline), and why each of the others was left out."""
+    """The parameters this scenario has (with their baseline), and why each of the others was left out.
+
+    ``channels``: those the network emits on; a parameter about another channel is left out.
+    """
     kept, skipped = [], []
     for parameter in parameters:
+        if channels is not None and parameter.channel is not None and parameter.channel not in channels:
+            skipped.append(f"{parameter.path}: no {parameter.channel} emitter in this scenario's network")
+            continue
         try:
             value = baseline(data, scenario, parameter.path)
         except NotApplicable as exc:
             skipped.append(f"{parameter.path}: {exc}")
             continue
-        kept.append(Parameter(parameter.path, parameter.low, parameter.high, parameter.source, value))
+        kept.append(
+            Parameter(parameter.path, parameter.low, parameter.high, parameter.source, value, parameter.channel)
+        )
     return kept, skipped
 
 

@@ -194,9 +194,10 @@ def choose_parameters(
     """
     text = scenario_path.read_text(encoding="utf-8")
     data, _lines = parse_yaml(text, str(scenario_path))
-    scenario = load_text(text, str(scenario_path), allow_outside_paths).scenario
+    prepared = load_text(text, str(scenario_path), allow_outside_paths)
     wanted = packaged_parameters() if parameters_file is None else read_parameters(parameters_file)
-    kept, skipped = applicable(wanted, data, scenario)
+    channels = {str(node.channel) for node in prepared.topology.nodes.values() if node.channel is not None}
+    kept, skipped = applicable(wanted, data, prepared.scenario, channels)
     if parameters_file is not None and skipped:
         raise InvalidInput(f"{parameters_file}: {skipped[0]} (in {scenario_path})")
     return kept, tuple(skipped)

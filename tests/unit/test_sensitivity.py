@@ -252,17 +252,24 @@ def test_the_command_ranks_the_flagships_assumptions_in_a_table_a_plot_and_files
     out = tmp_path / "sens"
     done = cli("sensitivity", FLAGSHIP, "--method", "morris", "-n", "2", "-r", "2", "-w", "1", "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "missile-drill-1.unwarned_at_deadline: morris, 20 points × 2 replications" in done.stdout
-    assert "residents.indoor_receiver_share" in done.stdout and "mu* (95 % CI)" in done.stdout
     result = json.loads((out / "sensitivity.json").read_text(encoding="utf-8"))
+    count = len(result["parameters"])
+    assert result["points"] == 2 * (count + 1)
+    assert f"missile-drill-1.unwarned_at_deadline: morris, {2 * (count + 1)} points × 2 replications" in done.stdout
+    assert "residents.indoor_receiver_share" in done.stdout and "mu* (95 % CI)" in done.stdout
     (kpi,) = result["kpis"]
     ranked = [index["mu_star"] for index in kpi["indices"]]
     assert ranked == sorted(ranked, reverse=True) and ranked[0] > 0
-    assert len(kpi["indices"]) == len(result["parameters"]) == 9 and result["points"] == 20
+    assert len(kpi["indices"]) == count
+    # The flagship's loudspeakers, phones and indoor receivers are among the parameters; its network has no
+    # portal (L-Alert is off), so that reception factor is left out.
+    paths = {p["path"] for p in result["parameters"]}
+    assert {"residents.reception_factor.outdoor_loudspeaker", "residents.reception_factor.cell_broadcast"} <= paths
+    assert any(r.startswith("residents.reception_factor.portal: no portal emitter") for r in result["left_out"])
     rows = (out / "sensitivity.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0].startswith("kpi,rank,parameter,mu_star,") and len(rows) == 10
+    assert rows[0].startswith("kpi,rank,parameter,mu_star,") and len(rows) == count + 1
     points = (out / "points.csv").read_text(encoding="utf-8").splitlines()
-    assert len(points) == 21 and "missile-drill-1.unwarned_at_deadline" in points[0]
+    assert len(points) == result["points"] + 1 and "missile-drill-1.unwarned_at_deadline" in points[0]
     if has_module("matplotlib"):
         assert (out / "sensitivity.png").read_bytes().startswith(b"\x89PNG")
 
