@@ -281,3 +281,13 @@ def test_the_command_names_a_bad_parameters_file_and_exits_2(tmp_path: Path) -> 
     assert done.returncode == 2
     assert "residents.indoor_receiver_share: high end 1.5 makes the scenario invalid" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_same_points_give_the_same_indices_on_one_process_on_a_pool_and_on_dask(toy: Path) -> None:
+    spec = SensitivitySpec(toy, "morris", 3, 2, 7, [USED, UNUSED], [KPI])
+    alone = run_sensitivity(spec)
+    pooled = run_sensitivity(SensitivitySpec(toy, "morris", 3, 2, 7, [USED, UNUSED], [KPI], workers=2))
+    assert np.array_equal(alone.means[KPI], pooled.means[KPI]) and alone.result == pooled.result
+    pytest.importorskip("dask.distributed")
+    dask = run_sensitivity(SensitivitySpec(toy, "morris", 3, 2, 7, [USED, UNUSED], [KPI], workers=2, dask="local"))
+    assert np.array_equal(alone.means[KPI], dask.means[KPI]) and alone.result == dask.result
