@@ -291,3 +291,28 @@ def test_the_same_points_give_the_same_indices_on_one_process_on_a_pool_and_on_d
     pytest.importorskip("dask.distributed")
     dask = run_sensitivity(SensitivitySpec(toy, "morris", 3, 2, 7, [USED, UNUSED], [KPI], workers=2, dask="local"))
     assert np.array_equal(alone.means[KPI], dask.means[KPI]) and alone.result == dask.result
+
+
+def test_a_hostile_scenario_or_parameters_file_is_refused_before_any_worker(tmp_path: Path) -> None:
+    from tests.cli.test_hostile_cli import assert_invalid_input, hostile_cli
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("x: &r [*r]\n", encoding="utf-8")
+    done = hostile_cli("sensitivity", bomb, "-n", "2", "--workers", "1", "--out", tmp_path / "out", "--no-plots")
+    assert_invalid_input(done, str(bomb), "contains it")
+    done = hostile_cli("sensitivity", FLAGSHIP, "--parameters", bomb, "--out", tmp_path / "out", "--no-plots")
+    assert_invalid_input(done, str(bomb), "contains it")
+    assert not (tmp_path / "out").exists()
+    assert "--allow-outside-paths" in hostile_cli("sensitivity", "--help").stdout
+
+
+def test_an_unreachable_dask_scheduler_is_named(tmp_path: Path, toy: Path) -> None:
+    import socket
+
+    pytest.importorskip("dask.distributed")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    done = cli("sensitivity", toy, "-n", "2", "-r", "1", "--dask", address, "--out", tmp_path / "out", timeout=60)
+    assert done.returncode == 1 and f"--dask {address}: cannot reach the Dask scheduler" in done.stderr
+    assert not (tmp_path / "out").exists()
