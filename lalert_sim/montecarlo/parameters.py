@@ -45,9 +45,12 @@ class Parameter(Record):
     source: str
     """Where the value and its range come from (an assumption, a survey, the parameters file)."""
     baseline: float | None = None
-    """Its value in the scenario as given (the first element's, for ``*``); None where it has none."""
+    """Its value in the scenario as given (the first element's, for ``*``); None where the scenario does not
+    set it (the default then applies: a packaged medium default, a latent-failure rate)."""
     channel: str | None = None
     """Varied only where the network has an emitter of this channel (a reception factor); None: always."""
+    medium: str | None = None
+    """Varied only where the network has a link of this medium (``topology.media``); None: always."""
 
 
 class NotApplicable(Exception):
@@ -59,7 +62,10 @@ def packaged_parameters() -> list[Parameter]:
     text = resources.files("lalert_sim.data").joinpath("sensitivity.toml").read_text("utf-8")
     entries = tomllib.loads(text)["parameter"]
     return [
-        Parameter(e["path"], float(e["low"]), float(e["high"]), e["source"], channel=e.get("channel")) for e in entries
+        Parameter(
+            e["path"], float(e["low"]), float(e["high"]), e["source"], channel=e.get("channel"), medium=e.get("medium")
+        )
+        for e in entries
     ]
 
 
@@ -95,8 +101,23 @@ def _segments(path: str) -> list[str]:
     return parts
 
 
+class _New:
+    """Stands for a key a scenario's mapping does not have yet (``topology.media.mca``): it is added."""
+
+    def __repr__(self) -> str:
+        return "a new key"
+
+
+NEW = _New()
+
+
 def _child(model: Any, segment: str) -> Any:
-    """The validated value under ``segment`` (a field, a mapping key or a list index); NotApplicable if none."""
+    """The validated value under ``segment`` (a field, a mapping key or a list index); NotApplicable if none.
+
+    A key a mapping lacks is ``NEW``: the override adds it (validation then checks that it may).
+    """
+    if model is NEW:
+        return NEW
     if isinstance(model, BaseModel):
         if segment not in type(model).model_fields:
             raise NotApplicable(f"{type(model).__name__} has no field {segment!r}")
@@ -105,7 +126,7 @@ def _child(model: Any, segment: str) -> Any:
         for key, value in model.items():
             if str(key) == segment:
                 return value
-        raise KeyError(segment)  # a mapping the scenario may extend (failures.rates)
+        return NEW  # a mapping the scenario may extend (failures.rates, topology.media)
     if isinstance(model, list):
         if not segment.isdigit() or int(segment) >= len(model):
             raise NotApplicable(f"no element {segment} (the list has {len(model)})")
@@ -114,6 +135,8 @@ def _child(model: Any, segment: str) -> Any:
 
 
 def _dumped(model: Any) -> Any:
+    if model is NEW:
+        return {}
     if isinstance(model, BaseModel):
         return model.model_dump(mode="json", exclude_none=True)
     if isinstance(model, list):
@@ -140,10 +163,7 @@ def _set(data: Any, model: Any, segments: list[str], value: float, found: list[f
         if not applied:
             raise NotApplicable("no element of the list has it")
         return items
-    try:
-        child_model = _child(model, head)
-    except KeyError:
-        child_model = None  # a new key of a mapping
+    child_model = _child(model, head)
     if isinstance(data, list):
         items = list(data)
         index = int(head)
@@ -175,8 +195,8 @@ def _number(value: Any) -> bool:
 def _leaf(given: Any, model: Any, value: float, found: list[float]) -> float | int:
     """The value to write at a path's end: the scenario's number there is replaced (a whole number by one)."""
     current = given if _number(given) else model  # a number the file gives (a latency of 5: a constant)
-    if current is None:
-        return value  # a new key of a mapping (a failure rate the scenario did not set)
+    if current is None or current is NEW:
+        return value  # a new key of a mapping (a failure rate the scenario did not set), or a field left unset
     if not _number(current):
         raise NotApplicable(f"its value here is {shown(current)}, not a number")
     found.append(float(current))
@@ -203,16 +223,24 @@ def baseline(data: Mapping[str, Any], scenario: Scenario, path: str) -> float | 
 
 
 def applicable(
-    parameters: list[Parameter], data: Mapping[str, Any], scenario: Scenario, channels: Set[str] | None = None
+    parameters: list[Parameter],
+    data: Mapping[str, Any],
+    scenario: Scenario,
+    channels: Set[str] | None = None,
+    media: Set[str] | None = None,
 ) -> tuple[list[Parameter], list[str]]:
     """The parameters this scenario has (with their baseline), and why each of the others was left out.
 
-    ``channels``: those the network emits on; a parameter about another channel is left out.
+    ``channels`` and ``media``: those the network emits on and sends over; a parameter about another
+    channel or medium is left out.
     """
     kept, skipped = [], []
     for parameter in parameters:
         if channels is not None and parameter.channel is not None and parameter.channel not in channels:
             skipped.append(f"{parameter.path}: no {parameter.channel} emitter in this scenario's network")
+            continue
+        if media is not None and parameter.medium is not None and parameter.medium not in media:
+            skipped.append(f"{parameter.path}: no {parameter.medium} link in this scenario's network")
             continue
         try:
             value = baseline(data, scenario, parameter.path)
@@ -220,7 +248,15 @@ def applicable(
             skipped.append(f"{parameter.path}: {exc}")
             continue
         kept.append(
-            Parameter(parameter.path, parameter.low, parameter.high, parameter.source, value, parameter.channel)
+            Parameter(
+                parameter.path,
+                parameter.low,
+                parameter.high,
+                parameter.source,
+                value,
+                parameter.channel,
+                parameter.medium,
+            )
         )
     return kept, skipped
 

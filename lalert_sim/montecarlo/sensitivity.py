@@ -197,7 +197,8 @@ def choose_parameters(
     prepared = load_text(text, str(scenario_path), allow_outside_paths)
     wanted = packaged_parameters() if parameters_file is None else read_parameters(parameters_file)
     channels = {str(node.channel) for node in prepared.topology.nodes.values() if node.channel is not None}
-    kept, skipped = applicable(wanted, data, prepared.scenario, channels)
+    media = {str(link.medium) for link in prepared.topology.links}
+    kept, skipped = applicable(wanted, data, prepared.scenario, channels, media)
     if parameters_file is not None and skipped:
         raise InvalidInput(f"{parameters_file}: {skipped[0]} (in {scenario_path})")
     return kept, tuple(skipped)
