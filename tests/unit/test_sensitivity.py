@@ -316,3 +316,18 @@ def test_an_unreachable_dask_scheduler_is_named(tmp_path: Path, toy: Path) -> No
     done = cli("sensitivity", toy, "-n", "2", "-r", "1", "--dask", address, "--out", tmp_path / "out", timeout=60)
     assert done.returncode == 1 and f"--dask {address}: cannot reach the Dask scheduler" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_path_into_a_mapping_the_scenario_does_not_have_adds_the_key() -> None:
+    data, _ = read_yaml(FLAGSHIP)
+    scenario = load(FLAGSHIP).scenario
+    change = overrides(data, scenario, "topology.media.municipal_disaster_radio.loss", 0.04)
+    assert change["topology"]["media"] == {"municipal_disaster_radio": {"loss": 0.04}}
+    assert change["topology"]["templates"] == data["topology"]["templates"]  # the rest of the section as it was
+    assert baseline(data, scenario, "topology.media.municipal_disaster_radio.loss") is None  # the packaged default
+    varied = load_text(yaml.safe_dump(merged(data, change)), str(FLAGSHIP))
+    radio = [link for link in varied.topology.links if link.medium.value == "municipal_disaster_radio"]
+    assert radio and all(link.loss == 0.04 for link in radio)
+    wrong = Parameter("topology.media.smoke_signals.loss", 0.0, 0.1, "t")
+    with pytest.raises(InvalidInput, match=r"smoke_signals.loss: low end 0 makes the scenario invalid"):
+        check_ranges(data, scenario, [wrong], "p.yaml")
