@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ import yaml
 from lalert_sim.analysis.results import Record
 from lalert_sim.errors import InvalidInput, LalertError
 from lalert_sim.model.loader import parse_yaml
+from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.parameters import (
     Parameter,
     applicable,
@@ -231,13 +232,11 @@ def design(spec: SensitivitySpec) -> np.ndarray:
     return np.asarray(sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.sample_seed()))
 
 
-def point_texts(spec: SensitivitySpec, text: str, values: np.ndarray) -> list[str]:
+def point_texts(spec: SensitivitySpec, data: Mapping[str, Any], scenario: Scenario, values: np.ndarray) -> list[str]:
     """The scenario as YAML text at each sample point (relative paths still resolve from its file).
 
     Each parameter's range is checked first: at its low and its high end the scenario must stay valid.
     """
-    data, _lines = parse_yaml(text, str(spec.scenario_path))
-    scenario = load_text(text, str(spec.scenario_path), spec.allow_outside_paths).scenario
     check_ranges(data, scenario, spec.parameters, spec.parameters_from)
     return [
         yaml.safe_dump(sample_data(data, scenario, spec.parameters, row), allow_unicode=True, sort_keys=False)
@@ -249,13 +248,18 @@ def run_sensitivity(spec: SensitivitySpec, progress: Progress | None = None) -> 
     """Sample, run every point R times on common seeds, and rank the parameters for each KPI."""
     _need_salib()
     check_spec(spec)
+    source = str(spec.scenario_path)
     text = spec.scenario_path.read_text(encoding="utf-8")
+    data, _lines = parse_yaml(text, source)
+    scenario = load_text(text, source, spec.allow_outside_paths).scenario
     values = design(spec)
-    texts = point_texts(spec, text, values)
+    texts = point_texts(spec, data, scenario, values)
     seeds = list(enumerate(replication_seeds(spec.master_seed, spec.replications)))
+    # One replication first, so a --kpi that does not exist is named before the points run.
+    (first,) = run_batch(texts[0], source, seeds[:1], spec.allow_outside_paths)
+    wanted = _kpis(spec, kpi_names([first]), first, scenario.alerts[0].id)
     rows = _run_points(spec, texts, seeds, progress)
     names = kpi_names(rows[0])
-    wanted = _kpis(spec, names, rows[0][0])
     means = {name: np.array([_mean(point_rows, name) for point_rows in rows]) for name in names}
     analysed = [_analyse(spec, values, name, means[name]) for name in wanted]
     result = Sensitivity(
@@ -286,14 +290,14 @@ def _mean(rows: list[Row], name: str) -> float:
     return float(values.mean()) if values.size else math.nan
 
 
-def _kpis(spec: SensitivitySpec, names: list[str], first: Row) -> list[str]:
+def _kpis(spec: SensitivitySpec, names: list[str], first: Row, alert: str) -> list[str]:
     if not spec.kpis:
-        default = [name for name in names if name.endswith(f".{DEFAULT_KPI}")]
-        if not default:
+        if f"{alert}.{DEFAULT_KPI}" not in first:
             raise InvalidInput(
-                f"{spec.scenario_path}: no {DEFAULT_KPI} KPI (no residents reached?); name one with --kpi"
+                f"{spec.scenario_path}: alert {alert} has no {DEFAULT_KPI} KPI (it concerns no residents); "
+                f"name one with --kpi ({', '.join(names)})"
             )
-        return default[:1]
+        return [f"{alert}.{DEFAULT_KPI}"]
     unknown = [name for name in spec.kpis if name not in first]
     if unknown:
         raise InvalidInput(f"--kpi {', '.join(unknown)}: no such KPI; this scenario's KPIs: {', '.join(names)}")

@@ -313,7 +313,9 @@ def test_an_unreachable_dask_scheduler_is_named(tmp_path: Path, toy: Path) -> No
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
-    done = cli("sensitivity", toy, "-n", "2", "-r", "1", "--dask", address, "--out", tmp_path / "out", timeout=60)
+    options = ["-n", "2", "-r", "1", "--kpi", KPI, "--parameters", tmp_path / "p.yaml"]
+    (tmp_path / "p.yaml").write_text(f"{USED.path}: [0, 100]\n", encoding="utf-8")
+    done = cli("sensitivity", toy, *options, "--dask", address, "--out", tmp_path / "out", timeout=60)
     assert done.returncode == 1 and f"--dask {address}: cannot reach the Dask scheduler" in done.stderr
     assert not (tmp_path / "out").exists()
 
@@ -331,3 +333,8 @@ def test_a_path_into_a_mapping_the_scenario_does_not_have_adds_the_key() -> None
     wrong = Parameter("topology.media.smoke_signals.loss", 0.0, 0.1, "t")
     with pytest.raises(InvalidInput, match=r"smoke_signals.loss: low end 0 makes the scenario invalid"):
         check_ranges(data, scenario, [wrong], "p.yaml")
+
+
+def test_without_residents_the_default_kpi_is_missing_and_named(toy: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"alert a has no unwarned_at_deadline KPI .*a\.emitters_50pct_s"):
+        run_sensitivity(SensitivitySpec(toy, "morris", 2, 1, 0, [USED]))
