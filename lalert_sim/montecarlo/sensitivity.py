@@ -34,7 +34,7 @@ from lalert_sim.montecarlo.parameters import (
     read_parameters,
     sample_data,
 )
-from lalert_sim.montecarlo.replicate import Row, run_batch
+from lalert_sim.montecarlo.replicate import Row, replicate
 from lalert_sim.montecarlo.results import column, kpi_names
 from lalert_sim.montecarlo.seeds import replication_seeds
 from lalert_sim.montecarlo.sweep import CONNECT_TIMEOUT_S
@@ -256,7 +256,7 @@ def run_sensitivity(spec: SensitivitySpec, progress: Progress | None = None) -> 
     texts = point_texts(spec, data, scenario, values)
     seeds = list(enumerate(replication_seeds(spec.master_seed, spec.replications)))
     # One replication first, so a --kpi that does not exist is named before the points run.
-    (first,) = run_batch(texts[0], source, seeds[:1], spec.allow_outside_paths)
+    (first,) = run_point(texts[0], source, seeds[:1], spec.allow_outside_paths)
     wanted = _kpis(spec, kpi_names([first]), first, scenario.alerts[0].id)
     rows = _run_points(spec, texts, seeds, progress)
     names = kpi_names(rows[0])
@@ -391,6 +391,15 @@ def sobol_indices(spec: SensitivitySpec, y: np.ndarray) -> list[SobolIndex]:
     return found
 
 
+def run_point(text: str, source: str, seeds: list[tuple[int, int]], allow_outside_paths: bool = False) -> list[Row]:
+    """KPI rows of one sample point's replications: what a worker runs for a point.
+
+    The point's scenario is prepared for this call only and not kept (unlike a sweep's batches, every
+    point is another scenario: keeping them would hold several nationwide networks per worker).
+    """
+    return replicate(load_text(text, source, allow_outside_paths), seeds)
+
+
 def _run_points(
     spec: SensitivitySpec, texts: list[str], seeds: list[tuple[int, int]], progress: Progress | None
 ) -> list[list[Row]]:
@@ -409,12 +418,12 @@ def _execute(spec: SensitivitySpec, texts: list[str], seeds: list[tuple[int, int
         yield from _on_dask(spec, texts, seeds)
     elif spec.workers <= 1:
         for index, text in enumerate(texts):
-            yield index, run_batch(text, source, seeds, spec.allow_outside_paths)
+            yield index, run_point(text, source, seeds, spec.allow_outside_paths)
     else:
         pool = ProcessPoolExecutor(max_workers=spec.workers, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
         try:
             futures = {
-                pool.submit(run_batch, text, source, seeds, spec.allow_outside_paths): index
+                pool.submit(run_point, text, source, seeds, spec.allow_outside_paths): index
                 for index, text in enumerate(texts)
             }
             for future in as_completed(futures):
@@ -451,7 +460,7 @@ def _on_dask(spec: SensitivitySpec, texts: list[str], seeds: list[tuple[int, int
     try:
         source = str(spec.scenario_path)
         futures = {
-            client.submit(run_batch, text, source, seeds, spec.allow_outside_paths, pure=False): index
+            client.submit(run_point, text, source, seeds, spec.allow_outside_paths, pure=False): index
             for index, text in enumerate(texts)
         }
         for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
