@@ -405,11 +405,14 @@ def sensitivity(
     ] = 10,
     parameters: Annotated[
         Path | None,
-        typer.Option("--parameters", help="YAML of `path: [low, high]` replacing the default (assumption) parameters."),
+        typer.Option(
+            "--parameters",
+            help="YAML mapping scenario paths to ranges (low, high) instead of the default (assumption) parameters.",
+        ),
     ] = None,
     kpi: Annotated[
         list[str] | None,
-        typer.Option("--kpi", help="KPI to analyse (repeatable) [default: the first alert's unwarned_at_deadline]."),
+        typer.Option("--kpi", help="KPI to analyse (repeatable); default: the first alert's unwarned_at_deadline."),
     ] = None,
     levels: Annotated[int, typer.Option("--levels", help="Morris grid levels (even).", min=2)] = 4,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/sensitivity"),
