@@ -48,6 +48,16 @@ from lalert_sim.montecarlo.plots import plot_differences, plot_distributions
 from lalert_sim.montecarlo.replicate import Row
 from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
+from lalert_sim.montecarlo.sensitivity import (
+    REGISTRY,
+    Method,
+    SensitivitySpec,
+    check_spec,
+    choose_parameters,
+    plot_sensitivity,
+    run_sensitivity,
+    write_tables,
+)
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
@@ -55,6 +65,7 @@ from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history, summary_line
 from lalert_sim.report.html import build_report, has_matplotlib, progress_on_stderr
 from lalert_sim.report.pdf import build_pdf
+from lalert_sim.report.sensitivity_view import print_sensitivity
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
@@ -431,6 +442,75 @@ def _language_of(scenario: Path, allow_outside_paths: bool) -> Language:
 
 for _verb, _help in MONTE_CARLO_VERBS.items():
     app.command(_verb, help=_help)(monte_carlo)
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioPath,
+    method: Annotated[
+        Method, typer.Option("--method", help="morris (screening: mu*, sigma) or sobol (S1, ST).")
+    ] = "morris",
+    samples: Annotated[
+        int, typer.Option("-n", "--samples", help="Morris trajectories, or Sobol' base samples (a power of 2).", min=2)
+    ] = 10,
+    replications: Annotated[
+        int, typer.Option("-r", "--replications", help="Replications per sample point, on the same seeds.", min=1)
+    ] = 10,
+    parameters: Annotated[
+        Path | None,
+        typer.Option(
+            "--parameters",
+            help="YAML mapping scenario paths to ranges (low, high) instead of the default (assumption) parameters.",
+        ),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option("--kpi", help="KPI to analyse (repeatable); default: the first alert's unwarned_at_deadline."),
+    ] = None,
+    levels: Annotated[int, typer.Option("--levels", help="Morris grid levels (even).", min=2)] = 4,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/sensitivity"),
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    plots: Plots = True,
+    allow_outside_paths: AllowOutsidePaths = False,
+) -> None:
+    """Global sensitivity analysis (SALib): which assumed parameters drive a KPI, ranked with 95 % CIs."""
+    console = Console()
+    try:
+        prepared = load(scenario, allow_outside_paths=allow_outside_paths)  # fail early, with file/line/field
+        chosen, left_out = choose_parameters(scenario, parameters, allow_outside_paths)
+        spec = SensitivitySpec(
+            scenario,
+            method,
+            samples,
+            replications,
+            prepared.scenario.seed if seed is None else seed,
+            chosen,
+            list(kpi or []),
+            workers or cpu_count(),
+            dask,
+            levels,
+            allow_outside_paths,
+            left_out,
+            str(parameters or REGISTRY),
+        )
+        check_spec(spec)
+        inputs = [scenario, *([parameters] if parameters else [])]
+        with results_folder(out, "sensitivity", inputs, say=_plain(console)) as staging:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=False) as progress:
+                task = progress.add_task(f"{scenario.name}: sample points", total=spec.points())
+                outcome = run_sensitivity(spec, lambda done: progress.advance(task, done))
+            write_json(staging / "sensitivity.json", outcome.result)
+            written = [staging / "sensitivity.json", *write_tables(staging, outcome)]
+            if plots and _has_matplotlib():
+                written += filter(None, [plot_sensitivity(staging, outcome.result)])
+        written = [out / path.relative_to(staging) for path in written]
+    except LalertError as exc:
+        _fail(exc)
+    print_sensitivity(outcome.result, console)
+    console.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
 
 
 def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> list[Path]:

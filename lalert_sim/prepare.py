@@ -12,6 +12,7 @@ from lalert_sim.model.alerts import Alert
 from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
+from lalert_sim.model.network import media_settings
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
 from lalert_sim.topology.failures import FailurePlan, resolve_failures
 from lalert_sim.topology.graph import Topology, build_topology, unknown_node_message
@@ -56,12 +57,13 @@ def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: 
     problems = reference_problems(scenario)
     table = _municipality_table(scenario, source, allow_outside_paths)
     _check_template_sizes(scenario, table)
-    try:
-        topology = build_topology(scenario.topology, table)
-    except TopologyError as exc:
-        raise TopologyError([*exc.problems, *problems]) from None
-    incidents = resolve_incidents(topology, list(scenario.incidents), problems)
-    topology, responses = prepare_responses(topology, scenario.responses, incidents, table, problems)
+    with media_settings(scenario.topology.media):  # generated links take the scenario's media defaults too
+        try:
+            topology = build_topology(scenario.topology, table)
+        except TopologyError as exc:
+            raise TopologyError([*exc.problems, *problems]) from None
+        incidents = resolve_incidents(topology, list(scenario.incidents), problems)
+        topology, responses = prepare_responses(topology, scenario.responses, incidents, table, problems)
     injections = []
     covered = _covered(topology)
     for index, alert in enumerate(scenario.alerts):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -139,15 +142,43 @@ class RetryPolicy(Frozen):
 _NEUTRAL = MediumDefaults(latency_s=ZERO, loss=0.0, broadcast=False, source="stands in while the medium is invalid")
 
 
-def _medium_fields(defaults: MediumDefaults) -> dict[str, Any]:
-    """The link fields a medium fills when a scenario leaves them out."""
+class MediumSetting(Frozen):
+    """A scenario's own defaults for every link of one medium (``topology.media``): each field given
+    replaces the packaged default (data/media.toml) wherever a link leaves it out."""
+
+    latency_s: Distribution | None = Field(default=None, description="One-way latency in seconds.")
+    loss: Share | None = Field(default=None, description="Chance (0–1) that one transmission of a copy is lost.")
+    retry_attempts: int | None = Field(
+        default=None, ge=1, le=100, description="Transmissions of a lost copy in all (1: never retried)."
+    )
+    retry_backoff_s: float | None = Field(default=None, ge=0, le=86_400, description="Seconds between tries.")
+
+
+_MEDIA: ContextVar[Mapping[Medium, MediumSetting] | None] = ContextVar("lalert_media", default=None)
+
+
+@contextmanager
+def media_settings(media: Mapping[Medium, MediumSetting]) -> Iterator[None]:
+    """Links validated inside the block take ``media``'s defaults before the packaged ones."""
+    token = _MEDIA.set(media)
+    try:
+        yield
+    finally:
+        _MEDIA.reset(token)
+
+
+def _medium_fields(defaults: MediumDefaults, setting: MediumSetting | None = None) -> dict[str, Any]:
+    """The link fields a medium fills when a scenario leaves them out (its ``setting`` first, if any)."""
+    given = setting or MediumSetting()
+    attempts = defaults.retry_attempts if given.retry_attempts is None else given.retry_attempts
+    backoff = defaults.retry_backoff_s if given.retry_backoff_s is None else given.retry_backoff_s
     return {
-        "latency_s": defaults.latency_s,
+        "latency_s": defaults.latency_s if given.latency_s is None else given.latency_s,
         "capacity": defaults.capacity,
         "bandwidth_bps": defaults.bandwidth_bps,
-        "loss": defaults.loss,
+        "loss": defaults.loss if given.loss is None else given.loss,
         "broadcast": defaults.broadcast,
-        "retry": RetryPolicy(max_attempts=defaults.retry_attempts, backoff_s=Constant(value=defaults.retry_backoff_s)),
+        "retry": RetryPolicy(max_attempts=attempts, backoff_s=Constant(value=backoff)),
     }
 
 
@@ -228,10 +259,11 @@ class Link(Frozen):
                 raise ValueError("give either target or targets, not both")
             data["targets"] = [data.pop("target")]
         try:
-            defaults = MEDIUM_DEFAULTS[Medium(data.get("medium"))]
+            medium = Medium(data.get("medium"))
         except ValueError:
-            defaults = _NEUTRAL  # the medium's own error is the one worth reporting
-        return {**_medium_fields(defaults), **data}
+            return {**_medium_fields(_NEUTRAL), **data}  # the medium's own error is the one worth reporting
+        settings = _MEDIA.get()
+        return {**_medium_fields(MEDIUM_DEFAULTS[medium], settings.get(medium) if settings else None), **data}
 
     def transmit_s(self, size_bytes: int) -> float:
         """Serialisation time of a message of ``size_bytes`` on this link."""

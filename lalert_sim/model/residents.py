@@ -69,6 +69,35 @@ class FeltQuake(Frozen):
     batteries work (fitted to Tohoku 2011)."""
 
 
+class ReceptionFactors(Frozen):
+    """Multiplies each channel's chance of warning someone where it emits (the reach model's figures in
+    reach/parameters.py, mostly assumptions), capped at 1; default 1 each: the model's own figures.
+    For testing those assumptions (``lalert-sim sensitivity``) or a place that differs."""
+
+    outdoor_loudspeaker: float = Field(default=1.0, ge=0, le=100)
+    """Outdoor loudspeakers of the disaster radio (DOMAIN: about two-thirds find them hard to hear)."""
+    indoor_receiver: float = Field(default=1.0, ge=0, le=100)
+    """Indoor receivers of the disaster radio, given one in the household (assumption)."""
+    cell_broadcast: float = Field(default=1.0, ge=0, le=100)
+    """Cell broadcast (DOMAIN: about 90 % of devices; asleep and driving are assumptions)."""
+    tv: float = Field(default=1.0, ge=0, le=100)
+    """TV break-ins, for those tuned in (assumption: chime and caption)."""
+    radio: float = Field(default=1.0, ge=0, le=100)
+    """Radio break-ins, for those tuned in (assumption)."""
+    community_fm: float = Field(default=1.0, ge=0, le=100)
+    """Community FM started automatically (assumption)."""
+    portal: float = Field(default=1.0, ge=0, le=100)
+    """Portals fed by L-Alert: someone looks (assumption)."""
+    app: float = Field(default=1.0, ge=0, le=100)
+    """Push notifications of installed apps (assumption)."""
+    signage: float = Field(default=1.0, ge=0, le=100)
+    """Digital signage, out of doors (assumption)."""
+    door_to_door: float = Field(default=1.0, ge=0, le=100)
+    """Fire brigade or police at the door (assumption)."""
+    registered_mail: float = Field(default=1.0, ge=0, le=100)
+    """The municipality's disaster mail to registered residents (assumption)."""
+
+
 class Residents(Frozen):
     """Settings of the resident reach model (see lalert_sim.reach)."""
 
@@ -102,6 +131,8 @@ class Residents(Frozen):
     and the municipality table does not say (assumption)."""
     word_of_mouth: WordOfMouth = WordOfMouth()
     """Warning from person to person (``enabled: false`` for channels only)."""
+    reception_factor: ReceptionFactors = ReceptionFactors()
+    """Per channel, multiplies its chance of warning someone where it emits (capped at 1); default 1 each."""
     felt_quake: FeltQuake | None = Field(
         default=None,
         description="The alert follows a strong earthquake felt where residents are (a tsunami warning after a "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ModelWrapValidatorHandler, TypeAdapter, ValidationError, model_validator
 from pydantic.config import JsonDict
 
 from lalert_sim.errors import Problem
@@ -18,7 +19,8 @@ from lalert_sim.model.feeds import FEED_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
-from lalert_sim.model.network import Link, Node, NodeKind
+from lalert_sim.model.media import Medium
+from lalert_sim.model.network import Link, MediumSetting, Node, NodeKind, media_settings
 from lalert_sim.model.outputs import Outputs
 from lalert_sim.model.residents import Residents
 from lalert_sim.model.responses import Responses
@@ -58,6 +60,9 @@ class Objective(Frozen):
     """Deadline in seconds after the alert's issue."""
 
 
+_MEDIA_SETTINGS = TypeAdapter(dict[Medium, MediumSetting])
+
+
 class Topology(Frozen):
     """Templates that generate nodes and links, plus explicit nodes and links."""
 
@@ -74,6 +79,25 @@ class Topology(Frozen):
     """Explicit nodes; one with the id of a generated node replaces it."""
     links: list[Link] = Field(default_factory=list)
     """Explicit links; one with the id of a generated link replaces it."""
+    media: dict[Medium, MediumSetting] = Field(
+        default_factory=dict,
+        description="Per medium, the scenario's own defaults (latency_s, loss, retry_attempts, retry_backoff_s) "
+        "for every link, generated or explicit, that leaves them out; default the packaged ones (data/media.toml).",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _links_take_media(cls, data: Any, handler: ModelWrapValidatorHandler[Topology]) -> Topology:
+        # The explicit links are validated with the scenario's media defaults in force.
+        media = data.get("media") if isinstance(data, dict) else None
+        if not media:
+            return handler(data)
+        try:
+            settings = _MEDIA_SETTINGS.validate_python(media)
+        except ValidationError:
+            return handler(data)  # validating the field reports it, with its path
+        with media_settings(settings):
+            return handler(data)
 
 
 def _alert_or_cap_entry(schema: JsonDict) -> None:

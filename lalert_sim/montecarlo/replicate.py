@@ -24,7 +24,11 @@ def run_batch(
     The scenario travels as text (a Dask worker may not see the file) and is
     prepared once per worker process, so a batch costs only its replications.
     """
-    prepared = _prepared(scenario_text, source, allow_outside_paths)
+    return replicate(_prepared(scenario_text, source, allow_outside_paths), batch)
+
+
+def replicate(prepared: Prepared, batch: list[tuple[int, int]]) -> list[Row]:
+    """KPI rows of the given (index, seed) replications of a prepared scenario."""
     rows: list[Row] = []
     for index, seed in batch:
         result = run(prepared, seed)

@@ -8,7 +8,7 @@ import numpy as np
 
 from lalert_sim.model.calendar import DayType
 from lalert_sim.model.network import Channel
-from lalert_sim.model.residents import FeltQuake
+from lalert_sim.model.residents import FeltQuake, ReceptionFactors
 from lalert_sim.reach.audience import AUDIENCE, PROPENSITY, tuned_in
 from lalert_sim.reach.parameters import (
     AGE_BANDS,
@@ -51,13 +51,18 @@ class Cohorts:
         shares: np.ndarray = age_shares[:, self.age] * (where * phone)[None, :]
         return shares
 
-    def reception(self, hour: float, day: DayType, felt: FeltQuake | None = None) -> np.ndarray:
+    def reception(
+        self, hour: float, day: DayType, felt: FeltQuake | None = None, factors: ReceptionFactors | None = None
+    ) -> np.ndarray:
         """(cohort × channel) chance of being warned by a channel emitting where they live, at a local
         hour on a day type: TV and radio reach only those tuned in (reach/audience.py), more of them
-        after a felt quake (``felt``: people switch on for news where they usually could watch or listen)."""
+        after a felt quake (``felt``: people switch on for news where they usually could watch or listen).
+        ``factors`` multiply each channel's RECEPTION figures (capped at 1)."""
         table = np.zeros((len(self), len(REACH_CHANNELS)))
         for c, channel in enumerate(REACH_CHANNELS):
             p = np.asarray(RECEPTION[channel])[self.where]
+            if factors is not None:
+                p = np.minimum(1.0, p * getattr(factors, channel.value))
             if channel in AUDIENCE:
                 tuned = tuned_in(channel, hour, day)
                 if felt is not None:

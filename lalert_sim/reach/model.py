@@ -97,7 +97,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         carrier_emission_s=by_carrier,
         carrier_shares=carrier_shares(carriers),
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(hour, day, residents.felt_quake),
+        reception=cohorts.reception(hour, day, residents.felt_quake, residents.reception_factor),
         local_factor=municipal_factors(prepared, result, alert, municipalities),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
     )

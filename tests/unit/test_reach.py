@@ -172,3 +172,43 @@ def test_cdf_lookup_gives_what_numpy_interpolation_gives_on_the_same_table(horiz
         assert np.array_equal(cdf_on(delay, offsets, horizon_s), expected)
     grid = rng.uniform(0, horizon_s, (3, 4))  # any shape
     assert np.array_equal(cdf_on(delay, grid, horizon_s), np.interp(grid, table_x, table_f))
+
+
+def test_reception_factors_multiply_a_channels_figures_capped_at_one() -> None:
+    from lalert_sim.model.residents import ReceptionFactors
+    from lalert_sim.reach.parameters import AGE_HEARING, RECEPTION
+
+    cohorts = Cohorts.all()
+    usual = cohorts.reception(12.0, DayType.WEEKDAY)
+    assert np.array_equal(cohorts.reception(12.0, DayType.WEEKDAY, None, ReceptionFactors()), usual)
+    doubled = cohorts.reception(12.0, DayType.WEEKDAY, None, ReceptionFactors(outdoor_loudspeaker=2.0))
+    speaker = REACH_CHANNELS.index(Channel.OUTDOOR_LOUDSPEAKER)
+    expected = np.minimum(1.0, 2 * np.asarray(RECEPTION[Channel.OUTDOOR_LOUDSPEAKER]))[cohorts.where]
+    assert np.allclose(doubled[:, speaker], expected * np.asarray(AGE_HEARING)[cohorts.age])
+    others = [c for c in range(len(REACH_CHANNELS)) if c != speaker]
+    assert np.array_equal(doubled[:, others], usual[:, others])
+    assert set(ReceptionFactors.model_fields) == {c.value for c in Channel}  # a factor for every channel
+
+
+def test_a_loudspeaker_with_reception_factor_zero_warns_only_the_phone_users() -> None:
+    # The town's two channels: with the loudspeaker silenced only cell broadcast warns, and it needs a smartphone.
+    nodes = [
+        {"id": "centre", "kind": "origin", "system": "j_alert"},
+        {"id": "spk", "kind": "emitter", "channel": "outdoor_loudspeaker", "area": "04205"},
+        {"id": "cbs", "kind": "emitter", "channel": "cell_broadcast", "carrier": "docomo", "area": "04205"},
+    ]
+    links = [
+        {"id": "radio", "medium": "municipal_disaster_radio", "source": "centre", "targets": ["spk"]},
+        {"id": "cb", "medium": "cell_broadcast", "source": "centre", "targets": ["cbs"]},
+    ]
+    residents = {"hour": 12.0, "word_of_mouth": {"enabled": False}}
+    reaches = []
+    for factor in (1.0, 0.0):
+        prepared = prepare(
+            scenario(nodes, links, residents={**residents, "reception_factor": {"outdoor_loudspeaker": factor}})
+        )
+        result = run(prepared)
+        reaches.append(compute_reach(prepared, result, result.alerts[0]))
+    usual, silenced = reaches
+    assert np.all(silenced.by_smartphone[1] == 0.0) and usual.by_smartphone[1, -1] > 0.1
+    assert silenced.overall[-1] < usual.overall[-1]
