@@ -46,6 +46,7 @@ from lalert_sim.montecarlo.replicate import Row
 from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
+from lalert_sim.montecarlo.variants import Plan, variant_plan, variant_plans
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
@@ -228,7 +229,7 @@ def run(
 
 
 def _sweep(
-    path: Path,
+    plan: Plan,
     replications: int,
     out: Path,
     workers: int,
@@ -242,9 +243,9 @@ def _sweep(
     reuse_from: Path | None = None,
 ) -> list[Row]:
     # fail early, with file/line/field, before any worker starts
-    prepared = load(path, allow_outside_paths=allow_outside_paths)
+    prepared = plan.prepare(allow_outside_paths)
     spec = SweepSpec(
-        path,
+        plan.path,
         replications,
         prepared.scenario.seed if seed is None else seed,
         out,
@@ -254,6 +255,7 @@ def _sweep(
         resume,
         reuse_from,
         allow_outside_paths,
+        plan.text,
     )
     columns = (
         TextColumn("{task.description}"),
@@ -264,7 +266,7 @@ def _sweep(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(label or path.name, total=replications)
+        task = progress.add_task(label or plan.path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
     for note in outcome.notes[:SHOWN_NOTES]:
         _plain(console)(note)
@@ -300,11 +302,11 @@ class _MonteCarlo:
     allow_outside_paths: bool = False
 
     def rows(
-        self, path: Path, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
+        self, plan: Plan, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
     ) -> tuple[list[Row], Path]:
         """One plan's replications (reusing finished ones with ``resume``) and the table they were written to."""
         rows = _sweep(
-            path,
+            plan,
             self.replications,
             out,
             self.workers,
@@ -344,12 +346,20 @@ def monte_carlo(
     batch_size: BatchSize = 0,
     plots: Plots = True,
     allow_outside_paths: AllowOutsidePaths = False,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="sweep: run this variant of the scenario (its variants: section).")
+    ] = None,
+    variants: Annotated[
+        str | None,
+        typer.Option("--variants", help="compare: the scenario against these of its variants (comma-separated names)."),
+    ] = None,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
-    wanted = "one scenario file" if verb == "sweep" else "at least two scenario files"
-    if (len(scenarios) == 1) != (verb == "sweep"):
-        Console(stderr=True).print(f"{verb} needs {wanted}")
+    wanted = "one scenario file" if verb == "sweep" or variants else "at least two scenario files (or --variants)"
+    misplaced = "--variants" if verb == "sweep" and variants else "--variant" if verb != "sweep" and variant else None
+    if misplaced or (len(scenarios) == 1) != (verb == "sweep" or variants is not None):
+        Console(stderr=True).print(f"{verb} takes no {misplaced}" if misplaced else f"{verb} needs {wanted}")
         raise typer.Exit(EXIT_INVALID_INPUT)
     console = Console()
     runs = _MonteCarlo(
@@ -365,11 +375,12 @@ def monte_carlo(
     )
     folder = out or Path("results") / verb
     try:
+        plans = _plans(verb, scenarios, variant, variants)
         with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
             written = (
-                _sweep_one(runs, scenarios[0], staging, folder)
+                _sweep_one(runs, plans[0], staging, folder)
                 if verb == "sweep"
-                else _compare(runs, scenarios, staging, folder)
+                else _compare(runs, plans, staging, folder)
             )
     except LalertError as exc:
         _fail(exc)
@@ -380,25 +391,34 @@ for _verb, _help in MONTE_CARLO_VERBS.items():
     app.command(_verb, help=_help)(monte_carlo)
 
 
-def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> list[Path]:
-    rows, table = runs.rows(scenario, out, runs.seed, reuse_from=earlier)
-    summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
+def _plans(verb: str, scenarios: list[Path], variant: str | None, variants: str | None) -> list[Plan]:
+    """What a sweep or a comparison runs: scenario files as written, or variants of one."""
+    if variants is not None:
+        return variant_plans(scenarios[0], [name.strip() for name in variants.split(",")])
+    if variant is not None:
+        return [variant_plan(scenarios[0], variant)]
+    plans: list[Plan] = []
+    for path in scenarios:
+        taken = {plan.name for plan in plans}
+        plans.append(Plan(path.stem if path.stem not in taken else f"{path.stem}-{len(plans)}", path))
+    return plans
+
+
+def _sweep_one(runs: _MonteCarlo, plan: Plan, out: Path, earlier: Path) -> list[Path]:
+    rows, table = runs.rows(plan, out, runs.seed, plan.name if plan.text else "", earlier)
+    scenario = str(plan.path) if plan.text is None else f"{plan.path} (variant {plan.name})"
+    summary = SweepSummary(scenario=scenario, replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
     print_sweep(summary.kpis, runs.console)
-    plots = [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if runs.plots else []
+    plots = [plot_distributions(out / "kpis.png", {plan.name: rows}, kpi_names(rows))] if runs.plots else []
     return [table, out / "sweep_summary.json", *filter(None, plots)]
 
 
-def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path) -> list[Path]:
-    base_seed = (
-        load(scenarios[0], allow_outside_paths=runs.allow_outside_paths).scenario.seed
-        if runs.seed is None
-        else runs.seed
-    )
+def _compare(runs: _MonteCarlo, scenarios: list[Plan], out: Path, earlier: Path) -> list[Path]:
+    base_seed = scenarios[0].prepare(runs.allow_outside_paths).scenario.seed if runs.seed is None else runs.seed
     plans: dict[str, list[Row]] = {}
-    for path in scenarios:
-        name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
-        plans[name], _table = runs.rows(path, out / name, base_seed, name, earlier / name)
+    for plan in scenarios:
+        plans[plan.name], _table = runs.rows(plan, out / plan.name, base_seed, plan.name, earlier / plan.name)
     comparison = Comparison(
         base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
     )
