@@ -32,6 +32,14 @@ from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language
 from lalert_sim.model.edxl import read_edxl_or_cap
 from lalert_sim.model.scenario import Scenario
+from lalert_sim.montecarlo.criticality import (
+    CriticalitySpec,
+    Grouping,
+    criticality_plans,
+    run_criticality,
+    write_ranking_csv,
+)
+from lalert_sim.montecarlo.criticality_plot import plot_ranking
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
     HistoryRow,
@@ -53,6 +61,7 @@ from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history
 from lalert_sim.report.html import build_report, has_matplotlib, progress_on_stderr
 from lalert_sim.report.pdf import build_pdf
+from lalert_sim.report.research import print_criticality
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
 from lalert_sim.runner import run as run_scenario
@@ -431,6 +440,54 @@ def _compare(runs: _MonteCarlo, scenarios: list[Plan], out: Path, earlier: Path)
         else []
     )
     return [out / "comparison.json", *filter(None, plots)]
+
+
+@app.command()
+def criticality(
+    scenario: ScenarioPath,
+    replications: Annotated[int, typer.Option("-n", "--replications", help="Replications of each plan.", min=2)] = 30,
+    by: Annotated[Grouping, typer.Option("--by", help="What to knock out at a time.")] = Grouping.LINK,
+    top: Annotated[int, typer.Option("--top", help="Knock-outs shown and plotted (the CSV has all).", min=1)] = 10,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/criticality"),
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    resume: Resume = False,
+    batch_size: BatchSize = 0,
+    plots: Plots = True,
+    allow_outside_paths: AllowOutsidePaths = False,
+) -> None:
+    """Knock out each component (or group) in turn on the base's seeds; rank them by added unwarned residents."""
+    console = Console()
+    try:
+        prepared = load(scenario, allow_outside_paths=allow_outside_paths)
+        plans = criticality_plans(scenario, prepared, by)
+        with results_folder(out, "criticality", [scenario], True, resume, _plain(console)) as staging:
+            spec = CriticalitySpec(
+                scenario,
+                by,
+                replications,
+                prepared.scenario.seed if seed is None else seed,
+                staging,
+                workers or cpu_count(),
+                batch_size,
+                dask,
+                resume,
+                out,
+                allow_outside_paths,
+            )
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task(f"{len(plans) - 1} knock-outs", total=len(plans) * replications)
+                ranking = run_criticality(spec, prepared, plans, lambda done: progress.advance(task, done))
+            write_json(staging / "criticality.json", ranking)
+            written = [staging / "criticality.json", write_ranking_csv(staging / "criticality.csv", ranking)]
+            if plots and _has_matplotlib():
+                written += filter(None, [plot_ranking(staging / "criticality.png", ranking, top)])
+            print_criticality(ranking, top, console)
+    except LalertError as exc:
+        _fail(exc)
+    console.print(f"wrote {', '.join(str(out / p.relative_to(staging)) for p in written)}")
 
 
 def _plain(console: Console) -> Callable[[str], None]:
