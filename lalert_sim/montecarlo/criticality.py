@@ -11,9 +11,11 @@ deadline, and emitters never reached, added by the knock-out.
 from __future__ import annotations
 
 import math
+import signal
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, assert_never
@@ -186,25 +188,57 @@ def run_criticality(
     spec: CriticalitySpec, prepared: Prepared, plans: list[Plan], progress: Progress | None = None
 ) -> CriticalityRanking:
     """Sweep the base and every knock-out (``criticality_plans``) on the same seeds; knock-outs ranked by cost."""
-    rows: list[list[Row]] = []
     with _scheduler(spec.dask, spec.workers) as dask:
-        for number, plan in enumerate(plans):
-            folder = f"{number:05d}" if number else "base"
-            sweep = SweepSpec(
+        sweeps = [
+            SweepSpec(
                 spec.scenario_path,
                 spec.replications,
                 spec.master_seed,
-                spec.out_dir / "plans" / folder,
+                spec.out_dir / "plans" / _folder(number),
                 spec.workers,
                 spec.batch_size,
                 dask,
                 spec.resume,
-                None if spec.reuse_from is None else spec.reuse_from / "plans" / folder,
+                None if spec.reuse_from is None else spec.reuse_from / "plans" / _folder(number),
                 spec.allow_outside_paths,
                 plan.text,
             )
-            rows.append(run_sweep(sweep, progress).rows)
+            for number, plan in enumerate(plans)
+        ]
+        rows = _run_sweeps(sweeps, progress)
     return rank(spec, prepared, [plan.name for plan in plans[1:]], rows[0], rows[1:])
+
+
+def _folder(number: int) -> str:
+    return f"{number:05d}" if number else "base"
+
+
+PLANS_PER_WORKER = 2  # with fewer plans than this per worker, each plan's batches are spread instead
+
+
+def _run_sweeps(sweeps: list[SweepSpec], progress: Progress | None) -> list[list[Row]]:
+    """Every sweep's rows, in order. Many plans on local workers: a plan per task, so each worker prepares
+    a plan once (not every worker every plan); else one sweep after another, its batches spread."""
+    workers = sweeps[0].workers
+    if sweeps[0].dask is not None or workers <= 1 or len(sweeps) < PLANS_PER_WORKER * workers:
+        return [run_sweep(sweep, progress).rows for sweep in sweeps]
+    found: dict[int, list[Row]] = {}
+    # Workers leave Ctrl-C to the parent, which stops the pool and says what was kept.
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
+        futures = {pool.submit(_sweep_rows, replace(sweep, workers=1)): i for i, sweep in enumerate(sweeps)}
+        for future in as_completed(futures):
+            found[futures[future]] = future.result()
+            if progress:
+                progress(len(found[futures[future]]))
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return [found[i] for i in range(len(sweeps))]
+
+
+def _sweep_rows(sweep: SweepSpec) -> list[Row]:
+    """One sweep's rows, in a worker process."""
+    return run_sweep(sweep).rows
 
 
 def rank(

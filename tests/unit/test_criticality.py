@@ -159,3 +159,16 @@ def test_criticality_refuses_what_it_cannot_knock_out(tmp_path: Path) -> None:
     assert done.returncode == 1 and "nothing to knock out --by depot" in done.stderr
     done = cli("criticality", path, "-n", "3", "--by", "municipality", "--out", tmp_path / "out")
     assert done.returncode == 2 and "--by" in done.stderr
+
+
+def test_the_ranking_does_not_depend_on_the_workers(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.yaml"
+    path.write_text(BRIDGE.replace("target: east}", "target: east, loss: 0.3}"), encoding="utf-8")
+    prepared = load(path)
+    plans = criticality_plans(path, prepared, Grouping.NODE)  # 9 plans: on 2 workers, a plan per task
+    one, two = (
+        run_criticality(CriticalitySpec(path, Grouping.NODE, 8, 3, tmp_path / f"w{w}", workers=w), prepared, plans)
+        for w in (1, 2)
+    )
+    assert json.dumps(one.as_dict()) == json.dumps(two.as_dict())
+    assert all(c.unreached_emitters.pairs == 8 for c in one.ranking)  # every replication paired with the base's
