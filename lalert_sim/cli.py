@@ -54,7 +54,7 @@ from lalert_sim.montecarlo.replicate import Row
 from lalert_sim.montecarlo.results import Comparison, SweepSummary, aggregate, kpi_names, write_json, write_table
 from lalert_sim.montecarlo.results import compare as compare_plans
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
-from lalert_sim.montecarlo.variants import Plan, variant_plan, variant_plans
+from lalert_sim.montecarlo.variants import Plan, prepare_variants, variant_plan, variant_plans
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
@@ -574,12 +574,14 @@ def validate(scenario: ScenarioPath, allow_outside_paths: AllowOutsidePaths = Fa
                 )
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
+        variants = prepare_variants(scenario, allow_outside_paths) if prepared.scenario.variants else []
     except LalertError as exc:
         _fail(exc)
     topology = prepared.topology
     Console().print(
         f"{scenario}: valid · {len(topology.nodes)} nodes, {len(topology.links)} links, "
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)"
+        + (f", {len(variants)} variant(s): {', '.join(prepared.scenario.variants)}" if variants else "")
     )
 
 

@@ -96,3 +96,17 @@ def variant_plans(path: Path, names: list[str]) -> list[Plan]:
     if path.stem in names:
         raise InvalidInput(f"--variants: {path.stem!r} names the scenario itself (the base of the comparison)")
     return [Plan(path.stem, path), *(variant_plan(path, name, data) for name in names)]
+
+
+def prepare_variants(path: Path, allow_outside_paths: bool = False) -> list[Prepared]:
+    """Every variant of the scenario file validated and built; one ScenarioError with the problems of all."""
+    data = scenario_data(path)
+    prepared, problems = [], []
+    for name in variant_names(data):
+        try:
+            prepared.append(variant_plan(path, name, data).prepare(allow_outside_paths))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return prepared

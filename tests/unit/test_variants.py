@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from lalert_sim.analysis.responses_report import responses_summary
 from lalert_sim.errors import InvalidInput, ScenarioError
 from lalert_sim.model.loader import parse_scenario, parse_yaml
+from lalert_sim.model.responses import Equipment
 from lalert_sim.montecarlo import SweepSpec, run_sweep
 from lalert_sim.montecarlo.variants import Plan, variant_plan, variant_plans
-from tests.conftest import cli
+from lalert_sim.prepare import load
+from lalert_sim.runner import run
+from tests.conftest import SCENARIOS, cli
 
 NETWORK = """\
 metadata: {name: two paths}
@@ -115,6 +119,8 @@ def test_a_variant_that_breaks_the_network_is_named_when_it_is_prepared(tmp_path
     )
     done = cli("sweep", path, "--variant", "typo", "-n", "2", "--out", tmp_path / "out")
     assert done.returncode == 2 and "variants.typo.incidents[0].links: selects no link" in done.stderr
+    done = cli("validate", path)  # validate builds every variant's network too
+    assert done.returncode == 2 and "variants.typo.incidents[0].links: selects no link" in done.stderr
 
 
 def test_a_variant_cannot_hold_variants() -> None:
@@ -142,3 +148,17 @@ def test_variants_are_plans_after_the_file_itself(tmp_path: Path) -> None:
     assert [p.name for p in plans] == ["plans", "no_satellite", "slow_wire"]
     assert plans[0] == Plan("plans", path)
     assert all("variants" not in parse_yaml(p.text or "", "x")[0] for p in plans[1:])
+
+
+def test_the_bundled_doubled_pool_variant_shortens_the_worst_cut_off() -> None:
+    path = SCENARIOS / "tsunami_wide_area_loans.yaml"
+    base = load(path)
+    doubled = variant_plan(path, "double_ict_units").prepare()
+    assert sum(d.units for d in doubled.responses.pools[Equipment.ICT_UNIT].depots) == 50
+    assert sum(d.units for d in base.responses.pools[Equipment.ICT_UNIT].depots) == 25
+    worst = {}
+    for name, prepared in (("base", base), ("doubled", doubled)):
+        summary = responses_summary(run(prepared, 1))
+        assert summary is not None
+        worst[name] = max(r.cut_off_for_s for r in summary.requests)
+    assert worst["doubled"] < worst["base"], worst
