@@ -104,28 +104,22 @@ def knock_outs(prepared: Prepared, base_incidents: Sequence[Any], by: Grouping) 
     built = build_topology(prepared.scenario.topology, prepared.municipalities)
     incidents = list(base_incidents)
 
-    def outage(label: str, **selected: object) -> KnockOut:
-        knock = {"type": "outage", "name": f"knock-out: {label}", **selected}
-        return KnockOut(label, {"incidents": [*incidents, knock]})
+    def knock(label: str, **incident: object) -> KnockOut:
+        return KnockOut(label, {"incidents": [*incidents, {**incident, "name": f"knock-out: {label}"}]})
 
     match by:
         case Grouping.NODE:
-            return [outage(node, nodes={"ids": [node]}) for node in built.nodes]
+            return [knock(node, type="outage", nodes={"ids": [node]}) for node in built.nodes]
         case Grouping.LINK:
-            return [outage(link.id, links={"ids": [link.id]}) for link in built.links]
+            return [knock(link.id, type="outage", links={"ids": [link.id]}) for link in built.links]
         case Grouping.MEDIUM:
             media = dict.fromkeys(link.medium.value for link in built.links)
-            return [outage(medium, links={"medium": medium}) for medium in media]
+            return [knock(medium, type="outage", links={"medium": medium}) for medium in media]
         case Grouping.PREFECTURE:
-            return [outage(code, nodes={"area": code}) for code in _prefectures(built)]
+            return [knock(code, type="outage", nodes={"area": code}) for code in _prefectures(built)]
         case Grouping.CARRIER:
             carriers = sorted({n.carrier for n in built.nodes.values() if n.carrier is not None})
-            return [
-                KnockOut(
-                    c, {"incidents": [*incidents, {"type": "carrier_outage", "carrier": c, "name": f"knock-out: {c}"}]}
-                )
-                for c in carriers
-            ]
+            return [knock(carrier, type="carrier_outage", carrier=carrier) for carrier in carriers]
         case Grouping.DEPOT:
             return _depot_knock_outs(prepared)
         case _:
