@@ -333,8 +333,8 @@ class _MonteCarlo:
 
 MONTE_CARLO_VERBS = {
     "sweep": "Monte Carlo: N replications of one scenario, a table per replication and means with 95 % CIs.",
-    "compare": "Paired comparison of plans (two or more scenario files, the first the base) on common random "
-    "numbers: differences with 95 % CIs.",
+    "compare": "Paired comparison of plans (two or more scenario files, the first the base; or one file and "
+    "--variants) on common random numbers: differences with 95 % CIs.",
 }
 
 
@@ -343,7 +343,9 @@ def monte_carlo(
     scenarios: Annotated[
         list[Path],
         typer.Argument(
-            help="Scenario file (sweep); plans as scenario files, the first the base (compare).", show_default=False
+            help="Scenario file (sweep); plans as scenario files, the first the base, or one with --variants "
+            "(compare).",
+            show_default=False,
         ),
     ],
     replications: Replications = 100,
