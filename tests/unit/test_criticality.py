@@ -172,3 +172,18 @@ def test_the_ranking_does_not_depend_on_the_workers(tmp_path: Path) -> None:
     )
     assert json.dumps(one.as_dict()) == json.dumps(two.as_dict())
     assert all(c.unreached_emitters.pairs == 8 for c in one.ranking)  # every replication paired with the base's
+
+
+def test_a_resumed_criticality_reuses_every_finished_plan(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.yaml"
+    path.write_text(BRIDGE.replace("target: east}", "target: east, loss: 0.3}"), encoding="utf-8")
+    prepared = load(path)
+    plans = criticality_plans(path, prepared, Grouping.LINK)
+    spec = CriticalitySpec(path, Grouping.LINK, 6, 3, tmp_path / "out", resume=True)
+    first = run_criticality(spec, prepared, plans)
+    batches = sorted((tmp_path / "out" / "plans").rglob("batch-*.json"))
+    assert len({b.parent.parent.name for b in batches}) == len(plans)  # a folder of batches per plan
+    written = {b: b.stat().st_mtime_ns for b in batches}
+    again = run_criticality(spec, prepared, plans)
+    assert json.dumps(again.as_dict()) == json.dumps(first.as_dict())
+    assert {b: b.stat().st_mtime_ns for b in batches} == written  # reused, not run again
