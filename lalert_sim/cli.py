@@ -489,7 +489,7 @@ def criticality(
             print_criticality(ranking, top, console)
     except LalertError as exc:
         _fail(exc)
-    console.print(f"wrote {', '.join(str(out / p.relative_to(staging)) for p in written)}")
+    console.print(f"wrote {', '.join(str(out / p.relative_to(staging)) for p in written)}", soft_wrap=True)
 
 
 def _plain(console: Console) -> Callable[[str], None]:
