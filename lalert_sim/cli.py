@@ -458,12 +458,16 @@ def criticality(
     batch_size: BatchSize = 0,
     plots: Plots = True,
     allow_outside_paths: AllowOutsidePaths = False,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Knock out components of this variant of the scenario instead.")
+    ] = None,
 ) -> None:
     """Knock out each component (or group) in turn on the base's seeds; rank them by added unwarned residents."""
     console = Console()
     try:
-        prepared = load(scenario, allow_outside_paths=allow_outside_paths)
-        plans = criticality_plans(scenario, prepared, by)
+        base = Plan(scenario.stem, scenario) if variant is None else variant_plan(scenario, variant)
+        prepared = base.prepare(allow_outside_paths)
+        plans = criticality_plans(base, prepared, by)
         with results_folder(out, "criticality", [scenario], True, resume, _plain(console)) as staging:
             spec = CriticalitySpec(
                 scenario,

@@ -30,7 +30,7 @@ from lalert_sim.montecarlo.results import column
 from lalert_sim.montecarlo.seeds import replication_seeds
 from lalert_sim.montecarlo.statistics import PairedDifference, paired
 from lalert_sim.montecarlo.sweep import SweepSpec, run_sweep
-from lalert_sim.montecarlo.variants import Plan, overridden_text, scenario_data
+from lalert_sim.montecarlo.variants import Plan, overridden_text
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import run, summarise
 from lalert_sim.tables import write_csv
@@ -168,14 +168,15 @@ class CriticalitySpec:
 Progress = Callable[[int], None]
 
 
-def criticality_plans(path: Path, prepared: Prepared, by: Grouping) -> list[Plan]:
-    """The base as written, then each knock-out of ``by`` (named by what it knocks out) as a variant of it."""
-    data = scenario_data(path)
+def criticality_plans(base: Plan, prepared: Prepared, by: Grouping) -> list[Plan]:
+    """``base`` (a file as written, or a variant of it; ``prepared`` is it built), then each knock-out of ``by``
+    (named by what it knocks out) as overrides of it."""
+    data = base.data()
     incidents = data.get("incidents") or []
     candidates = knock_outs(prepared, incidents if isinstance(incidents, list) else [], by)
     if not candidates:
-        raise LalertError(f"{path}: nothing to knock out --by {by.value} in this scenario")
-    return [Plan("base", path), *(Plan(k.label, path, overridden_text(data, k.overrides)) for k in candidates)]
+        raise LalertError(f"{base.path}: nothing to knock out --by {by.value} in this scenario")
+    return [base, *(Plan(k.label, base.path, overridden_text(data, k.overrides), base.where) for k in candidates)]
 
 
 def run_criticality(

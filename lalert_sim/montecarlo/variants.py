@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from lalert_sim.errors import InvalidInput, Loc, Problem, ScenarioError
-from lalert_sim.model.loader import line_finder, read_yaml
+from lalert_sim.model.loader import line_finder, parse_yaml, read_yaml
 from lalert_sim.model.overrides import merged
 from lalert_sim.prepare import Prepared, load, load_text
 
@@ -37,6 +37,13 @@ class Plan:
             return load_text(self.text, str(self.path), allow_outside_paths)
         except ScenarioError as exc:
             raise self._in_file(exc) from None
+
+    def data(self) -> dict[str, Any]:
+        """The plan's scenario data as parsed YAML (not yet validated)."""
+        if self.text is None:
+            return scenario_data(self.path)
+        data, _lines = parse_yaml(self.text, str(self.path))
+        return data if isinstance(data, dict) else {}
 
     def _in_file(self, exc: ScenarioError) -> ScenarioError:
         """Problems of the merged text, named as the file's own (under ``where``), with the file's lines."""

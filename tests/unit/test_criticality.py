@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from lalert_sim.montecarlo.criticality import (
     knock_outs,
     run_criticality,
 )
+from lalert_sim.montecarlo.variants import Plan
 from lalert_sim.prepare import load
 from tests.conftest import SCENARIOS, cli
 
@@ -58,7 +60,7 @@ def ranked(
 ) -> tuple[CriticalityRanking, dict[str, Criticality]]:
     """The ranking of ``by`` knock-outs (or of those named in ``only``) over ``n`` replications, and by component."""
     prepared = load(path)
-    plans = criticality_plans(path, prepared, by)
+    plans = criticality_plans(Plan(path.stem, path), prepared, by)
     if only is not None:
         plans = [plans[0], *(p for p in plans[1:] if p.name in only)]
     spec = CriticalitySpec(path, by, n, prepared.scenario.seed, tmp_path / "out")
@@ -108,7 +110,7 @@ def test_knock_outs_of_each_grouping_name_what_the_network_holds() -> None:
 def test_a_depot_knock_out_empties_that_depot_only(tmp_path: Path) -> None:
     path = SCENARIOS / "tsunami_wide_area_loans.yaml"
     prepared = load(path)
-    plans = criticality_plans(path, prepared, Grouping.DEPOT)
+    plans = criticality_plans(Plan(path.stem, path), prepared, Grouping.DEPOT)
     stocked = {d.name: d.units for p in prepared.responses.pools.values() for d in p.depots if d.units}
     assert [p.name for p in plans[1:]] == list(dict.fromkeys(stocked))
     knocked = plans[1].prepare()
@@ -165,7 +167,7 @@ def test_the_ranking_does_not_depend_on_the_workers(tmp_path: Path) -> None:
     path = tmp_path / "bridge.yaml"
     path.write_text(BRIDGE.replace("target: east}", "target: east, loss: 0.3}"), encoding="utf-8")
     prepared = load(path)
-    plans = criticality_plans(path, prepared, Grouping.NODE)  # 9 plans: on 2 workers, a plan per task
+    plans = criticality_plans(Plan(path.stem, path), prepared, Grouping.NODE)  # 9 plans: on 2 workers, a plan per task
     one, two = (
         run_criticality(CriticalitySpec(path, Grouping.NODE, 8, 3, tmp_path / f"w{w}", workers=w), prepared, plans)
         for w in (1, 2)
@@ -178,7 +180,7 @@ def test_a_resumed_criticality_reuses_every_finished_plan(tmp_path: Path) -> Non
     path = tmp_path / "bridge.yaml"
     path.write_text(BRIDGE.replace("target: east}", "target: east, loss: 0.3}"), encoding="utf-8")
     prepared = load(path)
-    plans = criticality_plans(path, prepared, Grouping.LINK)
+    plans = criticality_plans(Plan(path.stem, path), prepared, Grouping.LINK)
     spec = CriticalitySpec(path, Grouping.LINK, 6, 3, tmp_path / "out", resume=True)
     first = run_criticality(spec, prepared, plans)
     batches = sorted((tmp_path / "out" / "plans").rglob("batch-*.json"))
@@ -187,3 +189,20 @@ def test_a_resumed_criticality_reuses_every_finished_plan(tmp_path: Path) -> Non
     again = run_criticality(spec, prepared, plans)
     assert json.dumps(again.as_dict()) == json.dumps(first.as_dict())
     assert {b: b.stat().st_mtime_ns for b in batches} == written  # reused, not run again
+
+
+def test_a_second_bridge_in_a_variant_makes_the_first_cost_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.yaml"
+    links = BRIDGE[BRIDGE.index("  links:\n") : BRIDGE.index("alerts:")]
+    second = "    - {id: second-bridge, medium: lg_satellite, source: hub, target: town}\n"
+    variant = "variants:\n  second_bridge:\n    topology:\n" + textwrap.indent(links + second, "    ")
+    path.write_text(BRIDGE + variant, encoding="utf-8")
+    done = cli("criticality", path, "--variant", "second_bridge", "-n", "4", "-w", "1", "--no-plots",
+               "--out", tmp_path / "out")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "out" / "criticality.csv", encoding="utf-8") as handle:
+        rows = {r["component"]: r for r in csv.DictReader(handle)}
+    assert set(rows) >= {"bridge", "second-bridge"}  # the variant's links are the ones knocked out
+    for link in ("bridge", "second-bridge"):
+        assert float(rows[link]["unreached_emitters_added"]) == 0
+    assert float(rows["town-1"]["unreached_emitters_added"]) == 1
