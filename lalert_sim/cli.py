@@ -35,6 +35,14 @@ from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.alert_files import describe_alert_file, unplaced_warnings
 from lalert_sim.model.scenario import Scenario
+from lalert_sim.montecarlo.criticality import (
+    CriticalitySpec,
+    Grouping,
+    criticality_plans,
+    run_criticality,
+    write_ranking_csv,
+)
+from lalert_sim.montecarlo.criticality_plot import plot_ranking
 from lalert_sim.montecarlo.history import (
     HistoryEvent,
     HistoryRow,
@@ -59,12 +67,14 @@ from lalert_sim.montecarlo.sensitivity import (
     write_tables,
 )
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
+from lalert_sim.montecarlo.variants import Plan, prepare_variants, variant_plan, variant_plans
 from lalert_sim.prepare import load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history, summary_line
 from lalert_sim.report.html import build_report, has_matplotlib, progress_on_stderr
 from lalert_sim.report.pdf import build_pdf
+from lalert_sim.report.research import print_criticality
 from lalert_sim.report.sensitivity_view import print_sensitivity
 from lalert_sim.report.terminal import print_comparison, print_summary, print_sweep
 from lalert_sim.runner import reaches, summarise
@@ -274,7 +284,7 @@ def _print_wrote(console: Console, paths: list[Path], m: Messages) -> None:
 
 
 def _sweep(
-    path: Path,
+    plan: Plan,
     replications: int,
     out: Path,
     workers: int,
@@ -289,9 +299,9 @@ def _sweep(
     quiet: bool = False,
 ) -> list[Row]:
     # fail early, with file/line/field, before any worker starts
-    prepared = load(path, allow_outside_paths=allow_outside_paths)
+    prepared = plan.prepare(allow_outside_paths)
     spec = SweepSpec(
-        path,
+        plan.path,
         replications,
         prepared.scenario.seed if seed is None else seed,
         out,
@@ -301,6 +311,7 @@ def _sweep(
         resume,
         reuse_from,
         allow_outside_paths,
+        plan.text,
     )
     columns = (
         TextColumn("{task.description}"),
@@ -311,7 +322,7 @@ def _sweep(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False, disable=quiet) as progress:
-        task = progress.add_task(label or path.name, total=replications)
+        task = progress.add_task(label or plan.path.name, total=replications)
         outcome = run_sweep(spec, lambda done: progress.advance(task, done))
     if quiet:
         return outcome.rows
@@ -351,11 +362,11 @@ class _MonteCarlo:
     lang: Language = Language.EN
 
     def rows(
-        self, path: Path, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
+        self, plan: Plan, out: Path, seed: int | None, label: str = "", reuse_from: Path | None = None
     ) -> tuple[list[Row], Path]:
         """One plan's replications (reusing finished ones with ``resume``) and the table they were written to."""
         rows = _sweep(
-            path,
+            plan,
             self.replications,
             out,
             self.workers,
@@ -374,8 +385,8 @@ class _MonteCarlo:
 
 MONTE_CARLO_VERBS = {
     "sweep": "Monte Carlo: N replications of one scenario, a table per replication and means with 95 % CIs.",
-    "compare": "Paired comparison of plans (two or more scenario files, the first the base) on common random "
-    "numbers: differences with 95 % CIs.",
+    "compare": "Paired comparison of plans (two or more scenario files, the first the base; or one file and "
+    "--variants) on common random numbers: differences with 95 % CIs.",
 }
 
 
@@ -384,7 +395,9 @@ def monte_carlo(
     scenarios: Annotated[
         list[Path],
         typer.Argument(
-            help="Scenario file (sweep); plans as scenario files, the first the base (compare).", show_default=False
+            help="Scenario file (sweep); plans as scenario files, the first the base, or one with --variants "
+            "(compare).",
+            show_default=False,
         ),
     ],
     replications: Replications = 100,
@@ -401,16 +414,25 @@ def monte_carlo(
         Language | None,
         typer.Option("--lang", help="Language of the tables: en or ja (default: the (first) scenario's)."),
     ] = None,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="sweep: run this variant of the scenario (its variants: section).")
+    ] = None,
+    variants: Annotated[
+        str | None,
+        typer.Option("--variants", help="compare: the scenario against these of its variants (comma-separated names)."),
+    ] = None,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
-    wanted = "one scenario file" if verb == "sweep" else "at least two scenario files"
-    if (len(scenarios) == 1) != (verb == "sweep"):
-        Console(stderr=True).print(f"{verb} needs {wanted}")
+    wanted = "one scenario file" if verb == "sweep" or variants else "at least two scenario files (or --variants)"
+    misplaced = "--variants" if verb == "sweep" and variants else "--variant" if verb != "sweep" and variant else None
+    if misplaced or (len(scenarios) == 1) != (verb == "sweep" or variants is not None):
+        Console(stderr=True).print(f"{verb} takes no {misplaced}" if misplaced else f"{verb} needs {wanted}")
         raise typer.Exit(EXIT_INVALID_INPUT)
     console = Console()
     folder = out or Path("results") / verb
     try:
+        plans = _plans(verb, scenarios, variant, variants)
         runs = _MonteCarlo(
             replications,
             workers or cpu_count(),
@@ -426,9 +448,9 @@ def monte_carlo(
         )
         with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
             written = (
-                _sweep_one(runs, scenarios[0], staging, folder)
+                _sweep_one(runs, plans[0], staging, folder)
                 if verb == "sweep"
-                else _compare(runs, scenarios, staging, folder)
+                else _compare(runs, plans, staging, folder)
             )
     except LalertError as exc:
         _fail(exc)
@@ -513,26 +535,35 @@ def sensitivity(
     console.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
 
 
-def _sweep_one(runs: _MonteCarlo, scenario: Path, out: Path, earlier: Path) -> list[Path]:
-    rows, table = runs.rows(scenario, out, runs.seed, reuse_from=earlier)
-    summary = SweepSummary(scenario=str(scenario), replications=len(rows), kpis=aggregate(rows))
+def _plans(verb: str, scenarios: list[Path], variant: str | None, variants: str | None) -> list[Plan]:
+    """What a sweep or a comparison runs: scenario files as written, or variants of one."""
+    if variants is not None:
+        return variant_plans(scenarios[0], [name.strip() for name in variants.split(",")])
+    if variant is not None:
+        return [variant_plan(scenarios[0], variant)]
+    plans: list[Plan] = []
+    for path in scenarios:
+        taken = {plan.name for plan in plans}
+        plans.append(Plan(path.stem if path.stem not in taken else f"{path.stem}-{len(plans)}", path))
+    return plans
+
+
+def _sweep_one(runs: _MonteCarlo, plan: Plan, out: Path, earlier: Path) -> list[Path]:
+    rows, table = runs.rows(plan, out, runs.seed, plan.name if plan.text else "", earlier)
+    scenario = str(plan.path) if plan.text is None else f"{plan.path} (variant {plan.name})"
+    summary = SweepSummary(scenario=scenario, replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
     if not runs.quiet:
         print_sweep(summary.kpis, runs.console, runs.lang)
-    plots = [plot_distributions(out / "kpis.png", {scenario.stem: rows}, kpi_names(rows))] if runs.plots else []
+    plots = [plot_distributions(out / "kpis.png", {plan.name: rows}, kpi_names(rows))] if runs.plots else []
     return [table, out / "sweep_summary.json", *filter(None, plots)]
 
 
-def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path) -> list[Path]:
-    base_seed = (
-        load(scenarios[0], allow_outside_paths=runs.allow_outside_paths).scenario.seed
-        if runs.seed is None
-        else runs.seed
-    )
+def _compare(runs: _MonteCarlo, scenarios: list[Plan], out: Path, earlier: Path) -> list[Path]:
+    base_seed = scenarios[0].prepare(runs.allow_outside_paths).scenario.seed if runs.seed is None else runs.seed
     plans: dict[str, list[Row]] = {}
-    for path in scenarios:
-        name = path.stem if path.stem not in plans else f"{path.stem}-{len(plans)}"
-        plans[name], _table = runs.rows(path, out / name, base_seed, name, earlier / name)
+    for plan in scenarios:
+        plans[plan.name], _table = runs.rows(plan, out / plan.name, base_seed, plan.name, earlier / plan.name)
     comparison = Comparison(
         base=next(iter(plans)), replications=runs.replications, master_seed=base_seed, differences=compare_plans(plans)
     )
@@ -546,6 +577,58 @@ def _compare(runs: _MonteCarlo, scenarios: list[Path], out: Path, earlier: Path)
         else []
     )
     return [out / "comparison.json", *filter(None, plots)]
+
+
+@app.command()
+def criticality(
+    scenario: ScenarioPath,
+    replications: Annotated[int, typer.Option("-n", "--replications", help="Replications of each plan.", min=2)] = 30,
+    by: Annotated[Grouping, typer.Option("--by", help="What to knock out at a time.")] = Grouping.LINK,
+    top: Annotated[int, typer.Option("--top", help="Knock-outs shown and plotted (the CSV has all).", min=1)] = 10,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.")] = Path("results/criticality"),
+    workers: Workers = 0,
+    seed: MasterSeed = None,
+    dask: Dask = None,
+    resume: Resume = False,
+    batch_size: BatchSize = 0,
+    plots: Plots = True,
+    allow_outside_paths: AllowOutsidePaths = False,
+    variant: Annotated[
+        str | None, typer.Option("--variant", help="Knock out components of this variant of the scenario instead.")
+    ] = None,
+) -> None:
+    """Knock out each component (or group) in turn on the base's seeds; rank them by added unwarned residents."""
+    console = Console()
+    try:
+        base = Plan(scenario.stem, scenario) if variant is None else variant_plan(scenario, variant)
+        prepared = base.prepare(allow_outside_paths)
+        plans = criticality_plans(base, prepared, by)
+        with results_folder(out, "criticality", [scenario], True, resume, _plain(console)) as staging:
+            spec = CriticalitySpec(
+                scenario,
+                by,
+                replications,
+                prepared.scenario.seed if seed is None else seed,
+                staging,
+                workers or cpu_count(),
+                batch_size,
+                dask,
+                resume,
+                out,
+                allow_outside_paths,
+            )
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task(f"{len(plans) - 1} knock-outs", total=len(plans) * replications)
+                ranking = run_criticality(spec, prepared, plans, lambda done: progress.advance(task, done))
+            write_json(staging / "criticality.json", ranking)
+            written = [staging / "criticality.json", write_ranking_csv(staging / "criticality.csv", ranking)]
+            if plots and _has_matplotlib():
+                written += filter(None, [plot_ranking(staging / "criticality.png", ranking, top)])
+            print_criticality(ranking, top, console)
+    except LalertError as exc:
+        _fail(exc)
+    console.print(f"wrote {', '.join(str(out / p.relative_to(staging)) for p in written)}", soft_wrap=True)
 
 
 def _plain(console: Console) -> Callable[[str], None]:
@@ -648,6 +731,7 @@ def validate(
                 _print_line(*phrases)
             return
         prepared = load(scenario, allow_outside_paths=allow_outside_paths)
+        variants = prepare_variants(scenario, allow_outside_paths) if prepared.scenario.variants else []
     except LalertError as exc:
         _fail(exc)
     if quiet:
@@ -657,6 +741,7 @@ def validate(
         f"{scenario}: valid",
         f"{len(topology.nodes)} nodes, {len(topology.links)} links",
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
+        *([f"{len(variants)} variant(s): {', '.join(prepared.scenario.variants)}"] if variants else []),
     )
     for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
         _print_line(warning)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ModelWrapValidatorHandler, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 from pydantic.config import JsonDict
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lalert_sim.errors import Problem
 from lalert_sim.i18n import Language
@@ -22,6 +30,7 @@ from lalert_sim.model.incidents import Incident
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Link, MediumSetting, Node, NodeKind, media_settings
 from lalert_sim.model.outputs import Outputs
+from lalert_sim.model.overrides import merged
 from lalert_sim.model.residents import Residents
 from lalert_sim.model.responses import Responses
 from lalert_sim.model.selectors import NodeSelector
@@ -105,6 +114,13 @@ def _alert_or_cap_entry(schema: JsonDict) -> None:
     schema["items"] = {"anyOf": [schema["items"], *FILE_ENTRY_SCHEMAS, FEED_ENTRY_SCHEMA]}
 
 
+VARIANT_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+VariantName = Annotated[str, Field(pattern=VARIANT_NAME_PATTERN)]
+"""A variant's name: letters, digits, ``_`` and ``-`` (it names a plan and its results folder)."""
+MAX_VARIANTS = 50
+"""Most variants one scenario may hold (each is validated whenever the scenario is)."""
+
+
 class Scenario(Frozen):
     """The root of a scenario file."""
 
@@ -135,6 +151,43 @@ class Scenario(Frozen):
         description="Municipal equipment silently broken before the alert, drawn per replication: ``none`` "
         "turns it off; a mapping overrides chances per class (``rates``) and per municipality; default on.",
     )
+    variants: dict[VariantName, dict[str, Any]] = Field(
+        default_factory=dict,
+        max_length=MAX_VARIANTS,
+        description="Named plans beside this one: each is overrides of the rest of the file (mappings merge key "
+        "by key, lists are replaced) that must make a valid scenario; ``sweep --variant NAME`` runs one, "
+        "``compare --variants a,b`` compares them with this scenario; default none.",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _variants_valid(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Scenario:
+        """Each variant merged onto the rest of the file must validate; its errors are named variants.NAME...."""
+        scenario: Scenario = handler(data)
+        if not scenario.variants or not isinstance(data, dict):
+            return scenario
+        base = {key: value for key, value in data.items() if key != "variants"}
+        errors: list[InitErrorDetails] = []
+        for name, overrides in scenario.variants.items():
+            if "variants" in overrides:
+                nested = PydanticCustomError("nested_variants", "a variant cannot hold variants of its own")
+                errors.append(InitErrorDetails(type=nested, loc=("variants", name, "variants"), input=overrides))
+                continue
+            try:
+                cls.model_validate(merged(base, overrides))
+            except ValidationError as exc:
+                errors.extend(
+                    InitErrorDetails(
+                        type=error["type"],
+                        loc=("variants", name, *error["loc"]),
+                        input=error["input"],
+                        ctx=error.get("ctx", {}),
+                    )
+                    for error in exc.errors()
+                )
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return scenario
 
 
 REACH_BUDGET_S = 360_000

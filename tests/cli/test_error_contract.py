@@ -44,7 +44,7 @@ def test_a_negative_count_or_seed_is_invalid_input(tmp_path: Path, command: str,
     assert failed(done, 2, option, "greater than or equal to 0"), done.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "compare"])
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "criticality"])
 def test_out_that_is_a_file_is_invalid_input_and_the_file_is_kept(tmp_path: Path, command: str) -> None:
     out = tmp_path / "notes.txt"
     out.write_text("mine\n", encoding="utf-8")

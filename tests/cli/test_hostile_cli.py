@@ -107,10 +107,10 @@ def test_hostile_scenarios_are_invalid_input(tmp_path: Path, command: str, text:
     assert_invalid_input(hostile_cli(command, path, *extra), str(path), *words)
 
 
-@pytest.mark.parametrize("verb", ["sweep", "compare"])
+@pytest.mark.parametrize("verb", ["sweep", "compare", "criticality"])
 def test_monte_carlo_refuses_hostile_scenarios_before_any_worker(tmp_path: Path, verb: str) -> None:
     path = scenario_file(tmp_path, "x: &r [*r]\n")
-    plans = [path] if verb == "sweep" else [path, SCENARIOS / "jalert_missile_drill_aomori.yaml"]
+    plans = [path] if verb != "compare" else [path, SCENARIOS / "jalert_missile_drill_aomori.yaml"]
     done = hostile_cli(verb, *plans, "-n", "2", "--workers", "1", "--out", tmp_path / "out", "--no-plots")
     assert_invalid_input(done, str(path), "contains it")
 
@@ -184,7 +184,9 @@ def test_hostile_cap_files_are_invalid_input(tmp_path: Path, document: bytes, wo
     assert_invalid_input(done, str(path), words)
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "sweep", "compare", "bridge", "provision", "demo-hil"])
+@pytest.mark.parametrize(
+    "command", ["run", "validate", "sweep", "compare", "criticality", "bridge", "provision", "demo-hil"]
+)
 def test_commands_that_load_scenarios_offer_the_flag(command: str) -> None:
     done = hostile_cli(command, "--help")
     assert done.returncode == 0 and "--allow-outside-paths" in done.stdout, done.stdout
