@@ -242,9 +242,16 @@ DTDS = (
 
 @cache
 def cap_paths() -> tuple[Path, ...]:
-    """The CAP messages in tests/data/cap (real agencies', OASIS examples, hostile ones) and tests/data/fuzz
-    (our own export, another dialect)."""
-    return (*sorted((ROOT / "tests" / "data" / "cap").rglob("*.xml")), *sorted(FUZZ_DATA.glob("*.xml")))
+    """The message files read like a CAP alert: the CAP messages in tests/data/cap (real agencies', OASIS
+    examples, hostile ones) and tests/data/fuzz (our own export, another dialect), JMA's own messages
+    (tests/data/jma) and EDXL-DE envelopes (tests/data/edxl)."""
+    data = ROOT / "tests" / "data"
+    return (
+        *sorted((data / "cap").rglob("*.xml")),
+        *sorted(FUZZ_DATA.glob("*.xml")),
+        *sorted((data / "jma").rglob("*.xml")),
+        *sorted((data / "edxl").rglob("*.xml")),
+    )
 
 
 @cache

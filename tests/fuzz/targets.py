@@ -1,8 +1,9 @@
 """What each fuzz input is fed to, in the worker process: the project's own entry points, as the CLI
 and the node agent call them. A target returns a one-word verdict; any exception it lets out is a finding.
 
-Documented outcomes: scenario, CAP and node.toml inputs either load or raise the project's own errors
-(``LalertError``: ``ScenarioError`` for scenarios and CAP, ``BridgeError`` for node.toml); a node answers
+Documented outcomes: scenario, message-file (CAP, JMA, EDXL-DE) and node.toml inputs either load or raise
+the project's own errors (``LalertError``: ``ScenarioError`` for scenarios and message files, ``BridgeError``
+for node.toml); a node answers
 every MQTT payload with an Ack (a rejection carries its reason) and never raises.
 """
 
@@ -18,7 +19,8 @@ from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.node_config import NodeConfig, load_node_config
 from lalert_sim.hil.protocol import Ack, Outcome, Topic, topic
 from lalert_sim.hil.transport import Received
-from lalert_sim.model.cap import read_cap, write_cap
+from lalert_sim.model.alert_files import read_alert_file
+from lalert_sim.model.cap import write_cap
 from lalert_sim.prepare import Prepared, load
 from lalert_sim.runner import reaches, run, summarise
 from tests.fuzz.inputs import NODE_ID, NOW_S, Input, Kind, node_toml_seed
@@ -70,11 +72,11 @@ def _simulate(prepared: Prepared) -> None:
 
 
 def cap_target(item: Input, workdir: Path) -> str:
-    """``lalert-sim validate ALERT.xml``: read_cap on the file."""
-    path = workdir / "alert.cap.xml"
+    """``lalert-sim validate ALERT.xml``: the file read as the CLI reads it (CAP 1.2, JMA XML or EDXL-DE)."""
+    path = workdir / "alert.xml"
     path.write_bytes(item.data)
     try:
-        read_cap(path)
+        read_alert_file(path)
     except LalertError:
         return "invalid"
     return "valid"
