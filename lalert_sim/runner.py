@@ -28,6 +28,8 @@ def build(
     responder.start()
     for injection in prepared.injections:
         simulation.inject(injection)
+    for stream in prepared.streams:
+        simulation.inject_stream(stream)
     return simulation, responder
 
 

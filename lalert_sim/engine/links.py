@@ -7,9 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.resources.resource import Request
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
+from lalert_sim.engine.channels import Slots
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -24,8 +24,8 @@ _SENT, _LOST = Event.SENT, Event.LOST
 _NONE, _LOSS, _LINK_DOWN, _RAIN_FADE = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN, Cause.RAIN_FADE
 _CONGESTION = Cause.CONGESTION
 _SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.LG_SATELLITE, Medium.SATELLITE_LEO})
-# A transmission that holds its channel: alert, sender, targets, attempt, channel request (None: no capacity limit).
-_Sent = tuple[AlertState, int, list["NodeRuntime"], int, Request | None]
+# A transmission that holds its channel: alert, sender, targets, attempt.
+_Sent = tuple[AlertState, int, list["NodeRuntime"], int]
 
 
 class LinkRuntime(Component):
@@ -87,7 +87,7 @@ class LinkRuntime(Component):
         self._loss_stream = Stream(seed, f"link:{spec.id}/loss")
         self._hold_stream = Stream(seed, f"link:{spec.id}/hold")
         self._backoff_stream = Stream(seed, f"link:{spec.id}/backoff")
-        self._channels = simpy.Resource(env, spec.capacity) if spec.capacity else None
+        self._channels = Slots(env, spec.capacity) if spec.capacity else None
         # Store-and-forward links keep what came while they were down and send it when back.
         self._waiting: list[tuple[AlertState, int, list[NodeRuntime], int]] | None = (
             [] if spec.store_and_forward else None
@@ -141,10 +141,9 @@ class LinkRuntime(Component):
             self._note(alert, sender, targets, _LOST, attempt, _LINK_DOWN)
             self._retry_later(alert, sender, targets, attempt)
         elif self._channels is None:
-            self._send(alert, sender, targets, attempt, None)
+            self._send(alert, sender, targets, attempt)
         else:
-            request = self._channels.request()
-            request.callbacks.append(partial(self._send, alert, sender, targets, attempt, request))
+            self._channels.request(partial(self._send, alert, sender, targets, attempt))
 
     def _restored(self) -> None:
         if self._waiting:
@@ -158,22 +157,21 @@ class LinkRuntime(Component):
         sender: int,
         targets: list[NodeRuntime],
         attempt: int,
-        request: Request | None,
         _event: simpy.Event | None = None,
     ) -> None:
         self._note(alert, sender, targets, _SENT, attempt, _NONE)
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
             if hold > 0:
-                self._timeout(hold).callbacks.append(partial(self._release, (alert, sender, targets, attempt, request)))
+                self._timeout(hold).callbacks.append(partial(self._release, (alert, sender, targets, attempt)))
                 return
-        self._release((alert, sender, targets, attempt, request))
+        self._release((alert, sender, targets, attempt))
 
     def _release(self, sent: _Sent, _event: simpy.Event | None = None) -> None:
         """The transmission is over: its channel is free; each copy is lost, faded or on its way."""
-        alert, sender, targets, attempt, request = sent
-        if request is not None:
-            self._channels.release(request)  # type: ignore[union-attr]  # set together with request
+        alert, sender, targets, attempt = sent
+        if self._channels is not None:
+            self._channels.release()
         if self._loss:
             lose = self._loss_stream.uniform
             kept = [t for t in targets if lose() >= self._loss]
