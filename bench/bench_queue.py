@@ -64,7 +64,7 @@ streams:
     arrivals:
       kind: piecewise
       rates: [{start_s: 0, rate_per_s: 0.4}, {start_s: 3600, rate_per_s: 0.8}, {start_s: 14400, rate_per_s: 0.6}]
-    message: {system: l_alert, category: evacuation_order, areas: ["34100"]}
+    message: {system: l_alert, category: evacuation_order, areas: ["34100"], origin: lalert/hub}
 """
 
 Run = Callable[[int], tuple[int, float, float, float]]  # seed -> (customers, wall s, CPU s, Wq)
