@@ -1,9 +1,10 @@
-"""Channels and servers: a lean FIFO of ``capacity`` slots, event for event what ``simpy.Resource`` does.
+"""The per-message path's events, lean: channels and servers as a FIFO of slots, and timed callbacks.
 
 A link's channels and a node's servers are taken and given back once per message; SimPy's Resource
-builds a Request and a Release object (with their put and get queues) each time. This keeps only a
+builds a Request and a Release object (with their put and get queues) each time. ``Slots`` keeps only a
 count and a queue of callbacks, but schedules the same events at the same moments (a granted
-request, a release whose processing grants the next in line), so runs are identical, row for row.
+request, a release whose processing grants the next in line), and ``later`` puts on SimPy's queue the
+entry ``env.timeout(delay)`` would, without a Timeout object: runs are identical, row for row.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ class _Ready(simpy.Event):
 
     def __init__(self, callback: Granted) -> None:  # no Event.__init__: nothing reads its env
         self.callbacks = [callback]
+
+
+def later(env: simpy.Environment) -> Callable[[float, Granted], None]:
+    """A function ``(delay, callback)`` that runs ``callback`` ``delay`` seconds from now, as a Timeout's would."""
+    queue, ids = env._queue, env._eid
+
+    def schedule(delay: float, callback: Granted) -> None:
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        heappush(queue, (env._now + delay, NORMAL, next(ids), _Ready(callback)))
+
+    return schedule
 
 
 class Slots:

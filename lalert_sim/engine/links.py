@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
-from lalert_sim.engine.channels import Slots
+from lalert_sim.engine.channels import Slots, later
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -44,6 +44,7 @@ class LinkRuntime(Component):
         "targets",
         "_record",
         "_timeout",
+        "_later",
         "_prefecture",
         "_channels",
         "_waiting",
@@ -80,6 +81,7 @@ class LinkRuntime(Component):
         self.targets = targets
         self._record = trace.rows.append  # hot path: one append per trace row
         self._timeout = env.timeout
+        self._later = later(env)  # hot path: a hold and a latency per message
         prefectures = {t.area[:2] if t.area else None for t in targets}
         # When every target lies in one prefecture, one check skips links an alert does not concern.
         self._prefecture = prefectures.pop() if len(prefectures) == 1 else None
@@ -163,7 +165,7 @@ class LinkRuntime(Component):
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
             if hold > 0:
-                self._timeout(hold).callbacks.append(partial(self._release, (alert, sender, targets, attempt)))
+                self._later(hold, partial(self._release, (alert, sender, targets, attempt)))
                 return
         self._release((alert, sender, targets, attempt))
 
@@ -186,17 +188,17 @@ class LinkRuntime(Component):
                 self._note(alert, sender, faded, _LOST, attempt, _RAIN_FADE)
                 self._retry_later(alert, sender, faded, attempt)
                 targets = [t for t in targets if t not in faded]
-        timeout, sample, stream, link = self._timeout, self._latency.sample, self._latency_stream, self.index
+        after, sample, stream, link = self._later, self._latency.sample, self._latency_stream, self.index
         scale = 1.0
         if self.congestion:
             scale, targets = self._congested(alert, sender, targets, attempt)
         if self._retries:
             for target in targets:
-                timeout(scale * sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
+                after(scale * sample(stream), partial(self._deliver, alert, sender, target, attempt))
         else:
             for target in targets:
                 # receive's result (copy taken or not) only matters when the sender retries.
-                timeout(scale * sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+                after(scale * sample(stream), partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
 
     def _congested(
         self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
-from lalert_sim.engine.channels import Slots
+from lalert_sim.engine.channels import Slots, later
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -36,7 +36,7 @@ class NodeRuntime(Component):
         "trace",
         "out_links",
         "_record",
-        "_timeout",
+        "_later",
         "_delay",
         "_fixed_delay_s",
         "_stream",
@@ -59,7 +59,7 @@ class NodeRuntime(Component):
         self.trace = trace
         self.out_links: list[LinkRuntime] = []
         self._record = trace.rows.append  # hot path: one append per trace row
-        self._timeout = env.timeout
+        self._later = later(env)  # hot path: a processing delay per message
         self._delay = spec.delay_s
         # A constant delay needs no draw: keep it as a number (None when it varies).
         self._fixed_delay_s = spec.delay_s.value if isinstance(spec.delay_s, Constant) else None
@@ -110,7 +110,7 @@ class NodeRuntime(Component):
         if delay is None:
             delay = self._delay.sample(self._stream)
         if delay > 0:
-            self._timeout(delay).callbacks.append(partial(self._done, alert))
+            self._later(delay, partial(self._done, alert))
         else:
             self._done(alert)
 

@@ -13,6 +13,7 @@ import simpy
 
 from lalert_sim.engine.availability import DORMANT, AvailabilityLog
 from lalert_sim.engine.chains import ChainBoard
+from lalert_sim.engine.channels import later
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
@@ -169,7 +170,7 @@ class Simulation:
         times = stream.times(self.seed if seed is None else seed).tolist()
         if not times:
             return 0
-        env, timeout, alerts, alert_ids = self.env, self.env.timeout, self.alerts, self.trace.alert_ids
+        env, after, alerts, alert_ids = self.env, later(self.env), self.alerts, self.trace.alert_ids
         origin = self.nodes[stream.origin]
         origin_id, areas, count = stream.origin, tuple(stream.template.areas), len(times)
         message = stream.message
@@ -184,10 +185,10 @@ class Simulation:
             alert_ids.append(alert.id)
             number += 1
             if number < count:
-                timeout(times[number] - now).callbacks.append(arrive)
+                after(times[number] - now, arrive)
             origin.issue(state)
 
-        timeout(times[0] - env.now).callbacks.append(arrive)
+        after(times[0] - env.now, arrive)
         return count
 
     def run(self, until_s: float) -> RunResult:
