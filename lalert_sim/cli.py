@@ -742,6 +742,11 @@ def validate(
         f"{len(topology.nodes)} nodes, {len(topology.links)} links",
         f"{len(prepared.injections)} alert(s), {len(prepared.scenario.objectives)} objective(s)",
         *([f"{len(variants)} variant(s): {', '.join(prepared.scenario.variants)}"] if variants else []),
+        *(
+            [f"{len(prepared.streams)} stream(s): {', '.join(s.spec.id for s in prepared.streams)}"]
+            if prepared.streams
+            else []
+        ),
     )
     for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
         _print_line(warning)

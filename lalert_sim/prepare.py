@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
 from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
@@ -14,6 +17,8 @@ from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.network import media_settings
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
+from lalert_sim.model.streams import CsvArrivals, MessageStream, arrival_times, read_arrival_times
+from lalert_sim.streams import generator
 from lalert_sim.topology.failures import FailurePlan, resolve_failures
 from lalert_sim.topology.graph import Topology, build_topology, unknown_node_message
 from lalert_sim.topology.incidents import IncidentPlan, resolve_incidents
@@ -32,6 +37,57 @@ class Injection:
 
 
 @dataclass(frozen=True)
+class StreamMessages:
+    """A stream's messages, never spelt out one object each: one template alert, its entry node, its arrivals.
+
+    The arrival times are drawn per replication seed on the stream ``stream:ID/arrivals`` (a CSV's are read
+    once); each message becomes an alert (the template with its id and issue time) only when it is issued.
+    """
+
+    spec: MessageStream
+    template: Alert
+    origin: str
+    duration_s: float
+    csv_times_s: np.ndarray | None = None
+
+    def times(self, seed: int) -> np.ndarray:
+        """Sorted arrival times (seconds) before the end of the run, for a replication seed."""
+        if self.csv_times_s is not None:
+            return self.csv_times_s[self.csv_times_s < self.duration_s]
+        arrivals = self.spec.arrivals
+        assert not isinstance(arrivals, CsvArrivals)  # read at prepare time
+        return arrival_times(arrivals, self.duration_s, generator(seed, f"stream:{self.spec.id}/arrivals"))
+
+    def message_id(self, number: int) -> str:
+        """The id of its message ``number`` (0 first): ``ID-000000``."""
+        return f"{self.spec.id}-{number:06d}"
+
+    def message(self, number: int, issue_s: float) -> Alert:
+        """Its message ``number`` (0 first), issued at ``issue_s``: the template with that id and time.
+
+        Built as ``model_copy`` would build it, without its generic copying (this runs once per message).
+        """
+        alert = _new_alert(Alert)
+        fields = self.template.__dict__.copy()
+        fields["id"] = f"{self.spec.id}-{number:06d}"
+        fields["issue_s"] = issue_s
+        _set(alert, "__dict__", fields)
+        _set(alert, "__pydantic_fields_set__", self.template.__pydantic_fields_set__)  # id, issue_s: set there
+        _set(alert, "__pydantic_extra__", None)
+        _set(alert, "__pydantic_private__", None)
+        return alert
+
+    def injections(self, seed: int) -> Iterator[Injection]:
+        """Each message as an alert with its entry node, in arrival order (made one at a time)."""
+        for number, time_s in enumerate(self.times(seed).tolist()):
+            yield Injection(self.message(number, time_s), self.origin)
+
+
+_new_alert = object.__new__
+_set = object.__setattr__
+
+
+@dataclass(frozen=True)
 class Prepared:
     """A scenario with its built topology and each alert's entry point."""
 
@@ -43,6 +99,7 @@ class Prepared:
     responses: ResponsePlan = field(default_factory=ResponsePlan)
     source: str | None = None
     failures: FailurePlan = field(default_factory=FailurePlan)
+    streams: list[StreamMessages] = field(default_factory=list)
 
 
 def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: bool = False) -> Prepared:
@@ -77,10 +134,71 @@ def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: 
         except ValueError as exc:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
     problems.extend(_binding_problems(scenario, topology))
+    streams = _streams(scenario, topology, covered, source, allow_outside_paths, problems)
     failures = resolve_failures(topology, scenario.failures, problems)
     if problems:
         raise ScenarioError(problems)
-    return Prepared(scenario, topology, injections, table, incidents, responses, source, failures)
+    return Prepared(scenario, topology, injections, table, incidents, responses, source, failures, streams)
+
+
+def _streams(
+    scenario: Scenario,
+    topology: Topology,
+    covered: Callable[[str], bool],
+    source: str | None,
+    allow_outside_paths: bool,
+    problems: list[Problem],
+) -> list[StreamMessages]:
+    """Each stream's template alert, entry node and (for a CSV) arrival times; problems for what does not fit."""
+    streams = []
+    seen: set[str] = set()
+    alert_ids = {alert.id for alert in scenario.alerts}
+    for index, stream in enumerate(scenario.streams):
+        where: tuple[str | int, ...] = ("streams", index)
+        if stream.id in seen:
+            problems.append(Problem(f"stream id {stream.id!r} is used twice", (*where, "id")))
+        seen.add(stream.id)
+        pattern = re.compile(re.escape(stream.id) + r"-\d{6,}")
+        clash = next((a for a in sorted(alert_ids) if pattern.fullmatch(a)), None)
+        if clash is not None:
+            problems.append(Problem(f"alert id {clash!r} would repeat a message id of this stream", (*where, "id")))
+        message = stream.message
+        template = Alert(
+            id=f"{stream.id}-000000",
+            issue_s=0.0,
+            system=message.system,
+            category=message.category,
+            mode=message.mode,
+            areas=message.areas,
+            size_bytes=message.size_bytes,
+            origin=message.origin,
+            headline=message.headline,
+        )
+        for area_index, area in enumerate(message.areas):
+            if not covered(area):
+                problems.append(
+                    Problem(f"no node of the network lies in area {area}", (*where, "message", "areas", area_index))
+                )
+        try:
+            origin = topology.origin_for(template)
+        except ValueError as exc:
+            problems.append(Problem(str(exc), (*where, "message", "origin")))
+            continue
+        times = None
+        if isinstance(stream.arrivals, CsvArrivals):
+            file_where = (*where, "arrivals", "file")
+            try:
+                base = None if source is None else Path(source).parent
+                path = referenced_path(stream.arrivals.file, base, allow_outside_paths)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), file_where))
+                continue
+            if not path.exists():
+                problems.append(Problem(f"arrival times {str(path)!r} not found", file_where))
+                continue
+            times = read_arrival_times(path)
+        streams.append(StreamMessages(stream, template, origin, scenario.duration_s, times))
+    return streams
 
 
 def _covered(topology: Topology) -> Callable[[str], bool]:

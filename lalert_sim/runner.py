@@ -28,6 +28,8 @@ def build(
     responder.start()
     for injection in prepared.injections:
         simulation.inject(injection)
+    for stream in prepared.streams:
+        simulation.inject_stream(stream)
     return simulation, responder
 
 
@@ -40,8 +42,13 @@ def run(prepared: Prepared, seed: int | None = None) -> RunResult:
 
 
 def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
-    """Each alert's resident reach (None for an alert that concerns no municipality's residents)."""
-    return [compute_reach(prepared, result, alert) for alert in result.alerts]
+    """Each alert's resident reach (None for an alert that concerns no municipality's residents).
+
+    Messages of ``streams:`` (issued after the alerts, so indexed after them) have none: a flood of
+    thousands is about the network's load, and each reach holds curves over its whole horizon.
+    """
+    alerts = len(prepared.injections)
+    return [compute_reach(prepared, result, alert) if alert.index < alerts else None for alert in result.alerts]
 
 
 def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> RunSummary:

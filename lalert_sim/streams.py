@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import numpy as np
+
 
 def stream_key(name: str) -> int:
     """Stable 64-bit key of a name (independent of Python's hash seed)."""
@@ -68,3 +70,11 @@ def first_uniform(seed: int, name: str) -> float:
 def stable_fraction(name: str) -> float:
     """A fixed number in [0, 1) for a name: for choices that must not vary with the seed."""
     return stream_key(name) / 2.0**64
+
+
+def generator(seed: int, name: str) -> np.random.Generator:
+    """A numpy generator (PCG64) on the named stream, for many draws at once (a stream's arrival times).
+
+    Seeded from the same (seed, name) hash as ``Stream``: another name, other draws; same seed, same draws.
+    """
+    return np.random.Generator(np.random.PCG64(stream_key(f"{seed}/{name}")))

@@ -7,9 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.resources.resource import Request
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
+from lalert_sim.engine.channels import Slots, later
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -24,8 +24,8 @@ _SENT, _LOST = Event.SENT, Event.LOST
 _NONE, _LOSS, _LINK_DOWN, _RAIN_FADE = Cause.NONE, Cause.LOSS, Cause.LINK_DOWN, Cause.RAIN_FADE
 _CONGESTION = Cause.CONGESTION
 _SATELLITE = frozenset({Medium.SATELLITE_GEO, Medium.LG_SATELLITE, Medium.SATELLITE_LEO})
-# A transmission that holds its channel: alert, sender, targets, attempt, channel request (None: no capacity limit).
-_Sent = tuple[AlertState, int, list["NodeRuntime"], int, Request | None]
+# A transmission that holds its channel: alert, sender, targets, attempt.
+_Sent = tuple[AlertState, int, list["NodeRuntime"], int]
 
 
 class LinkRuntime(Component):
@@ -44,6 +44,7 @@ class LinkRuntime(Component):
         "targets",
         "_record",
         "_timeout",
+        "_later",
         "_prefecture",
         "_channels",
         "_waiting",
@@ -80,6 +81,7 @@ class LinkRuntime(Component):
         self.targets = targets
         self._record = trace.rows.append  # hot path: one append per trace row
         self._timeout = env.timeout
+        self._later = later(env)  # hot path: a hold and a latency per message
         prefectures = {t.area[:2] if t.area else None for t in targets}
         # When every target lies in one prefecture, one check skips links an alert does not concern.
         self._prefecture = prefectures.pop() if len(prefectures) == 1 else None
@@ -87,7 +89,7 @@ class LinkRuntime(Component):
         self._loss_stream = Stream(seed, f"link:{spec.id}/loss")
         self._hold_stream = Stream(seed, f"link:{spec.id}/hold")
         self._backoff_stream = Stream(seed, f"link:{spec.id}/backoff")
-        self._channels = simpy.Resource(env, spec.capacity) if spec.capacity else None
+        self._channels = Slots(env, spec.capacity) if spec.capacity else None
         # Store-and-forward links keep what came while they were down and send it when back.
         self._waiting: list[tuple[AlertState, int, list[NodeRuntime], int]] | None = (
             [] if spec.store_and_forward else None
@@ -141,10 +143,9 @@ class LinkRuntime(Component):
             self._note(alert, sender, targets, _LOST, attempt, _LINK_DOWN)
             self._retry_later(alert, sender, targets, attempt)
         elif self._channels is None:
-            self._send(alert, sender, targets, attempt, None)
+            self._send(alert, sender, targets, attempt)
         else:
-            request = self._channels.request()
-            request.callbacks.append(partial(self._send, alert, sender, targets, attempt, request))
+            self._channels.request(partial(self._send, alert, sender, targets, attempt))
 
     def _restored(self) -> None:
         if self._waiting:
@@ -158,22 +159,21 @@ class LinkRuntime(Component):
         sender: int,
         targets: list[NodeRuntime],
         attempt: int,
-        request: Request | None,
         _event: simpy.Event | None = None,
     ) -> None:
         self._note(alert, sender, targets, _SENT, attempt, _NONE)
         if self._holds:
             hold = self.spec.transmit_s(alert.spec.size_bytes) + self._hold.sample(self._hold_stream)
             if hold > 0:
-                self._timeout(hold).callbacks.append(partial(self._release, (alert, sender, targets, attempt, request)))
+                self._later(hold, partial(self._release, (alert, sender, targets, attempt)))
                 return
-        self._release((alert, sender, targets, attempt, request))
+        self._release((alert, sender, targets, attempt))
 
     def _release(self, sent: _Sent, _event: simpy.Event | None = None) -> None:
         """The transmission is over: its channel is free; each copy is lost, faded or on its way."""
-        alert, sender, targets, attempt, request = sent
-        if request is not None:
-            self._channels.release(request)  # type: ignore[union-attr]  # set together with request
+        alert, sender, targets, attempt = sent
+        if self._channels is not None:
+            self._channels.release()
         if self._loss:
             lose = self._loss_stream.uniform
             kept = [t for t in targets if lose() >= self._loss]
@@ -188,17 +188,17 @@ class LinkRuntime(Component):
                 self._note(alert, sender, faded, _LOST, attempt, _RAIN_FADE)
                 self._retry_later(alert, sender, faded, attempt)
                 targets = [t for t in targets if t not in faded]
-        timeout, sample, stream, link = self._timeout, self._latency.sample, self._latency_stream, self.index
+        after, sample, stream, link = self._later, self._latency.sample, self._latency_stream, self.index
         scale = 1.0
         if self.congestion:
             scale, targets = self._congested(alert, sender, targets, attempt)
         if self._retries:
             for target in targets:
-                timeout(scale * sample(stream)).callbacks.append(partial(self._deliver, alert, sender, target, attempt))
+                after(scale * sample(stream), partial(self._deliver, alert, sender, target, attempt))
         else:
             for target in targets:
                 # receive's result (copy taken or not) only matters when the sender retries.
-                timeout(scale * sample(stream)).callbacks.append(partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
+                after(scale * sample(stream), partial(target.receive, alert, sender, link, attempt))  # type: ignore[arg-type]
 
     def _congested(
         self, alert: AlertState, sender: int, targets: list[NodeRuntime], attempt: int

@@ -7,9 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
-from simpy.resources.resource import Request
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
+from lalert_sim.engine.channels import Slots, later
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from lalert_sim.engine.links import LinkRuntime
     from lalert_sim.streams import Stream
 
-_RECEIVED, _DUPLICATE, _LOST, _EMITTED = Event.RECEIVED, Event.DUPLICATE, Event.LOST, Event.EMITTED
+_ISSUED, _RECEIVED, _DUPLICATE = Event.ISSUED, Event.RECEIVED, Event.DUPLICATE
+_LOST, _EMITTED = Event.LOST, Event.EMITTED
 _NONE, _NODE_DOWN = Cause.NONE, Cause.NODE_DOWN
 
 
@@ -35,7 +36,7 @@ class NodeRuntime(Component):
         "trace",
         "out_links",
         "_record",
-        "_timeout",
+        "_later",
         "_delay",
         "_fixed_delay_s",
         "_stream",
@@ -58,12 +59,12 @@ class NodeRuntime(Component):
         self.trace = trace
         self.out_links: list[LinkRuntime] = []
         self._record = trace.rows.append  # hot path: one append per trace row
-        self._timeout = env.timeout
+        self._later = later(env)  # hot path: a processing delay per message
         self._delay = spec.delay_s
         # A constant delay needs no draw: keep it as a number (None when it varies).
         self._fixed_delay_s = spec.delay_s.value if isinstance(spec.delay_s, Constant) else None
         self._stream = stream
-        self._servers = simpy.Resource(env, spec.servers) if spec.servers else None
+        self._servers = Slots(env, spec.servers) if spec.servers else None
         self._emits = spec.kind is NodeKind.EMITTER
         self.rain_fade: list[tuple[float, float, float]] = []  # (start, end, chance a satellite copy is lost)
         # Told of each alert's first arrival (the field-node bridge): (alert, time) -> None.
@@ -74,7 +75,7 @@ class NodeRuntime(Component):
 
     def issue(self, alert: AlertState) -> None:
         """The alert enters the network here."""
-        self.trace.record(self.env.now, alert.index, self.index, Event.ISSUED)
+        self._record((self.env.now, alert.index, self.index, -1, -1, _ISSUED, 0, _NONE))
         self.receive(alert, -1, -1, 0)
 
     def receive(
@@ -99,24 +100,23 @@ class NodeRuntime(Component):
         if sender >= 0:
             self._record((now, alert.index, index, sender, link, _RECEIVED, attempt, _NONE))
         if self._servers is None:
-            self._process(alert, None)
+            self._process(alert)
         else:
-            request = self._servers.request()
-            request.callbacks.append(partial(self._process, alert, request))
+            self._servers.request(partial(self._process, alert))
         return True
 
-    def _process(self, alert: AlertState, request: Request | None, _event: simpy.Event | None = None) -> None:
+    def _process(self, alert: AlertState, _event: simpy.Event | None = None) -> None:
         delay = self._fixed_delay_s
         if delay is None:
             delay = self._delay.sample(self._stream)
         if delay > 0:
-            self._timeout(delay).callbacks.append(partial(self._done, alert, request))
+            self._later(delay, partial(self._done, alert))
         else:
-            self._done(alert, request)
+            self._done(alert)
 
-    def _done(self, alert: AlertState, request: Request | None, _event: simpy.Event | None = None) -> None:
-        if request is not None:
-            self._servers.release(request)  # type: ignore[union-attr]  # set together with request
+    def _done(self, alert: AlertState, _event: simpy.Event | None = None) -> None:
+        if self._servers is not None:
+            self._servers.release()
         if self._emits:
             now = self.env.now
             if alert.event is None or self.board is None or self.board.arrive(alert, self.index, self.sounding_s, now):

@@ -6,12 +6,14 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from heapq import heappop
 from typing import TYPE_CHECKING
 
 import simpy
 
 from lalert_sim.engine.availability import DORMANT, AvailabilityLog
 from lalert_sim.engine.chains import ChainBoard
+from lalert_sim.engine.channels import later
 from lalert_sim.engine.links import LinkRuntime
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
@@ -20,7 +22,7 @@ from lalert_sim.engine.trace import Trace
 from lalert_sim.model.chains import event_of, order_of
 from lalert_sim.model.network import Channel
 from lalert_sim.model.outputs import Outputs
-from lalert_sim.prepare import Injection
+from lalert_sim.prepare import Injection, StreamMessages
 from lalert_sim.streams import Stream
 from lalert_sim.topology.graph import Topology
 
@@ -61,6 +63,36 @@ class RunResult:
     stations: list[StationOutage] = field(default_factory=list)
     sounding_s: Mapping[Channel, float] = field(default_factory=lambda: Outputs().sounding())
     """Seconds each emitter channel sounds a message (see model/outputs.py)."""
+
+
+def _stepped(env: simpy.Environment, until_s: float) -> int:
+    """Process every event due by ``until_s`` with ``env.step`` (a real-time environment paces itself)."""
+    events = 0
+    peek, step = env.peek, env.step
+    while peek() <= until_s:
+        step()
+        events += 1
+    return events
+
+
+def _steps(env: simpy.Environment, until_s: float) -> int:
+    """What ``_stepped`` does for a plain environment, SimPy's ``step`` inlined: the per-event loop of every run.
+
+    Same order, same clock, same failure for an event that failed undefused; the count of events processed.
+    """
+    events = 0
+    queue = env._queue
+    while queue and queue[0][0] <= until_s:
+        env._now, _, _, event = heappop(queue)
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as SimPy does
+        for callback in callbacks:
+            callback(event)
+        events += 1
+        if not event._ok and not hasattr(event, "_defused"):
+            failure = type(event._value)(*event._value.args)
+            failure.__cause__ = event._value
+            raise failure
+    return events
 
 
 class Simulation:
@@ -129,18 +161,44 @@ class Simulation:
         self.env.timeout(alert.issue_s).callbacks.append(lambda _event: origin.issue(state))
         return state
 
+    def inject_stream(self, stream: StreamMessages, seed: int | None = None) -> int:
+        """Schedule a stream's messages (drawn for ``seed``, default the run's) and return how many there are.
+
+        One pending event at a time however long the stream: each arrival schedules the next, and a
+        message becomes an alert and its state only when it is issued (indices in issue order).
+        """
+        times = stream.times(self.seed if seed is None else seed).tolist()
+        if not times:
+            return 0
+        env, after, alerts, alert_ids = self.env, later(self.env), self.alerts, self.trace.alert_ids
+        origin = self.nodes[stream.origin]
+        origin_id, areas, count = stream.origin, tuple(stream.template.areas), len(times)
+        message = stream.message
+        number = 0
+
+        def arrive(_event: simpy.Event) -> None:
+            nonlocal number
+            now = env.now
+            alert = message(number, now)
+            state = AlertState(len(alerts), alert, origin_id, areas)
+            alerts.append(state)
+            alert_ids.append(alert.id)
+            number += 1
+            if number < count:
+                after(times[number] - now, arrive)
+            origin.issue(state)
+
+        after(times[0] - env.now, arrive)
+        return count
+
     def run(self, until_s: float) -> RunResult:
         """Advance to ``until_s`` and hand back everything recorded.
 
         The cyclic garbage collector is paused meanwhile (see ``_collector_paused``).
         """
-        events = 0
         env = self.env
-        peek, step = env.peek, env.step
         with _collector_paused():
-            while peek() <= until_s:
-                step()
-                events += 1
+            events = _steps(env, until_s) if type(env) is simpy.Environment else _stepped(env, until_s)
             if env.now < until_s:
                 env.run(until=until_s)
         return RunResult(

@@ -34,6 +34,7 @@ from lalert_sim.model.overrides import merged
 from lalert_sim.model.residents import Residents
 from lalert_sim.model.responses import Responses
 from lalert_sim.model.selectors import NodeSelector
+from lalert_sim.model.streams import MAX_STREAM_MESSAGES, MessageStream, expected_messages
 from lalert_sim.model.templates import TopologyTemplate
 
 
@@ -132,9 +133,12 @@ class Scenario(Frozen):
     )
     topology: Topology
     """The network: templates that generate it, plus explicit nodes and links."""
-    alerts: list[Alert] = Field(min_length=1, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
-    """The messages injected (at least one); an entry ``{cap: FILE, ...}`` or ``{jma: FILE, ...}`` reads one from
-    a CAP 1.2 or JMA XML file, ``{feed: FOLDER, ...}`` every message of a folder, replayed on their own times."""
+    alerts: list[Alert] = Field(default_factory=list, max_length=MAX_ALERTS, json_schema_extra=_alert_or_cap_entry)
+    """The messages injected (at least one, unless ``streams`` brings them); an entry ``{cap: FILE, ...}`` or
+    ``{jma: FILE, ...}`` reads one from a CAP 1.2 or JMA XML file, ``{feed: FOLDER, ...}`` every message of a
+    folder, replayed on their own times."""
+    streams: list[MessageStream] = Field(default_factory=list, max_length=100)
+    """Streams of messages of one template each (Poisson, a rate over time, or times from a CSV); default none."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)
@@ -164,6 +168,11 @@ class Scenario(Frozen):
     def _variants_valid(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Scenario:
         """Each variant merged onto the rest of the file must validate; its errors are named variants.NAME...."""
         scenario: Scenario = handler(data)
+        if not scenario.alerts and not scenario.streams:
+            missing = PydanticCustomError("too_short", "a scenario needs at least one alert (or a stream)")
+            raise ValidationError.from_exception_data(
+                cls.__name__, [InitErrorDetails(type=missing, loc=("alerts",), input=data)]
+            )
         if not scenario.variants or not isinstance(data, dict):
             return scenario
         base = {key: value for key, value in data.items() if key != "variants"}
@@ -197,9 +206,18 @@ REACH_BUDGET_S = 360_000
 def size_problems(scenario: Scenario) -> list[Problem]:
     """What would make a run hold too much at once: the reach curves of every alert over its horizon."""
     horizon_s = scenario.residents.horizon_s
+    problems = []
+    messages = sum(expected_messages(stream, scenario.duration_s) for stream in scenario.streams)
+    if messages > MAX_STREAM_MESSAGES:
+        problems.append(
+            Problem(
+                f"the streams bring {messages:,.0f} messages on average; at most {MAX_STREAM_MESSAGES:,} in a run",
+                ("streams",),
+            )
+        )
     if len(scenario.alerts) * horizon_s <= REACH_BUDGET_S:
-        return []
-    return [
+        return problems
+    return problems + [
         Problem(
             f"{len(scenario.alerts)} alerts with a {horizon_s:g} s reach horizon: alerts × horizon may be at most "
             f"{REACH_BUDGET_S:,} s (100 alerts at 1 h, 8 at 12 h); shorten the horizon or split the scenario",

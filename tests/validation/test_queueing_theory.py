@@ -1,4 +1,4 @@
-"""A link with capacity c and exponential holding times, fed Poisson arrivals, is an
+"""A link with capacity c and exponential holding times, fed a Poisson ``streams:`` entry, is an
 M/M/c queue: its mean wait and utilisation must match Erlang C."""
 
 from __future__ import annotations
@@ -9,15 +9,33 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lalert_sim import Simulation
 from lalert_sim.engine.trace import Event
-from lalert_sim.model.alerts import Alert
-from lalert_sim.prepare import Injection
-from lalert_sim.topology.graph import build_topology
-from tests.conftest import scenario
+from lalert_sim.prepare import load_text
+from lalert_sim.runner import build
 
-CUSTOMERS = 32_000  # per replication, of which the first WARM_UP are discarded
+CUSTOMERS = 32_000  # expected per replication, of which those arriving in the first WARM_UP / λ s are discarded
 WARM_UP = 1_000
+
+
+def queue_scenario(arrival_rate: float, service_rate: float, servers: int) -> str:
+    """A ``streams:`` scenario: Poisson arrivals into a link of ``servers`` channels with exponential holding."""
+    arrivals_end_s = CUSTOMERS / arrival_rate
+    return f"""
+metadata: {{name: M/M/{servers}}}
+duration_s: {arrivals_end_s + 1_000 / service_rate}
+failures: none
+topology:
+  nodes:
+    - {{id: src, kind: origin, system: j_alert}}
+    - {{id: sink, kind: emitter, channel: tv}}
+  links:
+    - {{id: queue, medium: fibre, source: src, target: sink, latency_s: 0, capacity: {servers},
+        hold_s: {{kind: exponential, mean: {1 / service_rate}}}}}
+streams:
+  - id: customer
+    arrivals: {{kind: poisson, rate_per_s: {arrival_rate}, end_s: {arrivals_end_s}}}
+    message: {{system: j_alert, category: test, size_bytes: 1}}
+"""
 
 
 def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> float:
@@ -31,42 +49,27 @@ def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> flo
 
 
 def simulate_queue(arrival_rate: float, service_rate: float, servers: int, seed: int) -> tuple[float, float]:
-    """(mean wait after warm-up, utilisation) of one replication through the engine."""
-    topology = build_topology(
-        scenario(
-            nodes=[
-                {"id": "src", "kind": "origin", "system": "j_alert"},
-                {"id": "sink", "kind": "emitter", "channel": "tv"},
-            ],
-            links=[
-                {
-                    "id": "queue",
-                    "medium": "fibre",
-                    "source": "src",
-                    "target": "sink",
-                    "latency_s": 0,
-                    "capacity": servers,
-                    "hold_s": {"kind": "exponential", "mean": 1 / service_rate},
-                }
-            ],
-        ).topology
-    )
-    arrivals = np.cumsum(np.random.default_rng(seed).exponential(1 / arrival_rate, CUSTOMERS))
-    simulation = Simulation(topology, seed)
-    for i, t in enumerate(arrivals.tolist()):
-        alert = Alert.model_construct(id=f"c{i}", issue_s=t, size_bytes=1, areas=[])
-        simulation.inject(Injection(alert, "src"))
-    result = simulation.run(arrivals[-1] + 1_000 / service_rate)
+    """(mean wait after warm-up, utilisation) of one replication of the ``streams:`` scenario through the engine."""
+    prepared = load_text(queue_scenario(arrival_rate, service_rate, servers), "queue.yaml")
+    simulation, _ = build(prepared, seed)
+    result = simulation.run(prepared.scenario.duration_s)
+    end_s = CUSTOMERS / arrival_rate
     trace = result.trace.arrays()
-    sent = trace["event"] == Event.SENT
-    received = (trace["event"] == Event.RECEIVED) & (trace["node"] == 1)
-    start = np.empty(CUSTOMERS)
-    start[trace["alert"][sent]] = trace["time_s"][sent]
-    done = np.empty(CUSTOMERS)
-    done[trace["alert"][received]] = trace["time_s"][received]
+    customers = len(result.alerts)
+    columns = {}
+    for name, rows in (
+        ("issued", trace["event"] == Event.ISSUED),
+        ("start", trace["event"] == Event.SENT),
+        ("done", (trace["event"] == Event.RECEIVED) & (trace["node"] == 1)),
+    ):
+        column = np.full(customers, np.nan)
+        column[trace["alert"][rows]] = trace["time_s"][rows]
+        columns[name] = column
+    arrivals, start, done = columns["issued"], columns["start"], columns["done"]
+    assert not np.isnan(done).any()  # every customer was served before the run's end
     waits = start - arrivals
-    busy = np.clip(np.minimum(done, arrivals[-1]) - np.minimum(start, arrivals[-1]), 0, None).sum()
-    return float(waits[WARM_UP:].mean()), float(busy / (servers * arrivals[-1]))
+    busy = np.clip(np.minimum(done, end_s) - np.minimum(start, end_s), 0, None).sum()
+    return float(waits[arrivals >= WARM_UP / arrival_rate].mean()), float(busy / (servers * end_s))
 
 
 def confidence_interval(samples: list[float]) -> tuple[float, float]:
@@ -106,5 +109,5 @@ if __name__ == "__main__":  # prints the figures quoted in the README
             f"M/M/{servers} lambda={rate} mu={service}: mean wait {wait:.4f} ± {half:.4f} "
             f"(theory {theory:.4f}, error {100 * (wait - theory) / theory:+.2f} %, "
             f"half-width {100 * half / theory:.2f} %); utilisation {util:.4f} ± {util_half:.4f} "
-            f"(theory {rate / (servers * service):.4f}); {replications} x {CUSTOMERS:,} customers"
+            f"(theory {rate / (servers * service):.4f}); {replications} x about {CUSTOMERS:,} customers"
         )
