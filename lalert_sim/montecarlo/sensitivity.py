@@ -257,7 +257,7 @@ def run_sensitivity(spec: SensitivitySpec, progress: Progress | None = None) -> 
     seeds = list(enumerate(replication_seeds(spec.master_seed, spec.replications)))
     # One replication first, so a --kpi that does not exist is named before the points run.
     (first,) = run_point(texts[0], source, seeds[:1], spec.allow_outside_paths)
-    wanted = _kpis(spec, kpi_names([first]), first, scenario.alerts[0].id)
+    wanted = _kpis(spec, kpi_names([first]), first, scenario.alerts[0].id if scenario.alerts else None)
     rows = _run_points(spec, texts, seeds, progress)
     names = kpi_names(rows[0])
     means = {name: np.array([_mean(point_rows, name) for point_rows in rows]) for name in names}
@@ -290,8 +290,12 @@ def _mean(rows: list[Row], name: str) -> float:
     return float(values.mean()) if values.size else math.nan
 
 
-def _kpis(spec: SensitivitySpec, names: list[str], first: Row, alert: str) -> list[str]:
+def _kpis(spec: SensitivitySpec, names: list[str], first: Row, alert: str | None) -> list[str]:
     if not spec.kpis:
+        if alert is None:
+            raise InvalidInput(
+                f"{spec.scenario_path}: only streams, no alert: name a KPI with --kpi ({', '.join(names)})"
+            )
         if f"{alert}.{DEFAULT_KPI}" not in first:
             raise InvalidInput(
                 f"{spec.scenario_path}: alert {alert} has no {DEFAULT_KPI} KPI (it concerns no residents); "
