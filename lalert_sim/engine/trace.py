@@ -5,6 +5,8 @@ Metrics, reports and replays are all derived from it.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -54,20 +56,52 @@ class Record(NamedTuple):
 
 
 COLUMNS = ("time_s", "alert", "node", "from_node", "link", "event", "attempt", "cause")
+WIDTH = len(COLUMNS)
+
+
+class Rows:
+    """The trace's rows, eight doubles each, end to end in one typed array.
+
+    ``append`` takes one row as a tuple ``(time_s, alert, node, from_node, link,
+    event, attempt, cause)`` and is the array's own ``extend``: one C call per
+    row on the hot path, 64 bytes a row instead of a tuple of Python objects.
+    Ids and codes are small integers, exact in a double.
+    """
+
+    __slots__ = ("append", "data")
+
+    def __init__(self) -> None:
+        self.data = array("d")
+        self.append = self.data.extend
+
+    def __len__(self) -> int:
+        return len(self.data) // WIDTH
+
+    def table(self) -> np.ndarray:
+        """The rows as a (rows × 8) float array sharing the rows' memory (read it, do not keep it past a run)."""
+        return np.frombuffer(self.data, dtype=np.float64).reshape(-1, WIDTH) if self.data else np.empty((0, WIDTH))
+
+    def __iter__(self) -> Iterator[tuple[float, int, int, int, int, int, int, int]]:
+        table = self.table()
+        times = table[:, 0].tolist()
+        codes = table[:, 1:].astype(np.int64).tolist()
+        for t, (a, n, f, k, e, attempt, c) in zip(times, codes, strict=True):
+            yield t, a, n, f, k, e, attempt, c
 
 
 class Trace:
     """Rows of (time_s, alert, node, from_node, link, event, attempt, cause) with id tables.
 
-    Rows are appended as tuples: one list append per event keeps the hot path
-    cheap; columns and arrays are made on demand.
+    Alerts, nodes and links are integer codes into ``alert_ids``, ``node_ids``
+    and ``link_ids``; the rows live in one typed array (``Rows``) and columns
+    are made from it on demand.
     """
 
     def __init__(self, alert_ids: list[str], node_ids: list[str], link_ids: list[str]) -> None:
         self.alert_ids = alert_ids
         self.node_ids = node_ids
         self.link_ids = link_ids
-        self.rows: list[tuple[float, int, int, int, int, int, int, int]] = []
+        self.rows = Rows()
 
     def record(
         self,
@@ -87,40 +121,37 @@ class Trace:
         return len(self.rows)
 
     def table(self) -> np.ndarray:
-        """The rows as a (rows × 8) float array (ids and codes are exact in a double)."""
-        return np.array(self.rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+        """The rows as a (rows × 8) float array (ids and codes are exact in a double); a copy."""
+        return self.rows.table().copy()
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The columns as numpy arrays (ids as integer indices)."""
-        table = self.table()
+        """The columns as numpy arrays: ``time_s`` float64, the others int32 (ids as integer codes)."""
+        table = self.rows.table()
         return {
             "time_s": table[:, 0].copy(),
             **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
         }
 
+    def named_columns(self) -> dict[str, list[object]]:
+        """The columns with ids and event names spelled out (empty string where none), for files people open."""
+        arrays = self.arrays()
+        nodes = np.array([*self.node_ids, ""], dtype=object)  # code -1 (no node) reads as ""
+        links = np.array([*self.link_ids, ""], dtype=object)
+        alerts = np.array(self.alert_ids, dtype=object)
+        events = np.array([e.name.lower() for e in Event], dtype=object)
+        causes = np.array([c.name.lower() if c else "" for c in Cause], dtype=object)
+        return {
+            "time_s": arrays["time_s"].tolist(),
+            "alert": alerts[arrays["alert"]].tolist() if len(alerts) else [],
+            "node": nodes[arrays["node"]].tolist(),
+            "from_node": nodes[arrays["from_node"]].tolist(),
+            "link": links[arrays["link"]].tolist(),
+            "event": events[arrays["event"]].tolist(),
+            "attempt": arrays["attempt"].tolist(),
+            "cause": causes[arrays["cause"]].tolist(),
+        }
+
     def records(self) -> list[Record]:
         """Every row with ids and names spelled out (empty string where none)."""
-        events = {int(e): e.name.lower() for e in Event}
-        causes = {int(c): c.name.lower() if c else "" for c in Cause}
-        nodes = [*self.node_ids, ""]  # index -1 (no node) reads as ""
-        links = [*self.link_ids, ""]
-        return [
-            Record(
-                t,
-                self.alert_ids[int(a)],
-                nodes[int(n)],
-                nodes[int(f)],
-                links[int(k)],
-                events[int(e)],
-                int(attempt),
-                causes[int(c)],
-            )
-            for t, a, n, f, k, e, attempt, c in self.rows
-        ]
-
-    def named_columns(self) -> dict[str, list[object]]:
-        """The columns with ids and event names spelled out, for files people open."""
-        records = self.records()
-        if not records:
-            return {name: [] for name in COLUMNS}
-        return dict(zip(COLUMNS, (list(column) for column in zip(*records, strict=True)), strict=True))
+        columns = self.named_columns()
+        return [Record(*row) for row in zip(*(columns[c] for c in COLUMNS), strict=True)]
