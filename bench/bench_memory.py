@@ -28,6 +28,7 @@ from lalert_sim.analysis.summary import run_summary
 from lalert_sim.engine import simulation as simulation_module
 from lalert_sim.engine.trace import COLUMNS, Cause, Event
 from lalert_sim.prepare import Prepared, load_text
+from lalert_sim.report.files import write_trace
 from lalert_sim.runner import run
 from lalert_sim.tables import has_parquet, write_csv, write_parquet
 
@@ -106,8 +107,8 @@ def scenario_text(alerts: int) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def write_trace(out: Path, columns: dict[str, list[object]]) -> list[Path]:
-    """The trace as CSV, and as Parquet when pyarrow is installed."""
+def write_reference(out: Path, columns: dict[str, list[object]]) -> list[Path]:
+    """The trace as the files were written from the tuple trace: CSV, and Parquet when pyarrow is installed."""
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "trace.csv", COLUMNS, zip(*(columns[c] for c in COLUMNS), strict=True))
     paths = [out / "trace.csv"]
@@ -149,9 +150,13 @@ def main() -> int:
     summarise_lean(prepared, result)
     summarised = time.perf_counter()
     print(f"summarised in {summarised - ran:.2f} s, peak RSS {peak_mib():.0f} MiB")
-    columnar = write_trace(out / "columnar", result.trace.named_columns())
+    columnar = []
+    for parquet in (False, True) if has_parquet() else (False,):  # a folder each: one format removes the other
+        folder = out / ("columnar-parquet" if parquet else "columnar-csv")
+        folder.mkdir(parents=True, exist_ok=True)
+        columnar.append(write_trace(folder, result.trace, parquet))
     peak = peak_mib()
-    print(f"trace written in {time.perf_counter() - summarised:.2f} s")
+    print(f"trace files written in {time.perf_counter() - summarised:.2f} s")
     print(f"peak RSS: {peak:.0f} MiB (target <= {TARGET_MIB} MiB) {'ok' if peak <= TARGET_MIB else 'OVER'}")
 
     del result
@@ -161,7 +166,7 @@ def main() -> int:
         reference = run(prepared)
     finally:
         simulation_module.Trace = original  # type: ignore[misc]
-    tuples = write_trace(out / "tuples", reference.trace.named_columns())
+    tuples = write_reference(out / "tuples", reference.trace.named_columns())
     same = all(a.read_bytes() == b.read_bytes() for a, b in zip(columnar, tuples, strict=True))
     print(f"trace files ({', '.join(p.name for p in columnar)}) byte-identical to the tuple trace's: {same}")
     return 0 if same and peak <= TARGET_MIB else 1

@@ -132,26 +132,41 @@ class Trace:
             **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
         }
 
-    def named_columns(self) -> dict[str, list[object]]:
-        """The columns with ids and event names spelled out (empty string where none), for files people open."""
-        arrays = self.arrays()
-        nodes = np.array([*self.node_ids, ""], dtype=object)  # code -1 (no node) reads as ""
-        links = np.array([*self.link_ids, ""], dtype=object)
-        alerts = np.array(self.alert_ids, dtype=object)
-        events = np.array([e.name.lower() for e in Event], dtype=object)
-        causes = np.array([c.name.lower() if c else "" for c in Cause], dtype=object)
+    def labels(self) -> dict[str, list[str]]:
+        """What the codes of the coded columns read as (code -1, none, reads as the empty string: the last label)."""
         return {
-            "time_s": arrays["time_s"].tolist(),
-            "alert": alerts[arrays["alert"]].tolist() if len(alerts) else [],
-            "node": nodes[arrays["node"]].tolist(),
-            "from_node": nodes[arrays["from_node"]].tolist(),
-            "link": links[arrays["link"]].tolist(),
-            "event": events[arrays["event"]].tolist(),
-            "attempt": arrays["attempt"].tolist(),
-            "cause": causes[arrays["cause"]].tolist(),
+            "alert": list(self.alert_ids),
+            "node": [*self.node_ids, ""],
+            "from_node": [*self.node_ids, ""],
+            "link": [*self.link_ids, ""],
+            "event": [e.name.lower() for e in Event],
+            "cause": [c.name.lower() if c else "" for c in Cause],
         }
+
+    def named_columns(self, start: int = 0, stop: int | None = None) -> dict[str, list[object]]:
+        """The columns of rows ``start:stop`` with ids and event names spelled out (empty string where
+        none), for files people open."""
+        table = self.rows.table()[start:stop]
+        columns: dict[str, list[object]] = {}
+        for i, (name, labels) in enumerate(self._spelled()):
+            if labels is None:
+                values = table[:, i] if i == 0 else table[:, i].astype(np.int64)
+                columns[name] = values.tolist()
+            else:
+                columns[name] = labels[table[:, i].astype(np.int64)].tolist() if len(table) else []
+        return columns
+
+    def named_rows(self, chunk: int = 1 << 16) -> Iterator[tuple[object, ...]]:
+        """Every row spelled out as in ``named_columns``, made a chunk at a time (a file of any length in
+        bounded memory)."""
+        for start in range(0, len(self), chunk):
+            columns = self.named_columns(start, start + chunk)
+            yield from zip(*(columns[c] for c in COLUMNS), strict=True)
+
+    def _spelled(self) -> list[tuple[str, np.ndarray | None]]:
+        labels = self.labels()
+        return [(name, np.array(labels[name], dtype=object) if name in labels else None) for name in COLUMNS]
 
     def records(self) -> list[Record]:
         """Every row with ids and names spelled out (empty string where none)."""
-        columns = self.named_columns()
-        return [Record(*row) for row in zip(*(columns[c] for c in COLUMNS), strict=True)]
+        return [Record(*row) for row in self.named_rows()]  # type: ignore[arg-type]
