@@ -124,9 +124,10 @@ class Trace:
         """The rows as a (rows × 8) float array (ids and codes are exact in a double); a copy."""
         return self.rows.table().copy()
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The columns as numpy arrays: ``time_s`` float64, the others int32 (ids as integer codes)."""
-        table = self.rows.table()
+    def arrays(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """The columns of rows ``start:stop`` as numpy arrays: ``time_s`` float64, the others int32 (ids
+        as integer codes)."""
+        table = self.rows.table()[start:stop]
         return {
             "time_s": table[:, 0].copy(),
             **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},

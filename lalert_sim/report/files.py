@@ -13,7 +13,7 @@ from lalert_sim.analysis.figures import rounded
 from lalert_sim.analysis.metrics import outcomes
 from lalert_sim.analysis.reach_metrics import channel_rows, curve_rows, municipality_rows
 from lalert_sim.analysis.results import RequestTimes, RunSummary
-from lalert_sim.atomic import write_text
+from lalert_sim.atomic import atomic_path, write_text
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.trace import COLUMNS, Trace
 from lalert_sim.model.alerts import AlertSystem
@@ -117,7 +117,10 @@ def write_trace(out_dir: Path, trace: Trace, parquet: bool) -> Path:
     (CSV) or column by column without a Python object per value (Parquet); removes the other format's file."""
     if parquet:
         path = out_dir / "trace.parquet"
-        write_parquet(path, _arrow_columns(trace) if len(trace) else trace.named_columns())
+        if len(trace):
+            _write_trace_parquet(path, trace)
+        else:
+            write_parquet(path, trace.named_columns())
     else:
         path = out_dir / "trace.csv"
         write_csv(path, COLUMNS, trace.named_rows())
@@ -126,20 +129,39 @@ def write_trace(out_dir: Path, trace: Trace, parquet: bool) -> Path:
     return path
 
 
-def _arrow_columns(trace: Trace) -> dict[str, Any]:
+PARQUET_ROW_GROUP = 1024 * 1024  # Arrow's default largest row group: the groups ``pq.write_table`` writes
+
+
+def _write_trace_parquet(path: Path, trace: Trace) -> None:
+    """The trace as Parquet, one row group of spelled-out Arrow columns at a time: the same file
+    ``pq.write_table`` writes from the whole table, in the memory of one row group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = {name: pa.array(values, pa.string()) for name, values in trace.labels().items()}
+    with atomic_path(path) as temporary:
+        writer: Any = None
+        try:
+            for start in range(0, len(trace), PARQUET_ROW_GROUP):
+                table = pa.table(_arrow_columns(trace.arrays(start, start + PARQUET_ROW_GROUP), labels))
+                if writer is None:
+                    writer = pq.ParquetWriter(temporary, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def _arrow_columns(arrays: dict[str, np.ndarray], labels: dict[str, Any]) -> dict[str, Any]:
     """The spelled-out columns as pyarrow arrays: coded columns decoded from their labels in Arrow,
     numbers as float64 / int64 (the types Arrow gives the same values as Python objects)."""
     import pyarrow as pa
 
-    arrays = trace.arrays()
-    labels = trace.labels()
     columns: dict[str, Any] = {}
     for name in COLUMNS:
         if name in labels:
             codes = arrays[name] % len(labels[name])  # code -1 (none) is the last label, ""
-            columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(labels[name], pa.string())).cast(
-                pa.string()
-            )
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), labels[name]).cast(pa.string())
         else:
             columns[name] = pa.array(arrays[name].astype(np.float64 if name == "time_s" else np.int64))
     return columns
