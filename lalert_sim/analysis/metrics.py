@@ -31,6 +31,7 @@ from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
 TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
+SUMMARISED_EVENTS = (Event.LOST, Event.DUPLICATE)  # the trace rows an alert's summary counts
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,9 @@ def alert_summary(
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays()`` and ``equipment`` ``EquipmentIndex.of(result)``, passed in
-    when summarising many alerts of one run. Computed from arrays over nodes, not an object per node.
+    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``) and
+    ``equipment`` ``EquipmentIndex.of(result)``, passed in when summarising many alerts of one run.
+    Computed from arrays over nodes, not an object per node.
     """
     equipment = equipment or EquipmentIndex.of(result)
     topology = result.topology
@@ -145,7 +147,7 @@ def alert_summary(
     emitted = emitters & ~np.isnan(nodes.emitted_s)
     delays = nodes.emitted_s[emitted].tolist()
     if trace is None:
-        trace = result.trace.arrays()
+        trace = result.trace.arrays_of(*SUMMARISED_EVENTS)
     mine = trace["alert"] == alert.index
     node_ids = result.trace.node_ids
     return AlertSummary(

@@ -133,6 +133,17 @@ class Trace:
             **{name: table[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
         }
 
+    def arrays_of(self, *events: Event) -> dict[str, np.ndarray]:
+        """The columns of the rows of these events only, as ``arrays`` gives them (a summary's losses
+        and duplicates without copying the whole trace)."""
+        table = self.rows.table()
+        chosen = np.flatnonzero(np.isin(table[:, COLUMNS.index("event")], [float(e) for e in events]))
+        picked = table[chosen]
+        return {
+            "time_s": picked[:, 0].copy(),
+            **{name: picked[:, i].astype(np.int32) for i, name in enumerate(COLUMNS) if i},
+        }
+
     def labels(self) -> dict[str, list[str]]:
         """What the codes of the coded columns read as (code -1, none, reads as the empty string: the last label)."""
         return {

@@ -56,3 +56,14 @@ def test_reachable_mask_is_reachable_in_node_order() -> None:
         mask = topology.reachable_mask(origin, areas)
         assert [n for n, m in zip(topology.nodes, mask, strict=True) if m] == topology.reachable(origin, areas)
         assert topology.reachable_mask(origin, areas) is mask  # remembered
+
+
+def test_arrays_of_some_events_are_those_rows_of_all_the_arrays() -> None:
+    trace = _trace()
+    every, some = trace.arrays(), trace.arrays_of(Event.LOST, Event.SENT)
+    chosen = np.isin(every["event"], [Event.LOST, Event.SENT])
+    assert chosen.sum() == 2
+    for name, column in every.items():
+        assert some[name].dtype == column.dtype
+        assert some[name].tolist() == column[chosen].tolist()
+    assert trace.arrays(1, 3)["node"].tolist() == [1, 2]
