@@ -77,6 +77,11 @@ class Rows:
     def __len__(self) -> int:
         return len(self.data) // WIDTH
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rows) and self.data == other.data
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list of rows it replaces
+
     def table(self) -> np.ndarray:
         """The rows as a (rows × 8) float array sharing the rows' memory (read it, do not keep it past a run)."""
         return np.frombuffer(self.data, dtype=np.float64).reshape(-1, WIDTH) if self.data else np.empty((0, WIDTH))

@@ -67,3 +67,10 @@ def test_arrays_of_some_events_are_those_rows_of_all_the_arrays() -> None:
         assert some[name].dtype == column.dtype
         assert some[name].tolist() == column[chosen].tolist()
     assert trace.arrays(1, 3)["node"].tolist() == [1, 2]
+
+
+def test_rows_compare_by_their_values() -> None:
+    assert _trace().rows == _trace().rows
+    other = _trace()
+    other.rows.append(ROWS[0])
+    assert _trace().rows != other.rows
