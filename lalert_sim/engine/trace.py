@@ -57,33 +57,49 @@ class Record(NamedTuple):
 
 COLUMNS = ("time_s", "alert", "node", "from_node", "link", "event", "attempt", "cause")
 WIDTH = len(COLUMNS)
+COMPACT_CHUNK = 1 << 16  # rows moved into the typed array at once
 
 
 class Rows:
-    """The trace's rows, eight doubles each, end to end in one typed array.
+    """The trace's rows: appended as tuples, kept as eight doubles each end to end in one typed array.
 
-    ``append`` takes one row as a tuple ``(time_s, alert, node, from_node, link,
-    event, attempt, cause)`` and is the array's own ``extend``: one C call per
-    row on the hot path, 64 bytes a row instead of a tuple of Python objects.
-    Ids and codes are small integers, exact in a double.
+    ``append`` takes one row ``(time_s, alert, node, from_node, link, event,
+    attempt, cause)`` and is a list's own ``append``: the cheapest call there is
+    on the engine's hot path. Whoever reads the rows first moves those appended
+    so far into the typed array (64 bytes a row instead of a tuple of Python
+    objects) and empties the list in place, so later appends keep working. Ids and
+    codes are small integers, exact in a double.
     """
 
-    __slots__ = ("append", "data")
+    __slots__ = ("_pending", "append", "data")
 
     def __init__(self) -> None:
         self.data = array("d")
-        self.append = self.data.extend
+        self._pending: list[tuple[float, int, int, int, int, int, int, int]] = []
+        self.append = self._pending.append
+
+    def compact(self) -> None:
+        """Move the rows appended since the last read into the typed array, a chunk at a time."""
+        pending = self._pending
+        for start in range(0, len(pending), COMPACT_CHUNK):
+            self.data.frombytes(np.array(pending[start : start + COMPACT_CHUNK], dtype=np.float64).tobytes())
+        pending.clear()
 
     def __len__(self) -> int:
-        return len(self.data) // WIDTH
+        return len(self.data) // WIDTH + len(self._pending)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Rows) and self.data == other.data
+        if not isinstance(other, Rows):
+            return False
+        self.compact()
+        other.compact()
+        return self.data == other.data
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the list of rows it replaces
 
     def table(self) -> np.ndarray:
         """The rows as a (rows × 8) float array sharing the rows' memory (read it, do not keep it past a run)."""
+        self.compact()
         return np.frombuffer(self.data, dtype=np.float64).reshape(-1, WIDTH) if self.data else np.empty((0, WIDTH))
 
     def __iter__(self) -> Iterator[tuple[float, int, int, int, int, int, int, int]]:

@@ -24,6 +24,12 @@ def _trace() -> Trace:
 def test_rows_are_eight_doubles_each_and_read_back_exactly() -> None:
     trace = _trace()
     assert len(trace) == len(ROWS)
+    trace.rows.compact()  # what the first read does
+    assert len(trace) == len(ROWS)
+    trace.rows.append(ROWS[0])  # appends after a read still count
+    assert len(trace) == len(ROWS) + 1
+    trace = _trace()
+    trace.arrays()
     assert trace.rows.data.itemsize * len(trace.rows.data) == 64 * len(ROWS)
     assert list(trace.rows) == [tuple(float(v) if i == 0 else int(v) for i, v in enumerate(r)) for r in ROWS]
     arrays = trace.arrays()
