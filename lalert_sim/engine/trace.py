@@ -81,9 +81,9 @@ class Rows:
     def compact(self) -> None:
         """Move the rows appended since the last read into the typed array, a chunk at a time."""
         pending = self._pending
-        for start in range(0, len(pending), COMPACT_CHUNK):
-            self.data.frombytes(np.array(pending[start : start + COMPACT_CHUNK], dtype=np.float64).tobytes())
-        pending.clear()
+        while pending:  # each chunk's tuples freed as it moves, so the rows are not held twice
+            self.data.frombytes(np.array(pending[:COMPACT_CHUNK], dtype=np.float64).tobytes())
+            del pending[:COMPACT_CHUNK]
 
     def __len__(self) -> int:
         return len(self.data) // WIDTH + len(self._pending)
