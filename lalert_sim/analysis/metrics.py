@@ -31,6 +31,7 @@ from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
 TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
+SUMMARISED_EVENTS = (Event.LOST, Event.DUPLICATE)  # the trace rows an alert's summary counts
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,45 @@ def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     return rows
 
 
+@dataclass(frozen=True)
+class AlertNodes:
+    """One alert's fate at every node as arrays in topology order (NaN / -1 where none)."""
+
+    expected: np.ndarray  # (N,) bool: reachable from the origin in the alert's area if nothing failed
+    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
+    sender: np.ndarray  # (N,) node index it first came from
+    via: np.ndarray  # (N,) link index it first came over
+    emitted_s: np.ndarray  # (N,) emitted, seconds after issue (emitters only)
+
+    @classmethod
+    def of(cls, result: RunResult, alert: AlertState) -> AlertNodes:
+        """From the alert's receipts and emissions (one array fill, no object per node)."""
+        topology = result.topology
+        n = len(topology.nodes)
+        issue = alert.spec.issue_s
+        receipt = np.full(n, np.nan)
+        sender = np.full(n, -1, dtype=np.int64)
+        via = np.full(n, -1, dtype=np.int64)
+        if alert.first:
+            where = np.fromiter(alert.first, dtype=np.int64, count=len(alert.first))
+            values = np.array(list(alert.first.values()), dtype=np.float64).reshape(-1, 3)
+            receipt[where] = values[:, 0] - issue
+            sender[where] = values[:, 1]
+            via[where] = values[:, 2]
+        emitted = np.full(n, np.nan)
+        if alert.emitted:
+            where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
+            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted)) - issue
+        expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
+        return cls(expected, receipt, sender, via, emitted)
+
+    @property
+    def received(self) -> np.ndarray:
+        """(N,) bool: the node had the alert."""
+        received: np.ndarray = ~np.isnan(self.receipt_s)
+        return received
+
+
 def alert_summary(
     result: RunResult,
     alert: AlertState,
@@ -95,17 +135,21 @@ def alert_summary(
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays()`` and ``equipment`` ``EquipmentIndex.of(result)``, passed in
-    when summarising many alerts of one run.
+    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``) and
+    ``equipment`` ``EquipmentIndex.of(result)``, passed in when summarising many alerts of one run.
+    Computed from arrays over nodes, not an object per node.
     """
     equipment = equipment or EquipmentIndex.of(result)
     topology = result.topology
-    rows = outcomes(result, alert)
-    emitters = [r for r in rows if r.expected and topology.nodes[r.node].kind is NodeKind.EMITTER]
-    delays = [r.emitted_s for r in emitters if r.emitted_s is not None]
+    nodes = AlertNodes.of(result, alert)
+    received = nodes.received
+    emitters = nodes.expected & topology.emitter_mask
+    emitted = emitters & ~np.isnan(nodes.emitted_s)
+    delays = nodes.emitted_s[emitted].tolist()
     if trace is None:
-        trace = result.trace.arrays()
+        trace = result.trace.arrays_of(*SUMMARISED_EVENTS)
     mine = trace["alert"] == alert.index
+    node_ids = result.trace.node_ids
     return AlertSummary(
         id=alert.spec.id,
         system=alert.spec.system.value,
@@ -114,20 +158,21 @@ def alert_summary(
         issue_s=alert.spec.issue_s,
         origin=alert.origin,
         areas=tuple(alert.areas),
-        nodes_expected=sum(r.expected for r in rows),
-        nodes_reached=sum(r.first_receipt_s is not None for r in rows),
-        emitters_expected=len(emitters),
+        nodes_expected=int(np.count_nonzero(nodes.expected)),
+        nodes_reached=int(np.count_nonzero(received)),
+        emitters_expected=int(np.count_nonzero(emitters)),
         emitters_reached=len(delays),
         time_to_emitters_s={
-            quantile_label(q): rounded(time_to_fraction(delays, len(emitters), q), 3) for q in QUANTILES
+            quantile_label(q): rounded(time_to_fraction(delays, int(np.count_nonzero(emitters)), q), 3)
+            for q in QUANTILES
         },
-        channels=_by_channel(topology, emitters),
-        first_arrival_by_medium=_first_arrival_media(topology, rows),
+        channels=_by_channel(topology, nodes, emitters),
+        first_arrival_by_medium=_first_arrival_media(topology, nodes.via),
         duplicates=int(np.count_nonzero(mine & (trace["event"] == Event.DUPLICATE))),
         lost=_losses(trace, mine),
-        unreached=_unreached(result, trace, mine, rows, equipment),
+        unreached=_unreached(result, trace, mine, np.flatnonzero(nodes.expected & ~received), equipment),
         residents=residents,
-        silence=silence(result, alert, [r.node for r in rows if r.expected], equipment),
+        silence=silence(result, alert, [node_ids[i] for i in np.flatnonzero(nodes.expected)], equipment),
         chain=chain_step(result, alert),
     )
 
@@ -161,26 +206,29 @@ def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
     )
 
 
-def _by_channel(topology: Topology, emitters: list[NodeOutcome]) -> dict[str, ChannelReach]:
-    groups: dict[str, list[NodeOutcome]] = {}
-    for row in emitters:
-        groups.setdefault(str(topology.nodes[row.node].channel), []).append(row)
+def _by_channel(topology: Topology, nodes: AlertNodes, emitters: np.ndarray) -> dict[str, ChannelReach]:
     summary = {}
-    for channel, rows in sorted(groups.items()):
-        delays = sorted(r.emitted_s for r in rows if r.emitted_s is not None)
+    for channel, members in sorted(topology.channel_members.items()):
+        mine = members[emitters[members]]
+        if not mine.size:
+            continue
+        delays = np.sort(nodes.emitted_s[mine][~np.isnan(nodes.emitted_s[mine])])
         summary[channel] = ChannelReach(
-            expected=len(rows),
-            reached=len(delays),
-            median_s=rounded(float(np.median(delays)), 3) if delays else None,
-            max_s=rounded(delays[-1], 3) if delays else None,
+            expected=int(mine.size),
+            reached=int(delays.size),
+            median_s=rounded(float(np.median(delays)), 3) if delays.size else None,
+            max_s=rounded(float(delays[-1]), 3) if delays.size else None,
         )
     return summary
 
 
-def _first_arrival_media(topology: Topology, rows: list[NodeOutcome]) -> dict[str, int]:
-    medium_of = {link.id: link.medium.value for link in topology.links}
-    counts = Counter(medium_of[r.via_link] for r in rows if r.via_link is not None)
-    return dict(sorted(counts.items()))
+def _first_arrival_media(topology: Topology, via: np.ndarray) -> dict[str, int]:
+    media = topology.link_media
+    counts = np.bincount(via[via >= 0], minlength=len(media)) if len(media) else np.zeros(0, dtype=np.int64)
+    by_medium: Counter[str] = Counter()
+    for k in np.flatnonzero(counts):
+        by_medium[media[k]] += int(counts[k])
+    return dict(sorted(by_medium.items()))
 
 
 def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
@@ -189,7 +237,7 @@ def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
 
 
 def _unreached(
-    result: RunResult, trace: TraceArrays, mine: np.ndarray, rows: list[NodeOutcome], equipment: EquipmentIndex
+    result: RunResult, trace: TraceArrays, mine: np.ndarray, missed: np.ndarray, equipment: EquipmentIndex
 ) -> tuple[Unreached, ...]:
     node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
     losses: dict[str, Counter[tuple[str, str]]] = {}
@@ -206,11 +254,9 @@ def _unreached(
         key = (link_ids[link] if link >= 0 else "", label)
         losses.setdefault(node_id, Counter())[key] += 1
     missing = []
-    for row in rows:
-        if not row.expected or row.first_receipt_s is not None:
-            continue
-        node = result.topology.nodes[row.node]
-        seen = losses.get(row.node)
+    for i in missed.tolist():  # expected and never received, in topology order
+        node = result.topology.nodes[node_ids[i]]
+        seen = losses.get(node.id)
         reason = (
             "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
             if seen
@@ -218,7 +264,7 @@ def _unreached(
         )
         missing.append(
             Unreached(
-                node=row.node,
+                node=node.id,
                 kind=node.kind.value,
                 channel=node.channel.value if node.channel else None,
                 area=node.area,
@@ -234,18 +280,14 @@ def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[O
     node_ids = list(topology.nodes)
     results = []
     refused = {alert.spec.category: topology.refused(alert.spec.category) for alert in result.alerts}
+    nodes = list(topology.nodes.values())
     for objective in objectives:
+        selected = [i for i, node in enumerate(nodes) if objective.select.matches(node)]  # the same for every alert
         for alert in result.alerts:
             if objective.alert is not None and objective.alert != alert.spec.id:
                 continue
             never = refused[alert.spec.category]  # nodes that take only other categories, and what they feed
-            chosen = [
-                i
-                for i, node_id in enumerate(node_ids)
-                if objective.select.matches(topology.nodes[node_id])
-                and alert.concerns(i, topology.nodes[node_id].area)
-                and node_id not in never
-            ]
+            chosen = [i for i in selected if alert.concerns(i, nodes[i].area) and node_ids[i] not in never]
             issue = alert.spec.issue_s
             on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
             achieved = on_time / len(chosen) if chosen else 0.0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
-from lalert_sim.analysis.metrics import alert_summary, objective_results
+from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_summary, objective_results
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.responses_report import responses_summary
 from lalert_sim.analysis.results import EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
@@ -15,12 +15,13 @@ from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 
 
-def run_summary(prepared: Prepared, result: RunResult, reaches: Sequence[Reach | None]) -> RunSummary:
-    """The summary of a run, given each alert's resident reach (None where it concerns no residents)."""
+def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach | None]) -> RunSummary:
+    """The summary of a run, given each alert's resident reach (None where it concerns no residents;
+    an iterator, so that each can be computed, summarised and dropped in turn)."""
     scenario = prepared.scenario
     topology = prepared.topology
     deadline_s = scenario.residents.deadline_s
-    trace = result.trace.arrays()
+    trace = result.trace.arrays_of(*SUMMARISED_EVENTS)  # the rows a summary counts, not the whole trace
     equipment = EquipmentIndex.of(result)
     alerts = tuple(
         alert_summary(result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment)

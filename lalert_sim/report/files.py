@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from lalert_sim.analysis.figures import rounded
 from lalert_sim.analysis.metrics import outcomes
 from lalert_sim.analysis.reach_metrics import channel_rows, curve_rows, municipality_rows
 from lalert_sim.analysis.results import RequestTimes, RunSummary
-from lalert_sim.atomic import write_text
+from lalert_sim.atomic import atomic_path, write_text
 from lalert_sim.engine.simulation import RunResult
-from lalert_sim.engine.trace import COLUMNS
+from lalert_sim.engine.trace import COLUMNS, Trace
 from lalert_sim.model.alerts import AlertSystem
 from lalert_sim.model.cap import write_cap
 from lalert_sim.model.edxl import write_edxl
@@ -78,16 +81,7 @@ def write_results(
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "summary.json"]
     write_text(written[0], summary.to_json())
-    columns = result.trace.named_columns()
-    if parquet if parquet is not None else has_parquet():
-        path = out_dir / "trace.parquet"
-        write_parquet(path, columns)
-    else:
-        path = out_dir / "trace.csv"
-        write_csv(path, COLUMNS, zip(*(columns[c] for c in COLUMNS), strict=True))
-    written.append(path)
-    stale = out_dir / ("trace.csv" if path.suffix == ".parquet" else "trace.parquet")
-    stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
+    written.append(write_trace(out_dir, result.trace, parquet if parquet is not None else has_parquet()))
     written.append(out_dir / "nodes.csv")
     write_csv(written[-1], NODE_COLUMNS, _node_rows(result))
     responses = summary.responses
@@ -116,6 +110,61 @@ def write_results(
             written[-1], REACH_MUNICIPALITY_COLUMNS, (row for r in present for row in municipality_rows(r, deadline_s))
         )
     return written
+
+
+def write_trace(out_dir: Path, trace: Trace, parquet: bool) -> Path:
+    """``trace.parquet`` (``parquet``) or ``trace.csv``, written from the trace's arrays a chunk at a time
+    (CSV) or column by column without a Python object per value (Parquet); removes the other format's file."""
+    if parquet:
+        path = out_dir / "trace.parquet"
+        if len(trace):
+            _write_trace_parquet(path, trace)
+        else:
+            write_parquet(path, trace.named_columns())
+    else:
+        path = out_dir / "trace.csv"
+        write_csv(path, COLUMNS, trace.named_rows())
+    stale = out_dir / ("trace.csv" if parquet else "trace.parquet")
+    stale.unlink(missing_ok=True)  # a trace from an earlier run in another format would mislead
+    return path
+
+
+PARQUET_ROW_GROUP = 1024 * 1024  # Arrow's default largest row group: the groups ``pq.write_table`` writes
+
+
+def _write_trace_parquet(path: Path, trace: Trace) -> None:
+    """The trace as Parquet, one row group of spelled-out Arrow columns at a time: the same file
+    ``pq.write_table`` writes from the whole table, in the memory of one row group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = {name: pa.array(values, pa.string()) for name, values in trace.labels().items()}
+    with atomic_path(path) as temporary:
+        writer: Any = None
+        try:
+            for start in range(0, len(trace), PARQUET_ROW_GROUP):
+                table = pa.table(_arrow_columns(trace.arrays(start, start + PARQUET_ROW_GROUP), labels))
+                if writer is None:
+                    writer = pq.ParquetWriter(temporary, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def _arrow_columns(arrays: dict[str, np.ndarray], labels: dict[str, Any]) -> dict[str, Any]:
+    """The spelled-out columns as pyarrow arrays: coded columns decoded from their labels in Arrow,
+    numbers as float64 / int64 (the types Arrow gives the same values as Python objects)."""
+    import pyarrow as pa
+
+    columns: dict[str, Any] = {}
+    for name in COLUMNS:
+        if name in labels:
+            codes = arrays[name] % len(labels[name])  # code -1 (none) is the last label, ""
+            columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), labels[name]).cast(pa.string())
+        else:
+            columns[name] = pa.array(arrays[name].astype(np.float64 if name == "time_s" else np.int64))
+    return columns
 
 
 def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:

@@ -49,6 +49,9 @@ class Topology:
     nodes: dict[str, Node]
     links: list[Link]
     out_links: dict[str, list[Link]] = field(init=False)
+    _reachable_masks: dict[tuple[str, tuple[str, ...], AlertCategory | None], np.ndarray] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.out_links = {node_id: [] for node_id in self.nodes}
@@ -78,6 +81,37 @@ class Topology:
     def emitter_table(self) -> EmitterTable:
         """Every emitter's index, channel, area and carrier as arrays (for vectorised reach)."""
         return EmitterTable.of(list(self.nodes.values()))
+
+    @cached_property
+    def emitter_mask(self) -> np.ndarray:
+        """(N,) bool in node order: the node is an emitter."""
+        return np.array([n.kind is NodeKind.EMITTER for n in self.nodes.values()], dtype=bool)
+
+    @cached_property
+    def channel_members(self) -> dict[str, np.ndarray]:
+        """Emitter node indices by channel name (``str(channel)``), in node order."""
+        groups: dict[str, list[int]] = {}
+        for i, node in enumerate(self.nodes.values()):
+            if node.kind is NodeKind.EMITTER:
+                groups.setdefault(str(node.channel), []).append(i)
+        return {channel: np.array(members, dtype=np.int64) for channel, members in groups.items()}
+
+    @cached_property
+    def link_media(self) -> list[str]:
+        """Each link's medium name, in link order."""
+        return [link.medium.value for link in self.links]
+
+    def reachable_mask(self, origin: str, areas: tuple[str, ...], category: AlertCategory | None = None) -> np.ndarray:
+        """``reachable`` as a (N,) bool array in node order; remembered per (origin, areas, category), so
+        the replications of a sweep walk the graph once. Do not write to it."""
+        key = (origin, areas, category)
+        mask = self._reachable_masks.get(key)
+        if mask is None:
+            seen = set(self.reachable(origin, areas, category))
+            mask = np.array([node_id in seen for node_id in self.nodes], dtype=bool)
+            mask.flags.writeable = False
+            self._reachable_masks[key] = mask
+        return mask
 
     def reachable(self, origin: str, areas: tuple[str, ...], category: AlertCategory | None = None) -> list[str]:
         """Nodes an alert for ``areas`` (of ``category``: nodes that take only others are skipped)

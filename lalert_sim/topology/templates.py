@@ -11,10 +11,12 @@ in topology/networks.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 
 from lalert_sim.errors import Problem
 from lalert_sim.model.alerts import AlertCategory, AlertSystem
+from lalert_sim.model.areas import canonical_area
+from lalert_sim.model.base import MAX_COUNT
 from lalert_sim.model.distributions import LogNormal, Uniform
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Channel, Link, Node, NodeKind
@@ -62,6 +64,83 @@ class Generated:
     nodes: list[Node] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    prototypes: Prototypes = field(default_factory=lambda: Prototypes(), repr=False, compare=False)
+
+
+# What differs between the municipalities' namesake nodes and links; every other field is the same template's.
+NODE_VARYING = frozenset({"id", "name", "area", "lat", "lon", "stations"})
+LINK_VARYING = frozenset({"id", "source", "targets"})
+
+
+@dataclass
+class Prototypes:
+    """Each municipal part (``receiver``, ``radio``, ...) validated once, built trusted for the others.
+
+    The first municipality's node or link of a part is validated in full (inside
+    the caller's ``media_settings``, so links take the scenario's medium defaults);
+    the others are copies with only the fields in ``NODE_VARYING`` / ``LINK_VARYING``
+    replaced, when the rest of their fields equal the prototype's and the replaced
+    values pass the same checks (``trusted``); otherwise they are validated in full.
+    """
+
+    nodes: dict[str, tuple[dict[str, Any], Node]] = field(default_factory=dict)
+    links: dict[str, tuple[dict[str, Any], Link]] = field(default_factory=dict)
+
+    def node(self, part: str, fields: dict[str, Any], trusted: bool) -> Node:
+        """The node of ``fields``; ``trusted``: its id, area and place are known to be valid."""
+        found = self.nodes.get(part)
+        stations = fields.get("stations", 1)
+        if trusted and found is not None and _same_template(fields, found[0], NODE_VARYING):
+            if isinstance(stations, int) and 1 <= stations <= MAX_COUNT:
+                return _copy_with(found[1], {k: v for k, v in fields.items() if k in NODE_VARYING})
+        node = Node.model_validate(fields)
+        self.nodes[part] = (fields, node)
+        return node
+
+    def link(self, part: str, fields: dict[str, Any], trusted: bool) -> Link:
+        """The link of ``fields``; ``trusted``: its id, source and targets are known to be valid ids."""
+        found = self.links.get(part)
+        if trusted and found is not None and fields["targets"] and _same_template(fields, found[0], LINK_VARYING):
+            return _copy_with(found[1], {k: fields[k] for k in LINK_VARYING})
+        link = Link.model_validate(fields)
+        self.links[part] = (fields, link)
+        return link
+
+
+_Model = TypeVar("_Model", Node, Link)
+
+
+def _copy_with(prototype: _Model, update: dict[str, Any]) -> _Model:
+    """The prototype with ``update``'s fields replaced, built as pydantic's ``model_construct`` builds a
+    model (its own attributes set, no validation) but without walking every field's default again."""
+    built = object.__new__(type(prototype))
+    object.__setattr__(built, "__dict__", {**prototype.__dict__, **update})
+    object.__setattr__(built, "__pydantic_fields_set__", prototype.model_fields_set | update.keys())
+    object.__setattr__(built, "__pydantic_extra__", None)
+    object.__setattr__(built, "__pydantic_private__", None)
+    return built
+
+
+def _same_template(fields: dict[str, Any], prototype: dict[str, Any], varying: frozenset[str]) -> bool:
+    """True when ``fields`` name the same keys as the prototype's and equal it outside ``varying``
+    (the template's constants are the same objects, so identity settles almost every field)."""
+    if fields.keys() != prototype.keys():
+        return False
+    for key, value in fields.items():
+        other = prototype[key]
+        if value is not other and key not in varying and value != other:
+            return False
+    return True
+
+
+def _trusted_place(m: Municipality) -> bool:
+    """True when the municipality's code and coordinates pass the checks a node's fields would."""
+    try:
+        canonical = canonical_area(m.code) == m.code
+    except ValueError:
+        return False
+    inside = (m.lat is None or -90 <= m.lat <= 90) and (m.lon is None or -180 <= m.lon <= 180)
+    return canonical and inside and len(m.code) == 5
 
 
 def _node(**fields: Any) -> Node:
@@ -246,16 +325,20 @@ def _prefecture(spec: TopologyTemplate, code: str, chosen: list[Municipality], o
 
 def _municipality(spec: TopologyTemplate, m: Municipality, out: Generated) -> None:
     prefix = f"m-{m.code}"
+    trusted = _trusted_place(m)  # its parts' ids are then valid too: ``m-`` + five digits + a fixed part
+    prototypes = out.prototypes
 
     def node(part: str, kind: NodeKind, label: str, power: dict[str, Any], **fields: Any) -> str:
         """Add the municipality's node ``m-CODE/part`` (at its place); its id."""
         node_id = f"{prefix}/{part}"
         place = {"area": m.code, "lat": m.lat, "lon": m.lon}
-        out.nodes.append(_node(id=node_id, kind=kind, name=f"{m.name} {label}", **fields, **place, **power))
+        given = {"id": node_id, "kind": kind, "name": f"{m.name} {label}", **fields, **place, **power}
+        out.nodes.append(prototypes.node(part, given, trusted))
         return node_id
 
     def link(part: str, medium: Medium, source: str, targets: list[str]) -> None:
-        out.links.append(_link(id=f"{prefix}/{part}", medium=medium, source=source, targets=targets))
+        given = {"id": f"{prefix}/{part}", "medium": medium, "source": source, "targets": targets}
+        out.links.append(prototypes.link(part, given, trusted and all(t.startswith("m-") for t in targets)))
 
     receiver = node("receiver", NodeKind.RELAY, "J-Alert receiver", OFFICE_POWER, delay_s=RECEIVER_DELAY)
     startup = node("startup", NodeKind.RELAY, "automatic start-up", OFFICE_POWER, delay_s=STARTUP_DELAY)
