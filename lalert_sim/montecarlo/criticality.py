@@ -29,7 +29,7 @@ from lalert_sim.montecarlo.replicate import Row
 from lalert_sim.montecarlo.results import column
 from lalert_sim.montecarlo.seeds import replication_seeds
 from lalert_sim.montecarlo.statistics import PairedDifference, paired
-from lalert_sim.montecarlo.sweep import SweepSpec, run_sweep
+from lalert_sim.montecarlo.sweep import SweepSpec, local_cluster, run_sweep
 from lalert_sim.montecarlo.variants import Plan, overridden_text
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import run, summarise
@@ -293,17 +293,8 @@ def _scheduler(dask: str | None, workers: int) -> Iterator[str | None]:
     if dask != "local":
         yield dask
         return
-    try:
-        from dask.distributed import LocalCluster
-    except ImportError:
-        raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
-    )
-    try:
+    with local_cluster(workers) as cluster:
         yield str(cluster.scheduler_address)
-    finally:
-        cluster.close()
 
 
 CSV_HEADER = (

@@ -37,7 +37,7 @@ from lalert_sim.montecarlo.parameters import (
 from lalert_sim.montecarlo.replicate import Row, replicate
 from lalert_sim.montecarlo.results import column, kpi_names
 from lalert_sim.montecarlo.seeds import replication_seeds
-from lalert_sim.montecarlo.sweep import CONNECT_TIMEOUT_S
+from lalert_sim.montecarlo.sweep import dask_client, dask_results
 from lalert_sim.prepare import load_text
 from lalert_sim.streams import stream_key
 from lalert_sim.tables import write_csv
@@ -437,42 +437,14 @@ def _execute(spec: SensitivitySpec, texts: list[str], seeds: list[tuple[int, int
 
 
 def _on_dask(spec: SensitivitySpec, texts: list[str], seeds: list[tuple[int, int]]) -> Iterator[tuple[int, list[Row]]]:
-    try:
-        from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
-    # dask.distributed has no type hints: its calls are untyped for mypy.
-    cluster = None
-    if spec.dask == "local":
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=max(spec.workers, 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-        )
-        client = Client(cluster)  # type: ignore[no-untyped-call]
-    else:
-        try:
-            client = Client(spec.dask, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
-        except (OSError, ValueError) as exc:
-            raise LalertError(
-                f"--dask {spec.dask}: cannot reach the Dask scheduler ({exc}); "
-                "check the address (tcp://HOST:PORT) and that the scheduler runs, or use --dask local"
-            ) from None
-    try:
+    with dask_client(spec.dask or "local", spec.workers) as client:
         source = str(spec.scenario_path)
         futures = {
             client.submit(run_point, text, source, seeds, spec.allow_outside_paths, pure=False): index
             for index, text in enumerate(texts)
         }
-        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
-            yield futures[future], future.result()
-    finally:
-        client.close()  # type: ignore[no-untyped-call]
-        if cluster is not None:
-            cluster.close()
+        for future, result in dask_results(futures):
+            yield futures[future], result
 
 
 def write_tables(out: Path, outcome: SensitivityOutcome) -> list[Path]:

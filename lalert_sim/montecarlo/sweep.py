@@ -13,10 +13,12 @@ import json
 import math
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lalert_sim.atomic import write_text
 from lalert_sim.errors import LalertError
@@ -166,41 +168,63 @@ def _execute(
 def _on_dask(
     spec: SweepSpec, text: str, source: str, batches: list[list[tuple[int, int]]]
 ) -> Iterator[tuple[list[tuple[int, int]], list[Row]]]:
-    try:
-        from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
-    # dask.distributed has no type hints: its calls are untyped for mypy.
-    cluster = None
-    if spec.dask == "local":
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=max(spec.workers, 1),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-        )
-        client = Client(cluster)  # type: ignore[no-untyped-call]
-    else:
-        try:
-            client = Client(spec.dask, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
-        except (OSError, ValueError) as exc:
-            raise LalertError(
-                f"--dask {spec.dask}: cannot reach the Dask scheduler ({exc}); "
-                "check the address (tcp://HOST:PORT) and that the scheduler runs, or use --dask local"
-            ) from None
-    try:
+    with dask_client(spec.dask or "local", spec.workers) as client:
         futures = {
             client.submit(run_batch, text, source, batch, spec.allow_outside_paths, pure=False): i
             for i, batch in enumerate(batches)
         }
-        for future in dask_completed(list(futures)):  # type: ignore[no-untyped-call]
-            yield batches[futures[future]], future.result()
+        for future, result in dask_results(futures):
+            yield batches[futures[future]], result
+
+
+def _distributed() -> Any:
+    """The dask.distributed module, or LalertError saying which extra to install."""
+    try:
+        import dask.distributed
+    except ImportError:
+        raise LalertError("--dask needs dask.distributed: pip install 'lalert-sim[cluster]'") from None
+    return dask.distributed
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[Any]:
+    """A Dask LocalCluster of ``workers`` single-threaded processes on loopback, closed on the way out."""
+    # dask.distributed has no type hints: its calls are untyped for mypy.
+    cluster = _distributed().LocalCluster(
+        n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    )
+    try:
+        yield cluster
     finally:
-        client.close()  # type: ignore[no-untyped-call]
-        if cluster is not None:
-            cluster.close()
+        cluster.close()
+
+
+@contextmanager
+def dask_client(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client of the scheduler at ``address`` (``local``: a LocalCluster of ``workers`` started for it);
+    LalertError naming the address when the scheduler does not answer."""
+    distributed = _distributed()
+    with ExitStack() as stack:
+        if address == "local":
+            client = distributed.Client(stack.enter_context(local_cluster(workers)))
+        else:
+            try:
+                client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, ValueError) as exc:
+                raise LalertError(
+                    f"--dask {address}: cannot reach the Dask scheduler ({exc}); "
+                    "check the address (tcp://HOST:PORT) and that the scheduler runs, or use --dask local"
+                ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+def dask_results(futures: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+    """(future, result) of Dask futures as they finish."""
+    for future in _distributed().as_completed(list(futures)):
+        yield future, future.result()
 
 
 def cpu_count() -> int:
