@@ -17,7 +17,6 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
 from lalert_sim.hil.protocol import (
@@ -88,11 +87,8 @@ class NodeAgent:
 
     def _new_session(self) -> Session:
         settings = self.config.broker
-        address = BrokerAddress.parse(settings.url).with_credentials(
-            settings.username or self.node_id, self.config.password()
-        )
         return Session(
-            address,
+            self.config.broker_address(),
             self.node_id,
             persistent=True,  # queued alerts survive a disconnect
             last_will=(self.topics[Topic.STATUS], offline_status(self.node_id)),

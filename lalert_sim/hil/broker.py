@@ -12,6 +12,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -27,25 +28,55 @@ from lalert_sim.model.field_nodes import MAX_MESSAGE_BYTES
 
 BRIDGE_USER = "bridge"
 PBKDF2_ITERATIONS = 1000
+TLS_PORT = 8883
+"""MQTT over TLS's registered port: the default of an mqtts:// URL and of ``provision --tls``."""
+
+
+@dataclass(frozen=True)
+class ClientTls:
+    """How a client checks the broker and proves who it is over TLS: the authority it trusts
+    (None: the system's trust store) and, for mutual TLS, its own certificate and key."""
+
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    def context(self) -> ssl.SSLContext:
+        """An SSL context verifying the broker's certificate and host name (TLS 1.2 or later);
+        BridgeError names the file that could not be used."""
+        try:
+            context = ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise BridgeError(f"TLS authority {self.ca_file}: cannot use it: {exc}") from None
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if self.cert_file is not None:
+            try:
+                context.load_cert_chain(self.cert_file, self.key_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise BridgeError(f"TLS client certificate {self.cert_file} (key {self.key_file}): {exc}") from None
+        return context
 
 
 @dataclass(frozen=True)
 class BrokerAddress:
-    """Where a broker listens and who we are to it: ``mqtt://USER:PASSWORD@HOST:PORT``."""
+    """Where a broker listens and who we are to it: ``mqtt://USER:PASSWORD@HOST:PORT``, or
+    ``mqtts://`` (TLS, port 8883 unless given) with the ``tls`` settings."""
 
     host: str = "127.0.0.1"
     port: int = 1883
     username: str | None = None
     password: str | None = field(default=None, repr=False)
+    tls: ClientTls | None = None
 
     @classmethod
     def parse(cls, url: str) -> BrokerAddress:
-        """Read an mqtt:// URL; BrokerUrlError (invalid input) names what is wrong with it."""
+        """Read an mqtt:// or mqtts:// URL; BrokerUrlError (invalid input) names what is wrong with it."""
         parts = urlsplit(url if "://" in url else f"mqtt://{url}")
-        if parts.scheme != "mqtt":
-            raise BrokerUrlError(f"broker {url!r}: only mqtt:// is supported (plain TCP)")
+        if parts.scheme not in ("mqtt", "mqtts"):
+            raise BrokerUrlError(f"broker {url!r}: only mqtt:// is supported (plain TCP), or mqtts:// (TLS)")
+        tls = ClientTls() if parts.scheme == "mqtts" else None
         try:
-            port = parts.port or 1883
+            port = parts.port or (1883 if tls is None else TLS_PORT)
         except ValueError:
             raise BrokerUrlError(f"broker {url!r}: the port is not a number from 1 to 65535") from None
         if not parts.hostname or any(c.isspace() for c in parts.hostname):
@@ -55,18 +86,23 @@ class BrokerAddress:
             port,
             unquote(parts.username) if parts.username else None,
             unquote(parts.password) if parts.password else None,
+            tls,
         )
 
     def with_credentials(self, username: str, password: str | None) -> BrokerAddress:
         """The same broker as another user."""
-        return BrokerAddress(self.host, self.port, username, password)
+        return BrokerAddress(self.host, self.port, username, password, self.tls)
+
+    def with_tls(self, tls: ClientTls | None) -> BrokerAddress:
+        """The same broker and user over TLS with these settings (None: plain TCP)."""
+        return BrokerAddress(self.host, self.port, self.username, self.password, tls)
 
     def url(self, credentials: bool = False) -> str:
-        """The mqtt:// URL (without the password unless asked)."""
+        """The mqtt:// or mqtts:// URL (without the password unless asked)."""
         user = ""
         if self.username:
             user = self.username + (f":{self.password}" if credentials and self.password else "") + "@"
-        return f"mqtt://{user}{self.host}:{self.port}"
+        return f"{'mqtt' if self.tls is None else 'mqtts'}://{user}{self.host}:{self.port}"
 
 
 # --- Mosquitto's files ------------------------------------------------------------------------------------------
@@ -92,15 +128,40 @@ def acl_text(node_ids: list[str], bridge_user: str = BRIDGE_USER) -> str:
 
 
 @dataclass(frozen=True)
+class BrokerTls:
+    """The broker's TLS listener: the authority its clients' certificates must come from, its own
+    certificate and key, and whether a client must present a certificate (``mutual``). With
+    ``mutual`` the certificate's common name is the client's user name (and client id) for the ACL,
+    and no password is asked; without it clients log in with their passwords over the encrypted link."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+    mutual: bool = False
+
+    def listener_lines(self) -> list[str]:
+        """The mosquitto.conf lines after ``listener PORT BIND``."""
+        lines = [
+            f"cafile {self.ca_file.resolve()}",
+            f"certfile {self.cert_file.resolve()}",
+            f"keyfile {self.key_file.resolve()}",
+            "tls_version tlsv1.2",  # the oldest version accepted
+        ]
+        if self.mutual:
+            lines += ["require_certificate true", "use_identity_as_username true"]
+        return lines
+
+
+@dataclass(frozen=True)
 class BrokerFiles:
     """A generated Mosquitto configuration and the credentials it accepts."""
 
     config: Path
     passwords: dict[str, str] = field(repr=False)
 
-    def address(self, host: str, port: int, user: str = BRIDGE_USER) -> BrokerAddress:
-        """How ``user`` reaches the broker."""
-        return BrokerAddress(host, port, user, self.passwords[user])
+    def address(self, host: str, port: int, user: str = BRIDGE_USER, tls: ClientTls | None = None) -> BrokerAddress:
+        """How ``user`` reaches the broker (over TLS with ``tls``)."""
+        return BrokerAddress(host, port, user, self.passwords[user], tls)
 
 
 def write_mosquitto_files(
@@ -110,6 +171,7 @@ def write_mosquitto_files(
     bind: str = "127.0.0.1",
     persistence: bool = False,
     passwords: dict[str, str] | None = None,
+    tls: BrokerTls | None = None,
 ) -> BrokerFiles:
     """mosquitto.conf, a password file (a random password per node and for the bridge) and the ACL.
 
@@ -117,7 +179,7 @@ def write_mosquitto_files(
     every few seconds, so a crash loses at most those: the bridge re-sends what was not answered).
     Existing ``passwords`` are kept so a re-run does not lock nodes out. The client id is the user
     name, whatever a client claims (one node's password cannot take over another's session), and
-    no message may exceed MAX_MESSAGE_BYTES.
+    no message may exceed MAX_MESSAGE_BYTES. With ``tls`` the one listener speaks TLS only.
     """
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -130,6 +192,7 @@ def write_mosquitto_files(
         "# Generated by lalert-sim: field-node broker",
         "per_listener_settings false",
         f"listener {port} {bind}",
+        *(tls.listener_lines() if tls is not None else []),
         "allow_anonymous false",
         f"password_file {directory / 'passwords'}",
         f"acl_file {directory / 'acl'}",
@@ -204,7 +267,11 @@ class Mosquitto:
         port: int | None = None,
         executable: str | None = None,
         persistence: bool = False,
+        tls: BrokerTls | None = None,
+        files: BrokerFiles | None = None,
     ) -> None:
+        """Generated files in ``directory`` (a temporary one by default) on ``port`` (a free one), or
+        ``files`` already written (e.g. by `provision`) whose listener is on ``port``."""
         found = executable or find_mosquitto()
         if found is None:
             raise BridgeError(
@@ -216,7 +283,9 @@ class Mosquitto:
         self.directory = directory or Path(self._tmp.name)  # type: ignore[union-attr]
         self.host = "127.0.0.1"
         self.port = port or free_port()
-        self.files = write_mosquitto_files(self.directory, node_ids, self.port, persistence=persistence)
+        self.files = files or write_mosquitto_files(
+            self.directory, node_ids, self.port, persistence=persistence, tls=tls
+        )
         self.log_path = self.directory / "mosquitto.log"
         self.process: subprocess.Popen[bytes] | None = None
 

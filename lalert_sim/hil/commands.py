@@ -26,6 +26,7 @@ from lalert_sim.model.field_nodes import MAX_SPEED
 
 if TYPE_CHECKING:
     from lalert_sim.hil.bridge import Bridge, BridgeRun
+    from lalert_sim.hil.broker import BrokerAddress
     from lalert_sim.model.field_nodes import FieldNodes
     from lalert_sim.prepare import Prepared
 
@@ -113,6 +114,9 @@ def bridge(
     until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
     ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
     presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
+    ca: Annotated[Path | None, typer.Option(help="mqtts: the authority of the broker's certificate.")] = None,
+    cert: Annotated[Path | None, typer.Option(help="mqtts: the bridge's client certificate (mutual TLS).")] = None,
+    cert_key: Annotated[Path | None, typer.Option(help="mqtts: the client certificate's key.")] = None,
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
@@ -128,6 +132,7 @@ def bridge(
     address = BrokerAddress.parse(broker)
     if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
         address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
+    address = with_client_tls(address, ca, cert, cert_key)
     if not key.is_file():
         raise InvalidInput(f"--key {key}: no such signing key (lalert-sim provision writes one)")
     try:
@@ -144,6 +149,23 @@ def bridge(
         return runner.run()
 
     _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
+
+
+def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, key: Path | None) -> BrokerAddress:
+    """``address`` with the bridge's TLS files; InvalidInput names the option that is wrong."""
+    from lalert_sim.hil.broker import ClientTls
+
+    given = {"--ca": ca, "--cert": cert, "--cert-key": key}
+    for option, path in given.items():
+        if path is not None and not path.is_file():
+            raise InvalidInput(f"{option} {path}: no such file (lalert-sim provision --tls writes them in bridge/)")
+    if address.tls is None:
+        if named := [option for option, path in given.items() if path is not None]:
+            raise InvalidInput(f"{', '.join(named)}: TLS files need an mqtts:// --broker")
+        return address
+    if (cert is None) != (key is None):
+        raise InvalidInput("--cert and --cert-key go together (a client certificate and its key)")
+    return address.with_tls(ClientTls(ca, cert, key))
 
 
 def node(
@@ -178,9 +200,18 @@ def provision(
     scenario: ScenarioArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for keys/, broker/ and nodes/.")] = Path("field"),
     broker_host: Annotated[str, typer.Option(help="Host name the nodes use to reach the broker.")] = "broker.local",
-    port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
+    port: Annotated[int | None, typer.Option(help="Broker port (default 1883; 8883 with --tls).")] = None,
     key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
     mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
+    tls: Annotated[
+        bool, typer.Option(help="A certificate authority, the broker's certificate, mqtts:// only.")
+    ] = False,
+    mutual: Annotated[
+        bool, typer.Option(help="Mutual TLS (implies --tls): a client certificate per node instead of a password.")
+    ] = False,
+    tls_host: Annotated[
+        list[str] | None, typer.Option(help="Another name or address of the broker for its certificate (repeatable).")
+    ] = None,
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node."""
@@ -191,18 +222,26 @@ def provision(
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out}: is a file; give a folder for keys/, broker/ and nodes/")
     try:
-        done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
+        done = provision_nodes(
+            settings.field_node_ids(), out, broker_host, port, key_id, mock, tls=tls, mutual=mutual, tls_hosts=tls_host
+        )
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
+    except OSError as exc:
+        raise BridgeError(f"--out {out}: cannot write: {exc}") from None
     console = Console(highlight=False)
     console.print(f"signing key   {done.key} (public: {done.public_key})")
     console.print(f"broker        mosquitto -c {done.broker_config}")
     for node_id, directory in done.node_dirs.items():
         console.print(f"field node    {node_id}: copy {directory}/ to the Pi (hardware/provision-pi.sh)")
-    console.print(
-        f"bridge        LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) "
-        f"lalert-sim bridge {scenario} --broker mqtt://bridge@{broker_host}:{port} --key {done.key}"
-    )
+    command = f"lalert-sim bridge {scenario} --broker {done.broker_url} --key {done.key}"
+    tls_files = done.bridge_tls
+    if tls_files is not None:
+        options = {"--ca": tls_files.ca_file, "--cert": tls_files.cert_file, "--cert-key": tls_files.key_file}
+        command += "".join(f" {option} {path}" for option, path in options.items() if path is not None)
+    if tls_files is None or tls_files.cert_file is None:  # a password, not a certificate
+        command = f"LALERT_BROKER_PASSWORD=$(jq -r .bridge {out}/broker/credentials.json) {command}"
+    console.print(f"bridge        {command}")
 
 
 def demo_hil(

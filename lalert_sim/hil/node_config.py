@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lalert_sim.errors import NodeConfigError, ScenarioError
+from lalert_sim.hil.broker import BrokerAddress, ClientTls
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
 from lalert_sim.model.files import KIB, read_bounded
 
 NODE_CONFIG_MAX_BYTES = 64 * KIB
 """A node.toml is a few hundred bytes; anything this large is not one."""
+TLS_FILES = ("ca_file", "cert_file", "key_file")
+"""The [broker] settings naming TLS files (relative to node.toml, like password_file)."""
 
 
 class _Section(BaseModel):
@@ -23,7 +27,9 @@ class _Section(BaseModel):
 class BrokerSettings(_Section):
     """How the node reaches its broker."""
 
-    url: str = Field(default="mqtt://127.0.0.1:1883", description="mqtt://HOST:PORT of the broker.")
+    url: str = Field(
+        default="mqtt://127.0.0.1:1883", description="mqtt://HOST:PORT of the broker; mqtts://HOST:8883 for TLS."
+    )
     username: str | None = Field(default=None, description="Default: the node id.")
     password: str | None = None
     password_file: Path | None = Field(
@@ -32,14 +38,33 @@ class BrokerSettings(_Section):
     keepalive_s: int = Field(default=10, ge=2, le=600, description="A dead node is declared offline after 1.5× this.")
     reconnect_min_s: float = Field(default=0.5, gt=0, description="First reconnection delay; doubles each try.")
     reconnect_max_s: float = Field(default=30.0, gt=0, description="Longest reconnection delay.")
+    ca_file: Path | None = Field(
+        default=None, description="mqtts: the authority the broker's certificate must come from (default: system's)."
+    )
+    cert_file: Path | None = Field(default=None, description="mqtts: this node's client certificate (mutual TLS).")
+    key_file: Path | None = Field(default=None, description="mqtts: the client certificate's key (mode 600).")
 
     @field_validator("url")
     @classmethod
     def _url_parses(cls, url: str) -> str:
-        from lalert_sim.hil.broker import BrokerAddress
-
         BrokerAddress.parse(url)  # BrokerUrlError is a ValueError: reported as this field's problem
         return url
+
+    @model_validator(mode="after")
+    def _tls_consistent(self) -> Self:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (a client certificate and its key)")
+        tls_files = [name for name in TLS_FILES if getattr(self, name) is not None]
+        if tls_files and not self.url.startswith("mqtts://"):
+            raise ValueError(f"{', '.join(tls_files)} need an mqtts:// url (TLS); url is {self.url!r}")
+        return self
+
+    def address(self, node_id: str, password: str | None) -> BrokerAddress:
+        """How the node ``node_id`` reaches its broker (over TLS with these files for mqtts://)."""
+        address = BrokerAddress.parse(self.url).with_credentials(self.username or node_id, password)
+        if address.tls is None:
+            return address
+        return address.with_tls(ClientTls(self.ca_file, self.cert_file, self.key_file))
 
 
 class OutputPins(_Section):
@@ -101,6 +126,10 @@ class NodeConfig(_Section):
                 raise ValueError(f"key {key_id!r}: {exc}") from None
         return keys
 
+    def broker_address(self) -> BrokerAddress:
+        """The broker, as this node, with its password and TLS files."""
+        return self.broker.address(self.node_id, self.password())
+
     def password(self) -> str | None:
         """The broker password, from node.toml or its password file."""
         if self.broker.password_file is not None:
@@ -128,9 +157,14 @@ def load_node_config(path: Path) -> NodeConfig:
     if config.state_dir is not None and not config.state_dir.is_absolute():
         updates["state_dir"] = base / config.state_dir
     broker = config.broker
-    if broker.password_file is not None and not broker.password_file.is_absolute():
-        broker = broker.model_copy(update={"password_file": base / broker.password_file})
+    files = {name: getattr(broker, name) for name in ("password_file", *TLS_FILES)}
+    relative = {name: base / file for name, file in files.items() if file is not None and not file.is_absolute()}
+    if relative:
+        broker = broker.model_copy(update=relative)
         updates["broker"] = broker
-    if broker.password_file is not None and not broker.password_file.exists():
-        raise NodeConfigError(f"{path}: broker.password_file: {broker.password_file} does not exist")
+    for name in files:
+        file = getattr(broker, name)
+        if file is not None and not file.is_file():
+            problem = "does not exist" if not file.exists() else "is not a file"
+            raise NodeConfigError(f"{path}: broker.{name}: {file} {problem}")
     return config.model_copy(update=updates) if updates else config

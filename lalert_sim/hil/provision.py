@@ -1,5 +1,6 @@
 """Everything a field deployment needs from a scenario's bindings: the signing key, the broker's
-configuration with per-node credentials and ACL, and one node.toml per field node."""
+configuration with per-node credentials and ACL, one node.toml per field node and, with TLS, a
+certificate authority, the broker's certificate and (mutual TLS) a client certificate per node."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from lalert_sim.hil.broker import BRIDGE_USER, write_mosquitto_files, write_private
-from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerTls, ClientTls, write_mosquitto_files, write_private
+from lalert_sim.hil.certificates import CertificateAuthority, write_pem
+from lalert_sim.hil.node_config import TLS_FILES, BrokerSettings, NodeConfig, OutputPins, Safety, Speech
 from lalert_sim.hil.protocol import Signer, generate_key
 
 
@@ -24,6 +26,10 @@ class Provisioned:
     broker_config: Path
     node_dirs: dict[str, Path]
     bridge_password: str
+    broker_url: str
+    """How the bridge reaches the broker: ``mqtt(s)://bridge@HOST:PORT``."""
+    bridge_tls: ClientTls | None = None
+    """With TLS: the files the bridge connects with (``--ca``, and ``--cert``/``--cert-key`` for mutual TLS)."""
 
 
 def node_toml(
@@ -32,10 +38,12 @@ def node_toml(
     key_id: str,
     public_key: str,
     mock: bool = False,
-    password_file: str = "password",
+    password_file: str | None = "password",
     state_dir: str = "state",
+    tls_files: dict[str, str] | None = None,
 ) -> str:
-    """A node.toml with every setting and its default spelled out (read from ``NodeConfig``), ready to edit."""
+    """A node.toml with every setting and its default spelled out (read from ``NodeConfig``), ready to edit;
+    ``tls_files``: the [broker] TLS settings (ca_file, cert_file, key_file) for an mqtts:// url."""
     fields = NodeConfig.model_fields
     lines = [
         f"# lalert-sim field node {node_id}",
@@ -46,7 +54,9 @@ def node_toml(
         f"{json.dumps(key_id)} = {json.dumps(public_key)}",
     ]
     sections: dict[str, BaseModel] = {
-        "broker": BrokerSettings(url=broker_url, username=node_id, password_file=Path(password_file)),
+        "broker": BrokerSettings.model_validate(
+            {"url": broker_url, "username": node_id, "password_file": password_file} | (tls_files or {})
+        ),
         "outputs": OutputPins(mock=mock),
         "safety": Safety(),
         "speech": Speech(),
@@ -81,23 +91,72 @@ def _toml(value: object) -> str:
 
 
 def provision(
-    node_ids: list[str], out: Path, broker_host: str, port: int = 1883, key_id: str = "drill", mock: bool = False
+    node_ids: list[str],
+    out: Path,
+    broker_host: str,
+    port: int | None = None,
+    key_id: str = "drill",
+    mock: bool = False,
+    *,
+    tls: bool = False,
+    mutual: bool = False,
+    tls_hosts: list[str] | None = None,
+    bind: str = "0.0.0.0",
 ) -> Provisioned:
-    """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept."""
+    """Write keys/, broker/, nodes/<id>/ (and with TLS tls/ and bridge/) under ``out``; existing keys,
+    passwords and the authority are kept. ``port`` defaults to 1883, or 8883 with TLS; ``mutual``
+    (implies ``tls``) gives each node and the bridge a client certificate instead of a password;
+    ``tls_hosts``: more names the broker's certificate is valid for (besides ``broker_host`` and loopback)."""
+    tls = tls or mutual
+    port = port or (8883 if tls else 1883)
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
     if not key_path.exists():
         key_path, pub_path = generate_key(out / "keys", key_id)
     public = Signer.from_file(key_path, key_id).public_key_text()
+    authority = CertificateAuthority.load_or_create(out / "tls" / "ca.pem", out / "tls" / "ca.key") if tls else None
+    listener = None
+    if authority is not None:
+        server = authority.issue_server(
+            out / "broker" / "broker.crt", out / "broker" / "broker.key", [broker_host, *(tls_hosts or [])]
+        )
+        listener = BrokerTls(out / "tls" / "ca.pem", server.cert, server.key, mutual)
     credentials_path = out / "broker" / "credentials.json"
     known = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
-    files = write_mosquitto_files(out / "broker", node_ids, port, bind="0.0.0.0", persistence=True, passwords=known)
+    files = write_mosquitto_files(
+        out / "broker", node_ids, port, bind=bind, persistence=True, passwords=known, tls=listener
+    )
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
+    url = f"{'mqtts' if tls else 'mqtt'}://{broker_host}:{port}"
     node_dirs = {}
     for node_id in node_ids:
         directory = out / "nodes" / node_id
         directory.mkdir(parents=True, exist_ok=True)
-        write_private(directory / "password", files.passwords[node_id] + "\n")
-        (directory / "node.toml").write_text(node_toml(node_id, f"mqtt://{broker_host}:{port}", key_id, public, mock))
+        tls_files = None if authority is None else _client_files(authority, directory, node_id, mutual)
+        password_file: str | None = None
+        if not mutual:  # with mutual TLS the certificate is the node's identity
+            write_private(directory / "password", files.passwords[node_id] + "\n")
+            password_file = "password"
+        text = node_toml(node_id, url, key_id, public, mock, password_file=password_file, tls_files=tls_files)
+        (directory / "node.toml").write_text(text)
         node_dirs[node_id] = directory
-    return Provisioned(key_path, pub_path, files.config, node_dirs, files.passwords[BRIDGE_USER])
+    bridge_tls = None
+    if authority is not None:
+        bridge_files = _client_files(authority, out / "bridge", BRIDGE_USER, mutual)
+        bridge_tls = ClientTls(
+            *(out / "bridge" / bridge_files[name] if name in bridge_files else None for name in TLS_FILES)
+        )
+    bridge_url = url.replace("://", f"://{BRIDGE_USER}@", 1)
+    return Provisioned(
+        key_path, pub_path, files.config, node_dirs, files.passwords[BRIDGE_USER], bridge_url, bridge_tls
+    )
+
+
+def _client_files(authority: CertificateAuthority, directory: Path, user: str, mutual: bool) -> dict[str, str]:
+    """The authority's certificate in ``directory`` and, for mutual TLS, ``user``'s certificate and
+    key beside it; the [broker] settings naming them (relative to the folder, which travels whole)."""
+    write_pem(directory / "ca.pem", authority.cert_pem())
+    if not mutual:
+        return {"ca_file": "ca.pem"}
+    authority.issue_client(directory / "client.crt", directory / "client.key", user)
+    return {"ca_file": "ca.pem", "cert_file": "client.crt", "key_file": "client.key"}

@@ -104,7 +104,8 @@ class Session:
         """``persistent``: the broker keeps the subscriptions and queues QoS 1 messages while we are away
         (needs a fixed ``identifier``); ``last_will``: (topic, payload) published, retained, if we vanish;
         ``max_queued``: bound on messages received and not yet handled (0: none); ``manual_ack``: a QoS 1
-        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again."""
+        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again.
+        An ``address`` with TLS settings connects over TLS, checking the broker's certificate and name."""
         queue_type = type("StampedQueue", (_StampedQueue,), {"now": staticmethod(clock)})
         will = None if last_will is None else aiomqtt.Will(last_will[0], last_will[1], qos=1, retain=True)
         self._client = aiomqtt.Client(
@@ -117,6 +118,7 @@ class Session:
             keepalive=keepalive_s,
             will=will,
             socket_options=[TCP_NODELAY],
+            tls_context=None if address.tls is None else address.tls.context(),
             queue_type=cast(type[asyncio.Queue[aiomqtt.Message]], queue_type),
             max_queued_incoming_messages=max_queued,
             max_inflight_messages=max_inflight,

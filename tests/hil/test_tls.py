@@ -1,0 +1,259 @@
+"""TLS between the bridge, the field nodes and Mosquitto, from what `provision --tls [--mutual]` writes:
+the files, a whole bridge run of 20 node processes over mutual TLS, and who is refused."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from lalert_sim.errors import BrokerUrlError, NodeConfigError
+from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.bridge import Bridge, BridgeOptions
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, ClientTls, Mosquitto, free_port
+from lalert_sim.hil.certificates import CertificateAuthority
+from lalert_sim.hil.node_config import load_node_config
+from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.provision import Provisioned, provision
+from lalert_sim.hil.report import build_report
+from lalert_sim.hil.transport import MqttError, Session
+from tests.hil.conftest import WAIT_S, bridge_run, fan_out_scenario, field_ids
+
+PRIVATE = ("ca.key", "ca.pem", "broker.key", "broker.crt", "client.key", "client.crt")
+
+
+def provisioned(tmp_path: Path, ids: list[str], mutual: bool) -> Provisioned:
+    """`provision --tls [--mutual]` for a broker on a free loopback port, with virtual (mock) nodes."""
+    return provision(
+        ids, tmp_path / "field", "127.0.0.1", free_port(), mock=True, tls=True, mutual=mutual, bind="127.0.0.1"
+    )
+
+
+@pytest.fixture
+def tls_broker(broker_factory) -> Iterator:
+    """Mosquitto on the configuration `provision` wrote; stopped by PID afterwards."""
+    started: list[Mosquitto] = []
+
+    def start(done: Provisioned, node_ids: list[str]) -> Mosquitto:
+        port = int(done.broker_url.rsplit(":", 1)[1])
+        files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
+        broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
+        started.append(broker)
+        return broker
+
+    yield start
+    for broker in started:
+        pid = broker.pid
+        broker.close()
+        if pid is not None:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+
+
+def bridge_address(done: Provisioned) -> BrokerAddress:
+    """How the bridge connects: its certificate under mutual TLS, else its password over TLS."""
+    mutual = done.bridge_tls is not None and done.bridge_tls.cert_file is not None
+    address = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
+    return address.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+
+
+def test_provision_writes_an_authority_and_certificates_that_verify(tmp_path: Path) -> None:
+    done = provisioned(tmp_path, ["pi-01", "pi-02"], mutual=True)
+    field = tmp_path / "field"
+    for path in field.rglob("*"):
+        if path.name in PRIVATE:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    authority = x509.load_pem_x509_certificate((field / "tls" / "ca.pem").read_bytes())
+    broker = x509.load_pem_x509_certificate((field / "broker" / "broker.crt").read_bytes())
+    names = broker.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    assert [str(a) for a in names.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+    for node_id, directory in done.node_dirs.items():
+        client = x509.load_pem_x509_certificate((directory / "client.crt").read_bytes())
+        client.verify_directly_issued_by(authority)  # raises if another authority signed it
+        assert client.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == node_id
+        assert not (directory / "password").exists()  # the certificate is the node's identity
+        config = load_node_config(directory / "node.toml")
+        assert config.broker.url.startswith("mqtts://127.0.0.1:")
+        assert config.broker.cert_file == directory / "client.crt"
+        config.broker_address().tls.context()  # type: ignore[union-attr]  # loads with Python's ssl
+    broker.verify_directly_issued_by(authority)
+    text = done.broker_config.read_text()
+    assert "require_certificate true" in text and "use_identity_as_username true" in text
+    # Python's ssl checks the broker certificate strictly (X.509 v3 extensions, host name) against the CA.
+    context = ClientTls(field / "tls" / "ca.pem").context()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_provision_again_keeps_the_authority_and_adds_nodes(tmp_path: Path) -> None:
+    provisioned(tmp_path, ["pi-01"], mutual=True)
+    ca = (tmp_path / "field" / "tls" / "ca.pem").read_bytes()
+    old_client = (tmp_path / "field" / "nodes" / "pi-01" / "client.crt").read_bytes()
+    done = provisioned(tmp_path, ["pi-01", "pi-02"], mutual=True)
+    assert (tmp_path / "field" / "tls" / "ca.pem").read_bytes() == ca
+    authority = x509.load_pem_x509_certificate(ca)
+    x509.load_pem_x509_certificate(old_client).verify_directly_issued_by(authority)  # a deployed node stays valid
+    assert set(done.node_dirs) == {"pi-01", "pi-02"}
+
+
+def test_twenty_node_processes_over_mutual_tls(tmp_path: Path, tls_broker, node_processes) -> None:
+    from tests.hil.conftest import NodeProcess
+
+    ids = field_ids(20)
+    done = provisioned(tmp_path, ids, mutual=True)
+    tls_broker(done, ids)
+    signer = Signer.from_file(done.key)
+    for node_id, directory in done.node_dirs.items():
+        config = directory / "node.toml"
+        config.write_text("pattern_scale = 0.01\n" + config.read_text())
+        process = NodeProcess.__new__(NodeProcess)  # the provisioned node folder, not the fixture's own
+        process.node_id, process.directory, process.config, process.process = node_id, directory, config, None
+        node_processes.append(process.start())
+    prepared = fan_out_scenario(tmp_path, ids)
+    settings = prepared.scenario.field_nodes
+    assert settings is not None
+    bridge = Bridge(prepared, signer, bridge_address(done), BridgeOptions.of(settings, presence_wait_s=60.0))
+
+    report = build_report(asyncio.run(bridge_run(bridge)))
+
+    assert [n.field_node for n in report.nodes] == ids
+    assert all(n.presence == "online" and n.actuated == 1 and n.missed == 0 for n in report.nodes), [
+        p.log()[-800:] for p in node_processes if "error" in p.log().lower()
+    ]
+    for row in report.deliveries:
+        bound = row.offset_uncertainty_ms
+        assert -bound < row.receipt_latency_ms <= row.actuation_latency_ms < row.ack_round_trip_ms + bound
+        assert row.ack_round_trip_ms < 2000
+
+
+async def _connects(address: BrokerAddress) -> bool:
+    """True when a session over ``address`` is accepted (and ends cleanly), False when refused."""
+    try:
+        async with asyncio.timeout(3.0), Session(address, address.username):  # plain MQTT to TLS waits forever
+            return True
+    except (MqttError, OSError):
+        return False
+
+
+def test_a_node_with_another_authoritys_certificate_is_refused(tmp_path: Path, tls_broker) -> None:
+    done = provisioned(tmp_path, ["pi-01"], mutual=True)
+    tls_broker(done, ["pi-01"])
+    own = load_node_config(done.node_dirs["pi-01"] / "node.toml").broker_address()
+    assert own.tls is not None
+    rogue = CertificateAuthority.create("someone else's CA")
+    forged = rogue.issue_client(tmp_path / "rogue" / "client.crt", tmp_path / "rogue" / "client.key", "pi-01")
+    (tmp_path / "rogue" / "ca.pem").write_bytes(rogue.cert_pem())
+    foreign = own.with_tls(ClientTls(own.tls.ca_file, forged.cert, forged.key))
+    bare = own.with_tls(ClientTls(own.tls.ca_file)).with_credentials("pi-01", done.bridge_password)
+    distrustful = own.with_tls(ClientTls(tmp_path / "rogue" / "ca.pem", own.tls.cert_file, own.tls.key_file))
+    plain = own.with_tls(None)
+
+    async def attempts() -> dict[str, bool]:
+        names = ["own", "foreign", "bare", "distrustful", "plain"]
+        results = await asyncio.gather(*(_connects(a) for a in (own, foreign, bare, distrustful, plain)))
+        return dict(zip(names, results, strict=True))
+
+    assert asyncio.run(attempts()) == {
+        "own": True,  # control: the provisioned certificate is accepted
+        "foreign": False,  # right name, wrong authority
+        "bare": False,  # no certificate: a password does not do under mutual TLS
+        "distrustful": False,  # the node does not trust a broker its own authority did not certify
+        "plain": False,  # no plain MQTT on the TLS listener
+    }
+
+
+def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> None:
+    done = provisioned(tmp_path, ["pi-01"], mutual=False)
+    tls_broker(done, ["pi-01"])
+    directory = done.node_dirs["pi-01"]
+    config = load_node_config(directory / "node.toml")
+    assert config.broker.cert_file is None and (directory / "password").exists()
+
+    async def scenario() -> tuple[bool, bool]:
+        agent = NodeAgent(config)
+        task = asyncio.get_running_loop().create_task(agent.run())
+        try:
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)  # the agent itself, over TLS with its password
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            agent.close()
+        wrong = config.broker_address().with_credentials("pi-01", "not-the-password")
+        return await _connects(bridge_address(done)), await _connects(wrong)
+
+    assert asyncio.run(scenario()) == (True, False)
+
+
+# --- settings without a broker ---------------------------------------------------------------------------------
+
+
+def _write_config(tmp_path: Path, broker: str) -> Path:
+    key = Signer.generate("drill").public_key_text()
+    path = tmp_path / "node.toml"
+    path.write_text(f'node_id = "pi-01"\n[keys]\ndrill = "{key}"\n[broker]\n{broker}\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("broker", "problem"),
+    [
+        ('url = "mqtt://h:1883"\nca_file = "ca.pem"', "broker: Value error, ca_file need an mqtts:// url"),
+        ('url = "mqtts://h"\ncert_file = "c.crt"', "broker: Value error, cert_file and key_file go together"),
+        ('url = "mqtts://h"\nca_file = "missing.pem"', "broker.ca_file: "),
+        ('url = "mqtts://h"\ncert_file = "c.crt"\nkey_file = "."', "broker.cert_file: "),
+    ],
+)
+def test_bad_tls_settings_name_the_field(tmp_path: Path, broker: str, problem: str) -> None:
+    path = _write_config(tmp_path, broker)
+    with pytest.raises(NodeConfigError) as caught:
+        load_node_config(path)
+    assert str(caught.value).startswith(f"{path}: {problem}"), caught.value
+
+
+def test_tls_files_are_relative_to_node_toml(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("x")
+    config = load_node_config(_write_config(tmp_path, 'url = "mqtts://broker.local"\nca_file = "ca.pem"'))
+    address = config.broker_address()
+    assert (address.host, address.port, address.tls) == ("broker.local", 8883, ClientTls(tmp_path / "ca.pem"))
+    with pytest.raises(Exception, match="TLS authority"):
+        address.tls.context()  # type: ignore[union-attr]  # "x" is no certificate: named, not a traceback
+
+
+def test_mqtts_urls() -> None:
+    address = BrokerAddress.parse("mqtts://bridge@broker.local")
+    assert (address.port, address.tls, address.url()) == (8883, ClientTls(), "mqtts://bridge@broker.local:8883")
+    assert BrokerAddress.parse("mqtt://h").tls is None
+    with pytest.raises(BrokerUrlError, match="mqtts://"):
+        BrokerAddress.parse("ssl://h")
+
+
+def test_the_cli_provisions_mutual_tls_and_the_bridge_checks_its_tls_options(tmp_path: Path) -> None:
+    fan_out_scenario(tmp_path, ["pi-01"])  # writes fan_out.yaml
+    scenario = tmp_path / "fan_out.yaml"
+    cli = [sys.executable, "-m", "lalert_sim"]
+    out = tmp_path / "field"
+    made = subprocess.run(
+        [*cli, "provision", str(scenario), "--out", str(out), "--mutual", "--broker-host", "pi-broker"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "mqtts://bridge@pi-broker:8883" in made.stdout and "--cert-key" in made.stdout
+    assert (out / "nodes" / "pi-01" / "client.key").exists()
+    wrong = subprocess.run(
+        [*cli, "bridge", str(scenario), "--broker", "mqtt://bridge@127.0.0.1:1", "--ca", str(out / "tls" / "ca.pem")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 2 and "--ca: TLS files need an mqtts:// --broker" in wrong.stderr, wrong.stderr
