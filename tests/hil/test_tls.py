@@ -4,12 +4,12 @@ the files, a whole bridge run of 20 node processes over mutual TLS, and who is r
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,55 +19,27 @@ from cryptography.x509.oid import NameOID
 from lalert_sim.errors import BrokerUrlError, NodeConfigError
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
-from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, ClientTls, Mosquitto, free_port
+from lalert_sim.hil.broker import BrokerAddress, ClientTls
 from lalert_sim.hil.certificates import CertificateAuthority
 from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.protocol import Signer
-from lalert_sim.hil.provision import Provisioned, provision
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
-from tests.hil.conftest import WAIT_S, bridge_run, fan_out_scenario, field_ids
+from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids
+from tests.hil.tls_support import bridge_address, provisioned, running_broker
 
 PRIVATE = ("ca.key", "ca.pem", "broker.key", "broker.crt", "client.key", "client.crt")
 
 
-def provisioned(tmp_path: Path, ids: list[str], mutual: bool) -> Provisioned:
-    """`provision --tls [--mutual]` for a broker on a free loopback port, with virtual (mock) nodes."""
-    return provision(
-        ids, tmp_path / "field", "127.0.0.1", free_port(), mock=True, tls=True, mutual=mutual, bind="127.0.0.1"
-    )
-
-
 @pytest.fixture
-def tls_broker(broker_factory) -> Iterator:
-    """Mosquitto on the configuration `provision` wrote; stopped by PID afterwards."""
-    started: list[Mosquitto] = []
-
-    def start(done: Provisioned, node_ids: list[str]) -> Mosquitto:
-        port = int(done.broker_url.rsplit(":", 1)[1])
-        files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
-        broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
-        started.append(broker)
-        return broker
-
-    yield start
-    for broker in started:
-        pid = broker.pid
-        broker.close()
-        if pid is not None:
-            with pytest.raises(ProcessLookupError):
-                os.kill(pid, 0)
-
-
-def bridge_address(done: Provisioned) -> BrokerAddress:
-    """How the bridge connects: its certificate under mutual TLS, else its password over TLS."""
-    mutual = done.bridge_tls is not None and done.bridge_tls.cert_file is not None
-    address = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
-    return address.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+def tls_broker() -> Iterator:
+    """Start Mosquitto on what `provision` wrote (``running_broker``); stopped by PID afterwards."""
+    with ExitStack() as stack:
+        yield lambda done, ids: stack.enter_context(running_broker(done, ids))
 
 
 def test_provision_writes_an_authority_and_certificates_that_verify(tmp_path: Path) -> None:
-    done = provisioned(tmp_path, ["pi-01", "pi-02"], mutual=True)
+    done = provisioned(tmp_path / "field", ["pi-01", "pi-02"], mutual=True)
     field = tmp_path / "field"
     for path in field.rglob("*"):
         if path.name in PRIVATE:
@@ -95,10 +67,10 @@ def test_provision_writes_an_authority_and_certificates_that_verify(tmp_path: Pa
 
 
 def test_provision_again_keeps_the_authority_and_adds_nodes(tmp_path: Path) -> None:
-    provisioned(tmp_path, ["pi-01"], mutual=True)
+    provisioned(tmp_path / "field", ["pi-01"], mutual=True)
     ca = (tmp_path / "field" / "tls" / "ca.pem").read_bytes()
     old_client = (tmp_path / "field" / "nodes" / "pi-01" / "client.crt").read_bytes()
-    done = provisioned(tmp_path, ["pi-01", "pi-02"], mutual=True)
+    done = provisioned(tmp_path / "field", ["pi-01", "pi-02"], mutual=True)
     assert (tmp_path / "field" / "tls" / "ca.pem").read_bytes() == ca
     authority = x509.load_pem_x509_certificate(ca)
     x509.load_pem_x509_certificate(old_client).verify_directly_issued_by(authority)  # a deployed node stays valid
@@ -106,10 +78,8 @@ def test_provision_again_keeps_the_authority_and_adds_nodes(tmp_path: Path) -> N
 
 
 def test_twenty_node_processes_over_mutual_tls(tmp_path: Path, tls_broker, node_processes) -> None:
-    from tests.hil.conftest import NodeProcess
-
     ids = field_ids(20)
-    done = provisioned(tmp_path, ids, mutual=True)
+    done = provisioned(tmp_path / "field", ids, mutual=True)
     tls_broker(done, ids)
     signer = Signer.from_file(done.key)
     for node_id, directory in done.node_dirs.items():
@@ -145,7 +115,7 @@ async def _connects(address: BrokerAddress) -> bool:
 
 
 def test_a_node_with_another_authoritys_certificate_is_refused(tmp_path: Path, tls_broker) -> None:
-    done = provisioned(tmp_path, ["pi-01"], mutual=True)
+    done = provisioned(tmp_path / "field", ["pi-01"], mutual=True)
     tls_broker(done, ["pi-01"])
     own = load_node_config(done.node_dirs["pi-01"] / "node.toml").broker_address()
     assert own.tls is not None
@@ -172,7 +142,7 @@ def test_a_node_with_another_authoritys_certificate_is_refused(tmp_path: Path, t
 
 
 def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> None:
-    done = provisioned(tmp_path, ["pi-01"], mutual=False)
+    done = provisioned(tmp_path / "field", ["pi-01"], mutual=False)
     tls_broker(done, ["pi-01"])
     directory = done.node_dirs["pi-01"]
     config = load_node_config(directory / "node.toml")

@@ -1,0 +1,46 @@
+"""What the TLS and Pi-install tests share: `provision --tls` for loopback, and Mosquitto on its files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, Mosquitto, find_mosquitto, free_port
+from lalert_sim.hil.provision import Provisioned, provision
+
+
+def provisioned(out: Path, ids: list[str], mutual: bool) -> Provisioned:
+    """`provision --tls [--mutual]` into ``out`` for a broker on a free loopback port, with virtual (mock) nodes."""
+    return provision(ids, out, "127.0.0.1", free_port(), mock=True, tls=True, mutual=mutual, bind="127.0.0.1")
+
+
+def bridge_address(done: Provisioned) -> BrokerAddress:
+    """How the bridge connects: its certificate under mutual TLS, else its password over TLS."""
+    mutual = done.bridge_tls is not None and done.bridge_tls.cert_file is not None
+    address = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
+    return address.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+
+
+@contextmanager
+def running_broker(done: Provisioned, node_ids: list[str]) -> Iterator[Mosquitto]:
+    """Mosquitto on the configuration `provision` wrote, stopped by its PID afterwards (and checked gone).
+    Without Mosquitto the test is skipped, or fails under CI=true."""
+    if find_mosquitto() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
+        pytest.skip("mosquitto is not installed (apt install mosquitto)")
+    port = int(done.broker_url.rsplit(":", 1)[1])
+    files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
+    broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
+    pid = broker.pid
+    try:
+        yield broker
+    finally:
+        broker.close()
+        if pid is not None:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
