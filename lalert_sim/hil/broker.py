@@ -32,6 +32,14 @@ TLS_PORT = 8883
 """MQTT over TLS's registered port: the default of an mqtts:// URL and of ``provision --tls``."""
 
 
+class TlsFileError(BridgeError):
+    """A TLS file that cannot be used; ``setting`` says which (``ca_file`` or ``cert_file``)."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
 @dataclass(frozen=True)
 class ClientTls:
     """How a client checks the broker and proves who it is over TLS: the authority it trusts
@@ -43,17 +51,18 @@ class ClientTls:
 
     def context(self) -> ssl.SSLContext:
         """An SSL context verifying the broker's certificate and host name (TLS 1.2 or later);
-        BridgeError names the file that could not be used."""
+        TlsFileError names the file that could not be used."""
         try:
             context = ssl.create_default_context(cafile=self.ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise BridgeError(f"TLS authority {self.ca_file}: cannot use it: {exc}") from None
+            raise TlsFileError("ca_file", f"{self.ca_file}: not a usable certificate authority: {exc}") from None
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         if self.cert_file is not None:
             try:
                 context.load_cert_chain(self.cert_file, self.key_file)
             except (OSError, ssl.SSLError) as exc:
-                raise BridgeError(f"TLS client certificate {self.cert_file} (key {self.key_file}): {exc}") from None
+                message = f"{self.cert_file} with key {self.key_file}: not a usable certificate and key: {exc}"
+                raise TlsFileError("cert_file", message) from None
         return context
 
 

@@ -153,7 +153,7 @@ def bridge(
 
 def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, key: Path | None) -> BrokerAddress:
     """``address`` with the bridge's TLS files; InvalidInput names the option that is wrong."""
-    from lalert_sim.hil.broker import ClientTls
+    from lalert_sim.hil.broker import ClientTls, TlsFileError
 
     given = {"--ca": ca, "--cert": cert, "--cert-key": key}
     for option, path in given.items():
@@ -165,7 +165,12 @@ def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, 
         return address
     if (cert is None) != (key is None):
         raise InvalidInput("--cert and --cert-key go together (a client certificate and its key)")
-    return address.with_tls(ClientTls(ca, cert, key))
+    tls = ClientTls(ca, cert, key)
+    try:
+        tls.context()
+    except TlsFileError as exc:
+        raise InvalidInput(f"{'--ca' if exc.setting == 'ca_file' else '--cert/--cert-key'}: {exc}") from None
+    return address.with_tls(tls)
 
 
 def node(

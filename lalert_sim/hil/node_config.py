@@ -9,7 +9,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lalert_sim.errors import NodeConfigError, ScenarioError
-from lalert_sim.hil.broker import BrokerAddress, ClientTls
+from lalert_sim.hil.broker import BrokerAddress, ClientTls, TlsFileError
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
 from lalert_sim.model.files import KIB, read_bounded
@@ -167,4 +167,11 @@ def load_node_config(path: Path) -> NodeConfig:
         if file is not None and not file.is_file():
             problem = "does not exist" if not file.exists() else "is not a file"
             raise NodeConfigError(f"{path}: broker.{name}: {file} {problem}")
-    return config.model_copy(update=updates) if updates else config
+    config = config.model_copy(update=updates) if updates else config
+    tls = config.broker_address().tls
+    if tls is not None:
+        try:
+            tls.context()  # a broken certificate is a mistake in this file, not a network outage
+        except TlsFileError as exc:
+            raise NodeConfigError(f"{path}: broker.{exc.setting}: {exc}") from None
+    return config

@@ -87,14 +87,16 @@ def reachable_prefix(paths: list[Path], scratch: Path) -> str:
 
 
 def start_as_service(root: Path, service: dict[str, str], scratch: Path) -> subprocess.Popen[bytes]:
-    """The unit's ExecStart as its User with its groups (no capabilities left), the test's code importable."""
+    """The unit's ExecStart as its User with its groups (no capabilities left, NoNewPrivileges as the
+    unit says), the test's code importable."""
     uid, gid, groups = service_groups(service)
     python = Path(os.path.realpath(sys.executable))
     prefix = reachable_prefix(
         [python, Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPOSITORY], scratch
     )
+    no_new_privileges = " --no-new-privs" if service.get("NoNewPrivileges") == "true" else ""
     command = (
-        f"setpriv --reuid={uid} --regid={gid} --groups={','.join(map(str, groups))} --inh-caps=-all "
+        f"setpriv --reuid={uid} --regid={gid} --groups={','.join(map(str, groups))} --inh-caps=-all{no_new_privileges} "
         f"--reset-env -- env PYTHONPATH={REPOSITORY} {service['ExecStart']}"
     )
     log = (scratch / "agent.log").open("wb")

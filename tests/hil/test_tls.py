@@ -16,11 +16,12 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from lalert_sim.errors import BrokerUrlError, NodeConfigError
+from lalert_sim.errors import BrokerUrlError, InvalidInput, NodeConfigError
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BrokerAddress, ClientTls
 from lalert_sim.hil.certificates import CertificateAuthority
+from lalert_sim.hil.commands import with_client_tls
 from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.protocol import Signer
 from lalert_sim.hil.report import build_report
@@ -190,12 +191,43 @@ def test_bad_tls_settings_name_the_field(tmp_path: Path, broker: str, problem: s
 
 
 def test_tls_files_are_relative_to_node_toml(tmp_path: Path) -> None:
-    (tmp_path / "ca.pem").write_text("x")
+    (tmp_path / "ca.pem").write_bytes(CertificateAuthority.create().cert_pem())
     config = load_node_config(_write_config(tmp_path, 'url = "mqtts://broker.local"\nca_file = "ca.pem"'))
     address = config.broker_address()
     assert (address.host, address.port, address.tls) == ("broker.local", 8883, ClientTls(tmp_path / "ca.pem"))
-    with pytest.raises(Exception, match="TLS authority"):
-        address.tls.context()  # type: ignore[union-attr]  # "x" is no certificate: named, not a traceback
+
+
+def test_unusable_tls_files_are_named_when_node_toml_is_read(tmp_path: Path) -> None:
+    authority = CertificateAuthority.create()
+    (tmp_path / "ca.pem").write_bytes(authority.cert_pem())
+    (tmp_path / "garbage.pem").write_text("not a certificate")
+    authority.issue_client(tmp_path / "a.crt", tmp_path / "a.key", "pi-01")
+    authority.issue_client(tmp_path / "b.crt", tmp_path / "b.key", "pi-01")
+    cases = {
+        'ca_file = "garbage.pem"': "broker.ca_file: ",
+        'ca_file = "ca.pem"\ncert_file = "a.crt"\nkey_file = "b.key"': "broker.cert_file: ",  # another key
+        'ca_file = "ca.pem"\ncert_file = "garbage.pem"\nkey_file = "a.key"': "broker.cert_file: ",
+    }
+    for settings, problem in cases.items():
+        path = _write_config(tmp_path, f'url = "mqtts://h"\n{settings}')
+        with pytest.raises(NodeConfigError) as caught:
+            load_node_config(path)
+        assert str(caught.value).startswith(f"{path}: {problem}"), caught.value
+    good = _write_config(tmp_path, 'url = "mqtts://h"\nca_file = "ca.pem"\ncert_file = "a.crt"\nkey_file = "a.key"')
+    assert load_node_config(good).broker.key_file == tmp_path / "a.key"  # control
+
+
+def test_the_bridge_options_give_its_tls_files(tmp_path: Path) -> None:
+    authority = CertificateAuthority.create()
+    (tmp_path / "ca.pem").write_bytes(authority.cert_pem())
+    issued = authority.issue_client(tmp_path / "bridge.crt", tmp_path / "bridge.key", "bridge")
+    address = with_client_tls(BrokerAddress.parse("mqtts://bridge@h"), tmp_path / "ca.pem", issued.cert, issued.key)
+    assert address.tls == ClientTls(tmp_path / "ca.pem", issued.cert, issued.key)
+    assert with_client_tls(BrokerAddress.parse("mqtts://h"), None, None, None).tls == ClientTls()  # system CAs
+    with pytest.raises(InvalidInput, match="--cert and --cert-key go together"):
+        with_client_tls(BrokerAddress.parse("mqtts://h"), None, issued.cert, None)
+    with pytest.raises(InvalidInput, match="^--ca: "):
+        with_client_tls(BrokerAddress.parse("mqtts://h"), issued.key, None, None)  # a key is no authority
 
 
 def test_mqtts_urls() -> None:
