@@ -19,11 +19,11 @@ from cryptography.x509.oid import NameOID
 from lalert_sim.errors import BrokerUrlError, InvalidInput, NodeConfigError
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
-from lalert_sim.hil.broker import BrokerAddress, ClientTls
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, ClientTls
 from lalert_sim.hil.certificates import CertificateAuthority
 from lalert_sim.hil.commands import with_client_tls
 from lalert_sim.hil.node_config import load_node_config
-from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.protocol import Signer, Topic, topic
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
 from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids
@@ -140,6 +140,42 @@ def test_a_node_with_another_authoritys_certificate_is_refused(tmp_path: Path, t
         "distrustful": False,  # the node does not trust a broker its own authority did not certify
         "plain": False,  # no plain MQTT on the TLS listener
     }
+
+
+def test_the_certificate_is_the_identity_for_the_acl_and_the_client_id(tmp_path: Path, tls_broker) -> None:
+    """pi-01's certificate reads only pi-01's topics, and claiming pi-02's client id does not take
+    over pi-02's session (Mosquitto takes both user name and client id from the certificate)."""
+    done = provisioned(tmp_path / "field", ["pi-01", "pi-02"], mutual=True)
+    tls_broker(done, ["pi-01", "pi-02"])
+    one, two = (load_node_config(done.node_dirs[n] / "node.toml").broker_address() for n in ("pi-01", "pi-02"))
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        seen_by_one: list[str] = []
+        seen_by_two: list[str] = []
+        async with Session(bridge_address(done), BRIDGE_USER) as bridge, Session(two, "pi-02") as genuine:
+            await genuine.subscribe((topic("pi-02", Topic.ALERT), 1))
+            async with Session(one, "pi-02") as impostor:  # pi-01's certificate, pi-02's client id
+                await impostor.subscribe((topic("pi-02", Topic.ALERT), 1), (topic("pi-01", Topic.ALERT), 1))
+                await bridge.publish(topic("pi-02", Topic.ALERT), b"for pi-02", 1)
+                await bridge.publish(topic("pi-01", Topic.ALERT), b"for pi-01", 1)
+
+                async def gather(session: Session, into: list[str]) -> None:
+                    async for message in session.messages():
+                        into.append(message.payload.decode())
+
+                async with asyncio.TaskGroup() as tasks:  # what arrives in one second
+                    watchers = [
+                        tasks.create_task(gather(impostor, seen_by_one)),
+                        tasks.create_task(gather(genuine, seen_by_two)),
+                    ]
+                    await asyncio.sleep(1.0)
+                    for watcher in watchers:
+                        watcher.cancel()
+        return seen_by_one, seen_by_two
+
+    seen_by_one, seen_by_two = asyncio.run(scenario())
+    assert seen_by_one == ["for pi-01"]  # its own topic only, whatever client id it claimed
+    assert seen_by_two == ["for pi-02"]  # the genuine pi-02 kept its session
 
 
 def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> None:
