@@ -192,3 +192,40 @@ def test_the_old_unit_could_not_read_its_configuration(scratch_root: Path, tmp_p
         stop(process)
     log = (tmp_path / "agent.log").read_text(errors="replace")
     assert process.returncode == 2 and "permission denied" in log.lower(), log[-2000:]
+
+
+def test_without_root_the_script_installs_files_and_touches_no_users(scratch_root: Path, tmp_path: Path) -> None:
+    """Run as nobody: the files land under ROOT owned by that user, with the same modes, and no
+    user, group or ownership change is tried (which would fail)."""
+    provisioned(tmp_path / "field", [NODE], mutual=True)
+    nodes = scratch_root / "from"
+    shutil.copytree(tmp_path / "field" / "nodes", nodes)
+    target = scratch_root / "target"
+    target.mkdir()
+    nobody = pwd.getpwnam("nobody")
+    for path in [nodes, *nodes.rglob("*"), target]:
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    installed = subprocess.run(
+        [
+            "setpriv",
+            f"--reuid={nobody.pw_uid}",
+            f"--regid={nobody.pw_gid}",
+            "--clear-groups",
+            "--",
+            "bash",
+            str(SCRIPT),
+            NODE,
+        ],
+        cwd=nodes,
+        env={"PATH": os.environ["PATH"], "ROOT": str(target), "VENV": sys.prefix},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert installed.returncode == 0, installed.stderr
+    config = target / "etc" / "lalert-node" / "node.toml"
+    assert config.stat().st_uid == nobody.pw_uid and stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert f'state_dir = "{target}/var/lib/lalert-node"' in config.read_text()
+    assert (target / UNIT).exists() and os.path.realpath(target / "opt" / "lalert-node" / "venv") == os.path.realpath(
+        sys.prefix
+    )
