@@ -4,6 +4,8 @@ the files, a whole bridge run of 20 node processes over mutual TLS, and who is r
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import ssl
 import stat
 import subprocess
@@ -176,6 +178,30 @@ def test_the_certificate_is_the_identity_for_the_acl_and_the_client_id(tmp_path:
     seen_by_one, seen_by_two = asyncio.run(scenario())
     assert seen_by_one == ["for pi-01"]  # its own topic only, whatever client id it claimed
     assert seen_by_two == ["for pi-02"]  # the genuine pi-02 kept its session
+
+
+def test_a_node_provisioned_away_keeps_a_valid_certificate_but_no_topics(tmp_path: Path, tls_broker) -> None:
+    """Re-provisioning without pi-02 leaves its certificate valid (same authority) but the ACL
+    gives its name nothing: it connects and receives nothing."""
+    provisioned(tmp_path / "field", ["pi-01", "pi-02"], mutual=True)
+    removed = load_node_config(tmp_path / "field" / "nodes" / "pi-02" / "node.toml").broker_address()
+    done = provisioned(tmp_path / "field", ["pi-01"], mutual=True)  # on another free port
+    removed = dataclasses.replace(removed, port=bridge_address(done).port)
+    tls_broker(done, ["pi-01"])
+
+    async def scenario() -> list[bytes]:
+        seen: list[bytes] = []
+        async with Session(bridge_address(done), BRIDGE_USER) as bridge, Session(removed, "pi-02") as gone:
+            await gone.subscribe((topic("pi-02", Topic.ALERT), 1), (topic("pi-01", Topic.ALERT), 1))
+            await bridge.publish(topic("pi-02", Topic.ALERT), b"for pi-02", 1)
+            await bridge.publish(topic("pi-01", Topic.ALERT), b"for pi-01", 1)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    async for message in gone.messages():
+                        seen.append(message.payload)
+        return seen
+
+    assert asyncio.run(scenario()) == []
 
 
 def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> None:
