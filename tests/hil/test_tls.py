@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from lalert_sim.errors import BrokerUrlError, InvalidInput, NodeConfigError
-from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, ClientTls
 from lalert_sim.hil.certificates import CertificateAuthority
@@ -28,7 +28,7 @@ from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.protocol import Signer, Topic, topic
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
-from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids
+from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids, until
 from tests.hil.tls_support import bridge_address, provisioned, running_broker
 
 PRIVATE = ("ca.key", "ca.pem", "broker.key", "broker.crt", "client.key", "client.crt")
@@ -202,6 +202,31 @@ def test_a_node_provisioned_away_keeps_a_valid_certificate_but_no_topics(tmp_pat
         return seen
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_node_reconnects_over_tls_after_a_broker_restart(tmp_path: Path, tls_broker) -> None:
+    done = provisioned(tmp_path / "field", ["pi-01"], mutual=True)
+    broker = tls_broker(done, ["pi-01"])
+    config = load_node_config(done.node_dirs["pi-01"] / "node.toml")
+    config = config.model_copy(update={"broker": config.broker.model_copy(update={"reconnect_max_s": 1.0})})
+
+    async def scenario() -> list[str]:
+        agent = NodeAgent(config)
+        task = asyncio.get_running_loop().create_task(agent.run())
+        try:
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            await asyncio.to_thread(broker.stop)
+            await until(lambda: not agent.connected.is_set())
+            await asyncio.to_thread(broker.start)
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)  # a fresh TLS session, same files
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            agent.close()
+        return [e["event"] for e in read_events(config.state_dir) if e["event"] in ("connected", "disconnected")]
+
+    events = asyncio.run(scenario())
+    assert events[0] == "connected" and events[-1] == "connected" and "disconnected" in events
 
 
 def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> None:
