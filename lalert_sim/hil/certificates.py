@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from lalert_sim.errors import shown
 from lalert_sim.hil.broker import write_private
 
 CA_VALID_DAYS = 3650
@@ -80,7 +82,8 @@ class CertificateAuthority:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def issue_server(self, cert_path: Path, key_path: Path, hosts: list[str]) -> IssuedFiles:
-        """The broker's certificate, valid for ``hosts`` (names and IP addresses) and always for loopback."""
+        """The broker's certificate, valid for ``hosts`` (names and IP addresses, see ``host_name``) and
+        always for loopback."""
         names: list[x509.GeneralName] = []
         for host in dict.fromkeys([*hosts, "localhost", "127.0.0.1"]):
             try:
@@ -91,7 +94,7 @@ class CertificateAuthority:
             x509.SubjectAlternativeName(names),
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
         ]
-        return self._issue(cert_path, key_path, hosts[0] if hosts else "localhost", extensions)
+        return self._issue(cert_path, key_path, "lalert-sim broker", extensions)  # names: in the SAN only
 
     def issue_client(self, cert_path: Path, key_path: Path, user: str) -> IssuedFiles:
         """A client certificate whose common name is the MQTT user ``user`` (a node id or the bridge)."""
@@ -112,6 +115,26 @@ class CertificateAuthority:
         write_pem(cert_path, cert.public_bytes(serialization.Encoding.PEM))
         write_pem(key_path, _key_pem(key))
         return IssuedFiles(cert_path, key_path)
+
+
+def host_name(text: str, what: str = "host") -> str:
+    """``text`` as a certificate names a host: an IP address, or a DNS name in ASCII (an
+    internationalised name as its A-labels); ValueError says why it is neither."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    try:
+        name = text.encode("idna").decode("ascii").rstrip(".").lower()
+    except UnicodeError:
+        raise ValueError(f"{what} {shown(text)}: not a host name or IP address") from None
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ValueError(f"{what} {shown(text)}: not a host name or IP address (letters, digits, '-' between dots)")
+    return name
+
+
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def write_pem(path: Path, data: bytes) -> None:

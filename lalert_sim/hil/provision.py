@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerTls, ClientTls, write_mosquitto_files, write_private
-from lalert_sim.hil.certificates import CertificateAuthority, write_pem
+from lalert_sim.hil.certificates import CertificateAuthority, host_name, write_pem
 from lalert_sim.hil.node_config import TLS_FILES, BrokerSettings, NodeConfig, OutputPins, Safety, Speech
 from lalert_sim.hil.protocol import Signer, generate_key
 
@@ -109,6 +109,8 @@ def provision(
     ``tls_hosts``: more names the broker's certificate is valid for (besides ``broker_host`` and loopback)."""
     tls = tls or mutual
     port = port or (8883 if tls else 1883)
+    broker_host = host_name(broker_host, "--broker-host")  # ValueError before anything is written
+    tls_hosts = [host_name(host, "--tls-host") for host in tls_hosts or []]
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
     if not key_path.exists():
@@ -118,7 +120,7 @@ def provision(
     listener = None
     if authority is not None:
         server = authority.issue_server(
-            out / "broker" / "broker.crt", out / "broker" / "broker.key", [broker_host, *(tls_hosts or [])]
+            out / "broker" / "broker.crt", out / "broker" / "broker.key", [broker_host, *tls_hosts]
         )
         listener = BrokerTls(out / "tls" / "ca.pem", server.cert, server.key, mutual)
     credentials_path = out / "broker" / "credentials.json"

@@ -22,10 +22,11 @@ from lalert_sim.errors import BrokerUrlError, InvalidInput, NodeConfigError
 from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import Bridge, BridgeOptions
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, ClientTls
-from lalert_sim.hil.certificates import CertificateAuthority
+from lalert_sim.hil.certificates import CertificateAuthority, host_name
 from lalert_sim.hil.commands import with_client_tls
 from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.protocol import Signer, Topic, topic
+from lalert_sim.hil.provision import provision
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
 from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids, until
@@ -346,3 +347,27 @@ def test_the_cli_provisions_mutual_tls_and_the_bridge_checks_its_tls_options(tmp
         timeout=60,
     )
     assert wrong.returncode == 2 and "--ca: TLS files need an mqtts:// --broker" in wrong.stderr, wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("broker.local", "broker.local"),
+        ("Broker.Local.", "broker.local"),
+        ("192.0.2.1", "192.0.2.1"),
+        ("::1", "::1"),
+        ("日本.jp", "xn--wgv71a.jp"),
+        ("pi-01", "pi-01"),
+    ],
+)
+def test_host_names_for_the_certificate(text: str, name: str) -> None:
+    assert host_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["", "bad host", "*.local", "-a.b", "a..b", "x" * 64, ".".join(["a" * 60] * 5), "a/b"])
+def test_bad_host_names_are_refused_before_anything_is_written(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ValueError, match="^--tls-host .*: not a host name or IP address"):
+        provision(["pi-01"], tmp_path / "field", "127.0.0.1", tls=True, tls_hosts=[text])
+    with pytest.raises(ValueError, match="^--broker-host "):
+        provision(["pi-01"], tmp_path / "field", text)
+    assert not (tmp_path / "field").exists()
