@@ -58,16 +58,31 @@ class CertificateAuthority:
     @classmethod
     def load(cls, cert_path: Path, key_path: Path) -> CertificateAuthority:
         """An authority written by ``save``; ValueError names the file that is not one."""
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        try:
+            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{key_path}: not the authority's key (an unencrypted PEM private key): {exc}") from None
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ValueError(f"{key_path}: not an EC private key")
-        return cls(key, x509.load_pem_x509_certificate(cert_path.read_bytes()))
+        try:
+            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        except ValueError as exc:
+            raise ValueError(f"{cert_path}: not the authority's certificate (PEM): {exc}") from None
+        if cert.public_key() != key.public_key():
+            raise ValueError(f"{cert_path} and {key_path}: the certificate is not that key's")
+        return cls(key, cert)
 
     @classmethod
     def load_or_create(cls, cert_path: Path, key_path: Path) -> CertificateAuthority:
         """The authority already at these paths (a re-run keeps it, so issued certificates stay valid), or a new one."""
         if cert_path.exists() and key_path.exists():
             return cls.load(cert_path, key_path)
+        if cert_path.exists() or key_path.exists():
+            missing = key_path if cert_path.exists() else cert_path
+            raise ValueError(
+                f"{missing} is missing: put it back, or remove {cert_path.parent} for a new authority "
+                "(every node then needs its files again)"
+            )
         authority = cls.create()
         authority.save(cert_path, key_path)
         return authority

@@ -371,3 +371,25 @@ def test_bad_host_names_are_refused_before_anything_is_written(tmp_path: Path, t
     with pytest.raises(ValueError, match="^--broker-host "):
         provision(["pi-01"], tmp_path / "field", text)
     assert not (tmp_path / "field").exists()
+
+
+def test_a_damaged_authority_is_named_not_replaced(tmp_path: Path) -> None:
+    provisioned(tmp_path / "field", ["pi-01"], mutual=True)
+    tls = tmp_path / "field" / "tls"
+    key = (tls / "ca.key").read_bytes()
+    other = CertificateAuthority.create()
+    for damage, problem in [
+        (lambda: (tls / "ca.key").write_text("garbage"), "ca.key: not the authority's key"),
+        (lambda: (tls / "ca.pem").write_bytes(other.cert_pem()), "the certificate is not that key's"),
+        (lambda: (tls / "ca.pem").write_text("garbage"), "ca.pem: not the authority's certificate"),
+    ]:
+        (tls / "ca.key").write_bytes(key)
+        damage()
+        kept = {p: p.read_bytes() for p in tls.iterdir()}
+        with pytest.raises(ValueError, match=problem):
+            provisioned(tmp_path / "field", ["pi-01"], mutual=True)
+        assert {p: p.read_bytes() for p in tls.iterdir()} == kept  # nothing overwritten
+    (tls / "ca.key").unlink()  # the certificate alone: a new authority would lock every node out
+    with pytest.raises(ValueError, match="ca.key is missing"):
+        provisioned(tmp_path / "field", ["pi-01"], mutual=True)
+    assert not (tls / "ca.key").exists()
