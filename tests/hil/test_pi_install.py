@@ -100,19 +100,10 @@ def start_as_service(root: Path, service: dict[str, str], scratch: Path) -> subp
         f"--reset-env -- env PYTHONPATH={REPOSITORY} {service['ExecStart']}"
     )
     log = (scratch / "agent.log").open("wb")
+    shell = f"{prefix} && exec {command}" if prefix else f"exec {command}"
+    unshare = ["unshare", "--mount", "--propagation", "private"] if prefix else []  # only to open a way in
     process = subprocess.Popen(
-        [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            f"{prefix} && exec {command}" if prefix else f"exec {command}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        [*unshare, "sh", "-c", shell], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     log.close()
     return process
