@@ -111,7 +111,8 @@ class BrokerAddress:
         user = ""
         if self.username:
             user = self.username + (f":{self.password}" if credentials and self.password else "") + "@"
-        return f"{'mqtt' if self.tls is None else 'mqtts'}://{user}{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"{'mqtt' if self.tls is None else 'mqtts'}://{user}{host}:{self.port}"
 
 
 # --- Mosquitto's files ------------------------------------------------------------------------------------------

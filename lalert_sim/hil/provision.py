@@ -129,7 +129,8 @@ def provision(
         out / "broker", node_ids, port, bind=bind, persistence=True, passwords=known, tls=listener
     )
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
-    url = f"{'mqtts' if tls else 'mqtt'}://{broker_host}:{port}"
+    netloc = f"[{broker_host}]" if ":" in broker_host else broker_host  # an IPv6 address
+    url = f"{'mqtts' if tls else 'mqtt'}://{netloc}:{port}"
     node_dirs = {}
     for node_id in node_ids:
         directory = out / "nodes" / node_id

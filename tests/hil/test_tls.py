@@ -322,6 +322,7 @@ def test_mqtts_urls() -> None:
     address = BrokerAddress.parse("mqtts://bridge@broker.local")
     assert (address.port, address.tls, address.url()) == (8883, ClientTls(), "mqtts://bridge@broker.local:8883")
     assert BrokerAddress.parse("mqtt://h").tls is None
+    assert BrokerAddress.parse("mqtts://[::1]:9").url() == "mqtts://[::1]:9"  # round trip
     with pytest.raises(BrokerUrlError, match="mqtts://"):
         BrokerAddress.parse("ssl://h")
 
@@ -362,6 +363,12 @@ def test_the_cli_provisions_mutual_tls_and_the_bridge_checks_its_tls_options(tmp
 )
 def test_host_names_for_the_certificate(text: str, name: str) -> None:
     assert host_name(text) == name
+
+
+def test_an_ipv6_broker_address_makes_a_valid_url(tmp_path: Path) -> None:
+    done = provision(["pi-01"], tmp_path / "field", "::1", tls=True)
+    address = load_node_config(done.node_dirs["pi-01"] / "node.toml").broker_address()
+    assert (address.host, address.port) == ("::1", 8883) and done.broker_url == "mqtts://bridge@[::1]:8883"
 
 
 @pytest.mark.parametrize("text", ["", "bad host", "*.local", "-a.b", "a..b", "x" * 64, ".".join(["a" * 60] * 5), "a/b"])
