@@ -43,17 +43,22 @@ def correction_times(result: RunResult, reaches: Mapping[int, Reach]) -> tuple[C
     return tuple(times)
 
 
-def _times(original: AlertState, correction: AlertState, before: Reach, after: Reach) -> CorrectionTimes:
-    """The share of the original's recipients that have the correction, over the correction's time grid."""
+def recipients_reached(before: Reach, after: Reach) -> tuple[np.ndarray, float]:
+    """Share of the original's recipients that have the correction, on the correction's time grid, and how
+    many they are. Per municipality the correction reaches them first: min(its warned, the original's)."""
     got_original = before.by_municipality[:, -1] * before.population  # (M,) residents who got it
     where = {m.code: i for i, m in enumerate(after.municipalities)}
-    share_by_time = np.zeros(len(after.times_s))
+    got_both = np.zeros(len(after.times_s))
     for i, municipality in enumerate(before.municipalities):
         j = where.get(municipality.code)
-        if j is not None:  # at most as many as got the original there: they are the ones reached first
-            share_by_time += np.minimum(after.by_municipality[j] * after.population[j], got_original[i])
+        if j is not None:
+            got_both += np.minimum(after.by_municipality[j] * after.population[j], got_original[i])
     recipients = float(got_original.sum())
-    curve = share_by_time / recipients if recipients > 0 else share_by_time
+    return (got_both / recipients if recipients > 0 else got_both), recipients
+
+
+def _times(original: AlertState, correction: AlertState, before: Reach, after: Reach) -> CorrectionTimes:
+    curve, recipients = recipients_reached(before, after)
     kind = correction.spec.chain.kind.value if correction.spec.chain is not None else MessageKind.UPDATE.value
     return CorrectionTimes(
         alert=original.spec.id,

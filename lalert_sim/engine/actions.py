@@ -30,6 +30,7 @@ from lalert_sim.model.alert_files import read_alert_file
 from lalert_sim.model.alerts import Alert, AlertMode, Chain, MessageKind
 from lalert_sim.model.chains import event_of
 from lalert_sim.prepare import Injection, Prepared
+from lalert_sim.topology.graph import unknown_node_message
 from lalert_sim.topology.incidents import resolve_incidents
 
 _KINDS = {"update": MessageKind.UPDATE, "cancel": MessageKind.CANCEL}
@@ -138,12 +139,16 @@ def _correction(sim: Simulation, prepared: Prepared, action: CorrectionAction, a
             "issue_s": now,
             "chain": chain,
             "headline": spec.headline if action.headline is None else action.headline,
+            "origin": spec.origin if action.origin is None else action.origin,
             "cap_info": None,
             "jma_info": None,
         }
     )
     _check_new(sim, alert, allow_actual)
-    return _added(sim, prepared, [(alert, target.origin)])
+    origin = target.origin if action.origin is None else action.origin
+    if origin not in sim.nodes:
+        raise ActionError(f"origin: {unknown_node_message(origin, prepared.topology.nodes)}")
+    return _added(sim, prepared, [(alert, origin)])
 
 
 def _issued_alert(sim: Simulation, alert_id: str) -> AlertState:
@@ -166,7 +171,7 @@ def _incident(sim: Simulation, prepared: Prepared, action: IncidentAction) -> Pr
     problems: list[Problem] = []
     (plan,) = resolve_incidents(prepared.topology, [shifted], problems)
     if problems:
-        raise ActionError("; ".join(problem.message for problem in problems))
+        raise ActionError("incident: " + "; ".join(problem.message for problem in problems))
     plan = dataclasses.replace(plan, index=len(prepared.incidents))
     apply_incidents(sim, [plan])
     scenario = prepared.scenario.model_copy(update={"incidents": [*prepared.scenario.incidents, shifted]})

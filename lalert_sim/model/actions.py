@@ -69,6 +69,9 @@ class CorrectionAction(_Action):
     of that alert, this one included)."""
     headline: str | None = Field(default=None, max_length=2_000)
     """Text of the correction (CAP headline); default the corrected alert's."""
+    origin: Ref | None = None
+    """Node where it enters the network; default where the corrected alert entered (a human step there
+    decides on the correction as on the alert)."""
 
 
 Action = Annotated[IssueAction | AlertFileAction | IncidentAction | CorrectionAction, Field(discriminator="do")]
