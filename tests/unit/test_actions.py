@@ -92,6 +92,13 @@ def test_an_incident_action_counts_its_window_from_the_action() -> None:
             "used already",
         ),
         ([{"at_s": 50, "do": "sing", "alert": "later"}], "actions[0]", "do"),
+        ([{"at_s": 50, "do": "cap", "file": "missing.xml"}], "actions[0].file", "missing.xml"),
+        ([{"at_s": 50, "do": "cap", "file": "../outside.xml"}], "actions[0].file", "outside the scenario's folder"),
+        (
+            [{"at_s": 50, "do": "incident", "incident": {"type": "outage", "nodes": {"ids": ["no/such"]}}}],
+            "actions[0].incident",
+            "selects no node",
+        ),
     ],
 )
 def test_an_impossible_action_in_a_scenario_is_refused_naming_its_field(
@@ -157,9 +164,11 @@ def test_an_uploaded_file_is_kept_inside_the_results_folder_whatever_its_name(tm
         store_alert_file(tmp_path / "out", "big.xml", "x" * (ALERT_FILE_MAX_BYTES + 1))
 
 
-def test_a_drill_whose_recorded_action_fails_names_it() -> None:
-    prepared = _prepared([{"at_s": 10, "do": "cap", "file": "missing.xml"}])
-    with pytest.raises(ScenarioError, match=r"actions\[0\].*missing.xml"):
+def test_a_drill_whose_recorded_action_fails_when_run_names_it(tmp_path: Path) -> None:
+    (tmp_path / "flood.xml").write_text(_cap_text(), encoding="utf-8")
+    actions = [{"at_s": 10, "do": "cap", "file": "flood.xml"}, {"at_s": 20, "do": "cap", "file": "flood.xml"}]
+    prepared = load_text(yaml.safe_dump(_data(actions)), str(tmp_path / "drill.yaml"))
+    with pytest.raises(ScenarioError, match=r"actions\[1\]: alert id 'flood' is used already"):
         run(prepared)
 
 
