@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from lalert_sim.analysis.corrections import recipients_reached
+from lalert_sim.analysis.kpis import replication_kpis
 from lalert_sim.console.recording import action_from_control, store_alert_file
 from lalert_sim.engine.actions import ActionError, Steering, apply_action
 from lalert_sim.engine.trace import Event
@@ -20,7 +21,7 @@ from lalert_sim.model.actions import IssueAction
 from lalert_sim.model.alert_files import ALERT_FILE_MAX_BYTES
 from lalert_sim.model.alerts import Alert, AlertCategory, AlertMode, AlertSystem
 from lalert_sim.model.cap import write_cap
-from lalert_sim.prepare import Prepared, load_text
+from lalert_sim.prepare import Prepared, load, load_text
 from lalert_sim.runner import build, run, summarise
 from tests.conftest import ROOT, cli
 
@@ -188,3 +189,12 @@ def test_correction_times_count_the_originals_recipients_reached_first() -> None
     curve, recipients = recipients_reached(before, after)
     assert recipients == pytest.approx(200.0)
     assert curve == pytest.approx([0.0, (80 + 60) / 200, 1.0])
+
+
+def test_a_sweep_row_carries_the_correction_times() -> None:
+    prepared = load(ROOT / "scenarios" / "jalert_missile_false_alarm_aomori.yaml")
+    summary = summarise(prepared, run(prepared))
+    (correction,) = summary.corrections
+    row = replication_kpis(summary)
+    assert row["false-missile-1:cancel1.correction_95pct_s"] == correction.t95_s
+    assert correction.t50_s is not None and 0 < correction.t50_s < row["false-missile-1:cancel1.correction_95pct_s"]
