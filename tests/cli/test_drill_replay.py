@@ -158,3 +158,39 @@ def test_an_actual_alert_is_not_issued_live_unless_allowed(tmp_path: Path) -> No
     allowed.advance(10.0)
     allowed.act(action_from_control({"action": "issue", "alert": "evacuate-aomori-city"}, 10.0, tmp_path))
     assert len(allowed.applied) == 1
+
+
+STREAMED = """\
+metadata: {name: a flood of messages, epoch: 2026-07-06T10:00:00+09:00}
+duration_s: 300
+topology:
+  nodes:
+    - {id: centre, kind: origin, system: l_alert}
+    - {id: rx, kind: relay, area: "34100"}
+    - {id: speaker, kind: emitter, channel: outdoor_loudspeaker, area: "34100"}
+  links:
+    - {id: net, medium: internet, source: centre, target: rx}
+    - {id: radio, medium: municipal_disaster_radio, source: rx, target: speaker}
+streams:
+  - id: FLOOD
+    arrivals: {kind: poisson, rate_per_s: 0.2}
+    message: {system: l_alert, category: evacuation_order, areas: ["34100"]}
+objectives:
+  - {name: speaker within a minute, fraction: 1, within_s: 60}
+"""
+
+
+def test_a_streams_message_cancelled_live_replays_from_the_drill(tmp_path: Path) -> None:
+    scenario = tmp_path / "flood.yaml"
+    scenario.write_text(STREAMED, encoding="utf-8")
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(100.0)
+    first = sim.alerts[0].spec.id
+    steering.act(action_from_control({"action": "cancel", "alert": first}, 100.0, tmp_path))
+    live = steering.finish(300.0)
+    drill = write_drill(tmp_path / "results", scenario, steering.applied)
+    again = run(load(drill))
+    assert again.trace.rows == live.trace.rows
+    assert f"{first}:cancel1" in [alert.spec.id for alert in again.alerts]
