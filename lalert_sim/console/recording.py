@@ -96,7 +96,11 @@ class ActionLog:
         self.path.write_text("", encoding="utf-8")
 
     def record(self, action: Action, wall_s: float) -> None:
-        """Append one action (written through at once: the log survives a console that is killed)."""
+        """Append one action (written through at once: the log survives a console that is killed); an alert
+        file in the results folder is named relative to it."""
+        inside = _inside(Path(action.file), self.path.parent) if isinstance(action, AlertFileAction) else None
+        if inside is not None:
+            action = action.model_copy(update={"file": inside})
         line = {"at_s": action.at_s, "wall_s": round(wall_s, 3), "action": _action_data(action)}
         with self.path.open("a", encoding="utf-8") as log:
             log.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -161,10 +165,15 @@ def _relative(action: Action, results_dir: Path, copier: _Copier) -> Action:
     """A ``cap`` action's file named relative to the results folder (copied there if it lies elsewhere)."""
     if not isinstance(action, AlertFileAction):
         return action
-    path = Path(action.file)
-    if path.is_absolute() and path.resolve().is_relative_to(results_dir.resolve()):
-        return action.model_copy(update={"file": path.resolve().relative_to(results_dir.resolve()).as_posix()})
-    return action.model_copy(update={"file": copier.copy(action.file)})
+    inside = _inside(Path(action.file), results_dir)
+    return action.model_copy(update={"file": inside or copier.copy(action.file)})
+
+
+def _inside(path: Path, folder: Path) -> str | None:
+    """``path`` relative to ``folder`` when it is an absolute path inside it, else None."""
+    if path.is_absolute() and path.resolve().is_relative_to(folder.resolve()):
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    return None
 
 
 class _Copier:
