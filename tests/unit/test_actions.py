@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import simpy
 import yaml
 
 from lalert_sim.analysis.corrections import recipients_reached
@@ -259,3 +260,28 @@ def test_fuzzed_actions_end_in_a_result_or_a_scenario_error(tmp_path: Path) -> N
             sliced.advance(float(slice_end_s))
         assert sliced.finish(200.0).trace.rows == result.trace.rows
     assert outcomes["ran"] > 10 and outcomes["refused"] > 10, outcomes
+
+
+def test_advance_stands_where_simpys_run_until_stands() -> None:
+    """Events due before t are processed, those due at t are not: SimPy's ``env.run(until=t)``."""
+    prepared = load_text(SMALL, "small.yaml")
+    ours, _ = build(prepared)
+    theirs = simpy.Environment()
+    seen: dict[str, list[float]] = {"ours": [], "theirs": []}
+    for env, log in ((ours.env, seen["ours"]), (theirs, seen["theirs"])):
+        for delay in (1.0, 2.0, 2.0, 3.0):
+            env.timeout(delay).callbacks.append(lambda _e, env=env, log=log: log.append(env.now))
+    ours.advance(2.0)
+    theirs.run(until=2.0)
+    assert seen["ours"] == seen["theirs"] == [1.0] and ours.env.now == theirs.now == 2.0
+
+
+def test_moving_the_clock_in_slices_changes_nothing() -> None:
+    prepared = load(FLAGSHIP)
+    whole = run(prepared)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    for slice_end_s in np.arange(0.37, 1800.0, 0.37):
+        steering.advance(float(slice_end_s))
+    sliced = steering.finish(1800.0)
+    assert sliced.trace.rows == whole.trace.rows and sliced.events == whole.events
