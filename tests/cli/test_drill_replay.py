@@ -194,3 +194,30 @@ def test_a_streams_message_cancelled_live_replays_from_the_drill(tmp_path: Path)
     again = run(load(drill))
     assert again.trace.rows == live.trace.rows
     assert f"{first}:cancel1" in [alert.spec.id for alert in again.alerts]
+
+
+def test_the_scenarios_own_actions_and_live_ones_are_recorded_in_the_order_done(tmp_path: Path) -> None:
+    scenario = tmp_path / "flood.yaml"
+    (tmp_path / "times.csv").write_text("time_s\n5\n40\n41.5\n120\n", encoding="utf-8")
+    data = yaml.safe_load(STREAMED)
+    data["streams"][0]["arrivals"] = {"kind": "csv", "file": "times.csv"}
+    data["actions"] = [{"at_s": 50.0, "do": "cancel", "alert": "FLOOD-000000"}]
+    data["variants"] = {"slow": {"duration_s": 100}}
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(45.0)
+    steering.act(action_from_control({"action": "update", "alert": "FLOOD-000001"}, 45.0, tmp_path))
+    steering.advance(60.0)  # the scenario's own cancel at 50 s on the way
+    steering.act(action_from_control({"action": "cancel", "alert": "FLOOD-000002"}, 60.0, tmp_path))
+    live = steering.finish(300.0)
+    drill = write_drill(tmp_path / "results", scenario, steering.applied)
+    written = yaml.safe_load(drill.read_text(encoding="utf-8"))
+    assert [(a["at_s"], a["do"], a["alert"]) for a in written["actions"]] == [
+        (45.0, "update", "FLOOD-000001"),
+        (50.0, "cancel", "FLOOD-000000"),
+        (60.0, "cancel", "FLOOD-000002"),
+    ]
+    assert "variants" not in written and written["streams"][0]["arrivals"]["file"].startswith("drill-files/")
+    assert run(load(drill)).trace.rows == live.trace.rows
