@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,11 +24,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from lalert_sim.analysis.results import RunSummary
 from lalert_sim.atomic import atomic_write
-from lalert_sim.engine.actions import ActionError
+from lalert_sim.engine.actions import ActionError, Steering
+from lalert_sim.engine.simulation import Simulation
 from lalert_sim.errors import LalertError
-from lalert_sim.model.actions import Action, AlertFileAction
+from lalert_sim.model.actions import Action, AlertFileAction, IncidentAction
 from lalert_sim.model.alert_files import ALERT_FILE_MAX_BYTES, FILE_KEYS
 from lalert_sim.model.loader import read_yaml, validation_problems
+from lalert_sim.prepare import Prepared
 
 DRILL_FILE = "drill.yaml"
 """The scenario plus the operator's actions, in the results folder."""
@@ -84,6 +87,46 @@ def store_alert_file(results_dir: Path, name: str, content: str) -> Path:
     path = results_dir / f"cap-{number}-{stem}"
     path.write_bytes(data)
     return path.absolute()
+
+
+ControlHandler = Callable[[Mapping[str, Any], float], str]
+"""Applies a control request's scenario action at simulation time ``at_s`` (standing there) and returns the
+line the event log shows; ActionError (a ValueError) when it cannot be done."""
+
+
+def console_steering(
+    results_dir: Path, allow_actual: bool = False
+) -> Callable[[Simulation, Prepared], tuple[Steering, ControlHandler]]:
+    """How the console steers a live run: given the built simulation, a ``Steering`` (the clock's stepper;
+    the scenario's own actions applied as the clock passes them) and the handler of control requests, each
+    action applied where a replay applies it and appended to ``actions.jsonl``. ``drill.yaml`` is then
+    ``write_drill(results_dir, scenario, steering.applied)``."""
+
+    def steer(sim: Simulation, prepared: Prepared) -> tuple[Steering, ControlHandler]:
+        steering = Steering(sim, prepared, allow_actual)
+        log = ActionLog(results_dir)
+        started = time.monotonic()
+
+        def handle(control: Mapping[str, Any], at_s: float) -> str:
+            action = action_from_control(control, at_s, results_dir)
+            steering.act(action)
+            log.record(action, time.monotonic() - started)
+            return describe(action)
+
+        return steering, handle
+
+    return steer
+
+
+def describe(action: Action) -> str:
+    """An action in a few words for the console's event log: ``cancel missile-drill-1``."""
+    match action:
+        case AlertFileAction():
+            return f"cap {Path(action.file).name}"
+        case IncidentAction():
+            return f"incident {action.incident.type}" + (f" ({action.incident.name})" if action.incident.name else "")
+        case _:
+            return f"{action.do} {action.alert}"
 
 
 class ActionLog:

@@ -13,9 +13,9 @@ import yaml
 from lalert_sim.console.recording import (
     ACTIONS_FILE,
     DRILL_FILE,
-    ActionLog,
     action_from_control,
     as_drill,
+    console_steering,
     read_action_log,
     write_drill,
 )
@@ -72,18 +72,14 @@ def _live(scenario: Path, results: Path, slice_s: float) -> tuple[str, Path]:
     """Drive a replication as the console does: the clock moves in slices, each action at the clock's now."""
     prepared = load(scenario)
     sim, _responder = build(prepared)
-    steering = Steering(sim, prepared)
-    log = ActionLog(results)
+    steering, handle = console_steering(results)(sim, prepared)
     controls = list(CONTROLS)
-    wall_s = 0.0
+    lines = []
     while sim.env.now < prepared.scenario.duration_s:
         steering.advance(min(sim.env.now + slice_s, prepared.scenario.duration_s))
-        wall_s += slice_s / 10
         while controls and controls[0][0] <= sim.env.now:
-            _, control = controls.pop(0)
-            action = action_from_control(control, sim.env.now, results)
-            steering.act(action)
-            log.record(action, wall_s)
+            lines.append(handle(controls.pop(0)[1], sim.env.now))
+    assert lines[1] == "cancel missile-drill-1" and lines[0] == "incident outage"
     result = steering.finish(prepared.scenario.duration_s)
     alert_reaches = reaches(prepared, result)
     summary = as_drill(summarise(prepared, result, alert_reaches), results)
