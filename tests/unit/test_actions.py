@@ -13,7 +13,7 @@ import pytest
 import simpy
 import yaml
 
-from lalert_sim.analysis.corrections import recipients_reached
+from lalert_sim.analysis.corrections import corrections_so_far, recipients_reached
 from lalert_sim.analysis.kpis import replication_kpis
 from lalert_sim.console.recording import action_from_control, store_alert_file
 from lalert_sim.engine.actions import ActionError, Steering, apply_action
@@ -195,8 +195,11 @@ def test_correction_times_count_the_originals_recipients_reached_first() -> None
 
 def test_a_sweep_row_carries_the_correction_times() -> None:
     prepared = load(ROOT / "scenarios" / "jalert_missile_false_alarm_aomori.yaml")
-    summary = summarise(prepared, run(prepared))
+    result = run(prepared)
+    summary = summarise(prepared, result)
     (correction,) = summary.corrections
+    assert result.steered is not None
+    assert corrections_so_far(result.steered, result) == summary.corrections  # as the console shows them
     row = replication_kpis(summary)
     assert row["false-missile-1:cancel1.correction_95pct_s"] == correction.t95_s
     assert correction.t50_s is not None and 0 < correction.t50_s < row["false-missile-1:cancel1.correction_95pct_s"]
