@@ -134,10 +134,15 @@ def test_live_actions_that_cannot_be_done_now_are_refused_and_change_nothing(tmp
         ({"action": "launch"}, "do"),
         ({"action": "cap", "name": "x.xml", "content": "<alert>not CAP</alert>"}, "x.xml"),
         ({"action": "cap", "name": "x.xml"}, "content"),
+        ({"action": "cap", "name": "x.xml", "content": "\ud800"}, "not text"),
+        ({"action": "issue", "alert": ["a"]}, "alert"),
+        ({"action": "update", "alert": "missile-drill-1", "headline": "x" * 3000}, "headline"),
     ]
     for control, words in refused:
         with pytest.raises(ActionError, match=words):
             steering.act(action_from_control(control, 200.0, tmp_path))
+    with pytest.raises(ActionError, match="JSON object"):
+        action_from_control(["issue"], 200.0, tmp_path)  # type: ignore[arg-type]
     with pytest.raises(ActionError, match="stands at 200"):
         apply_action(steering.sim, steering.prepared, IssueAction(at_s=150, do="issue", alert="later"))
     assert steering.applied == [] and len(steering.sim.trace.rows) == rows
