@@ -108,10 +108,19 @@ def test_an_impossible_action_in_a_scenario_is_refused_naming_its_field(
     tmp_path: Path, actions: list[dict[str, Any]], field: str, words: str
 ) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(_data(actions, LATER)), encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_text(yaml.safe_dump(_data(actions, LATER)), str(path))
+    assert any(problem.field.startswith(field) and words in str(problem) for problem in refused.value.problems), [
+        str(problem) for problem in refused.value.problems
+    ]
+
+
+def test_validate_refuses_an_impossible_action_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(_data([{"at_s": 100, "do": "cancel", "alert": "later"}], LATER)), encoding="utf-8")
     done = cli("validate", path)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert field in done.stderr and words in done.stderr and "Traceback" not in done.stderr
+    assert "actions[0].alert" in done.stderr and "not issued yet" in done.stderr and "Traceback" not in done.stderr
 
 
 def _steering() -> Steering:
