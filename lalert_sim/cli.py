@@ -257,7 +257,7 @@ def run(
             alert_reaches = reaches(prepared, result)
             summary = summarise(prepared, result, alert_reaches)
             written = write_results(folder, summary, result, parquet, alert_reaches)
-            written += write_cap_alerts(folder / "alerts", prepared)
+            written += write_cap_alerts(folder / "alerts", result.steered or prepared)  # with the actions' alerts
             report_path = None
             if report_html or (report_html is None and has_matplotlib()):
                 with progress_on_stderr(quiet) as progress:
@@ -747,6 +747,7 @@ def validate(
             if prepared.streams
             else []
         ),
+        *([f"{len(prepared.scenario.actions)} operator action(s)"] if prepared.scenario.actions else []),
     )
     for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
         _print_line(warning)
