@@ -4,6 +4,7 @@ configuration with per-node credentials and ACL, and one node.toml per field nod
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,9 +82,16 @@ def _toml(value: object) -> str:
 
 
 def provision(
-    node_ids: list[str], out: Path, broker_host: str, port: int = 1883, key_id: str = "drill", mock: bool = False
+    node_ids: list[str],
+    out: Path,
+    broker_host: str,
+    port: int = 1883,
+    key_id: str = "drill",
+    mock: bool = False,
+    node_ports: Mapping[str, int] | None = None,
 ) -> Provisioned:
-    """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept."""
+    """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept. A node
+    in ``node_ports`` connects to that port instead of ``port`` (its link's relay, hil/impair.py)."""
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
     if not key_path.exists():
@@ -98,6 +106,9 @@ def provision(
         directory = out / "nodes" / node_id
         directory.mkdir(parents=True, exist_ok=True)
         write_private(directory / "password", files.passwords[node_id] + "\n")
-        (directory / "node.toml").write_text(node_toml(node_id, f"mqtt://{broker_host}:{port}", key_id, public, mock))
+        node_port = (node_ports or {}).get(node_id, port)
+        (directory / "node.toml").write_text(
+            node_toml(node_id, f"mqtt://{broker_host}:{node_port}", key_id, public, mock)
+        )
         node_dirs[node_id] = directory
     return Provisioned(key_path, pub_path, files.config, node_dirs, files.passwords[BRIDGE_USER])

@@ -1,0 +1,313 @@
+"""The link relay: order, delay, bandwidth and outages on real loopback sockets, then field nodes
+behind it end to end (a GEO-like 270 ms hop, a 20 s outage) through a real Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from lalert_sim.errors import InvalidInput
+from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.bridge import BridgeRun
+from lalert_sim.hil.broker import Mosquitto
+from lalert_sim.hil.demo import virtual_config
+from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relay, Relays, relay_ports, resolve_impairments
+from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.report import build_report
+from lalert_sim.model.distributions import Uniform
+from lalert_sim.model.impairments import Impairment, OutageWindow
+from lalert_sim.prepare import Prepared, load_text
+from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, fan_out_scenario, field_bridge
+
+# --- the relay alone, against loopback servers -------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def server(handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> AsyncIterator:
+    """A loopback TCP server on a free port (its port as ``.port``), closed afterwards."""
+    listening = await asyncio.start_server(handle, "127.0.0.1", 0)
+    listening.port = listening.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    try:
+        yield listening
+    finally:
+        listening.close()
+
+
+async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+@asynccontextmanager
+async def relay_to(port: int, impairment: Impairment, seed: int = 0) -> AsyncIterator[Relay]:
+    relay = await Relay("pi-01", impairment, ("127.0.0.1", port), seed).start()
+    try:
+        yield relay
+    finally:
+        await relay.close()
+
+
+async def round_trip_s(port: int, payload: bytes = b"ping", tries: int = 1) -> float:
+    """The shortest of ``tries`` echo round trips through ``port`` on one connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    fastest = float("inf")
+    for _ in range(tries):
+        started = time.monotonic()
+        writer.write(payload)
+        await writer.drain()
+        await asyncio.wait_for(reader.readexactly(len(payload)), WAIT_S)
+        fastest = min(fastest, time.monotonic() - started)
+    writer.close()
+    return fastest
+
+
+def test_a_constant_delay_is_added_once_each_way() -> None:
+    async def scenario() -> tuple[float, float]:
+        async with server(echo) as upstream, relay_to(upstream.port, Impairment(delay=0.1)) as relay:
+            direct = await round_trip_s(upstream.port, tries=5)
+            relayed = await round_trip_s(relay.port, tries=5)
+            return direct, relayed
+
+    direct, relayed = asyncio.run(scenario())
+    assert relayed - direct == pytest.approx(0.2, abs=0.02)
+
+
+def test_random_delays_never_reorder_bytes() -> None:
+    """Each chunk gets its own draw (0–50 ms), yet every byte comes back in the order it was sent."""
+    jittery = Impairment(delay=Uniform(low=0.0, high=0.05))
+
+    async def scenario() -> bytes:
+        async with server(echo) as upstream, relay_to(upstream.port, jittery) as relay:
+            reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            for k in range(300):
+                writer.write(b"%05d;" % k)
+                await writer.drain()
+                await asyncio.sleep(0.001)  # separate chunks, each with its own delay
+            data = await asyncio.wait_for(reader.readexactly(300 * 6), WAIT_S)
+            writer.close()
+            return data
+
+    assert asyncio.run(scenario()) == b"".join(b"%05d;" % k for k in range(300))
+
+
+def test_bandwidth_paces_a_bulk_transfer() -> None:
+    """100 kB at 800 kbit/s: about (100,000 − one 1,500-byte burst) × 8 / 800,000 ≈ 0.985 s, bytes intact."""
+    received = bytearray()
+    finished = asyncio.Event()
+
+    async def sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            received.extend(data)
+        finished.set()
+        writer.close()
+
+    payload = bytes(range(256)) * 390 + bytes(160)  # 100,000 bytes
+
+    async def scenario() -> float:
+        async with server(sink) as upstream, relay_to(upstream.port, Impairment(bandwidth_bps=800_000)) as relay:
+            _, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            started = time.monotonic()
+            writer.write(payload)
+            await writer.drain()
+            writer.write_eof()
+            await asyncio.wait_for(finished.wait(), WAIT_S)
+            elapsed = time.monotonic() - started
+            writer.close()
+            return elapsed
+
+    elapsed = asyncio.run(scenario())
+    assert bytes(received) == payload
+    assert elapsed == pytest.approx((100_000 - 1500) * 8 / 800_000, rel=0.1)
+
+
+def test_an_outage_cuts_open_connections_and_refuses_new_ones_until_it_ends() -> None:
+    accepted = []
+
+    async def counting_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(time.monotonic())
+        await echo(reader, writer)
+
+    window = Impairment(outages=[OutageWindow(start_s=0.3, end_s=1.0)])
+
+    async def scenario() -> tuple[bytes, bytes, float, Relay]:
+        async with server(counting_echo) as upstream, relay_to(upstream.port, window) as relay:
+            reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            assert await round_trip_s(relay.port) < 0.1  # up before the window
+            begun = time.monotonic()
+            relay.begin(begun)
+            cut = await asyncio.wait_for(reader.read(1), WAIT_S)  # the cut at 0.3 s: end of stream
+            writer.close()
+            await asyncio.sleep(0.2)
+            reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            writer.write(b"x")
+            refused = b""
+            async with _anything():
+                refused = await asyncio.wait_for(reader.read(1), WAIT_S)
+            writer.close()
+            connections_during = len(accepted)
+            await asyncio.sleep(begun + 1.1 - time.monotonic())
+            after = await round_trip_s(relay.port)
+            assert len(accepted) == connections_during + 1  # nothing reached the broker during the window
+            return cut, refused, after, relay
+
+    cut, refused, after, relay = asyncio.run(scenario())
+    assert cut == b"" and refused == b""
+    assert after < 0.1
+    assert (relay.counts.cut, relay.counts.refused) == (1, 1)
+
+
+@asynccontextmanager
+async def _anything() -> AsyncIterator[None]:
+    """A refused connection reads as end of stream or as a reset, depending on timing: both are a refusal."""
+    try:
+        yield
+    except ConnectionError:
+        pass
+
+
+def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> None:
+    async def scenario() -> int:
+        async with server(echo) as upstream:
+            port = upstream.port
+        relay = await Relay("pi-01", Impairment(delay=0.01), ("127.0.0.1", port)).start()  # nobody listens there
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            async with _anything():
+                assert await asyncio.wait_for(reader.read(1), WAIT_S) == b""
+            writer.close()
+            async with server(echo) as upstream:
+                relay.upstream = ("127.0.0.1", upstream.port)
+                _, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+                writer.write(b"half a packet")
+                await writer.drain()
+                writer.transport.abort()  # the client resets mid-stream
+                await asyncio.sleep(0.2)
+                assert await round_trip_s(relay.port) < 0.2  # still relaying
+                await asyncio.sleep(0.1)
+                return len(relay._open)
+        finally:
+            await relay.close()
+
+    assert asyncio.run(scenario()) == 0  # every connection's pair cleaned up
+
+
+# --- which node gets which conditions ----------------------------------------------------------------------------
+
+
+def impaired_scenario(tmp_path: Path, impair: dict[str, str], medium: str = "terrestrial_gov", **settings) -> Prepared:
+    """``fan_out_scenario`` with ``impair`` (field node → YAML flow mapping) on the bindings, ``medium`` on the hop."""
+    prepared = fan_out_scenario(tmp_path, sorted({"pi-01", "pi-02", *impair}), **settings)
+    text = Path(prepared.source or "").read_text().replace("terrestrial_gov", medium)
+    for node, setting in impair.items():
+        text = text.replace(f"field_node: {node}}}", f"field_node: {node}, impair: {setting}}}")
+    Path(prepared.source or "").write_text(text)
+    return load_text(text, prepared.source)
+
+
+def test_from_medium_takes_the_simulated_links_latency_bandwidth_and_outages(tmp_path: Path) -> None:
+    prepared = impaired_scenario(tmp_path, {"pi-01": "from_medium"}, "satellite_geo", speed=2.0)
+    text = Path(prepared.source or "").read_text().replace("loss: 0}", "loss: 0, outages: [{start_s: 10, end_s: 30}]}")
+    prepared = load_text(text, prepared.source)
+    impairment = resolve_impairments(prepared)["pi-01"]
+    assert impairment.delay == Uniform(low=0.24, high=0.285)  # GEO one hop (data/media.toml)
+    assert impairment.bandwidth_bps == 64_000
+    assert impairment.outages == [OutageWindow(start_s=5, end_s=15)]  # simulated seconds at 2× → wall seconds
+    assert "pi-02" not in resolve_impairments(prepared)
+
+
+def test_from_medium_on_a_node_nothing_leads_into_is_invalid_input(tmp_path: Path) -> None:
+    prepared = impaired_scenario(tmp_path, {"pi-01": "from_medium"})
+    text = Path(prepared.source or "").read_text().replace("{node: spk-pi-01,", "{node: centre,")
+    with pytest.raises(InvalidInput, match=r"field_nodes.bindings\[0\].impair: from_medium: no link leads into centre"):
+        resolve_impairments(load_text(text, prepared.source))
+
+
+def test_relay_ports_follow_the_binding_order(tmp_path: Path) -> None:
+    prepared = impaired_scenario(tmp_path, {"pi-02": "{delay: 0.1}", "pi-03": "{delay: 0.1}"})
+    settings = prepared.scenario.field_nodes
+    assert settings is not None
+    impaired = resolve_impairments(prepared)
+    assert relay_ports(settings, impaired, 20000) == {"pi-02": 20001, "pi-03": 20002}
+    with pytest.raises(InvalidInput, match="65535"):
+        relay_ports(settings, impaired, 65534)
+
+
+# --- field nodes behind a relay, end to end ----------------------------------------------------------------------
+
+
+def run_behind_relays(prepared: Prepared, broker: Mosquitto, **options: object) -> tuple[BridgeRun, Relays]:
+    """The bridge with in-process virtual nodes, the impaired ones through their relays (as demo-hil does)."""
+    signer = Signer.generate("drill")
+    impairments = resolve_impairments(prepared)
+
+    async def scenario() -> tuple[BridgeRun, Relays]:
+        async with Relays(impairments, broker.address()) as relays:
+            agents = [
+                NodeAgent(
+                    virtual_config(
+                        node,
+                        relays.address(node, broker.address(node)),
+                        signer,
+                        IMPAIRED_RECONNECT_MAX_S if node in impairments else None,
+                    )
+                )
+                for node in ("pi-01", "pi-02")
+            ]
+            async with asyncio.TaskGroup() as tasks:
+                running = [tasks.create_task(agent.run()) for agent in agents]
+                for agent in agents:
+                    await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+                bridge = field_bridge(prepared, signer, broker, **options)
+                relays.attach(bridge)
+                async with asyncio.timeout(BRIDGE_RUN_S):
+                    record = await bridge.run()
+                for task in running:
+                    task.cancel()
+            for agent in agents:
+                agent.close()
+            return record, relays
+
+    return asyncio.run(scenario())
+
+
+def test_a_270_ms_hop_adds_270_ms_to_the_loopback_receipt_latency(tmp_path: Path, broker_factory) -> None:
+    """pi-01 behind a constant 270 ms one-way delay (a GEO hop), pi-02 on plain loopback in the same run."""
+    broker = broker_factory(["pi-01", "pi-02"])
+    prepared = impaired_scenario(tmp_path, {"pi-01": "{delay: 0.27}"}, link_latency_s=0.0)
+
+    record, _ = run_behind_relays(prepared, broker, sync_samples=4)
+
+    report = build_report(record)
+    rows = {row.field_node: row for row in report.deliveries}
+    loopback_ms = rows["pi-02"].receipt_latency_ms
+    assert loopback_ms is not None and rows["pi-01"].receipt_latency_ms is not None
+    assert rows["pi-01"].receipt_latency_ms - loopback_ms == pytest.approx(270, rel=0.1)
+    assert rows["pi-01"].offset_uncertainty_ms > 250  # its clock sync saw the 540 ms round trip ...
+    assert abs(rows["pi-01"].offset_ms) < 10  # ... yet symmetric: the offset is still right (same clock)
+    nodes = {node.field_node: node for node in report.nodes}
+    assert nodes["pi-01"].impairment == "delay=constant(0.27)s" and nodes["pi-02"].impairment is None
+
+
+def test_a_20_s_outage_delays_the_alert_by_the_outage_and_loses_nothing(tmp_path: Path, broker_factory) -> None:
+    """The link of pi-01 is down from 0.5 s to 20.5 s after the scenario starts; the alert goes at 1 s."""
+    broker = broker_factory(["pi-01", "pi-02"])
+    outage = "{outages: [{start_s: 0.5, end_s: 20.5}]}"
+    prepared = impaired_scenario(tmp_path, {"pi-01": outage}, issue_s=1.0, duration_s=2.0, link_latency_s=0.0)
+
+    record, relays = run_behind_relays(prepared, broker, ack_deadline_s=60.0, sync_samples=2)
+
+    report = build_report(record)
+    rows = {row.field_node: row for row in report.deliveries}
+    assert report.totals.lost == 0 and {r.outcome for r in rows.values()} == {"actuated"}
+    delayed_s = (rows["pi-01"].receipt_latency_ms - rows["pi-02"].receipt_latency_ms) / 1000
+    remaining_s = 20.5 - rows["pi-01"].sim_arrival_s  # published at its arrival, 19.5 s before the link is back
+    assert remaining_s - 0.2 < delayed_s < remaining_s + IMPAIRED_RECONNECT_MAX_S + 1.0
+    relay = relays.relays["pi-01"]
+    assert relay.counts.cut == 1 and relay.counts.refused >= 1  # cut, and its reconnections refused meanwhile
