@@ -7,11 +7,11 @@ windows, applied by the relay of ``lalert_sim/hil/impair.py`` (``impair:`` on a 
 
 from __future__ import annotations
 
-from typing import Literal, assert_never
+from typing import Annotated, Any, Literal, assert_never
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from lalert_sim.model.base import Frozen, Seconds
+from lalert_sim.model.base import MAX_SECONDS, Frozen, Seconds
 from lalert_sim.model.distributions import Constant, Distribution, Empirical, Exponential, LogNormal, TruncatedNormal
 from lalert_sim.model.distributions import Uniform as UniformDistribution
 from lalert_sim.model.network import Link
@@ -72,10 +72,9 @@ class Impairment(Frozen):
     def of_link(cls, link: Link, speed: float) -> Impairment:
         """The conditions of a simulated ``link`` on the wire: its latency and bandwidth (the scenario's
         or its medium's defaults) and its own outage windows, paced at ``speed`` simulated s per wall s."""
-        outages = [
-            OutageWindow(start_s=w.start_s / speed, end_s=w.end_s / speed)
+        outages = [  # one that never ends lasts as long as a scenario may
+            OutageWindow(start_s=min(w.start_s / speed, MAX_SECONDS - 1), end_s=min(w.end_s / speed, MAX_SECONDS))
             for w in link.outages[:MAX_OUTAGES]
-            if w.end_s != float("inf")
         ]
         delay = None if link.latency_s == Constant(value=0.0) else link.latency_s
         return cls(delay=delay, bandwidth_bps=link.bandwidth_bps, outages=outages)
@@ -92,8 +91,16 @@ class Impairment(Frozen):
         return " ".join(parts) or "none"
 
 
-ImpairSetting = Impairment | Literal["from_medium"]
-"""What ``impair:`` may hold: the conditions themselves or ``from_medium``."""
+def _setting_kind(value: Any) -> str:
+    return "from_medium" if isinstance(value, str) else "conditions"
+
+
+ImpairSetting = Annotated[
+    Annotated[Impairment, Tag("conditions")] | Annotated[Literal["from_medium"], Tag("from_medium")],
+    Discriminator(_setting_kind),
+]
+"""What ``impair:`` may hold: the conditions themselves or ``from_medium`` (a string is only ever that,
+so a mistake is reported against the one form it was meant as)."""
 
 
 def describe_distribution(delay: Distribution) -> str:

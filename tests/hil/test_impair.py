@@ -4,7 +4,10 @@ behind it end to end (a GEO-like 270 ms hop, a 20 s outage) through a real Mosqu
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import time
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,17 +15,19 @@ from pathlib import Path
 import pytest
 
 from lalert_sim.errors import InvalidInput
+from lalert_sim.hil import demo
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import BridgeRun
-from lalert_sim.hil.broker import Mosquitto
+from lalert_sim.hil.broker import Mosquitto, free_port
 from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relay, Relays, relay_ports, resolve_impairments
-from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.protocol import Signer, generate_key
 from lalert_sim.hil.report import build_report
 from lalert_sim.model.distributions import Uniform
 from lalert_sim.model.impairments import Impairment, OutageWindow
 from lalert_sim.prepare import Prepared, load_text
-from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, fan_out_scenario, field_bridge
+from tests.conftest import cli
+from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, NodeProcess, field_bridge
 
 # --- the relay alone, against loopback servers -------------------------------------------------------------------
 
@@ -201,14 +206,20 @@ def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> No
 # --- which node gets which conditions ----------------------------------------------------------------------------
 
 
-def impaired_scenario(tmp_path: Path, impair: dict[str, str], medium: str = "terrestrial_gov", **settings) -> Prepared:
+def impaired_file(tmp_path: Path, impair: dict[str, str], medium: str = "terrestrial_gov", **settings) -> Path:
     """``fan_out_scenario`` with ``impair`` (field node → YAML flow mapping) on the bindings, ``medium`` on the hop."""
-    prepared = fan_out_scenario(tmp_path, sorted({"pi-01", "pi-02", *impair}), **settings)
-    text = Path(prepared.source or "").read_text().replace("terrestrial_gov", medium)
+    text = demo.fan_out_scenario(sorted({"pi-01", "pi-02", *impair}), **settings).replace("terrestrial_gov", medium)
     for node, setting in impair.items():
         text = text.replace(f"field_node: {node}}}", f"field_node: {node}, impair: {setting}}}")
-    Path(prepared.source or "").write_text(text)
-    return load_text(text, prepared.source)
+    path = tmp_path / "impaired.yaml"
+    path.write_text(text)
+    return path
+
+
+def impaired_scenario(tmp_path: Path, impair: dict[str, str], medium: str = "terrestrial_gov", **settings) -> Prepared:
+    """The scenario of ``impaired_file``, loaded."""
+    path = impaired_file(tmp_path, impair, medium, **settings)
+    return load_text(path.read_text(), str(path))
 
 
 def test_from_medium_takes_the_simulated_links_latency_bandwidth_and_outages(tmp_path: Path) -> None:
@@ -311,3 +322,62 @@ def test_a_20_s_outage_delays_the_alert_by_the_outage_and_loses_nothing(tmp_path
     assert remaining_s - 0.2 < delayed_s < remaining_s + IMPAIRED_RECONNECT_MAX_S + 1.0
     relay = relays.relays["pi-01"]
     assert relay.counts.cut == 1 and relay.counts.refused >= 1  # cut, and its reconnections refused meanwhile
+
+
+# --- the commands ------------------------------------------------------------------------------------------------
+
+
+def test_the_bridge_command_puts_impaired_node_processes_behind_relays_on_fixed_ports(
+    tmp_path: Path, broker_factory, node_processes
+) -> None:
+    """pi-01 is told (as provision writes its node.toml) to connect to --relay-port + 0; the bridge listens there."""
+    broker = broker_factory(["pi-01", "pi-02"])
+    key, _ = generate_key(tmp_path / "keys", "drill")
+    signer = Signer.from_file(key)
+    prepared = impaired_scenario(tmp_path, {"pi-01": "{delay: 0.05}"}, link_latency_s=0.0)
+    relay_port = free_port()
+    behind, plain = (NodeProcess(tmp_path, broker, n, signer, reconnect_max_s=1.0) for n in ("pi-01", "pi-02"))
+    behind.config.write_text(behind.config.read_text().replace(f":{broker.port}", f":{relay_port}"))
+    node_processes += [behind.start(), plain.start()]  # pi-01 is refused until the bridge's relay listens
+    url = f"mqtt://bridge:{broker.address().password}@127.0.0.1:{broker.port}"
+    done = cli(
+        "bridge", prepared.source or "", "--broker", url, "--key", key, "--relay-port", relay_port,
+        "--presence-wait", "60", "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + behind.log()
+    assert f"pi-01: through the relay on 127.0.0.1:{relay_port} (delay=constant(0.05)s)" in done.stderr
+    with (tmp_path / "out" / "hil_nodes.csv").open() as handle:
+        nodes = {row["field_node"]: row for row in csv.DictReader(handle)}
+    assert (nodes["pi-01"]["impairment"], nodes["pi-02"]["impairment"]) == ("delay=constant(0.05)s", "")
+    assert nodes["pi-01"]["actuated"] == nodes["pi-02"]["actuated"] == "1"
+    assert "pi-01 behind a relay: delay=constant(0.05)s" in " ".join(done.stdout.split())
+
+
+def test_provision_points_an_impaired_node_at_its_relay(tmp_path: Path) -> None:
+    prepared = impaired_scenario(tmp_path, {"pi-02": "{bandwidth_bps: 9600}"})
+    done = cli("provision", prepared.source or "", "--out", tmp_path / "field", "--broker-host", "127.0.0.1",
+               "--relay-port", "20000")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    urls = {n: tomllib.loads((tmp_path / "field" / "nodes" / n / "node.toml").read_text())["broker"]["url"]
+            for n in ("pi-01", "pi-02")}  # fmt: skip
+    assert urls == {"pi-01": "mqtt://127.0.0.1:1883", "pi-02": "mqtt://127.0.0.1:20001"}
+    assert "through the bridge's relay on 127.0.0.1:20001 (bandwidth=9600bps" in done.stdout
+
+
+def test_demo_hil_runs_virtual_nodes_behind_their_relays(tmp_path: Path) -> None:
+    prepared = impaired_scenario(tmp_path, {"pi-01": "{delay: {kind: uniform, low: 0.05, high: 0.1}}"})
+    done = cli("demo-hil", prepared.source or "", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "out" / "hil_report.json").read_text())
+    impairments = {n["field_node"]: n["impairment"] for n in report["nodes"]}
+    assert impairments == {"pi-01": "delay=uniform(0.05,0.1)s", "pi-02": None}
+    rows = {d["field_node"]: d for d in report["deliveries"]}
+    assert rows["pi-01"]["receipt_latency_ms"] > 50 and report["totals"]["lost"] == 0
+
+
+def test_bad_impair_settings_are_invalid_input_naming_the_field(tmp_path: Path) -> None:
+    done = cli("validate", impaired_file(tmp_path, {"pi-01": "{delay: -1}", "pi-02": "from_satellite"}))
+    assert done.returncode == 2
+    assert "field_nodes.bindings[0].impair.delay: Input should be greater than or equal to 0" in done.stderr
+    assert "field_nodes.bindings[1].impair: 'from_satellite' is not allowed" in done.stderr
+    assert "Traceback" not in done.stderr
