@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from lalert_sim.errors import InvalidInput
+from lalert_sim.errors import BridgeError, InvalidInput
 from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.impairments import FROM_MEDIUM, Impairment
@@ -320,12 +320,14 @@ class Relays:
             return await bridge.run()
 
     async def __aenter__(self) -> Relays:
-        try:
-            for relay in self.relays.values():
+        for relay in self.relays.values():
+            try:
                 await relay.start()
-        except OSError as exc:
-            await self.__aexit__(None, None, None)
-            raise InvalidInput(f"relay for an impaired field node: cannot listen: {exc}") from None
+            except OSError as exc:  # e.g. the port is taken: the run cannot go as the nodes were told
+                await self.__aexit__(None, None, None)
+                raise BridgeError(
+                    f"relay of field node {relay.node_id}: cannot listen on {relay.host}:{relay.port}: {exc.strerror}"
+                ) from None
         return self
 
     async def __aexit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import textwrap
 import time
 import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,12 +14,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
-from lalert_sim.errors import InvalidInput
+from lalert_sim.errors import BridgeError, InvalidInput
 from lalert_sim.hil import demo
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import BridgeRun
-from lalert_sim.hil.broker import Mosquitto, free_port
+from lalert_sim.hil.broker import BrokerAddress, Mosquitto, free_port
 from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relay, Relays, relay_ports, resolve_impairments
 from lalert_sim.hil.protocol import Signer, generate_key
@@ -26,7 +28,7 @@ from lalert_sim.hil.report import build_report
 from lalert_sim.model.distributions import Uniform
 from lalert_sim.model.impairments import Impairment, OutageWindow
 from lalert_sim.prepare import Prepared, load_text
-from tests.conftest import cli
+from tests.conftest import ROOT, SCENARIOS, cli
 from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, NodeProcess, field_bridge
 
 # --- the relay alone, against loopback servers -------------------------------------------------------------------
@@ -201,6 +203,39 @@ def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> No
             await relay.close()
 
     assert asyncio.run(scenario()) == 0  # every connection's pair cleaned up
+
+
+def test_a_relay_port_already_taken_is_a_clear_bridge_error() -> None:
+    async def scenario() -> None:
+        async with server(echo) as taken:
+            relays = Relays(
+                {"pi-01": Impairment(delay=0.1)}, BrokerAddress("127.0.0.1", 1), ports={"pi-01": taken.port}
+            )
+            async with relays:
+                pass
+
+    with pytest.raises(BridgeError, match=r"relay of field node pi-01: cannot listen on 127.0.0.1:\d+: .*in use"):
+        asyncio.run(scenario())
+
+
+def test_many_clients_at_once_each_get_their_own_bytes_back() -> None:
+    """50 connections through one relay at once, each echoing its own 20 kB with jitter: nothing mixed."""
+
+    async def one(port: int, k: int) -> bool:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        payload = bytes([k]) * 20_000
+        writer.write(payload)
+        await writer.drain()
+        back = await asyncio.wait_for(reader.readexactly(len(payload)), WAIT_S)
+        writer.close()
+        return back == payload
+
+    async def scenario() -> list[bool]:
+        async with server(echo) as upstream:
+            async with relay_to(upstream.port, Impairment(delay=Uniform(low=0, high=0.02))) as relay:
+                return await asyncio.gather(*(one(relay.port, k) for k in range(50)))
+
+    assert all(asyncio.run(scenario()))
 
 
 # --- which node gets which conditions ----------------------------------------------------------------------------
@@ -381,3 +416,16 @@ def test_bad_impair_settings_are_invalid_input_naming_the_field(tmp_path: Path) 
     assert "field_nodes.bindings[0].impair.delay: Input should be greater than or equal to 0" in done.stderr
     assert "field_nodes.bindings[1].impair: 'from_satellite' is not allowed" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_readme_example_of_link_conditions_is_valid_for_the_field_drill(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("  field_nodes:\n    ack_deadline_s: 60")
+    example = yaml.safe_load(textwrap.dedent(readme[start : readme.index("```", start)]))
+    drill = yaml.safe_load((SCENARIOS / "field_nodes_missile_drill.yaml").read_text()) | example
+    path = tmp_path / "drill.yaml"
+    path.write_text(yaml.safe_dump(drill, allow_unicode=True))
+    impairments = resolve_impairments(load_text(path.read_text(), str(path)))
+    assert impairments["pi-hachinohe-siren"].describe() == "delay=constant(0.27)s bandwidth=64000bps"
+    assert impairments["pi-hachinohe-indoor"].describe() == "outages=30-50s"
+    assert impairments["pi-misawa-siren"].delay == Uniform(low=0.5, high=1.5)  # municipal disaster radio (media.toml)
