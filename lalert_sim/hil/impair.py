@@ -36,6 +36,8 @@ BURST_BYTES = 1500
 CHUNK_BYTES = 64 * 1024
 PENDING_LIMIT_BYTES = 1024 * 1024
 """Bytes held in one direction before the relay stops reading (TCP back-pressure on the sender)."""
+KEEPALIVE_ROUND_TRIP_S = 10.0
+"""A node's default keepalive: a ping not answered within it breaks the connection."""
 IMPAIRED_RECONNECT_MAX_S = 1.0
 """``demo-hil``'s virtual nodes behind a relay reconnect at most this far apart: an outage then delays an
 alert by about its own length (a real node waits up to its node.toml ``broker.reconnect_max_s``)."""
@@ -46,7 +48,8 @@ alert by about its own length (a real node waits up to its node.toml ``broker.re
 
 def resolve_impairments(prepared: Prepared, speed: float | None = None) -> dict[str, Impairment]:
     """Each impaired field node's conditions, ``from_medium`` resolved on the simulated link into its
-    bound node (the first such link in the scenario); InvalidInput names a binding where there is none."""
+    bound node (the first such link in the scenario) at ``speed`` (default the scenario's); InvalidInput
+    names a binding where there is none."""
     settings = prepared.scenario.field_nodes
     if settings is None:
         return {}
@@ -299,11 +302,16 @@ class Relays:
     def attach(self, bridge: Bridge, log: Callable[[str], None] | None = None) -> None:
         """Tell ``bridge``'s report which node had which conditions, say where each relay listens, and
         begin every relay's outage clock when the bridge's scenario starts."""
+        say = log or (lambda _line: None)
         bridge.record.impairments = self.described()
         for node, relay in self.relays.items():
-            (log or (lambda _line: None))(
-                f"{node}: through the relay on {relay.host}:{relay.port} ({relay.impairment.describe()})"
-            )
+            say(f"{node}: through the relay on {relay.host}:{relay.port} ({relay.impairment.describe()})")
+            delay = relay.impairment.delay
+            if delay is not None and 2 * delay.mean > KEEPALIVE_ROUND_TRIP_S:
+                say(
+                    f"{node}: a round trip of {2 * delay.mean:g} s on average is longer than MQTT keepalives "
+                    f"allow (node.toml broker.keepalive_s, default 10 s): the node may not stay connected"
+                )
 
         async def follow() -> None:
             await bridge.scenario_started.wait()

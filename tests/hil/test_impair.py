@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -236,6 +237,21 @@ def test_many_clients_at_once_each_get_their_own_bytes_back() -> None:
                 return await asyncio.gather(*(one(relay.port, k) for k in range(50)))
 
     assert all(asyncio.run(scenario()))
+
+
+def test_a_delay_too_long_for_mqtt_keepalives_is_said_at_the_start() -> None:
+    said: list[str] = []
+    bridge = SimpleNamespace(record=SimpleNamespace(impairments={}), scenario_started=asyncio.Event())
+
+    async def scenario() -> None:
+        impairments = {"pi-01": Impairment(delay=6), "pi-02": Impairment(delay=0.27)}
+        async with Relays(impairments, BrokerAddress("127.0.0.1", 1)) as relays:
+            relays.attach(bridge, said.append)  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+    assert bridge.record.impairments == {"pi-01": "delay=constant(6)s", "pi-02": "delay=constant(0.27)s"}
+    warned = [line for line in said if "keepalive" in line]
+    assert len(warned) == 1 and warned[0].startswith("pi-01: a round trip of 12 s on average")
 
 
 # --- which node gets which conditions ----------------------------------------------------------------------------
