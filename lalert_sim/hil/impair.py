@@ -116,22 +116,23 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shap
     loop = asyncio.get_running_loop()
     queue: deque[tuple[float, bytes]] = deque()
     arrived, room = asyncio.Event(), asyncio.Event()
-    pending = [0]
+    pending_bytes = 0
     ended = False
 
     async def read() -> None:
-        nonlocal ended
+        nonlocal ended, pending_bytes
         while chunk := await reader.read(CHUNK_BYTES):
             queue.append((shaper.due(len(chunk), loop.time()), chunk))
-            pending[0] += len(chunk)
+            pending_bytes += len(chunk)
             arrived.set()
-            while pending[0] > PENDING_LIMIT_BYTES:
+            while pending_bytes > PENDING_LIMIT_BYTES:
                 room.clear()
                 await room.wait()
         ended = True
         arrived.set()
 
     async def write() -> None:
+        nonlocal pending_bytes
         while True:
             if not queue:
                 if ended:
@@ -145,7 +146,7 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shap
             queue.popleft()
             writer.write(chunk)
             await writer.drain()
-            pending[0] -= len(chunk)
+            pending_bytes -= len(chunk)
             room.set()
         if writer.can_write_eof():
             writer.write_eof()

@@ -239,6 +239,40 @@ def test_many_clients_at_once_each_get_their_own_bytes_back() -> None:
     assert all(asyncio.run(scenario()))
 
 
+def test_a_broker_that_stops_reading_holds_the_sender_back_and_loses_nothing() -> None:
+    """32 MiB towards a peer that reads nothing for a while: the relay stops reading too (it holds at most
+    about 1 MiB), so the sender blocks instead of the relay filling its memory; then every byte arrives."""
+    payload = bytes(range(256)) * (32 * 4096)
+    received = bytearray()
+    reading, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow_sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reading.wait()
+        while data := await reader.read(1 << 20):
+            received.extend(data)
+        finished.set()
+        writer.close()
+
+    async def scenario() -> bool:
+        async with server(slow_sink) as upstream, relay_to(upstream.port, Impairment(delay=0.001)) as relay:
+            _, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            writer.write(payload)
+            try:
+                await asyncio.wait_for(writer.drain(), 2.0)
+                blocked = False
+            except TimeoutError:
+                blocked = True
+            reading.set()
+            await asyncio.wait_for(writer.drain(), WAIT_S)
+            writer.write_eof()
+            await asyncio.wait_for(finished.wait(), WAIT_S)
+            writer.close()
+            return blocked
+
+    assert asyncio.run(scenario()), "the sender was never held back"
+    assert bytes(received) == payload
+
+
 def test_a_delay_too_long_for_mqtt_keepalives_is_said_at_the_start() -> None:
     said: list[str] = []
     bridge = SimpleNamespace(record=SimpleNamespace(impairments={}), scenario_started=asyncio.Event())
