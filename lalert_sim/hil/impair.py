@@ -85,7 +85,7 @@ def relay_ports(settings: FieldNodes, impaired: Mapping[str, object], base: int 
 # --- one direction of one connection ---------------------------------------------------------------------------
 
 
-class _Shaper:
+class Shaper:
     """When each chunk read in one direction is due at the far side: sent at the bucket's pace, then
     delayed; never before the chunk ahead of it (TCP keeps order)."""
 
@@ -96,6 +96,14 @@ class _Shaper:
         self.tokens = float(BURST_BYTES)
         self.refilled_at = now
         self.last_due = now
+
+    def packets(self, chunk: bytes) -> list[bytes]:
+        """The chunk whole, or in 1,500-byte packets on a limited link (so a slow link passes bytes on
+        as they trickle through rather than holding a whole read of up to 64 KiB)."""
+        if self.rate_bytes_s is None or len(chunk) <= BURST_BYTES:
+            return [chunk]
+        view = memoryview(chunk)
+        return [bytes(view[k : k + BURST_BYTES]) for k in range(0, len(chunk), BURST_BYTES)]
 
     def due(self, size_bytes: int, now: float) -> float:
         """The moment a chunk of ``size_bytes`` read at ``now`` is written on."""
@@ -111,7 +119,7 @@ class _Shaper:
         return self.last_due
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shaper: _Shaper) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shaper: Shaper) -> None:
     """Forward what ``reader`` gives to ``writer``, each chunk when ``shaper`` says; half-close at the end."""
     loop = asyncio.get_running_loop()
     queue: deque[tuple[float, bytes]] = deque()
@@ -122,7 +130,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shap
     async def read() -> None:
         nonlocal ended, pending_bytes
         while chunk := await reader.read(CHUNK_BYTES):
-            queue.append((shaper.due(len(chunk), loop.time()), chunk))
+            now = loop.time()
+            for packet in shaper.packets(chunk):  # each written once its own last bit is through
+                queue.append((shaper.due(len(packet), now), packet))
             pending_bytes += len(chunk)
             arrived.set()
             while pending_bytes > PENDING_LIMIT_BYTES:
@@ -246,7 +256,7 @@ class Relay:
         connection = _Connection((client_writer, broker_writer))
         self._open.add(connection)
         now = asyncio.get_running_loop().time()
-        down, up = (_Shaper(self.impairment, stream, now) for stream in self._streams)
+        down, up = (Shaper(self.impairment, stream, now) for stream in self._streams)
         try:
             async with asyncio.TaskGroup() as pipes:
                 pipes.create_task(_pipe(broker_reader, client_writer, down))

@@ -23,14 +23,22 @@ from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import BridgeRun
 from lalert_sim.hil.broker import BrokerAddress, Mosquitto, free_port
 from lalert_sim.hil.demo import virtual_config
-from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relay, Relays, relay_ports, resolve_impairments
+from lalert_sim.hil.impair import (
+    IMPAIRED_RECONNECT_MAX_S,
+    Relay,
+    Relays,
+    Shaper,
+    relay_ports,
+    resolve_impairments,
+)
 from lalert_sim.hil.protocol import Signer, generate_key
 from lalert_sim.hil.report import build_report
 from lalert_sim.model.distributions import Uniform
 from lalert_sim.model.impairments import Impairment, OutageWindow
 from lalert_sim.prepare import Prepared, load_text
+from lalert_sim.streams import Stream
 from tests.conftest import ROOT, SCENARIOS, cli
-from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, NodeProcess, field_bridge
+from tests.hil.conftest import BRIDGE_RUN_S, WAIT_S, NodeProcess, field_bridge, until
 
 # --- the relay alone, against loopback servers -------------------------------------------------------------------
 
@@ -133,6 +141,50 @@ def test_bandwidth_paces_a_bulk_transfer() -> None:
     elapsed = asyncio.run(scenario())
     assert bytes(received) == payload
     assert elapsed == pytest.approx((100_000 - 1500) * 8 / 800_000, rel=0.1)
+
+
+def test_the_token_bucket_sends_one_packet_at_once_and_the_rest_at_the_rate() -> None:
+    """1,000 bytes/s, one 1,500-byte packet deep: known answers for when each packet is through."""
+    shaper = Shaper(Impairment(bandwidth_bps=8_000), Stream(0, "impair:pi-01/down"), now=0.0)
+    packets = shaper.packets(bytes(4000))
+    assert [len(p) for p in packets] == [1500, 1500, 1000]
+    assert [shaper.due(len(p), 0.0) for p in packets] == pytest.approx([0.0, 1.5, 2.5])
+    assert shaper.due(100, 10.0) == pytest.approx(10.0)  # the bucket refilled meanwhile (to one packet)
+    assert shaper.due(1500, 10.0) == pytest.approx(10.1)
+
+
+def test_delays_come_from_the_named_stream_of_the_node_and_direction() -> None:
+    jitter = Impairment(delay=Uniform(low=0.0, high=1.0))
+
+    def draws(seed: int, name: str) -> list[float]:
+        shaper = Shaper(jitter, Stream(seed, name), now=0.0)
+        return [shaper.due(10, 100.0 * k) - 100.0 * k for k in range(5)]
+
+    assert draws(7, "impair:pi-01/down") == draws(7, "impair:pi-01/down")  # same seed, same delays
+    assert draws(7, "impair:pi-01/down") != draws(8, "impair:pi-01/down")
+    assert draws(7, "impair:pi-01/down") != draws(7, "impair:pi-01/up")
+
+
+def test_a_slow_link_passes_bytes_on_as_they_trickle_through() -> None:
+    """20 kB at 80 kbit/s takes about 2 s, but the first packet is through at once, not after the whole read."""
+    first: list[float] = []
+
+    async def sink(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        first.append(time.monotonic())
+        writer.close()
+
+    async def scenario() -> float:
+        async with server(sink) as upstream, relay_to(upstream.port, Impairment(bandwidth_bps=80_000)) as relay:
+            _, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            started = time.monotonic()
+            writer.write(bytes(20_000))
+            await writer.drain()
+            await until(lambda: bool(first), WAIT_S)
+            writer.close()
+            return first[0] - started
+
+    assert asyncio.run(scenario()) < 0.5
 
 
 def test_an_outage_cuts_open_connections_and_refuses_new_ones_until_it_ends() -> None:
