@@ -77,7 +77,8 @@ class FieldNodes(Frozen):
         """The link conditions of ``binding``'s field node: its own, else its group's (None: none)."""
         if binding.impair is not None:
             return binding.impair
-        group = self.groups.get(getattr(binding, "group", None) or "")  # Binding.group: group delivery's field
+        # Binding.group_name (group delivery: its group, else its simulated node's own) once that is there
+        group = self.groups.get(getattr(binding, "group_name", None) or "")
         return None if group is None else group.impair
 
     def field_node_ids(self) -> list[str]:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from lalert_sim.model.base import MAX_SECONDS
 from lalert_sim.model.distributions import Constant, LogNormal, Uniform
-from lalert_sim.model.field_nodes import FieldNodes
+from lalert_sim.model.field_nodes import Binding, FieldNodes
 from lalert_sim.model.impairments import FROM_MEDIUM, Impairment, OutageWindow
 from lalert_sim.model.network import Link
 
@@ -96,3 +96,14 @@ def test_a_simulated_links_conditions_become_wall_clock_ones() -> None:
     assert impairment.outages == [OutageWindow(start_s=10, end_s=16), OutageWindow(start_s=20, end_s=MAX_SECONDS)]
     fibre = Link.model_validate({"id": "f", "medium": "fibre", "source": "a", "target": "b", "latency_s": 0})
     assert Impairment.of_link(fibre, speed=1) == Impairment()  # no delay, no limit: nothing to impair
+
+
+@pytest.mark.skipif(not hasattr(Binding, "group_name"), reason="needs group delivery's Binding.group")
+def test_a_binding_without_its_own_conditions_takes_its_groups() -> None:
+    settings = field_nodes(
+        {"node": "a", "field_node": "pi-01", "group": "hachinohe"},
+        {"node": "b", "field_node": "pi-02", "group": "hachinohe", "impair": {"delay": 0.1}},
+        {"node": "c", "field_node": "pi-03", "group": "misawa"},
+        groups={"hachinohe": {"impair": {"delay": 0.27}}},
+    )
+    assert [settings.impair_of(b) for b in settings.bindings] == [Impairment(delay=0.27), Impairment(delay=0.1), None]
