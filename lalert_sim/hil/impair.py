@@ -171,11 +171,10 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, shap
 
 @dataclass
 class RelayCounts:
-    """What one relay did: connections forwarded, cut by an outage, refused during one."""
+    """What one relay did: connections forwarded, and those an outage cut."""
 
     connections: int = 0
     cut: int = 0
-    refused: int = 0
 
 
 @dataclass(eq=False)  # hashed by identity: the relay keeps a set of its open connections
@@ -218,6 +217,15 @@ class Relay:
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self
 
+    async def _listen_again(self) -> None:
+        """Back after an outage: the same port again (tried every 0.1 s should it be busy for a moment)."""
+        while True:
+            try:
+                await self.start()
+                return
+            except OSError:
+                await asyncio.sleep(0.1)
+
     def begin(self, epoch_s: float | None = None) -> None:
         """The scenario starts now (or at monotonic ``epoch_s``): outage windows count from here."""
         if self.impairment.outages and self._windows is None:
@@ -227,10 +235,14 @@ class Relay:
         for window in self.impairment.outages:
             await asyncio.sleep(max(0.0, epoch_s + window.start_s - time.monotonic()))
             self.down = True
+            if self._server is not None:  # not listening: a connection attempt is refused at once
+                self._server.close()
+                self._server = None
             for connection in list(self._open):
                 self.counts.cut += 1
                 connection.abort()
             await asyncio.sleep(max(0.0, epoch_s + window.end_s - time.monotonic()))
+            await self._listen_again()
             self.down = False
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
@@ -243,8 +255,7 @@ class Relay:
             self._handlers.discard(handler)
 
     async def _forward(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        if self.down:
-            self.counts.refused += 1
+        if self.down:  # accepted just before the listener closed
             client_writer.transport.abort()
             return
         try:
