@@ -229,7 +229,8 @@ class Relay:
     def begin(self, epoch_s: float | None = None) -> None:
         """The scenario starts now (or at monotonic ``epoch_s``): outage windows count from here."""
         if self.impairment.outages and self._windows is None:
-            self._windows = asyncio.get_running_loop().create_task(self._outages(epoch_s or time.monotonic()))
+            start = time.monotonic() if epoch_s is None else epoch_s
+            self._windows = asyncio.get_running_loop().create_task(self._outages(start))
 
     async def _outages(self, epoch_s: float) -> None:
         for window in self.impairment.outages:
@@ -263,6 +264,10 @@ class Relay:
         except OSError:  # the broker is not there: the node sees what it would see without the relay
             client_writer.transport.abort()
             return
+        if self.down:  # an outage began while the broker was being reached
+            client_writer.transport.abort()
+            broker_writer.transport.abort()
+            return
         self.counts.connections += 1
         connection = _Connection((client_writer, broker_writer))
         self._open.add(connection)
@@ -282,6 +287,7 @@ class Relay:
         """Stop listening and cut every connection."""
         if self._windows is not None:
             self._windows.cancel()
+            await asyncio.wait([self._windows])  # ended, so it cannot listen again behind our back
         if self._server is not None:
             self._server.close()
         for connection in list(self._open):
