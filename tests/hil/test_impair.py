@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import statistics
 import textwrap
 import time
 import tomllib
@@ -93,6 +94,32 @@ def test_a_constant_delay_is_added_once_each_way() -> None:
 
     direct, relayed = asyncio.run(scenario())
     assert relayed - direct == pytest.approx(0.2, abs=0.02)
+
+
+def test_each_chunk_waits_its_own_draw_from_the_nodes_streams() -> None:
+    """Uniform 20–60 ms each way, seed 3: every round trip takes the two draws the streams
+    ``impair:pi-01/down`` and ``/up`` give, never less, and more only by the loopback and this machine's load."""
+    jitter = Uniform(low=0.02, high=0.06)
+    trips = 40
+
+    async def scenario() -> list[float]:
+        async with server(echo) as upstream, relay_to(upstream.port, Impairment(delay=jitter), seed=3) as relay:
+            reader, writer = await asyncio.open_connection("127.0.0.1", relay.port)
+            times = []
+            for _ in range(1 + trips):  # the first also waits for the relay's connection to the broker
+                started = time.monotonic()
+                writer.write(b"ping")
+                await writer.drain()
+                await asyncio.wait_for(reader.readexactly(4), WAIT_S)
+                times.append(time.monotonic() - started)
+            writer.close()
+            return times[1:]
+
+    times = asyncio.run(scenario())
+    down, up = Stream(3, "impair:pi-01/down"), Stream(3, "impair:pi-01/up")
+    drawn = [jitter.sample(up) + jitter.sample(down) for _ in range(1 + trips)][1:]
+    assert min(t - d for t, d in zip(times, drawn, strict=True)) > -0.001  # never before its draws (1 ms: clocks)
+    assert statistics.correlation(times, drawn) > 0.7  # and the draws decide (other draws: about 0)
 
 
 def test_random_delays_never_reorder_bytes() -> None:
@@ -222,6 +249,21 @@ def test_an_outage_cuts_open_connections_and_refuses_new_ones_until_it_ends() ->
     assert cut == b"" and after < 0.1
     assert 1.0 <= back_after_s < 1.3
     assert relay.counts.cut == 1
+
+
+def test_a_relay_closed_during_an_outage_never_listens_again() -> None:
+    async def scenario() -> None:
+        relay = await Relay(
+            "pi-01", Impairment(outages=[OutageWindow(start_s=0.0, end_s=0.3)]), ("127.0.0.1", 1)
+        ).start()
+        relay.begin()
+        await asyncio.sleep(0.1)
+        await relay.close()
+        await asyncio.sleep(0.4)
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.open_connection("127.0.0.1", relay.port)
+
+    asyncio.run(scenario())
 
 
 @asynccontextmanager
