@@ -573,3 +573,13 @@ def test_the_readme_example_of_link_conditions_is_valid_for_the_field_drill(tmp_
     assert impairments["pi-hachinohe-siren"].describe() == "delay=constant(0.27)s bandwidth=64000bps"
     assert impairments["pi-hachinohe-indoor"].describe() == "outages=30-50s"
     assert impairments["pi-misawa-siren"].delay == Uniform(low=0.5, high=1.5)  # municipal disaster radio (media.toml)
+
+
+def test_from_medium_on_a_node_nothing_leads_into_stops_the_commands_with_exit_2(tmp_path: Path) -> None:
+    scenario = impaired_file(tmp_path, {"pi-01": "from_medium"})
+    scenario.write_text(scenario.read_text().replace("{node: spk-pi-01,", "{node: centre,"))
+    for command in (["provision", scenario, "--out", tmp_path / "field"], ["demo-hil", scenario, "--out", tmp_path]):
+        done = cli(*command)
+        assert done.returncode == 2, done.stderr
+        assert "field_nodes.bindings[0].impair: from_medium: no link leads into centre" in done.stderr
+        assert "Traceback" not in done.stderr
