@@ -38,6 +38,8 @@ PENDING_LIMIT_BYTES = 1024 * 1024
 """Bytes held in one direction before the relay stops reading (TCP back-pressure on the sender)."""
 KEEPALIVE_ROUND_TRIP_S = 10.0
 """A node's default keepalive: a ping not answered within it breaks the connection."""
+BROKER_PROBE_S = 0.2
+"""How often a relay whose broker went away tries to reach it again."""
 IMPAIRED_RECONNECT_MAX_S = 1.0
 """``demo-hil``'s virtual nodes behind a relay reconnect at most this far apart: an outage then delays an
 alert by about its own length (a real node waits up to its node.toml ``broker.reconnect_max_s``)."""
@@ -210,6 +212,9 @@ class Relay:
         self._open: set[_Connection] = set()
         self._handlers: set[asyncio.Task[None]] = set()  # one per accepted connection, awaited on close
         self._windows: asyncio.Task[None] | None = None
+        self._broker_up = True  # as far as the last try to reach it says
+        self._watch: asyncio.Task[None] | None = None  # reaching for the broker while it is away
+        self._closed = False
 
     async def start(self) -> Relay:
         """Listen; OSError (the port is taken) is the caller's to report."""
@@ -217,14 +222,41 @@ class Relay:
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self
 
-    async def _listen_again(self) -> None:
-        """Back after an outage: the same port again (tried every 0.1 s should it be busy for a moment)."""
-        while True:
+    async def _listen_as_due(self) -> None:
+        """Listen exactly while the link is up and the broker reachable: otherwise a node's connection
+        attempt is refused at once, as by a broker that is not there (accepting it and hanging up would
+        leave its MQTT client waiting out its connect timeout). Back on the same port, tried every 0.1 s
+        should it be busy for a moment."""
+        wanted = not (self.down or self._closed) and self._broker_up
+        if not wanted and self._server is not None:
+            self._server.close()
+            self._server = None
+        while wanted and self._server is None and not self._closed:
             try:
                 await self.start()
-                return
             except OSError:
                 await asyncio.sleep(0.1)
+
+    def _check_broker(self) -> None:
+        """A connection to the broker failed or ended: see whether it is still there (and stop
+        listening until it is back if not)."""
+        if not self._closed and (self._watch is None or self._watch.done()):
+            self._watch = asyncio.get_running_loop().create_task(self._watch_broker())
+
+    async def _watch_broker(self) -> None:
+        while True:
+            try:
+                _, probe = await asyncio.open_connection(*self.upstream)
+                probe.transport.abort()
+                reachable = True
+            except OSError:
+                reachable = False
+            if reachable != self._broker_up:
+                self._broker_up = reachable
+                await self._listen_as_due()
+            if reachable:
+                return
+            await asyncio.sleep(BROKER_PROBE_S)
 
     def begin(self, epoch_s: float | None = None) -> None:
         """The scenario starts now (or at monotonic ``epoch_s``): outage windows count from here."""
@@ -236,15 +268,13 @@ class Relay:
         for window in self.impairment.outages:
             await asyncio.sleep(max(0.0, epoch_s + window.start_s - time.monotonic()))
             self.down = True
-            if self._server is not None:  # not listening: a connection attempt is refused at once
-                self._server.close()
-                self._server = None
+            await self._listen_as_due()  # not listening: a connection attempt is refused at once
             for connection in list(self._open):
                 self.counts.cut += 1
                 connection.abort()
             await asyncio.sleep(max(0.0, epoch_s + window.end_s - time.monotonic()))
-            await self._listen_again()
             self.down = False
+            await self._listen_as_due()
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         handler = asyncio.current_task()
@@ -261,8 +291,9 @@ class Relay:
             return
         try:
             broker_reader, broker_writer = await asyncio.open_connection(*self.upstream)
-        except OSError:  # the broker is not there: the node sees what it would see without the relay
+        except OSError:  # the broker is not there: refuse the next ones until it is back
             client_writer.transport.abort()
+            self._check_broker()
             return
         if self.down:  # an outage began while the broker was being reached
             client_writer.transport.abort()
@@ -282,12 +313,16 @@ class Relay:
         finally:
             self._open.discard(connection)
             connection.abort()
+            if not self.down:
+                self._check_broker()
 
     async def close(self) -> None:
         """Stop listening and cut every connection."""
-        if self._windows is not None:
-            self._windows.cancel()
-            await asyncio.wait([self._windows])  # ended, so it cannot listen again behind our back
+        self._closed = True
+        for task in (self._windows, self._watch):
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])  # ended, so it cannot listen again behind our back
         if self._server is not None:
             self._server.close()
         for connection in list(self._open):

@@ -4,6 +4,7 @@ behind it end to end (a GEO-like 270 ms hop, a 20 s outage) through a real Mosqu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import json
 import statistics
@@ -275,7 +276,11 @@ async def _anything() -> AsyncIterator[None]:
         pass
 
 
-def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> None:
+def test_while_the_broker_is_away_the_relay_refuses_as_it_would_then_serves_again() -> None:
+    """The first try finds no broker and is hung up on; later ones are refused at once, as without the relay
+    (an MQTT client would otherwise wait out its connect timeout); once the broker is back so is the relay,
+    and a client that resets mid-stream leaves nothing behind."""
+
     async def scenario() -> int:
         async with server(echo) as upstream:
             port = upstream.port
@@ -285,8 +290,12 @@ def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> No
             async with _anything():
                 assert await asyncio.wait_for(reader.read(1), WAIT_S) == b""
             writer.close()
-            async with server(echo) as upstream:
-                relay.upstream = ("127.0.0.1", upstream.port)
+            await asyncio.sleep(0.1)
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection("127.0.0.1", relay.port)
+            listening = await asyncio.start_server(echo, "127.0.0.1", port)  # the broker is back
+            try:
+                await until(lambda: relay._server is not None, WAIT_S)
                 _, writer = await asyncio.open_connection("127.0.0.1", relay.port)
                 writer.write(b"half a packet")
                 await writer.drain()
@@ -295,6 +304,8 @@ def test_a_missing_broker_or_a_vanishing_client_leaves_the_relay_serving() -> No
                 assert await round_trip_s(relay.port) < 0.2  # still relaying
                 await asyncio.sleep(0.1)
                 return len(relay._open)
+            finally:
+                listening.close()
         finally:
             await relay.close()
 
@@ -466,6 +477,30 @@ def run_behind_relays(prepared: Prepared, broker: Mosquitto, **options: object) 
             return record, relays
 
     return asyncio.run(scenario())
+
+
+def test_a_node_behind_a_relay_comes_back_through_it_after_the_broker_is_killed(broker_factory) -> None:
+    broker = broker_factory(["pi-01"])
+    signer = Signer.generate("drill")
+
+    async def scenario() -> int:
+        async with Relays({"pi-01": Impairment(delay=0.05)}, broker.address()) as relays:
+            config = virtual_config("pi-01", relays.address("pi-01", broker.address("pi-01")), signer, 0.5)
+            agent = NodeAgent(config)
+            task = asyncio.get_running_loop().create_task(agent.run())
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            broker.kill()  # the relay's broker side breaks: its node side goes with it
+            await until(lambda: not agent.connected.is_set(), WAIT_S)
+            await asyncio.sleep(1.0)  # meanwhile each try through the relay finds no broker
+            broker.start()
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            agent.close()
+            return relays.relays["pi-01"].counts.connections
+
+    assert asyncio.run(scenario()) >= 2
 
 
 def test_a_270_ms_hop_adds_270_ms_to_the_loopback_receipt_latency(tmp_path: Path, broker_factory) -> None:
