@@ -67,6 +67,9 @@ def check_run_options(
         raise InvalidInput(f"--nodes must be from 1 to {MAX_VIRTUAL_NODES:,}; got {nodes}")
 
 
+RELAY_BASE_PORT = 18830
+"""First relay port of ``bridge`` and ``provision``: the impaired field node at index k (binding order)
+gets this + k, so both agree without being told."""
 RelayPort = Annotated[
     int,
     typer.Option(
@@ -124,7 +127,7 @@ def bridge(
     relay_host: Annotated[
         str, typer.Option(help="Where the relays of impaired nodes listen (0.0.0.0: for Pis on the network).")
     ] = "127.0.0.1",
-    relay_port: RelayPort = 18830,
+    relay_port: RelayPort = RELAY_BASE_PORT,
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
@@ -198,7 +201,7 @@ def provision(
     port: Annotated[int, typer.Option(help="Broker port.")] = 1883,
     key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
     mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
-    relay_port: RelayPort = 18830,
+    relay_port: RelayPort = RELAY_BASE_PORT,
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
     """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node

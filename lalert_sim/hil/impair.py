@@ -29,11 +29,10 @@ from lalert_sim.streams import Stream
 if TYPE_CHECKING:
     from lalert_sim.hil.bridge import Bridge, BridgeRun
 
-RELAY_BASE_PORT = 18830
-"""First relay port of ``bridge`` and ``provision``: the field node at index k (binding order) gets this + k."""
 BURST_BYTES = 1500
 """The token bucket's depth: one Ethernet packet goes at once, more waits for its bits to be sent."""
 CHUNK_BYTES = 64 * 1024
+"""Most bytes read from a socket at once."""
 PENDING_LIMIT_BYTES = 1024 * 1024
 """Bytes held in one direction before the relay stops reading (TCP back-pressure on the sender)."""
 KEEPALIVE_ROUND_TRIP_S = 10.0
@@ -75,7 +74,7 @@ def resolve_impairments(prepared: Prepared, speed: float | None = None) -> dict[
     return resolved
 
 
-def relay_ports(settings: FieldNodes, impaired: Mapping[str, object], base: int = RELAY_BASE_PORT) -> dict[str, int]:
+def relay_ports(settings: FieldNodes, impaired: Mapping[str, object], base: int) -> dict[str, int]:
     """The fixed port of each impaired node's relay: ``base`` + the node's index in binding order
     (stable when another node gains or loses its impairment); InvalidInput when one passes 65535."""
     ports = {node: base + k for k, node in enumerate(settings.field_node_ids()) if node in impaired}
