@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -353,9 +354,10 @@ class Relays:
         self._follower: asyncio.Task[None] | None = None
 
     def address(self, node_id: str, direct: BrokerAddress) -> BrokerAddress:
-        """How ``node_id`` reaches the broker: through its relay if it has one, else ``direct``."""
+        """How ``node_id`` reaches the broker: through its relay if it has one (the same user and
+        settings, e.g. TLS, which the relay passes through untouched), else ``direct``."""
         relay = self.relays.get(node_id)
-        return direct if relay is None else BrokerAddress(relay.host, relay.port, direct.username, direct.password)
+        return direct if relay is None else dataclasses.replace(direct, host=relay.host, port=relay.port)
 
     def described(self) -> dict[str, str]:
         """Each impaired node's conditions in the report's notation."""
