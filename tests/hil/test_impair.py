@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import inspect
 import json
 import statistics
 import textwrap
@@ -33,6 +34,7 @@ from lalert_sim.hil.impair import (
     relay_ports,
     resolve_impairments,
 )
+from lalert_sim.hil.node_config import load_node_config
 from lalert_sim.hil.protocol import Signer, generate_key
 from lalert_sim.hil.report import build_report
 from lalert_sim.model.distributions import Uniform
@@ -618,3 +620,34 @@ def test_from_medium_on_a_node_nothing_leads_into_stops_the_commands_with_exit_2
         assert done.returncode == 2, done.stderr
         assert "field_nodes.bindings[0].impair: from_medium: no link leads into centre" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_node_over_mutual_tls_connects_through_its_relay(tmp_path: Path) -> None:
+    """The relay passes TLS through untouched: a node provisioned for mutual TLS behind a relay connects."""
+    from lalert_sim.hil import provision as provisioning
+
+    if "mutual" not in inspect.signature(provisioning.provision).parameters:
+        pytest.skip("needs provision --tls")
+    from tests.hil.tls_support import provisioned, running_broker  # type: ignore[import-not-found]
+
+    relay_port = free_port()
+    done = provisioned(tmp_path / "field", ["pi-01"], mutual=True)
+    toml = done.node_dirs["pi-01"] / "node.toml"
+    broker_port = int(done.broker_url.rsplit(":", 1)[1])
+    toml.write_text(toml.read_text().replace(f":{broker_port}", f":{relay_port}"))
+    config = load_node_config(toml)
+
+    async def scenario(broker: Mosquitto) -> int:
+        impairment = {"pi-01": Impairment(delay=0.05)}
+        async with Relays(impairment, broker.address(), ports={"pi-01": relay_port}) as relays:
+            agent = NodeAgent(config)
+            task = asyncio.get_running_loop().create_task(agent.run())
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            agent.close()
+            return relays.relays["pi-01"].counts.connections
+
+    with running_broker(done, ["pi-01"]) as broker:
+        assert asyncio.run(scenario(broker)) >= 1
