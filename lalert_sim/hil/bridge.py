@@ -120,6 +120,7 @@ class Bridge:
         self._all_online = asyncio.Event()
         self._progress = asyncio.Event()  # set by every ack that answers a delivery and every publish
         self._stop = threading.Event()
+        self.scenario_started = asyncio.Event()  # simulated second 0 is now (impaired links' outage clocks start)
         self.record = BridgeRun(
             prepared.source or prepared.scenario.metadata.name,
             broker.url(),
@@ -323,6 +324,7 @@ class Bridge:
         until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
         self.record.sim_until_s = until
         self._epoch = time.time()
+        self.scenario_started.set()
         env.sync()
         self._log(f"scenario running at {self.options.speed:g}× real time until {until:g} simulated s")
 

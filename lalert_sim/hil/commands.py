@@ -68,6 +68,17 @@ def check_run_options(
         raise InvalidInput(f"--nodes must be from 1 to {MAX_VIRTUAL_NODES:,}; got {nodes}")
 
 
+RELAY_BASE_PORT = 18830
+"""First relay port of ``bridge`` and ``provision``: the impaired field node at index k (binding order)
+gets this + k, so both agree without being told."""
+RelayPort = Annotated[
+    int,
+    typer.Option(
+        help="First relay port: the impaired field node at index k (binding order) connects to this + k.",
+        min=1,
+        max=65535,
+    ),
+]
 AllowOutsidePaths = Annotated[
     bool,
     typer.Option(
@@ -114,6 +125,10 @@ def bridge(
     until: Annotated[float | None, typer.Option(help="Stop at this simulated second.")] = None,
     ack_deadline: Annotated[float | None, typer.Option(help="Seconds after publishing; later = missed.")] = None,
     presence_wait: Annotated[float, typer.Option(help="Seconds to wait for nodes to be online.")] = 10.0,
+    relay_host: Annotated[
+        str, typer.Option(help="Where the relays of impaired nodes listen (0.0.0.0: for Pis on the network).")
+    ] = "127.0.0.1",
+    relay_port: RelayPort = RELAY_BASE_PORT,
     ca: Annotated[Path | None, typer.Option(help="mqtts: the authority of the broker's certificate.")] = None,
     cert: Annotated[Path | None, typer.Option(help="mqtts: the bridge's client certificate (mutual TLS).")] = None,
     cert_key: Annotated[Path | None, typer.Option(help="mqtts: the client certificate's key.")] = None,
@@ -121,11 +136,13 @@ def bridge(
     quiet: Quiet = False,
     lang: Lang = None,
 ) -> None:
-    """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
+    """Run a scenario in real time and drive its bound field nodes through an MQTT broker (impaired
+    ones through a relay each, on --relay-port + the node's index)."""
     check_run_options(speed, until, ack_deadline)
     _hil_modules()
     from lalert_sim.hil.bridge import Bridge, BridgeOptions
     from lalert_sim.hil.broker import BrokerAddress
+    from lalert_sim.hil.impair import Relays, relay_ports, resolve_impairments
     from lalert_sim.hil.protocol import Signer
 
     prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first", allow_outside_paths)
@@ -143,10 +160,13 @@ def bridge(
         settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
     )
     runner = Bridge(prepared, signer, address, options, _logger(quiet))
+    impairments = resolve_impairments(prepared, options.speed)
+    ports = relay_ports(settings, impairments, relay_port)
+    relays = Relays(impairments, address, prepared.scenario.seed, relay_host, ports)
 
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, runner.stop)
-        return runner.run()
+        return relays.run(runner, _logger(quiet))
 
     _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
@@ -208,6 +228,7 @@ def provision(
     port: Annotated[int | None, typer.Option(help="Broker port (default 1883; 8883 with --tls).")] = None,
     key_id: Annotated[str, typer.Option(help="Id of the signing key.")] = "drill",
     mock: Annotated[bool, typer.Option(help="Write node.toml files for virtual nodes (mock pins).")] = False,
+    relay_port: RelayPort = RELAY_BASE_PORT,
     tls: Annotated[
         bool, typer.Option(help="A certificate authority, the broker's certificate, mqtts:// only.")
     ] = False,
@@ -219,16 +240,29 @@ def provision(
     ] = None,
     allow_outside_paths: AllowOutsidePaths = False,
 ) -> None:
-    """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node."""
+    """Signing key, Mosquitto config with per-node credentials and ACL, and a node.toml per field node
+    (an impaired node's points at its relay: the broker host, --relay-port + the node's index)."""
     _hil_modules()
+    from lalert_sim.hil.impair import relay_ports, resolve_impairments
     from lalert_sim.hil.provision import provision as provision_nodes
 
-    _, settings = _bound_scenario(scenario, "nothing to provision", allow_outside_paths)
+    prepared, settings = _bound_scenario(scenario, "nothing to provision", allow_outside_paths)
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out}: is a file; give a folder for keys/, broker/ and nodes/")
+    impairments = resolve_impairments(prepared)
+    ports = relay_ports(settings, impairments, relay_port)
     try:
         done = provision_nodes(
-            settings.field_node_ids(), out, broker_host, port, key_id, mock, tls=tls, mutual=mutual, tls_hosts=tls_host
+            settings.field_node_ids(),
+            out,
+            broker_host,
+            port,
+            key_id,
+            mock,
+            ports,
+            tls=tls,
+            mutual=mutual,
+            tls_hosts=tls_host,
         )
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
@@ -239,6 +273,12 @@ def provision(
     console.print(f"broker        mosquitto -c {done.broker_config}")
     for node_id, directory in done.node_dirs.items():
         console.print(f"field node    {node_id}: copy {directory}/ to the Pi (hardware/provision-pi.sh)")
+        if node_id in ports:
+            console.print(
+                f"              through the bridge's relay on {broker_host}:{ports[node_id]} "
+                f"({impairments[node_id].describe()}; bridge --relay-host 0.0.0.0 --relay-port {relay_port})",
+                markup=False,
+            )
     command = f"lalert-sim bridge {scenario} --broker {done.broker_url} --key {done.key}"
     tls_files = done.bridge_tls
     if tls_files is not None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import BrokerAddress, EmbeddedBroker, Mosquitto
+from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relays, resolve_impairments
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.protocol import Signer
 from lalert_sim.model.alerts import AlertMode
@@ -74,12 +75,18 @@ field_nodes:
 """
 
 
-def virtual_config(node_id: str, address: BrokerAddress, signer: Signer, **extra: object) -> NodeConfig:
-    """A node on gpiozero's mock pins with short patterns, trusting ``signer``."""
+def virtual_config(
+    node_id: str, address: BrokerAddress, signer: Signer, reconnect_max_s: float | None = None, **extra: object
+) -> NodeConfig:
+    """A node on gpiozero's mock pins with short patterns, trusting ``signer`` (reconnecting at most
+    ``reconnect_max_s`` apart when given)."""
+    broker: dict[str, object] = {"url": address.url(), "username": address.username, "password": address.password}
+    if reconnect_max_s is not None:
+        broker |= {"reconnect_min_s": min(0.5, reconnect_max_s), "reconnect_max_s": reconnect_max_s}
     return NodeConfig.model_validate(
         {
             "node_id": node_id,
-            "broker": {"url": address.url(), "username": address.username, "password": address.password},
+            "broker": broker,
             "keys": {signer.key_id: signer.public_key_text()},
             "outputs": {"mock": True},
             "pattern_scale": 0.05,
@@ -119,7 +126,23 @@ async def _run(
     log: Callable[[str], None] | None,
     on_bridge: Callable[[Bridge], None] | None,
 ) -> BridgeRun:
-    agents = [NodeAgent(virtual_config(n, address(n), signer)) for n in node_ids]
+    impairments = resolve_impairments(prepared, options.speed)
+    async with Relays(impairments, address("bridge"), prepared.scenario.seed) as relays:
+        return await _run_nodes(prepared, options, signer, node_ids, address, log, on_bridge, relays)
+
+
+async def _run_nodes(
+    prepared: Prepared,
+    options: BridgeOptions,
+    signer: Signer,
+    node_ids: list[str],
+    address: Callable[[str], BrokerAddress],
+    log: Callable[[str], None] | None,
+    on_bridge: Callable[[Bridge], None] | None,
+    relays: Relays,
+) -> BridgeRun:
+    reconnect = {n: IMPAIRED_RECONNECT_MAX_S for n in relays.relays}  # behind a relay: back soon after an outage
+    agents = [NodeAgent(virtual_config(n, relays.address(n, address(n)), signer, reconnect.get(n))) for n in node_ids]
     try:
         async with asyncio.TaskGroup() as nodes:
             running = [nodes.create_task(agent.run()) for agent in agents]
@@ -127,6 +150,7 @@ async def _run(
                 for agent in agents:
                     await agent.connected.wait()
             bridge = Bridge(prepared, signer, address("bridge"), options, log)
+            relays.attach(bridge, log)
             if on_bridge is not None:
                 on_bridge(bridge)
             record = await bridge.run()

@@ -5,6 +5,7 @@ certificate authority, the broker's certificate and (mutual TLS) a client certif
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def provision(
     port: int | None = None,
     key_id: str = "drill",
     mock: bool = False,
+    node_ports: Mapping[str, int] | None = None,
     *,
     tls: bool = False,
     mutual: bool = False,
@@ -106,7 +108,8 @@ def provision(
     """Write keys/, broker/, nodes/<id>/ (and with TLS tls/ and bridge/) under ``out``; existing keys,
     passwords and the authority are kept. ``port`` defaults to 1883, or 8883 with TLS; ``mutual``
     (implies ``tls``) gives each node and the bridge a client certificate instead of a password;
-    ``tls_hosts``: more names the broker's certificate is valid for (besides ``broker_host`` and loopback)."""
+    ``tls_hosts``: more names the broker's certificate is valid for (besides ``broker_host`` and loopback).
+    A node in ``node_ports`` connects to that port instead (its link's relay, hil/impair.py)."""
     tls = tls or mutual
     port = port or (8883 if tls else 1883)
     broker_host = host_name(broker_host, "--broker-host")  # ValueError before anything is written
@@ -130,7 +133,9 @@ def provision(
     )
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
     netloc = f"[{broker_host}]" if ":" in broker_host else broker_host  # an IPv6 address
-    url = f"{'mqtts' if tls else 'mqtt'}://{netloc}:{port}"
+    scheme = "mqtts" if tls else "mqtt"
+    url = f"{scheme}://{netloc}:{port}"
+    ports = node_ports or {}
     node_dirs = {}
     for node_id in node_ids:
         directory = out / "nodes" / node_id
@@ -140,7 +145,8 @@ def provision(
         if not mutual:  # with mutual TLS the certificate is the node's identity
             write_private(directory / "password", files.passwords[node_id] + "\n")
             password_file = "password"
-        text = node_toml(node_id, url, key_id, public, mock, password_file=password_file, tls_files=tls_files)
+        node_url = f"{scheme}://{netloc}:{ports.get(node_id, port)}"  # an impaired node: its relay's port
+        text = node_toml(node_id, node_url, key_id, public, mock, password_file=password_file, tls_files=tls_files)
         (directory / "node.toml").write_text(text)
         node_dirs[node_id] = directory
     bridge_tls = None

@@ -119,3 +119,4 @@ class BridgeRun:
     interrupted: bool = False
     error: str | None = None  # the broker connection was down at the end: what came before is still reported
     ended_at: float = 0.0
+    impairments: dict[str, str] = field(default_factory=dict)  # field node → its link conditions (relay), if any

@@ -82,6 +82,7 @@ class NodeRow:
     actuation_latency_p50_ms: float | None
     actuation_latency_max_ms: float | None
     node_rejections: dict[str, int]
+    impairment: str | None  # the link conditions its relay applied (Impairment.describe), None: a plain connection
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,8 @@ def _actuation_latencies(rows: list[DeliveryRow]) -> Percentiles | None:
     )
 
 
-def node_row(state: NodeState, sim_nodes: list[str], rows: list[DeliveryRow]) -> NodeRow:
-    """One field node's row from its state and its deliveries' rows."""
+def node_row(state: NodeState, sim_nodes: list[str], rows: list[DeliveryRow], impairment: str | None = None) -> NodeRow:
+    """One field node's row from its state, its deliveries' rows and its link conditions (if impaired)."""
     latency = _actuation_latencies(rows)
     offset, after, status = state.offset, state.offset_after, state.status
     outcomes = Counter(r.outcome for r in rows)
@@ -240,6 +241,7 @@ def node_row(state: NodeState, sim_nodes: list[str], rows: list[DeliveryRow]) ->
         actuation_latency_p50_ms=None if latency is None else latency.p50,
         actuation_latency_max_ms=None if latency is None else latency.max,
         node_rejections=dict(status.rejected) if status else {},
+        impairment=impairment,
     )
 
 
@@ -281,7 +283,7 @@ def build_report(run: BridgeRun) -> FieldReport:
             stray_acks=len(run.stray_acks),
             broker_outages=len(run.outages),
         ),
-        nodes=[node_row(state, sim_nodes[n], by_node[n]) for n, state in run.nodes.items()],
+        nodes=[node_row(state, sim_nodes[n], by_node[n], run.impairments.get(n)) for n, state in run.nodes.items()],
         deliveries=rows,
         outages=[outage_row(outage) for outage in run.outages],
     )
@@ -365,6 +367,9 @@ def print_report(report: FieldReport, console: Console | None = None, lang: Lang
     for phrases, separator in ((legend, "; "), (counts, ", "), ([*figures, interrupted], ", ")):
         for line in pack_phrases(phrases, width, separator):
             console.print(line)
+    for node in report.nodes:
+        if node.impairment is not None:
+            console.print(m("impair.behind_relay", node=escape(node.field_node), impairment=escape(node.impairment)))
     for outage in report.outages:
         back = (
             m("terminal.bridge_not_back")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, model_validator
 
 from lalert_sim.model.base import Frozen, PositiveSeconds, Ref
+from lalert_sim.model.impairments import ImpairSetting
 
 FIELD_NODE_ID = r"^[A-Za-z0-9_-]{1,64}$"  # also a broker user name and a topic level: no / + # or spaces
+GroupName = Annotated[str, Field(pattern=FIELD_NODE_ID)]
+"""A group of field nodes: letters, digits, _ and -, at most 64 (also a topic level)."""
 MAX_MESSAGE_BYTES = 16 * 1024  # the broker's and the nodes' limit on one MQTT message (a signed alert is < 2 KiB)
 
 
@@ -15,6 +20,21 @@ class Binding(Frozen):
 
     node: Ref = Field(description="Simulated node id (e.g. a municipality's loudspeakers).")
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
+    impair: ImpairSetting | None = Field(
+        default=None,
+        description="Link conditions between this field node and the broker (a relay applies them): delay, "
+        "bandwidth_bps, outages, or from_medium (those of the simulated link into the node); none: its group's, "
+        "else a plain connection.",
+    )
+
+
+class FieldGroup(Frozen):
+    """Settings shared by the field nodes of one group (``field_nodes.groups``)."""
+
+    impair: ImpairSetting | None = Field(
+        default=None,
+        description="Link conditions of every node of the group that does not give its own; none: a plain connection.",
+    )
 
 
 MAX_SPEED = 1e6
@@ -34,6 +54,32 @@ class FieldNodes(Frozen):
     """Seconds after issue when a signed alert expires; a node refuses it afterwards."""
     until_s: PositiveSeconds | None = None
     """Simulated second at which the bridge stops the run; default the scenario's duration_s."""
+    groups: dict[GroupName, FieldGroup] = Field(
+        default_factory=dict,
+        max_length=1_000,
+        description="Settings per group of field nodes, by group name (a binding's group): e.g. one impairment "
+        "for every node of a municipality.",
+    )
+
+    @model_validator(mode="after")
+    def _one_impairment_per_field_node(self) -> FieldNodes:
+        chosen: dict[str, ImpairSetting | None] = {}
+        for binding in self.bindings:
+            impair = self.impair_of(binding)
+            if chosen.setdefault(binding.field_node, impair) != impair:
+                raise ValueError(
+                    f"bindings: field node {binding.field_node} is bound more than once with different impair "
+                    "settings; it has one link to the broker: give them once"
+                )
+        return self
+
+    def impair_of(self, binding: Binding) -> ImpairSetting | None:
+        """The link conditions of ``binding``'s field node: its own, else its group's (None: none)."""
+        if binding.impair is not None:
+            return binding.impair
+        # Binding.group_name (group delivery: its group, else its simulated node's own) once that is there
+        group = self.groups.get(getattr(binding, "group_name", None) or "")
+        return None if group is None else group.impair
 
     def field_node_ids(self) -> list[str]:
         """Every bound field node once, in binding order."""
