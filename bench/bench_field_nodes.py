@@ -91,7 +91,7 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                 wire = signer.sign(
                     AlertPayload(
                         msg_id=new_message_id(),
-                        node_id=NODE,
+                        nodes=(NODE,),
                         alert_id="bench",
                         category=AlertCategory.TEST,
                         mode=AlertMode.TEST,

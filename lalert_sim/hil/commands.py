@@ -149,11 +149,17 @@ def bridge(
 def node(
     config: Annotated[Path, typer.Option("--config", "-c", help="The node's node.toml.")] = Path("node.toml"),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every message.")] = False,
+    lang: Annotated[Language, typer.Option("--lang", help="Language of the line printed per alert.")] = Language.EN,
 ) -> None:
-    """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins)."""
+    """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins); it prints one line per alert."""
     _hil_modules()
-    from lalert_sim.hil.agent import NodeAgent
+    from lalert_sim.hil.agent import AlertLine, NodeAgent, alert_line_text
     from lalert_sim.hil.node_config import load_node_config
+
+    texts = messages(lang)
+
+    def tell(line: AlertLine) -> None:
+        print(alert_line_text(line, texts), flush=True)
 
     settings = load_node_config(config)
     logging.basicConfig(
@@ -161,7 +167,7 @@ def node(
     )
 
     async def serve() -> None:
-        agent = NodeAgent(settings)
+        agent = NodeAgent(settings, on_alert=tell)
         task = asyncio.get_running_loop().create_task(agent.run())
         _on_interrupt(asyncio.get_running_loop(), task.cancel)
         try:
@@ -191,7 +197,9 @@ def provision(
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out {out}: is a file; give a folder for keys/, broker/ and nodes/")
     try:
-        done = provision_nodes(settings.field_node_ids(), out, broker_host, port, key_id, mock)
+        done = provision_nodes(
+            settings.field_node_ids(), out, broker_host, port, key_id, mock, groups=settings.memberships()
+        )
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     console = Console(highlight=False)

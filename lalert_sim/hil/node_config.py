@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -80,6 +81,11 @@ class NodeConfig(_Section):
     """The root of node.toml."""
 
     node_id: str = Field(pattern=FIELD_NODE_ID)
+    groups: list[Annotated[str, Field(pattern=FIELD_NODE_ID)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Delivery groups whose alert topics it subscribes to (provision lists the scenario's).",
+    )
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     keys: dict[str, str] = Field(min_length=1, description="Trusted signing keys: key id = base64 public key.")
     outputs: OutputPins = Field(default_factory=OutputPins)

@@ -4,6 +4,7 @@ configuration with per-node credentials and ACL, and one node.toml per field nod
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +35,14 @@ def node_toml(
     mock: bool = False,
     password_file: str = "password",
     state_dir: str = "state",
+    groups: Sequence[str] = (),
 ) -> str:
     """A node.toml with every setting and its default spelled out (read from ``NodeConfig``), ready to edit."""
     fields = NodeConfig.model_fields
     lines = [
         f"# lalert-sim field node {node_id}",
         _setting("node_id", node_id, fields["node_id"]),
+        _setting("groups", list(groups), fields["groups"]),
         _setting("state_dir", state_dir, fields["state_dir"]),
         "",
         _setting("[keys]", None, fields["keys"]),
@@ -81,9 +84,18 @@ def _toml(value: object) -> str:
 
 
 def provision(
-    node_ids: list[str], out: Path, broker_host: str, port: int = 1883, key_id: str = "drill", mock: bool = False
+    node_ids: list[str],
+    out: Path,
+    broker_host: str,
+    port: int = 1883,
+    key_id: str = "drill",
+    mock: bool = False,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> Provisioned:
-    """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept."""
+    """Write keys/, broker/ and nodes/<id>/ under ``out``; existing keys and passwords are kept.
+
+    ``groups``: each node's delivery groups (``FieldNodes.memberships``), in its node.toml and the ACL."""
+    groups = groups or {}
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
     if not key_path.exists():
@@ -91,13 +103,16 @@ def provision(
     public = Signer.from_file(key_path, key_id).public_key_text()
     credentials_path = out / "broker" / "credentials.json"
     known = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
-    files = write_mosquitto_files(out / "broker", node_ids, port, bind="0.0.0.0", persistence=True, passwords=known)
+    files = write_mosquitto_files(
+        out / "broker", node_ids, port, bind="0.0.0.0", persistence=True, passwords=known, groups=groups
+    )
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
     node_dirs = {}
     for node_id in node_ids:
         directory = out / "nodes" / node_id
         directory.mkdir(parents=True, exist_ok=True)
         write_private(directory / "password", files.passwords[node_id] + "\n")
-        (directory / "node.toml").write_text(node_toml(node_id, f"mqtt://{broker_host}:{port}", key_id, public, mock))
+        text = node_toml(node_id, f"mqtt://{broker_host}:{port}", key_id, public, mock, groups=groups.get(node_id, ()))
+        (directory / "node.toml").write_text(text)
         node_dirs[node_id] = directory
     return Provisioned(key_path, pub_path, files.config, node_dirs, files.passwords[BRIDGE_USER])

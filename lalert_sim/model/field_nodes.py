@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from typing import Literal
+
 from pydantic import Field
 
 from lalert_sim.model.base import Frozen, PositiveSeconds, Ref
@@ -15,6 +19,28 @@ class Binding(Frozen):
 
     node: Ref = Field(description="Simulated node id (e.g. a municipality's loudspeakers).")
     field_node: str = Field(pattern=FIELD_NODE_ID, description="The field node's id (its MQTT user name).")
+    group: str | None = Field(
+        default=None,
+        pattern=FIELD_NODE_ID,
+        description="Delivery group (a topic level, like a field node id); default: one group per simulated node.",
+    )
+
+    @property
+    def group_name(self) -> str:
+        """The group this binding delivers through: ``group``, else the one of its simulated node
+        (``default_group``), so every field node bound to one simulated node shares one message."""
+        return self.group if self.group is not None else default_group(self.node)
+
+
+def default_group(sim_node: str) -> str:
+    """A simulated node's own group: its id when that is a valid topic level, else ``n`` + 16 hex
+    digits of its SHA-256 (ids may hold ``/`` ``:`` or ``.`` or be longer than 64 characters)."""
+    if _GROUP.match(sim_node):
+        return sim_node
+    return "n" + hashlib.sha256(sim_node.encode()).hexdigest()[:16]
+
+
+_GROUP = re.compile(FIELD_NODE_ID)
 
 
 MAX_SPEED = 1e6
@@ -34,7 +60,24 @@ class FieldNodes(Frozen):
     """Seconds after issue when a signed alert expires; a node refuses it afterwards."""
     until_s: PositiveSeconds | None = None
     """Simulated second at which the bridge stops the run; default the scenario's duration_s."""
+    delivery: Literal["group", "node"] = "group"
+    """group: one signed message per group topic when the alert first reaches any simulated node of the
+    group (every member acknowledges it); node: one message per field node on its own topic."""
 
     def field_node_ids(self) -> list[str]:
         """Every bound field node once, in binding order."""
         return list(dict.fromkeys(b.field_node for b in self.bindings))
+
+    def group_members(self) -> dict[str, list[str]]:
+        """Each delivery group's field nodes (once each, in binding order)."""
+        members: dict[str, dict[str, None]] = {}
+        for binding in self.bindings:
+            members.setdefault(binding.group_name, {})[binding.field_node] = None
+        return {group: list(nodes) for group, nodes in members.items()}
+
+    def memberships(self) -> dict[str, list[str]]:
+        """Each field node's delivery groups (what its node.toml and its broker ACL list)."""
+        groups: dict[str, dict[str, None]] = {n: {} for n in self.field_node_ids()}
+        for binding in self.bindings:
+            groups[binding.field_node][binding.group_name] = None
+        return {node: list(names) for node, names in groups.items()}

@@ -76,7 +76,7 @@ def alert_payload(
     now = time.time() if issued_at is None else issued_at
     return AlertPayload(
         msg_id=msg_id or new_message_id(),
-        node_id=node_id,
+        nodes=(node_id,),
         alert_id="drill",
         category=category,
         mode=AlertMode.EXERCISE,

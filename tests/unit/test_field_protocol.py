@@ -46,7 +46,7 @@ NOW = 1_790_000_000.0
 def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60, **extra: object) -> AlertPayload:
     fields = {
         "msg_id": new_message_id(),
-        "node_id": node_id,
+        "nodes": (node_id,),
         "alert_id": "a1",
         "category": "ballistic_missile",
         "mode": AlertMode.EXERCISE,
@@ -78,7 +78,7 @@ def reason(verifier: Verifier, raw: bytes, now: float = NOW + 1) -> Reason:
 def test_a_valid_alert_is_accepted_once(signer: Signer, verifier: Verifier) -> None:
     wire = signer.sign(payload())
     accepted = verifier.check(wire, NOW + 1)
-    assert accepted.node_id == "pi-01"
+    assert accepted.nodes == ("pi-01",) and accepted.groups == ()
     assert verifier.check(wire, NOW + 1) == accepted  # checking alone does not use it up ...
     verifier.remember(accepted, NOW + 1, "first answer")
     assert reason(verifier, wire) is Reason.REPLAYED  # ... acting on it does
