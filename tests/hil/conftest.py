@@ -108,8 +108,9 @@ def broker_factory(tmp_path: Path) -> Iterator:
             pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
         pytest.skip("mosquitto is not installed (apt install mosquitto)")
 
-    def start(node_ids: list[str], persistence: bool = False) -> Mosquitto:
-        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}", persistence=persistence).start()
+    def start(node_ids: list[str], persistence: bool = False, groups: dict[str, list[str]] | None = None) -> Mosquitto:
+        directory = tmp_path / f"broker-{len(started)}"
+        broker = Mosquitto(node_ids, directory, persistence=persistence, groups=groups).start()
         started.append(broker)
         return broker
 
