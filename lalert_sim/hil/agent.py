@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from lalert_sim.hil.broker import BrokerAddress
 from lalert_sim.hil.node_config import NodeConfig
-from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
+from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, Step, limited, pattern_for
 from lalert_sim.hil.protocol import (
     NODE_READS,
     QOS,
@@ -129,6 +129,8 @@ class NodeAgent:
         self._online_since = 0.0
         self._after_ack: list[Callable[[], None]] = []  # work deferred past the Ack now being sent
         self._holding = False  # between an alert's receipt and its Ack: the event log is written after
+        self._answer: tuple[Ack, str] | None = None  # the latest Ack and its JSON
+        self._patterns: dict[str, tuple[Step, ...]] = {}  # each category's pattern within the safety limits
 
     # --- session ------------------------------------------------------------------------------------------------
 
@@ -260,7 +262,9 @@ class NodeAgent:
             first = self._first_answer(exc)
             return first or self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
         ack = self._act(alert, received_at, group)
-        self.verifier.remember(alert, received_at, ack.model_dump_json())  # before the broker hears of it
+        answer = ack.model_dump_json()
+        self.verifier.remember(alert, received_at, answer)  # before the broker hears of it
+        self._answer = (ack, answer)  # serialised once: the journal's answer is what is published
         return ack
 
     def _log_rejection(self, exc: Rejected, received_at: float, group: str | None) -> None:
@@ -349,9 +353,12 @@ class NodeAgent:
     def _actuate(self, alert: AlertPayload, received_at: float, group: str | None) -> float:
         """Switch the first step on now (the actuation moment); the rest plays after the Ack."""
         safety = self.config.safety
-        steps = limited(
-            pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s, safety.siren_max_on_s
-        )
+        steps = self._patterns.get(alert.category)
+        if steps is None:
+            steps = limited(
+                pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s, safety.siren_max_on_s
+            )
+            self._patterns[alert.category] = steps
         self.player.start(steps)
         actuated_at = self.clock.now()
         self.actuated += 1
@@ -387,7 +394,8 @@ class NodeAgent:
         ack = self.handle_alert(raw, received_at, group)  # stamped sent_at as it was built, just before this publish
         try:
             if ack is not None:
-                await self._publish(Topic.ACK, ack.model_dump_json())
+                answer = self._answer
+                await self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
         finally:
             self.after_ack()
         self._status_soon()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
@@ -47,16 +47,19 @@ def fan_out_scenario(
     link_latency_s: float | None = None,
     ack_deadline_s: float = 10.0,
     speed: float = 1.0,
-    group: str | None = None,
+    group: str | Mapping[str, str] | None = None,
     delivery: str = "group",
 ) -> str:
     """Scenario YAML: a J-Alert centre feeding one loudspeaker group per field node over one terrestrial
     hop, and a missile alert (the small world of the field-node tests and bench); ``group``: every
-    binding in that one delivery group (default: one group per loudspeaker group)."""
+    binding in that one delivery group, or each field node's group (default: one per loudspeaker group)."""
     speakers = [f"spk-{node}" for node in field_nodes]
     nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    in_group = "" if group is None else f", group: {group}"
-    bindings = "\n".join(f"    - {{node: spk-{n}, field_node: {n}{in_group}}}" for n in field_nodes)
+    groups = {n: group for n in field_nodes} if isinstance(group, str) or group is None else group
+    bindings = "\n".join(
+        f"    - {{node: spk-{n}, field_node: {n}{'' if groups.get(n) is None else f', group: {groups[n]}'}}}"
+        for n in field_nodes
+    )
     latency = "" if link_latency_s is None else f", latency_s: {link_latency_s}"
     return f"""
 metadata: {{name: field-node fan-out}}
