@@ -257,13 +257,22 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
                     break
     async with Session(broker.address()) as session:
         await session.subscribe((topic(ECHO, Topic.ACK), 1), (topic(NODE, Topic.ACK), 1))
-        replies = session.messages()
-        async with asyncio.timeout(120):  # and so has the echo client
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for message in session.messages():
+                queue.put_nowait(message.payload)
+
+        pumping = asyncio.create_task(pump())
+
+        async def reply() -> bytes:
+            return await asyncio.wait_for(queue.get(), 30)
+
+        async with asyncio.timeout(120):  # the echo client has started and subscribed
             while True:
                 await session.publish(topic(ECHO, Topic.ALERT), b"ready?", 1)
                 try:
-                    async with asyncio.timeout(1):
-                        await anext(replies)
+                    await asyncio.wait_for(queue.get(), 1)
                     break
                 except TimeoutError:
                     continue
@@ -272,12 +281,12 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
             if kind == "broker":
                 started = time.perf_counter()
                 await session.publish(topic(ECHO, Topic.ALERT), b"x" * 420, 1)  # the size of a signed alert
-                await asyncio.wait_for(anext(replies), 30)
+                await reply()
             else:  # the bridge signs at the alert's issue, ahead of its arrival at the bound node
                 wire = signed_alert(signer, AlertCategory.TEST, nodes=(NODE,))
                 started = time.perf_counter()
                 await session.publish(topic(NODE, Topic.ALERT), wire, 1)
-                ack = Ack.model_validate_json((await asyncio.wait_for(anext(replies), 30)).payload)
+                ack = Ack.model_validate_json(await reply())
                 assert ack.outcome is Outcome.ACTUATED, ack
             times[kind].append(ms(time.perf_counter() - started))
 
@@ -290,6 +299,7 @@ async def round_trips(broker: Mosquitto, signer: Signer, pings: int, blocks: int
             for kind in order:
                 for _ in range(pings // blocks):
                     await once(kind)
+        pumping.cancel()
     return times
 
 

@@ -393,6 +393,9 @@ class NodeAgent:
     async def _alert(self, raw: bytes, received_at: float, group: str | None = None) -> None:
         ack = self.handle_alert(raw, received_at, group)  # stamped sent_at as it was built, just before this publish
         try:
+            # Let alerts already read by other agents in this process switch their outputs before
+            # this one's Ack is serialised and written (many virtual nodes share one process).
+            await asyncio.sleep(0)
             if ack is not None:
                 answer = self._answer
                 await self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
