@@ -131,6 +131,7 @@ class Bridge:
         self.groups = settings.group_members()
         self.delivery = settings.delivery
         self._sent_groups: set[tuple[int, str]] = set()  # (alert, group) already published
+        self._told_deaf: set[str] = set()  # groups whose members without it were reported
         self._log = log or (lambda _line: None)
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
@@ -449,6 +450,13 @@ class Bridge:
                 [delivery(n, self._home[(group, n)], msg_id, group) for n in listening],
                 _Wire(group_topic(group), msg_id, data),
             )
+            deaf = [n for n in members if n not in listening]
+            if deaf and group not in self._told_deaf:
+                self._told_deaf.add(group)
+                self._log(
+                    f"group {group}: {', '.join(deaf[:5])}{' ...' if len(deaf) > 5 else ''} "
+                    "do not list it in their status (node.toml groups); each gets its own copy"
+                )
             for field_node in members:
                 if field_node not in listening:  # not subscribed to the group: its own copy, addressed to it
                     own_id, own = self._signed_for(alert, "node", field_node, now)

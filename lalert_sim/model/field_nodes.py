@@ -33,11 +33,13 @@ class Binding(Frozen):
 
 
 def default_group(sim_node: str) -> str:
-    """A simulated node's own group: its id when that is a valid topic level, else ``n`` + 16 hex
-    digits of its SHA-256 (ids may hold ``/`` ``:`` or ``.`` or be longer than 64 characters)."""
+    """A simulated node's own group: its id when that is a valid topic level, else the id with every
+    other character as ``_``, cut to 55 characters, plus ``-`` and 8 hex digits of its SHA-256
+    (``m-02203/loudspeakers`` → ``m-02203_loudspeakers-…``: readable, and distinct from any other id)."""
     if _GROUP.match(sim_node):
         return sim_node
-    return "n" + hashlib.sha256(sim_node.encode()).hexdigest()[:16]
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", sim_node)[:55]
+    return f"{readable}-{hashlib.sha256(sim_node.encode()).hexdigest()[:8]}"
 
 
 _GROUP = re.compile(FIELD_NODE_ID)

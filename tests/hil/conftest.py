@@ -134,13 +134,19 @@ class NodeProcess:
         signer: Signer,
         top: str = "",
         reconnect_max_s: float | None = None,
+        groups: tuple[str, ...] = (),
     ) -> None:
         self.node_id = node_id
         self.directory = directory / node_id
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / "password").write_text(broker.address(node_id).password or "")
         text = node_toml(
-            node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(), mock=True
+            node_id,
+            f"mqtt://{broker.host}:{broker.port}",
+            signer.key_id,
+            signer.public_key_text(),
+            mock=True,
+            groups=groups,
         )
         if reconnect_max_s is not None:  # tests that restart the broker want the node back quickly
             text = text.replace("reconnect_max_s = 30 ", f"reconnect_max_s = {reconnect_max_s}")

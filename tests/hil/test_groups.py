@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from lalert_sim.hil import demo
-from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.agent import NodeAgent, read_events
 from lalert_sim.hil.bridge import BridgeOptions
 from lalert_sim.hil.broker import Mosquitto
 from lalert_sim.hil.demo import virtual_config
@@ -173,7 +173,7 @@ def test_a_member_that_does_not_list_its_group_gets_its_own_copy(
 
     async def scenario() -> list[Status | None]:
         tasks = [asyncio.get_running_loop().create_task(a.run()) for a in agents]
-        bridge = field_bridge(prepared, signer, broker)
+        bridge = field_bridge(prepared, signer, broker, said.append)
         record = await bridge_run(bridge)
         for task in tasks:
             task.cancel()
@@ -182,6 +182,7 @@ def test_a_member_that_does_not_list_its_group_gets_its_own_copy(
         return [record.nodes[n].status for n in ids]
 
     deliveries: list = []
+    said: list[str] = []
     try:
         statuses = asyncio.run(scenario())
     finally:
@@ -193,3 +194,42 @@ def test_a_member_that_does_not_list_its_group_gets_its_own_copy(
     assert [by_node[n].group for n in ids] == ["town", "town", None]
     assert by_node["pi-01"].msg_id == by_node["pi-02"].msg_id != by_node["pi-03"].msg_id
     assert "actuated alert drill" in node_processes[0].log()  # its one printed line
+    assert any(line.startswith("group town: pi-03 do not list it") for line in said), said
+
+
+def test_a_member_killed_before_its_group_alert_gets_it_on_restart_and_acts_once(
+    tmp_path: Path, broker_factory, node_processes
+) -> None:
+    ids = field_ids(2)
+    broker: Mosquitto = broker_factory(ids, groups={n: ["town"] for n in ids})
+    signer = Signer.generate("drill")
+    node_processes += [NodeProcess(tmp_path, broker, n, signer, groups=("town",)).start() for n in ids]
+    victim = node_processes[1]
+    text = demo.fan_out_scenario(ids, group="town", issue_s=1.0, duration_s=2.0, ack_deadline_s=60)
+    prepared = load_text(text, str(tmp_path / "fan_out.yaml"))
+    bridge = field_bridge(prepared, signer, broker)
+
+    async def scenario() -> float:
+        task = asyncio.get_running_loop().create_task(bridge_run(bridge))
+        state = bridge.record.nodes["pi-02"]
+        await until(lambda: state.offset_before is not None, 90)  # synchronised: the scenario starts
+        victim.kill()
+        await until(lambda: state.status is not None and state.status.state == "offline", 20)
+        assert state.status is not None and state.status.groups == ["town"]  # the last will names its groups
+        await until(lambda: any(d.field_node == "pi-02" for d in bridge.record.deliveries), 20)
+        await asyncio.sleep(2.0)
+        restarted_at = time.time()
+        victim.start()
+        record = await task
+        deliveries.extend(record.deliveries)
+        return restarted_at
+
+    deliveries: list = []
+    restarted_at = asyncio.run(scenario())
+    late = next(d for d in deliveries if d.field_node == "pi-02")
+    assert late.group == "town" and late.published_at < restarted_at  # published to the group while it was down
+    assert late.ack is not None and late.ack.outcome is Outcome.ACTUATED, victim.log()
+    assert late.ack_at is not None and late.ack_at > restarted_at
+    assert len({d.msg_id for d in deliveries}) == 1
+    actuated = [e for e in read_events(victim.directory / "state") if e["event"] == "actuated"]
+    assert [e["msg_id"] for e in actuated] == [late.msg_id], victim.log()  # once, whichever copy came first

@@ -422,7 +422,9 @@ def test_groups_default_to_one_per_simulated_node_and_memberships_follow_the_bin
     )
     assert settings.delivery == "group"
     odd = default_group("02203/radio")
-    assert odd != "02203/radio" and group_topic(odd) and odd == default_group("02203/radio")
+    assert odd.startswith("02203_radio-") and group_topic(odd) and odd == default_group("02203/radio")
+    assert default_group("02203_radio") == "02203_radio" != odd  # a different id: a different group
+    assert len(default_group("x/" * 100)) <= 64
     assert settings.group_members() == {
         "spk-a": ["pi-01", "pi-02"],
         "coast": ["pi-03"],
