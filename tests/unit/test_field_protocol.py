@@ -294,6 +294,16 @@ def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path)
             "field_node: pi/hachinohe",
             "field_nodes.bindings[3].field_node: String should match pattern",
         ),
+        (
+            "field_node: pi-hachinohe-shelter",
+            "field_node: pi-hachinohe-shelter, group: 'town/#'",
+            "field_nodes.bindings[3].group: String should match pattern",
+        ),
+        (
+            "  ack_deadline_s: 10",
+            "  ack_deadline_s: 10\n  delivery: broadcast",
+            "field_nodes.delivery: 'broadcast' is not allowed. Input should be 'group' or 'node'",
+        ),
     ]:
         path.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         with pytest.raises(ScenarioError) as caught:
