@@ -55,7 +55,7 @@ log = logging.getLogger("lalert_sim.node")
 _MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
 _MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
 
-STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
+STATUS_DELAY_S = 1.0  # rejection counters are re-published this long after they change, off the alert's path
 MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
 
 
@@ -401,7 +401,8 @@ class NodeAgent:
                 await self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
         finally:
             self.after_ack()
-        self._status_soon()
+        if ack is None or ack.outcome is not Outcome.ACTUATED:
+            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""

@@ -383,9 +383,13 @@ class Bridge:
             self._sending.create_task(self._presign(alert))
 
     async def _presign(self, alert: AlertState) -> None:
-        targets = (
-            [("node", n) for n in self.field_nodes] if self.delivery == "node" else [("group", g) for g in self.groups]
-        )
+        if self.delivery == "node":
+            targets = [("node", n) for n in self.field_nodes]
+        else:  # each group's message, and the own copies of members that do not list their group
+            targets = [("group", g) for g in self.groups]
+            targets += [
+                ("node", n) for g, members in self.groups.items() for n in members if g not in self._announced(n)
+            ]
         for k, (kind, name) in enumerate(targets):
             if (alert.index, kind, name) not in self._signed:
                 self._signed[(alert.index, kind, name)] = self._sign_to(alert, kind, name)

@@ -209,7 +209,10 @@ class Status(_Message):
     since: float = Field(description="Online: when this connection began (the node's clock); offline: when it ended.")
     outputs: list[str] = Field(default_factory=list)
     rejected: dict[str, int] = Field(default_factory=dict)
-    actuated: int = 0
+    actuated: int = Field(
+        default=0,
+        description="Alerts actuated as of this status (re-sent after rejections, not after each actuation).",
+    )
     groups: list[str] = Field(default_factory=list, description="The delivery groups it subscribes to.")
 
 
