@@ -121,7 +121,8 @@ def test_the_acl_lets_a_node_read_its_own_groups_only(broker_factory) -> None:
         ):
             await member.subscribe((group_topic("town-a"), 1))
             await outsider.subscribe((group_topic("town-a"), 1), ("lalert/v1/group/#", 1))  # not its group
-            await outsider.publish(group_topic("town-b"), b"forged group alert", 1)  # nodes never write alerts
+            await outsider.publish(group_topic("town-a"), b"forged group alert", 1)  # nodes never write alerts
+            await member.publish(group_topic("town-a"), b"forged by a member", 1)  # not even to their own group
             await bridge.publish(group_topic("town-a"), b"for town-a", 1)
             got = [(await next_message(member, Topic.ALERT)).payload]
             return got, await quiet(outsider)
