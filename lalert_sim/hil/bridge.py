@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from time import monotonic
-from typing import assert_never
+from typing import Literal, assert_never
 
 from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
@@ -69,6 +69,9 @@ _QUIET.setLevel(logging.ERROR)  # aiomqtt warns whenever more than ten publishes
 
 class _Stopped(Exception):
     pass
+
+
+_Target = Literal["node", "group"]  # what a message is addressed to: one field node, or one group
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +143,7 @@ class Bridge:
         self._since: dict[str, float] = {}  # each node's connection (its online status's ``since``)
         self._connection: Connection | None = None
         self._tasks: asyncio.TaskGroup | None = None  # re-sends
-        self._signed: dict[tuple[int, str, str], tuple[str, bytes, float]] = {}  # (alert, node|group, id) → message
+        self._signed: dict[tuple[int, _Target, str], tuple[str, bytes, float]] = {}  # (alert, node|group, id) → message
         self._sending: asyncio.TaskGroup | None = None  # signing and publishing while the scenario runs
         self._all_online = asyncio.Event()
         self._progress = asyncio.Event()  # set by every ack that answers a delivery and every publish
@@ -383,6 +386,7 @@ class Bridge:
             self._sending.create_task(self._presign(alert))
 
     async def _presign(self, alert: AlertState) -> None:
+        targets: list[tuple[_Target, str]]
         if self.delivery == "node":
             targets = [("node", n) for n in self.field_nodes]
         else:  # each group's message, and the own copies of members that do not list their group
@@ -416,10 +420,10 @@ class Bridge:
         )
         return payload.msg_id, self.signer.sign(payload), now
 
-    def _sign_to(self, alert: AlertState, kind: str, name: str) -> tuple[str, bytes, float]:
+    def _sign_to(self, alert: AlertState, kind: _Target, name: str) -> tuple[str, bytes, float]:
         return self._sign(alert, field_node=name) if kind == "node" else self._sign(alert, group=name)
 
-    def _signed_for(self, alert: AlertState, kind: str, name: str, now: float) -> tuple[str, bytes]:
+    def _signed_for(self, alert: AlertState, kind: _Target, name: str, now: float) -> tuple[str, bytes]:
         """The message signed ahead for (alert, node or group), or one signed now (none yet, or too old)."""
         signed = self._signed.pop((alert.index, kind, name), None)
         if signed is None or signed[2] + self.options.validity_s / 2 < now:
