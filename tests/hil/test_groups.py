@@ -234,3 +234,40 @@ def test_a_member_killed_before_its_group_alert_gets_it_on_restart_and_acts_once
     assert len({d.msg_id for d in deliveries}) == 1
     actuated = [e for e in read_events(victim.directory / "state") if e["event"] == "actuated"]
     assert [e["msg_id"] for e in actuated] == [late.msg_id], victim.log()  # once, whichever copy came first
+
+
+def test_a_group_alert_due_while_the_broker_is_down_goes_once_to_the_group_when_it_is_back(
+    tmp_path: Path, broker_factory, node_processes
+) -> None:
+    ids = field_ids(3)
+    broker: Mosquitto = broker_factory(ids, persistence=True, groups={n: ["town"] for n in ids})
+    signer = Signer.generate("drill")
+    node_processes += [
+        NodeProcess(tmp_path, broker, n, signer, reconnect_max_s=0.5, groups=("town",)).start() for n in ids
+    ]
+    text = demo.fan_out_scenario(ids, group="town", issue_s=1.5, duration_s=2.5, ack_deadline_s=30)
+    prepared = load_text(text, str(tmp_path / "fan_out.yaml"))
+    said: list[str] = []
+    bridge = field_bridge(prepared, signer, broker, said.append, reconnect_min_s=0.1, reconnect_max_s=0.5)
+
+    async def scenario() -> float:
+        task = asyncio.get_running_loop().create_task(bridge_run(bridge))
+        nodes = bridge.record.nodes.values()
+        await until(lambda: all(n.offset_before is not None for n in nodes), 60)  # the scenario starts now
+        broker.kill()  # before the alert reaches the loudspeakers (issued at 1.5 s, one hop later)
+        await asyncio.sleep(4.0)
+        broker.start()
+        back_at = time.time()
+        record = await task
+        deliveries.extend(record.deliveries)
+        return back_at
+
+    deliveries: list = []
+    back_at = asyncio.run(scenario())
+    assert [d.ack.outcome if d.ack else None for d in deliveries] == [Outcome.ACTUATED] * 3, said
+    assert {d.group for d in deliveries} == {"town"} and len({d.msg_id for d in deliveries}) == 1
+    assert all(d.published_at >= back_at - 1.0 for d in deliveries)  # taken by the broker only once it was back
+    assert len({(d.published_at, d.puback_at) for d in deliveries}) == 1  # one publish for the three
+    for process in node_processes:
+        actuated = [e for e in read_events(process.directory / "state") if e["event"] == "actuated"]
+        assert len(actuated) == 1, process.log()
