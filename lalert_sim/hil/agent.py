@@ -276,7 +276,10 @@ class NodeAgent:
 
     def _tell(self, line: AlertLine) -> None:
         if self.on_alert is not None:
-            self.on_alert(line)
+            try:
+                self.on_alert(line)
+            except OSError as exc:  # e.g. a closed terminal: the line is a courtesy, the node goes on
+                log.warning("%s: cannot print the alert's line: %s", self.node_id, exc)
 
     def _defer(self, work: Callable[[], None]) -> None:
         self._after_ack.append(work)

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -502,3 +503,25 @@ def test_a_node_prints_one_line_per_alert_in_both_languages() -> None:
     assert "ignored" in english[3] and "town" in english[3]
     japanese = [alert_line_text(line, Messages("ja")) for line in lines]
     assert all("\n" not in text for text in english + japanese) and japanese[0] != english[0]
+
+
+def test_a_node_whose_terminal_is_gone_still_answers_its_alerts(signer: Signer) -> None:
+    import asyncio
+
+    from lalert_sim.hil.agent import AlertLine, NodeAgent
+    from lalert_sim.hil.demo import virtual_config
+
+    def broken_pipe(_line: AlertLine) -> None:
+        raise BrokenPipeError("stdout closed")
+
+    async def scenario() -> tuple[Outcome, int]:
+        agent = NodeAgent(virtual_config("pi-01", BrokerAddress(), signer, groups=["town"]), on_alert=broken_pipe)
+        ack = agent.handle_alert(
+            signer.sign(payload(nodes=(), groups=("town",), issued_at=time.time())), time.time(), "town"
+        )
+        agent.after_ack()
+        agent.close()
+        assert ack is not None
+        return ack.outcome, agent.actuated
+
+    assert asyncio.run(scenario()) == (Outcome.ACTUATED, 1)
