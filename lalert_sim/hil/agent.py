@@ -1,10 +1,15 @@
 """The field-node agent: a Raspberry Pi (or a virtual node on any PC) that sounds what the bridge sends.
 
 It keeps a persistent MQTT session under a fixed client id, so alerts sent while it was offline
-are delivered when it reconnects; it reconnects with exponential backoff; it acts only on alerts
-the protocol's Verifier accepts, and answers every alert with an Ack carrying its own timestamps.
+are delivered when it reconnects; it reconnects with exponential backoff; it subscribes to its own
+alert topic and to those of its delivery groups; it acts only on alerts the protocol's Verifier
+accepts, and answers every alert with an Ack carrying its own timestamps.
 An alert is acknowledged to the broker only once it is recorded and answered, so a crash loses
 nothing the broker handed over: the broker delivers it again and a handled one gets its first answer.
+
+The receive path is kept short: verify, switch the outputs on (the actuation moment), append the
+message id to the replay journal, publish the Ack. The rest of the pattern, the event log, the
+printed line and the status update run after the Ack has gone.
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import json
 import logging
 import shutil
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from lalert_sim.hil.node_config import NodeConfig
-from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, limited, pattern_for
+from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, Step, limited, pattern_for
 from lalert_sim.hil.protocol import (
     NODE_READS,
     QOS,
@@ -34,25 +42,59 @@ from lalert_sim.hil.protocol import (
     TimePong,
     Topic,
     Verifier,
+    group_topic,
     offline_status,
     parse_public_key,
     topic,
 )
 from lalert_sim.hil.transport import Backoff, MqttError, Received, Session
+from lalert_sim.i18n import Messages
 
 log = logging.getLogger("lalert_sim.node")
 _MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
 _MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
 
-STATUS_DELAY_S = 1.0  # counters are re-published this long after they change, not on the alert's critical path
+STATUS_DELAY_S = 1.0  # rejection counters are re-published this long after they change, off the alert's path
 MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
+
+
+@dataclass(frozen=True, slots=True)
+class AlertLine:
+    """What a node did with one alert message, for its one printed line (``lalert-sim node``)."""
+
+    node_id: str
+    outcome: Outcome | None  # None: on a group topic but addressed to other nodes (not answered)
+    msg_id: str | None
+    alert_id: str | None
+    reason: Reason | None
+    received_at: float  # the node's clock, POSIX s
+    actuated_at: float | None
+    issued_at: float | None  # the bridge's stamp in the signed payload (when it was signed)
+    group: str | None  # the group topic it came on, if any
+
+    @property
+    def handling_ms(self) -> float | None:
+        """Receipt to actuation on the node's own clock, in ms (None when not actuated)."""
+        return None if self.actuated_at is None else (self.actuated_at - self.received_at) * 1e3
+
+    @property
+    def age_s(self) -> float | None:
+        """Receipt minus the bridge's issue stamp (seconds; includes the clock offset between them)."""
+        return None if self.issued_at is None else self.received_at - self.issued_at
 
 
 class NodeAgent:
     """One field node: its MQTT session, verifier, outputs and counters."""
 
-    def __init__(self, config: NodeConfig, driver: OutputDriver | None = None) -> None:
+    def __init__(
+        self,
+        config: NodeConfig,
+        driver: OutputDriver | None = None,
+        on_alert: Callable[[AlertLine], None] | None = None,
+    ) -> None:
+        """``on_alert`` is told, after each alert's Ack has gone, what the node did with it."""
         self.config = config
+        self.on_alert = on_alert
         self.node_id = node_id = config.node_id
         self.clock = Clock(config.clock_skew_s)
         state_dir = config.state_dir
@@ -62,10 +104,11 @@ class NodeAgent:
         self.verifier = Verifier(
             node_id,
             {k: parse_public_key(v) for k, v in config.keys.items()},
-            ReplayGuard(state_dir / "handled.jsonl" if state_dir else None),
+            ReplayGuard(state_dir / "handled.jsonl" if state_dir else None, self.clock.now()),
             config.safety.clock_tolerance_s,
             config.safety.max_validity_s,
             config.safety.max_message_bytes,
+            frozenset(config.groups),
         )
         self.driver = driver or OutputDriver(config.outputs, self._output_changed)
         self.player = PatternPlayer(self.driver)
@@ -73,6 +116,7 @@ class NodeAgent:
         self.actuated = 0
         self.connected = asyncio.Event()
         self.topics = {c: topic(node_id, c) for c in Topic}
+        self.group_topics = {group_topic(g): g for g in config.groups}
         self._speech = shutil.which(config.speech.command) if config.speech.enabled else None
         if config.speech.enabled and self._speech is None:
             log.warning(
@@ -82,6 +126,10 @@ class NodeAgent:
         self._background: asyncio.TaskGroup | None = None  # while running
         self._status_task: asyncio.Task[None] | None = None
         self._online_since = 0.0
+        self._after_ack: list[Callable[[], None]] = []  # work deferred past the Ack now being sent
+        self._holding = False  # between an alert's receipt and its Ack: the event log is written after
+        self._answer: tuple[Ack, str] | None = None  # the latest Ack and its JSON
+        self._patterns: dict[str, tuple[Step, ...]] = {}  # each category's pattern within the safety limits
 
     # --- session ------------------------------------------------------------------------------------------------
 
@@ -91,7 +139,7 @@ class NodeAgent:
             self.config.broker_address(),
             self.node_id,
             persistent=True,  # queued alerts survive a disconnect
-            last_will=(self.topics[Topic.STATUS], offline_status(self.node_id)),
+            last_will=(self.topics[Topic.STATUS], offline_status(self.node_id, groups=self.config.groups)),
             keepalive_s=settings.keepalive_s,
             clock=self.clock.now,
             max_queued=MAX_QUEUED,
@@ -118,10 +166,14 @@ class NodeAgent:
                 async with self._new_session() as session:
                     self._session = session
                     self._online_since = self.clock.now()
-                    await session.subscribe(*((self.topics[t], QOS[t]) for t in NODE_READS))
+                    await session.subscribe(
+                        *((self.topics[t], QOS[t]) for t in NODE_READS),
+                        *((name, QOS[Topic.ALERT]) for name in self.group_topics),
+                    )
                     await self._publish_status()
                     self.connected.set()
                     self._event("connected")
+                    self._flush_events()
                     backoff.reset()
                     try:
                         async for message in session.messages():
@@ -135,12 +187,16 @@ class NodeAgent:
                 delay = backoff.next_s()
                 log.warning("%s: broker connection lost or refused (%s); retrying in %.1f s", self.node_id, exc, delay)
                 self._event("disconnected", detail=str(exc))
+                self._flush_events()
                 await asyncio.sleep(delay)
 
     async def _publish_offline(self, session: Session) -> None:
         try:
             await session.publish(
-                self.topics[Topic.STATUS], offline_status(self.node_id, self.clock.now()), QOS[Topic.STATUS], True
+                self.topics[Topic.STATUS],
+                offline_status(self.node_id, self.clock.now(), self.config.groups),
+                QOS[Topic.STATUS],
+                True,
             )
         except MqttError:
             pass  # the broker publishes the last will instead
@@ -155,6 +211,7 @@ class NodeAgent:
             outputs=[str(name) for name in self.driver.pins],
             rejected=dict(self.rejected),
             actuated=self.actuated,
+            groups=list(self.config.groups),
         )
         await self._session.publish(self.topics[Topic.STATUS], status.model_dump_json(), QOS[Topic.STATUS], True)
 
@@ -166,6 +223,8 @@ class NodeAgent:
             await self._pong(message.payload, message.received_at)
         elif message.topic == self.topics[Topic.ALERT]:
             await self._alert(message.payload, message.received_at)
+        elif (group := self.group_topics.get(message.topic)) is not None:
+            await self._alert(message.payload, message.received_at, group)
         assert self._session is not None
         self._session.ack(message)
 
@@ -182,19 +241,52 @@ class NodeAgent:
         assert self._session is not None
         await self._session.publish(self.topics[kind], payload, QOS[kind])
 
-    def handle_alert(self, raw: bytes, received_at: float) -> Ack:
-        """Check one alert and act on it: the Ack to send back (also the unit under test)."""
+    def handle_alert(self, raw: bytes, received_at: float, group: str | None = None) -> Ack | None:
+        """Check one alert and act on it: the Ack to send back (also the unit under test); None for an
+        alert on ``group``'s topic addressed to other nodes (counted as wrong_address, not answered).
+
+        Work that can wait (the pattern's later steps, the event log, the printed line) is queued
+        and done by ``after_ack``."""
+        self._holding = True
         try:
             alert = self.verifier.check(raw, received_at)
         except Rejected as exc:
             self.rejected[exc.reason.value] += 1
-            log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
-            self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail)
+            self._defer(partial(self._log_rejection, exc, received_at, group))
+            if group is not None and exc.reason is Reason.WRONG_ADDRESS:
+                return None  # for other members of the group: not this node's to answer
             first = self._first_answer(exc)
             return first or self._ack(exc.msg_id, Outcome.REJECTED, received_at, reason=exc.reason)
-        ack = self._act(alert, received_at)
-        self.verifier.remember(alert, received_at, ack.model_dump_json())  # before the broker hears of it
+        ack = self._act(alert, received_at, group)
+        answer = ack.model_dump_json()
+        self.verifier.remember(alert, received_at, answer)  # before the broker hears of it
+        self._answer = (ack, answer)  # serialised once: the journal's answer is what is published
         return ack
+
+    def _log_rejection(self, exc: Rejected, received_at: float, group: str | None) -> None:
+        log.warning("%s: rejected alert %s: %s", self.node_id, exc.msg_id or "?", exc)
+        self._event("rejected", msg_id=exc.msg_id, reason=exc.reason.value, detail=exc.detail, group=group)
+        answered = group is None or exc.reason is not Reason.WRONG_ADDRESS
+        outcome = Outcome.REJECTED if answered else None
+        self._tell(AlertLine(self.node_id, outcome, exc.msg_id, None, exc.reason, received_at, None, None, group))
+
+    def _tell(self, line: AlertLine) -> None:
+        if self.on_alert is not None:
+            try:
+                self.on_alert(line)
+            except OSError as exc:  # e.g. a closed terminal: the line is a courtesy, the node goes on
+                log.warning("%s: cannot print the alert's line: %s", self.node_id, exc)
+
+    def _defer(self, work: Callable[[], None]) -> None:
+        self._after_ack.append(work)
+
+    def after_ack(self) -> None:
+        """Do what ``handle_alert`` put off (called once the Ack is published; by tests directly)."""
+        work, self._after_ack = self._after_ack, []
+        self._holding = False
+        for item in work:
+            item()
+        self._flush_events()
 
     def _first_answer(self, replay: Rejected) -> Ack | None:
         """The answer first given to a replayed message id, sent again (e.g. the broker or the bridge
@@ -207,20 +299,36 @@ class NodeAgent:
             return None
         return first.model_copy(update={"duplicate": True, "sent_at": self.clock.now()})
 
-    def _act(self, alert: AlertPayload, received_at: float) -> Ack:
+    def _act(self, alert: AlertPayload, received_at: float, group: str | None = None) -> Ack:
         """Sound a verified alert, or refuse it when this node does not accept its mode."""
         if alert.mode not in self.config.safety.accept_modes:
-            self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
-            log.warning(
-                "%s: refused %s alert %s (accept_modes: %s)",
-                self.node_id,
-                alert.mode,
-                alert.msg_id,
-                ", ".join(self.config.safety.accept_modes),
-            )
+            self._defer(partial(self._log_refusal, alert, received_at, group))
             return self._ack(alert.msg_id, Outcome.REFUSED, received_at, reason=Reason.MODE_REFUSED)
-        actuated_at = self._actuate(alert)
+        actuated_at = self._actuate(alert, received_at, group)
         return self._ack(alert.msg_id, Outcome.ACTUATED, received_at, actuated_at=actuated_at)
+
+    def _log_refusal(self, alert: AlertPayload, received_at: float, group: str | None) -> None:
+        self._event("refused", msg_id=alert.msg_id, reason=Reason.MODE_REFUSED.value, mode=alert.mode)
+        log.warning(
+            "%s: refused %s alert %s (accept_modes: %s)",
+            self.node_id,
+            alert.mode,
+            alert.msg_id,
+            ", ".join(self.config.safety.accept_modes),
+        )
+        self._tell(
+            AlertLine(
+                self.node_id,
+                Outcome.REFUSED,
+                alert.msg_id,
+                alert.alert_id,
+                Reason.MODE_REFUSED,
+                received_at,
+                None,
+                alert.issued_at,
+                group,
+            )
+        )
 
     def _ack(
         self,
@@ -241,14 +349,22 @@ class NodeAgent:
             sent_at=self.clock.now(),
         )
 
-    def _actuate(self, alert: AlertPayload) -> float:
+    def _actuate(self, alert: AlertPayload, received_at: float, group: str | None) -> float:
+        """Switch the first step on now (the actuation moment); the rest plays after the Ack."""
         safety = self.config.safety
-        steps = limited(
-            pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s, safety.siren_max_on_s
-        )
+        steps = self._patterns.get(alert.category)
+        if steps is None:
+            steps = limited(
+                pattern_for(alert.category), self.config.pattern_scale, safety.max_actuation_s, safety.siren_max_on_s
+            )
+            self._patterns[alert.category] = steps
         self.player.start(steps)
         actuated_at = self.clock.now()
         self.actuated += 1
+        self._defer(partial(self._log_actuation, alert, received_at, actuated_at, group))
+        return actuated_at
+
+    def _log_actuation(self, alert: AlertPayload, received_at: float, actuated_at: float, group: str | None) -> None:
         self._event(
             "actuated",
             msg_id=alert.msg_id,
@@ -256,15 +372,36 @@ class NodeAgent:
             category=alert.category,
             mode=alert.mode,
             sim_issue_s=alert.sim_issue_s,
+            group=group,
         )
         if self._speech is not None and alert.headline and self._background is not None:
             self._background.create_task(self._speak(self._speech, alert.headline))
-        return actuated_at
+        line = AlertLine(
+            self.node_id,
+            Outcome.ACTUATED,
+            alert.msg_id,
+            alert.alert_id,
+            None,
+            received_at,
+            actuated_at,
+            alert.issued_at,
+            group,
+        )
+        self._tell(line)
 
-    async def _alert(self, raw: bytes, received_at: float) -> None:
-        ack = self.handle_alert(raw, received_at)  # stamped sent_at as it was built, just before this publish
-        await self._publish(Topic.ACK, ack.model_dump_json())
-        self._status_soon()
+    async def _alert(self, raw: bytes, received_at: float, group: str | None = None) -> None:
+        ack = self.handle_alert(raw, received_at, group)  # stamped sent_at as it was built, just before this publish
+        try:
+            # Let alerts already read by other agents in this process switch their outputs before
+            # this one's Ack is serialised and written (many virtual nodes share one process).
+            await asyncio.sleep(0)
+            if ack is not None:
+                answer = self._answer
+                await self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
+        finally:
+            self.after_ack()
+        if ack is None or ack.outcome is not Outcome.ACTUATED:
+            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""
@@ -298,21 +435,57 @@ class NodeAgent:
 
     def _output_changed(self, name: str, on: bool) -> None:
         self._event("output", output=name, on=on)
+        if not self._holding:  # a pattern's later step (not the actuation itself): written at once
+            self._flush_events()
 
     def _event(self, event: str, **fields: object) -> None:
+        """Append one line to the event log (written out by ``_flush_events``)."""
         if self._events is not None:
             self._events.write(
                 json.dumps({"t": self.clock.now(), "node": self.node_id, "event": event, **fields}) + "\n"
             )
+
+    def _flush_events(self) -> None:
+        if self._events is not None:
             self._events.flush()
 
     def close(self) -> None:
-        """Release pins and files."""
+        """Release pins and files (after doing what was put off past an Ack)."""
+        self.after_ack()
         self.player.stop()
         self.driver.close()
+        self.verifier.replay.close()
         if self._events is not None:
             self._events.close()
             self._events = None
+
+
+def alert_line_text(line: AlertLine, messages: Messages) -> str:
+    """The one line a node prints for an alert message: actuated, refused, rejected (with the reason)
+    or ignored (on a group topic, for other nodes), with its latency."""
+    msg = (line.msg_id or "?")[:8]
+    via = "" if line.group is None else messages("field.via_group", group=line.group)
+    reason = "" if line.reason is None else line.reason.value
+    match line.outcome:
+        case Outcome.ACTUATED:
+            handling, age = line.handling_ms, line.age_s
+            return messages(
+                "field.node_actuated",
+                node=line.node_id,
+                alert=line.alert_id,
+                msg=msg,
+                via=via,
+                handling=f"{handling or 0.0:.2f}",
+                age=f"{age or 0.0:.3f}",
+            )
+        case Outcome.REFUSED:
+            return messages(
+                "field.node_refused", node=line.node_id, alert=line.alert_id, msg=msg, via=via, reason=reason
+            )
+        case Outcome.REJECTED:
+            return messages("field.node_rejected", node=line.node_id, msg=msg, via=via, reason=reason)
+        case None:
+            return messages("field.node_ignored", node=line.node_id, msg=msg, group=line.group)
 
 
 def read_events(state_dir: Path) -> list[dict[str, Any]]:

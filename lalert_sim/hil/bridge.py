@@ -1,6 +1,12 @@
 """The bridge: the relay engine on a real-time clock, sending real alerts to field nodes at the
 simulated moments and measuring, per node, what really happened.
 
+With ``delivery: group`` (the default) an alert reaching a bound simulated node is signed once and
+published once on its delivery group's topic, addressed to the group; every member acknowledges it
+on its own ack topic. A member whose status does not list the group (an older node.toml, or a node
+never seen) gets its own copy, addressed to it, on its own topic. ``delivery: node`` sends one
+message per field node on its own topic.
+
 The engine runs in a thread on a ``PacedEnvironment`` (SimPy's ``RealtimeEnvironment`` whose waits
 can be cut short); when a bound node first receives an alert, the asyncio side signs it and
 publishes it with QoS 1. Acks carry the node's own receipt and actuation stamps; they are put on
@@ -20,9 +26,10 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from time import monotonic
-from typing import assert_never
+from typing import Literal, assert_never
 
 from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
@@ -43,6 +50,7 @@ from lalert_sim.hil.protocol import (
     Topic,
     any_node,
     estimate_offset,
+    group_topic,
     new_message_id,
     parse_topic,
     topic,
@@ -61,6 +69,18 @@ _QUIET.setLevel(logging.ERROR)  # aiomqtt warns whenever more than ten publishes
 
 class _Stopped(Exception):
     pass
+
+
+_Target = Literal["node", "group"]  # what a message is addressed to: one field node, or one group
+
+
+@dataclass(frozen=True, slots=True)
+class _Wire:
+    """One signed message and the topic it goes on (a group's, or one node's)."""
+
+    topic: str
+    msg_id: str
+    data: bytes
 
 
 class PacedEnvironment(RealtimeEnvironment):
@@ -104,18 +124,26 @@ class Bridge:
         self.broker = broker
         self.options = options or BridgeOptions.of(settings)
         self.bindings: dict[str, list[str]] = defaultdict(list)
+        self._groups_at: dict[str, dict[str, None]] = defaultdict(dict)  # simulated node → its groups
+        self._home: dict[tuple[str, str], str] = {}  # (group, field node) → the simulated node it is bound to
         for binding in settings.bindings:
             self.bindings[binding.node].append(binding.field_node)
+            self._groups_at[binding.node][binding.group_name] = None
+            self._home.setdefault((binding.group_name, binding.field_node), binding.node)
         self.field_nodes = settings.field_node_ids()
+        self.groups = settings.group_members()
+        self.delivery = settings.delivery
+        self._sent_groups: set[tuple[int, str]] = set()  # (alert, group) already published
+        self._told_deaf: set[str] = set()  # groups whose members without it were reported
         self._log = log or (lambda _line: None)
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
-        self._pending: dict[str, Delivery] = {}  # every delivery by message id
-        self._unanswered: dict[str, tuple[Delivery, bytes]] = {}  # not yet acked by its node, with its wire bytes
+        self._pending: dict[tuple[str, str], Delivery] = {}  # every delivery by (message id, field node)
+        self._unanswered: dict[tuple[str, str], tuple[Delivery, _Wire]] = {}  # not yet acked, with its message
         self._since: dict[str, float] = {}  # each node's connection (its online status's ``since``)
         self._connection: Connection | None = None
         self._tasks: asyncio.TaskGroup | None = None  # re-sends
-        self._signed: dict[tuple[int, str], tuple[str, bytes, float]] = {}  # (alert, field node) → message
+        self._signed: dict[tuple[int, _Target, str], tuple[str, bytes, float]] = {}  # (alert, node|group, id) → message
         self._sending: asyncio.TaskGroup | None = None  # signing and publishing while the scenario runs
         self._all_online = asyncio.Event()
         self._progress = asyncio.Event()  # set by every ack that answers a delivery and every publish
@@ -196,13 +224,20 @@ class Bridge:
         self._presence_changed()
         self._log(f"broker connection lost ({reason}); reconnecting")
 
-    def _resend(self, which: Callable[[Delivery], bool]) -> None:
-        """Publish again the unanswered deliveries ``which`` selects (same message id: a node never acts twice)."""
+    def _resend(self, which: Callable[[Delivery], bool], own_topic: str | None = None) -> None:
+        """Publish again the unanswered deliveries ``which`` selects (same message id: a node never acts
+        twice), each message once; ``own_topic``: on that one node's topic, a group's message too (its
+        addressing names the node's group, so the node accepts it there and the others are spared)."""
         if self._tasks is None:
             return
+        batches: dict[tuple[str, str], tuple[list[Delivery], _Wire]] = {}
         for delivery, wire in list(self._unanswered.values()):
             if which(delivery):
-                self._tasks.create_task(self._publish(delivery, wire))
+                if own_topic is not None:
+                    wire = _Wire(own_topic, wire.msg_id, wire.data)
+                batches.setdefault((wire.topic, wire.msg_id), ([], wire))[0].append(delivery)
+        for deliveries, wire in batches.values():
+            self._tasks.create_task(self._publish(deliveries, wire))
 
     def _receive(self, message: Received) -> None:
         parsed = parse_topic(message.topic)
@@ -235,7 +270,7 @@ class Bridge:
         self._presence_changed()
         if status.state == "online" and self._since.get(state.node_id, status.since) != status.since:
             # A new connection of the node: what it has not answered may have been lost with its old one.
-            self._resend(lambda d: d.field_node == state.node_id)
+            self._resend(lambda d: d.field_node == state.node_id, topic(state.node_id, Topic.ALERT))
         if status.state == "online":
             self._since[state.node_id] = status.since
 
@@ -246,14 +281,14 @@ class Bridge:
             self._all_online.clear()
 
     def _on_ack(self, node_id: str, ack: Ack, now: float) -> None:
-        delivery = self._pending.get(ack.msg_id) if ack.msg_id else None
-        if delivery is None or delivery.field_node != node_id or ack.node_id != node_id:
+        delivery = self._pending.get((ack.msg_id, node_id)) if ack.msg_id else None
+        if delivery is None or ack.node_id != node_id:
             self.record.stray_acks.append((now, ack))  # e.g. a rejection of a message we did not send
             return
         if delivery.ack is not None:
             return  # a re-sent alert answered again: the first answer stands
         delivery.ack, delivery.ack_at = ack, now
-        self._unanswered.pop(delivery.msg_id, None)
+        self._unanswered.pop((delivery.msg_id, node_id), None)
         self._progress.set()
 
     # --- presence and clocks ---------------------------------------------------------------------------------------
@@ -353,18 +388,30 @@ class Bridge:
             self._sending.create_task(self._presign(alert))
 
     async def _presign(self, alert: AlertState) -> None:
-        for k, field_node in enumerate(self.field_nodes):
-            if (alert.index, field_node) not in self._signed:
-                self._signed[(alert.index, field_node)] = self._sign(alert, field_node)
+        targets: list[tuple[_Target, str]]
+        if self.delivery == "node":
+            targets = [("node", n) for n in self.field_nodes]
+        else:  # each group's message, and the own copies of members that do not list their group
+            targets = [("group", g) for g in self.groups]
+            targets += [
+                ("node", n) for g, members in self.groups.items() for n in members if g not in self._announced(n)
+            ]
+        for k, (kind, name) in enumerate(targets):
+            if (alert.index, kind, name) not in self._signed:
+                self._signed[(alert.index, kind, name)] = self._sign_to(alert, kind, name)
             if k % 50 == 49:
                 await asyncio.sleep(0)  # let arrivals and acks through
 
-    def _sign(self, alert: AlertState, field_node: str) -> tuple[str, bytes, float]:
+    def _sign(
+        self, alert: AlertState, field_node: str | None = None, group: str | None = None
+    ) -> tuple[str, bytes, float]:
+        """(message id, wire bytes, when signed) of ``alert`` addressed to one field node or one group."""
         now = time.time()
         spec = alert.spec
         payload = AlertPayload(
             msg_id=new_message_id(),
-            node_id=field_node,
+            nodes=() if field_node is None else (field_node,),
+            groups=() if group is None else (group,),
             alert_id=spec.id,
             category=spec.category.value,
             mode=spec.mode,
@@ -375,38 +422,94 @@ class Bridge:
         )
         return payload.msg_id, self.signer.sign(payload), now
 
+    def _sign_to(self, alert: AlertState, kind: _Target, name: str) -> tuple[str, bytes, float]:
+        return self._sign(alert, field_node=name) if kind == "node" else self._sign(alert, group=name)
+
+    def _signed_for(self, alert: AlertState, kind: _Target, name: str, now: float) -> tuple[str, bytes]:
+        """The message signed ahead for (alert, node or group), or one signed now (none yet, or too old)."""
+        signed = self._signed.pop((alert.index, kind, name), None)
+        if signed is None or signed[2] + self.options.validity_s / 2 < now:
+            signed = self._sign_to(alert, kind, name)
+        return signed[0], signed[1]
+
     def _arrived(self, sim_node: str, alert: AlertState, sim_time: float) -> None:
-        sending = self._sending
-        if sending is None:  # the run broke off: the engine's last arrivals go nowhere
+        if self._sending is None:  # the run broke off: the engine's last arrivals go nowhere
             return
         scheduled = self._epoch + sim_time / self.options.speed
         now = time.time()
-        for field_node in self.bindings[sim_node]:
-            signed = self._signed.pop((alert.index, field_node), None)
-            if signed is None or signed[2] + self.options.validity_s / 2 < now:  # not yet, or too old: sign now
-                signed = self._sign(alert, field_node)
-            msg_id, wire, _ = signed
-            delivery = Delivery(field_node, sim_node, alert.spec.id, msg_id, alert.spec.issue_s, sim_time, scheduled)
-            self.record.deliveries.append(delivery)
-            self._pending[msg_id] = delivery
-            if len(wire) > MAX_MESSAGE_BYTES:  # brokers and nodes would refuse it: say so instead of losing it
-                delivery.refused = f"too large ({len(wire)} bytes > {MAX_MESSAGE_BYTES})"
-                continue
-            self._unanswered[msg_id] = (delivery, wire)
-            sending.create_task(self._publish(delivery, wire))
+        spec = alert.spec
 
-    async def _publish(self, delivery: Delivery, wire: bytes) -> None:
-        """One try; a failed one is repeated when the broker connection comes back."""
-        assert self._connection is not None
-        delivery.attempts += 1
-        started = time.time()
-        topic_name = topic(delivery.field_node, Topic.ALERT)
-        if not await self._connection.publish(topic_name, wire, QOS[Topic.ALERT], self.options.publish_timeout_s):
+        def delivery(field_node: str, home: str, msg_id: str, group: str | None = None) -> Delivery:
+            return Delivery(field_node, home, spec.id, msg_id, spec.issue_s, sim_time, scheduled, group=group)
+
+        if self.delivery == "node":
+            for field_node in self.bindings[sim_node]:
+                msg_id, data = self._signed_for(alert, "node", field_node, now)
+                self._send(
+                    [delivery(field_node, sim_node, msg_id)], _Wire(topic(field_node, Topic.ALERT), msg_id, data)
+                )
             return
-        if delivery.puback_at is None:
-            delivery.published_at, delivery.puback_at = started, time.time()
-        elif delivery.ack is None:
-            delivery.resent_at = started
+        for group in self._groups_at[sim_node]:
+            if (alert.index, group) in self._sent_groups:
+                continue  # the group sounded when the alert first reached one of its simulated nodes
+            self._sent_groups.add((alert.index, group))
+            msg_id, data = self._signed_for(alert, "group", group, now)
+            members = self.groups[group]
+            listening = [n for n in members if group in self._announced(n)]
+            self._send(
+                [delivery(n, self._home[(group, n)], msg_id, group) for n in listening],
+                _Wire(group_topic(group), msg_id, data),
+            )
+            deaf = [n for n in members if n not in listening]
+            if deaf and group not in self._told_deaf:
+                self._told_deaf.add(group)
+                self._log(
+                    f"group {group}: {', '.join(deaf[:5])}{' ...' if len(deaf) > 5 else ''} "
+                    "do not list it in their status (node.toml groups); each gets its own copy"
+                )
+            for field_node in members:
+                if field_node not in listening:  # not subscribed to the group: its own copy, addressed to it
+                    own_id, own = self._signed_for(alert, "node", field_node, now)
+                    self._send(
+                        [delivery(field_node, self._home[(group, field_node)], own_id)],
+                        _Wire(topic(field_node, Topic.ALERT), own_id, own),
+                    )
+
+    def _announced(self, field_node: str) -> list[str]:
+        """The groups a field node's latest status lists (the topics it subscribes to)."""
+        status = self.record.nodes[field_node].status
+        return status.groups if status is not None else []
+
+    def _send(self, deliveries: list[Delivery], wire: _Wire) -> None:
+        """Record ``deliveries`` (one message for each) and publish the message once."""
+        if not deliveries or self._sending is None:
+            return
+        for item in deliveries:
+            self.record.deliveries.append(item)
+            self._pending[(wire.msg_id, item.field_node)] = item
+        if len(wire.data) > MAX_MESSAGE_BYTES:  # brokers and nodes would refuse it: say so instead of losing it
+            for item in deliveries:
+                item.refused = f"too large ({len(wire.data)} bytes > {MAX_MESSAGE_BYTES})"
+            return
+        for item in deliveries:
+            self._unanswered[(wire.msg_id, item.field_node)] = (item, wire)
+        self._sending.create_task(self._publish(deliveries, wire))
+
+    async def _publish(self, deliveries: list[Delivery], wire: _Wire) -> None:
+        """One try for one message (to all of ``deliveries``); a failed one is repeated when the broker
+        connection comes back."""
+        assert self._connection is not None
+        for item in deliveries:
+            item.attempts += 1
+        started = time.time()
+        if not await self._connection.publish(wire.topic, wire.data, QOS[Topic.ALERT], self.options.publish_timeout_s):
+            return
+        done = time.time()
+        for item in deliveries:
+            if item.puback_at is None:
+                item.published_at, item.puback_at = started, done
+            elif item.ack is None:
+                item.resent_at = started
         self._progress.set()
 
     async def _collect(self) -> None:

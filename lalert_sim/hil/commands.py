@@ -196,11 +196,17 @@ def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, 
 def node(
     config: Annotated[Path, typer.Option("--config", "-c", help="The node's node.toml.")] = Path("node.toml"),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every message.")] = False,
+    lang: Annotated[Language, typer.Option("--lang", help="Language of the line printed per alert.")] = Language.EN,
 ) -> None:
-    """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins)."""
+    """Run a field-node agent (a Raspberry Pi, or a virtual node with mock pins); it prints one line per alert."""
     _hil_modules()
-    from lalert_sim.hil.agent import NodeAgent
+    from lalert_sim.hil.agent import AlertLine, NodeAgent, alert_line_text
     from lalert_sim.hil.node_config import load_node_config
+
+    texts = messages(lang)
+
+    def tell(line: AlertLine) -> None:
+        print(alert_line_text(line, texts), flush=True)
 
     settings = load_node_config(config)
     logging.basicConfig(
@@ -208,7 +214,7 @@ def node(
     )
 
     async def serve() -> None:
-        agent = NodeAgent(settings)
+        agent = NodeAgent(settings, on_alert=tell)
         task = asyncio.get_running_loop().create_task(agent.run())
         _on_interrupt(asyncio.get_running_loop(), task.cancel)
         try:
@@ -263,6 +269,7 @@ def provision(
             tls=tls,
             mutual=mutual,
             tls_hosts=tls_host,
+            groups=settings.memberships(),
         )
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None

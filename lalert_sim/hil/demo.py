@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
@@ -48,12 +48,19 @@ def fan_out_scenario(
     link_latency_s: float | None = None,
     ack_deadline_s: float = 10.0,
     speed: float = 1.0,
+    group: str | Mapping[str, str] | None = None,
+    delivery: str = "group",
 ) -> str:
     """Scenario YAML: a J-Alert centre feeding one loudspeaker group per field node over one terrestrial
-    hop, and a missile alert (the small world of the field-node tests and bench)."""
+    hop, and a missile alert (the small world of the field-node tests and bench); ``group``: every
+    binding in that one delivery group, or each field node's group (default: one per loudspeaker group)."""
     speakers = [f"spk-{node}" for node in field_nodes]
     nodes = "\n".join(f"    - {{id: {s}, kind: emitter, channel: outdoor_loudspeaker}}" for s in speakers)
-    bindings = "\n".join(f"    - {{node: spk-{n}, field_node: {n}}}" for n in field_nodes)
+    groups = {n: group for n in field_nodes} if isinstance(group, str) or group is None else group
+    bindings = "\n".join(
+        f"    - {{node: spk-{n}, field_node: {n}{'' if groups.get(n) is None else f', group: {groups[n]}'}}}"
+        for n in field_nodes
+    )
     latency = "" if link_latency_s is None else f", latency_s: {link_latency_s}"
     return f"""
 metadata: {{name: field-node fan-out}}
@@ -68,6 +75,7 @@ alerts:
   - {{id: drill, system: j_alert, category: ballistic_missile, mode: {mode.value}, issue_s: {issue_s},
       headline: {json.dumps(headline, ensure_ascii=False)}}}
 field_nodes:
+  delivery: {delivery}
   speed: {speed}
   ack_deadline_s: {ack_deadline_s}
   bindings:
@@ -106,43 +114,47 @@ async def demo(
     settings = prepared.scenario.field_nodes
     assert settings is not None
     node_ids = settings.field_node_ids()
+    groups = settings.memberships()  # each virtual node subscribes to its bindings' groups, as provision writes
     signer = Signer.generate("demo")
     if use_mosquitto:
-        broker = Mosquitto(node_ids).start()
+        broker = Mosquitto(node_ids, groups=groups).start()
         try:
-            return await _run(prepared, options, signer, node_ids, broker.address, log, on_bridge)
+            return await _run(prepared, options, signer, groups, broker.address, log, on_bridge)
         finally:
             broker.close()
-    async with EmbeddedBroker(node_ids) as embedded:
-        return await _run(prepared, options, signer, node_ids, embedded.address, log, on_bridge)
+    async with EmbeddedBroker(node_ids, groups=groups) as embedded:
+        return await _run(prepared, options, signer, groups, embedded.address, log, on_bridge)
 
 
 async def _run(
     prepared: Prepared,
     options: BridgeOptions,
     signer: Signer,
-    node_ids: list[str],
+    groups: dict[str, list[str]],
     address: Callable[[str], BrokerAddress],
     log: Callable[[str], None] | None,
     on_bridge: Callable[[Bridge], None] | None,
 ) -> BridgeRun:
     impairments = resolve_impairments(prepared, options.speed)
     async with Relays(impairments, address("bridge"), prepared.scenario.seed) as relays:
-        return await _run_nodes(prepared, options, signer, node_ids, address, log, on_bridge, relays)
+        return await _run_nodes(prepared, options, signer, groups, address, log, on_bridge, relays)
 
 
 async def _run_nodes(
     prepared: Prepared,
     options: BridgeOptions,
     signer: Signer,
-    node_ids: list[str],
+    groups: dict[str, list[str]],
     address: Callable[[str], BrokerAddress],
     log: Callable[[str], None] | None,
     on_bridge: Callable[[Bridge], None] | None,
     relays: Relays,
 ) -> BridgeRun:
     reconnect = {n: IMPAIRED_RECONNECT_MAX_S for n in relays.relays}  # behind a relay: back soon after an outage
-    agents = [NodeAgent(virtual_config(n, relays.address(n, address(n)), signer, reconnect.get(n))) for n in node_ids]
+    agents = [
+        NodeAgent(virtual_config(n, relays.address(n, address(n)), signer, reconnect.get(n), groups=names))
+        for n, names in groups.items()
+    ]
     try:
         async with asyncio.TaskGroup() as nodes:
             running = [nodes.create_task(agent.run()) for agent in agents]

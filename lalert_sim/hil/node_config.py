@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -105,6 +105,11 @@ class NodeConfig(_Section):
     """The root of node.toml."""
 
     node_id: str = Field(pattern=FIELD_NODE_ID)
+    groups: list[Annotated[str, Field(pattern=FIELD_NODE_ID)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Delivery groups whose alert topics it subscribes to (provision lists the scenario's).",
+    )
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     keys: dict[str, str] = Field(min_length=1, description="Trusted signing keys: key id = base64 public key.")
     outputs: OutputPins = Field(default_factory=OutputPins)

@@ -7,12 +7,20 @@ Topics (versioned, one subtree per field node; the node id is also its broker us
     lalert/v1/node/<id>/status     node → all      QoS 1   retained Status; last will "offline"
     lalert/v1/node/<id>/time/ping  bridge → node   QoS 0   TimePing (t1)
     lalert/v1/node/<id>/time/pong  node → bridge   QoS 0   TimePong (t1, t2, t3)
+    lalert/v1/group/<name>/alert   bridge → group  QoS 1   one signed alert for every member of a group
+
+A group alert is signed once and published once; each member answers it on its own ack topic. A
+node subscribes to the groups its node.toml lists (``groups``); the broker's ACL lets it read those
+groups' topics only. Per-node topics stay: the bridge uses them for ``delivery: node`` and for a
+member that has not announced the group in its status (an older node.toml).
 
 Alerts are Ed25519-signed over the exact payload bytes (domain-separated), carry
-the signing key's id, a unique message id, the issue time and an expiry. A node
-acts only on an alert that is correctly signed by a key it trusts, addressed to
-it, not expired and not seen before; anything else is a ``Rejected`` with a
-reason, which the node counts and reports in an ``Ack``.
+the signing key's id, a unique message id, the issue time, an expiry and their addressing (the
+node ids and groups they are for). A node acts only on an alert that is correctly signed by a key
+it trusts, addressed to it (its id or one of its groups), not expired and not seen before; anything
+else is a ``Rejected`` with a reason, which the node counts and reports in an ``Ack`` — except an
+alert on a group topic that is addressed to other nodes: counted and logged, never answered (a
+group's other members would otherwise flood the bridge with refusals of what was not for them).
 
 Times are POSIX seconds (float) on the clock of whoever stamps them; the bridge
 corrects node stamps with the four-timestamp offset estimate (``estimate_offset``).
@@ -31,12 +39,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import IO, Annotated, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError, model_validator
 
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import FIELD_NODE_ID, MAX_MESSAGE_BYTES
@@ -44,9 +52,12 @@ from lalert_sim.model.files import KIB, read_bounded
 
 KEY_MAX_BYTES = 16 * KIB
 """A PEM Ed25519 key is a few hundred bytes."""
+MAX_ADDRESSES = 100
+"""Most node ids, and most groups, one alert may list (a larger audience is what groups are for)."""
 
 VERSION: Literal[1] = 1
 ROOT = f"lalert/v{VERSION}/node"
+GROUP_ROOT = f"lalert/v{VERSION}/group"
 _SIGNING_CONTEXT = f"lalert-sim/v{VERSION}/alert\n".encode()
 _NODE_ID = re.compile(FIELD_NODE_ID)
 
@@ -78,6 +89,22 @@ def any_node(kind: Topic) -> str:
     return f"{ROOT}/+/{kind.value}"
 
 
+def group_topic(group: str) -> str:
+    """The alert topic of one delivery group (a group has no other topics: answers go per node)."""
+    if not _NODE_ID.match(group):
+        raise ValueError(f"group {group!r} must match {FIELD_NODE_ID}")
+    return f"{GROUP_ROOT}/{group}/{Topic.ALERT.value}"
+
+
+def parse_group_topic(name: str) -> str | None:
+    """The group of a group alert topic; None for anything else."""
+    prefix = GROUP_ROOT + "/"
+    if not name.startswith(prefix):
+        return None
+    group, _, rest = name[len(prefix) :].partition("/")
+    return group if rest == Topic.ALERT.value and _NODE_ID.match(group) else None
+
+
 def parse_topic(name: str) -> tuple[str, Topic] | None:
     """(node id, kind) of a protocol topic; None for anything else."""
     prefix = ROOT + "/"
@@ -100,7 +127,12 @@ class AlertPayload(_Message):
     """What the node is told to do; signed as a whole."""
 
     msg_id: str = Field(min_length=8, max_length=64)
-    node_id: str = Field(pattern=FIELD_NODE_ID)
+    nodes: tuple[Annotated[str, Field(pattern=FIELD_NODE_ID)], ...] = Field(
+        default=(), max_length=MAX_ADDRESSES, description="Field node ids it is for."
+    )
+    groups: tuple[Annotated[str, Field(pattern=FIELD_NODE_ID)], ...] = Field(
+        default=(), max_length=MAX_ADDRESSES, description="Delivery groups it is for (every member)."
+    )
     alert_id: str
     category: str = Field(description="Alert category (selects the siren, light and buzzer pattern).")
     mode: AlertMode
@@ -108,6 +140,16 @@ class AlertPayload(_Message):
     issued_at: FiniteFloat
     expires_at: FiniteFloat
     sim_issue_s: float = Field(description="Simulated issue time of the alert (for the node's log).")
+
+    @model_validator(mode="after")
+    def _addressed(self) -> AlertPayload:
+        if not self.nodes and not self.groups:
+            raise ValueError("an alert must be addressed to at least one node or group")
+        return self
+
+    def addressed_to(self, node_id: str, groups: frozenset[str] = frozenset()) -> bool:
+        """True when it is for ``node_id`` itself or for one of ``groups`` (that node's groups)."""
+        return node_id in self.nodes or not groups.isdisjoint(self.groups)
 
 
 class SignedAlert(_Message):
@@ -167,7 +209,11 @@ class Status(_Message):
     since: float = Field(description="Online: when this connection began (the node's clock); offline: when it ended.")
     outputs: list[str] = Field(default_factory=list)
     rejected: dict[str, int] = Field(default_factory=dict)
-    actuated: int = 0
+    actuated: int = Field(
+        default=0,
+        description="Alerts actuated as of this status (re-sent after rejections, not after each actuation).",
+    )
+    groups: list[str] = Field(default_factory=list, description="The delivery groups it subscribes to.")
 
 
 class TimePing(_Message):
@@ -186,9 +232,10 @@ class TimePong(_Message):
     t3: float
 
 
-def offline_status(node_id: str, since: float = 0.0) -> bytes:
-    """The last-will payload."""
-    return Status(node_id=node_id, state="offline", since=since).model_dump_json().encode()
+def offline_status(node_id: str, since: float = 0.0, groups: Iterable[str] = ()) -> bytes:
+    """The last-will payload (with the node's groups: the broker keeps delivering their alerts to its
+    persistent session, so the bridge need not send it a copy of its own)."""
+    return Status(node_id=node_id, state="offline", since=since, groups=list(groups)).model_dump_json().encode()
 
 
 # --- keys -------------------------------------------------------------------------------------------------------
@@ -281,14 +328,19 @@ class Rejected(Exception):
 
 
 class ReplayGuard:
-    """Message ids handled and not yet expired, each with the answer the node gave; optionally kept
-    in an append-only file (one JSON line per id, written before the broker is told) across restarts."""
+    """Message ids handled and not yet expired, each with the answer the node gave; optionally kept in
+    an append-only journal (one JSON line per id, one write per alert, made before the broker is told)
+    across restarts. The journal is compacted when opened (torn and repeated lines dropped, and those
+    expired at ``now`` when given) and again whenever it holds far more lines than live ids."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, now: float | None = None) -> None:
         self.path = path
         self._seen: dict[str, tuple[float, str]] = {}
         self._lines = 0
-        if path is not None and path.exists():
+        self._journal: IO[str] | None = None
+        if path is None:
+            return
+        if path.exists():
             for line in path.read_text(errors="replace").splitlines():
                 self._lines += 1
                 try:  # a line cut by a crash, or damage, only weakens replay protection until entries expire
@@ -296,9 +348,22 @@ class ReplayGuard:
                     self._seen[str(entry["id"])] = (float(entry["until"]), str(entry.get("answer", "")))
                 except (ValueError, TypeError, KeyError, AttributeError):
                     continue
+        if now is not None:  # the node's clock: ids expired on it are rejected by the expiry check alone
+            self._seen = {k: v for k, v in self._seen.items() if v[0] >= now}
+        if self._lines != len(self._seen):
+            self._compact()
+        self._journal = path.open("a", encoding="utf-8")
 
     def __contains__(self, msg_id: str) -> bool:
         return msg_id in self._seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    @property
+    def lines(self) -> int:
+        """Lines in the journal now (live ids plus those appended since the last compaction)."""
+        return self._lines
 
     def answer(self, msg_id: str) -> str:
         """The answer recorded with ``msg_id`` ('' if none was)."""
@@ -312,14 +377,29 @@ class ReplayGuard:
         if self.path is None:
             return
         if self._lines > 2 * len(self._seen) + 1024:  # mostly expired lines: rewrite the live ones
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(_seen_line(k, *v) for k, v in self._seen.items()))
-            tmp.replace(self.path)
-            self._lines = len(self._seen)
+            self._compact()
             return
-        with self.path.open("a") as log:
-            log.write(_seen_line(msg_id, expires_at, answer))
+        assert self._journal is not None
+        self._journal.write(_seen_line(msg_id, expires_at, answer))
+        self._journal.flush()  # one write(2) per alert: on disk for the kernel before the Ack leaves
         self._lines += 1
+
+    def _compact(self) -> None:
+        assert self.path is not None
+        if self._journal is not None:
+            self._journal.close()
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text("".join(_seen_line(k, *v) for k, v in self._seen.items()), encoding="utf-8")
+        tmp.replace(self.path)
+        self._lines = len(self._seen)
+        if self._journal is not None:
+            self._journal = self.path.open("a", encoding="utf-8")
+
+    def close(self) -> None:
+        """Close the journal (reopened by a new guard on the same path)."""
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
 
 def _seen_line(msg_id: str, until: float, answer: str) -> str:
@@ -337,6 +417,8 @@ class Verifier:
     max_validity_s: float = 3600.0
 
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    groups: frozenset[str] = frozenset()
+    """The node's delivery groups: an alert for one of them is addressed to it."""
 
     def check(self, raw: bytes, now: float) -> AlertPayload:
         """The payload when the node may act on it; raises Rejected otherwise (never anything else).
@@ -352,17 +434,18 @@ class Verifier:
         key = self.trusted.get(signed.key_id)
         if key is None:
             raise Rejected(Reason.UNKNOWN_KEY, detail=signed.key_id)
+        signed_bytes = _SIGNING_CONTEXT + signed.payload.encode()  # the one copy: the bytes signed
         try:
-            key.verify(base64.b64decode(signed.signature, validate=True), _SIGNING_CONTEXT + signed.payload.encode())
+            key.verify(base64.b64decode(signed.signature, validate=True), signed_bytes)
         except (InvalidSignature, binascii.Error, ValueError):
             raise Rejected(Reason.BAD_SIGNATURE) from None
-        try:
+        try:  # the payload text parsed as it is (the signed string, not a re-encoded copy)
             payload = AlertPayload.model_validate_json(signed.payload)
         except ValidationError as exc:  # signed but not understood (e.g. a newer version)
             raise Rejected(Reason.MALFORMED, detail=_first_error(exc)) from None
         msg_id = payload.msg_id
-        if payload.node_id != self.node_id:
-            raise Rejected(Reason.WRONG_ADDRESS, msg_id, payload.node_id)
+        if not payload.addressed_to(self.node_id, self.groups):
+            raise Rejected(Reason.WRONG_ADDRESS, msg_id, ", ".join((*payload.nodes, *payload.groups)))
         if payload.expires_at - payload.issued_at > self.max_validity_s:
             raise Rejected(Reason.TOO_LONG_VALIDITY, msg_id)
         if now > payload.expires_at + self.clock_tolerance_s:

@@ -5,7 +5,7 @@ certificate authority, the broker's certificate and (mutual TLS) a client certif
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ def node_toml(
     password_file: str | None = "password",
     state_dir: str = "state",
     tls_files: dict[str, str] | None = None,
+    groups: Sequence[str] = (),
 ) -> str:
     """A node.toml with every setting and its default spelled out (read from ``NodeConfig``), ready to edit;
     ``tls_files``: the [broker] TLS settings (ca_file, cert_file, key_file) for an mqtts:// url."""
@@ -49,6 +50,7 @@ def node_toml(
     lines = [
         f"# lalert-sim field node {node_id}",
         _setting("node_id", node_id, fields["node_id"]),
+        _setting("groups", list(groups), fields["groups"]),
         _setting("state_dir", state_dir, fields["state_dir"]),
         "",
         _setting("[keys]", None, fields["keys"]),
@@ -99,6 +101,7 @@ def provision(
     key_id: str = "drill",
     mock: bool = False,
     node_ports: Mapping[str, int] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
     *,
     tls: bool = False,
     mutual: bool = False,
@@ -109,11 +112,13 @@ def provision(
     passwords and the authority are kept. ``port`` defaults to 1883, or 8883 with TLS; ``mutual``
     (implies ``tls``) gives each node and the bridge a client certificate instead of a password;
     ``tls_hosts``: more names the broker's certificate is valid for (besides ``broker_host`` and loopback).
-    A node in ``node_ports`` connects to that port instead (its link's relay, hil/impair.py)."""
+    A node in ``node_ports`` connects to that port instead (its link's relay, hil/impair.py);
+    ``groups``: each node's delivery groups (``FieldNodes.memberships``), in its node.toml and the ACL."""
     tls = tls or mutual
     port = port or (8883 if tls else 1883)
     broker_host = host_name(broker_host, "--broker-host")  # ValueError before anything is written
     tls_hosts = [host_name(host, "--tls-host") for host in tls_hosts or []]
+    groups = groups or {}
     out.mkdir(parents=True, exist_ok=True)
     key_path, pub_path = out / "keys" / f"{key_id}.key", out / "keys" / f"{key_id}.pub"
     if not key_path.exists():
@@ -129,7 +134,7 @@ def provision(
     credentials_path = out / "broker" / "credentials.json"
     known = json.loads(credentials_path.read_text()) if credentials_path.exists() else {}
     files = write_mosquitto_files(
-        out / "broker", node_ids, port, bind=bind, persistence=True, passwords=known, tls=listener
+        out / "broker", node_ids, port, bind=bind, persistence=True, passwords=known, tls=listener, groups=groups
     )
     write_private(credentials_path, json.dumps(files.passwords, indent=2) + "\n")
     netloc = f"[{broker_host}]" if ":" in broker_host else broker_host  # an IPv6 address
@@ -146,7 +151,16 @@ def provision(
             write_private(directory / "password", files.passwords[node_id] + "\n")
             password_file = "password"
         node_url = f"{scheme}://{netloc}:{ports.get(node_id, port)}"  # an impaired node: its relay's port
-        text = node_toml(node_id, node_url, key_id, public, mock, password_file=password_file, tls_files=tls_files)
+        text = node_toml(
+            node_id,
+            node_url,
+            key_id,
+            public,
+            mock,
+            password_file=password_file,
+            tls_files=tls_files,
+            groups=groups.get(node_id, ()),
+        )
         (directory / "node.toml").write_text(text)
         node_dirs[node_id] = directory
     bridge_tls = None

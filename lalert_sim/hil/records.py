@@ -28,6 +28,7 @@ class Delivery:
     attempts: int = 0  # publishes tried (more than one after an outage or a node's reconnection)
     resent_at: float | None = None  # the start of the latest re-send the broker acknowledged
     refused: str | None = None  # why the bridge would not publish it at all (never sent)
+    group: str | None = None  # the delivery group whose topic carried it (None: the node's own topic)
 
     def due_at(self, deadline_s: float, otherwise: float) -> float:
         """When its ack is due: ``deadline_s`` after its latest acknowledged publish (or after ``otherwise``)."""

@@ -76,7 +76,7 @@ def alert_payload(
     now = time.time() if issued_at is None else issued_at
     return AlertPayload(
         msg_id=msg_id or new_message_id(),
-        node_id=node_id,
+        nodes=(node_id,),
         alert_id="drill",
         category=category,
         mode=AlertMode.EXERCISE,
@@ -108,8 +108,9 @@ def broker_factory(tmp_path: Path) -> Iterator:
             pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
         pytest.skip("mosquitto is not installed (apt install mosquitto)")
 
-    def start(node_ids: list[str], persistence: bool = False) -> Mosquitto:
-        broker = Mosquitto(node_ids, tmp_path / f"broker-{len(started)}", persistence=persistence).start()
+    def start(node_ids: list[str], persistence: bool = False, groups: dict[str, list[str]] | None = None) -> Mosquitto:
+        directory = tmp_path / f"broker-{len(started)}"
+        broker = Mosquitto(node_ids, directory, persistence=persistence, groups=groups).start()
         started.append(broker)
         return broker
 
@@ -133,13 +134,19 @@ class NodeProcess:
         signer: Signer,
         top: str = "",
         reconnect_max_s: float | None = None,
+        groups: tuple[str, ...] = (),
     ) -> None:
         self.node_id = node_id
         self.directory = directory / node_id
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / "password").write_text(broker.address(node_id).password or "")
         text = node_toml(
-            node_id, f"mqtt://{broker.host}:{broker.port}", signer.key_id, signer.public_key_text(), mock=True
+            node_id,
+            f"mqtt://{broker.host}:{broker.port}",
+            signer.key_id,
+            signer.public_key_text(),
+            mock=True,
+            groups=groups,
         )
         if reconnect_max_s is not None:  # tests that restart the broker want the node back quickly
             text = text.replace("reconnect_max_s = 30 ", f"reconnect_max_s = {reconnect_max_s}")

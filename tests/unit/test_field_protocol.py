@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import time
 import tomllib
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 pytest.importorskip("cryptography")
 
-from lalert_sim.errors import BridgeError, ScenarioError
+from lalert_sim.errors import BridgeError, NodeConfigError, ScenarioError
 from lalert_sim.hil.broker import BrokerAddress, acl_text, password_hash
 from lalert_sim.hil.latency import Percentiles, ms
 from lalert_sim.hil.node_config import BrokerSettings, NodeConfig, OutputPins, Safety, Speech, load_node_config
@@ -25,6 +26,7 @@ from lalert_sim.hil.protocol import (
     NODE_WRITES,
     QOS,
     AlertPayload,
+    Outcome,
     Reason,
     Rejected,
     ReplayGuard,
@@ -33,12 +35,15 @@ from lalert_sim.hil.protocol import (
     Topic,
     Verifier,
     estimate_offset,
+    group_topic,
     new_message_id,
+    parse_group_topic,
     parse_topic,
     topic,
 )
 from lalert_sim.hil.provision import node_toml, provision
 from lalert_sim.model.alerts import AlertCategory, AlertMode
+from lalert_sim.model.field_nodes import FieldNodes, default_group
 
 NOW = 1_790_000_000.0
 
@@ -46,7 +51,7 @@ NOW = 1_790_000_000.0
 def payload(node_id: str = "pi-01", issued_at: float = NOW, valid_s: float = 60, **extra: object) -> AlertPayload:
     fields = {
         "msg_id": new_message_id(),
-        "node_id": node_id,
+        "nodes": (node_id,),
         "alert_id": "a1",
         "category": "ballistic_missile",
         "mode": AlertMode.EXERCISE,
@@ -78,7 +83,7 @@ def reason(verifier: Verifier, raw: bytes, now: float = NOW + 1) -> Reason:
 def test_a_valid_alert_is_accepted_once(signer: Signer, verifier: Verifier) -> None:
     wire = signer.sign(payload())
     accepted = verifier.check(wire, NOW + 1)
-    assert accepted.node_id == "pi-01"
+    assert accepted.nodes == ("pi-01",) and accepted.groups == ()
     assert verifier.check(wire, NOW + 1) == accepted  # checking alone does not use it up ...
     verifier.remember(accepted, NOW + 1, "first answer")
     assert reason(verifier, wire) is Reason.REPLAYED  # ... acting on it does
@@ -290,6 +295,16 @@ def test_bindings_to_unknown_nodes_are_errors_with_line_and_hint(tmp_path: Path)
             "field_node: pi/hachinohe",
             "field_nodes.bindings[3].field_node: String should match pattern",
         ),
+        (
+            "field_node: pi-hachinohe-shelter",
+            "field_node: pi-hachinohe-shelter, group: 'town/#'",
+            "field_nodes.bindings[3].group: String should match pattern",
+        ),
+        (
+            "  ack_deadline_s: 10",
+            "  ack_deadline_s: 10\n  delivery: broadcast",
+            "field_nodes.delivery: 'broadcast' is not allowed. Input should be 'group' or 'node'",
+        ),
     ]:
         path.write_text(source.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         with pytest.raises(ScenarioError) as caught:
@@ -350,3 +365,163 @@ def test_a_broker_password_file_that_is_a_device_is_refused_unread(tmp_path: Pat
     )
     with pytest.raises(ScenarioError, match="not a regular file"):
         config.password()
+
+
+# --- group delivery -----------------------------------------------------------------------------------------------
+
+
+def test_group_topics_parse_back_and_refuse_what_is_not_a_topic_level() -> None:
+    assert group_topic("02203") == "lalert/v1/group/02203/alert"
+    assert parse_group_topic(group_topic("town-a")) == "town-a"
+    assert parse_group_topic("lalert/v1/group/town-a/ack") is None
+    assert parse_group_topic(topic("pi-01", Topic.ALERT)) is None
+    for bad in ("a/b", "+", "#", "", "x" * 65):
+        with pytest.raises(ValueError):
+            group_topic(bad)
+
+
+def test_an_alert_must_be_addressed_and_is_for_its_nodes_and_groups_only() -> None:
+    with pytest.raises(ValueError, match="addressed"):
+        payload(nodes=())
+    with pytest.raises(ValueError):
+        payload(groups=("a/b",))  # not a topic level
+    with pytest.raises(ValueError):
+        payload(nodes=tuple(f"pi-{k}" for k in range(101)))  # a crowd is what groups are for
+    for_group = payload(nodes=(), groups=("town-a",))
+    assert for_group.addressed_to("pi-01", frozenset({"town-a", "town-b"}))
+    assert not for_group.addressed_to("pi-01", frozenset({"town-b"}))
+    assert not for_group.addressed_to("pi-01")
+    assert payload(node_id="pi-02").addressed_to("pi-02") and not payload(node_id="pi-02").addressed_to("pi-01")
+
+
+def test_a_node_accepts_an_alert_for_its_group_and_rejects_another_groups(signer: Signer, tmp_path: Path) -> None:
+    from lalert_sim.hil.protocol import parse_public_key
+
+    trusted = {"drill": parse_public_key(signer.public_key_text())}
+    member = Verifier("pi-01", trusted, ReplayGuard(), groups=frozenset({"town-a"}))
+    assert member.check(signer.sign(payload(nodes=(), groups=("town-a",))), NOW + 1).groups == ("town-a",)
+    assert reason(member, signer.sign(payload(nodes=(), groups=("town-b",)))) is Reason.WRONG_ADDRESS
+    # The addressing is signed: moving an alert to another group breaks the signature.
+    genuine = SignedAlert.model_validate_json(signer.sign(payload(nodes=(), groups=("town-b",))))
+    moved = genuine.payload.replace('"town-b"', '"town-a"')
+    assert reason(member, genuine.model_copy(update={"payload": moved}).model_dump_json().encode()) is (
+        Reason.BAD_SIGNATURE
+    )
+
+
+def test_acl_gives_each_node_read_access_to_its_own_groups_only() -> None:
+    text = acl_text(["pi-01", "pi-02"], groups={"pi-01": ["town-a"], "pi-02": ["town-b", "coast"]})
+    first = text.split("user pi-01\n")[1].split("\n\n")[0]
+    second = text.split("user pi-02\n")[1].split("\n\n")[0]
+    assert "topic read lalert/v1/group/town-a/alert" in first and "group/town-b" not in first
+    assert "topic read lalert/v1/group/coast/alert" in second and "town-a" not in second
+    assert "topic write lalert/v1/group" not in text.split("user pi-01\n")[1]  # nodes never publish alerts
+    assert "topic readwrite lalert/v1/group/#" in text.split("user pi-01\n")[0]  # the bridge's
+
+
+def test_groups_default_to_one_per_simulated_node_and_memberships_follow_the_bindings() -> None:
+    settings = FieldNodes.model_validate(
+        {
+            "bindings": [
+                {"node": "spk-a", "field_node": "pi-01"},
+                {"node": "spk-a", "field_node": "pi-02"},
+                {"node": "spk-b", "field_node": "pi-03", "group": "coast"},
+                {"node": "spk-c", "field_node": "pi-03"},
+                {"node": "02203/radio", "field_node": "pi-04"},
+            ]
+        }
+    )
+    assert settings.delivery == "group"
+    odd = default_group("02203/radio")
+    assert odd.startswith("02203_radio-") and group_topic(odd) and odd == default_group("02203/radio")
+    assert default_group("02203_radio") == "02203_radio" != odd  # a different id: a different group
+    assert len(default_group("x/" * 100)) <= 64
+    assert settings.group_members() == {
+        "spk-a": ["pi-01", "pi-02"],
+        "coast": ["pi-03"],
+        "spk-c": ["pi-03"],
+        odd: ["pi-04"],
+    }
+    assert settings.memberships() == {
+        "pi-01": ["spk-a"],
+        "pi-02": ["spk-a"],
+        "pi-03": ["coast", "spk-c"],
+        "pi-04": [odd],
+    }
+    with pytest.raises(ValueError):
+        FieldNodes.model_validate({"bindings": [{"node": "spk-a", "field_node": "pi-01", "group": "a/b"}]})
+    with pytest.raises(ValueError):
+        FieldNodes.model_validate({"bindings": [{"node": "spk-a", "field_node": "pi-01"}], "delivery": "broadcast"})
+
+
+def test_provisioned_node_toml_lists_its_groups_and_the_acl_allows_them(tmp_path: Path) -> None:
+    done = provision(["pi-01", "pi-02"], tmp_path, "127.0.0.1", 18830, "drill", mock=True, groups={"pi-01": ["town-a"]})
+    assert load_node_config(done.node_dirs["pi-01"] / "node.toml").groups == ["town-a"]
+    assert load_node_config(done.node_dirs["pi-02"] / "node.toml").groups == []
+    acl = (tmp_path / "broker" / "acl").read_text()
+    assert "topic read lalert/v1/group/town-a/alert" in acl.split("user pi-01\n")[1].split("\n\n")[0]
+    with pytest.raises(NodeConfigError, match="groups"):
+        path = done.node_dirs["pi-02"] / "node.toml"
+        path.write_text(path.read_text().replace("groups = []", 'groups = ["a/b"]'))
+        load_node_config(path)
+
+
+def test_the_replay_journal_is_one_appended_line_per_alert_and_compacted_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "handled.jsonl"
+    guard = ReplayGuard(path, NOW)
+    for k in range(10):
+        guard.remember(f"id-{k}", NOW + 60 if k % 2 else NOW - 1, NOW, "answer")
+        assert len(path.read_text().splitlines()) == k + 1  # appended and on disk before the Ack would go
+    guard.close()
+    with path.open("a") as journal:
+        journal.write('{"id": "torn by a cra')
+    reopened = ReplayGuard(path, NOW + 1)  # the node's clock at start: expired ids are dropped
+    assert len(reopened) == 5 and reopened.lines == 5 and "id-1" in reopened and "id-0" not in reopened
+    assert len(path.read_text().splitlines()) == 5
+    reopened.remember("id-new", NOW + 60, NOW + 1)
+    reopened.close()
+    assert "id-new" in ReplayGuard(path, NOW + 2)
+
+
+def test_a_node_prints_one_line_per_alert_in_both_languages() -> None:
+    from lalert_sim.hil.agent import AlertLine, alert_line_text
+    from lalert_sim.i18n import Messages
+
+    lines = [
+        AlertLine("pi-01", Outcome.ACTUATED, "abcdef123456", "drill", None, NOW, NOW + 0.00025, NOW - 1.5, "town"),
+        AlertLine("pi-01", Outcome.REFUSED, "abcdef123456", "drill", Reason.MODE_REFUSED, NOW, None, NOW, None),
+        AlertLine("pi-01", Outcome.REJECTED, None, None, Reason.BAD_SIGNATURE, NOW, None, None, None),
+        AlertLine("pi-01", None, "abcdef123456", None, Reason.WRONG_ADDRESS, NOW, None, None, "town"),
+    ]
+    english = [alert_line_text(line, Messages("en")) for line in lines]
+    assert english[0] == (
+        "pi-01: actuated alert drill (message abcdef12 via group town) 0.25 ms after receipt; "
+        "received 1.500 s after signing"
+    )
+    assert "refused" in english[1] and "mode_refused" in english[1]
+    assert "rejected message ?" in english[2] and "bad_signature" in english[2]
+    assert "ignored" in english[3] and "town" in english[3]
+    japanese = [alert_line_text(line, Messages("ja")) for line in lines]
+    assert all("\n" not in text for text in english + japanese) and japanese[0] != english[0]
+
+
+def test_a_node_whose_terminal_is_gone_still_answers_its_alerts(signer: Signer) -> None:
+    import asyncio
+
+    from lalert_sim.hil.agent import AlertLine, NodeAgent
+    from lalert_sim.hil.demo import virtual_config
+
+    def broken_pipe(_line: AlertLine) -> None:
+        raise BrokenPipeError("stdout closed")
+
+    async def scenario() -> tuple[Outcome, int]:
+        agent = NodeAgent(virtual_config("pi-01", BrokerAddress(), signer, groups=["town"]), on_alert=broken_pipe)
+        ack = agent.handle_alert(
+            signer.sign(payload(nodes=(), groups=("town",), issued_at=time.time())), time.time(), "town"
+        )
+        agent.after_ack()
+        agent.close()
+        assert ack is not None
+        return ack.outcome, agent.actuated
+
+    assert asyncio.run(scenario()) == (Outcome.ACTUATED, 1)
