@@ -110,6 +110,8 @@ class NodeAgent:
             config.safety.max_message_bytes,
             frozenset(config.groups),
         )
+        if state_dir is not None:
+            self._recover_events(state_dir)
         self.driver = driver or OutputDriver(config.outputs, self._output_changed)
         self.player = PatternPlayer(self.driver)
         self.rejected: Counter[str] = Counter()
@@ -445,6 +447,22 @@ class NodeAgent:
                 json.dumps({"t": self.clock.now(), "node": self.node_id, "event": event, **fields}) + "\n"
             )
 
+    def _recover_events(self, state_dir: Path) -> None:
+        """Log what the journal says was done but the event log lacks: a node killed between an
+        alert's journal line (written before its Ack) and the event-log line (written after) switched
+        its outputs, and says so with ``recovered: true`` rather than lose the record."""
+        logged = {e.get("msg_id") for e in read_events(state_dir) if e.get("event") in _ANSWERED_EVENTS}
+        for msg_id, answer in self.verifier.replay.answers():
+            if msg_id in logged or not answer:
+                continue
+            try:
+                ack = Ack.model_validate_json(answer)
+            except ValueError:
+                continue
+            if ack.outcome in (Outcome.ACTUATED, Outcome.REFUSED):
+                self._event(ack.outcome.value, msg_id=msg_id, recovered=True, actuated_at=ack.actuated_at)
+        self._flush_events()
+
     def _flush_events(self) -> None:
         if self._events is not None:
             self._events.flush()
@@ -488,9 +506,20 @@ def alert_line_text(line: AlertLine, messages: Messages) -> str:
             return messages("field.node_ignored", node=line.node_id, msg=msg, group=line.group)
 
 
+_ANSWERED_EVENTS = frozenset({Outcome.ACTUATED.value, Outcome.REFUSED.value})
+
+
 def read_events(state_dir: Path) -> list[dict[str, Any]]:
     """A node's event log (what it received, rejected, actuated, and each output change)."""
     path = state_dir / "events.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    events: list[dict[str, Any]] = []
+    for line in path.read_text(errors="replace").splitlines():
+        try:  # a line cut by a kill mid-write is not an event
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events

@@ -35,7 +35,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -368,6 +368,11 @@ class ReplayGuard:
     def answer(self, msg_id: str) -> str:
         """The answer recorded with ``msg_id`` ('' if none was)."""
         return self._seen.get(msg_id, (0.0, ""))[1]
+
+    def answers(self) -> Iterator[tuple[str, str]]:
+        """Every live message id with the answer recorded for it (in the order they were handled)."""
+        for msg_id, (_until, answer) in self._seen.items():
+            yield msg_id, answer
 
     def remember(self, msg_id: str, expires_at: float, now: float, answer: str = "") -> None:
         """Keep ``msg_id`` (and the answer given) until its expiry; after that the expiry check alone rejects it."""

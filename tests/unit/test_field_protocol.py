@@ -525,3 +525,31 @@ def test_a_node_whose_terminal_is_gone_still_answers_its_alerts(signer: Signer) 
         return ack.outcome, agent.actuated
 
     assert asyncio.run(scenario()) == (Outcome.ACTUATED, 1)
+
+
+def test_a_node_killed_before_its_event_log_line_recovers_the_actuation_from_its_journal(
+    signer: Signer, tmp_path: Path
+) -> None:
+    """The journal line is written before the Ack and the event-log line after it: a kill in between
+    must not lose the record that the outputs were switched (nor log it twice on the next start)."""
+    import asyncio
+
+    from lalert_sim.hil.agent import NodeAgent, read_events
+    from lalert_sim.hil.demo import virtual_config
+
+    state = tmp_path / "state"
+
+    async def handle_without_after_ack() -> str:
+        agent = NodeAgent(virtual_config("pi-01", BrokerAddress(), signer, state_dir=str(state)))
+        wire = signer.sign(payload(nodes=("pi-01",), groups=(), issued_at=time.time()))
+        ack = agent.handle_alert(wire, time.time())
+        assert ack is not None and ack.outcome is Outcome.ACTUATED
+        agent.verifier.replay.close()  # as a kill leaves it: journal written, the deferred work never done
+        return str(ack.msg_id)
+
+    msg_id = asyncio.run(handle_without_after_ack())
+    assert not [e for e in read_events(state) if e["event"] == "actuated"]
+    for _restart in range(2):
+        NodeAgent(virtual_config("pi-01", BrokerAddress(), signer, state_dir=str(state))).close()
+    recovered = [e for e in read_events(state) if e["event"] == "actuated"]
+    assert [(e["msg_id"], e["recovered"]) for e in recovered] == [(msg_id, True)]
