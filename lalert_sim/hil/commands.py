@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import signal
@@ -243,11 +244,64 @@ def demo_hil(
     _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
 
 
+def calibrate(
+    results: Annotated[
+        Path, typer.Argument(help="Results folder of a bridge or demo-hil run (its --out).", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The overlay file to write.")] = Path("overlay.yaml"),
+    by: Annotated[
+        str, typer.Option("--by", help="node: a delay per bound simulated node; kind: per node class.")
+    ] = "node",
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="The scenario the bridge ran (default: the one its report names); checks the overlay."),
+    ] = None,
+    allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Lang = None,
+) -> None:
+    """Fit the measured field-node delays into a scenario overlay (run/sweep/compare --overlay)."""
+    from lalert_sim.hil.calibrate import CalibrateBy, print_calibration, write_overlay
+    from lalert_sim.hil.calibrate import calibrate as fit
+    from lalert_sim.model.overlay import Overlay
+    from lalert_sim.prepare import load
+
+    if by not in set(CalibrateBy):
+        raise InvalidInput(f"--by must be node or kind; got {by!r}")
+    grouping = CalibrateBy(by)
+    path = scenario or _recorded_scenario(results)
+    if path is None and grouping is CalibrateBy.KIND:
+        raise InvalidInput(f"--by kind needs the scenario the bridge ran: give --scenario FILE ({results})")
+    prepared = None if path is None else load(path, allow_outside_paths=allow_outside_paths)
+    calibration = fit(results, grouping, None if prepared is None else prepared.topology.nodes)
+    if out.is_dir():
+        raise InvalidInput(f"--out {out}: is a folder; give the overlay file to write")
+    written = write_overlay(calibration, out)
+    if path is not None:  # the overlay must make a valid scenario of the one measured
+        load(path, allow_outside_paths=allow_outside_paths, overlay=Overlay.read(written))
+    lang = lang or (prepared.scenario.metadata.language if prepared else None)
+    if not quiet:
+        print_calibration(calibration, Console(highlight=False), lang)
+    Console(highlight=False).print(messages(lang)("terminal.wrote", paths=str(written)), markup=False, soft_wrap=True)
+
+
+def _recorded_scenario(results: Path) -> Path | None:
+    """The scenario file the run's report names, where it still is (relative to here, as the bridge ran)."""
+    from lalert_sim.hil.calibrate import REPORT_FILE
+
+    try:
+        named = json.loads((results / REPORT_FILE).read_text(encoding="utf-8")).get("scenario")
+    except (OSError, ValueError, AttributeError):
+        return None  # calibrate says what is wrong with the report itself
+    return Path(named) if isinstance(named, str) and named and Path(named).is_file() else None
+
+
 COMMANDS: dict[str, Callable[..., None]] = {
     "bridge": bridge,
     "node": node,
     "provision": provision,
     "demo-hil": demo_hil,
+    "calibrate": calibrate,
 }
 
 
