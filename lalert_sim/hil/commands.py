@@ -38,6 +38,15 @@ Lang = Annotated[
     Language | None,
     typer.Option("--lang", help="Language of the latency report: en or ja (default: metadata.language)."),
 ]
+Live = Annotated[
+    bool | None,
+    typer.Option(
+        "--live/--no-live",
+        help="A live table of the field nodes on stderr while the drill runs (default: when stderr is a "
+        "terminal; never with -q).",
+        show_default=False,
+    ),
+]
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
 ]
@@ -117,6 +126,7 @@ def bridge(
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
+    live: Live = None,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker."""
     check_run_options(speed, until, ack_deadline)
@@ -138,13 +148,16 @@ def bridge(
     options = BridgeOptions.of(
         settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
     )
-    runner = Bridge(prepared, signer, address, options, _logger(quiet))
+    lang = lang or prepared.scenario.metadata.language
+    progress = _Progress(quiet, live, lang)
+    runner = Bridge(prepared, signer, address, options, progress.log)
+    progress.watch(runner)
 
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, runner.stop)
         return runner.run()
 
-    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
+    _run_and_report(start, out, quiet, lang, progress)
 
 
 def node(
@@ -216,6 +229,7 @@ def demo_hil(
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
+    live: Live = None,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     check_run_options(speed, until, nodes=nodes)
@@ -232,16 +246,22 @@ def demo_hil(
     assert settings is not None  # with_virtual_nodes binds some
     options = BridgeOptions.of(settings, speed=speed, until_s=until)
     bridges: list[Bridge] = []
+    lang = lang or prepared.scenario.metadata.language
+    progress = _Progress(quiet, live, lang)
 
     def stop_all() -> None:
         for running in bridges:
             running.stop()
 
+    def started(running: Bridge) -> None:
+        bridges.append(running)
+        progress.watch(running)
+
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, stop_all)
-        return demo(prepared, options, mosquitto, _logger(quiet), bridges.append)
+        return demo(prepared, options, mosquitto, progress.log, started)
 
-    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
+    _run_and_report(start, out, quiet, lang, progress)
 
 
 def calibrate(
@@ -324,10 +344,27 @@ def _failing_with(fail: Callable[[LalertError], None], command: Callable[..., No
     return run
 
 
-def _logger(quiet: bool = False) -> Callable[[str], None]:
+def _logger(quiet: bool = False, console: Console | None = None) -> Callable[[str], None]:
     """Progress lines on stderr (none when ``quiet``: the report says what went wrong)."""
-    console = Console(stderr=True, highlight=False)
+    console = console or Console(stderr=True, highlight=False)
     return (lambda line: None) if quiet else (lambda line: console.print(line, markup=False))
+
+
+class _Progress:
+    """What a drill shows on stderr while it runs: progress lines and, where wanted, the live table of field
+    nodes (both on one console, so the lines scroll above the table)."""
+
+    def __init__(self, quiet: bool, live: bool | None, lang: Language) -> None:
+        from lalert_sim.hil.live import LiveNodes, show_live
+
+        self.console = Console(stderr=True, highlight=False, force_terminal=True if live and not quiet else None)
+        self.log = _logger(quiet, self.console)
+        self.nodes = LiveNodes(lang) if show_live(self.console, live, quiet) else None
+
+    def watch(self, bridge: Bridge) -> None:
+        """Follow ``bridge``'s field nodes in the live table (if shown)."""
+        if self.nodes is not None:
+            self.nodes.watch(bridge)
 
 
 def _run_and_report(
@@ -335,8 +372,10 @@ def _run_and_report(
     out: Path,
     quiet: bool = False,
     lang: Language = Language.EN,
+    progress: _Progress | None = None,
 ) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
+    from lalert_sim.hil.live import live_table
     from lalert_sim.hil.report import build_report, print_report, write_report
     from lalert_sim.hil.transport import MqttError, first_error
 
@@ -344,7 +383,9 @@ def _run_and_report(
         return await start(asyncio.get_running_loop())
 
     try:
-        record = asyncio.run(main())
+        shown = progress.nodes if progress is not None else None
+        with live_table(shown, progress.console if progress is not None else Console(stderr=True)):
+            record = asyncio.run(main())
     except* (MqttError, OSError) as errors:  # alone, or from a task group (the demo's virtual nodes)
         raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
