@@ -377,6 +377,7 @@ def _run_and_report(
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
     from lalert_sim.hil.live import live_table
     from lalert_sim.hil.report import build_report, print_report, write_report
+    from lalert_sim.hil.report_page import write_page
     from lalert_sim.hil.transport import MqttError, first_error
 
     async def main() -> BridgeRun:
@@ -389,7 +390,7 @@ def _run_and_report(
     except* (MqttError, OSError) as errors:  # alone, or from a task group (the demo's virtual nodes)
         raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
-    written = write_report(report, out)
+    written = [*write_report(report, out), write_page(report, out, lang)]
     if not quiet:
         print_report(report, lang=lang)
     elif report.error:
