@@ -37,11 +37,15 @@ from lalert_sim.model.network import Node
 
 REPORT_FILE = "hil_report.json"
 """The file of a bridge or demo-hil results folder that holds every delivery's measured stamps."""
-OVERLAY_VALUE_BUDGET = 20_000
-"""Most measured values one overlay holds in all (it must stay a scenario-sized file)."""
+OVERLAY_VALUE_BUDGET = 8_000
+"""Measured values one overlay holds in all, at most (more with over 1,600 fits, 5 each): merged onto the
+scenario, it must stay within the scenario's own size limit (1,000 bound nodes: about 110 KiB)."""
 MAX_VALUES_PER_FIT = 500
 """Most values one fitted distribution keeps: more measurements are summarised by as many quantiles."""
-MIN_VALUES_PER_FIT = 20
+MIN_VALUES_PER_FIT = 5
+"""Fewest values one fitted distribution keeps, however many fits share the budget."""
+RESOLUTION_DIGITS = 4
+"""Fitted values are kept to a tenth of a millisecond (below the clock offsets' uncertainty): a compact file."""
 
 
 class CalibrateBy(StrEnum):
@@ -174,12 +178,12 @@ def _text(row: Mapping[str, Any], key: str, where: str) -> str:
 
 
 def fitted_values(samples: Sequence[float], limit: int) -> tuple[float, ...]:
-    """The sorted samples (seconds, to the microsecond), or ``limit`` evenly spaced quantiles of them: the
-    empirical distribution then differs from the samples' own by at most 1 / (2 × limit) anywhere."""
+    """The sorted samples (seconds, to a tenth of a millisecond), or ``limit`` evenly spaced quantiles of them:
+    the empirical distribution then differs from the samples' own by at most 1 / (2 × limit) anywhere."""
     ordered = np.sort(np.asarray(samples, dtype=float))
     if len(ordered) > limit:
         ordered = np.quantile(ordered, (np.arange(limit) + 0.5) / limit)
-    return tuple(round(float(v), 6) for v in ordered)
+    return tuple(round(float(v), RESOLUTION_DIGITS) for v in ordered)
 
 
 def calibrate(results: Path, by: CalibrateBy, nodes: Mapping[str, Node] | None = None) -> Calibration:

@@ -42,7 +42,8 @@ class Plan:
 
     def overlaid(self, overlay: Overlay) -> Plan:
         """This plan with ``overlay`` merged on top (``--overlay``): it runs as text, like a variant."""
-        text = yaml.safe_dump(overlay.onto(self.data()), sort_keys=False, allow_unicode=True)
+        # Flow style for leaf lists: an overlay's measured values stay one line each, not one line per value.
+        text = yaml.safe_dump(overlay.onto(self.data()), sort_keys=False, allow_unicode=True, default_flow_style=None)
         return Plan(self.name, self.path, text, self.where, overlay)
 
     def data(self) -> dict[str, Any]:

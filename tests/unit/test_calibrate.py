@@ -125,7 +125,7 @@ def test_calibrate_recovers_the_distribution_the_measurements_came_from(tmp_path
 
 
 def test_fewer_measurements_than_the_limit_are_kept_as_measured() -> None:
-    assert fitted_values([0.3, 0.1, 0.2], 500) == (0.1, 0.2, 0.3)
+    assert fitted_values([0.3, 0.1, 0.2000004], 500) == (0.1, 0.2, 0.3)
     quantiles = fitted_values(list(np.linspace(0, 1, 1001)), 4)  # the midpoints of four equal shares
     assert quantiles == pytest.approx((0.125, 0.375, 0.625, 0.875))
 
@@ -233,3 +233,45 @@ def test_a_missing_overlay_file_is_named(tmp_path: Path) -> None:
     world.write_text(WORLD, encoding="utf-8")
     done = cli("run", world, "--out", tmp_path / "out", "--overlay", tmp_path / "gone.yaml")
     assert done.returncode == 2 and f"{tmp_path / 'gone.yaml'}: file not found" in done.stderr
+
+
+def test_a_thousand_bound_nodes_make_an_overlay_a_sweep_can_take(tmp_path: Path) -> None:
+    # 1,000 loudspeakers with 12 measurements each: the overlay stays within a scenario's size limits
+    # once merged onto the 1,000-node scenario, as a sweep's plan carries it.
+    from lalert_sim.hil.demo import fan_out_scenario
+    from lalert_sim.model.files import SCENARIO_MAX_BYTES
+    from lalert_sim.montecarlo.variants import Plan
+
+    field = [f"pi-{k:04d}" for k in range(1000)]
+    delays = KNOWN.rvs(12, random_state=np.random.default_rng(3)) * 1000
+    rows = [
+        {"sim_node": f"spk-{n}", "field_node": n, "outcome": "actuated", "actuation_latency_ms": float(ms)}
+        for n in field
+        for ms in delays
+    ]
+    folder = tmp_path / "hil"
+    folder.mkdir()
+    (folder / "hil_report.json").write_text(json.dumps({"scenario": "fan.yaml", "deliveries": rows}))
+    world = tmp_path / "fan.yaml"
+    world.write_text(fan_out_scenario(field), encoding="utf-8")
+    calibration = calibrate(folder, CalibrateBy.NODE)
+    assert len(calibration.fits) == 1000 and all(len(f.values_s) == 8 for f in calibration.fits)
+    overlay = Overlay.read(write_overlay(calibration, tmp_path / "overlay.yaml"))
+    plan = Plan("fan", world).overlaid(overlay)
+    assert plan.text is not None and len(plan.text.encode()) < SCENARIO_MAX_BYTES
+    prepared = plan.prepare()
+    assert prepared.topology.nodes[f"spk-{field[-1]}"].delay_s == calibration.fits[-1].distribution()
+
+
+def test_calibrate_says_what_it_needs_and_exits_2(tmp_path: Path) -> None:
+    folder = results_folder(tmp_path, {"pi-01": [0.5]})
+    done = cli("calibrate", folder, "--out", tmp_path / "o.yaml", "--by", "kind")  # the report names world.yaml
+    assert done.returncode == 2 and "--by kind needs the scenario the bridge ran: give --scenario FILE" in done.stderr
+    done = cli("calibrate", folder, "--out", tmp_path / "o.yaml", "--by", "municipality")
+    assert done.returncode == 2 and "--by must be node or kind" in done.stderr
+    other = tmp_path / "other.yaml"
+    other.write_text(WORLD.replace("spk", "horn"), encoding="utf-8")
+    done = cli("calibrate", folder, "--out", tmp_path / "o.yaml", "--scenario", other)
+    assert done.returncode == 2 and "simulated node 'spk' is not in the scenario" in done.stderr
+    done = cli("calibrate", folder, "--out", other / "o.yaml")  # under a file: it cannot be written
+    assert done.returncode == 1 and "error:" in done.stderr and "Traceback" not in done.stderr, done.stderr
