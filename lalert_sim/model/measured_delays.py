@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from lalert_sim.model.base import MAX_ID_LENGTH, Frozen, Ref
+from lalert_sim.model.base import MAX_ID_LENGTH, Frozen, Id
 from lalert_sim.model.distributions import Distribution
 from lalert_sim.model.network import Channel, Node, NodeKind
 
@@ -32,7 +32,7 @@ class MeasuredDelays(Frozen):
     """Measured processing delays that replace the nodes' own ``delay_s``: a node named in ``nodes`` takes
     its entry, else a node whose class is in ``kinds`` takes that; the others keep theirs."""
 
-    nodes: dict[Ref, Distribution] = Field(
+    nodes: dict[Id, Distribution] = Field(
         default_factory=dict,
         max_length=MAX_MEASURED,
         description="Per node id, the delay in seconds from receipt to forwarding or emitting measured on the "
@@ -47,4 +47,5 @@ class MeasuredDelays(Frozen):
 
     def delay_of(self, node: Node) -> Distribution | None:
         """The measured delay replacing ``node``'s own, if any."""
-        return self.nodes.get(node.id) or self.kinds.get(node_class(node))
+        own = self.nodes.get(node.id)
+        return own if own is not None else self.kinds.get(node_class(node))
