@@ -32,11 +32,14 @@ from lalert_sim.errors import InvalidInput
 from lalert_sim.hil.protocol import Outcome
 from lalert_sim.i18n import Language, messages
 from lalert_sim.model.distributions import EMPIRICAL_MAX_VALUES, Empirical
+from lalert_sim.model.files import MIB, read_bounded
 from lalert_sim.model.measured_delays import node_class
 from lalert_sim.model.network import Node
 
 REPORT_FILE = "hil_report.json"
 """The file of a bridge or demo-hil results folder that holds every delivery's measured stamps."""
+REPORT_MAX_BYTES = 512 * MIB
+"""Largest latency report calibrate reads (a delivery takes under 1 KiB of it)."""
 OVERLAY_VALUE_BUDGET = 8_000
 """Measured values one overlay holds in all, at most (more with over 1,600 fits, 5 each): merged onto the
 scenario, it must stay within the scenario's own size limit (1,000 bound nodes: about 110 KiB)."""
@@ -129,11 +132,12 @@ def read_measurements(results: Path) -> tuple[str, list[Measurement], int]:
     path = results / REPORT_FILE
     if not results.is_dir():
         raise InvalidInput(f"{results}: not a folder (give the --out folder of a bridge or demo-hil run)")
+    if not path.exists():
+        raise InvalidInput(f"{path}: not found (give the --out folder of a bridge or demo-hil run)")
+    data = read_bounded(path, REPORT_MAX_BYTES, "latency report")  # too large, not a file: it says so
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: not found (give the --out folder of a bridge or demo-hil run)") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        report = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput(f"{path}: cannot read it as JSON: {exc}") from None
     deliveries = report.get("deliveries") if isinstance(report, dict) else None
     if not isinstance(deliveries, list):

@@ -5,6 +5,7 @@ overlay is refused naming its file and field."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import yaml
 pytest.importorskip("cryptography")
 from scipy import stats  # noqa: E402
 
-from lalert_sim.errors import InvalidInput  # noqa: E402
+from lalert_sim.errors import InvalidInput, ScenarioError  # noqa: E402
 from lalert_sim.hil.calibrate import (  # noqa: E402
     MAX_VALUES_PER_FIT,
     CalibrateBy,
@@ -275,3 +276,22 @@ def test_calibrate_says_what_it_needs_and_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and "simulated node 'spk' is not in the scenario" in done.stderr
     done = cli("calibrate", folder, "--out", other / "o.yaml")  # under a file: it cannot be written
     assert done.returncode == 1 and "error:" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_report_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "hil_report.json").mkdir()
+    with pytest.raises(ScenarioError, match="cannot read latency report: a directory"):
+        calibrate(tmp_path, CalibrateBy.NODE)
+
+
+def test_measurements_of_hostile_shape_are_named(tmp_path: Path) -> None:
+    report = tmp_path / "hil_report.json"
+    for row, said in (
+        ('{"outcome": "actuated", "actuation_latency_ms": NaN, "sim_node": "a", "field_node": "b"}', "not a number"),
+        ('{"outcome": "actuated", "actuation_latency_ms": true}', "not a number"),
+        ('{"outcome": "actuated", "actuation_latency_ms": 3, "field_node": "b"}', "sim_node: missing or not a name"),
+        ("[]", "deliveries[0]: not a mapping"),
+    ):
+        report.write_text(f'{{"deliveries": [{row}]}}')
+        with pytest.raises(InvalidInput, match=re.escape(said)):
+            calibrate(tmp_path, CalibrateBy.NODE)
