@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
     from lalert_sim.hil.records import BridgeRun, Delivery, NodeState
 
-REFRESH_PER_S = 4
-"""How often the table is redrawn."""
+REFRESH_PER_S = 2
+"""How often the table is redrawn (drawing takes the GIL from the bridge's event loop: not too often)."""
+MAX_ROWS = 30
+"""Most node rows drawn, however tall the terminal: the totals line counts every node."""
 _CHROME_LINES = 7  # title, header, rule, totals and margins around the rows
 
 
@@ -183,9 +185,9 @@ class LiveNodes:
         return totals if not hidden else f"{totals}; {m('calibrate.live_more', count=hidden)}"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        """As many rows as the terminal has lines for."""
+        """As many rows as the terminal has lines for, up to MAX_ROWS."""
         height = options.height or options.max_height or console.height
-        yield self.table(max(1, height - _CHROME_LINES))
+        yield self.table(max(1, min(MAX_ROWS, height - _CHROME_LINES)))
 
 
 _FIGURE_COLUMNS = (

@@ -160,3 +160,13 @@ def test_demo_hil_live_shows_the_table_on_stderr(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "published" in done.stderr and "2/2 online" in done.stderr  # drawn while it ran, on stderr
     assert "published" not in done.stdout  # the report on stdout is as before
+
+
+def test_a_tall_terminal_still_draws_at_most_max_rows() -> None:
+    from lalert_sim.hil.live import MAX_ROWS
+
+    table = LiveNodes()
+    table.watch(drill(field_ids(200)))
+    text = rendered(table, height=500)
+    assert sum(line.lstrip().startswith("pi-") for line in text.splitlines()) == MAX_ROWS
+    assert f"{200 - MAX_ROWS} more nodes below" in text
