@@ -281,6 +281,7 @@ def calibrate(
     lang: Lang = None,
 ) -> None:
     """Fit the measured field-node delays into a scenario overlay (run/sweep/compare --overlay)."""
+    _hil_modules()
     from lalert_sim.hil.calibrate import CalibrateBy, print_calibration, write_overlay
     from lalert_sim.hil.calibrate import calibrate as fit
     from lalert_sim.model.overlay import Overlay
@@ -296,9 +297,9 @@ def calibrate(
     calibration = fit(results, grouping, None if prepared is None else prepared.topology.nodes)
     if out.is_dir():
         raise InvalidInput(f"--out {out}: is a folder; give the overlay file to write")
+    if path is not None:  # the overlay must make a valid scenario of the one measured, before it is written
+        load(path, allow_outside_paths=allow_outside_paths, overlay=Overlay(out, calibration.overlay(), {}))
     written = write_overlay(calibration, out)
-    if path is not None:  # the overlay must make a valid scenario of the one measured
-        load(path, allow_outside_paths=allow_outside_paths, overlay=Overlay.read(written))
     lang = lang or (prepared.scenario.metadata.language if prepared else None)
     if not quiet:
         print_calibration(calibration, Console(highlight=False), lang)

@@ -14,7 +14,7 @@ from lalert_sim.model.loader import line_finder, read_yaml
 from lalert_sim.model.overrides import merged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: it holds the file's (mutable) data
 class Overlay:
     """An overlay file's data and the line of each of its fields."""
 
