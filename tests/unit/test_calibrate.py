@@ -295,3 +295,24 @@ def test_measurements_of_hostile_shape_are_named(tmp_path: Path) -> None:
         report.write_text(f'{{"deliveries": [{row}]}}')
         with pytest.raises(InvalidInput, match=re.escape(said)):
             calibrate(tmp_path, CalibrateBy.NODE)
+
+
+def test_hostile_reports_are_refused_by_name_never_with_a_crash(tmp_path: Path) -> None:
+    import random
+
+    from tests.unit.test_overlay import mutated
+
+    folder = results_folder(tmp_path, {"pi-01": [0.5, 0.6], "pi-02": [0.7]})
+    good = json.loads((folder / "hil_report.json").read_text())
+    rng = random.Random(7)
+    fitted = refused = 0
+    for _ in range(200):
+        (folder / "hil_report.json").write_text(json.dumps(mutated(good, rng)))
+        try:
+            calibration = calibrate(folder, CalibrateBy.NODE)
+            fitted += 1
+            assert all(all(v >= 0 for v in fit.values_s) for fit in calibration.fits)
+        except InvalidInput as exc:
+            refused += 1
+            assert "hil_report.json" in str(exc)
+    assert fitted and refused

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lalert_sim.errors import Problem, ScenarioError
 from lalert_sim.model.overlay import Overlay
@@ -66,3 +68,43 @@ def test_a_variant_with_an_overlay_names_each_problem_where_it_is(tmp_path: Path
     where = {p.field: p.file for p in caught.value.problems}
     assert where["residents.deadline_s"] == str(on_top.path)  # the overlay's own
     assert where["variants.slow.topology.nodes[1].servers"] == str(world)  # the scenario's, under its variant
+
+
+HOSTILE = [None, -1, 1e308, float("nan"), "", "x" * 300, [], [1, [2]], {}, {"kind": "empirical"}, True, "spk", 0]
+
+
+def mutated(data: object, rng: random.Random, depth: int = 0) -> object:
+    """``data`` with one value somewhere replaced by something hostile (or a key renamed)."""
+    if isinstance(data, dict) and data and depth < 6:
+        key = rng.choice(list(data))
+        if rng.random() < 0.15:
+            return {**{k: v for k, v in data.items() if k != key}, rng.choice(["", "ü", "m-*", 7, "nodes"]): data[key]}
+        return {**data, key: mutated(data[key], rng, depth + 1)}
+    if isinstance(data, list) and data and depth < 6:
+        index = rng.randrange(len(data))
+        return [*data[:index], mutated(data[index], rng, depth + 1), *data[index + 1 :]]
+    return rng.choice(HOSTILE)
+
+
+def test_hostile_overlays_give_a_scenario_or_named_problems_never_a_crash(tmp_path: Path) -> None:
+    world = tmp_path / "world.yaml"
+    world.write_text(WORLD, encoding="utf-8")
+    good = {
+        "topology": {
+            "measured_delays": {"nodes": {"spk": {"kind": "empirical", "values": [0.1, 0.2]}}, "kinds": {"origin": 0.5}}
+        },
+        "residents": {"deadline_s": 60},
+    }
+    rng = random.Random(20261201)
+    loaded = refused = 0
+    for _ in range(150):
+        data = mutated(good, rng)
+        path = tmp_path / "overlay.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        try:
+            load(world, overlay=Overlay.read(path))
+            loaded += 1
+        except ScenarioError as exc:
+            refused += 1
+            assert all(p.file in (str(path), str(world)) for p in exc.problems), exc
+    assert loaded and refused  # both kinds were met
