@@ -104,7 +104,7 @@ def test_a_long_table_is_cut_to_the_terminal_and_says_how_many_more() -> None:
     table.watch(bridge)
     text = rendered(table, height=20)
     assert len(text.splitlines()) <= 20
-    assert "ほか" in text and "ノード" in text and "作動" in text  # in Japanese
+    assert "ほか" in text and "端末" in text and "動作" in text  # in Japanese
 
 
 def test_the_table_is_shown_on_a_terminal_or_when_forced_but_never_quiet() -> None:

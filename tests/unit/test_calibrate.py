@@ -4,6 +4,7 @@ overlay is refused naming its file and field."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ from lalert_sim.hil.calibrate import (  # noqa: E402
     CalibrateBy,
     calibrate,
     fitted_values,
+    print_calibration,
     write_overlay,
 )
 from lalert_sim.hil.protocol import Ack, Offset, Outcome, Reason, Status  # noqa: E402
@@ -316,3 +318,17 @@ def test_hostile_reports_are_refused_by_name_never_with_a_crash(tmp_path: Path) 
             refused += 1
             assert "hil_report.json" in str(exc)
     assert fitted and refused
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", ["simulated node", "receipt", "processing"]), ("ja", ["模擬ノード", "受信", "処理"])]
+)
+def test_the_calibration_table_reads_in_the_runs_language(tmp_path: Path, lang: str, words: list[str]) -> None:
+    from rich.console import Console
+
+    folder = results_folder(tmp_path, {"pi-01": [0.5, 0.7]})
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    print_calibration(calibrate(folder, CalibrateBy.NODE), console, lang)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert all(word in text for word in words) and "spk" in text and "600.00" in text  # the median of 0.5 and 0.7 s
+    assert ("1 deliveries not actuated" in text) == (lang == "en")  # the rejected one, left out
