@@ -34,6 +34,7 @@ from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.i18n.lines import pack_phrases
 from lalert_sim.model.alert_files import describe_alert_file, unplaced_warnings
+from lalert_sim.model.overlay import Overlay
 from lalert_sim.model.scenario import Scenario
 from lalert_sim.montecarlo.criticality import (
     CriticalitySpec,
@@ -129,6 +130,13 @@ EXIT_INTERRUPTED = 130
 TraceFormat = Literal["auto", "csv", "parquet"]
 PARQUET_TRACE: dict[TraceFormat, bool | None] = {"auto": None, "csv": False, "parquet": True}  # None: if installed
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+OverlayPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--overlay",
+        help="YAML merged onto the scenario before validation (e.g. measured delays from lalert-sim calibrate).",
+    ),
+]
 Lang = Annotated[
     Language | None,
     typer.Option("--lang", help="Language of the summary and report: en or ja (default: metadata.language)."),
@@ -243,14 +251,15 @@ def run(
     ] = None,
     lang: Lang = None,
     allow_outside_paths: AllowOutsidePaths = False,
+    overlay: OverlayPath = None,
 ) -> None:
     """Run one replication: terminal summary, summary.json, trace, nodes.csv, each alert as CAP 1.2."""
     try:
-        prepared = load(scenario, alert, allow_outside_paths)
+        prepared = load(scenario, alert, allow_outside_paths, None if overlay is None else Overlay.read(overlay))
         parquet = PARQUET_TRACE[trace_format]
         if parquet and not has_parquet():
             raise LalertError("--trace-format parquet needs pyarrow: pip install 'lalert-sim[parquet]'")
-        with results_folder(out, "run", [scenario, *(alert or [])]) as folder:
+        with results_folder(out, "run", [scenario, *(alert or []), *([overlay] if overlay else [])]) as folder:
             started = time.perf_counter()
             result = run_scenario(prepared, seed)
             elapsed = time.perf_counter() - started
@@ -421,6 +430,7 @@ def monte_carlo(
         str | None,
         typer.Option("--variants", help="compare: the scenario against these of its variants (comma-separated names)."),
     ] = None,
+    overlay: OverlayPath = None,
 ) -> None:
     """Monte Carlo over one plan (``sweep``) or paired over several (``compare``); see MONTE_CARLO_VERBS."""
     verb = ctx.info_name or "sweep"
@@ -433,6 +443,9 @@ def monte_carlo(
     folder = out or Path("results") / verb
     try:
         plans = _plans(verb, scenarios, variant, variants)
+        if overlay is not None:
+            on_top = Overlay.read(overlay)
+            plans = [plan.overlaid(on_top) for plan in plans]
         runs = _MonteCarlo(
             replications,
             workers or cpu_count(),
@@ -446,7 +459,8 @@ def monte_carlo(
             quiet,
             lang or _language_of(scenarios[0], allow_outside_paths),
         )
-        with results_folder(folder, verb, scenarios, True, resume, _plain(console)) as staging:
+        inputs = [*scenarios, *([overlay] if overlay else [])]
+        with results_folder(folder, verb, inputs, True, resume, _plain(console)) as staging:
             written = (
                 _sweep_one(runs, plans[0], staging, folder)
                 if verb == "sweep"
@@ -550,7 +564,9 @@ def _plans(verb: str, scenarios: list[Path], variant: str | None, variants: str 
 
 def _sweep_one(runs: _MonteCarlo, plan: Plan, out: Path, earlier: Path) -> list[Path]:
     rows, table = runs.rows(plan, out, runs.seed, plan.name if plan.text else "", earlier)
-    scenario = str(plan.path) if plan.text is None else f"{plan.path} (variant {plan.name})"
+    scenario = str(plan.path) if not plan.where else f"{plan.path} (variant {plan.name})"
+    if plan.overlay is not None:
+        scenario += f" + overlay {plan.overlay.path}"
     summary = SweepSummary(scenario=scenario, replications=len(rows), kpis=aggregate(rows))
     write_json(out / "sweep_summary.json", summary)
     if not runs.quiet:

@@ -17,6 +17,7 @@ from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.network import media_settings
+from lalert_sim.model.overlay import Overlay
 from lalert_sim.model.scenario import Scenario, reference_problems, size_problems
 from lalert_sim.model.streams import CsvArrivals, MessageStream, arrival_times, read_arrival_times
 from lalert_sim.streams import generator
@@ -281,22 +282,31 @@ def _municipality_table(scenario: Scenario, source: str | None, allow_outside_pa
     return read_municipality_table(path, reference)
 
 
-def load(path: str | Path, alert_files: list[Path] | None = None, allow_outside_paths: bool = False) -> Prepared:
+def load(
+    path: str | Path,
+    alert_files: list[Path] | None = None,
+    allow_outside_paths: bool = False,
+    overlay: Overlay | None = None,
+) -> Prepared:
     """Read, validate and prepare a scenario file; errors name the file, field and line.
 
     ``alert_files`` (CAP 1.2, JMA XML or EDXL-DE 1.0) replace the scenario's own alerts. Files the scenario
     names must lie in its folder unless ``allow_outside_paths``; every file read must
-    be a regular file under its size limit.
+    be a regular file under its size limit. ``overlay`` is merged onto the data before validation
+    (its problems are named by the overlay file).
     """
     path = Path(path)
     data, lines = read_yaml(path)
-    return _prepared(data, lines, str(path), alert_files, allow_outside_paths)
+    if overlay is not None:
+        data = overlay.onto(data)
+    return _prepared(data, lines, str(path), alert_files, allow_outside_paths, overlay)
 
 
-def load_text(text: str, source: str, allow_outside_paths: bool = False) -> Prepared:
-    """The same from YAML text (``source`` names it in messages and anchors relative paths)."""
+def load_text(text: str, source: str, allow_outside_paths: bool = False, overlay: Overlay | None = None) -> Prepared:
+    """The same from YAML text (``source`` names it in messages and anchors relative paths; ``overlay``: the
+    overlay already merged into the text, which names the problems in what it gives)."""
     data, lines = parse_yaml(text, source)
-    return _prepared(data, lines, source, allow_outside_paths=allow_outside_paths)
+    return _prepared(data, lines, source, allow_outside_paths=allow_outside_paths, overlay=overlay)
 
 
 def _prepared(
@@ -305,6 +315,7 @@ def _prepared(
     source: str,
     alert_files: list[Path] | None = None,
     allow_outside_paths: bool = False,
+    overlay: Overlay | None = None,
 ) -> Prepared:
     try:
         if alert_files and isinstance(data, dict):
@@ -322,4 +333,5 @@ def _prepared(
             raise ScenarioError(problems)
         return prepare(parse_scenario(data), source, allow_outside_paths)
     except ScenarioError as exc:
-        raise exc.located(source, line_finder(lines)) from None
+        claimed = exc if overlay is None else overlay.claim(exc)
+        raise claimed.located(source, line_finder(lines)) from None

@@ -115,6 +115,7 @@ class Bridge:
         broker: BrokerAddress,
         options: BridgeOptions | None = None,
         log: Callable[[str], None] | None = None,
+        on_change: Callable[[str | None], None] | None = None,
     ) -> None:
         settings = prepared.scenario.field_nodes
         if settings is None:
@@ -136,6 +137,7 @@ class Bridge:
         self._sent_groups: set[tuple[int, str]] = set()  # (alert, group) already published
         self._told_deaf: set[str] = set()  # groups whose members without it were reported
         self._log = log or (lambda _line: None)
+        self.on_change = on_change  # called with a field node whose state changed (None: any may have)
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
         self._pending: dict[tuple[str, str], Delivery] = {}  # every delivery by (message id, field node)
@@ -222,6 +224,7 @@ class Bridge:
         for state in self.record.nodes.values():
             state.stale = True  # until its retained status (or last will) is read again
         self._presence_changed()
+        self._changed(None)
         self._log(f"broker connection lost ({reason}); reconnecting")
 
     def _resend(self, which: Callable[[Delivery], bool], own_topic: str | None = None) -> None:
@@ -268,11 +271,17 @@ class Bridge:
     def _on_status(self, state: NodeState, status: Status) -> None:
         state.status, state.stale = status, False
         self._presence_changed()
+        self._changed(state.node_id)
         if status.state == "online" and self._since.get(state.node_id, status.since) != status.since:
             # A new connection of the node: what it has not answered may have been lost with its old one.
             self._resend(lambda d: d.field_node == state.node_id, topic(state.node_id, Topic.ALERT))
         if status.state == "online":
             self._since[state.node_id] = status.since
+
+    def _changed(self, node_id: str | None) -> None:
+        """Tell the observer (``on_change``, e.g. the live table) that a node's state changed."""
+        if self.on_change is not None:
+            self.on_change(node_id)
 
     def _presence_changed(self) -> None:
         if all(state.online for state in self.record.nodes.values()):
@@ -290,6 +299,7 @@ class Bridge:
         delivery.ack, delivery.ack_at = ack, now
         self._unanswered.pop((delivery.msg_id, node_id), None)
         self._progress.set()
+        self._changed(node_id)
 
     # --- presence and clocks ---------------------------------------------------------------------------------------
 
@@ -511,6 +521,8 @@ class Bridge:
             elif item.ack is None:
                 item.resent_at = started
         self._progress.set()
+        for item in deliveries:
+            self._changed(item.field_node)
 
     async def _collect(self) -> None:
         """Wait for every delivery's ack, each up to its deadline after its latest publish (one never

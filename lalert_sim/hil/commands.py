@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import signal
@@ -37,6 +38,15 @@ Quiet = Annotated[
 Lang = Annotated[
     Language | None,
     typer.Option("--lang", help="Language of the latency report: en or ja (default: metadata.language)."),
+]
+Live = Annotated[
+    bool | None,
+    typer.Option(
+        "--live/--no-live",
+        help="A live table of the field nodes on stderr while the drill runs (default: when stderr is a "
+        "terminal; never with -q).",
+        show_default=False,
+    ),
 ]
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (YAML) with a field_nodes section.", show_default=False)
@@ -135,6 +145,7 @@ def bridge(
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
+    live: Live = None,
 ) -> None:
     """Run a scenario in real time and drive its bound field nodes through an MQTT broker (impaired
     ones through a relay each, on --relay-port + the node's index)."""
@@ -159,16 +170,19 @@ def bridge(
     options = BridgeOptions.of(
         settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
     )
-    runner = Bridge(prepared, signer, address, options, _logger(quiet))
+    lang = lang or prepared.scenario.metadata.language
+    progress = _Progress(quiet, live, lang)
+    runner = Bridge(prepared, signer, address, options, progress.log)
+    progress.watch(runner)
     impairments = resolve_impairments(prepared, options.speed)
     ports = relay_ports(settings, impairments, relay_port)
     relays = Relays(impairments, address, prepared.scenario.seed, relay_host, ports)
 
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, runner.stop)
-        return relays.run(runner, _logger(quiet))
+        return relays.run(runner, progress.log)
 
-    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
+    _run_and_report(start, out, quiet, lang, progress)
 
 
 def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, key: Path | None) -> BrokerAddress:
@@ -306,6 +320,7 @@ def demo_hil(
     allow_outside_paths: AllowOutsidePaths = False,
     quiet: Quiet = False,
     lang: Lang = None,
+    live: Live = None,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     check_run_options(speed, until, nodes=nodes)
@@ -322,16 +337,75 @@ def demo_hil(
     assert settings is not None  # with_virtual_nodes binds some
     options = BridgeOptions.of(settings, speed=speed, until_s=until)
     bridges: list[Bridge] = []
+    lang = lang or prepared.scenario.metadata.language
+    progress = _Progress(quiet, live, lang)
 
     def stop_all() -> None:
         for running in bridges:
             running.stop()
 
+    def started(running: Bridge) -> None:
+        bridges.append(running)
+        progress.watch(running)
+
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, stop_all)
-        return demo(prepared, options, mosquitto, _logger(quiet), bridges.append)
+        return demo(prepared, options, mosquitto, progress.log, started)
 
-    _run_and_report(start, out, quiet, lang or prepared.scenario.metadata.language)
+    _run_and_report(start, out, quiet, lang, progress)
+
+
+def calibrate(
+    results: Annotated[
+        Path, typer.Argument(help="Results folder of a bridge or demo-hil run (its --out).", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The overlay file to write.")] = Path("overlay.yaml"),
+    by: Annotated[
+        str, typer.Option("--by", help="node: a delay per bound simulated node; kind: per node class.")
+    ] = "node",
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="The scenario the bridge ran (default: the one its report names); checks the overlay."),
+    ] = None,
+    allow_outside_paths: AllowOutsidePaths = False,
+    quiet: Quiet = False,
+    lang: Lang = None,
+) -> None:
+    """Fit the measured field-node delays into a scenario overlay (run/sweep/compare --overlay)."""
+    _hil_modules()
+    from lalert_sim.hil.calibrate import CalibrateBy, print_calibration, write_overlay
+    from lalert_sim.hil.calibrate import calibrate as fit
+    from lalert_sim.model.overlay import Overlay
+    from lalert_sim.prepare import load
+
+    if by not in set(CalibrateBy):
+        raise InvalidInput(f"--by must be node or kind; got {by!r}")
+    grouping = CalibrateBy(by)
+    path = scenario or _recorded_scenario(results)
+    if path is None and grouping is CalibrateBy.KIND:
+        raise InvalidInput(f"--by kind needs the scenario the bridge ran: give --scenario FILE ({results})")
+    prepared = None if path is None else load(path, allow_outside_paths=allow_outside_paths)
+    calibration = fit(results, grouping, None if prepared is None else prepared.topology.nodes)
+    if out.is_dir():
+        raise InvalidInput(f"--out {out}: is a folder; give the overlay file to write")
+    if path is not None:  # the overlay must make a valid scenario of the one measured, before it is written
+        load(path, allow_outside_paths=allow_outside_paths, overlay=Overlay(out, calibration.overlay(), {}))
+    written = write_overlay(calibration, out)
+    lang = lang or (prepared.scenario.metadata.language if prepared else None)
+    if not quiet:
+        print_calibration(calibration, Console(highlight=False), lang)
+    Console(highlight=False).print(messages(lang)("terminal.wrote", paths=str(written)), markup=False, soft_wrap=True)
+
+
+def _recorded_scenario(results: Path) -> Path | None:
+    """The scenario file the run's report names, where it still is (relative to here, as the bridge ran)."""
+    from lalert_sim.hil.calibrate import REPORT_FILE
+
+    try:
+        named = json.loads((results / REPORT_FILE).read_text(encoding="utf-8")).get("scenario")
+    except (OSError, ValueError, AttributeError):
+        return None  # calibrate says what is wrong with the report itself
+    return Path(named) if isinstance(named, str) and named and Path(named).is_file() else None
 
 
 COMMANDS: dict[str, Callable[..., None]] = {
@@ -339,6 +413,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "node": node,
     "provision": provision,
     "demo-hil": demo_hil,
+    "calibrate": calibrate,
 }
 
 
@@ -361,10 +436,27 @@ def _failing_with(fail: Callable[[LalertError], None], command: Callable[..., No
     return run
 
 
-def _logger(quiet: bool = False) -> Callable[[str], None]:
+def _logger(quiet: bool = False, console: Console | None = None) -> Callable[[str], None]:
     """Progress lines on stderr (none when ``quiet``: the report says what went wrong)."""
-    console = Console(stderr=True, highlight=False)
+    console = console or Console(stderr=True, highlight=False)
     return (lambda line: None) if quiet else (lambda line: console.print(line, markup=False))
+
+
+class _Progress:
+    """What a drill shows on stderr while it runs: progress lines and, where wanted, the live table of field
+    nodes (both on one console, so the lines scroll above the table)."""
+
+    def __init__(self, quiet: bool, live: bool | None, lang: Language) -> None:
+        from lalert_sim.hil.live import LiveNodes, show_live
+
+        self.console = Console(stderr=True, highlight=False, force_terminal=True if live and not quiet else None)
+        self.log = _logger(quiet, self.console)
+        self.nodes = LiveNodes(lang) if show_live(self.console, live, quiet) else None
+
+    def watch(self, bridge: Bridge) -> None:
+        """Follow ``bridge``'s field nodes in the live table (if shown)."""
+        if self.nodes is not None:
+            self.nodes.watch(bridge)
 
 
 def _run_and_report(
@@ -372,20 +464,25 @@ def _run_and_report(
     out: Path,
     quiet: bool = False,
     lang: Language = Language.EN,
+    progress: _Progress | None = None,
 ) -> None:
     """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
+    from lalert_sim.hil.live import live_table
     from lalert_sim.hil.report import build_report, print_report, write_report
+    from lalert_sim.hil.report_page import write_page
     from lalert_sim.hil.transport import MqttError, first_error
 
     async def main() -> BridgeRun:
         return await start(asyncio.get_running_loop())
 
     try:
-        record = asyncio.run(main())
+        shown = progress.nodes if progress is not None else None
+        with live_table(shown, progress.console if progress is not None else Console(stderr=True)):
+            record = asyncio.run(main())
     except* (MqttError, OSError) as errors:  # alone, or from a task group (the demo's virtual nodes)
         raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
-    written = write_report(report, out)
+    written = [*write_report(report, out), write_page(report, out, lang)]
     if not quiet:
         print_report(report, lang=lang)
     elif report.error:

@@ -29,6 +29,7 @@ from lalert_sim.model.feeds import FEED_ENTRY_SCHEMA
 from lalert_sim.model.field_nodes import FieldNodes
 from lalert_sim.model.files import MAX_PATH_CHARS
 from lalert_sim.model.incidents import Incident
+from lalert_sim.model.measured_delays import MeasuredDelays
 from lalert_sim.model.media import Medium
 from lalert_sim.model.network import Link, MediumSetting, Node, NodeKind, media_settings
 from lalert_sim.model.outputs import Outputs
@@ -95,6 +96,11 @@ class Topology(Frozen):
         default_factory=dict,
         description="Per medium, the scenario's own defaults (latency_s, loss, retry_attempts, retry_backoff_s) "
         "for every link, generated or explicit, that leaves them out; default the packaged ones (data/media.toml).",
+    )
+    measured_delays: MeasuredDelays = Field(
+        default_factory=MeasuredDelays,
+        description="Delays measured on real equipment (``lalert-sim calibrate`` writes them as an overlay) "
+        "replacing the delay_s of the nodes they name, by id or by class; default none.",
     )
 
     @model_validator(mode="wrap")

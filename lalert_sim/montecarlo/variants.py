@@ -16,6 +16,7 @@ import yaml
 
 from lalert_sim.errors import InvalidInput, Loc, Problem, ScenarioError
 from lalert_sim.model.loader import line_finder, parse_yaml, read_yaml
+from lalert_sim.model.overlay import Overlay
 from lalert_sim.model.overrides import merged
 from lalert_sim.prepare import Prepared, load, load_text
 
@@ -28,15 +29,22 @@ class Plan:
     path: Path
     text: str | None = None
     where: Loc = ()  # where its overrides sit in the file (``variants``, NAME): its problems are named from there
+    overlay: Overlay | None = None  # merged into ``text`` (``--overlay``): it names the problems in what it gives
 
     def prepare(self, allow_outside_paths: bool = False) -> Prepared:
         """The plan validated and built; a ScenarioError names the file, ``where`` + field and line."""
         if self.text is None:
             return load(self.path, allow_outside_paths=allow_outside_paths)
         try:
-            return load_text(self.text, str(self.path), allow_outside_paths)
+            return load_text(self.text, str(self.path), allow_outside_paths, self.overlay)
         except ScenarioError as exc:
             raise self._in_file(exc) from None
+
+    def overlaid(self, overlay: Overlay) -> Plan:
+        """This plan with ``overlay`` merged on top (``--overlay``): it runs as text, like a variant."""
+        # Flow style for leaf lists: an overlay's measured values stay one line each, not one line per value.
+        text = yaml.safe_dump(overlay.onto(self.data()), sort_keys=False, allow_unicode=True, default_flow_style=None)
+        return Plan(self.name, self.path, text, self.where, overlay)
 
     def data(self) -> dict[str, Any]:
         """The plan's scenario data as parsed YAML (not yet validated)."""

@@ -194,6 +194,7 @@ def build_topology(
             links.setdefault(link.id, link)
     _add_explicit(spec.nodes, nodes, (*loc, "nodes"), problems)
     _add_explicit(spec.links, links, (*loc, "links"), problems)
+    _take_measured_delays(spec, nodes, (*loc, "measured_delays"), problems)
     for index, link in enumerate(spec.links):
         _check_ends(link, nodes, (*loc, "links", index), problems)
     if problems:
@@ -210,6 +211,22 @@ def _add_explicit(
             problems.append(Problem(f"id {item.id!r} is used twice", (*loc, index, "id")))
         explicit.add(item.id)
         into[item.id] = item
+
+
+def _take_measured_delays(
+    spec: TopologySpec, nodes: dict[str, Node], loc: tuple[str | int, ...], problems: list[Problem]
+) -> None:
+    """Each node with a measured delay (``topology.measured_delays``) takes it instead of its own delay_s."""
+    measured = spec.measured_delays
+    for node_id in measured.nodes:
+        if node_id not in nodes:
+            problems.append(Problem(unknown_node_message(node_id, nodes), (*loc, "nodes", node_id)))
+    if not measured.nodes and not measured.kinds:
+        return
+    for node_id, node in nodes.items():
+        delay = measured.delay_of(node)
+        if delay is not None:
+            nodes[node_id] = node.model_copy(update={"delay_s": delay})
 
 
 def _check_ends(link: Link, nodes: dict[str, Node], loc: tuple[str | int, ...], problems: list[Problem]) -> None:

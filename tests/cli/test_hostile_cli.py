@@ -185,7 +185,7 @@ def test_hostile_cap_files_are_invalid_input(tmp_path: Path, document: bytes, wo
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "validate", "sweep", "compare", "criticality", "bridge", "provision", "demo-hil"]
+    "command", ["run", "validate", "sweep", "compare", "criticality", "bridge", "provision", "demo-hil", "calibrate"]
 )
 def test_commands_that_load_scenarios_offer_the_flag(command: str) -> None:
     done = hostile_cli(command, "--help")
