@@ -1,0 +1,1 @@
+"""The live drill console: the engine on a real-time clock, served to a browser page, and replays of finished runs."""
