@@ -180,7 +180,9 @@ class LiveRun:
         clock = self.clock
         try:
             match action:
-                case Action.START:
+                case Action.START:  # once the engine is built (with field nodes: once they are online)
+                    if not self._driver_ready.wait(timeout_s):
+                        raise ControlError(f"start: the engine is not ready after {timeout_s:g} s (field nodes?)")
                     clock.start()
                 case Action.PAUSE:
                     clock.pause()
