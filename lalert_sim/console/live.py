@@ -266,3 +266,5 @@ class LiveRun:
             ) from None
         except ValueError as exc:
             raise ControlError(f"{action.value}: {exc}") from None
+        except Exception as exc:  # the run goes on; the operator hears what went wrong instead of a 500
+            raise ControlError(f"{action.value}: unexpected {type(exc).__name__}: {exc}") from None
