@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import shutil
 import signal
-from collections.abc import Callable, Coroutine
+import tempfile
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +23,7 @@ from rich.console import Console
 
 from lalert_sim.console.clock import WallClock, check_speed
 from lalert_sim.console.protocol import Layout, Mode
+from lalert_sim.console.recording import ControlHandler, as_drill, console_steering, write_drill
 from lalert_sim.errors import InvalidInput, LalertError
 from lalert_sim.i18n import Language, Messages, messages
 from lalert_sim.model.alerts import AlertMode
@@ -28,7 +31,9 @@ from lalert_sim.model.alerts import AlertMode
 if TYPE_CHECKING:
     from lalert_sim.console.live import LiveRun
     from lalert_sim.console.server import Controller, Hub
-    from lalert_sim.engine.simulation import RunResult
+    from lalert_sim.engine.actions import Steering
+    from lalert_sim.engine.simulation import RunResult, Simulation
+    from lalert_sim.model.actions import Action
     from lalert_sim.prepare import Prepared
 
 DEFAULT_PORT = 8765
@@ -104,7 +109,18 @@ def console(
         check_out(out, [scenario])
     m = messages(lang or prepared.scenario.metadata.language)
     hubs: list[Hub] = []
-    live = LiveRun(prepared, WallClock(_until_s(prepared), speed), lambda make: hubs[0].emit(make), seed=seed)
+    record = _recording_folder(out)  # actions.jsonl and uploaded alert files while the drill runs
+    steerings: list[Steering] = []
+    steer_with_log = console_steering(record, allow_actual)
+
+    def steer(simulation: Simulation, steered: Prepared) -> tuple[Steering, ControlHandler]:
+        steering, handle = steer_with_log(simulation, steered)
+        steerings.append(steering)
+        return steering, handle
+
+    live = LiveRun(
+        prepared, WallClock(_until_s(prepared), speed), lambda make: hubs[0].emit(make), steer=steer, seed=seed
+    )
     hubs.append(Hub(lambda: live.feed.snapshot(live.clock_state())))
     engine: Engine = functools.partial(asyncio.to_thread, live.run)
     stop_engine: Callable[[], None] = live.stop
@@ -117,7 +133,8 @@ def console(
         result = live.driver.result if live.driver is not None else None
         say.print(m("serve.run_ended", sim_s=f"{live.clock.sim_now():g}", actions=len(live.actions)), markup=False)
         if out is not None and result is not None:
-            written = _write_results(out, scenario, prepared, result, report)
+            applied = steerings[0].applied if steerings else []
+            written = _write_results(out, scenario, prepared, result, report, applied, record)
             say.print(m("terminal.wrote", paths=", ".join(map(str, written))), markup=False)
 
     _serve(
@@ -265,20 +282,44 @@ def _field_engine(
 
 
 def _write_results(
-    out: Path, scenario: Path, prepared: Prepared, result: RunResult, report: Callable[[Path], list[Path]]
+    out: Path,
+    scenario: Path,
+    prepared: Prepared,
+    result: RunResult,
+    report: Callable[[Path], list[Path]],
+    applied: Sequence[Action],
+    record: Path,
 ) -> list[Path]:
-    """The run's usual result files (as ``run`` writes them) and the field nodes' report, into ``out``."""
+    """The run's usual result files (as ``run`` writes them), the field nodes' report and ``drill.yaml``
+    (the scenario with the actions ``applied``: ``lalert-sim run out/drill.yaml`` replays the drill) into
+    ``out``; ``summary.json`` names drill.yaml as its source, as the replay's does."""
     from lalert_sim.report.files import write_cap_alerts, write_results
     from lalert_sim.report.folder import results_folder
     from lalert_sim.runner import reaches, summarise
 
+    steered = result.steered or prepared
     with results_folder(out, "console", [scenario]) as folder:
+        for recorded in sorted(record.iterdir()):  # the action log and the files it names, relative to it
+            shutil.copy2(recorded, folder / recorded.name)
+        written = [write_drill(folder, scenario, applied)]
         alert_reaches = reaches(prepared, result)
-        summary = summarise(prepared, result, alert_reaches)
-        written = write_results(folder, summary, result, None, alert_reaches)
-        written += write_cap_alerts(folder / "alerts", prepared)
+        summary = as_drill(summarise(prepared, result, alert_reaches), out)
+        written += write_results(folder, summary, result, None, alert_reaches)
+        written += write_cap_alerts(folder / "alerts", steered)
         written += report(folder)
+    shutil.rmtree(record, ignore_errors=True)
     return [out / path.relative_to(folder) for path in written]
+
+
+def _recording_folder(out: Path | None) -> Path:
+    """Where a live drill keeps its action log and uploaded alert files until its results are written
+    (beside ``--out``, which is replaced as a whole at the end; without ``--out`` a temporary folder)."""
+    if out is None:
+        return Path(tempfile.mkdtemp(prefix="lalert-console-"))
+    folder = out.parent / f".{out.name}.console"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 @dataclass(frozen=True)

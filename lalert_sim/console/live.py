@@ -10,11 +10,13 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from lalert_sim.analysis.corrections import correction_times
 from lalert_sim.analysis.metrics import objective_results
 from lalert_sim.console.clock import Driver, PlainStepper, Stepper, WallClock, check_speed
 from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
 from lalert_sim.console.feed import Feed, NodePlaces
 from lalert_sim.console.protocol import Action, Batch, Clock, FieldState, ObjectiveState, action_of
+from lalert_sim.engine.actions import Steering
 from lalert_sim.engine.availability import AvailabilityLog
 from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.prepare import Prepared
@@ -46,9 +48,10 @@ def frozen_result(result: RunResult) -> RunResult:
     return dataclasses.replace(result, alerts=alerts, availability=availability, stations=list(result.stations))
 
 
-def partial_result(simulation: Simulation, now_s: float) -> RunResult:
-    """The simulation so far as a run result (for the reach model and the objectives)."""
-    return RunResult(
+def partial_result(simulation: Simulation, now_s: float, steered: Prepared | None = None) -> RunResult:
+    """The simulation so far as a run result (for the reach model and the objectives); ``steered``: the
+    scenario as the operator's actions have left it (their alerts and incidents), when steered."""
+    result = RunResult(
         simulation.topology,
         simulation.alerts,
         simulation.trace,
@@ -60,6 +63,8 @@ def partial_result(simulation: Simulation, now_s: float) -> RunResult:
         simulation.stations,
         simulation.sounding_s,
     )
+    result.steered = steered
+    return result
 
 
 class LiveRun:
@@ -161,7 +166,8 @@ class LiveRun:
         """A point of the warned curve and the objectives. The reach model runs beside the engine (on a
         nationwide network it takes seconds) on a copy of the emissions so far; the curve at ``now_s`` uses
         the latest one done (at the end: one of the whole run, waited for)."""
-        result = partial_result(simulation, now_s)
+        stepper = self.driver.stepper if self.driver is not None else None
+        result = partial_result(simulation, now_s, stepper.prepared if isinstance(stepper, Steering) else None)
         computing = self._computing
         if computing is not None and (computing.done() or ended):
             self._curves = computing.result()
@@ -179,12 +185,23 @@ class LiveRun:
         self.feed.set_objectives(self._objectives(result, now_s, ended))
 
     def _curves_of(self, result: RunResult) -> list[WarnedCurve]:
+        """Warned curves of the run so far, and the correction times they give (fed to the page)."""
         started = time.monotonic()
+        alert_reaches = reaches(self.prepared, result)
         curves = [
             WarnedCurve.of_reach(reach, alert.spec.issue_s)
-            for alert, reach in zip(result.alerts, reaches(self.prepared, result), strict=True)
+            for alert, reach in zip(result.alerts, alert_reaches, strict=True)
             if reach is not None
         ]
+        by_index = {
+            alert.index: reach for alert, reach in zip(result.alerts, alert_reaches, strict=True) if reach is not None
+        }
+        self.feed.set_corrections(
+            [
+                {"alert": times.alert, "kind": times.kind, "t50_s": times.t50_s, "t95_s": times.t95_s}
+                for times in correction_times(result, by_index)
+            ]
+        )
         done = time.monotonic()
         self._reach_rested_at = done + 2 * (done - started)  # the model busy a third of the time at most
         return curves

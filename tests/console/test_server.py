@@ -258,3 +258,33 @@ def test_static_files_stay_inside_the_package(serve: Callable[..., Served]) -> N
 def test_broker_mode_needs_bound_field_nodes(tmp_path: Path) -> None:
     done = cli("console", DRILL, "--broker", "mqtt://bridge:x@127.0.0.1:1", "--port", "0")
     assert done.returncode == 2 and "field_nodes: missing" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_cancel_sent_from_the_console_is_recorded_and_drill_yaml_replays_the_drill(
+    serve: Callable[..., Served], short_drill: Path, tmp_path: Path
+) -> None:
+    """The operator's cancel travels the network (correction times in the stream and in summary.json), goes
+    into actions.jsonl and drill.yaml, and `run RESULTS/drill.yaml` gives the same summary.json, byte for byte."""
+    out = tmp_path / "live"
+    console = serve("console", short_drill, "--speed", "10", "--out", out)
+    stream = console.stream()
+    console.post({"action": "start"})
+    stream.wait_for(lambda m: _sim_s(m) >= 20)
+    status, body = console.post({"action": "cancel", "alert": "missile-drill-1"})
+    assert (status, body["ok"]) == (200, True), body
+    console.post({"action": "speed", "speed": 100})
+    timed = stream.wait_for(lambda m: any(c["t50_s"] is not None for c in m["corrections"]), timeout_s=60)
+    assert timed["corrections"][0]["alert"] == "missile-drill-1" and timed["corrections"][0]["kind"] == "cancel"
+    stream.wait_for(_ended, timeout_s=30)
+    deadline = time.monotonic() + 20
+    while not (out / "summary.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    code, stdout, _ = console.stop()
+    assert code == 0, stdout
+    logged = [json.loads(line) for line in (out / "actions.jsonl").read_text().splitlines()]
+    assert [entry["action"]["do"] for entry in logged] == ["cancel"]
+    live = json.loads((out / "summary.json").read_text())
+    assert [c["kind"] for c in live["corrections"]] == ["cancel"] and live["corrections"][0]["t50_s"] is not None
+    again = cli("run", out / "drill.yaml", "--out", tmp_path / "again", "--no-report", "-q")
+    assert again.returncode == 0, again.stderr
+    assert (out / "summary.json").read_bytes() == (tmp_path / "again" / "summary.json").read_bytes()
