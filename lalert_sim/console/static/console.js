@@ -1,0 +1,620 @@
+// The drill console page: draws the scenario's layout once, then applies the server's batches
+// (server-sent events, see console/protocol.py) once per animation frame. Nothing is done per
+// event in the DOM: the log gets one insertion per frame and keeps a bounded number of rows,
+// the nodes are drawn on one canvas, and only the municipalities that changed are repainted.
+"use strict";
+
+(() => {
+  const LOG_ROWS = 300; // rows the log shows at most
+  const LOG_KEPT = 5000; // events kept for filtering
+  const STATUS_COLOURS = {
+    idle: "#c8ccd1",
+    reached: "#4a90d9",
+    sounding: "#1a9e4a",
+    failed: "#d7261e",
+    down: "#222222",
+  };
+  const STATUS_ORDER = ["idle", "reached", "sounding", "failed", "down"];
+  const COHORT_COLOURS = ["#1b1f24", "#4a90d9", "#e08a00", "#b0246a", "#1a9e4a", "#7a52c7"];
+  const CURVE_PAD = { left: 40, right: 10, top: 10, bottom: 28 };
+
+  const token = new URLSearchParams(window.location.search).get("token") || "";
+  const $ = (id) => document.getElementById(id);
+
+  let layout = null;
+  let texts = {};
+  const T = (key) => texts[key] || key;
+
+  // What the page knows of the run; batches are queued and applied in the next frame.
+  const state = {
+    clock: { sim_s: 0, wall_s: 0, speed: 1, state: "ready" },
+    clockAt: performance.now(), // when the last clock arrived
+    events: [], // the latest LOG_KEPT events
+    eventsTotal: 0,
+    warned: [], // [{t, by_cohort}]
+    channels: {},
+    objectives: [],
+    field: {},
+    corrections: [],
+    issued: new Set(),
+  };
+  const queue = [];
+  let nodeIndex = new Map(); // node id -> index into the arrays below
+  let nodeX = null;
+  let nodeY = null;
+  let nodeStatus = null; // Uint8Array of STATUS_ORDER indices
+  const nationalItems = new Map(); // node id -> <li>
+  const muniPaths = new Map(); // code -> <path>
+  const muniNames = new Map();
+  const fieldRows = new Map(); // field node -> <tr>
+  const channelCells = new Map(); // channel -> <td>
+  let logDirty = false;
+  let logRebuild = false;
+  let nodesDirty = true;
+  let curveDirty = true;
+  let framePending = false;
+
+  // ---- numbers and times ----------------------------------------------------------------
+
+  function hms(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    return `${h}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function speedText(speed) {
+    return `${speed >= 10 ? speed.toFixed(0) : speed.toFixed(1)}×`;
+  }
+
+  function seconds(value) {
+    if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+    return value < 120 ? `${value.toFixed(1)} s` : `${(value / 60).toFixed(1)} min`;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  // ---- the layout: drawn once ------------------------------------------------------------
+
+  function applyTexts() {
+    document.documentElement.lang = layout.language;
+    document.title = `${T("title")} — ${layout.name}`;
+    for (const el of document.querySelectorAll("[data-t]")) el.textContent = T(el.dataset.t);
+    for (const el of document.querySelectorAll("[data-t-placeholder]")) el.placeholder = T(el.dataset.tPlaceholder);
+  }
+
+  function drawBanner() {
+    document.body.classList.remove("banner-exercise", "banner-test", "banner-actual");
+    document.body.classList.add(`banner-${layout.banner}`);
+    document.body.classList.add(`mode-${layout.mode}`);
+    const banner = $("banner");
+    banner.textContent = T(`banner_${layout.banner}`);
+    banner.dataset.banner = layout.banner;
+    $("scenario-name").textContent = layout.name;
+    $("run-mode").textContent = T(`mode_${layout.mode}`);
+  }
+
+  function drawMap() {
+    const svg = $("map-svg");
+    const [x0, y0, w, h] = layout.view_box;
+    svg.setAttribute("viewBox", `${x0} ${y0} ${w} ${h}`);
+    svg.setAttribute("aria-label", T("map"));
+    const back = [];
+    const front = [];
+    for (const p of layout.prefectures) {
+      if (!p.path) continue;
+      if (!p.in_scenario) back.push(`<path class="pref-back" d="${p.path}"><title>${escapeHtml(p.name)}</title></path>`);
+      front.push(`<path class="pref-front" d="${p.path}"/>`);
+    }
+    const towns = [];
+    for (const m of layout.municipalities) {
+      muniNames.set(m.code, m.name);
+      if (m.path) {
+        towns.push(`<path class="muni" data-code="${m.code}" fill="${STATUS_COLOURS.idle}" d="${m.path}"><title>${escapeHtml(m.name)}</title></path>`);
+      } else {
+        towns.push(`<circle class="muni" data-code="${m.code}" fill="${STATUS_COLOURS.idle}" cx="${m.x}" cy="${m.y}" r="3"><title>${escapeHtml(m.name)}</title></circle>`);
+      }
+    }
+    $("prefectures-back").innerHTML = back.join("");
+    $("municipalities").innerHTML = towns.join("");
+    $("prefectures-front").innerHTML = front.join("");
+    for (const el of $("municipalities").children) muniPaths.set(el.dataset.code, el);
+    $("municipalities").addEventListener("click", (e) => {
+      const code = e.target.dataset && e.target.dataset.code;
+      if (!code) return;
+      $("incident-type").value = "power";
+      $("incident-target").value = code;
+    });
+  }
+
+  function indexNodes() {
+    const n = layout.nodes.length;
+    nodeX = new Float32Array(n);
+    nodeY = new Float32Array(n);
+    nodeStatus = new Uint8Array(n);
+    const national = [];
+    layout.nodes.forEach((node, i) => {
+      nodeIndex.set(node.id, i);
+      nodeX[i] = node.x === null ? NaN : node.x;
+      nodeY[i] = node.y === null ? NaN : node.y;
+      if (node.x === null) national.push(`<li data-node="${escapeHtml(node.id)}" data-status="idle" title="${escapeHtml(node.id)}">${escapeHtml(node.name)}</li>`);
+    });
+    $("national-nodes").innerHTML = national.join("");
+    for (const li of $("national-nodes").children) nationalItems.set(li.dataset.node, li);
+  }
+
+  function sizeNodeCanvas() {
+    const svg = $("map-svg");
+    const canvas = $("nodes-canvas");
+    const box = svg.getBoundingClientRect();
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.width = `${box.width}px`;
+    canvas.style.height = `${box.height}px`;
+    canvas.width = Math.round(box.width * ratio);
+    canvas.height = Math.round(box.height * ratio);
+    nodesDirty = true;
+    requestFrame();
+  }
+
+  function drawNodes() {
+    const canvas = $("nodes-canvas");
+    const ctx = canvas.getContext("2d");
+    const [, , w, h] = layout.view_box;
+    const scale = Math.min(canvas.width / w, canvas.height / h);
+    const offX = (canvas.width - w * scale) / 2;
+    const offY = (canvas.height - h * scale) / 2;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const size = Math.max(2, Math.min(4, 2.2 * scale));
+    // One path per colour: a few fill calls for thousands of nodes.
+    for (let s = 0; s < STATUS_ORDER.length; s++) {
+      ctx.fillStyle = STATUS_COLOURS[STATUS_ORDER[s]];
+      ctx.beginPath();
+      for (let i = 0; i < nodeStatus.length; i++) {
+        if (nodeStatus[i] !== s || Number.isNaN(nodeX[i])) continue;
+        ctx.rect(offX + nodeX[i] * scale - size / 2, offY + nodeY[i] * scale - size / 2, size, size);
+      }
+      ctx.fill();
+    }
+    nodesDirty = false;
+  }
+
+  function drawStaticPanels() {
+    const alerts = layout.alerts.map((a) => `<option value="${escapeHtml(a.id)}">${escapeHtml(a.id)} (${escapeHtml(a.category)})</option>`);
+    $("issue-alert").innerHTML = alerts.join("");
+    $("channels").tBodies[0].innerHTML = layout.channels
+      .map((c) => `<tr><th>${escapeHtml(c.name)}</th><td class="num" data-channel="${escapeHtml(c.id)}">0</td></tr>`)
+      .join("");
+    for (const td of $("channels").querySelectorAll("td[data-channel]")) channelCells.set(td.dataset.channel, td);
+    const bound = layout.nodes.filter((n) => n.field_node);
+    $("field-nodes").tBodies[0].innerHTML = bound.length
+      ? bound
+          .map(
+            (n) =>
+              `<tr data-field="${escapeHtml(n.field_node)}"><td title="${escapeHtml(n.name)}">${escapeHtml(n.field_node)}</td>` +
+              `<td class="num latency">—</td><td class="outcome">—</td></tr>`,
+          )
+          .join("")
+      : `<tr><td colspan="3" class="quiet">${escapeHtml(T("no_field_nodes"))}</td></tr>`;
+    for (const tr of $("field-nodes").querySelectorAll("tr[data-field]")) fieldRows.set(tr.dataset.field, tr);
+    $("warned-legend").innerHTML = layout.cohorts
+      .map((c, i) => `<span><i style="background:${COHORT_COLOURS[i % COHORT_COLOURS.length]}"></i>${escapeHtml(c.name)}</span>`)
+      .join("");
+    drawObjectives();
+    drawCorrections();
+    const seek = $("seek");
+    seek.max = String(Math.ceil(layout.until_s));
+    $("speed-input").value = String(layout.speed);
+  }
+
+  function drawObjectives() {
+    const known = new Map(state.objectives.map((o) => [o.name, o.met]));
+    $("objectives").innerHTML = layout.objectives
+      .map((o) => {
+        const met = known.has(o.name) ? known.get(o.name) : null;
+        const [cls, word] = met === true ? ["met", T("met")] : met === false ? ["not-met", T("not_met")] : ["", T("pending")];
+        return `<li data-objective="${escapeHtml(o.name)}" data-met="${met}"><span class="badge ${cls}">${escapeHtml(word)}</span>${escapeHtml(o.name)}<br><span class="quiet">${escapeHtml(o.text)}</span></li>`;
+      })
+      .join("");
+  }
+
+  function drawCorrections() {
+    const rows = state.corrections.map(
+      (c) =>
+        `<tr data-alert="${escapeHtml(c.alert)}" data-kind="${escapeHtml(c.kind)}"><td>${escapeHtml(c.alert)}</td><td>${escapeHtml(T(c.kind))}</td>` +
+        `<td class="num t50" data-s="${c.t50_s ?? ""}">${seconds(c.t50_s)}</td><td class="num t95" data-s="${c.t95_s ?? ""}">${seconds(c.t95_s)}</td></tr>`,
+    );
+    $("corrections").tBodies[0].innerHTML = rows.length ? rows.join("") : `<tr><td colspan="4" class="quiet">${escapeHtml(T("no_corrections"))}</td></tr>`;
+  }
+
+  // ---- batches -----------------------------------------------------------------------------
+
+  function reset() {
+    state.events = [];
+    state.eventsTotal = 0;
+    state.warned = [];
+    state.channels = {};
+    state.objectives = [];
+    state.field = {};
+    state.corrections = [];
+    state.issued = new Set();
+    nodeStatus.fill(0);
+    for (const el of muniPaths.values()) el.setAttribute("fill", STATUS_COLOURS.idle);
+    for (const li of nationalItems.values()) li.dataset.status = "idle";
+    logRebuild = true;
+  }
+
+  function apply(batch) {
+    if (batch.type === "snapshot") reset();
+    if (batch.clock) {
+      state.clock = batch.clock;
+      state.clockAt = performance.now();
+    }
+    if (batch.events && batch.events.length) {
+      for (const e of batch.events) if (e[1] === "issued" && e[3]) state.issued.add(e[3]);
+      state.eventsTotal += batch.events.length;
+      const kept = batch.events.length > LOG_KEPT ? batch.events.slice(-LOG_KEPT) : batch.events;
+      state.events.push(...kept);
+      if (state.events.length > LOG_KEPT) state.events.splice(0, state.events.length - LOG_KEPT);
+      state.pendingLog = (state.pendingLog || 0) + kept.length;
+      logDirty = true;
+    }
+    if (batch.nodes) {
+      for (const id in batch.nodes) {
+        const status = batch.nodes[id];
+        const i = nodeIndex.get(id);
+        if (i === undefined) continue;
+        nodeStatus[i] = Math.max(0, STATUS_ORDER.indexOf(status));
+        const li = nationalItems.get(id);
+        if (li) li.dataset.status = status;
+        nodesDirty = true;
+      }
+    }
+    if (batch.municipalities) {
+      for (const code in batch.municipalities) {
+        const el = muniPaths.get(code);
+        if (!el) continue;
+        const m = batch.municipalities[code];
+        el.setAttribute("fill", muniColour(m.status, m.warned));
+        el.dataset.status = m.status;
+        el.dataset.warned = m.warned;
+        el.firstChild.textContent = `${muniNames.get(code)}: ${(100 * m.warned).toFixed(1)} %`;
+      }
+    }
+    if (batch.warned && batch.warned.length) {
+      state.warned.push(...batch.warned);
+      curveDirty = true;
+    }
+    if (batch.channels) {
+      for (const ch in batch.channels) {
+        state.channels[ch] = batch.channels[ch];
+        const td = channelCells.get(ch);
+        if (td) td.textContent = batch.channels[ch].toLocaleString();
+      }
+    }
+    if (batch.objectives) {
+      const changed = JSON.stringify(batch.objectives) !== JSON.stringify(state.objectives);
+      state.objectives = batch.objectives;
+      if (changed) drawObjectives();
+    }
+    if (batch.field) {
+      for (const id in batch.field) {
+        const f = batch.field[id];
+        state.field[id] = f;
+        const tr = fieldRows.get(id);
+        if (!tr) continue;
+        tr.dataset.outcome = f.outcome;
+        tr.dataset.latencyMs = f.latency_ms ?? "";
+        tr.querySelector(".latency").textContent = f.latency_ms === null || f.latency_ms === undefined ? "—" : `${f.latency_ms.toFixed(1)} ms`;
+        tr.querySelector(".outcome").textContent = f.outcome;
+      }
+    }
+    if (batch.corrections) {
+      const changed = JSON.stringify(batch.corrections) !== JSON.stringify(state.corrections);
+      state.corrections = batch.corrections;
+      if (changed) drawCorrections();
+    }
+  }
+
+  // Municipalities: grey until reached, blue when the alert arrived, green deepening with the share warned.
+  function muniColour(status, warned) {
+    if (status === "failed") return STATUS_COLOURS.failed;
+    if (status === "down") return "#555555";
+    if (status === "idle" && !(warned > 0)) return STATUS_COLOURS.idle;
+    if (status === "reached" && !(warned > 0)) return "#9cc3ea";
+    const share = Math.min(1, Math.max(0, warned || 0));
+    const from = [199, 233, 192];
+    const to = [0, 109, 44];
+    const c = from.map((f, k) => Math.round(f + share * (to[k] - f)));
+    return `rgb(${c[0]},${c[1]},${c[2]})`;
+  }
+
+  // ---- per frame ---------------------------------------------------------------------------
+
+  function requestFrame() {
+    if (!framePending) {
+      framePending = true;
+      requestAnimationFrame(frame);
+    }
+  }
+
+  function frame() {
+    framePending = false;
+    if (!layout) return;
+    while (queue.length) apply(queue.shift());
+    if (nodesDirty) drawNodes();
+    if (curveDirty) drawCurve();
+    if (logDirty || logRebuild) drawLog();
+    drawClock();
+    updateButtons();
+  }
+
+  function simNow() {
+    const c = state.clock;
+    if (c.state !== "running") return c.sim_s;
+    const ahead = ((performance.now() - state.clockAt) / 1000) * c.speed;
+    return Math.min(c.sim_s + Math.min(ahead, 2 * c.speed), layout.until_s);
+  }
+
+  function drawClock() {
+    const c = state.clock;
+    const clock = $("sim-clock");
+    clock.textContent = hms(simNow());
+    clock.dataset.simS = String(c.sim_s);
+    $("wall-clock").textContent = new Date().toLocaleTimeString(layout.language === "ja" ? "ja-JP" : "en-GB", { hour12: false });
+    const speed = $("speed");
+    speed.textContent = speedText(c.speed);
+    speed.dataset.speed = String(c.speed);
+    const st = $("state");
+    st.dataset.state = c.state;
+    st.textContent = T(`state_${c.state}`);
+    const seek = $("seek");
+    if (document.activeElement !== seek) seek.value = String(Math.round(c.sim_s));
+  }
+
+  function updateButtons() {
+    const s = state.clock.state;
+    $("btn-start").disabled = s !== "ready";
+    $("btn-pause").disabled = s !== "running";
+    $("btn-resume").disabled = s !== "paused";
+    $("btn-play").disabled = s === "running";
+    const live = s === "running" || s === "paused";
+    for (const id of ["btn-issue", "btn-cap", "btn-incident"]) $(id).disabled = !live;
+    const select = $("correct-alert");
+    const issued = [...state.issued];
+    if (select.options.length !== issued.length) {
+      const chosen = select.value;
+      select.innerHTML = issued.map((a) => `<option value="${escapeHtml(a)}">${escapeHtml(a)}</option>`).join("");
+      if (issued.includes(chosen)) select.value = chosen;
+    }
+    $("btn-update").disabled = !live || !issued.length;
+    $("btn-cancel").disabled = !live || !issued.length;
+  }
+
+  function drawLog() {
+    const body = $("log-body");
+    const filter = $("log-filter").value.trim().toLowerCase();
+    const kind = $("log-kind").value;
+    const matches = (e) =>
+      (!kind || e[1] === kind) &&
+      (!filter || `${e[1]} ${e[2]} ${e[3]} ${e[4]}`.toLowerCase().includes(filter));
+    const rowHtml = (e) =>
+      `<tr class="${escapeHtml(e[1])}"><td>${hms(e[0])}</td><td>${escapeHtml(e[1])}</td><td>${escapeHtml(e[2])}</td><td>${escapeHtml(e[3])}</td><td>${escapeHtml(e[4])}</td></tr>`;
+    // Newest first: the new rows go on top in one insertion, the oldest drop off the bottom.
+    const fresh = logRebuild ? state.events : state.events.slice(-Math.min(state.pendingLog || 0, state.events.length));
+    const picked = [];
+    for (let i = fresh.length - 1; i >= 0 && picked.length < LOG_ROWS; i--) if (matches(fresh[i])) picked.push(rowHtml(fresh[i]));
+    if (logRebuild) body.innerHTML = picked.join("");
+    else if (picked.length) body.insertAdjacentHTML("afterbegin", picked.join(""));
+    while (body.rows.length > LOG_ROWS) body.deleteRow(-1);
+    state.pendingLog = 0;
+    logDirty = false;
+    logRebuild = false;
+    $("log-count").textContent = T("log_shown").replace("{shown}", String(body.rows.length)).replace("{total}", state.eventsTotal.toLocaleString());
+    $("log-count").dataset.total = String(state.eventsTotal);
+    updateKinds();
+  }
+
+  const kindsSeen = new Set();
+  function updateKinds() {
+    const select = $("log-kind");
+    for (const e of state.events.slice(-500)) {
+      if (kindsSeen.has(e[1])) continue;
+      kindsSeen.add(e[1]);
+      const option = document.createElement("option");
+      option.value = e[1];
+      option.textContent = e[1];
+      select.appendChild(option);
+    }
+  }
+
+  function drawCurve() {
+    const canvas = $("warned-canvas");
+    const ctx = canvas.getContext("2d");
+    const w = canvas.width;
+    const h = canvas.height;
+    const plotW = w - CURVE_PAD.left - CURVE_PAD.right;
+    const plotH = h - CURVE_PAD.top - CURVE_PAD.bottom;
+    ctx.clearRect(0, 0, w, h);
+    const points = state.warned;
+    const last = points.length ? points[points.length - 1].t : 0;
+    const span = niceSpan(Math.max(60, last * 1.1));
+    const x = (t) => CURVE_PAD.left + (t / span) * plotW;
+    const y = (f) => CURVE_PAD.top + (1 - f) * plotH;
+    ctx.strokeStyle = "#d5dae0";
+    ctx.fillStyle = "#5b6470";
+    ctx.font = "10px sans-serif";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+      ctx.moveTo(CURVE_PAD.left, y(f));
+      ctx.lineTo(w - CURVE_PAD.right, y(f));
+      ctx.fillText(`${f * 100}%`, 4, y(f) + 3);
+    }
+    for (let k = 0; k <= 4; k++) {
+      const t = (span * k) / 4;
+      ctx.moveTo(x(t), CURVE_PAD.top);
+      ctx.lineTo(x(t), CURVE_PAD.top + plotH);
+      ctx.fillText(hms(t), x(t) - 14, h - 10);
+    }
+    ctx.stroke();
+    layout.cohorts.forEach((cohort, i) => {
+      ctx.strokeStyle = COHORT_COLOURS[i % COHORT_COLOURS.length];
+      ctx.lineWidth = i === 0 ? 2.2 : 1.4;
+      ctx.beginPath();
+      let started = false;
+      for (const p of points) {
+        const f = p.by_cohort[cohort.id];
+        if (f === undefined) continue;
+        if (started) ctx.lineTo(x(p.t), y(f));
+        else ctx.moveTo(x(p.t), y(f));
+        started = true;
+      }
+      ctx.stroke();
+    });
+    const latest = points.length ? points[points.length - 1].by_cohort : {};
+    canvas.dataset.points = String(points.length);
+    canvas.dataset.latest = JSON.stringify(latest);
+    curveDirty = false;
+  }
+
+  function niceSpan(seconds) {
+    for (const step of [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400]) if (seconds <= step) return step;
+    return Math.ceil(seconds / 86400) * 86400;
+  }
+
+  // ---- controls ------------------------------------------------------------------------------
+
+  async function control(body) {
+    const status = $("control-status");
+    try {
+      const reply = await fetch("/api/control", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      const answer = await reply.json().catch(() => ({ ok: false, error: `HTTP ${reply.status}` }));
+      if (reply.ok && answer.ok) {
+        status.classList.remove("refused");
+        status.textContent = `${body.action}: ${T("done").replace("{time}", hms(answer.sim_s ?? state.clock.sim_s))}`;
+      } else {
+        status.classList.add("refused");
+        status.textContent = `${body.action}: ${T("refused").replace("{error}", answer.error || `HTTP ${reply.status}`)}`;
+      }
+      status.dataset.ok = String(Boolean(reply.ok && answer.ok));
+      return answer;
+    } catch (error) {
+      status.classList.add("refused");
+      status.textContent = `${body.action}: ${T("refused").replace("{error}", String(error))}`;
+      status.dataset.ok = "false";
+      return { ok: false, error: String(error) };
+    }
+  }
+
+  function speedValue(raw) {
+    const v = Number(raw);
+    return Number.isFinite(v) ? Math.min(100, Math.max(0.1, v)) : 1;
+  }
+
+  function incidentBody() {
+    const type = $("incident-type").value;
+    const target = $("incident-target").value.trim();
+    const duration = Number($("incident-duration").value);
+    const body =
+      type === "power"
+        ? { action: "incident", type: "power_outage", area: target }
+        : { action: "incident", type: "outage", [type === "node" ? "nodes" : "links"]: { ids: [target] } };
+    if (duration > 0) body.duration_s = duration;
+    return body;
+  }
+
+  function correctionBody(action) {
+    const body = { action, alert: $("correct-alert").value };
+    const headline = $("correct-headline").value.trim();
+    if (headline) body.headline = headline;
+    return body;
+  }
+
+  function suggestTargets() {
+    const typed = $("incident-target").value.trim().toLowerCase();
+    const type = $("incident-type").value;
+    const found = [];
+    if (typed.length >= 2) {
+      const pool = type === "power" ? layout.municipalities.map((m) => [m.code, m.name]) : type === "node" ? layout.nodes.map((n) => [n.id, n.name]) : (layout.links || []).map((l) => [l.id, l.medium || ""]);
+      for (const [id, name] of pool) {
+        if (id.toLowerCase().includes(typed) || String(name).toLowerCase().includes(typed)) found.push(`<option value="${escapeHtml(id)}">${escapeHtml(name)}</option>`);
+        if (found.length >= 40) break;
+      }
+    }
+    $("incident-targets").innerHTML = found.join("");
+  }
+
+  function wireControls() {
+    $("btn-start").addEventListener("click", () => control({ action: "start" }));
+    $("btn-pause").addEventListener("click", () => control({ action: "pause" }));
+    $("btn-resume").addEventListener("click", () => control({ action: "resume" }));
+    $("btn-play").addEventListener("click", () => control({ action: state.clock.state === "ready" ? "start" : "resume" }));
+    $("btn-speed").addEventListener("click", () => control({ action: "speed", speed: speedValue($("speed-input").value) }));
+    for (const b of document.querySelectorAll("button.preset")) {
+      b.addEventListener("click", () => {
+        $("speed-input").value = b.dataset.speed;
+        control({ action: "speed", speed: Number(b.dataset.speed) });
+      });
+    }
+    $("seek").addEventListener("change", (e) => control({ action: "seek", sim_s: Number(e.target.value) }));
+    $("btn-issue").addEventListener("click", () => control({ action: "issue", alert: $("issue-alert").value }));
+    $("btn-cap").addEventListener("click", async () => {
+      const file = $("cap-file").files[0];
+      if (!file) return;
+      control({ action: "cap", name: file.name, content: await file.text() });
+    });
+    $("btn-incident").addEventListener("click", () => control(incidentBody()));
+    $("incident-target").addEventListener("input", suggestTargets);
+    $("btn-update").addEventListener("click", () => control(correctionBody("update")));
+    $("btn-cancel").addEventListener("click", () => control(correctionBody("cancel")));
+    $("log-filter").addEventListener("input", () => {
+      logRebuild = true;
+      requestFrame();
+    });
+    $("log-kind").addEventListener("change", () => {
+      logRebuild = true;
+      requestFrame();
+    });
+  }
+
+  // ---- start ---------------------------------------------------------------------------------
+
+  function listen() {
+    const source = new EventSource("/api/stream");
+    source.onmessage = (message) => {
+      queue.push(JSON.parse(message.data));
+      $("connection").hidden = true;
+      requestFrame();
+    };
+    source.onerror = () => {
+      if (state.clock.state !== "ended") $("connection").hidden = false;
+    };
+  }
+
+  async function start() {
+    const reply = await fetch("/api/scenario");
+    layout = await reply.json();
+    texts = layout.texts || {};
+    applyTexts();
+    drawBanner();
+    drawMap();
+    indexNodes();
+    drawStaticPanels();
+    wireControls();
+    new ResizeObserver(sizeNodeCanvas).observe($("map-svg"));
+    sizeNodeCanvas();
+    // The clock keeps moving between batches: one frame a second at least (the wall clock too).
+    setInterval(requestFrame, 250);
+    document.body.dataset.ready = "true";
+    listen();
+  }
+
+  window.consoleState = state; // for the benchmark and the tests: what the page has applied
+  start();
+})();
