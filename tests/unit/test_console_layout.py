@@ -13,6 +13,7 @@ import pytest
 
 from lalert_sim.console.layout import COHORTS, banner, page_texts, scenario_layout
 from lalert_sim.console.protocol import Banner, ClockState, Mode
+from lalert_sim.engine.trace import Event
 from lalert_sim.i18n import Messages
 from lalert_sim.prepare import load
 from lalert_sim.report.boundaries import municipality_outlines
@@ -143,5 +144,6 @@ def test_every_text_the_page_asks_for_is_in_the_catalogue() -> None:
     asked |= set(re.findall(r'data-t(?:-placeholder)?="([a-z0-9_]+)"', page))
     asked |= {f"banner_{b.value}" for b in Banner} | {f"state_{s.value}" for s in ClockState}
     asked |= {f"mode_{m.value}" for m in Mode}
+    asked |= {f"event_{e.name.lower()}" for e in Event} | {"event_action", "event_field"}
     assert len(asked) > 20
     assert asked - set(page_texts(Messages("en"))) == set()

@@ -7,6 +7,7 @@
 (() => {
   const LOG_ROWS = 300; // rows the log shows at most
   const LOG_KEPT = 5000; // events kept for filtering
+  const CROWDED_NODES = 3000; // more nodes than this: smaller dots
   const STATUS_COLOURS = {
     idle: "#c8ccd1",
     reached: "#4a90d9",
@@ -37,6 +38,10 @@
     field: {},
     corrections: [],
     issued: new Set(),
+    municipalities: {}, // code -> {warned, status}
+    timings: {},
+    snapshots: 0, // snapshots applied (one per connection)
+    batches: 0,
   };
   const queue = [];
   let nodeIndex = new Map(); // node id -> index into the arrays below
@@ -45,7 +50,15 @@
   let nodeStatus = null; // Uint8Array of STATUS_ORDER indices
   const nationalItems = new Map(); // node id -> <li>
   const muniPaths = new Map(); // code -> <path>
+  const muniShown = new Map(); // code -> [fill, status] as drawn
+  const muniChanged = new Set(); // codes whose state changed since they were drawn
+  const muniShapes = new Map(); // code -> Path2D of its outline (null: a small island drawn as a dot)
+  const muniPoints = new Map(); // code -> [x, y]
+  const neighbourShapes = []; // Path2D of the prefectures around the scenario's
+  const nodesChanged = new Set(); // node indices to redraw
+  let mapScale = 1; // canvas pixels per view-box unit
   const muniNames = new Map();
+  const nodeNames = new Map(); // node id -> the name a person reads
   const fieldRows = new Map(); // field node -> <tr>
   const channelCells = new Map(); // channel -> <td>
   let logDirty = false;
@@ -96,31 +109,37 @@
     $("run-mode").textContent = T(`mode_${layout.mode}`);
   }
 
+  // The map is three layers: a canvas painted with the towns' colours (only the towns that change are
+  // repainted), the SVG of the outlines on top (static: it is never repainted; it names the towns on hover
+  // and takes clicks), and a canvas of the nodes (only the nodes that change are redrawn).
   function drawMap() {
     const svg = $("map-svg");
     const [x0, y0, w, h] = layout.view_box;
     svg.setAttribute("viewBox", `${x0} ${y0} ${w} ${h}`);
     svg.setAttribute("aria-label", T("map"));
-    const back = [];
     const front = [];
     for (const p of layout.prefectures) {
       if (!p.path) continue;
-      if (!p.in_scenario) back.push(`<path class="pref-back" d="${p.path}"><title>${escapeHtml(p.name)}</title></path>`);
+      const shape = new Path2D(p.path);
+      if (!p.in_scenario) neighbourShapes.push(shape);
       front.push(`<path class="pref-front" d="${p.path}"/>`);
     }
     const towns = [];
     for (const m of layout.municipalities) {
       muniNames.set(m.code, m.name);
-      if (m.path) {
-        towns.push(`<path class="muni" data-code="${m.code}" fill="${STATUS_COLOURS.idle}" d="${m.path}"><title>${escapeHtml(m.name)}</title></path>`);
-      } else {
-        towns.push(`<circle class="muni" data-code="${m.code}" fill="${STATUS_COLOURS.idle}" cx="${m.x}" cy="${m.y}" r="3"><title>${escapeHtml(m.name)}</title></circle>`);
-      }
+      muniShapes.set(m.code, m.path ? new Path2D(m.path) : null);
+      muniPoints.set(m.code, [m.x, m.y]);
+      const tip = `<title>${escapeHtml(m.name)}</title>`;
+      towns.push(
+        m.path
+          ? `<path class="muni" data-code="${m.code}" data-status="idle" d="${m.path}">${tip}</path>`
+          : `<circle class="muni" data-code="${m.code}" data-status="idle" cx="${m.x}" cy="${m.y}" r="3">${tip}</circle>`,
+      );
     }
-    $("prefectures-back").innerHTML = back.join("");
     $("municipalities").innerHTML = towns.join("");
     $("prefectures-front").innerHTML = front.join("");
     for (const el of $("municipalities").children) muniPaths.set(el.dataset.code, el);
+    $("municipalities").addEventListener("mouseover", showTownTip);
     $("municipalities").addEventListener("click", (e) => {
       const code = e.target.dataset && e.target.dataset.code;
       if (!code) return;
@@ -137,6 +156,7 @@
     const national = [];
     layout.nodes.forEach((node, i) => {
       nodeIndex.set(node.id, i);
+      nodeNames.set(node.id, node.name);
       nodeX[i] = node.x === null ? NaN : node.x;
       nodeY[i] = node.y === null ? NaN : node.y;
       if (node.x === null) national.push(`<li data-node="${escapeHtml(node.id)}" data-status="idle" title="${escapeHtml(node.id)}">${escapeHtml(node.name)}</li>`);
@@ -145,38 +165,64 @@
     for (const li of $("national-nodes").children) nationalItems.set(li.dataset.node, li);
   }
 
-  function sizeNodeCanvas() {
-    const svg = $("map-svg");
-    const canvas = $("nodes-canvas");
-    const box = svg.getBoundingClientRect();
+  // Both canvases cover the SVG exactly, in device pixels, with the view box's coordinates mapped on.
+  function sizeCanvases() {
+    const box = $("map-svg").getBoundingClientRect();
+    if (!box.width) return;
     const ratio = window.devicePixelRatio || 1;
-    canvas.style.width = `${box.width}px`;
-    canvas.style.height = `${box.height}px`;
-    canvas.width = Math.round(box.width * ratio);
-    canvas.height = Math.round(box.height * ratio);
+    const [, , w, h] = layout.view_box;
+    const scale = Math.min(box.width / w, box.height / h) * ratio;
+    for (const canvas of [$("map-canvas"), $("nodes-canvas")]) {
+      canvas.style.width = `${box.width}px`;
+      canvas.style.height = `${box.height}px`;
+      canvas.width = Math.round(box.width * ratio);
+      canvas.height = Math.round(box.height * ratio);
+      const ctx = canvas.getContext("2d");
+      ctx.setTransform(scale, 0, 0, scale, (canvas.width - w * scale) / 2, (canvas.height - h * scale) / 2);
+    }
+    mapScale = scale;
+    paintWholeMap();
+    for (let i = 0; i < nodeStatus.length; i++) nodesChanged.add(i);
     nodesDirty = true;
     requestFrame();
   }
 
-  function drawNodes() {
-    const canvas = $("nodes-canvas");
-    const ctx = canvas.getContext("2d");
+  function paintWholeMap() {
+    const ctx = $("map-canvas").getContext("2d");
     const [, , w, h] = layout.view_box;
-    const scale = Math.min(canvas.width / w, canvas.height / h);
-    const offX = (canvas.width - w * scale) / 2;
-    const offY = (canvas.height - h * scale) / 2;
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const size = Math.max(2, Math.min(4, 2.2 * scale));
-    // One path per colour: a few fill calls for thousands of nodes.
-    for (let s = 0; s < STATUS_ORDER.length; s++) {
+    ctx.fillStyle = "#eaf1f7";
+    ctx.fillRect(0, 0, w, h);
+    ctx.fillStyle = "#dfe2e5";
+    for (const shape of neighbourShapes) ctx.fill(shape, "evenodd");
+    muniShown.clear();
+    for (const code of muniPaths.keys()) muniChanged.add(code);
+    drawMunicipalities();
+  }
+
+  function drawNodes() {
+    const ctx = $("nodes-canvas").getContext("2d");
+    // Dots of a few device pixels with a white rim; on a crowded map (nationwide) smaller, without rim.
+    const crowded = nodeStatus.length > CROWDED_NODES;
+    const size = (crowded ? 1.6 : 3.2) / mapScale;
+    const rim = crowded ? 0 : 1 / mapScale;
+    // The changed nodes in one path per colour (a white rim under each first): a few fill calls in all.
+    const byStatus = STATUS_ORDER.map(() => []);
+    ctx.fillStyle = "#ffffff";
+    ctx.beginPath();
+    for (const i of nodesChanged) {
+      if (Number.isNaN(nodeX[i])) continue;
+      if (rim) ctx.rect(nodeX[i] - size / 2 - rim, nodeY[i] - size / 2 - rim, size + 2 * rim, size + 2 * rim);
+      byStatus[nodeStatus[i]].push(i);
+    }
+    if (rim) ctx.fill();
+    byStatus.forEach((indices, s) => {
+      if (!indices.length) return;
       ctx.fillStyle = STATUS_COLOURS[STATUS_ORDER[s]];
       ctx.beginPath();
-      for (let i = 0; i < nodeStatus.length; i++) {
-        if (nodeStatus[i] !== s || Number.isNaN(nodeX[i])) continue;
-        ctx.rect(offX + nodeX[i] * scale - size / 2, offY + nodeY[i] * scale - size / 2, size, size);
-      }
+      for (const i of indices) ctx.rect(nodeX[i] - size / 2, nodeY[i] - size / 2, size, size);
       ctx.fill();
-    }
+    });
+    nodesChanged.clear();
     nodesDirty = false;
   }
 
@@ -240,13 +286,26 @@
     state.corrections = [];
     state.issued = new Set();
     nodeStatus.fill(0);
-    for (const el of muniPaths.values()) el.setAttribute("fill", STATUS_COLOURS.idle);
+    for (let i = 0; i < nodeStatus.length; i++) nodesChanged.add(i);
+    nodesDirty = true;
+    state.municipalities = {};
+    for (const td of channelCells.values()) td.textContent = "0";
+    for (const tr of fieldRows.values()) {
+      tr.querySelector(".latency").textContent = "—";
+      tr.querySelector(".outcome").textContent = "—";
+    }
+    curveDirty = true;
+    for (const code of muniPaths.keys()) muniChanged.add(code);
     for (const li of nationalItems.values()) li.dataset.status = "idle";
     logRebuild = true;
   }
 
   function apply(batch) {
-    if (batch.type === "snapshot") reset();
+    if (batch.type === "snapshot") {
+      reset();
+      state.snapshots += 1;
+    }
+    state.batches += 1;
     if (batch.clock) {
       state.clock = batch.clock;
       state.clockAt = performance.now();
@@ -266,6 +325,7 @@
         const i = nodeIndex.get(id);
         if (i === undefined) continue;
         nodeStatus[i] = Math.max(0, STATUS_ORDER.indexOf(status));
+        nodesChanged.add(i);
         const li = nationalItems.get(id);
         if (li) li.dataset.status = status;
         nodesDirty = true;
@@ -273,13 +333,10 @@
     }
     if (batch.municipalities) {
       for (const code in batch.municipalities) {
-        const el = muniPaths.get(code);
-        if (!el) continue;
+        if (!muniPaths.has(code)) continue;
         const m = batch.municipalities[code];
-        el.setAttribute("fill", muniColour(m.status, m.warned));
-        el.dataset.status = m.status;
-        el.dataset.warned = m.warned;
-        el.firstChild.textContent = `${muniNames.get(code)}: ${(100 * m.warned).toFixed(1)} %`;
+        state.municipalities[code] = m;
+        muniChanged.add(code);
       }
     }
     if (batch.warned && batch.warned.length) {
@@ -317,13 +374,52 @@
     }
   }
 
+  // Only what changed, and only when its colour or status did: one repaint of the map per frame at most.
+  function drawMunicipalities() {
+    const ctx = $("map-canvas").getContext("2d");
+    ctx.strokeStyle = "#ffffff";
+    ctx.lineWidth = 0.6;
+    ctx.lineJoin = "round";
+    for (const code of muniChanged) {
+      const m = state.municipalities[code] || { status: "idle", warned: 0 };
+      const fill = muniColour(m.status, m.warned);
+      const shown = muniShown.get(code);
+      if (shown && shown[0] === fill && shown[1] === m.status) continue;
+      const shape = muniShapes.get(code);
+      ctx.fillStyle = fill;
+      if (shape) {
+        ctx.fill(shape, "evenodd");
+        ctx.stroke(shape);
+      } else {
+        const [x, y] = muniPoints.get(code);
+        ctx.beginPath();
+        ctx.arc(x, y, 3, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+      }
+      if (!shown || shown[1] !== m.status) muniPaths.get(code).dataset.status = m.status;
+      muniShown.set(code, [fill, m.status]);
+    }
+    muniChanged.clear();
+  }
+
+  // A town's name and share warned, written into its tooltip only when the pointer is on it.
+  function showTownTip(event) {
+    const code = event.target.dataset && event.target.dataset.code;
+    if (!code) return;
+    const m = state.municipalities[code];
+    const share = m ? `${(100 * m.warned).toFixed(1)} %` : "0.0 %";
+    event.target.firstChild.textContent = `${muniNames.get(code)}: ${T("warned_now")} ${share}`;
+    event.target.dataset.warned = m ? String(m.warned) : "0";
+  }
+
   // Municipalities: grey until reached, blue when the alert arrived, green deepening with the share warned.
   function muniColour(status, warned) {
     if (status === "failed") return STATUS_COLOURS.failed;
     if (status === "down") return "#555555";
     if (status === "idle" && !(warned > 0)) return STATUS_COLOURS.idle;
     if (status === "reached" && !(warned > 0)) return "#9cc3ea";
-    const share = Math.min(1, Math.max(0, warned || 0));
+    const share = Math.round(20 * Math.min(1, Math.max(0, warned || 0))) / 20; // 21 shades: fewer repaints
     const from = [199, 233, 192];
     const to = [0, 109, 44];
     const c = from.map((f, k) => Math.round(f + share * (to[k] - f)));
@@ -331,6 +427,25 @@
   }
 
   // ---- per frame ---------------------------------------------------------------------------
+
+  const PACE_MS = { map: 200, nodes: 250, log: 200, curve: 500 };
+  const lastDrawn = {};
+  const DRAW = {
+    map: () => drawMunicipalities(),
+    nodes: () => drawNodes(),
+    log: () => drawLog(),
+    curve: () => drawCurve(),
+  };
+  let laterPending = false;
+
+  function requestFrameLater() {
+    if (laterPending) return;
+    laterPending = true;
+    setTimeout(() => {
+      laterPending = false;
+      requestFrame();
+    }, 50);
+  }
 
   function requestFrame() {
     if (!framePending) {
@@ -342,12 +457,29 @@
   function frame() {
     framePending = false;
     if (!layout) return;
+    const t = state.timings;
+    let t0 = performance.now();
+    const lap = (name) => { const now = performance.now(); t[name] = Math.max(t[name] || 0, now - t0); t0 = now; };
     while (queue.length) apply(queue.shift());
-    if (nodesDirty) drawNodes();
-    if (curveDirty) drawCurve();
-    if (logDirty || logRebuild) drawLog();
+    lap("apply");
+    // The heavier drawings each at their own pace, at most one of them per frame, so no frame runs long.
+    const now = performance.now();
+    const due = (name) => now - (lastDrawn[name] || 0) >= PACE_MS[name];
+    let heavy = null;
+    if (logRebuild) heavy = "log";
+    else if (muniChanged.size && due("map")) heavy = "map";
+    else if (nodesDirty && due("nodes")) heavy = "nodes";
+    else if (logDirty && due("log")) heavy = "log";
+    else if (curveDirty && due("curve")) heavy = "curve";
+    if (heavy) {
+      DRAW[heavy]();
+      lastDrawn[heavy] = now;
+      lap(heavy);
+    }
     drawClock();
     updateButtons();
+    lap("clock");
+    if (muniChanged.size || nodesDirty || logDirty || curveDirty) requestFrameLater();
   }
 
   function simNow() {
@@ -398,14 +530,15 @@
     const kind = $("log-kind").value;
     const matches = (e) =>
       (!kind || e[1] === kind) &&
-      (!filter || `${e[1]} ${e[2]} ${e[3]} ${e[4]}`.toLowerCase().includes(filter));
+      (!filter || `${e[1]} ${eventWord(e[1])} ${e[2]} ${subjectName(e[2])} ${e[3]} ${e[4]}`.toLowerCase().includes(filter));
     const rowHtml = (e) =>
-      `<tr class="${escapeHtml(e[1])}"><td>${hms(e[0])}</td><td>${escapeHtml(e[1])}</td><td>${escapeHtml(e[2])}</td><td>${escapeHtml(e[3])}</td><td>${escapeHtml(e[4])}</td></tr>`;
+      `<tr class="${escapeHtml(e[1])}"><td>${hms(e[0])}</td><td>${escapeHtml(eventWord(e[1]))}</td>` +
+      `<td title="${escapeHtml(e[2])}">${escapeHtml(subjectName(e[2]))}</td><td>${escapeHtml(e[3])}</td><td>${escapeHtml(e[4])}</td></tr>`;
     // Newest first: the new rows go on top in one insertion, the oldest drop off the bottom.
     const fresh = logRebuild ? state.events : state.events.slice(-Math.min(state.pendingLog || 0, state.events.length));
     const picked = [];
     for (let i = fresh.length - 1; i >= 0 && picked.length < LOG_ROWS; i--) if (matches(fresh[i])) picked.push(rowHtml(fresh[i]));
-    if (logRebuild) body.innerHTML = picked.join("");
+    if (logRebuild || picked.length >= LOG_ROWS) body.innerHTML = picked.join("");
     else if (picked.length) body.insertAdjacentHTML("afterbegin", picked.join(""));
     while (body.rows.length > LOG_ROWS) body.deleteRow(-1);
     state.pendingLog = 0;
@@ -416,6 +549,14 @@
     updateKinds();
   }
 
+  function eventWord(kind) {
+    return texts[`event_${kind}`] || kind;
+  }
+
+  function subjectName(id) {
+    return nodeNames.get(id) || muniNames.get(id) || id;
+  }
+
   const kindsSeen = new Set();
   function updateKinds() {
     const select = $("log-kind");
@@ -424,7 +565,7 @@
       kindsSeen.add(e[1]);
       const option = document.createElement("option");
       option.value = e[1];
-      option.textContent = e[1];
+      option.textContent = eventWord(e[1]);
       select.appendChild(option);
     }
   }
@@ -456,9 +597,11 @@
       const t = (span * k) / 4;
       ctx.moveTo(x(t), CURVE_PAD.top);
       ctx.lineTo(x(t), CURVE_PAD.top + plotH);
-      ctx.fillText(hms(t), x(t) - 14, h - 10);
+      ctx.textAlign = k === 0 ? "left" : k === 4 ? "right" : "center";
+      ctx.fillText(hms(t), x(t), h - 10);
     }
     ctx.stroke();
+    ctx.textAlign = "left";
     layout.cohorts.forEach((cohort, i) => {
       ctx.strokeStyle = COHORT_COLOURS[i % COHORT_COLOURS.length];
       ctx.lineWidth = i === 0 ? 2.2 : 1.4;
@@ -601,14 +744,15 @@
     const reply = await fetch("/api/scenario");
     layout = await reply.json();
     texts = layout.texts || {};
+    state.until_s = layout.until_s;
     applyTexts();
     drawBanner();
     drawMap();
     indexNodes();
     drawStaticPanels();
     wireControls();
-    new ResizeObserver(sizeNodeCanvas).observe($("map-svg"));
-    sizeNodeCanvas();
+    new ResizeObserver(sizeCanvases).observe($("map-svg"));
+    sizeCanvases();
     // The clock keeps moving between batches: one frame a second at least (the wall clock too).
     setInterval(requestFrame, 250);
     document.body.dataset.ready = "true";

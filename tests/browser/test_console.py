@@ -1,0 +1,200 @@
+"""The drill console's page in real Chromium against a real ``lalert-sim console`` / ``replay`` process:
+it loads cleanly and draws Aomori, streams the drill, its clock obeys pause, resume and speed, an
+alert issued now arrives within a second at 10×, a Cancel shows its correction times, a replay ends
+on the run's own counts, and controls without the token are refused."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lalert_sim.i18n import Messages
+from tests.browser.console_page import PageProblems, serve, sim_seconds, wait_ready
+from tests.browser.test_report_in_chromium import CHROMIUM, FLAGS, _need_browser
+from tests.conftest import SCENARIOS, cli
+
+DRILL = SCENARIOS / "jalert_missile_drill_aomori.yaml"
+IDLE_FILL = "#c8ccd1"
+
+
+@pytest.fixture
+def browser() -> Any:
+    _need_browser()
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("starlette")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS[1:])
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Any, url: str, lang_width: int = 1300) -> tuple[Any, PageProblems]:
+    page = browser.new_page(viewport={"width": lang_width, "height": 1000})
+    problems = PageProblems(page)
+    page.goto(url)
+    wait_ready(page)
+    return page, problems
+
+
+def _close(page: Any, problems: PageProblems) -> list[str]:
+    problems.closing = True
+    page.close()
+    return problems.errors
+
+
+def _click_and_wait_ok(page: Any, selector: str) -> None:
+    """Click a control and wait for the server's answer to show (ok or refused)."""
+    page.evaluate("() => { delete document.getElementById('control-status').dataset.ok; }")
+    page.click(selector)
+    page.wait_for_selector("#control-status[data-ok]", timeout=10_000)
+    assert page.get_attribute("#control-status", "data-ok") == "true", page.inner_text("#control-status")
+
+
+def _rate(page: Any, wall_s: float) -> float:
+    """Simulated seconds per wall second the page's clock moved over ``wall_s``."""
+    first, started = sim_seconds(page), time.monotonic()
+    time.sleep(wall_s)
+    return (sim_seconds(page) - first) / (time.monotonic() - started)
+
+
+def test_console_page_loads_draws_aomori_and_streams_the_drill(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--speed", "100", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        towns = page.locator("#municipalities [data-code^='02']")
+        assert towns.count() >= 40
+        assert page.locator("#prefectures-front path").count() >= 1
+        m = Messages("en")
+        assert page.inner_text("#banner").strip() == m("console.banner_exercise")
+        assert "banner-exercise" in (page.get_attribute("body", "class") or "")
+        assert page.get_attribute("#state", "data-state") == "ready"
+        _click_and_wait_ok(page, "#btn-start")
+        # The decision step takes about 5 simulated minutes: 3 s at 100×; then towns turn as they sound.
+        page.wait_for_selector("#municipalities [data-status='sounding']", timeout=30_000)
+        page.wait_for_function("() => window.consoleState.eventsTotal > 50", timeout=30_000)
+        sounding = page.locator("#municipalities [data-status='sounding']").first
+        assert sounding.get_attribute("fill") != IDLE_FILL
+        assert page.locator("#log-body tr").count() > 0
+        assert page.locator("#national-nodes li[data-node='jalert/centre']").get_attribute("data-status") != "idle"
+        counts = page.evaluate("() => window.consoleState.channels")
+        assert counts.get("outdoor_loudspeaker", 0) > 0
+        # The log filter narrows the rows to what matches, without losing what is kept.
+        page.fill("#log-filter", "loudspeakers")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#log-body tr')].every(r => r.textContent.includes('loudspeakers'))"
+        )
+        errors = _close(page, problems)
+    assert errors == []
+
+
+def test_pause_holds_the_clock_resume_moves_it_and_speed_sets_its_rate(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        _click_and_wait_ok(page, "#btn-start")
+        page.wait_for_function("() => Number(document.getElementById('sim-clock').dataset.simS) > 3", timeout=15_000)
+        assert 6 < _rate(page, 3.0) < 14  # 10×
+        _click_and_wait_ok(page, "#btn-pause")
+        page.wait_for_selector("#state[data-state='paused']")
+        held, shown = sim_seconds(page), page.inner_text("#sim-clock")
+        time.sleep(2.0)
+        assert sim_seconds(page) == held and page.inner_text("#sim-clock") == shown
+        _click_and_wait_ok(page, "#btn-resume")
+        time.sleep(1.5)
+        assert sim_seconds(page) > held
+        _click_and_wait_ok(page, "button.preset[data-speed='100']")
+        page.wait_for_selector("#speed[data-speed='100']")
+        assert 70 < _rate(page, 3.0) < 130  # 100×
+        assert page.inner_text("#speed").strip() == "100×"
+        errors = _close(page, problems)
+    assert errors == []
+
+
+def test_an_alert_issued_now_arrives_within_one_second_of_wall_time_at_10x(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        _click_and_wait_ok(page, "#btn-start")
+        page.wait_for_function("() => Number(document.getElementById('sim-clock').dataset.simS) > 2", timeout=15_000)
+        page.select_option("#issue-alert", "missile-drill-1")
+        # Timed in the page: from the click to the first receipt of the issued alert the page shows.
+        page.evaluate(
+            """() => {
+              const s = window.consoleState;
+              window.__issue = {clicked: performance.now(), from: s.events.length, arrived: null};
+              const watch = () => {
+                const issued = s.events.slice(window.__issue.from).find(e => e[1] === 'issued');
+                const got = issued && s.events.slice(window.__issue.from)
+                  .find(e => e[1] === 'received' && e[3] === issued[3] && e[0] >= issued[0]);
+                if (got) window.__issue.arrived = performance.now(); else requestAnimationFrame(watch);
+              };
+              requestAnimationFrame(watch);
+              document.getElementById('btn-issue').click();
+            }"""
+        )
+        page.wait_for_function("() => window.__issue.arrived !== null", timeout=10_000)
+        elapsed_ms = page.evaluate("() => window.__issue.arrived - window.__issue.clicked")
+        errors = _close(page, problems)
+    assert elapsed_ms < 1000
+    assert errors == []
+
+
+def test_a_cancel_shows_its_correction_times(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with serve("console", DRILL, "--speed", "100", "--out", out) as served:
+        page, problems = _open(browser, served.url)
+        _click_and_wait_ok(page, "#btn-start")
+        page.wait_for_selector("#municipalities [data-status='sounding']", timeout=30_000)
+        page.wait_for_function("() => document.getElementById('correct-alert').options.length > 0")
+        page.select_option("#correct-alert", "missile-drill-1")
+        _click_and_wait_ok(page, "#btn-cancel")
+        cell = "#corrections tr[data-alert='missile-drill-1'][data-kind='cancel'] td.t50:not([data-s=''])"
+        page.wait_for_selector(cell, timeout=30_000)
+        t50 = float(page.get_attribute(cell, "data-s") or "nan")
+        errors = _close(page, problems)
+    assert t50 > 0
+    assert errors == []
+
+
+def test_a_replay_ends_on_the_runs_own_counts(browser: Any, tmp_path: Path) -> None:
+    results = tmp_path / "run"
+    done = cli("run", DRILL, "--out", results, "--no-report", "-q", timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((results / "summary.json").read_text(encoding="utf-8"))
+    (alert,) = summary["alerts"]
+    with serve("replay", results, "--speed", "100") as served:
+        page, problems = _open(browser, served.url)
+        assert "mode-replay" in (page.get_attribute("body", "class") or "")
+        assert page.locator("#btn-issue").is_hidden()
+        # The time slider to the end, as a person drags it.
+        page.evaluate(
+            """() => { const s = document.getElementById('seek'); s.value = s.max;
+                       s.dispatchEvent(new Event('change')); }"""
+        )
+        page.wait_for_selector("#control-status[data-ok='true']", timeout=10_000)
+        page.wait_for_function("() => window.consoleState.clock.sim_s >= window.consoleState.until_s - 1", timeout=30_000)
+        page.wait_for_timeout(500)
+        counts = page.evaluate("() => window.consoleState.channels")
+        errors = _close(page, problems)
+    reached = {channel: figures["reached"] for channel, figures in alert["channels"].items() if figures["reached"]}
+    assert {c: n for c, n in counts.items() if n} == reached
+    assert errors == []
+
+
+def test_control_requests_without_the_right_token_are_refused(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        statuses = page.evaluate(
+            """async () => {
+              const send = (headers) => fetch('/api/control', {method: 'POST', headers,
+                body: JSON.stringify({action: 'start'})}).then(r => r.status);
+              return [await send({}), await send({Authorization: 'Bearer wrong'})];
+            }"""
+        )
+        state = page.get_attribute("#state", "data-state")
+        _close(page, problems)
+    assert statuses == [401, 403]
+    assert state == "ready"  # neither started the clock
