@@ -20,7 +20,7 @@ $(VENV)/.core: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots,pdf,hil,notebook,dev,research,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,parquet,cluster,plots,pdf,hil,console,notebook,dev,research,bench]'
 	touch $@
 
 drill: $(VENV)/.core

@@ -29,6 +29,7 @@ from rich.progress import (
 from typer.exceptions import TyperException
 
 from lalert_sim.atomic import write_text
+from lalert_sim.console.commands import register as register_console_commands
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, Messages, messages
@@ -213,6 +214,7 @@ def _fail(exc: LalertError) -> NoReturn:
 
 
 register_hil_commands(app, _fail)
+register_console_commands(app, _fail)
 
 
 @app.command()

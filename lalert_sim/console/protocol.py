@@ -23,6 +23,7 @@ for each later delta). Times are simulation seconds (``sim_s``) unless named
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -192,6 +193,14 @@ Layout = dict[str, Any]
 "alerts", "cohorts", "channels", "objectives", "texts"}."""
 
 ReplyStatus = Literal[200, 400, 401, 403, 422]
+
+
+def action_of(body: Mapping[str, Any]) -> Action:
+    """The action a control request names (ValueError, saying the choices, for anything else)."""
+    name = body.get("action")
+    if isinstance(name, str) and name in Action.__members__.values():
+        return Action(name)
+    raise ValueError(f"unknown action {name!r}: one of {', '.join(a.value for a in Action)}")
 
 
 def bearer(token: str) -> dict[str, str]:

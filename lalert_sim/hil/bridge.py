@@ -27,6 +27,7 @@ from typing import assert_never
 from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
 
+from lalert_sim.engine.simulation import Simulation
 from lalert_sim.engine.state import AlertState
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress
 from lalert_sim.hil.connection import Connection
@@ -95,7 +96,10 @@ class Bridge:
         broker: BrokerAddress,
         options: BridgeOptions | None = None,
         log: Callable[[str], None] | None = None,
+        drive: Callable[[Simulation], object] | None = None,
     ) -> None:
+        """``drive``: runs the built simulation to its end on another clock (the live console's) in the engine's
+        thread, instead of the bridge's own paced one."""
         settings = prepared.scenario.field_nodes
         if settings is None:
             raise ValueError("the scenario has no field_nodes section (bindings of simulated to field nodes)")
@@ -108,6 +112,7 @@ class Bridge:
             self.bindings[binding.node].append(binding.field_node)
         self.field_nodes = settings.field_node_ids()
         self._log = log or (lambda _line: None)
+        self._drive = drive
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
         self._pending: dict[str, Delivery] = {}  # every delivery by message id
@@ -314,7 +319,7 @@ class Bridge:
 
     async def _simulate(self) -> None:
         loop = asyncio.get_running_loop()
-        env = PacedEnvironment(1.0 / self.options.speed, self._stop)
+        env = PacedEnvironment(1.0 / self.options.speed, self._stop) if self._drive is None else Environment()
         simulation, _responder = build(self.prepared, env=env)
         for sim_node in self.bindings:
             simulation.nodes[sim_node].probe = partial(self._from_engine, loop, sim_node)
@@ -323,10 +328,14 @@ class Bridge:
         until = min(self.options.until_s or self.prepared.scenario.duration_s, self.prepared.scenario.duration_s)
         self.record.sim_until_s = until
         self._epoch = time.time()
-        env.sync()
+        if isinstance(env, PacedEnvironment):
+            env.sync()
         self._log(f"scenario running at {self.options.speed:g}× real time until {until:g} simulated s")
 
         def advance() -> None:
+            if self._drive is not None:
+                self._drive(simulation)
+                return
             try:
                 env.run(until=until)
             except _Stopped:

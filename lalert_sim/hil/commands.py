@@ -26,6 +26,8 @@ from lalert_sim.model.field_nodes import MAX_SPEED
 
 if TYPE_CHECKING:
     from lalert_sim.hil.bridge import Bridge, BridgeRun
+    from lalert_sim.hil.broker import BrokerAddress
+    from lalert_sim.hil.protocol import Signer
     from lalert_sim.model.field_nodes import FieldNodes
     from lalert_sim.prepare import Prepared
 
@@ -85,6 +87,30 @@ def _hil_modules() -> None:
         ) from None
 
 
+def broker_address(url: str) -> BrokerAddress:
+    """The ``--broker`` URL, its password from LALERT_BROKER_PASSWORD when the URL has none."""
+    _hil_modules()
+    from lalert_sim.hil.broker import BrokerAddress
+
+    address = BrokerAddress.parse(url)
+    if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
+        address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
+    return address
+
+
+def signing_key(key: Path) -> Signer:
+    """The ``--key`` signing key (InvalidInput when there is none, BridgeError when it cannot be read)."""
+    _hil_modules()
+    from lalert_sim.hil.protocol import Signer
+
+    if not key.is_file():
+        raise InvalidInput(f"--key {key}: no such signing key (lalert-sim provision writes one)")
+    try:
+        return Signer.from_file(key)
+    except (OSError, ValueError) as exc:
+        raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
+
+
 def _bound_scenario(path: Path, missing: str, allow_outside_paths: bool = False) -> tuple[Prepared, FieldNodes]:
     """The prepared scenario and its field_nodes section, which it must have (``missing``: what is then impossible)."""
     from lalert_sim.prepare import load
@@ -121,19 +147,9 @@ def bridge(
     check_run_options(speed, until, ack_deadline)
     _hil_modules()
     from lalert_sim.hil.bridge import Bridge, BridgeOptions
-    from lalert_sim.hil.broker import BrokerAddress
-    from lalert_sim.hil.protocol import Signer
 
     prepared, settings = _bound_scenario(scenario, "bind simulated nodes to field nodes first", allow_outside_paths)
-    address = BrokerAddress.parse(broker)
-    if address.password is None and os.environ.get("LALERT_BROKER_PASSWORD"):
-        address = address.with_credentials(address.username or "bridge", os.environ["LALERT_BROKER_PASSWORD"])
-    if not key.is_file():
-        raise InvalidInput(f"--key {key}: no such signing key (lalert-sim provision writes one)")
-    try:
-        signer = Signer.from_file(key)
-    except (OSError, ValueError) as exc:
-        raise BridgeError(f"{key}: cannot read the signing key: {exc}") from None
+    address, signer = broker_address(broker), signing_key(key)
     options = BridgeOptions.of(
         settings, speed=speed, until_s=until, ack_deadline_s=ack_deadline, presence_wait_s=presence_wait
     )
@@ -254,10 +270,10 @@ COMMANDS: dict[str, Callable[..., None]] = {
 def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
     """Add the commands to the main ``lalert-sim`` app (``fail`` prints an error and exits)."""
     for name, command in COMMANDS.items():
-        app.command(name)(_failing_with(fail, command))
+        app.command(name)(failing_with(fail, command))
 
 
-def _failing_with(fail: Callable[[LalertError], None], command: Callable[..., None]) -> Callable[..., None]:
+def failing_with(fail: Callable[[LalertError], None], command: Callable[..., None]) -> Callable[..., None]:
     """``command`` with its errors handed to ``fail`` (the same parameters, so typer reads the same options)."""
 
     @functools.wraps(command)

@@ -1,0 +1,229 @@
+"""A scenario running live on the console's clock: the engine's driver, the feed it fills, and the
+operator's controls (clock actions here; scenario actions through the handler the console is given)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lalert_sim.analysis.metrics import objective_results
+from lalert_sim.console.clock import Driver, PlainStepper, Stepper, WallClock, check_speed
+from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
+from lalert_sim.console.feed import Feed, NodePlaces
+from lalert_sim.console.protocol import Action, Batch, Clock, FieldState, ObjectiveState, action_of
+from lalert_sim.engine.simulation import RunResult, Simulation
+from lalert_sim.prepare import Prepared
+from lalert_sim.runner import build, reaches
+
+ScenarioAction = Callable[[Mapping[str, Any], float], str]
+"""Applies one scenario action (issue, cap, incident, update, cancel: a control request's body) at
+simulation time ``at_s`` — called in the engine's thread standing at ``at_s`` — and returns the line the
+log shows; ValueError when it cannot be done."""
+Steer = Callable[[Simulation, Prepared], tuple[Stepper, ScenarioAction | None]]
+"""What moves a built simulation on and applies the operator's scenario actions (engine/actions.py
+``Steering``); None for actions: the console takes clock actions only."""
+FieldSource = Callable[[], Mapping[str, FieldState]]
+"""Field nodes' measured answers so far (the ``--broker`` mode's bridge)."""
+
+REACH_EVERY_S = 1.0
+"""Wall seconds between two computations of the warned curve (at least; more if one takes long)."""
+
+
+class ControlError(ValueError):
+    """A control request that cannot be done now (HTTP 422); a malformed one is a plain ValueError (400)."""
+
+
+def partial_result(simulation: Simulation, now_s: float) -> RunResult:
+    """The simulation so far as a run result (for the reach model and the objectives)."""
+    return RunResult(
+        simulation.topology,
+        simulation.alerts,
+        simulation.trace,
+        simulation.seed,
+        now_s,
+        0,
+        simulation.availability,
+        None,
+        simulation.stations,
+        simulation.sounding_s,
+    )
+
+
+class LiveRun:
+    """One live run: ``run`` drives the engine (in the engine's thread) while ``control`` steers it;
+    ``emit`` is handed a batch maker at most every ``batch_gap_s`` wall seconds."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        clock: WallClock,
+        emit: Callable[[Callable[[], Batch]], None],
+        steer: Steer | None = None,
+        field: FieldSource | None = None,
+        seed: int | None = None,
+        batch_gap_s: float = 0.1,
+    ) -> None:
+        self.prepared = prepared
+        self.clock = clock
+        self.emit = emit
+        self.steer = steer
+        self.act: ScenarioAction | None = None
+        self.field = field
+        self.seed = seed
+        self.batch_gap_s = batch_gap_s
+        self.feed = Feed(NodePlaces.of(prepared.topology))
+        self.actions: list[dict[str, Any]] = []  # each scenario action applied, with its time, in order
+        self.driver: Driver | None = None
+        self._driver_ready = threading.Event()
+        self._stopped = False
+        self._rows_read = 0
+        self._availability_read = 0
+        self._published_at = 0.0
+        self._reach_at = -REACH_EVERY_S
+        self._reach_cost_s = 0.0
+        self._emissions_seen = -1
+        self._curves: list[WarnedCurve] = []
+
+    def clock_state(self) -> Clock:
+        """The clock as the stream reports it."""
+        clock = self.clock
+        return {
+            "sim_s": round(clock.sim_now(), 3),
+            "wall_s": round(clock.wall_s(), 3),
+            "speed": clock.speed,
+            "state": clock.state.value,
+        }
+
+    # --- the engine's thread -----------------------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Build the replication and drive it on the clock until its end (or ``stop``)."""
+        simulation, responder = build(self.prepared, self.seed)
+        result = self.drive(simulation)
+        result.responses = responder.records
+        return result
+
+    def drive(self, simulation: Simulation) -> RunResult:
+        """Drive an already built simulation (the bridge builds its own) on the clock."""
+        stepper: Stepper
+        stepper, self.act = self.steer(simulation, self.prepared) if self.steer else (PlainStepper(simulation), None)
+        self.driver = Driver(self.clock, simulation, self.progress, stepper=stepper)
+        if self._stopped:
+            self.driver.stop()
+        self._driver_ready.set()
+        return self.driver.run()
+
+    def stop(self) -> None:
+        """End the run where it is (the server shutting down)."""
+        self._stopped = True
+        self._driver_ready.set()
+        if self.driver is not None:
+            self.driver.stop()
+
+    def progress(self, simulation: Simulation) -> None:
+        """Read what happened since the last call into the feed; publish a batch when one is due."""
+        wall = time.monotonic()
+        ended = self.driver is not None and self.driver.result is not None
+        if not ended and wall - self._published_at < self.batch_gap_s:
+            return
+        trace = simulation.trace
+        rows = trace.rows.table()
+        if len(rows) > self._rows_read:
+            self.feed.add_rows(rows[self._rows_read :], trace.alert_ids)
+            self._rows_read = len(rows)
+        log = simulation.availability.rows
+        if len(log) > self._availability_read:
+            self.feed.add_availability(log[self._availability_read :])
+            self._availability_read = len(log)
+        now_s = simulation.env.now if ended else self.clock.sim_now()
+        if ended or wall - self._reach_at >= max(REACH_EVERY_S, 3 * self._reach_cost_s):
+            self._reach(simulation, now_s)
+            self._reach_at = wall
+            self._reach_cost_s = time.monotonic() - wall
+        if self.field is not None:
+            self.feed.set_field(self.field())
+        self.emit(lambda: self.feed.take(self.clock_state()))
+        self._published_at = time.monotonic()
+
+    def _reach(self, simulation: Simulation, now_s: float) -> None:
+        result = partial_result(simulation, now_s)
+        emissions = sum(len(alert.emitted) for alert in simulation.alerts)
+        if emissions != self._emissions_seen:  # the curves change only when something more has sounded
+            self._emissions_seen = emissions
+            self._curves = [
+                WarnedCurve.of_reach(reach, alert.spec.issue_s)
+                for alert, reach in zip(simulation.alerts, reaches(self.prepared, result), strict=True)
+                if reach is not None
+            ]
+        curves = self._curves
+        self.feed.add_warned(warned_now(curves, now_s), municipal_warned(curves, now_s))
+        self.feed.set_objectives(self._objectives(result, now_s))
+
+    def _objectives(self, result: RunResult, now_s: float) -> list[ObjectiveState]:
+        """Each objective decided once its window has closed (met or not), undecided before."""
+        issued = {alert.spec.id: alert.spec.issue_s for alert in result.alerts}
+        states: list[ObjectiveState] = []
+        for objective in objective_results(result, list(self.prepared.scenario.objectives)):
+            closes = issued.get(objective.alert, float("inf")) + objective.within_s
+            states.append({"name": objective.name, "met": objective.met if now_s >= closes else None})
+        return states
+
+    # --- the operator's controls (the server's thread) ---------------------------------------------------------------
+
+    def control(self, body: Mapping[str, Any], timeout_s: float = 30.0) -> float:
+        """Do one control request; the simulation time it took effect at.
+
+        ValueError for a malformed request, ControlError for one that cannot be done now."""
+        action = action_of(body)
+        clock = self.clock
+        try:
+            match action:
+                case Action.START:
+                    clock.start()
+                case Action.PAUSE:
+                    clock.pause()
+                case Action.RESUME:
+                    clock.resume()
+                case Action.SPEED:
+                    speed = body.get("speed")
+                    if isinstance(speed, bool) or not isinstance(speed, int | float):
+                        raise ValueError(f"speed must be a number; got {speed!r}")
+                    clock.set_speed(check_speed(float(speed)))
+                case Action.SEEK:
+                    raise ControlError("seek is for replays; a live run cannot go back")
+                case Action.ISSUE | Action.CAP | Action.INCIDENT | Action.UPDATE | Action.CANCEL:
+                    return self._scenario_action(action, body, timeout_s)
+        except ControlError:
+            raise
+        except ValueError as exc:
+            if action is Action.SPEED:
+                raise
+            raise ControlError(str(exc)) from None
+        now_s = round(clock.sim_now(), 3)
+        self.feed.add_log((now_s, "action", "", "", action.value))
+        return now_s
+
+    def _scenario_action(self, action: Action, body: Mapping[str, Any], timeout_s: float) -> float:
+        if not self._driver_ready.wait(timeout_s) or self.driver is None:
+            raise ControlError(f"{action.value}: the run is not ready for actions")
+        act = self.act
+        if act is None:
+            raise ControlError(f"{action.value}: scenario actions are not available in this console")
+        driver = self.driver
+
+        def apply(at_s: float) -> None:
+            line = act(body, at_s)  # in the engine's thread, standing at at_s
+            self.actions.append({"at_s": at_s, **body})  # recorded as applied, whether or not the caller waits
+            self.feed.add_log((at_s, "action", str(body.get("alert", "")), str(body.get("alert", "")), line))
+
+        done = driver.submit(apply)
+        try:
+            return done.result(timeout_s)
+        except TimeoutError:
+            raise ControlError(
+                f"{action.value}: the engine has not reached it within {timeout_s:g} s; it applies when it does"
+            ) from None
+        except ValueError as exc:
+            raise ControlError(f"{action.value}: {exc}") from None
