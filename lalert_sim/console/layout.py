@@ -31,7 +31,7 @@ from lalert_sim.topology.reference import Municipality, MunicipalityTable
 
 VIEW_WIDTH_PX: Final = 1000.0
 """Width of the map's view box; its height follows from the area's shape."""
-RING_PX: Final = 4.0
+RING_PX: Final = 6.0
 """Distance between successive rings of the nodes placed around one municipality's point."""
 PER_RING: Final = 8
 """Nodes on the first ring around a municipality (each further ring holds as many more)."""

@@ -79,14 +79,14 @@ def test_console_page_loads_draws_aomori_and_streams_the_drill(browser: Any, tmp
         page.wait_for_function("() => window.consoleState.eventsTotal > 50", timeout=30_000)
         sounding = page.locator("#municipalities [data-status='sounding']").first
         assert sounding.get_attribute("fill") != IDLE_FILL
-        assert page.locator("#log-body tr").count() > 0
+        assert page.locator("#log-rows .row").count() > 0
         assert page.locator("#national-nodes li[data-node='jalert/centre']").get_attribute("data-status") != "idle"
         counts = page.evaluate("() => window.consoleState.channels")
         assert counts.get("outdoor_loudspeaker", 0) > 0
         # The log filter narrows the rows to what matches, without losing what is kept.
         page.fill("#log-filter", "loudspeakers")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('#log-body tr')].every(r => r.textContent.includes('loudspeakers'))"
+            "() => [...document.querySelectorAll('#log-rows .row')].every(r => r.textContent.includes('loudspeakers'))"
         )
         errors = _close(page, problems)
     assert errors == []
@@ -175,7 +175,9 @@ def test_a_replay_ends_on_the_runs_own_counts(browser: Any, tmp_path: Path) -> N
                        s.dispatchEvent(new Event('change')); }"""
         )
         page.wait_for_selector("#control-status[data-ok='true']", timeout=10_000)
-        page.wait_for_function("() => window.consoleState.clock.sim_s >= window.consoleState.until_s - 1", timeout=30_000)
+        page.wait_for_function(
+            "() => window.consoleState.clock.sim_s >= window.consoleState.until_s - 1", timeout=30_000
+        )
         page.wait_for_timeout(500)
         counts = page.evaluate("() => window.consoleState.channels")
         errors = _close(page, problems)

@@ -5,7 +5,8 @@
 "use strict";
 
 (() => {
-  const LOG_ROWS = 300; // rows the log shows at most
+  const LOG_ROWS = 40; // rows in the page at once (those in view and a few more)
+  const LOG_ROW_PX = 18; // height of one row (console.css .log .row)
   const LOG_KEPT = 5000; // events kept for filtering
   const CROWDED_NODES = 3000; // more nodes than this: smaller dots
   const STATUS_COLOURS = {
@@ -31,6 +32,7 @@
     clock: { sim_s: 0, wall_s: 0, speed: 1, state: "ready" },
     clockAt: performance.now(), // when the last clock arrived
     events: [], // the latest LOG_KEPT events
+    logShown: [], // those of them the log's filter lets through
     eventsTotal: 0,
     warned: [], // [{t, by_cohort}]
     channels: {},
@@ -63,6 +65,7 @@
   const channelCells = new Map(); // channel -> <td>
   let logDirty = false;
   let logRebuild = false;
+  let logScrolled = false;
   let nodesDirty = true;
   let curveDirty = true;
   let framePending = false;
@@ -203,7 +206,7 @@
     const ctx = $("nodes-canvas").getContext("2d");
     // Dots of a few device pixels with a white rim; on a crowded map (nationwide) smaller, without rim.
     const crowded = nodeStatus.length > CROWDED_NODES;
-    const size = (crowded ? 1.6 : 3.2) / mapScale;
+    const size = (crowded ? 1.6 : 4.5) / mapScale;
     const rim = crowded ? 0 : 1 / mapScale;
     // The changed nodes in one path per colour (a white rim under each first): a few fill calls in all.
     const byStatus = STATUS_ORDER.map(() => []);
@@ -278,6 +281,7 @@
 
   function reset() {
     state.events = [];
+    state.logShown = [];
     state.eventsTotal = 0;
     state.warned = [];
     state.channels = {};
@@ -471,6 +475,10 @@
     else if (nodesDirty && due("nodes")) heavy = "nodes";
     else if (logDirty && due("log")) heavy = "log";
     else if (curveDirty && due("curve")) heavy = "curve";
+    if (logScrolled && heavy !== "log") {
+      drawLogRows();
+      logScrolled = false;
+    }
     if (heavy) {
       DRAW[heavy]();
       lastDrawn[heavy] = now;
@@ -489,64 +497,101 @@
     return Math.min(c.sim_s + Math.min(ahead, 2 * c.speed), layout.until_s);
   }
 
+  // Written only when what they show changes: most frames touch nothing here.
+  const written = new Map();
+  function put(id, value, attribute) {
+    const key = attribute ? `${id}@${attribute}` : id;
+    if (written.get(key) === value) return;
+    written.set(key, value);
+    const el = $(id);
+    if (attribute === "disabled") el.disabled = value;
+    else if (attribute === "value") el.value = value;
+    else if (attribute) el.dataset[attribute] = value;
+    else el.textContent = value;
+  }
+
+  let wallFormat = null;
   function drawClock() {
     const c = state.clock;
-    const clock = $("sim-clock");
-    clock.textContent = hms(simNow());
-    clock.dataset.simS = String(c.sim_s);
-    $("wall-clock").textContent = new Date().toLocaleTimeString(layout.language === "ja" ? "ja-JP" : "en-GB", { hour12: false });
-    const speed = $("speed");
-    speed.textContent = speedText(c.speed);
-    speed.dataset.speed = String(c.speed);
-    const st = $("state");
-    st.dataset.state = c.state;
-    st.textContent = T(`state_${c.state}`);
-    const seek = $("seek");
-    if (document.activeElement !== seek) seek.value = String(Math.round(c.sim_s));
+    put("sim-clock", hms(simNow()));
+    put("sim-clock", String(c.sim_s), "simS");
+    if (!wallFormat) wallFormat = new Intl.DateTimeFormat(layout.language === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+    put("wall-clock", wallFormat.format(new Date()));
+    put("speed", speedText(c.speed));
+    put("speed", String(c.speed), "speed");
+    put("state", c.state, "state");
+    put("state", T(`state_${c.state}`));
+    if (document.activeElement !== $("seek")) put("seek", String(Math.round(c.sim_s)), "value");
   }
 
   function updateButtons() {
     const s = state.clock.state;
-    $("btn-start").disabled = s !== "ready";
-    $("btn-pause").disabled = s !== "running";
-    $("btn-resume").disabled = s !== "paused";
-    $("btn-play").disabled = s === "running";
+    put("btn-start", s !== "ready", "disabled");
+    put("btn-pause", s !== "running", "disabled");
+    put("btn-resume", s !== "paused", "disabled");
+    put("btn-play", s === "running" || s === "ended", "disabled");
     const live = s === "running" || s === "paused";
-    for (const id of ["btn-issue", "btn-cap", "btn-incident"]) $(id).disabled = !live;
+    for (const id of ["btn-issue", "btn-cap", "btn-incident"]) put(id, !live, "disabled");
     const select = $("correct-alert");
-    const issued = [...state.issued];
-    if (select.options.length !== issued.length) {
+    if (select.options.length !== state.issued.size) {
+      const issued = [...state.issued];
       const chosen = select.value;
       select.innerHTML = issued.map((a) => `<option value="${escapeHtml(a)}">${escapeHtml(a)}</option>`).join("");
       if (issued.includes(chosen)) select.value = chosen;
     }
-    $("btn-update").disabled = !live || !issued.length;
-    $("btn-cancel").disabled = !live || !issued.length;
+    put("btn-update", !live || !state.issued.size, "disabled");
+    put("btn-cancel", !live || !state.issued.size, "disabled");
+  }
+
+  // The log is virtual: the matching events are kept in an array (newest last) and only the rows in view
+  // exist in the page (a few dozen), so a batch of a thousand events costs the same as one.
+  function logMatcher() {
+    const filter = $("log-filter").value.trim().toLowerCase();
+    const kind = $("log-kind").value;
+    return (e) =>
+      (!kind || e[1] === kind) &&
+      (!filter || `${e[1]} ${eventWord(e[1])} ${e[2]} ${subjectName(e[2])} ${e[3]} ${e[4]}`.toLowerCase().includes(filter));
   }
 
   function drawLog() {
-    const body = $("log-body");
-    const filter = $("log-filter").value.trim().toLowerCase();
-    const kind = $("log-kind").value;
-    const matches = (e) =>
-      (!kind || e[1] === kind) &&
-      (!filter || `${e[1]} ${eventWord(e[1])} ${e[2]} ${subjectName(e[2])} ${e[3]} ${e[4]}`.toLowerCase().includes(filter));
-    const rowHtml = (e) =>
-      `<tr class="${escapeHtml(e[1])}"><td>${hms(e[0])}</td><td>${escapeHtml(eventWord(e[1]))}</td>` +
-      `<td title="${escapeHtml(e[2])}">${escapeHtml(subjectName(e[2]))}</td><td>${escapeHtml(e[3])}</td><td>${escapeHtml(e[4])}</td></tr>`;
-    // Newest first: the new rows go on top in one insertion, the oldest drop off the bottom.
-    const fresh = logRebuild ? state.events : state.events.slice(-Math.min(state.pendingLog || 0, state.events.length));
-    const picked = [];
-    for (let i = fresh.length - 1; i >= 0 && picked.length < LOG_ROWS; i--) if (matches(fresh[i])) picked.push(rowHtml(fresh[i]));
-    if (logRebuild || picked.length >= LOG_ROWS) body.innerHTML = picked.join("");
-    else if (picked.length) body.insertAdjacentHTML("afterbegin", picked.join(""));
-    while (body.rows.length > LOG_ROWS) body.deleteRow(-1);
+    const scroller = $("log-scroll");
+    const matches = logMatcher();
+    let added = 0;
+    if (logRebuild) {
+      state.logShown = state.events.filter(matches);
+    } else {
+      const fresh = state.events.slice(state.events.length - Math.min(state.pendingLog || 0, state.events.length));
+      for (const e of fresh) if (matches(e)) state.logShown.push(e), added++;
+      if (state.logShown.length > LOG_KEPT) state.logShown.splice(0, state.logShown.length - LOG_KEPT);
+    }
+    // Someone reading older rows keeps them in place while new ones arrive above.
+    if (added && scroller.scrollTop > 0) scroller.scrollTop += added * LOG_ROW_PX;
     state.pendingLog = 0;
     logDirty = false;
     logRebuild = false;
-    $("log-count").textContent = T("log_shown").replace("{shown}", String(body.rows.length)).replace("{total}", state.eventsTotal.toLocaleString());
-    $("log-count").dataset.total = String(state.eventsTotal);
+    drawLogRows();
+    put("log-count", T("log_shown").replace("{shown}", state.logShown.length.toLocaleString()).replace("{total}", state.eventsTotal.toLocaleString()));
+    put("log-count", String(state.eventsTotal), "total");
     updateKinds();
+  }
+
+  function drawLogRows() {
+    const scroller = $("log-scroll");
+    const shown = state.logShown;
+    const first = Math.floor(scroller.scrollTop / LOG_ROW_PX);
+    const count = Math.min(LOG_ROWS, Math.max(0, shown.length - first));
+    const rows = [];
+    for (let r = first; r < first + count; r++) {
+      const e = shown[shown.length - 1 - r];
+      rows.push(
+        `<div class="row ${escapeHtml(e[1])}"><span>${hms(e[0])}</span><span>${escapeHtml(eventWord(e[1]))}</span>` +
+          `<span title="${escapeHtml(e[2])}">${escapeHtml(subjectName(e[2]))}</span><span>${escapeHtml(e[3])}</span><span>${escapeHtml(e[4])}</span></div>`,
+      );
+    }
+    $("log-spacer").style.height = `${shown.length * LOG_ROW_PX}px`;
+    const body = $("log-rows");
+    body.style.transform = `translateY(${first * LOG_ROW_PX}px)`;
+    body.innerHTML = rows.join("");
   }
 
   function eventWord(kind) {
@@ -720,6 +765,10 @@
       logRebuild = true;
       requestFrame();
     });
+    $("log-scroll").addEventListener("scroll", () => {
+      logScrolled = true;
+      requestFrame();
+    });
     $("log-kind").addEventListener("change", () => {
       logRebuild = true;
       requestFrame();
@@ -731,7 +780,9 @@
   function listen() {
     const source = new EventSource("/api/stream");
     source.onmessage = (message) => {
+      const started = performance.now();
       queue.push(JSON.parse(message.data));
+      state.timings.parse = Math.max(state.timings.parse || 0, performance.now() - started);
       $("connection").hidden = true;
       requestFrame();
     };
