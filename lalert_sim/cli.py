@@ -259,7 +259,7 @@ def run(
             alert_reaches = reaches(prepared, result)
             summary = summarise(prepared, result, alert_reaches)
             written = write_results(folder, summary, result, parquet, alert_reaches)
-            written += write_cap_alerts(folder / "alerts", prepared)
+            written += write_cap_alerts(folder / "alerts", result.steered or prepared)  # with the actions' alerts
             report_path = None
             if report_html or (report_html is None and has_matplotlib()):
                 with progress_on_stderr(quiet) as progress:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from lalert_sim.errors import Loc, Problem, ScenarioError, TopologyError
+from lalert_sim.model.actions import AlertFileAction, IncidentAction
 from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.feeds import expand_feed_alerts
@@ -134,6 +135,7 @@ def prepare(scenario: Scenario, source: str | None = None, allow_outside_paths: 
         except ValueError as exc:
             problems.append(Problem(str(exc), ("alerts", index, "origin")))
     problems.extend(_binding_problems(scenario, topology))
+    problems.extend(_action_problems(scenario, topology, source, allow_outside_paths))
     streams = _streams(scenario, topology, covered, source, allow_outside_paths, problems)
     failures = resolve_failures(topology, scenario.failures, problems)
     if problems:
@@ -239,6 +241,28 @@ def _binding_problems(scenario: Scenario, topology: Topology) -> list[Problem]:
                 )
             )
         seen.add((binding.node, binding.field_node))
+    return problems
+
+
+def _action_problems(
+    scenario: Scenario, topology: Topology, source: str | None, allow_outside_paths: bool
+) -> list[Problem]:
+    """Alert files of ``cap`` actions that cannot be read, and ``incident`` actions that select nothing."""
+    problems: list[Problem] = []
+    base = None if source is None else Path(source).parent
+    for index, action in enumerate(scenario.actions):
+        where: Loc = ("actions", index)
+        if isinstance(action, AlertFileAction):
+            try:
+                read_alert_file(referenced_path(action.file, base, allow_outside_paths), action.file)
+            except ScenarioError as exc:
+                problems.extend(Problem(p.message, (*where, "file"), p.file, p.line) for p in exc.problems)
+            except ValueError as exc:
+                problems.append(Problem(str(exc), (*where, "file")))
+        elif isinstance(action, IncidentAction):
+            found: list[Problem] = []
+            resolve_incidents(topology, [action.incident], found)
+            problems.extend(Problem(p.message, (*where, "incident", *p.loc[2:])) for p in found)
     return problems
 
 

@@ -6,6 +6,7 @@ import simpy
 
 from lalert_sim.analysis.results import RunSummary
 from lalert_sim.analysis.summary import run_summary
+from lalert_sim.engine.actions import run_with_actions
 from lalert_sim.engine.failures import apply_latent_failures
 from lalert_sim.engine.incidents import apply_incidents
 from lalert_sim.engine.responses import Responder
@@ -34,9 +35,13 @@ def build(
 
 
 def run(prepared: Prepared, seed: int | None = None) -> RunResult:
-    """One replication of the scenario (its own seed unless ``seed`` is given)."""
+    """One replication of the scenario (its own seed unless ``seed`` is given), its ``actions:`` applied."""
     simulation, responder = build(prepared, seed)
-    result = simulation.run(prepared.scenario.duration_s)
+    scenario = prepared.scenario
+    if scenario.actions:
+        result = run_with_actions(simulation, prepared, scenario.actions, scenario.duration_s)
+    else:
+        result = simulation.run(scenario.duration_s)
     result.responses = responder.records
     return result
 
@@ -44,11 +49,12 @@ def run(prepared: Prepared, seed: int | None = None) -> RunResult:
 def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
     """Each alert's resident reach (None for an alert that concerns no municipality's residents).
 
-    Messages of ``streams:`` (issued after the alerts, so indexed after them) have none: a flood of
-    thousands is about the network's load, and each reach holds curves over its whole horizon.
+    Messages of ``streams:`` have none: a flood of thousands is about the network's load, and each
+    reach holds curves over its whole horizon. Alerts that operator actions added have one.
     """
-    alerts = len(prepared.injections)
-    return [compute_reach(prepared, result, alert) if alert.index < alerts else None for alert in result.alerts]
+    prepared = result.steered or prepared
+    alerts = {injection.alert.id for injection in prepared.injections}
+    return [compute_reach(prepared, result, alert) if alert.spec.id in alerts else None for alert in result.alerts]
 
 
 def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> RunSummary:
@@ -56,4 +62,5 @@ def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach |
 
     ``alert_reaches``: each alert's resident reach, when the caller has them already.
     """
+    prepared = result.steered or prepared
     return run_summary(prepared, result, reaches(prepared, result) if alert_reaches is None else alert_reaches)

@@ -17,6 +17,11 @@ def replication_kpis(summary: RunSummary) -> dict[str, float]:
         row.update(_alert_kpis(alert, f"{alert.id}."))
         if alert.residents is not None:
             row.update(_residents_kpis(alert.residents, f"{alert.id}."))
+    for correction in summary.corrections:  # of the first alert a correction corrects
+        prefix = f"{correction.correction}."
+        if f"{prefix}correction_50pct_s" not in row:
+            row[f"{prefix}correction_50pct_s"] = or_nan(correction.t50_s)
+            row[f"{prefix}correction_95pct_s"] = or_nan(correction.t95_s)
     if summary.responses is not None:
         row.update(_responses_kpis(summary.responses))
     row.update(_equipment_kpis(summary))

@@ -380,6 +380,35 @@ class ResponsesSummary(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionTimes(Record):
+    """How fast a correction (update, correction or cancel) reached the residents who got the alert it corrects.
+
+    Those who got the original: its expected warned residents over its reach horizon. Within a municipality
+    the correction is taken to reach them first (the residents a channel reaches are reached by every message
+    on it), so its share is min(correction warned, original warned) per municipality, summed over them.
+    """
+
+    alert: str
+    """The alert corrected."""
+    correction: str
+    """The correcting message's id."""
+    kind: str
+    """update, correction or cancel."""
+    issue_s: float
+    """Simulated second the correction was issued."""
+    after_original_s: float
+    """Seconds from the original's issue to the correction's."""
+    recipients: float
+    """Residents who got the original (expected number, over its reach horizon)."""
+    t50_s: float | None
+    """Seconds from the correction's issue until 50 % of them had got it; None: not within its horizon."""
+    t95_s: float | None
+    """Seconds from the correction's issue until 95 % of them had got it; None: not within its horizon."""
+    got_share: float
+    """Share (0–1) of them that had got it by the end of its horizon."""
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary(Record):
     """Everything a debrief needs from one run, deterministic (same seed, same summary):
     ``to_json`` writes it as ``summary.json``, ``from_json`` reads one back."""
@@ -398,6 +427,8 @@ class RunSummary(Record):
     """What incidents and responses did; None: the scenario had none."""
     stations: Mapping[str, StationsOffAir] = dataclasses.field(default_factory=dict)
     """Stations off air over the run, per channel (emitter channels of the network)."""
+    corrections: tuple[CorrectionTimes, ...] = ()
+    """How fast each update, correction or cancel reached the residents who got the alert it corrects."""
 
     def to_json(self) -> str:
         """``summary.json``: indented, UTF-8 as is, one trailing newline."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lalert_sim.analysis.corrections import corrected_pairs, correction_times
 from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
 from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_summary, objective_results
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.responses_report import responses_summary
-from lalert_sim.analysis.results import EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
+from lalert_sim.analysis.results import AlertSummary, EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
 from lalert_sim.engine.simulation import RunResult
+from lalert_sim.engine.state import AlertState
 from lalert_sim.model.network import NodeKind
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
@@ -23,10 +25,17 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
     deadline_s = scenario.residents.deadline_s
     trace = result.trace.arrays_of(*SUMMARISED_EVENTS)  # the rows a summary counts, not the whole trace
     equipment = EquipmentIndex.of(result)
-    alerts = tuple(
-        alert_summary(result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment)
-        for alert, reach in zip(result.alerts, reaches, strict=True)
-    )
+    wanted = {state.index for pair in corrected_pairs(result) for state in pair}
+    kept: dict[int, Reach] = {}  # the reaches correction times need, the others dropped in turn
+
+    def summarised(alert: AlertState, reach: Reach | None) -> AlertSummary:
+        if reach is not None and alert.index in wanted:
+            kept[alert.index] = reach
+        return alert_summary(
+            result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment
+        )
+
+    alerts = tuple(summarised(alert, reach) for alert, reach in zip(result.alerts, reaches, strict=True))
     return RunSummary(
         scenario=ScenarioInfo(
             name=scenario.metadata.name,
@@ -47,4 +56,5 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
         objectives=objective_results(result, list(scenario.objectives)),
         responses=responses_summary(result),
         stations=stations_off_air(result),
+        corrections=correction_times(result, kept),
     )

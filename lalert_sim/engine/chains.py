@@ -40,6 +40,12 @@ class ChainBoard:
         self._current: dict[tuple[str, int], tuple[tuple[int, int], AlertState]] = {}
         self._record = record
 
+    def adopt(self, alert: AlertState, node: int, sounding_s: float, emitted_s: float) -> None:
+        """Record that ``alert``, the first of its chain, was emitted at ``node`` at ``emitted_s`` without the
+        board (it was alone in its chain then): what ``arrive`` would have recorded."""
+        alert.until[node] = emitted_s + own_sounding_s(alert.spec, sounding_s)
+        self._current[(alert.event or "", node)] = (alert.order, alert)
+
     def arrive(self, alert: AlertState, node: int, sounding_s: float, now: float) -> bool:
         """A message of a chain is ready to emit at ``node`` now: False when it is stale (not emitted);
         else it sounds there, ending the earlier message of its chain if that one still sounds."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from lalert_sim.engine.trace import Trace
 from lalert_sim.model.chains import event_of, order_of
 from lalert_sim.model.network import Channel
 from lalert_sim.model.outputs import Outputs
-from lalert_sim.prepare import Injection, StreamMessages
+from lalert_sim.prepare import Injection, Prepared, StreamMessages
 from lalert_sim.streams import Stream
 from lalert_sim.topology.graph import Topology
 
@@ -63,6 +64,9 @@ class RunResult:
     stations: list[StationOutage] = field(default_factory=list)
     sounding_s: Mapping[Channel, float] = field(default_factory=lambda: Outputs().sounding())
     """Seconds each emitter channel sounds a message (see model/outputs.py)."""
+    steered: Prepared | None = None
+    """The scenario as operator actions left it (alerts issued early or added, incidents added), what its
+    summary is made from; None: no actions (engine/actions.py)."""
 
 
 def _stepped(env: simpy.Environment, until_s: float) -> int:
@@ -130,7 +134,7 @@ class Simulation:
             self.nodes[link.source].out_links.append(runtime)
             self.links[link.id] = runtime
         self.sounding_s = sounding_s
-        board = ChainBoard(self.trace.rows.append)
+        board = self.board = ChainBoard(self.trace.rows.append)
         for node in self.nodes.values():
             if node.spec.channel is not None:
                 node.board = board
@@ -145,9 +149,10 @@ class Simulation:
         self.alerts: list[AlertState] = []
         self.stations: list[StationOutage] = []  # stations running down in power outages
         self._chains: dict[str, list[AlertState]] = {}  # alerts by chain event
+        self.events = 0  # SimPy events processed so far, over every call of ``advance`` and ``run``
 
     def inject(self, injection: Injection) -> AlertState:
-        """Schedule an alert to enter at its origin at its issue time."""
+        """Schedule an alert to enter at its origin at its issue time (now or later)."""
         alert = injection.alert
         state = AlertState(len(self.alerts), alert, injection.origin, tuple(alert.areas), order=order_of(alert))
         self.alerts.append(state)
@@ -155,11 +160,43 @@ class Simulation:
         chain.append(state)
         if len(chain) > 1:  # a chain of several: its messages go through the board at the emitters
             for member in chain:
-                member.event = event_of(alert)
+                if member.event is None:
+                    member.event = event_of(alert)
+                    self._adopt(member)
         self.trace.alert_ids.append(alert.id)
-        origin = self.nodes[injection.origin]
-        self.env.timeout(alert.issue_s).callbacks.append(lambda _event: origin.issue(state))
+        self.env.timeout(alert.issue_s - self.env.now).callbacks.append(lambda _event: self.issue(state))
         return state
+
+    def issue(self, state: AlertState) -> None:
+        """The alert enters the network at its origin now, unless it already has (issued early by an operator)."""
+        if state.issued:
+            return
+        state.issued = True
+        self.nodes[state.origin].issue(state)
+
+    def _adopt(self, state: AlertState) -> None:
+        """A message that joins a chain after it emitted alone (a correction sent during the run): the board
+        learns what it sounds where, as if it had gone through it (it would have decided the same)."""
+        channels = [node.spec.channel for node in self.nodes.values()]
+        for index, emitted_s in state.emitted.items():
+            channel = channels[index]
+            if channel is not None:
+                self.board.adopt(state, index, self.sounding_s[channel], emitted_s)
+
+    def advance(self, until_s: float) -> None:
+        """Process every event due before ``until_s`` and stand at ``until_s`` (``env.run(until=until_s)``'s
+        semantics, counted): where operator actions apply, the same point however the clock was sliced."""
+        env = self.env
+        if until_s <= env.now:
+            return
+        before_s = math.nextafter(until_s, -math.inf)
+        with _collector_paused():
+            plain = type(env) is simpy.Environment
+            self.events += _steps(env, before_s) if plain else _stepped(env, before_s)
+            if plain:
+                env._now = until_s
+            else:
+                env.run(until=until_s)
 
     def inject_stream(self, stream: StreamMessages, seed: int | None = None) -> int:
         """Schedule a stream's messages (drawn for ``seed``, default the run's) and return how many there are.
@@ -198,7 +235,7 @@ class Simulation:
         """
         env = self.env
         with _collector_paused():
-            events = _steps(env, until_s) if type(env) is simpy.Environment else _stepped(env, until_s)
+            self.events += _steps(env, until_s) if type(env) is simpy.Environment else _stepped(env, until_s)
             if env.now < until_s:
                 env.run(until=until_s)
         return RunResult(
@@ -207,7 +244,7 @@ class Simulation:
             self.trace,
             self.seed,
             until_s,
-            events,
+            self.events,
             self.availability,
             None,
             self.stations,

@@ -15,6 +15,7 @@ class AlertState:
     For a message of a chain of several (``event`` set), also per emitter: until when it sounds or
     sounded (``until``), when a later message ended it (``stopped``), where it ended an earlier one
     (``stops``: time, that alert's index) and where it came too late to be emitted (``stale``).
+    ``issued``: it has entered the network at its origin (scheduled alerts only; an operator may issue one early).
     """
 
     index: int
@@ -29,6 +30,7 @@ class AlertState:
     stopped: dict[int, float] = field(default_factory=dict)
     stops: dict[int, tuple[float, int]] = field(default_factory=dict)
     stale: dict[int, float] = field(default_factory=dict)
+    issued: bool = False
     _covers: dict[int, bool] = field(default_factory=dict)
     _covers_area: dict[str, bool] = field(default_factory=dict)
 

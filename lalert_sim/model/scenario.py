@@ -18,6 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lalert_sim.errors import Problem
 from lalert_sim.i18n import Language
+from lalert_sim.model.actions import MAX_ACTIONS, Action, CorrectionAction, IssueAction, correction_id
 from lalert_sim.model.alert_files import FILE_ENTRY_SCHEMAS
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
@@ -141,6 +142,10 @@ class Scenario(Frozen):
     """Streams of messages of one template each (Poisson, a rate over time, or times from a CSV); default none."""
     incidents: list[Incident] = Field(default_factory=list, max_length=200)
     """What breaks during the run, each told apart by its ``type``; default nothing."""
+    actions: list[Action] = Field(default_factory=list, max_length=MAX_ACTIONS)
+    """What the operator does during the run, in the order done (``at_s`` never decreasing), each told apart by
+    its ``do``: ``issue`` an alert now, a ``cap`` file now, an ``incident`` now, an ``update`` or ``cancel``;
+    the console writes them into ``drill.yaml``; default none."""
     objectives: list[Objective] = Field(default_factory=list, max_length=200)
     """Targets checked against each alert's delivery; default none."""
     residents: Residents = Field(default_factory=Residents)
@@ -234,6 +239,7 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
         if alert.id in seen:
             problems.append(Problem(f"alert id {alert.id!r} is used twice", ("alerts", index, "id")))
         seen.add(alert.id)
+    problems.extend(_action_problems(scenario, seen))
     for index, objective in enumerate(scenario.objectives):
         if objective.alert is not None and objective.alert not in seen:
             problems.append(
@@ -243,3 +249,53 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
+    """Actions out of order or after the end, alerts issued twice, corrections of alerts not issued yet, ids
+    used twice (alerts from ``cap`` actions are known only when the run reads their files: checked then)."""
+    problems: list[Problem] = []
+    scheduled_s = {alert.id: alert.issue_s for alert in scenario.alerts}  # scenario alerts not issued early
+    by_action: set[str] = set()  # alerts issued by an action (issue, or a correction's id)
+    corrections: dict[str, int] = {}  # messages referencing each alert so far (the scenario's chains count)
+    for alert in scenario.alerts:
+        for reference in alert.chain.references if alert.chain is not None else ():
+            corrections[reference] = corrections.get(reference, 0) + 1
+    opened = False  # a cap action came before: alerts of ids unknown here may exist
+    last_s = 0.0
+    for index, action in enumerate(scenario.actions):
+        where: tuple[str | int, ...] = ("actions", index)
+        at_s = action.at_s
+        if at_s < last_s:
+            problems.append(Problem(f"at {at_s:g} s, before the action ahead of it ({last_s:g} s)", (*where, "at_s")))
+        if at_s > scenario.duration_s:
+            problems.append(
+                Problem(f"at {at_s:g} s, after the end of the run ({scenario.duration_s:g} s)", (*where, "at_s"))
+            )
+        last_s = max(last_s, at_s)
+        if isinstance(action, IssueAction):
+            if action.alert not in alert_ids:
+                problems.append(Problem(_no_alert(action.alert, alert_ids), (*where, "alert")))
+            elif action.alert in by_action or scheduled_s[action.alert] < at_s:
+                problems.append(Problem(f"alert {action.alert!r} is issued already; send an update", (*where, "alert")))
+            else:
+                by_action.add(action.alert)
+        elif isinstance(action, CorrectionAction):
+            target = action.alert
+            known = target in scheduled_s or target in by_action
+            if not known and not opened:
+                problems.append(Problem(_no_alert(target, alert_ids | by_action), (*where, "alert")))
+            elif known and target not in by_action and scheduled_s[target] >= at_s:
+                problems.append(Problem(f"alert {target!r} is not issued yet at {at_s:g} s", (*where, "alert")))
+            corrections[target] = corrections.get(target, 0) + 1
+            own = action.id if action.id is not None else correction_id(target, action.do, corrections[target])
+            if own in scheduled_s or own in by_action:
+                problems.append(Problem(f"alert id {own!r} is used already", (*where, "id")))
+            by_action.add(own)
+        elif action.do == "cap":
+            opened = True
+    return problems
+
+
+def _no_alert(alert: str, known: set[str]) -> str:
+    return f"no alert with id {alert!r} (alerts: {', '.join(sorted(known)) or 'none'})"

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from lalert_sim.analysis.results import (
     AlertSummary,
+    CorrectionTimes,
     ObjectiveResult,
     ResidentsReach,
     ResponsesSummary,
@@ -95,6 +96,7 @@ def print_summary(summary: RunSummary, console: Console | None = None, lang: Lan
     for alert in summary.alerts:
         _print_alert(console, alert, epoch, m)
     _print_chains(console, summary.alerts, m)
+    _print_corrections(console, summary.corrections, m)
     if summary.responses is not None:
         _print_responses(console, summary.responses, m)
     if summary.objectives:
@@ -267,6 +269,32 @@ def _listing(heading: str, items: list[str]) -> list[str]:
 
 def _cause(cause: str, m: Messages) -> str:
     return m(CAUSES[cause]) if cause in CAUSES else cause.replace("_", " ")
+
+
+def _print_corrections(console: Console, corrections: tuple[CorrectionTimes, ...], m: Messages) -> None:
+    """Each correction: how long after the alert it was sent, and how fast it reached the alert's recipients."""
+    if not corrections:
+        return
+    console.print()
+    table = _table(
+        m("corrections.alert"),
+        m("corrections.correction"),
+        m("corrections.sent_after"),
+        m("corrections.recipients"),
+        m("corrections.t50"),
+        m("corrections.t95"),
+        title=m("corrections.title"),
+    )
+    for correction in corrections:
+        table.add_row(
+            escape(correction.alert),
+            f"{escape(correction.correction)} ({m.term('message_kind', correction.kind)})",
+            m.seconds(correction.after_original_s),
+            f"{correction.recipients:,.0f}",
+            m.seconds(correction.t50_s),
+            m.seconds(correction.t95_s),
+        )
+    console.print(table)
 
 
 def _table(*columns: str, title: str | None = None, caption: str | None = None) -> Table:

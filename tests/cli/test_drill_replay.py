@@ -1,0 +1,160 @@
+"""A drill steered live (the console's clock and actions, no browser) and `lalert-sim run RESULTS/drill.yaml`
+give the same trace and the same summary.json, byte for byte."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lalert_sim.console.recording import (
+    ACTIONS_FILE,
+    DRILL_FILE,
+    ActionLog,
+    action_from_control,
+    as_drill,
+    read_action_log,
+    write_drill,
+)
+from lalert_sim.engine.actions import ActionError, Steering
+from lalert_sim.model.alerts import Alert, AlertCategory, AlertSystem
+from lalert_sim.model.cap import write_cap
+from lalert_sim.prepare import load
+from lalert_sim.report.files import write_results
+from lalert_sim.runner import build, reaches, run, summarise
+from tests.conftest import ROOT, cli
+
+FLAGSHIP = ROOT / "scenarios" / "jalert_missile_drill_aomori.yaml"
+LATER_ALERT = {
+    "id": "evacuate-aomori-city",
+    "system": "j_alert",
+    "category": "evacuation_order",
+    "areas": ["02201"],
+    "issue_s": 1500,
+}
+
+
+def _scenario(tmp_path: Path, *extra_alerts: dict[str, object]) -> Path:
+    """The flagship drill with more alerts: by default one due late in the run (for an early "issue now")."""
+    data = yaml.safe_load(FLAGSHIP.read_text(encoding="utf-8"))
+    data["alerts"] += list(extra_alerts) or [LATER_ALERT]
+    path = tmp_path / "scenario" / "drill-with-evacuation.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _cap_text() -> str:
+    alert = Alert(
+        id="tsunami-aomori",
+        system=AlertSystem.J_ALERT,
+        category=AlertCategory.TSUNAMI_WARNING,
+        areas=["02201", "02202"],
+        headline="Tsunami warning",
+    )
+    return write_cap(alert, datetime(2026, 11, 22, tzinfo=UTC)).decode("utf-8")
+
+
+# What the operator does, at about these simulated seconds (the clock's now when the request comes).
+CONTROLS: list[tuple[float, dict[str, object]]] = [
+    (60.0, {"action": "incident", "type": "outage", "nodes": {"ids": ["m-02201/startup"]}, "end_s": 600}),
+    (420.0, {"action": "cancel", "alert": "missile-drill-1"}),
+    (500.0, {"action": "issue", "alert": "evacuate-aomori-city"}),
+    (900.0, {"action": "cap", "name": "tsunami.xml", "content": _cap_text()}),
+    (1000.0, {"action": "update", "alert": "tsunami-aomori", "headline": "Tsunami warning, revised heights"}),
+]
+
+
+def _live(scenario: Path, results: Path, slice_s: float) -> tuple[str, Path]:
+    """Drive a replication as the console does: the clock moves in slices, each action at the clock's now."""
+    prepared = load(scenario)
+    sim, _responder = build(prepared)
+    steering = Steering(sim, prepared)
+    log = ActionLog(results)
+    controls = list(CONTROLS)
+    wall_s = 0.0
+    while sim.env.now < prepared.scenario.duration_s:
+        steering.advance(min(sim.env.now + slice_s, prepared.scenario.duration_s))
+        wall_s += slice_s / 10
+        while controls and controls[0][0] <= sim.env.now:
+            _, control = controls.pop(0)
+            action = action_from_control(control, sim.env.now, results)
+            steering.act(action)
+            log.record(action, wall_s)
+    result = steering.finish(prepared.scenario.duration_s)
+    alert_reaches = reaches(prepared, result)
+    summary = as_drill(summarise(prepared, result, alert_reaches), results)
+    write_results(results, summary, result, parquet=False, reaches=alert_reaches)
+    return summary.to_json(), write_drill(results, scenario, steering.applied)
+
+
+@pytest.mark.parametrize("slice_s", [0.37, 5.0])
+def test_drill_yaml_rerun_gives_the_live_runs_trace_and_summary_byte_for_byte(tmp_path: Path, slice_s: float) -> None:
+    results = tmp_path / "console"
+    live_summary, drill = _live(_scenario(tmp_path), results, slice_s)
+    assert drill == results / DRILL_FILE
+
+    again = tmp_path / "again"
+    done = cli("run", drill, "--out", again, "--no-report", "--trace-format", "csv", "-q")
+    assert done.returncode == 0, done.stderr
+    assert (again / "summary.json").read_text(encoding="utf-8") == live_summary
+    assert (again / "trace.csv").read_bytes() == (results / "trace.csv").read_bytes()
+
+    summary = json.loads(live_summary)
+    ids = [alert["id"] for alert in summary["alerts"]]
+    assert ids == [
+        "missile-drill-1",
+        "evacuate-aomori-city",
+        "missile-drill-1:cancel1",
+        "tsunami-aomori",
+        "tsunami-aomori:update1",
+    ]
+    issued = {alert["id"]: alert["issue_s"] for alert in summary["alerts"]}
+    assert issued["evacuate-aomori-city"] < 1500  # issued early, at the clock's now
+    assert {c["correction"]: c["kind"] for c in summary["corrections"]} == {
+        "missile-drill-1:cancel1": "cancel",
+        "tsunami-aomori:update1": "update",
+    }
+    cancel = next(c for c in summary["corrections"] if c["kind"] == "cancel")
+    assert cancel["t50_s"] is not None and cancel["t95_s"] is not None and cancel["t50_s"] <= cancel["t95_s"]
+    logged = read_action_log(results / ACTIONS_FILE)
+    replayed = load(drill).scenario.actions
+    assert [(a.at_s, a.do) for a in logged] == [(a.at_s, a.do) for a in replayed]
+    assert len(logged) == len(CONTROLS)
+
+
+def test_the_drill_runs_from_its_folder_with_the_scenarios_files_copied(tmp_path: Path) -> None:
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "tsunami.xml").write_text(_cap_text(), encoding="utf-8")
+    scenario = _scenario(tmp_path, {"cap": "tsunami.xml", "issue_s": 30})
+    results = tmp_path / "results"
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(100.0)
+    steering.act(action_from_control({"action": "cancel", "alert": "tsunami-aomori"}, sim.env.now, results))
+    drill = write_drill(results, scenario, steering.applied)
+    scenario.unlink()
+    (scenario.parent / "tsunami.xml").unlink()  # the drill must not need the original folder
+    data = yaml.safe_load(drill.read_text(encoding="utf-8"))
+    assert data["alerts"][1]["cap"].startswith("drill-files/")
+    assert data["actions"] == [{"at_s": 100.0, "do": "cancel", "alert": "tsunami-aomori"}]
+    assert steering.finish(1800).trace.rows == run(load(drill)).trace.rows
+
+
+def test_an_actual_alert_is_not_issued_live_unless_allowed(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, {**LATER_ALERT, "mode": "actual"})
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(10.0)
+    with pytest.raises(ActionError, match="ACTUAL"):
+        steering.act(action_from_control({"action": "issue", "alert": "evacuate-aomori-city"}, 10.0, tmp_path))
+    assert steering.applied == []
+    allowed = Steering(*build(prepared)[:1], prepared, allow_actual=True)
+    allowed.advance(10.0)
+    allowed.act(action_from_control({"action": "issue", "alert": "evacuate-aomori-city"}, 10.0, tmp_path))
+    assert len(allowed.applied) == 1
