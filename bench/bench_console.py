@@ -88,27 +88,28 @@ def idle_gaps(seconds: float) -> float:
     return max(gaps)
 
 
-def screenshot(path: Path, speed: float = 20.0, towns_sounding: int = 15) -> None:
-    """The Aomori drill's page once ``towns_sounding`` municipalities sound, saved as a PNG."""
+def screenshot(path: Path, speed: float = 20.0, warned: float = 0.5) -> None:
+    """The Aomori drill's page, paused once ``warned`` of its residents are warned, saved as a PNG."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as out, serve("console", DRILL, "--speed", str(speed), "--out", out) as s:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1020})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(s.url)
             wait_ready(page)
             page.click("#btn-start")
             page.wait_for_function(
-                "n => document.querySelectorAll('#municipalities [data-status=\"sounding\"]').length >= n",
-                arg=towns_sounding,
-                timeout=120_000,
+                "share => { const w = window.consoleState.warned;"
+                " return w.length && (w[w.length - 1].by_cohort.overall || 0) >= share; }",
+                arg=warned,
+                timeout=180_000,
             )
             page.click("#btn-pause")
             page.wait_for_selector("#state[data-state='paused']")
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(600)
             path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(path))
+            page.screenshot(path=str(path), full_page=True)
             browser.close()
 
 

@@ -144,6 +144,6 @@ def test_every_text_the_page_asks_for_is_in_the_catalogue() -> None:
     asked |= set(re.findall(r'data-t(?:-placeholder)?="([a-z0-9_]+)"', page))
     asked |= {f"banner_{b.value}" for b in Banner} | {f"state_{s.value}" for s in ClockState}
     asked |= {f"mode_{m.value}" for m in Mode}
-    asked |= {f"event_{e.name.lower()}" for e in Event} | {"event_action", "event_field"}
+    asked |= {f"event_{e.name.lower()}" for e in Event} | {"event_action", "event_field", "event_down", "event_up"}
     assert len(asked) > 20
     assert asked - set(page_texts(Messages("en"))) == set()

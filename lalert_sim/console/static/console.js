@@ -713,7 +713,7 @@
       type === "power"
         ? { action: "incident", type: "power_outage", area: target }
         : { action: "incident", type: "outage", [type === "node" ? "nodes" : "links"]: { ids: [target] } };
-    if (duration > 0) body.duration_s = duration;
+    if (duration > 0) body.end_s = duration; // counted from now (model/actions.py)
     return body;
   }
 
