@@ -9,6 +9,8 @@
   const LOG_ROW_PX = 18; // height of one row (console.css .log .row)
   const LOG_KEPT = 5000; // events kept for filtering
   const CROWDED_NODES = 3000; // more nodes than this: smaller dots
+  const DRAW_BUDGET_MS = 8; // longest a frame spends painting towns; the rest waits for the next frame
+  const NODES_PER_FRAME = 2500; // most node dots one frame draws
   const STATUS_COLOURS = {
     idle: "#c8ccd1",
     reached: "#4a90d9",
@@ -212,7 +214,13 @@
     const byStatus = STATUS_ORDER.map(() => []);
     ctx.fillStyle = "#ffffff";
     ctx.beginPath();
+    let taken = 0;
     for (const i of nodesChanged) {
+      nodesChanged.delete(i);
+      if (++taken > NODES_PER_FRAME) {
+        nodesChanged.add(i);
+        break;
+      }
       if (Number.isNaN(nodeX[i])) continue;
       if (rim) ctx.rect(nodeX[i] - size / 2 - rim, nodeY[i] - size / 2 - rim, size + 2 * rim, size + 2 * rim);
       byStatus[nodeStatus[i]].push(i);
@@ -225,8 +233,7 @@
       for (const i of indices) ctx.rect(nodeX[i] - size / 2, nodeY[i] - size / 2, size, size);
       ctx.fill();
     });
-    nodesChanged.clear();
-    nodesDirty = false;
+    nodesDirty = nodesChanged.size > 0;
   }
 
   function drawStaticPanels() {
@@ -378,13 +385,21 @@
     }
   }
 
-  // Only what changed, and only when its colour or status did: one repaint of the map per frame at most.
+  // Only what changed, and only when its colour or status did, within the frame's budget.
   function drawMunicipalities() {
     const ctx = $("map-canvas").getContext("2d");
     ctx.strokeStyle = "#ffffff";
     ctx.lineWidth = 0.6;
     ctx.lineJoin = "round";
+    const until = performance.now() + DRAW_BUDGET_MS;
+    let drawn = 0;
     for (const code of muniChanged) {
+      muniChanged.delete(code);
+      // Within a time budget: what is left waits for the next frame (checked every few towns).
+      if (++drawn % 16 === 0 && performance.now() > until) {
+        muniChanged.add(code);
+        break;
+      }
       const m = state.municipalities[code] || { status: "idle", warned: 0 };
       const fill = muniColour(m.status, m.warned);
       const shown = muniShown.get(code);
@@ -404,7 +419,6 @@
       if (!shown || shown[1] !== m.status) muniPaths.get(code).dataset.status = m.status;
       muniShown.set(code, [fill, m.status]);
     }
-    muniChanged.clear();
   }
 
   // A town's name and share warned, written into its tooltip only when the pointer is on it.
@@ -434,6 +448,9 @@
 
   const PACE_MS = { map: 200, nodes: 250, log: 200, curve: 500 };
   const lastDrawn = {};
+  const HEAVY = ["map", "nodes", "log", "curve"];
+  const backlog = {}; // a drawing that ran out of its frame's budget
+  let lastHeavy = HEAVY.length - 1;
   const DRAW = {
     map: () => drawMunicipalities(),
     nodes: () => drawNodes(),
@@ -466,27 +483,37 @@
     const lap = (name) => { const now = performance.now(); t[name] = Math.max(t[name] || 0, now - t0); t0 = now; };
     while (queue.length) apply(queue.shift());
     lap("apply");
-    // The heavier drawings each at their own pace, at most one of them per frame, so no frame runs long.
+    // The heavier drawings each at their own pace, at most one of them per frame and in turn, so no frame
+    // runs long; one that ran out of its budget carries on in the next frame, whatever its pace.
     const now = performance.now();
-    const due = (name) => now - (lastDrawn[name] || 0) >= PACE_MS[name];
+    const wanted = {
+      map: muniChanged.size > 0,
+      nodes: nodesDirty,
+      log: logDirty || logRebuild,
+      curve: curveDirty,
+    };
     let heavy = null;
-    if (logRebuild) heavy = "log";
-    else if (muniChanged.size && due("map")) heavy = "map";
-    else if (nodesDirty && due("nodes")) heavy = "nodes";
-    else if (logDirty && due("log")) heavy = "log";
-    else if (curveDirty && due("curve")) heavy = "curve";
+    for (let k = 1; k <= HEAVY.length && !heavy; k++) {
+      const name = HEAVY[(lastHeavy + k) % HEAVY.length];
+      const due = backlog[name] || (name === "log" && logRebuild) || now - (lastDrawn[name] || 0) >= PACE_MS[name];
+      if (wanted[name] && due) heavy = name;
+    }
     if (logScrolled && heavy !== "log") {
       drawLogRows();
       logScrolled = false;
+      lap("scroll");
     }
     if (heavy) {
       DRAW[heavy]();
-      lastDrawn[heavy] = now;
+      lastHeavy = HEAVY.indexOf(heavy);
+      backlog[heavy] = heavy === "map" ? muniChanged.size > 0 : heavy === "nodes" ? nodesChanged.size > 0 : false;
+      if (!backlog[heavy]) lastDrawn[heavy] = now;
       lap(heavy);
     }
     drawClock();
-    updateButtons();
     lap("clock");
+    updateButtons();
+    lap("buttons");
     if (muniChanged.size || nodesDirty || logDirty || curveDirty) requestFrameLater();
   }
 
