@@ -55,8 +55,8 @@ def scenario_layout(
     places = Places(table=prepared.municipalities)
     towns = _towns(prepared)
     view = Projection.fit(_bounds(towns), VIEW_WIDTH_PX)
-    alerts = [_alert(injection.alert) for injection in prepared.injections]
-    alerts += [_alert(stream.template) | {"id": stream.spec.id} for stream in prepared.streams]
+    alerts = [_alert(injection.alert, messages) for injection in prepared.injections]
+    alerts += [_alert(stream.template, messages) | {"id": stream.spec.id} for stream in prepared.streams]
     return {
         "name": scenario.metadata.name,
         "mode": Mode(mode).value,
@@ -214,10 +214,11 @@ def _channels(prepared: Prepared) -> list[Channel]:
     return [c for c in REACH_CHANNELS if c in used]
 
 
-def _alert(alert: Alert) -> dict[str, Any]:
+def _alert(alert: Alert, messages: Messages) -> dict[str, Any]:
     return {
         "id": alert.id,
         "category": alert.category.value,
+        "category_name": messages.term("category", alert.category.value),
         "system": alert.system.value,
         "issue_s": float(alert.issue_s),
         "mode": alert.mode.value,

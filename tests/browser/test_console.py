@@ -6,12 +6,15 @@ on the run's own counts, and controls without the token are refused."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from lalert_sim.console.layout import page_texts
 from lalert_sim.i18n import Messages
 from tests.browser.console_page import PageProblems, serve, sim_seconds, wait_ready
 from tests.browser.test_report_in_chromium import CHROMIUM, FLAGS, _need_browser
@@ -200,3 +203,37 @@ def test_control_requests_without_the_right_token_are_refused(browser: Any, tmp_
         _close(page, problems)
     assert statuses == [401, 403]
     assert state == "ready"  # neither started the clock
+
+
+def test_the_page_in_japanese_has_every_text_translated(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--lang", "ja", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        lang = page.get_attribute("html", "lang")
+        text = page.inner_text("body")
+        errors = _close(page, problems)
+    m = Messages("ja")
+    assert lang == "ja"
+    assert m("console.banner_exercise") in text and m("console.warned_curve") in text
+    texts = set(page_texts(m))
+    assert [word for word in re.findall(r"[a-z0-9]+(?:_[a-z0-9]+)+", text) if word in texts] == []
+    assert errors == []
+
+
+def test_names_from_the_scenario_are_shown_as_text_never_as_markup(browser: Any, tmp_path: Path) -> None:
+    hostile = "<img src=x onerror=window.__owned=1>"
+    data = yaml.safe_load(DRILL.read_text(encoding="utf-8"))
+    data["metadata"]["name"] = f"drill {hostile}"
+    data["objectives"][0]["name"] = f"sirens {hostile}"
+    scenario = tmp_path / "hostile.yaml"
+    scenario.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with serve("console", scenario, "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        heading = page.inner_text("#scenario-name")
+        objective = page.inner_text("#objectives li")
+        images = page.locator("img").count()
+        owned = page.evaluate("() => window.__owned === 1")
+        errors = _close(page, problems)
+    assert heading == f"drill {hostile}"
+    assert hostile in objective
+    assert images == 0 and not owned
+    assert errors == []

@@ -237,7 +237,7 @@
   }
 
   function drawStaticPanels() {
-    const alerts = layout.alerts.map((a) => `<option value="${escapeHtml(a.id)}">${escapeHtml(a.id)} (${escapeHtml(a.category)})</option>`);
+    const alerts = layout.alerts.map((a) => `<option value="${escapeHtml(a.id)}">${escapeHtml(a.id)} (${escapeHtml(a.category_name || a.category)})</option>`);
     $("issue-alert").innerHTML = alerts.join("");
     $("channels").tBodies[0].innerHTML = layout.channels
       .map((c) => `<tr><th>${escapeHtml(c.name)}</th><td class="num" data-channel="${escapeHtml(c.id)}">0</td></tr>`)
