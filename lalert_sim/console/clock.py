@@ -55,10 +55,9 @@ class WallClock:
 
     @property
     def state(self) -> ClockState:
-        """Ready, running, paused or ended."""
+        """Ready, running, paused or ended (a running clock stands at ``until_s`` until ``end`` is called:
+        the run's last events are processed, and its figures final, only then)."""
         with self._changed:
-            if self._state is ClockState.RUNNING and self._sim_now() >= self.until_s:
-                return ClockState.ENDED
             return self._state
 
     def wall_s(self) -> float:
@@ -110,9 +109,11 @@ class WallClock:
             self._speed = speed
 
     def seek(self, sim_s: float) -> None:
-        """Move the simulation time to ``sim_s`` (a replay's time slider), keeping the state."""
+        """Move the simulation time to ``sim_s`` (a replay's time slider), keeping the state (an ended
+        clock moved back before its end is paused there)."""
         with self._changed:
-            self._reanchor(self._state, sim_s)
+            ended = self._state is ClockState.ENDED and sim_s < self.until_s
+            self._reanchor(ClockState.PAUSED if ended else self._state, sim_s)
 
     def end(self) -> None:
         """Mark the clock ended (the run reached its end or was stopped)."""

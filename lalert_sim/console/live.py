@@ -139,7 +139,7 @@ class LiveRun:
             self._availability_read = len(log)
         now_s = simulation.env.now if ended else self.clock.sim_now()
         if ended or wall - self._reach_at >= max(REACH_EVERY_S, 3 * self._reach_cost_s):
-            self._reach(simulation, now_s)
+            self._reach(simulation, now_s, ended)
             self._reach_at = wall
             self._reach_cost_s = time.monotonic() - wall
         if self.field is not None:
@@ -147,7 +147,7 @@ class LiveRun:
         self.emit(lambda: self.feed.take(self.clock_state()))
         self._published_at = time.monotonic()
 
-    def _reach(self, simulation: Simulation, now_s: float) -> None:
+    def _reach(self, simulation: Simulation, now_s: float, ended: bool) -> None:
         result = partial_result(simulation, now_s)
         emissions = sum(len(alert.emitted) for alert in simulation.alerts)
         if emissions != self._emissions_seen:  # the curves change only when something more has sounded
@@ -159,15 +159,15 @@ class LiveRun:
             ]
         curves = self._curves
         self.feed.add_warned(warned_now(curves, now_s), municipal_warned(curves, now_s))
-        self.feed.set_objectives(self._objectives(result, now_s))
+        self.feed.set_objectives(self._objectives(result, now_s, ended))
 
-    def _objectives(self, result: RunResult, now_s: float) -> list[ObjectiveState]:
-        """Each objective decided once its window has closed (met or not), undecided before."""
+    def _objectives(self, result: RunResult, now_s: float, ended: bool) -> list[ObjectiveState]:
+        """Each objective decided once its window has closed or the run has ended (met or not), undecided before."""
         issued = {alert.spec.id: alert.spec.issue_s for alert in result.alerts}
         states: list[ObjectiveState] = []
         for objective in objective_results(result, list(self.prepared.scenario.objectives)):
             closes = issued.get(objective.alert, float("inf")) + objective.within_s
-            states.append({"name": objective.name, "met": objective.met if now_s >= closes else None})
+            states.append({"name": objective.name, "met": objective.met if ended or now_s >= closes else None})
         return states
 
     # --- the operator's controls (the server's thread) ---------------------------------------------------------------
@@ -180,7 +180,9 @@ class LiveRun:
         clock = self.clock
         try:
             match action:
-                case Action.START:
+                case Action.START:  # once the engine is built (with field nodes: once they are online)
+                    if not self._driver_ready.wait(timeout_s):
+                        raise ControlError(f"start: the engine is not ready after {timeout_s:g} s (field nodes?)")
                     clock.start()
                 case Action.PAUSE:
                     clock.pause()

@@ -24,7 +24,7 @@ from lalert_sim.console.clock import WallClock, check_speed
 from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
 from lalert_sim.console.feed import Feed, NodePlaces
 from lalert_sim.console.live import ControlError
-from lalert_sim.console.protocol import Action, Batch, Clock, ObjectiveState, action_of
+from lalert_sim.console.protocol import Action, Batch, Clock, ClockState, ObjectiveState, action_of
 from lalert_sim.engine.trace import COLUMNS, NO_ID, Cause, Event
 from lalert_sim.errors import InvalidInput
 from lalert_sim.topology.graph import Topology
@@ -278,12 +278,16 @@ class Replay:
             self.feed.add_warned(warned_now(curves, now_s), municipal_warned(curves, now_s))
             self.feed.set_objectives(self.objectives(now_s))
             self._shown_s = now_s
+            if now_s >= recording.duration_s and self.clock.state is ClockState.RUNNING:
+                self.clock.end()
             self.emit(lambda: self.feed.take(self.clock_state()))
 
     def objectives(self, now_s: float) -> list[ObjectiveState]:
-        """Each objective as recorded, decided once its window has closed."""
+        """Each objective as recorded, decided once its window has closed or the run has ended."""
+        end_s = self.recording.duration_s
         return [
-            {"name": name, "met": met if now_s >= closes else None} for name, closes, met in self.recording.objectives
+            {"name": name, "met": met if now_s >= min(closes, end_s) else None}
+            for name, closes, met in self.recording.objectives
         ]
 
     def control(self, body: Mapping[str, Any]) -> float:
