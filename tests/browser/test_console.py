@@ -237,3 +237,15 @@ def test_names_from_the_scenario_are_shown_as_text_never_as_markup(browser: Any,
     assert hostile in objective
     assert images == 0 and not owned
     assert errors == []
+
+
+def test_the_page_says_so_when_the_console_goes_away(browser: Any, tmp_path: Path) -> None:
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        assert page.locator("#connection").is_hidden()
+        served.process.kill()  # no goodbye: the stream just breaks
+        served.process.wait(10)
+        page.wait_for_selector("#connection", state="visible", timeout=15_000)
+        notice = page.inner_text("#connection")
+        _close(page, problems)
+    assert notice == Messages("en")("console.connection_lost")
