@@ -749,6 +749,7 @@ def validate(
             if prepared.streams
             else []
         ),
+        *([f"{len(prepared.scenario.actions)} operator action(s)"] if prepared.scenario.actions else []),
     )
     for warning in unplaced_warnings([injection.alert for injection in prepared.injections]):
         _print_line(warning)

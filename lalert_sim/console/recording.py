@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,11 +24,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from lalert_sim.analysis.results import RunSummary
 from lalert_sim.atomic import atomic_write
-from lalert_sim.engine.actions import ActionError
+from lalert_sim.engine.actions import ActionError, Steering
+from lalert_sim.engine.simulation import Simulation
 from lalert_sim.errors import LalertError
-from lalert_sim.model.actions import Action, AlertFileAction
+from lalert_sim.model.actions import Action, AlertFileAction, IncidentAction
 from lalert_sim.model.alert_files import ALERT_FILE_MAX_BYTES, FILE_KEYS
 from lalert_sim.model.loader import read_yaml, validation_problems
+from lalert_sim.prepare import Prepared
 
 DRILL_FILE = "drill.yaml"
 """The scenario plus the operator's actions, in the results folder."""
@@ -86,6 +89,46 @@ def store_alert_file(results_dir: Path, name: str, content: str) -> Path:
     return path.absolute()
 
 
+ControlHandler = Callable[[Mapping[str, Any], float], str]
+"""Applies a control request's scenario action at simulation time ``at_s`` (standing there) and returns the
+line the event log shows; ActionError (a ValueError) when it cannot be done."""
+
+
+def console_steering(
+    results_dir: Path, allow_actual: bool = False
+) -> Callable[[Simulation, Prepared], tuple[Steering, ControlHandler]]:
+    """How the console steers a live run: given the built simulation, a ``Steering`` (the clock's stepper;
+    the scenario's own actions applied as the clock passes them) and the handler of control requests, each
+    action applied where a replay applies it and appended to ``actions.jsonl``. ``drill.yaml`` is then
+    ``write_drill(results_dir, scenario, steering.applied)``."""
+
+    def steer(sim: Simulation, prepared: Prepared) -> tuple[Steering, ControlHandler]:
+        steering = Steering(sim, prepared, allow_actual)
+        log = ActionLog(results_dir)
+        started = time.monotonic()
+
+        def handle(control: Mapping[str, Any], at_s: float) -> str:
+            action = action_from_control(control, at_s, results_dir)
+            steering.act(action)
+            log.record(action, time.monotonic() - started)
+            return describe(action)
+
+        return steering, handle
+
+    return steer
+
+
+def describe(action: Action) -> str:
+    """An action in a few words for the console's event log: ``cancel missile-drill-1``."""
+    match action:
+        case AlertFileAction():
+            return f"cap {Path(action.file).name}"
+        case IncidentAction():
+            return f"incident {action.incident.type}" + (f" ({action.incident.name})" if action.incident.name else "")
+        case _:
+            return f"{action.do} {action.alert}"
+
+
 class ActionLog:
     """``actions.jsonl``: each action appended as it is done, with its wall time (seconds since the start)."""
 
@@ -96,7 +139,11 @@ class ActionLog:
         self.path.write_text("", encoding="utf-8")
 
     def record(self, action: Action, wall_s: float) -> None:
-        """Append one action (written through at once: the log survives a console that is killed)."""
+        """Append one action (written through at once: the log survives a console that is killed); an alert
+        file in the results folder is named relative to it."""
+        inside = _inside(Path(action.file), self.path.parent) if isinstance(action, AlertFileAction) else None
+        if inside is not None:
+            action = action.model_copy(update={"file": inside})
         line = {"at_s": action.at_s, "wall_s": round(wall_s, 3), "action": _action_data(action)}
         with self.path.open("a", encoding="utf-8") as log:
             log.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -161,10 +208,15 @@ def _relative(action: Action, results_dir: Path, copier: _Copier) -> Action:
     """A ``cap`` action's file named relative to the results folder (copied there if it lies elsewhere)."""
     if not isinstance(action, AlertFileAction):
         return action
-    path = Path(action.file)
-    if path.is_absolute() and path.resolve().is_relative_to(results_dir.resolve()):
-        return action.model_copy(update={"file": path.resolve().relative_to(results_dir.resolve()).as_posix()})
-    return action.model_copy(update={"file": copier.copy(action.file)})
+    inside = _inside(Path(action.file), results_dir)
+    return action.model_copy(update={"file": inside or copier.copy(action.file)})
+
+
+def _inside(path: Path, folder: Path) -> str | None:
+    """``path`` relative to ``folder`` when it is an absolute path inside it, else None."""
+    if path.is_absolute() and path.resolve().is_relative_to(folder.resolve()):
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    return None
 
 
 class _Copier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -253,7 +254,7 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
 
 def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
     """Actions out of order or after the end, alerts issued twice, corrections of alerts not issued yet, ids
-    used twice (alerts from ``cap`` actions are known only when the run reads their files: checked then)."""
+    used twice (alerts from ``cap`` actions and streams' messages are known only in the run: checked then)."""
     problems: list[Problem] = []
     scheduled_s = {alert.id: alert.issue_s for alert in scenario.alerts}  # scenario alerts not issued early
     by_action: set[str] = set()  # alerts issued by an action (issue, or a correction's id)
@@ -262,6 +263,7 @@ def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
         for reference in alert.chain.references if alert.chain is not None else ():
             corrections[reference] = corrections.get(reference, 0) + 1
     opened = False  # a cap action came before: alerts of ids unknown here may exist
+    streamed = [re.escape(stream.id) + r"-\d{6,}" for stream in scenario.streams]  # their messages' ids
     last_s = 0.0
     for index, action in enumerate(scenario.actions):
         where: tuple[str | int, ...] = ("actions", index)
@@ -283,7 +285,7 @@ def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
         elif isinstance(action, CorrectionAction):
             target = action.alert
             known = target in scheduled_s or target in by_action
-            if not known and not opened:
+            if not known and not opened and not any(re.fullmatch(p, target) for p in streamed):
                 problems.append(Problem(_no_alert(target, alert_ids | by_action), (*where, "alert")))
             elif known and target not in by_action and scheduled_s[target] >= at_s:
                 problems.append(Problem(f"alert {target!r} is not issued yet at {at_s:g} s", (*where, "alert")))

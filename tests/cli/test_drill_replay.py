@@ -13,9 +13,9 @@ import yaml
 from lalert_sim.console.recording import (
     ACTIONS_FILE,
     DRILL_FILE,
-    ActionLog,
     action_from_control,
     as_drill,
+    console_steering,
     read_action_log,
     write_drill,
 )
@@ -72,18 +72,14 @@ def _live(scenario: Path, results: Path, slice_s: float) -> tuple[str, Path]:
     """Drive a replication as the console does: the clock moves in slices, each action at the clock's now."""
     prepared = load(scenario)
     sim, _responder = build(prepared)
-    steering = Steering(sim, prepared)
-    log = ActionLog(results)
+    steering, handle = console_steering(results)(sim, prepared)
     controls = list(CONTROLS)
-    wall_s = 0.0
+    lines = []
     while sim.env.now < prepared.scenario.duration_s:
         steering.advance(min(sim.env.now + slice_s, prepared.scenario.duration_s))
-        wall_s += slice_s / 10
         while controls and controls[0][0] <= sim.env.now:
-            _, control = controls.pop(0)
-            action = action_from_control(control, sim.env.now, results)
-            steering.act(action)
-            log.record(action, wall_s)
+            lines.append(handle(controls.pop(0)[1], sim.env.now))
+    assert lines[1] == "cancel missile-drill-1" and lines[0] == "incident outage"
     result = steering.finish(prepared.scenario.duration_s)
     alert_reaches = reaches(prepared, result)
     summary = as_drill(summarise(prepared, result, alert_reaches), results)
@@ -122,7 +118,7 @@ def test_drill_yaml_rerun_gives_the_live_runs_trace_and_summary_byte_for_byte(tm
     assert cancel["t50_s"] is not None and cancel["t95_s"] is not None and cancel["t50_s"] <= cancel["t95_s"]
     logged = read_action_log(results / ACTIONS_FILE)
     replayed = load(drill).scenario.actions
-    assert [(a.at_s, a.do) for a in logged] == [(a.at_s, a.do) for a in replayed]
+    assert logged == replayed  # the uploaded file named relative to the results folder in both
     assert len(logged) == len(CONTROLS)
 
 
@@ -158,3 +154,66 @@ def test_an_actual_alert_is_not_issued_live_unless_allowed(tmp_path: Path) -> No
     allowed.advance(10.0)
     allowed.act(action_from_control({"action": "issue", "alert": "evacuate-aomori-city"}, 10.0, tmp_path))
     assert len(allowed.applied) == 1
+
+
+STREAMED = """\
+metadata: {name: a flood of messages, epoch: 2026-07-06T10:00:00+09:00}
+duration_s: 300
+topology:
+  nodes:
+    - {id: centre, kind: origin, system: l_alert}
+    - {id: rx, kind: relay, area: "34100"}
+    - {id: speaker, kind: emitter, channel: outdoor_loudspeaker, area: "34100"}
+  links:
+    - {id: net, medium: internet, source: centre, target: rx}
+    - {id: radio, medium: municipal_disaster_radio, source: rx, target: speaker}
+streams:
+  - id: FLOOD
+    arrivals: {kind: poisson, rate_per_s: 0.2}
+    message: {system: l_alert, category: evacuation_order, areas: ["34100"]}
+objectives:
+  - {name: speaker within a minute, fraction: 1, within_s: 60}
+"""
+
+
+def test_a_streams_message_cancelled_live_replays_from_the_drill(tmp_path: Path) -> None:
+    scenario = tmp_path / "flood.yaml"
+    scenario.write_text(STREAMED, encoding="utf-8")
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(100.0)
+    first = sim.alerts[0].spec.id
+    steering.act(action_from_control({"action": "cancel", "alert": first}, 100.0, tmp_path))
+    live = steering.finish(300.0)
+    drill = write_drill(tmp_path / "results", scenario, steering.applied)
+    again = run(load(drill))
+    assert again.trace.rows == live.trace.rows
+    assert f"{first}:cancel1" in [alert.spec.id for alert in again.alerts]
+
+
+def test_the_scenarios_own_actions_and_live_ones_are_recorded_in_the_order_done(tmp_path: Path) -> None:
+    scenario = tmp_path / "flood.yaml"
+    (tmp_path / "times.csv").write_text("time_s\n5\n40\n41.5\n120\n", encoding="utf-8")
+    data = yaml.safe_load(STREAMED)
+    data["streams"][0]["arrivals"] = {"kind": "csv", "file": "times.csv"}
+    data["actions"] = [{"at_s": 50.0, "do": "cancel", "alert": "FLOOD-000000"}]
+    data["variants"] = {"slow": {"duration_s": 100}}
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    prepared = load(scenario)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    steering.advance(45.0)
+    steering.act(action_from_control({"action": "update", "alert": "FLOOD-000001"}, 45.0, tmp_path))
+    steering.advance(60.0)  # the scenario's own cancel at 50 s on the way
+    steering.act(action_from_control({"action": "cancel", "alert": "FLOOD-000002"}, 60.0, tmp_path))
+    live = steering.finish(300.0)
+    drill = write_drill(tmp_path / "results", scenario, steering.applied)
+    written = yaml.safe_load(drill.read_text(encoding="utf-8"))
+    assert [(a["at_s"], a["do"], a["alert"]) for a in written["actions"]] == [
+        (45.0, "update", "FLOOD-000001"),
+        (50.0, "cancel", "FLOOD-000000"),
+        (60.0, "cancel", "FLOOD-000002"),
+    ]
+    assert "variants" not in written and written["streams"][0]["arrivals"]["file"].startswith("drill-files/")
+    assert run(load(drill)).trace.rows == live.trace.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import simpy
 import yaml
 
 from lalert_sim.analysis.corrections import recipients_reached
@@ -198,3 +200,88 @@ def test_a_sweep_row_carries_the_correction_times() -> None:
     row = replication_kpis(summary)
     assert row["false-missile-1:cancel1.correction_95pct_s"] == correction.t95_s
     assert correction.t50_s is not None and 0 < correction.t50_s < row["false-missile-1:cancel1.correction_95pct_s"]
+
+
+SMALL = """\
+metadata: {name: small}
+duration_s: 200
+topology:
+  nodes:
+    - {id: centre, kind: origin, system: j_alert}
+    - {id: rx, kind: relay, area: "02201"}
+    - {id: speaker, kind: emitter, channel: outdoor_loudspeaker, area: "02201"}
+  links:
+    - {id: sat, medium: satellite_geo, source: centre, target: rx}
+    - {id: radio, medium: municipal_disaster_radio, source: rx, target: speaker}
+alerts:
+  - {id: a, system: j_alert, category: ballistic_missile, areas: ["02201"]}
+  - {id: b, system: j_alert, category: ballistic_missile, areas: ["02201"], issue_s: 150}
+"""
+
+
+def _random_action(rng: random.Random) -> dict[str, Any]:
+    hostile = rng.random() < 0.15  # now and then a value that must be refused
+    at_s = rng.choice([201.0, -1.0, 1e300] if hostile else [0.0, 1e-9, 49.99, 50.0, 150.0, 200.0])
+    pick = rng.randrange(7)
+    alert = rng.choice(["a:cancel1", "", "x" * 300, "c"] if rng.random() < 0.15 else ["a", "b"])
+    if pick == 0:
+        return {"at_s": at_s, "do": "issue", "alert": alert}
+    if pick in (1, 2):
+        return {"at_s": at_s, "do": rng.choice(["update", "cancel"]), "alert": alert, "id": rng.choice([None, "a"])}
+    if pick == 3:
+        return {"at_s": at_s, "do": "cap", "file": rng.choice(["/dev/zero", "../x.xml", "none.xml", ".", "\0"])}
+    if pick == 4:
+        nodes = {"ids": [rng.choice(["rx", "nope", "*"])]}
+        end = rng.choice([10.0, 0.0, -5.0, float("inf")])
+        return {"at_s": at_s, "do": "incident", "incident": {"type": "outage", "nodes": nodes, "end_s": end}}
+    if pick == 5:
+        return {"at_s": at_s, "do": "incident", "incident": {"type": "power_outage", "area": "02201"}}
+    return {"at_s": at_s, "do": rng.choice(["sing", "", 3]), "alert": None}
+
+
+def test_fuzzed_actions_end_in_a_result_or_a_scenario_error(tmp_path: Path) -> None:
+    """Random action lists: each either runs (the same when the clock moves in slices) or is refused with a
+    ScenarioError, never a traceback."""
+    rng = random.Random(20260101)
+    base = yaml.safe_load(SMALL)
+    outcomes = {"ran": 0, "refused": 0}
+    for _ in range(150):
+        actions = sorted((_random_action(rng) for _ in range(rng.randint(1, 3))), key=lambda a: str(a["at_s"]))
+        text = yaml.safe_dump({**base, "actions": actions})
+        try:
+            prepared = load_text(text, str(tmp_path / "fuzzed.yaml"))
+            result = run(prepared)
+        except ScenarioError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["ran"] += 1
+        sliced = Steering(build(prepared)[0], prepared)  # the console's way: the clock in slices
+        for slice_end_s in np.arange(7.3, 200.0, 7.3):
+            sliced.advance(float(slice_end_s))
+        assert sliced.finish(200.0).trace.rows == result.trace.rows
+    assert outcomes["ran"] > 10 and outcomes["refused"] > 10, outcomes
+
+
+def test_advance_stands_where_simpys_run_until_stands() -> None:
+    """Events due before t are processed, those due at t are not: SimPy's ``env.run(until=t)``."""
+    prepared = load_text(SMALL, "small.yaml")
+    ours, _ = build(prepared)
+    theirs = simpy.Environment()
+    seen: dict[str, list[float]] = {"ours": [], "theirs": []}
+    for env, log in ((ours.env, seen["ours"]), (theirs, seen["theirs"])):
+        for delay in (1.0, 2.0, 2.0, 3.0):
+            env.timeout(delay).callbacks.append(lambda _e, env=env, log=log: log.append(env.now))
+    ours.advance(2.0)
+    theirs.run(until=2.0)
+    assert seen["ours"] == seen["theirs"] == [1.0] and ours.env.now == theirs.now == 2.0
+
+
+def test_moving_the_clock_in_slices_changes_nothing() -> None:
+    prepared = load(FLAGSHIP)
+    whole = run(prepared)
+    sim, _ = build(prepared)
+    steering = Steering(sim, prepared)
+    for slice_end_s in np.arange(0.37, 1800.0, 0.37):
+        steering.advance(float(slice_end_s))
+    sliced = steering.finish(1800.0)
+    assert sliced.trace.rows == whole.trace.rows and sliced.events == whole.events
