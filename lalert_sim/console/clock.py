@@ -21,6 +21,9 @@ from typing import Protocol
 from lalert_sim.console.protocol import MAX_SPEED, MIN_SPEED, ClockState
 from lalert_sim.engine.simulation import RunResult, Simulation
 
+MIN_WAKE_S = 0.005
+"""The engine's thread sleeps at least this long between two slices of events (events due meanwhile are
+processed together, at most this late in wall time)."""
 ACTION_RESOLUTION_S = 0.001
 """Operator actions land on whole milliseconds of simulation time (so the recorded time is exact)."""
 
@@ -240,8 +243,11 @@ class Driver:
             target_s = clock.sim_now()
             if target_s >= until_s:
                 break
-            stepper.advance(target_s)
+            stepper.advance(min(target_s, max(env.now, env.peek()) + clock.speed * self.tick_s))  # a backlog in slices
             self.on_progress(self.simulation)
+            if env.now < target_s:
+                continue  # behind the clock: on at once
+            time.sleep(MIN_WAKE_S)  # never a wake per event: each costs a switch of threads (the GIL)
             clock.wait(min(env.peek(), until_s), self.tick_s)
         self._apply_queued()
         self.result = stepper.finish(max(env.now, min(clock.sim_now(), until_s)))

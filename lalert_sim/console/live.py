@@ -3,9 +3,11 @@ operator's controls (clock actions here; scenario actions through the handler th
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from lalert_sim.analysis.metrics import objective_results
@@ -13,6 +15,7 @@ from lalert_sim.console.clock import Driver, PlainStepper, Stepper, WallClock, c
 from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
 from lalert_sim.console.feed import Feed, NodePlaces
 from lalert_sim.console.protocol import Action, Batch, Clock, FieldState, ObjectiveState, action_of
+from lalert_sim.engine.availability import AvailabilityLog
 from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.prepare import Prepared
 from lalert_sim.runner import build, reaches
@@ -28,11 +31,19 @@ FieldSource = Callable[[], Mapping[str, FieldState]]
 """Field nodes' measured answers so far (the ``--broker`` mode's bridge)."""
 
 REACH_EVERY_S = 1.0
-"""Wall seconds between two computations of the warned curve (at least; more if one takes long)."""
+"""Wall seconds between two points of the warned curve (the reach model reruns when one is done)."""
 
 
 class ControlError(ValueError):
     """A control request that cannot be done now (HTTP 422); a malformed one is a plain ValueError (400)."""
+
+
+def frozen_result(result: RunResult) -> RunResult:
+    """A copy of a running simulation's result that the engine no longer changes, as far as the reach
+    model reads it: each alert's emissions, the station outages (frozen records) and the availability log."""
+    alerts = [dataclasses.replace(alert, emitted=dict(alert.emitted)) for alert in result.alerts]
+    availability = AvailabilityLog(list(result.availability.rows))
+    return dataclasses.replace(result, alerts=alerts, availability=availability, stations=list(result.stations))
 
 
 def partial_result(simulation: Simulation, now_s: float) -> RunResult:
@@ -82,9 +93,12 @@ class LiveRun:
         self._availability_read = 0
         self._published_at = 0.0
         self._reach_at = -REACH_EVERY_S
-        self._reach_cost_s = 0.0
         self._emissions_seen = -1
         self._curves: list[WarnedCurve] = []
+        self._computing: Future[list[WarnedCurve]] | None = None
+        self._reach_rested_at = 0.0  # the reach model runs again from then on (monotonic s)
+        self._decided: dict[tuple[str, str], bool] = {}  # (objective, alert) -> met, once its window closed
+        self._reach_worker = ThreadPoolExecutor(1, thread_name_prefix="console-reach")
 
     def clock_state(self) -> Clock:
         """The clock as the stream reports it."""
@@ -113,7 +127,10 @@ class LiveRun:
         if self._stopped:
             self.driver.stop()
         self._driver_ready.set()
-        return self.driver.run()
+        try:
+            return self.driver.run()
+        finally:
+            self._reach_worker.shutdown(cancel_futures=True)
 
     def stop(self) -> None:
         """End the run where it is (the server shutting down)."""
@@ -138,37 +155,63 @@ class LiveRun:
             self.feed.add_availability(log[self._availability_read :])
             self._availability_read = len(log)
         now_s = simulation.env.now if ended else self.clock.sim_now()
-        if ended or wall - self._reach_at >= max(REACH_EVERY_S, 3 * self._reach_cost_s):
+        if ended or wall - self._reach_at >= REACH_EVERY_S:
             self._reach(simulation, now_s, ended)
             self._reach_at = wall
-            self._reach_cost_s = time.monotonic() - wall
         if self.field is not None:
             self.feed.set_field(self.field())
         self.emit(lambda: self.feed.take(self.clock_state()))
         self._published_at = time.monotonic()
 
     def _reach(self, simulation: Simulation, now_s: float, ended: bool) -> None:
+        """A point of the warned curve and the objectives. The reach model runs beside the engine (on a
+        nationwide network it takes seconds) on a copy of the emissions so far; the curve at ``now_s`` uses
+        the latest one done (at the end: one of the whole run, waited for)."""
         result = partial_result(simulation, now_s)
+        computing = self._computing
+        if computing is not None and (computing.done() or ended):
+            self._curves = computing.result()
+            self._computing = computing = None
         emissions = sum(len(alert.emitted) for alert in simulation.alerts)
-        if emissions != self._emissions_seen:  # the curves change only when something more has sounded
-            self._emissions_seen = emissions
-            self._curves = [
-                WarnedCurve.of_reach(reach, alert.spec.issue_s)
-                for alert, reach in zip(simulation.alerts, reaches(self.prepared, result), strict=True)
-                if reach is not None
-            ]
+        rested = time.monotonic() >= self._reach_rested_at
+        if computing is None and emissions != self._emissions_seen and (rested or ended):
+            self._emissions_seen = emissions  # curves change only when more has sounded
+            computing = self._computing = self._reach_worker.submit(self._curves_of, frozen_result(result))
+            if ended:
+                self._curves = computing.result()
+                self._computing = None
         curves = self._curves
         self.feed.add_warned(warned_now(curves, now_s), municipal_warned(curves, now_s))
         self.feed.set_objectives(self._objectives(result, now_s, ended))
 
+    def _curves_of(self, result: RunResult) -> list[WarnedCurve]:
+        started = time.monotonic()
+        curves = [
+            WarnedCurve.of_reach(reach, alert.spec.issue_s)
+            for alert, reach in zip(result.alerts, reaches(self.prepared, result), strict=True)
+            if reach is not None
+        ]
+        done = time.monotonic()
+        self._reach_rested_at = done + 2 * (done - started)  # the model busy a third of the time at most
+        return curves
+
     def _objectives(self, result: RunResult, now_s: float, ended: bool) -> list[ObjectiveState]:
-        """Each objective decided once its window has closed or the run has ended (met or not), undecided before."""
-        issued = {alert.spec.id: alert.spec.issue_s for alert in result.alerts}
-        states: list[ObjectiveState] = []
-        for objective in objective_results(result, list(self.prepared.scenario.objectives)):
-            closes = issued.get(objective.alert, float("inf")) + objective.within_s
-            states.append({"name": objective.name, "met": objective.met if ended or now_s >= closes else None})
-        return states
+        """Each objective (per alert it covers) decided once its window has closed or the run has ended, and
+        undecided before; figured only when one comes due (on a nationwide network it takes a second)."""
+        pairs = [
+            (objective.name, alert.spec.id, alert.spec.issue_s + objective.within_s)
+            for objective in self.prepared.scenario.objectives
+            for alert in result.alerts
+            if objective.alert is None or objective.alert == alert.spec.id
+        ]
+        decided = self._decided
+        if any((ended or closes <= now_s) and (name, alert) not in decided for name, alert, closes in pairs):
+            closing = {(name, alert): closes for name, alert, closes in pairs}
+            for outcome in objective_results(result, list(self.prepared.scenario.objectives)):
+                key = (outcome.name, outcome.alert)
+                if ended or closing.get(key, float("inf")) <= now_s:
+                    decided.setdefault(key, outcome.met)
+        return [{"name": name, "met": decided.get((name, alert))} for name, alert, _ in pairs]
 
     # --- the operator's controls (the server's thread) ---------------------------------------------------------------
 
