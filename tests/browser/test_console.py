@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import yaml
 
 from lalert_sim.console.layout import page_texts
 from lalert_sim.i18n import Messages
+from lalert_sim.model.alerts import Alert, AlertCategory, AlertSystem
+from lalert_sim.model.cap import write_cap
 from tests.browser.console_page import PageProblems, serve, sim_seconds, wait_ready
 from tests.browser.test_report_in_chromium import CHROMIUM, FLAGS, _need_browser
 from tests.conftest import SCENARIOS, cli
@@ -271,5 +274,38 @@ def test_an_incident_now_takes_the_node_down_on_the_page(browser: Any, tmp_path:
         _click_and_wait_ok(page, "#btn-incident")
         page.wait_for_selector("#national-nodes li[data-node='carrier/docomo/cbc'][data-status='down']", timeout=10_000)
         page.wait_for_function("() => window.consoleState.events.some(e => e[1] === 'down')", timeout=10_000)
+        errors = _close(page, problems)
+    assert errors == []
+
+
+def test_a_file_that_is_no_alert_is_refused_with_the_reason_shown(browser: Any, tmp_path: Path) -> None:
+    junk = tmp_path / "not-an-alert.xml"
+    junk.write_text("<html><body>hello</body></html>", encoding="utf-8")
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        _click_and_wait_ok(page, "#btn-start")
+        page.set_input_files("#cap-file", str(junk))
+        page.evaluate("() => { delete document.getElementById('control-status').dataset.ok; }")
+        page.click("#btn-cap")
+        page.wait_for_selector("#control-status[data-ok='false']", timeout=10_000)
+        status = page.inner_text("#control-status")
+        still = page.get_attribute("#state", "data-state")
+        _close(page, problems)
+    assert status.startswith("cap: refused: ") and len(status) > len("cap: refused: ") + 5
+    assert still == "running"
+
+
+def test_a_cap_file_sent_now_is_issued_and_travels(browser: Any, tmp_path: Path) -> None:
+    alert = Alert(id="cap-flood", system=AlertSystem.J_ALERT, category=AlertCategory.OTHER, areas=["02201"])
+    cap = tmp_path / "flood.cap.xml"
+    cap.write_bytes(write_cap(alert, datetime(2026, 11, 22, tzinfo=UTC)))
+    with serve("console", DRILL, "--speed", "10", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        _click_and_wait_ok(page, "#btn-start")
+        page.set_input_files("#cap-file", str(cap))
+        _click_and_wait_ok(page, "#btn-cap")
+        page.wait_for_function(
+            "() => window.consoleState.events.some(e => e[1] === 'received' && e[3] === 'cap-flood')", timeout=10_000
+        )
         errors = _close(page, problems)
     assert errors == []
