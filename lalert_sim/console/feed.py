@@ -37,7 +37,7 @@ LOGGED = frozenset(Event) - {Event.SENT}
 _EVENT_NAMES = {event.value: event.name.lower() for event in Event}
 _CAUSE_NAMES = {cause.value: "" if cause is Cause.NONE else cause.name.lower() for cause in Cause}
 _LOGGED_CODES = np.array(sorted(event.value for event in LOGGED), dtype=np.float64)
-_RANK = {Status.IDLE: 0, Status.FAILED: 1, Status.REACHED: 2, Status.SOUNDING: 3}
+_RANK = {Status.DOWN: -1, Status.IDLE: 0, Status.FAILED: 1, Status.REACHED: 2, Status.SOUNDING: 3}  # what outranks what
 
 
 @dataclass(frozen=True)

@@ -76,14 +76,14 @@ class Hub:
         message = encode(batch)
         with self._lock:
             for queue, loop in list(self._viewers.items()):
-                loop.call_soon_threadsafe(_offer, queue, message)
+                loop.call_soon_threadsafe(self._offer, queue, message)
 
     def emit(self, make: Callable[[], Batch]) -> None:
         """Make a batch and send it, with no viewer joining in between (so none misses or repeats it)."""
         with self._lock:
             message = encode(make())
             for queue, loop in list(self._viewers.items()):
-                loop.call_soon_threadsafe(_offer, queue, message)
+                loop.call_soon_threadsafe(self._offer, queue, message)
 
     def join(self) -> tuple[str, asyncio.Queue[str | None]]:
         """A new viewer: its snapshot and the queue of what follows."""
@@ -104,18 +104,18 @@ class Hub:
             for queue, loop in self._viewers.items():
                 loop.call_soon_threadsafe(_end, queue)
 
+    def _offer(self, queue: asyncio.Queue[str | None], message: str) -> None:
+        try:
+            queue.put_nowait(message)
+        except asyncio.QueueFull:  # too slow: end its stream; it reconnects and starts from a snapshot
+            self.leave(queue)
+            _end(queue)
+
     @property
     def viewers(self) -> int:
         """How many viewers are connected."""
         with self._lock:
             return len(self._viewers)
-
-
-def _offer(queue: asyncio.Queue[str | None], message: str) -> None:
-    try:
-        queue.put_nowait(message)
-    except asyncio.QueueFull:  # too slow: end its stream; it reconnects and starts from a snapshot
-        _end(queue)
 
 
 def _end(queue: asyncio.Queue[str | None]) -> None:
