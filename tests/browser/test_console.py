@@ -309,3 +309,20 @@ def test_a_cap_file_sent_now_is_issued_and_travels(browser: Any, tmp_path: Path)
         )
         errors = _close(page, problems)
     assert errors == []
+
+
+def test_an_actual_scenario_shows_the_actual_banner(browser: Any, tmp_path: Path) -> None:
+    data = yaml.safe_load(DRILL.read_text(encoding="utf-8"))
+    data["alerts"][0]["mode"] = "actual"
+    scenario = tmp_path / "actual.yaml"
+    scenario.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with serve("console", scenario, "--allow-actual", "--out", tmp_path / "out") as served:
+        page, problems = _open(browser, served.url)
+        banner = page.inner_text("#banner").strip()
+        classes = page.get_attribute("body", "class") or ""
+        colour = page.evaluate("() => getComputedStyle(document.body).borderTopColor")
+        errors = _close(page, problems)
+    assert banner == Messages("en")("console.banner_actual")
+    assert "banner-actual" in classes and "banner-exercise" not in classes
+    assert colour == "rgb(200, 16, 46)"
+    assert errors == []

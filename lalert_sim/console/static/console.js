@@ -1,7 +1,7 @@
 // The drill console page: draws the scenario's layout once, then applies the server's batches
 // (server-sent events, see console/protocol.py) once per animation frame. Nothing is done per
-// event in the DOM: the log gets one insertion per frame and keeps a bounded number of rows,
-// the nodes are drawn on one canvas, and only the municipalities that changed are repainted.
+// event in the DOM: the log is virtual (only the rows in view exist), towns and nodes are painted
+// on canvases (only those that changed, within a frame's budget), and the heavier drawings take turns.
 "use strict";
 
 (() => {
@@ -48,7 +48,7 @@
     batches: 0,
   };
   const queue = [];
-  let nodeIndex = new Map(); // node id -> index into the arrays below
+  const nodeIndex = new Map(); // node id -> index into the arrays below
   let nodeX = null;
   let nodeY = null;
   let nodeStatus = null; // Uint8Array of STATUS_ORDER indices
