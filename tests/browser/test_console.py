@@ -291,7 +291,8 @@ def test_a_file_that_is_no_alert_is_refused_with_the_reason_shown(browser: Any, 
         status = page.inner_text("#control-status")
         still = page.get_attribute("#state", "data-state")
         _close(page, problems)
-    assert status.startswith("cap: refused: ") and len(status) > len("cap: refused: ") + 5
+    refused = f"{Messages('en')('console.cap_now')}: refused: "
+    assert status.startswith(refused) and len(status) > len(refused) + 5
     assert still == "running"
 
 

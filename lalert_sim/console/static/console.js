@@ -701,8 +701,22 @@
 
   // ---- controls ------------------------------------------------------------------------------
 
+  const ACTION_WORDS = {
+    start: "start",
+    pause: "pause",
+    resume: "resume",
+    speed: "set_speed",
+    seek: "seek",
+    issue: "issue_now",
+    cap: "cap_now",
+    incident: "incident_now",
+    update: "update",
+    cancel: "cancel",
+  };
+
   async function control(body) {
     const status = $("control-status");
+    const what = T(ACTION_WORDS[body.action] || body.action);
     try {
       const reply = await fetch("/api/control", {
         method: "POST",
@@ -712,16 +726,16 @@
       const answer = await reply.json().catch(() => ({ ok: false, error: `HTTP ${reply.status}` }));
       if (reply.ok && answer.ok) {
         status.classList.remove("refused");
-        status.textContent = `${body.action}: ${T("done").replace("{time}", hms(answer.sim_s ?? state.clock.sim_s))}`;
+        status.textContent = `${what}: ${T("done").replace("{time}", hms(answer.sim_s ?? state.clock.sim_s))}`;
       } else {
         status.classList.add("refused");
-        status.textContent = `${body.action}: ${T("refused").replace("{error}", answer.error || `HTTP ${reply.status}`)}`;
+        status.textContent = `${what}: ${T("refused").replace("{error}", answer.error || `HTTP ${reply.status}`)}`;
       }
       status.dataset.ok = String(Boolean(reply.ok && answer.ok));
       return answer;
     } catch (error) {
       status.classList.add("refused");
-      status.textContent = `${body.action}: ${T("refused").replace("{error}", String(error))}`;
+      status.textContent = `${what}: ${T("refused").replace("{error}", String(error))}`;
       status.dataset.ok = "false";
       return { ok: false, error: String(error) };
     }
