@@ -13,7 +13,8 @@ from lalert_sim.analysis.results import CorrectionTimes
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.model.alerts import MessageKind
-from lalert_sim.reach.model import Reach
+from lalert_sim.prepare import Prepared
+from lalert_sim.reach.model import Reach, compute_reach
 
 CORRECTING = frozenset({MessageKind.UPDATE, MessageKind.CORRECTION, MessageKind.CANCEL})
 """Kinds of message that correct an earlier one (a lift says the hazard is over; the original was right)."""
@@ -41,6 +42,14 @@ def correction_times(result: RunResult, reaches: Mapping[int, Reach]) -> tuple[C
             continue
         times.append(_times(original, correction, before, after))
     return tuple(times)
+
+
+def corrections_so_far(prepared: Prepared, result: RunResult) -> tuple[CorrectionTimes, ...]:
+    """Correction times of a run, reaches computed here for the alerts they need only (the console's live view:
+    ``result`` the run so far, ``prepared`` the scenario as the actions left it, e.g. ``Steering.prepared``)."""
+    needed = {state.index: state for pair in corrected_pairs(result) for state in pair}
+    reaches = {index: compute_reach(prepared, result, state) for index, state in needed.items()}
+    return correction_times(result, {index: reach for index, reach in reaches.items() if reach is not None})
 
 
 def recipients_reached(before: Reach, after: Reach) -> tuple[np.ndarray, float]:

@@ -60,6 +60,8 @@ def action_from_control(control: Mapping[str, Any], at_s: float, results_dir: Pa
     ``cap``: ``{"name", "content"}``, the file stored in the results folder; ``incident``: the incident's
     fields (``type``, ``nodes``...) beside ``action``. ActionError saying what is wrong with the request.
     """
+    if not isinstance(control, Mapping):
+        raise ActionError("a control request is a JSON object")
     do = control.get("action")
     fields = {key: value for key, value in control.items() if key != "action"}
     if do == "cap":
@@ -78,7 +80,10 @@ def action_from_control(control: Mapping[str, Any], at_s: float, results_dir: Pa
 
 def store_alert_file(results_dir: Path, name: str, content: str) -> Path:
     """Keep an uploaded alert file in the results folder under a name of its own (``cap-N-NAME``); its path."""
-    data = content.encode("utf-8")
+    try:
+        data = content.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ActionError("the alert file is not text (UTF-8)") from None
     if len(data) > ALERT_FILE_MAX_BYTES:
         raise ActionError(f"the alert file is over {ALERT_FILE_MAX_BYTES:,} bytes")
     stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(name).name)[-80:] or "alert.xml"

@@ -13,7 +13,7 @@ import pytest
 import simpy
 import yaml
 
-from lalert_sim.analysis.corrections import recipients_reached
+from lalert_sim.analysis.corrections import corrections_so_far, recipients_reached
 from lalert_sim.analysis.kpis import replication_kpis
 from lalert_sim.console.recording import action_from_control, store_alert_file
 from lalert_sim.engine.actions import ActionError, Steering, apply_action
@@ -108,10 +108,19 @@ def test_an_impossible_action_in_a_scenario_is_refused_naming_its_field(
     tmp_path: Path, actions: list[dict[str, Any]], field: str, words: str
 ) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(_data(actions, LATER)), encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_text(yaml.safe_dump(_data(actions, LATER)), str(path))
+    assert any(problem.field.startswith(field) and words in str(problem) for problem in refused.value.problems), [
+        str(problem) for problem in refused.value.problems
+    ]
+
+
+def test_validate_refuses_an_impossible_action_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(_data([{"at_s": 100, "do": "cancel", "alert": "later"}], LATER)), encoding="utf-8")
     done = cli("validate", path)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert field in done.stderr and words in done.stderr and "Traceback" not in done.stderr
+    assert "actions[0].alert" in done.stderr and "not issued yet" in done.stderr and "Traceback" not in done.stderr
 
 
 def _steering() -> Steering:
@@ -134,10 +143,15 @@ def test_live_actions_that_cannot_be_done_now_are_refused_and_change_nothing(tmp
         ({"action": "launch"}, "do"),
         ({"action": "cap", "name": "x.xml", "content": "<alert>not CAP</alert>"}, "x.xml"),
         ({"action": "cap", "name": "x.xml"}, "content"),
+        ({"action": "cap", "name": "x.xml", "content": "\ud800"}, "not text"),
+        ({"action": "issue", "alert": ["a"]}, "alert"),
+        ({"action": "update", "alert": "missile-drill-1", "headline": "x" * 3000}, "headline"),
     ]
     for control, words in refused:
         with pytest.raises(ActionError, match=words):
             steering.act(action_from_control(control, 200.0, tmp_path))
+    with pytest.raises(ActionError, match="JSON object"):
+        action_from_control(["issue"], 200.0, tmp_path)  # type: ignore[arg-type]
     with pytest.raises(ActionError, match="stands at 200"):
         apply_action(steering.sim, steering.prepared, IssueAction(at_s=150, do="issue", alert="later"))
     assert steering.applied == [] and len(steering.sim.trace.rows) == rows
@@ -195,8 +209,11 @@ def test_correction_times_count_the_originals_recipients_reached_first() -> None
 
 def test_a_sweep_row_carries_the_correction_times() -> None:
     prepared = load(ROOT / "scenarios" / "jalert_missile_false_alarm_aomori.yaml")
-    summary = summarise(prepared, run(prepared))
+    result = run(prepared)
+    summary = summarise(prepared, result)
     (correction,) = summary.corrections
+    assert result.steered is not None
+    assert corrections_so_far(result.steered, result) == summary.corrections  # as the console shows them
     row = replication_kpis(summary)
     assert row["false-missile-1:cancel1.correction_95pct_s"] == correction.t95_s
     assert correction.t50_s is not None and 0 < correction.t50_s < row["false-missile-1:cancel1.correction_95pct_s"]
