@@ -21,8 +21,7 @@ from typing import Any, Protocol
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from lalert_sim.console.live import ControlError
 from lalert_sim.console.protocol import (
@@ -148,6 +147,13 @@ def console_app(layout: Layout, hub: Hub, controller: Controller, token: str) ->
             return PlainTextResponse("the console page is not installed (lalert_sim/console/static)", 404)
         return FileResponse(index, headers={"Cache-Control": "no-store"})
 
+    async def static(request: Request) -> Response:
+        root = STATIC_DIR.resolve()
+        path = (root / request.path_params["name"]).resolve()
+        if not path.is_relative_to(root) or not path.is_file():  # nothing outside the page's own folder
+            return PlainTextResponse("not found", 404)
+        return FileResponse(path, headers={"Cache-Control": "no-cache"})
+
     async def scenario(_request: Request) -> Response:
         return Response(layout_body, media_type="application/json")
 
@@ -200,7 +206,7 @@ def console_app(layout: Layout, hub: Hub, controller: Controller, token: str) ->
         Route(SCENARIO, scenario),
         Route(STREAM, stream),
         Route(CONTROL, control, methods=["POST"]),
-        Mount(STATIC, app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Route(STATIC + "/{name:path}", static),
     ]
     return Starlette(routes=routes)
 

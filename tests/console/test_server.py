@@ -241,3 +241,20 @@ def test_console_options_out_of_range_are_invalid_input(tmp_path: Path) -> None:
         done = cli("console", DRILL, *args)
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_static_files_stay_inside_the_package(serve: Callable[..., Served]) -> None:
+    console = serve("console", DRILL)
+    for path in (
+        "/static/../server.py",
+        "/static/..%2fserver.py",
+        "/static/%2e%2e/%2e%2e/cli.py",
+        "/static/nothing.js",
+    ):
+        assert console.get(path)[0] == 404, path
+    assert console.get("/api/control")[0] == 405  # controls only by POST
+
+
+def test_broker_mode_needs_bound_field_nodes(tmp_path: Path) -> None:
+    done = cli("console", DRILL, "--broker", "mqtt://bridge:x@127.0.0.1:1", "--port", "0")
+    assert done.returncode == 2 and "field_nodes: missing" in done.stderr and "Traceback" not in done.stderr
