@@ -6,7 +6,9 @@ an SVG path in one view box, the outlines of the prefectures the view shows, and
 node at its municipality's reference coordinates (nodes of one town spread on a small
 ring around it, so none hides another). National nodes have no place (``x``/``y`` None):
 the page lists them beside the map. Names come from ``report/places.py`` in the run's
-language, with the page's own texts from the ``console`` catalogue.
+language, with the page's own texts from the ``console`` catalogue. Beyond the keys console/protocol.py
+names: a node's ``channel`` (emitters), a prefecture's ``in_scenario`` (False: a neighbour shown for
+context) and an alert's ``category_name`` (its category in the run's language).
 """
 
 from __future__ import annotations
