@@ -6,6 +6,7 @@ on the run's own counts, and controls without the token are refused."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -54,12 +55,26 @@ def _close(page: Any, problems: PageProblems) -> list[str]:
     return problems.errors
 
 
+# What a console answers a scenario action when it was built without the actions' steering.
+NO_STEERING = "scenario actions are not available in this console"
+
+
 def _click_and_wait_ok(page: Any, selector: str) -> None:
     """Click a control and wait for the server's answer to show (ok or refused)."""
     page.evaluate("() => { delete document.getElementById('control-status').dataset.ok; }")
     page.click(selector)
     page.wait_for_selector("#control-status[data-ok]", timeout=10_000)
-    assert page.get_attribute("#control-status", "data-ok") == "true", page.inner_text("#control-status")
+    status = page.inner_text("#control-status")
+    _need_steering(status)
+    assert page.get_attribute("#control-status", "data-ok") == "true", status
+
+
+def _need_steering(status: str) -> None:
+    """Skip (fail under CI) when the console answered that it applies no scenario actions."""
+    if NO_STEERING in status:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the console cannot apply scenario actions: {status}")
+        pytest.skip(f"this console applies no scenario actions yet: {status}")
 
 
 def _rate(page: Any, wall_s: float) -> float:
@@ -147,9 +162,12 @@ def test_an_alert_issued_now_arrives_within_one_second_of_wall_time_at_10x(brows
                 if (got) window.__issue.arrived = performance.now(); else requestAnimationFrame(watch);
               };
               requestAnimationFrame(watch);
+              delete document.getElementById('control-status').dataset.ok;
               document.getElementById('btn-issue').click();
             }"""
         )
+        page.wait_for_selector("#control-status[data-ok]", timeout=10_000)
+        _need_steering(page.inner_text("#control-status"))
         page.wait_for_function("() => window.__issue.arrived !== null", timeout=10_000)
         elapsed_ms = page.evaluate("() => window.__issue.arrived - window.__issue.clicked")
         status = page.inner_text("#control-status")
@@ -289,6 +307,7 @@ def test_a_file_that_is_no_alert_is_refused_with_the_reason_shown(browser: Any, 
         page.click("#btn-cap")
         page.wait_for_selector("#control-status[data-ok='false']", timeout=10_000)
         status = page.inner_text("#control-status")
+        _need_steering(status)
         still = page.get_attribute("#state", "data-state")
         _close(page, problems)
     refused = f"{Messages('en')('console.cap_now')}: refused: "
