@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from lalert_sim.console.protocol import MAX_SPEED, MIN_SPEED, ClockState
+from lalert_sim.console.protocol import MAX_SPEED, MIN_SPEED, Clock, ClockState
 from lalert_sim.engine.simulation import RunResult, Simulation
 
 MIN_WAKE_S = 0.005
@@ -122,6 +122,16 @@ class WallClock:
         """Mark the clock ended (the run reached its end or was stopped)."""
         with self._changed:
             self._reanchor(ClockState.ENDED)
+
+    def report(self) -> Clock:
+        """Where the clock stands, as the stream reports it."""
+        with self._changed:
+            return {
+                "sim_s": round(self._sim_now(), 3),
+                "wall_s": round(self._wall() - self._started_wall, 3),
+                "speed": self._speed,
+                "state": self._state.value,
+            }
 
     def nudge(self) -> None:
         """Wake whoever waits (something besides the clock changed, e.g. an action is queued)."""

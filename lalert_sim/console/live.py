@@ -102,13 +102,7 @@ class LiveRun:
 
     def clock_state(self) -> Clock:
         """The clock as the stream reports it."""
-        clock = self.clock
-        return {
-            "sim_s": round(clock.sim_now(), 3),
-            "wall_s": round(clock.wall_s(), 3),
-            "speed": clock.speed,
-            "state": clock.state.value,
-        }
+        return self.clock.report()
 
     # --- the engine's thread -----------------------------------------------------------------------------------------
 
@@ -272,3 +266,5 @@ class LiveRun:
             ) from None
         except ValueError as exc:
             raise ControlError(f"{action.value}: {exc}") from None
+        except Exception as exc:  # the run goes on; the operator hears what went wrong instead of a 500
+            raise ControlError(f"{action.value}: unexpected {type(exc).__name__}: {exc}") from None

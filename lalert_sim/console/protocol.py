@@ -11,8 +11,10 @@ Routes::
 The URL printed at start is ``http://HOST:PORT/?token=TOKEN``; the page keeps
 the token from its URL and sends it on every control request. A control request
 without a token is answered 401, with a wrong one 403; the reply is
-``{"ok": true, "sim_s": ...}`` or, for an action that cannot be done,
-400/422 ``{"ok": false, "error": "..."}``. The read routes need no token, so
+``{"ok": true, "sim_s": ...}``, or ``{"ok": false, "error": "..."}`` with 400 for a malformed
+request (not JSON, unknown action, a speed that is no number or outside MIN_SPEED–MAX_SPEED), 413 for
+one over 2 MiB, 422 for one that cannot be done now (pause when not running, a scenario action the
+run refuses). The read routes need no token, so
 many viewers may watch at once.
 
 Each server-sent event is one ``data:`` line holding one JSON object (``Batch``
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 PAGE = "/"
 STATIC = "/static"
@@ -115,9 +117,10 @@ class Clock(TypedDict):
 
 
 EventRow = tuple[float, str, str, str, str]
-"""One event of the log: [sim_s, kind, subject_id, alert_id, detail]; kind is a trace event name (engine/trace.py
-``Event``, lower case: "issued", "received", "emitted", "lost", ...) or "action"/"field" for an operator action or a
-field node's acknowledgement; subject is a node id (or municipality code, field node id); detail is a cause or ""."""
+"""One event of the log: [sim_s, kind, subject_id, alert_id, detail]. kind: a trace event name (engine/trace.py
+``Event``, lower case: "issued", "received", "duplicate", "lost", "emitted", "stopped", "stale"; "sent" is left
+out), "down"/"up" for a node or link going out of service and back (detail: the cause), or "action" for an
+operator's action (detail: what it did); subject: a node or link id; detail: a cause or ""."""
 
 
 class MunicipalityState(TypedDict):
@@ -145,7 +148,8 @@ class FieldState(TypedDict):
     """A field node's measured acknowledgement: first-publish → actuation latency and outcome."""
 
     latency_ms: float | None
-    outcome: str  # "waiting", "actuated", "refused", "rejected", "lost"
+    outcome: str  # "waiting" (published, not yet answered), else the latency report's: "actuated", "refused",
+    # "rejected", "missed", "not_sent"
 
 
 class CorrectionState(TypedDict):
@@ -191,8 +195,6 @@ Layout = dict[str, Any]
 """The layout JSON of ``GET /api/scenario`` (console/layout.py), with ``mode`` and ``speed`` set by the server:
 {"name", "mode", "banner", "language", "until_s", "speed", "view_box", "municipalities", "prefectures", "nodes",
 "alerts", "cohorts", "channels", "objectives", "texts"}."""
-
-ReplyStatus = Literal[200, 400, 401, 403, 422]
 
 
 def action_of(body: Mapping[str, Any]) -> Action:

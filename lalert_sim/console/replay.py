@@ -233,13 +233,7 @@ class Replay:
 
     def clock_state(self) -> Clock:
         """The clock as the stream reports it."""
-        clock = self.clock
-        return {
-            "sim_s": round(clock.sim_now(), 3),
-            "wall_s": round(clock.wall_s(), 3),
-            "speed": clock.speed,
-            "state": clock.state.value,
-        }
+        return self.clock.report()
 
     def run(self) -> None:
         """Play until ``stop``: follow the clock, emit the changes."""

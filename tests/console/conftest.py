@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from lalert_sim.console.protocol import bearer
 from tests.conftest import start_cli
 
 pytest.importorskip("starlette")
@@ -105,7 +106,7 @@ class Served:
         headers = {"Content-Type": "application/json"}
         chosen = self.token if token == "" else token
         if chosen is not None:
-            headers["Authorization"] = f"Bearer {chosen}"
+            headers |= bearer(chosen)
         data = raw if raw is not None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + "/api/control", data, headers, method="POST")
         try:

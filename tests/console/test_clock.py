@@ -141,3 +141,26 @@ class _Fast:
 
     def __call__(self) -> float:
         return (time.monotonic() - self.start) * self.factor
+
+
+def test_a_scenario_action_that_fails_leaves_the_run_going() -> None:
+    from lalert_sim.console.live import ControlError, LiveRun
+
+    prepared = load(SCENARIOS / "jalert_missile_drill_aomori.yaml")
+
+    def broken(_body: object, _at_s: float) -> str:
+        raise KeyError("no such thing")
+
+    live = LiveRun(prepared, WallClock(prepared.scenario.duration_s, 100), lambda make: None)
+    live.steer = lambda simulation, _prepared: (PlainStepper(simulation), broken)
+    engine = threading.Thread(target=live.run)
+    engine.start()
+    try:
+        live.control({"action": "start"})
+        with pytest.raises(ControlError, match="unexpected KeyError"):
+            live.control({"action": "issue", "alert": "missile-drill-1"})
+        assert live.actions == [] and live.clock.state is ClockState.RUNNING
+    finally:
+        live.stop()
+        engine.join(30)
+    assert live.driver is not None and live.driver.result is not None
