@@ -117,7 +117,11 @@ def test_every_part_of_a_batch_shows_on_the_page(browser: Any, page_server: str)
     page.goto(page_server)
     wait_ready(page)
     page.wait_for_function("() => window.consoleState.batches >= 2")
+    # Each drawing takes its turn within a second at most (console.js PACE_MS): wait for all of them.
     page.wait_for_selector("#municipalities [data-code='02203'][data-status='sounding']")
+    page.wait_for_selector("#warned-canvas[data-points='2']")
+    page.wait_for_function("() => document.querySelectorAll('#log-rows .row').length === 4")
+    page.wait_for_function("() => window.consoleState.timings.nodes !== undefined")
     shown = {
         "failed_town": page.get_attribute("#municipalities [data-code='02441']", "data-status"),
         "centre": page.get_attribute("#national-nodes li[data-node='jalert/centre']", "data-status"),
