@@ -108,15 +108,15 @@ def map_svg(places: list[Place], m: Messages) -> str:
     view = Projection.fit(_bounds(places), WIDTH_PX)
     in_alert = {p.code for p in places}
     background = [
-        _path(view, outline)
+        outline_path(view, outline)
         for code, outline in municipality_outlines().items()
         if code not in in_alert and view.shows(outline.bounds())
     ]
-    prefectures = [_path(view, o) for o in prefecture_outlines().values() if view.shows(o.bounds())]
+    prefectures = [outline_path(view, o) for o in prefecture_outlines().values() if view.shows(o.bounds())]
     shapes, dots = [], []
     for place in places:
         tip = _tag("title", html.escape(m("map.tooltip", name=place.name, share=m.percent(place.unwarned))))
-        d = _path(view, place.outline) if place.outline is not None else ""
+        d = outline_path(view, place.outline) if place.outline is not None else ""
         if d:
             shapes.append(_tag("path", tip, fill=colour(place.unwarned), d=d))
         else:
@@ -255,8 +255,8 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
 
 
-def _path(view: Projection, outline: Outline) -> str:
-    """SVG path data for an outline: tenths of a pixel, relative moves, repeated points dropped."""
+def outline_path(view: Projection, outline: Outline) -> str:
+    """SVG path data for an outline in a view: tenths of a pixel, relative moves, repeated points dropped."""
     parts = []
     for ring in outline.rings:
         tenths = np.rint(view(ring) * 10).astype(np.int64)
