@@ -408,7 +408,7 @@ def alert_fields(rng: random.Random, index: int) -> dict[str, Tree]:
     return {
         "v": 1,
         "msg_id": f"{index:016x}",
-        "node_id": NODE_ID,
+        "nodes": [NODE_ID],
         "alert_id": "fuzz-drill",
         "category": rng.choice(["ballistic_missile", "tsunami_warning", "test", "other", "unknown_kind"]),
         "mode": rng.choice(["exercise", "test", "actual"]),
