@@ -30,6 +30,7 @@ from typer.exceptions import TyperException
 
 from lalert_sim.atomic import write_text
 from lalert_sim.console.commands import register as register_console_commands
+from lalert_sim.engine.simulation import RunResult
 from lalert_sim.errors import InvalidInput, LalertError, ScenarioError
 from lalert_sim.hil.commands import register as register_hil_commands
 from lalert_sim.i18n import Language, Messages, messages
@@ -70,7 +71,7 @@ from lalert_sim.montecarlo.sensitivity import (
 )
 from lalert_sim.montecarlo.sweep import SweepSpec, cpu_count, run_sweep
 from lalert_sim.montecarlo.variants import Plan, prepare_variants, variant_plan, variant_plans
-from lalert_sim.prepare import load
+from lalert_sim.prepare import Prepared, load
 from lalert_sim.report.files import write_cap_alerts, write_results
 from lalert_sim.report.folder import results_folder
 from lalert_sim.report.history import history_markdown, print_history, summary_line
@@ -221,7 +222,16 @@ def _fail(exc: LalertError) -> NoReturn:
     raise typer.Exit(_explain(exc))
 
 
-register_hil_commands(app, _fail)
+def _run_files(out: Path, prepared: Prepared, result: RunResult) -> list[Path]:
+    """A run's usual result files (summary.json, trace, reach files), for a bridge's results folder."""
+    from lalert_sim.report.files import write_results
+    from lalert_sim.runner import reaches, summarise
+
+    alert_reaches = reaches(prepared, result)
+    return write_results(out, summarise(prepared, result, alert_reaches), result, None, alert_reaches)
+
+
+register_hil_commands(app, _fail, _run_files)
 register_console_commands(app, _fail)
 
 

@@ -238,6 +238,11 @@ class Simulation:
             self.events += _steps(env, until_s) if type(env) is simpy.Environment else _stepped(env, until_s)
             if env.now < until_s:
                 env.run(until=until_s)
+        return self.result(until_s)
+
+    def result(self, until_s: float) -> RunResult:
+        """Everything recorded so far, as the result of a run to ``until_s`` (nothing more is processed: for
+        a run driven on another clock, e.g. the field-node bridge's real-time one)."""
         return RunResult(
             self.topology,
             self.alerts,

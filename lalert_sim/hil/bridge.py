@@ -34,7 +34,7 @@ from typing import Literal, assert_never
 from simpy.core import EmptySchedule, Environment
 from simpy.rt import RealtimeEnvironment
 
-from lalert_sim.engine.simulation import Simulation
+from lalert_sim.engine.simulation import RunResult, Simulation
 from lalert_sim.engine.state import AlertState
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress
 from lalert_sim.hil.connection import Connection
@@ -143,6 +143,8 @@ class Bridge:
         self._log = log or (lambda _line: None)
         self.on_change = on_change  # called with a field node whose state changed (None: any may have)
         self._drive = drive
+        self.simulated: RunResult | None = None
+        """The simulated run once it has ended (its trace, emissions, outages): written beside the report."""
         self._pongs: dict[tuple[str, int], asyncio.Future[tuple[float, float, float, float]]] = {}
         self._seq = 0
         self._pending: dict[tuple[str, str], Delivery] = {}  # every delivery by (message id, field node)
@@ -389,6 +391,9 @@ class Bridge:
                 pass
 
         await asyncio.to_thread(advance)
+        if self._drive is None:  # on another clock the driver has the result
+            self.simulated = simulation.result(min(env.now, until) if self.record.interrupted else until)
+            self.simulated.responses = _responder.records
         alerts = {alert.spec.id: alert for alert in simulation.alerts}
         for delivery in self.record.deliveries:  # the simulated emission beside the real actuation
             emitted = alerts[delivery.alert_id].emitted

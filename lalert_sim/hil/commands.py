@@ -26,6 +26,7 @@ from lalert_sim.model.base import MAX_SECONDS
 from lalert_sim.model.field_nodes import MAX_SPEED
 
 if TYPE_CHECKING:
+    from lalert_sim.engine.simulation import RunResult
     from lalert_sim.hil.bridge import Bridge, BridgeRun
     from lalert_sim.hil.broker import BrokerAddress
     from lalert_sim.hil.protocol import Signer
@@ -197,7 +198,7 @@ def bridge(
         _on_interrupt(loop, runner.stop)
         return relays.run(runner, progress.log)
 
-    _run_and_report(start, out, quiet, lang, progress)
+    _run_and_report(start, out, quiet, lang, progress, lambda: (prepared, runner.simulated))
 
 
 def with_client_tls(address: BrokerAddress, ca: Path | None, cert: Path | None, key: Path | None) -> BrokerAddress:
@@ -367,7 +368,7 @@ def demo_hil(
         _on_interrupt(loop, stop_all)
         return demo(prepared, options, mosquitto, progress.log, started)
 
-    _run_and_report(start, out, quiet, lang, progress)
+    _run_and_report(start, out, quiet, lang, progress, lambda: (prepared, bridges[0].simulated if bridges else None))
 
 
 def calibrate(
@@ -432,8 +433,16 @@ COMMANDS: dict[str, Callable[..., None]] = {
 }
 
 
-def register(app: typer.Typer, fail: Callable[[LalertError], None]) -> None:
-    """Add the commands to the main ``lalert-sim`` app (``fail`` prints an error and exits)."""
+RunFiles = Callable[[Path, "Prepared", "RunResult"], list[Path]]
+"""Writes a simulated run's usual result files into a folder (the ``run`` command's writer)."""
+_RUN_FILES: list[RunFiles] = []  # the writer ``register`` was given (result files are the report layer's)
+
+
+def register(app: typer.Typer, fail: Callable[[LalertError], None], run_files: RunFiles | None = None) -> None:
+    """Add the commands to the main ``lalert-sim`` app (``fail`` prints an error and exits); ``run_files``
+    writes the simulated side of a bridge or demo-hil run beside its latency report (replayable)."""
+    if run_files is not None:
+        _RUN_FILES[:] = [run_files]
     for name, command in COMMANDS.items():
         app.command(name)(failing_with(fail, command))
 
@@ -480,8 +489,11 @@ def _run_and_report(
     quiet: bool = False,
     lang: Language = Language.EN,
     progress: _Progress | None = None,
+    simulated: Callable[[], tuple[Prepared, RunResult | None]] | None = None,
 ) -> None:
-    """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C)."""
+    """Run the bridge coroutine ``start`` makes, then write and print the report (also after Ctrl-C), and
+    beside it the simulated run's usual result files (``simulated``: the scenario and what the bridge's
+    engine ran), so that ``lalert-sim replay`` and ``report`` read a bridge's folder as a run's."""
     from lalert_sim.hil.live import live_table
     from lalert_sim.hil.report import build_report, print_report, write_report
     from lalert_sim.hil.report_page import write_page
@@ -498,6 +510,12 @@ def _run_and_report(
         raise BridgeError(f"broker: {first_error(errors)}") from None
     report = build_report(record)
     written = [*write_report(report, out), write_page(report, out, lang)]
+    ran = simulated() if simulated is not None else None
+    if ran is not None and ran[1] is not None and _RUN_FILES:
+        try:
+            written += _RUN_FILES[0](out, ran[0], ran[1])
+        except OSError as exc:
+            raise BridgeError(f"--out {out}: cannot write the simulated run's files: {exc}") from None
     if not quiet:
         print_report(report, lang=lang)
     elif report.error:

@@ -288,3 +288,31 @@ def test_a_cancel_sent_from_the_console_is_recorded_and_drill_yaml_replays_the_d
     again = cli("run", out / "drill.yaml", "--out", tmp_path / "again", "--no-report", "-q")
     assert again.returncode == 0, again.stderr
     assert (out / "summary.json").read_bytes() == (tmp_path / "again" / "summary.json").read_bytes()
+
+
+def test_a_demo_hil_folder_holds_the_simulated_run_and_replays_to_its_counts(
+    serve: Callable[..., Served], tmp_path: Path
+) -> None:
+    """A field-node run's folder has the run's files beside the latency report, so the after-action review
+    replays a bridge drill as it does a plain run."""
+    results = tmp_path / "demo"
+    done = cli(
+        "demo-hil",
+        SCENARIOS / "field_nodes_missile_drill.yaml",
+        "--speed",
+        "50",
+        "--until",
+        "60",
+        "--out",
+        results,
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    assert (results / "hil_report.json").is_file() and (results / "nodes.csv").is_file()
+    summary = json.loads((results / "summary.json").read_text())
+    replay = serve("replay", results, "--speed", "100")
+    stream = replay.stream()
+    assert replay.post({"action": "start"})[0] == 200
+    stream.wait_for(_ended, timeout_s=60)
+    _nodes, channels, _warned = _final_state(stream.messages)
+    assert sum(channels.values()) == sum(alert["emitters_reached"] for alert in summary["alerts"]) > 0
