@@ -156,7 +156,7 @@ def console(
 
 def replay(
     results: Annotated[
-        Path, typer.Argument(help="Results folder of run, sweep --keep or console.", show_default=False)
+        Path, typer.Argument(help="Results folder of run, console, bridge or demo-hil.", show_default=False)
     ],
     speed: Speed = 1.0,
     port: Port = DEFAULT_PORT,

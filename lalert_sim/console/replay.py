@@ -1,7 +1,7 @@
 """Replays of finished runs: the console's feed over a results folder's trace, with play, pause, speed
 and seek — for the after-action review.
 
-A results folder of ``run``, ``sweep --keep`` (one replication's folder) or ``console`` holds
+A results folder of ``run``, ``console``, ``bridge`` or ``demo-hil`` holds
 ``summary.json`` and the trace (``trace.csv`` or ``trace.parquet``); ``warned.csv`` gives the warned
 curve by cohort, ``reach_municipalities.csv`` each municipality's time to 50 % and share warned at the
 deadline (the map's shade follows those two points), ``outages.csv`` the components going down.
