@@ -15,6 +15,7 @@ from lalert_sim.model.alert_files import expand_alert_files, read_alert_file
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.feeds import expand_feed_alerts
 from lalert_sim.model.files import referenced_path
+from lalert_sim.model.impairments import FROM_MEDIUM
 from lalert_sim.model.loader import line_finder, parse_scenario, parse_yaml, read_yaml
 from lalert_sim.model.network import media_settings
 from lalert_sim.model.overlay import Overlay
@@ -230,10 +231,19 @@ def _binding_problems(scenario: Scenario, topology: Topology) -> list[Problem]:
         return []
     problems = []
     seen: set[tuple[str, str]] = set()
+    fed = {target for link in topology.links for target in link.targets}  # nodes some link leads into
     for index, binding in enumerate(scenario.field_nodes.bindings):
         if binding.node not in topology.nodes:
             problems.append(
                 Problem(unknown_node_message(binding.node, topology.nodes), ("field_nodes", "bindings", index, "node"))
+            )
+        elif scenario.field_nodes.impair_of(binding) == FROM_MEDIUM and binding.node not in fed:
+            problems.append(
+                Problem(
+                    f"from_medium: no link leads into {binding.node}, so it has no medium; "
+                    "give delay, bandwidth_bps or outages",
+                    ("field_nodes", "bindings", index, "impair"),
+                )
             )
         if (binding.node, binding.field_node) in seen:
             problems.append(

@@ -345,8 +345,9 @@ def demo_hil(
     from lalert_sim.hil.demo import demo, with_virtual_nodes
     from lalert_sim.prepare import load
 
+    loaded = load(scenario, allow_outside_paths=allow_outside_paths)  # a scenario error is invalid input (exit 2)
     try:
-        prepared = with_virtual_nodes(load(scenario, allow_outside_paths=allow_outside_paths), nodes)
+        prepared = with_virtual_nodes(loaded, nodes)
     except ValueError as exc:
         raise BridgeError(f"{scenario}: {exc}") from None
     settings = prepared.scenario.field_nodes

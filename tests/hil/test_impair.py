@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from lalert_sim.errors import BridgeError, InvalidInput
+from lalert_sim.errors import BridgeError, InvalidInput, ScenarioError
 from lalert_sim.hil import demo
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import BridgeRun
@@ -426,11 +426,13 @@ def test_from_medium_takes_the_simulated_links_latency_bandwidth_and_outages(tmp
     assert "pi-02" not in resolve_impairments(prepared)
 
 
-def test_from_medium_on_a_node_nothing_leads_into_is_invalid_input(tmp_path: Path) -> None:
+def test_from_medium_on_a_node_nothing_leads_into_is_a_scenario_error(tmp_path: Path) -> None:
     prepared = impaired_scenario(tmp_path, {"pi-01": "from_medium"})
     text = Path(prepared.source or "").read_text().replace("{node: spk-pi-01,", "{node: centre,")
-    with pytest.raises(InvalidInput, match=r"field_nodes.bindings\[0\].impair: from_medium: no link leads into centre"):
-        resolve_impairments(load_text(text, prepared.source))
+    with pytest.raises(
+        ScenarioError, match=r"field_nodes.bindings\[0\].impair: from_medium: no link leads into centre"
+    ):
+        load_text(text, prepared.source)  # found when the scenario is loaded, as validate loads it
 
 
 def test_relay_ports_follow_the_binding_order(tmp_path: Path) -> None:
@@ -615,7 +617,8 @@ def test_the_readme_example_of_link_conditions_is_valid_for_the_field_drill(tmp_
 def test_from_medium_on_a_node_nothing_leads_into_stops_the_commands_with_exit_2(tmp_path: Path) -> None:
     scenario = impaired_file(tmp_path, {"pi-01": "from_medium"})
     scenario.write_text(scenario.read_text().replace("{node: spk-pi-01,", "{node: centre,"))
-    for command in (["provision", scenario, "--out", tmp_path / "field"], ["demo-hil", scenario, "--out", tmp_path]):
+    commands = (["validate", scenario], ["provision", scenario, "--out", tmp_path / "field"], ["demo-hil", scenario])
+    for command in commands:
         done = cli(*command)
         assert done.returncode == 2, done.stderr
         assert "field_nodes.bindings[0].impair: from_medium: no link leads into centre" in done.stderr
