@@ -79,6 +79,15 @@ def console(
         ),
     ] = None,
     key: Annotated[Path, typer.Option(help="Ed25519 signing key (PEM) for --broker.")] = Path("keys/drill.key"),
+    ca: Annotated[Path | None, typer.Option(help="mqtts: the authority of the broker's certificate.")] = None,
+    cert: Annotated[Path | None, typer.Option(help="mqtts: the bridge's client certificate (mutual TLS).")] = None,
+    cert_key: Annotated[Path | None, typer.Option(help="mqtts: the client certificate's key.")] = None,
+    relay_host: Annotated[
+        str, typer.Option(help="Where the relays of impaired nodes listen (0.0.0.0: for Pis on the network).")
+    ] = "127.0.0.1",
+    relay_port: Annotated[
+        int, typer.Option(help="First relay port (as bridge's): impaired node k connects to this + k.", min=1)
+    ] = 18830,
     allow_actual: Annotated[
         bool, typer.Option("--allow-actual", help="Let a scenario with ACTUAL-mode alerts (real ones) start.")
     ] = False,
@@ -126,7 +135,8 @@ def console(
     stop_engine: Callable[[], None] = live.stop
     report: Callable[[Path], list[Path]] = lambda _folder: []  # noqa: E731
     if broker is not None:
-        engine, stop_engine, report = _field_engine(prepared, live, broker, key)
+        field = FieldLink(broker, key, ca, cert, cert_key, relay_host, relay_port)
+        engine, stop_engine, report = _field_engine(prepared, live, field)
 
     def finish() -> None:
         say = Console(highlight=False, soft_wrap=True)
@@ -254,31 +264,54 @@ def _bare_layout(prepared: Prepared, m: Messages, mode: Mode, speed: float, unti
     }
 
 
+@dataclass(frozen=True)
+class FieldLink:
+    """How ``console --broker`` reaches the field nodes: as ``bridge`` does (broker URL, signing key, TLS
+    files, and the relays of impaired nodes on ``relay_host``:``relay_port`` + the node's index)."""
+
+    broker: str
+    key: Path
+    ca: Path | None = None
+    cert: Path | None = None
+    cert_key: Path | None = None
+    relay_host: str = "127.0.0.1"
+    relay_port: int = 18830
+
+
 def _field_engine(
-    prepared: Prepared, live: LiveRun, broker: str, key: Path
+    prepared: Prepared, live: LiveRun, field: FieldLink
 ) -> tuple[Engine, Callable[[], None], Callable[[Path], list[Path]]]:
-    """The bridge driving the bound field nodes with its engine on the console's clock, what stops it, and
-    what writes its latency report."""
-    from lalert_sim.hil.commands import broker_address, signing_key
+    """The bridge driving the bound field nodes with its engine on the console's clock (impaired nodes
+    through their relays), what stops it, and what writes its latency report."""
+    from lalert_sim.hil.commands import broker_address, signing_key, with_client_tls
 
     settings = prepared.scenario.field_nodes
     if settings is None:
         raise InvalidInput(f"{prepared.source}: field_nodes: missing (--broker drives bound field nodes)")
-    address, signer = broker_address(broker), signing_key(key)
+    address = with_client_tls(broker_address(field.broker), field.ca, field.cert, field.cert_key)
+    signer = signing_key(field.key)
     from lalert_sim.console.field import field_states
     from lalert_sim.hil.bridge import Bridge, BridgeOptions
+    from lalert_sim.hil.impair import Relays, relay_ports, resolve_impairments
     from lalert_sim.hil.report import build_report, write_report
 
     options = BridgeOptions.of(settings, speed=live.clock.speed, until_s=live.clock.until_s)
     err = Console(stderr=True, highlight=False)
-    bridge = Bridge(prepared, signer, address, options, lambda line: err.print(line, markup=False), drive=live.drive)
+
+    def say(line: str) -> None:
+        err.print(line, markup=False)
+
+    bridge = Bridge(prepared, signer, address, options, say, drive=live.drive)
+    impairments = resolve_impairments(prepared, options.speed)
+    ports = relay_ports(settings, impairments, field.relay_port)
+    relays = Relays(impairments, address, prepared.scenario.seed, field.relay_host, ports)
     live.field = lambda: field_states(bridge.record)
 
     def stop() -> None:
         bridge.stop()
         live.stop()
 
-    return bridge.run, stop, lambda folder: write_report(build_report(bridge.record), folder)
+    return lambda: relays.run(bridge, say), stop, lambda folder: write_report(build_report(bridge.record), folder)
 
 
 def _write_results(
