@@ -13,12 +13,12 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from lalert_sim.console.protocol import MAX_SPEED, MIN_SPEED, Clock, ClockState
+from lalert_sim.console.protocol import MAX_SPEED, MIN_SPEED, Action, Clock, ClockState
 from lalert_sim.engine.simulation import RunResult, Simulation
 
 MIN_WAKE_S = 0.005
@@ -33,6 +33,23 @@ def check_speed(speed: float) -> float:
     if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
         raise ValueError(f"speed must be from {MIN_SPEED:g} to {MAX_SPEED:g} simulated seconds per second; got {speed}")
     return speed
+
+
+def steer_clock(clock: WallClock, action: Action, body: Mapping[str, Any]) -> None:
+    """Pause, resume or a new speed (``body["speed"]``), as live runs and replays alike take them;
+    ValueError for a speed that is not a number in the clock's range."""
+    match action:
+        case Action.PAUSE:
+            clock.pause()
+        case Action.RESUME:
+            clock.resume()
+        case Action.SPEED:
+            speed = body.get("speed")
+            if isinstance(speed, bool) or not isinstance(speed, int | float):
+                raise ValueError(f"speed must be a number; got {speed!r}")
+            clock.set_speed(check_speed(float(speed)))
+        case _:
+            raise ValueError(f"{action.value}: not a clock control")
 
 
 class WallClock:

@@ -12,7 +12,7 @@ from typing import Any
 
 from lalert_sim.analysis.corrections import correction_times
 from lalert_sim.analysis.metrics import objective_results
-from lalert_sim.console.clock import Driver, PlainStepper, Stepper, WallClock, check_speed
+from lalert_sim.console.clock import Driver, PlainStepper, Stepper, WallClock, steer_clock
 from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
 from lalert_sim.console.feed import Feed, NodePlaces
 from lalert_sim.console.protocol import Action, Batch, Clock, FieldState, ObjectiveState, action_of
@@ -238,15 +238,8 @@ class LiveRun:
                     if not self._driver_ready.wait(timeout_s):
                         raise ControlError(f"start: the engine is not ready after {timeout_s:g} s (field nodes?)")
                     clock.start()
-                case Action.PAUSE:
-                    clock.pause()
-                case Action.RESUME:
-                    clock.resume()
-                case Action.SPEED:
-                    speed = body.get("speed")
-                    if isinstance(speed, bool) or not isinstance(speed, int | float):
-                        raise ValueError(f"speed must be a number; got {speed!r}")
-                    clock.set_speed(check_speed(float(speed)))
+                case Action.PAUSE | Action.RESUME | Action.SPEED:
+                    steer_clock(clock, action, body)
                 case Action.SEEK:
                     raise ControlError("seek is for replays; a live run cannot go back")
                 case Action.ISSUE | Action.CAP | Action.INCIDENT | Action.UPDATE | Action.CANCEL:

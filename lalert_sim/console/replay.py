@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lalert_sim.console.clock import WallClock, check_speed
+from lalert_sim.console.clock import WallClock, steer_clock
 from lalert_sim.console.curves import WarnedCurve, municipal_warned, warned_now
 from lalert_sim.console.feed import Feed, NodePlaces
 from lalert_sim.console.live import ControlError
@@ -292,15 +292,8 @@ class Replay:
             match action:
                 case Action.START:
                     clock.start()
-                case Action.PAUSE:
-                    clock.pause()
-                case Action.RESUME:
-                    clock.resume()
-                case Action.SPEED:
-                    speed = body.get("speed")
-                    if isinstance(speed, bool) or not isinstance(speed, int | float):
-                        raise ValueError(f"speed must be a number; got {speed!r}")
-                    clock.set_speed(check_speed(float(speed)))
+                case Action.PAUSE | Action.RESUME | Action.SPEED:
+                    steer_clock(clock, action, body)
                 case Action.SEEK:
                     target = body.get("sim_s")
                     if isinstance(target, bool) or not isinstance(target, int | float) or not np.isfinite(target):

@@ -137,38 +137,25 @@ async def _run(
 ) -> BridgeRun:
     impairments = resolve_impairments(prepared, options.speed)
     async with Relays(impairments, address("bridge"), prepared.scenario.seed) as relays:
-        return await _run_nodes(prepared, options, signer, groups, address, log, on_bridge, relays)
-
-
-async def _run_nodes(
-    prepared: Prepared,
-    options: BridgeOptions,
-    signer: Signer,
-    groups: dict[str, list[str]],
-    address: Callable[[str], BrokerAddress],
-    log: Callable[[str], None] | None,
-    on_bridge: Callable[[Bridge], None] | None,
-    relays: Relays,
-) -> BridgeRun:
-    reconnect = {n: IMPAIRED_RECONNECT_MAX_S for n in relays.relays}  # behind a relay: back soon after an outage
-    agents = [
-        NodeAgent(virtual_config(n, relays.address(n, address(n)), signer, reconnect.get(n), groups=names))
-        for n, names in groups.items()
-    ]
-    try:
-        async with asyncio.TaskGroup() as nodes:
-            running = [nodes.create_task(agent.run()) for agent in agents]
-            async with asyncio.timeout(30):
-                for agent in agents:
-                    await agent.connected.wait()
-            bridge = Bridge(prepared, signer, address("bridge"), options, log)
-            relays.attach(bridge, log)
-            if on_bridge is not None:
-                on_bridge(bridge)
-            record = await bridge.run()
-            for task in running:
-                task.cancel()
-        return record
-    finally:
-        for agent in agents:
-            agent.close()
+        reconnect = {n: IMPAIRED_RECONNECT_MAX_S for n in relays.relays}  # behind a relay: back soon after an outage
+        agents = [
+            NodeAgent(virtual_config(n, relays.address(n, address(n)), signer, reconnect.get(n), groups=names))
+            for n, names in groups.items()
+        ]
+        try:
+            async with asyncio.TaskGroup() as nodes:
+                running = [nodes.create_task(agent.run()) for agent in agents]
+                async with asyncio.timeout(30):
+                    for agent in agents:
+                        await agent.connected.wait()
+                bridge = Bridge(prepared, signer, address("bridge"), options, log)
+                relays.attach(bridge, log)
+                if on_bridge is not None:
+                    on_bridge(bridge)
+                record = await bridge.run()
+                for task in running:
+                    task.cancel()
+            return record
+        finally:
+            for agent in agents:
+                agent.close()
