@@ -49,6 +49,29 @@ async def bridge_run(bridge: Bridge) -> BridgeRun:
         return await bridge.run()
 
 
+def run_with_virtual_nodes(bridge: Bridge, broker: Mosquitto, signer: Signer, node_ids: list[str]) -> BridgeRun:
+    """``bridge``'s whole run with one virtual node agent per id, in this process, on ``broker``."""
+    from lalert_sim.hil.agent import NodeAgent
+    from lalert_sim.hil.demo import virtual_config
+
+    async def scenario() -> BridgeRun:
+        agents = [NodeAgent(virtual_config(n, broker.address(n), signer)) for n in node_ids]
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                running = [tasks.create_task(agent.run()) for agent in agents]
+                for agent in agents:
+                    await asyncio.wait_for(agent.connected.wait(), WAIT_S)
+                record = await bridge_run(bridge)
+                for task in running:
+                    task.cancel()
+        finally:
+            for agent in agents:
+                agent.close()
+        return record
+
+    return asyncio.run(scenario())
+
+
 async def next_message(session: Session, kind: Topic, timeout_s: float = WAIT_S) -> Received:
     """The next message on a topic of ``kind`` (others are passed over), within ``timeout_s``."""
     async with asyncio.timeout(timeout_s):

@@ -3,22 +3,19 @@ node agents on a real Mosquitto, and shown by ``demo-hil --live``."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.demo import fan_out_scenario as fan_out_text
-from lalert_sim.hil.demo import virtual_config
 from lalert_sim.hil.live import LiveNodes, live_row, show_live
 from lalert_sim.hil.protocol import Ack, Offset, Outcome, Reason, Signer, Status
 from lalert_sim.hil.records import BridgeOptions, BridgeRun, Delivery, NodeState
 from lalert_sim.hil.report import build_report
 from tests.conftest import cli
-from tests.hil.conftest import WAIT_S, bridge_run, fan_out_scenario, field_bridge, field_ids
+from tests.hil.conftest import fan_out_scenario, field_bridge, field_ids, run_with_virtual_nodes
 
 
 @dataclass
@@ -129,22 +126,7 @@ def test_a_real_bridge_feeds_the_table_what_its_report_says(tmp_path: Path, brok
     assert hook is not None
     bridge.on_change = lambda node: (calls.append(node), hook(node))[1]
 
-    async def scenario() -> BridgeRun:
-        agents = [NodeAgent(virtual_config(n, broker.address(n), signer)) for n in ids]
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                running = [tasks.create_task(agent.run()) for agent in agents]
-                for agent in agents:
-                    await asyncio.wait_for(agent.connected.wait(), WAIT_S)
-                record = await bridge_run(bridge)
-                for task in running:
-                    task.cancel()
-        finally:
-            for agent in agents:
-                agent.close()
-        return record
-
-    report = build_report(asyncio.run(scenario()))
+    report = build_report(run_with_virtual_nodes(bridge, broker, signer, ids))
     assert set(ids) <= set(calls)  # statuses, publishes and acks each told the table
     rows = {row.field_node: row for row in table.rows()}
     for node in report.nodes:
