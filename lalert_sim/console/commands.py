@@ -142,6 +142,8 @@ def console(
         say = Console(highlight=False, soft_wrap=True)
         result = live.driver.result if live.driver is not None else None
         say.print(m("serve.run_ended", sim_s=f"{live.clock.sim_now():g}", actions=len(live.actions)), markup=False)
+        if result is not None and result.until_s < live.clock.until_s and live.act is not None:
+            live.act({"action": "stop"}, result.until_s)  # stopped early: drill.yaml stops there too
         if out is not None and result is not None:
             applied = steerings[0].applied if steerings else []
             written = _write_results(out, scenario, prepared, result, report, applied, record)

@@ -27,7 +27,7 @@ from lalert_sim.atomic import atomic_write
 from lalert_sim.engine.actions import ActionError, Steering
 from lalert_sim.engine.simulation import Simulation
 from lalert_sim.errors import LalertError
-from lalert_sim.model.actions import Action, AlertFileAction, IncidentAction
+from lalert_sim.model.actions import Action, AlertFileAction, IncidentAction, StopAction
 from lalert_sim.model.alert_files import ALERT_FILE_MAX_BYTES, FILE_KEYS
 from lalert_sim.model.loader import read_yaml, validation_problems
 from lalert_sim.prepare import Prepared
@@ -130,6 +130,8 @@ def describe(action: Action) -> str:
             return f"cap {Path(action.file).name}"
         case IncidentAction():
             return f"incident {action.incident.type}" + (f" ({action.incident.name})" if action.incident.name else "")
+        case StopAction():
+            return f"stop at {action.at_s:g} s"
         case _:
             return f"{action.do} {action.alert}"
 

@@ -24,6 +24,7 @@ from lalert_sim.model.actions import (
     CorrectionAction,
     IncidentAction,
     IssueAction,
+    StopAction,
     correction_id,
 )
 from lalert_sim.model.alert_files import read_alert_file
@@ -59,6 +60,8 @@ def apply_action(sim: Simulation, prepared: Prepared, action: Action, allow_actu
             return _incident(sim, prepared, action)
         case CorrectionAction():
             return _correction(sim, prepared, action, allow_actual)
+        case StopAction():
+            return prepared  # nothing enters the network: the run that steers it ends here (Steering)
         case _:
             assert_never(action)
 
@@ -196,6 +199,8 @@ class Steering:
         self.applied: list[Action] = []
         self._pending = list(prepared.scenario.actions if pending is None else pending)
         self._next = 0
+        self.stop_s: float | None = None
+        """Where a ``stop`` action ended the run (nothing after it is simulated); None: not stopped."""
 
     def advance(self, until_s: float) -> None:
         """Move the simulation to ``until_s`` (events before it processed), applying pending actions due by it.
@@ -211,7 +216,7 @@ class Steering:
             except ActionError as exc:
                 raise ScenarioError([Problem(str(exc), ("actions", self._next))]) from None
             self._next += 1
-        self.sim.advance(until_s)
+        self.sim.advance(until_s if self.stop_s is None else min(until_s, self.stop_s))
 
     def act(self, action: Action) -> None:
         """Do an operator's action now; its ``at_s`` must be the clock's now (ActionError otherwise, or when
@@ -220,12 +225,19 @@ class Steering:
         self._apply(action)
 
     def _apply(self, action: Action) -> None:
+        if self.stop_s is not None:
+            raise ActionError(f"the drill was stopped at {self.stop_s:g} s: no more actions")
         self.prepared = apply_action(self.sim, self.prepared, action, self.allow_actual)
+        if isinstance(action, StopAction):
+            self.stop_s = action.at_s
         self.applied.append(action)
 
     def finish(self, until_s: float) -> RunResult:
-        """Apply what is still due and run to ``until_s``: the result, with the scenario as steered."""
+        """Apply what is still due and run to ``until_s`` (or to a ``stop`` action's time): the result, with
+        the scenario as steered."""
         self.advance(until_s)
+        if self.stop_s is not None:
+            until_s = min(until_s, self.stop_s)
         result = self.sim.run(until_s)
         result.steered = self.prepared
         return result

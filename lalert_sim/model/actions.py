@@ -74,7 +74,17 @@ class CorrectionAction(_Action):
     decides on the correction as on the alert)."""
 
 
-Action = Annotated[IssueAction | AlertFileAction | IncidentAction | CorrectionAction, Field(discriminator="do")]
+class StopAction(_Action):
+    """End the run here: the operator stopped the drill, so nothing after ``at_s`` is simulated and the
+    summary covers the run to ``at_s`` (the console records one when it is stopped before the end)."""
+
+    do: Literal["stop"]
+    """Selects this action: ``stop``."""
+
+
+Action = Annotated[
+    IssueAction | AlertFileAction | IncidentAction | CorrectionAction | StopAction, Field(discriminator="do")
+]
 """One operator action, told apart by its ``do``."""
 
 

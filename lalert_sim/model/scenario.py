@@ -19,7 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from lalert_sim.errors import Problem
 from lalert_sim.i18n import Language
-from lalert_sim.model.actions import MAX_ACTIONS, Action, CorrectionAction, IssueAction, correction_id
+from lalert_sim.model.actions import MAX_ACTIONS, Action, CorrectionAction, IssueAction, StopAction, correction_id
 from lalert_sim.model.alert_files import FILE_ENTRY_SCHEMAS
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.base import MAX_SECONDS, Epoch, Frozen, PositiveSeconds, Ref
@@ -271,6 +271,7 @@ def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
     opened = False  # a cap action came before: alerts of ids unknown here may exist
     streamed = [re.escape(stream.id) + r"-\d{6,}" for stream in scenario.streams]  # their messages' ids
     last_s = 0.0
+    stopped_s: float | None = None  # a stop action ends the run: none may follow it
     for index, action in enumerate(scenario.actions):
         where: tuple[str | int, ...] = ("actions", index)
         at_s = action.at_s
@@ -280,8 +281,12 @@ def _action_problems(scenario: Scenario, alert_ids: set[str]) -> list[Problem]:
             problems.append(
                 Problem(f"at {at_s:g} s, after the end of the run ({scenario.duration_s:g} s)", (*where, "at_s"))
             )
+        if stopped_s is not None:
+            problems.append(Problem(f"after the stop at {stopped_s:g} s: nothing runs after it", where))
         last_s = max(last_s, at_s)
-        if isinstance(action, IssueAction):
+        if isinstance(action, StopAction):
+            stopped_s = at_s
+        elif isinstance(action, IssueAction):
             if action.alert not in alert_ids:
                 problems.append(Problem(_no_alert(action.alert, alert_ids), (*where, "alert")))
             elif action.alert in by_action or scheduled_s[action.alert] < at_s:

@@ -217,3 +217,44 @@ def test_the_scenarios_own_actions_and_live_ones_are_recorded_in_the_order_done(
     ]
     assert "variants" not in written and written["streams"][0]["arrivals"]["file"].startswith("drill-files/")
     assert run(load(drill)).trace.rows == live.trace.rows
+
+
+def test_a_drill_stopped_early_replays_to_where_it_was_stopped(tmp_path: Path) -> None:
+    # As the console does when it is stopped before the end: the run finished at the clock's now, then a
+    # stop action recorded there; drill.yaml must end at the same point, not run the whole duration.
+    scenario, results = _scenario(tmp_path), tmp_path / "console"
+    prepared = load(scenario)
+    sim, _responder = build(prepared)
+    steering, handle = console_steering(results)(sim, prepared)
+    steering.advance(300.0)
+    handle({"action": "cancel", "alert": "missile-drill-1"}, 300.0)
+    stopped_s = 733.456789
+    result = steering.finish(stopped_s)
+    assert handle({"action": "stop"}, result.until_s) == f"stop at {stopped_s:g} s"
+    alert_reaches = reaches(prepared, result)
+    live_summary = as_drill(summarise(prepared, result, alert_reaches), results)
+    write_results(results, live_summary, result, parquet=False, reaches=alert_reaches)
+    drill = write_drill(results, scenario, steering.applied)
+    assert yaml.safe_load(drill.read_text(encoding="utf-8"))["actions"][-1] == {"at_s": stopped_s, "do": "stop"}
+    assert [action.do for action in read_action_log(results / ACTIONS_FILE)] == ["cancel", "stop"]
+
+    again = tmp_path / "again"
+    done = cli("run", drill, "--out", again, "--no-report", "--trace-format", "csv", "-q")
+    assert done.returncode == 0, done.stderr
+    assert (again / "summary.json").read_text(encoding="utf-8") == live_summary.to_json()
+    assert (again / "trace.csv").read_bytes() == (results / "trace.csv").read_bytes()
+    whole = run(load(scenario))  # the same scenario left to its end goes on past the stop
+    assert max(row[0] for row in whole.trace.rows) > stopped_s >= max(row[0] for row in result.trace.rows)
+    with pytest.raises(ActionError, match="stopped"):
+        handle({"action": "cancel", "alert": "missile-drill-1"}, stopped_s)
+
+
+def test_an_action_after_a_stop_is_invalid_input(tmp_path: Path) -> None:
+    data = yaml.safe_load(FLAGSHIP.read_text(encoding="utf-8"))
+    data["actions"] = [{"at_s": 100, "do": "stop"}, {"at_s": 200, "do": "cancel", "alert": "missile-drill-1"}]
+    path = tmp_path / "stopped.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = cli("validate", path)
+    assert done.returncode == 2
+    assert "actions[1]" in done.stderr or "actions.1" in done.stderr, done.stderr
+    assert "after the stop at 100 s" in done.stderr
