@@ -522,12 +522,16 @@ def sensitivity(
     dask: Dask = None,
     plots: Plots = True,
     allow_outside_paths: AllowOutsidePaths = False,
+    overlay: OverlayPath = None,
 ) -> None:
     """Global sensitivity analysis (SALib): which assumed parameters drive a KPI, ranked with 95 % CIs."""
     console = Console()
     try:
-        prepared = load(scenario, allow_outside_paths=allow_outside_paths)  # fail early, with file/line/field
-        chosen, left_out = choose_parameters(scenario, parameters, allow_outside_paths)
+        plan = Plan(scenario.stem, scenario)
+        if overlay is not None:
+            plan = plan.overlaid(Overlay.read(overlay))
+        prepared = plan.prepare(allow_outside_paths)  # fail early, with file/line/field
+        chosen, left_out = choose_parameters(scenario, parameters, allow_outside_paths, plan.text)
         spec = SensitivitySpec(
             scenario,
             method,
@@ -542,9 +546,10 @@ def sensitivity(
             allow_outside_paths,
             left_out,
             str(parameters or REGISTRY),
+            plan.text,
         )
         check_spec(spec)
-        inputs = [scenario, *([parameters] if parameters else [])]
+        inputs = [scenario, *([parameters] if parameters else []), *([overlay] if overlay else [])]
         with results_folder(out, "sensitivity", inputs, say=_plain(console)) as staging:
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=False) as progress:
@@ -624,14 +629,18 @@ def criticality(
     variant: Annotated[
         str | None, typer.Option("--variant", help="Knock out components of this variant of the scenario instead.")
     ] = None,
+    overlay: OverlayPath = None,
 ) -> None:
     """Knock out each component (or group) in turn on the base's seeds; rank them by added unwarned residents."""
     console = Console()
     try:
         base = Plan(scenario.stem, scenario) if variant is None else variant_plan(scenario, variant)
+        if overlay is not None:
+            base = base.overlaid(Overlay.read(overlay))
         prepared = base.prepare(allow_outside_paths)
         plans = criticality_plans(base, prepared, by)
-        with results_folder(out, "criticality", [scenario], True, resume, _plain(console)) as staging:
+        inputs = [scenario, *([overlay] if overlay else [])]
+        with results_folder(out, "criticality", inputs, True, resume, _plain(console)) as staging:
             spec = CriticalitySpec(
                 scenario,
                 by,
@@ -748,8 +757,10 @@ def validate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing when the file is valid: the exit status says it.")
     ] = False,
+    overlay: OverlayPath = None,
 ) -> None:
-    """Check a scenario file (or a CAP 1.2, JMA XML or EDXL-DE 1.0 message, .xml) and print what it contains."""
+    """Check a scenario file (or a CAP 1.2, JMA XML or EDXL-DE 1.0 message, .xml) and print what it contains;
+    with ``--overlay``, the scenario as run, sweep and the others read it with that overlay merged on."""
     try:
         if scenario.suffix.lower() == ".xml":
             lines = describe_alert_file(scenario)
@@ -758,7 +769,8 @@ def validate(
             for phrases in lines:
                 _print_line(*phrases)
             return
-        prepared = load(scenario, allow_outside_paths=allow_outside_paths)
+        on_top = None if overlay is None else Overlay.read(overlay)
+        prepared = load(scenario, allow_outside_paths=allow_outside_paths, overlay=on_top)
         variants = prepare_variants(scenario, allow_outside_paths) if prepared.scenario.variants else []
     except LalertError as exc:
         _fail(exc)

@@ -158,6 +158,11 @@ class SensitivitySpec:
     allow_outside_paths: bool = False
     left_out: tuple[str, ...] = ()  # default parameters the scenario lacks, with why (reported)
     parameters_from: str = REGISTRY  # where the parameters were read: named in messages
+    scenario_text: str | None = None  # the scenario as run (e.g. with --overlay merged); None: the file's text
+
+    def text(self) -> str:
+        """The scenario's text every point starts from."""
+        return self.scenario_path.read_text(encoding="utf-8") if self.scenario_text is None else self.scenario_text
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem: one variable per parameter, over its range."""
@@ -186,14 +191,15 @@ class SensitivityOutcome:
 
 
 def choose_parameters(
-    scenario_path: Path, parameters_file: Path | None, allow_outside_paths: bool = False
+    scenario_path: Path, parameters_file: Path | None, allow_outside_paths: bool = False, text: str | None = None
 ) -> tuple[list[Parameter], tuple[str, ...]]:
     """The parameters to vary and why any default was left out.
 
     Without a file: the packaged registry, less those the scenario does not have (each named, with why).
     With one: its parameters, every one of which the scenario must have (InvalidInput naming it otherwise).
+    ``text``: the scenario as run (an overlay merged), when not the file's own.
     """
-    text = scenario_path.read_text(encoding="utf-8")
+    text = scenario_path.read_text(encoding="utf-8") if text is None else text
     data, _lines = parse_yaml(text, str(scenario_path))
     prepared = load_text(text, str(scenario_path), allow_outside_paths)
     wanted = packaged_parameters() if parameters_file is None else read_parameters(parameters_file)
@@ -249,7 +255,7 @@ def run_sensitivity(spec: SensitivitySpec, progress: Progress | None = None) -> 
     _need_salib()
     check_spec(spec)
     source = str(spec.scenario_path)
-    text = spec.scenario_path.read_text(encoding="utf-8")
+    text = spec.text()
     data, _lines = parse_yaml(text, source)
     scenario = load_text(text, source, spec.allow_outside_paths).scenario
     values = design(spec)

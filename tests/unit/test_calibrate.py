@@ -220,15 +220,41 @@ def test_a_bad_overlay_exits_2_naming_its_file_and_field(tmp_path: Path, case: s
     assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("verb", ["sweep", "compare"])
-def test_sweep_and_compare_name_a_bad_overlay_too(tmp_path: Path, verb: str) -> None:
+VERB_ARGS = {
+    "sweep": ("-n", "2", "-w", "1"),
+    "compare": ("-n", "2", "-w", "1"),
+    "criticality": ("-n", "2", "-w", "1"),
+    "sensitivity": ("-n", "2", "-r", "1", "-w", "1"),
+    "validate": (),
+}
+
+
+@pytest.mark.parametrize("verb", VERB_ARGS)
+def test_every_verb_that_takes_an_overlay_names_a_bad_one(tmp_path: Path, verb: str) -> None:
     world, overlay = tmp_path / "world.yaml", tmp_path / "bad-overlay.yaml"
     world.write_text(WORLD, encoding="utf-8")
     overlay.write_text(OVERLAYS["negative delay"][0], encoding="utf-8")
-    plans = [world] if verb == "sweep" else [world, world]
-    done = cli(verb, *plans, "-n", "2", "-w", "1", "--out", tmp_path / "out", "--overlay", overlay)
+    plans = [world, world] if verb == "compare" else [world]
+    out = () if verb == "validate" else ("--out", tmp_path / "out")
+    done = cli(verb, *plans, *VERB_ARGS[verb], *out, "--overlay", overlay)
     assert done.returncode == 2, done.stderr
     assert f"{overlay}: {OVERLAYS['negative delay'][1]}" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_criticality_and_validate_read_the_scenario_with_the_overlay(tmp_path: Path) -> None:
+    world, overlay = tmp_path / "world.yaml", tmp_path / "overlay.yaml"
+    world.write_text(WORLD, encoding="utf-8")
+    overlay.write_text("topology:\n  measured_delays:\n    nodes:\n      spk: 40\n", encoding="utf-8")
+    done = cli("validate", world, "--overlay", overlay)
+    assert done.returncode == 0 and "valid" in done.stdout, done.stderr
+    base, slow = (tmp_path / "base", tmp_path / "slow")
+    for out, extra in ((base, ()), (slow, ("--overlay", overlay))):
+        done = cli("criticality", world, "-n", "2", "-w", "1", "--no-plots", "--out", out, *extra)
+        assert done.returncode == 0, done.stderr
+    ranked = [json.loads((out / "criticality.json").read_text()) for out in (base, slow)]
+    # the loudspeaker's measured 40 s leaves more residents unwarned at the deadline in the base plan
+    assert ranked[1]["base_unwarned_residents"] > ranked[0]["base_unwarned_residents"]
 
 
 def test_a_missing_overlay_file_is_named(tmp_path: Path) -> None:
