@@ -39,6 +39,7 @@ class DeliveryRow:
     sim_node: str
     alert: str
     msg_id: str
+    group: str | None  # the delivery group whose topic carried it; None: the node's own topic
     outcome: str
     reason: str | None
     sim_issue_s: float
@@ -171,6 +172,7 @@ def delivery_row(delivery: Delivery, node: NodeState, deadline_s: float) -> Deli
         sim_node=delivery.sim_node,
         alert=delivery.alert_id,
         msg_id=delivery.msg_id,
+        group=delivery.group,
         outcome=outcome,
         reason=reason,
         sim_issue_s=delivery.sim_issue_s,

@@ -36,7 +36,7 @@ def run() -> BridgeRun:
     acted = ack("m1", Outcome.ACTUATED, actuated_at=100.016)
     refused = ack("m3", Outcome.REFUSED, Reason.MODE_REFUSED)
     deliveries = [
-        Delivery("pi-01", "spk", "a1", "m1", 1.0, 1.5, 100.0, 100.01, 100.02, acted, 100.03, 1.6),
+        Delivery("pi-01", "spk", "a1", "m1", 1.0, 1.5, 100.0, 100.01, 100.02, acted, 100.03, 1.6, group="aomori"),
         Delivery("pi-02", "spk", "a1", "m2", 1.0, 1.5, 100.0, 100.01, 100.02),
         Delivery("pi-01", "spk", "a2", "m3", 1.0, 1.5, 100.0, 100.01, 100.02, refused, 100.03),
         Delivery("pi-01", "spk", "a3", "m4", 2.0, 2.5, 101.0, attempts=2),
@@ -82,6 +82,7 @@ def test_files_hold_the_same_rows(run: BridgeRun, tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert tuple(rows[0]) == DELIVERY_COLUMNS
     assert [r["outcome"] for r in rows] == ["actuated", "missed", "refused", "not sent"]
+    assert [r["group"] for r in rows] == ["aomori", "", "", ""]  # its group's topic carried the first
     with nodes_path.open() as handle:
         nodes = list(csv.DictReader(handle))
     assert tuple(nodes[0]) == NODE_COLUMNS and json.loads(nodes[0]["node_rejections"]) == {"expired": 2}
