@@ -4,18 +4,19 @@ Routes::
 
     GET  /                 the page (static/index.html)
     GET  /static/{file}    the page's script, style sheet and other packaged files
-    GET  /api/scenario     the layout JSON (console/layout.py ``scenario_layout``)
-    GET  /api/stream       server-sent events: one ``snapshot``, then ``batch`` messages (≤ ~10 a second)
+    GET  /api/scenario     the layout JSON (console/layout.py ``scenario_layout``), with the token
+    GET  /api/stream       server-sent events: one ``snapshot``, then ``batch`` messages (≤ ~10 a second),
+                           with the token
     POST /api/control      an operator action (``Control``), with ``Authorization: Bearer TOKEN``
 
 The URL printed at start is ``http://HOST:PORT/?token=TOKEN``; the page keeps
-the token from its URL and sends it on every control request. A control request
-without a token is answered 401, with a wrong one 403; the reply is
+the token from its URL and sends it on every request: as ``Authorization: Bearer TOKEN``, or as
+``?token=TOKEN`` on the two read routes (an EventSource sends no headers). A request without a
+token is answered 401, with a wrong one 403 (the page and its static files need none). A control's reply is
 ``{"ok": true, "sim_s": ...}``, or ``{"ok": false, "error": "..."}`` with 400 for a malformed
 request (not JSON, unknown action, a speed that is no number or outside MIN_SPEED–MAX_SPEED), 413 for
 one over 2 MiB, 422 for one that cannot be done now (pause when not running, a scenario action the
-run refuses). The read routes need no token, so
-many viewers may watch at once.
+run refuses). Many viewers may watch at once.
 
 Each server-sent event is one ``data:`` line holding one JSON object (``Batch``
 below, with ``type`` "snapshot" for the first, everything so far, and "batch"

@@ -1,8 +1,10 @@
 """The console's web server (starlette on uvicorn): the page, the layout, the event stream, the controls.
 
-Routes and messages are console/protocol.py's. Viewers need no token and may be many; each gets a
-snapshot, then every batch (a viewer too slow to keep up is dropped and reconnects to a new snapshot).
-Control requests need ``Authorization: Bearer TOKEN``.
+Routes and messages are console/protocol.py's. Viewers may be many; each gets a snapshot, then every
+batch (a viewer too slow to keep up is dropped and reconnects to a new snapshot). The layout, the
+stream and the controls need the URL's token (``Authorization: Bearer TOKEN``, or ``?token=TOKEN`` on
+the read routes, as an EventSource sends no headers): another page in the browser, or one that
+rebinds a name to 127.0.0.1, can neither read the drill nor steer it.
 """
 
 from __future__ import annotations
@@ -154,10 +156,16 @@ def console_app(layout: Layout, hub: Hub, controller: Controller, token: str) ->
             return PlainTextResponse("not found", 404)
         return FileResponse(path, headers={"Cache-Control": "no-cache"})
 
-    async def scenario(_request: Request) -> Response:
-        return Response(layout_body, media_type="application/json")
+    async def scenario(request: Request) -> Response:
+        refused = _refusal(_presented(request), token)
+        if refused is not None:
+            return refused
+        return Response(layout_body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def stream(request: Request) -> Response:
+        refused = _refusal(_presented(request), token)
+        if refused is not None:
+            return refused
         first, queue = hub.join()
 
         async def events() -> AsyncIterator[str]:
@@ -211,11 +219,19 @@ def console_app(layout: Layout, hub: Hub, controller: Controller, token: str) ->
     return Starlette(routes=routes)
 
 
+def _presented(request: Request) -> str | None:
+    """The token a read request presents, as an Authorization header: its own, or one made of ``?token=``."""
+    header = request.headers.get(AUTHORIZATION)
+    if header is None and TOKEN_PARAMETER in request.query_params:
+        return BEARER + request.query_params[TOKEN_PARAMETER]
+    return header
+
+
 def _refusal(header: str | None, token: str) -> Response | None:
     """401 without a bearer token, 403 with a wrong one, None with the right one."""
     if not header or not header.startswith(BEARER):
         return JSONResponse(
-            {"ok": False, "error": "a control request needs the header Authorization: Bearer TOKEN (TOKEN: the URL's)"},
+            {"ok": False, "error": "this needs the URL's token: Authorization: Bearer TOKEN (or ?token=TOKEN to read)"},
             401,
             headers={"WWW-Authenticate": "Bearer"},
         )

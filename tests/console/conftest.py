@@ -32,10 +32,10 @@ WAIT_S = 20.0  # the longest a start, a message or a state change may take on th
 class Stream:
     """The server-sent events of ``/api/stream``, read in a thread into ``messages``."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, token: str) -> None:
         self.messages: list[dict[str, Any]] = []
         self._changed = threading.Condition()
-        self._response = urllib.request.urlopen(base + "/api/stream", timeout=WAIT_S)
+        self._response = urllib.request.urlopen(f"{base}/api/stream?token={token}", timeout=WAIT_S)
         self.content_type = self._response.headers.get("Content-Type", "")
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -93,10 +93,12 @@ class Served:
         assert self.process.stderr is not None
         return self.process.stderr.read()
 
-    def get(self, path: str) -> tuple[int, bytes, dict[str, str]]:
-        """GET ``path``: status, body, headers."""
+    def get(self, path: str, token: str | None = "") -> tuple[int, bytes, dict[str, str]]:
+        """GET ``path`` with the right token (``token``: another one; None: none): status, body, headers."""
+        chosen = self.token if token == "" else token
+        request = urllib.request.Request(self.base + path, headers={} if chosen is None else bearer(chosen))
         try:
-            with urllib.request.urlopen(self.base + path, timeout=WAIT_S) as response:
+            with urllib.request.urlopen(request, timeout=WAIT_S) as response:
                 return response.status, response.read(), dict(response.headers)
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read(), dict(exc.headers)
@@ -117,7 +119,7 @@ class Served:
 
     def stream(self) -> Stream:
         """A new viewer of the stream."""
-        stream = Stream(self.base)
+        stream = Stream(self.base, self.token)
         self.streams.append(stream)
         return stream
 

@@ -69,8 +69,14 @@ def test_bad_control_requests_are_answered_with_reasons_not_errors(serve: Callab
     assert console.get("/api/scenario")[0] == 200  # still serving
 
 
-def test_layout_and_stream_are_served_without_a_token(serve: Callable[..., Served]) -> None:
+def test_layout_and_stream_need_the_token_the_page_does_not(serve: Callable[..., Served]) -> None:
     console = serve("console", DRILL)
+    for path in ("/api/scenario", "/api/stream"):
+        assert console.get(path, token=None)[0] == 401
+        assert console.get(path, token="not-it")[0] == 403
+        assert console.get(f"{path}?token=not-it", token=None)[0] == 403
+    assert console.get("/", token=None)[0] == 200  # the page itself holds nothing of the drill
+    assert console.get(f"/api/scenario?token={console.token}", token=None)[0] == 200
     status, body, headers = console.get("/api/scenario")
     layout = json.loads(body)
     assert status == 200 and headers["content-type"] == "application/json"

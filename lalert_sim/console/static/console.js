@@ -819,7 +819,7 @@
   // ---- start ---------------------------------------------------------------------------------
 
   function listen() {
-    const source = new EventSource("/api/stream");
+    const source = new EventSource(`/api/stream?token=${encodeURIComponent(token)}`);
     source.onmessage = (message) => {
       const started = performance.now();
       queue.push(JSON.parse(message.data));
@@ -833,7 +833,7 @@
   }
 
   async function start() {
-    const reply = await fetch("/api/scenario");
+    const reply = await fetch("/api/scenario", { headers: { Authorization: `Bearer ${token}` } });
     layout = await reply.json();
     texts = layout.texts || {};
     state.until_s = layout.until_s;
