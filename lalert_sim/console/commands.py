@@ -306,7 +306,12 @@ def _field_engine(
     bridge = Bridge(prepared, signer, address, options, say, drive=live.drive)
     impairments = resolve_impairments(prepared, options.speed)
     ports = relay_ports(settings, impairments, field.relay_port)
-    relays = Relays(impairments, address, prepared.scenario.seed, field.relay_host, ports)
+    nominal = options.speed  # outage windows count on the console's clock: they pause with it
+
+    def elapsed() -> float:
+        return live.clock.sim_now() / nominal
+
+    relays = Relays(impairments, address, prepared.scenario.seed, field.relay_host, ports, elapsed)
     live.field = lambda: field_states(bridge.record)
 
     def stop() -> None:

@@ -258,21 +258,23 @@ class Relay:
                 return
             await asyncio.sleep(BROKER_PROBE_S)
 
-    def begin(self, epoch_s: float | None = None) -> None:
-        """The scenario starts now (or at monotonic ``epoch_s``): outage windows count from here."""
+    def begin(self, epoch_s: float | None = None, elapsed: RunClock | None = None) -> None:
+        """The scenario starts now (or at monotonic ``epoch_s``): outage windows count from here; or, with
+        ``elapsed``, on that clock of the run (one that pauses and changes speed: the console's)."""
         if self.impairment.outages and self._windows is None:
             start = time.monotonic() if epoch_s is None else epoch_s
-            self._windows = asyncio.get_running_loop().create_task(self._outages(start))
+            clock = elapsed or (lambda: time.monotonic() - start)
+            self._windows = asyncio.get_running_loop().create_task(self._outages(clock, elapsed is None))
 
-    async def _outages(self, epoch_s: float) -> None:
+    async def _outages(self, elapsed: RunClock, steady: bool) -> None:
         for window in self.impairment.outages:
-            await asyncio.sleep(max(0.0, epoch_s + window.start_s - time.monotonic()))
+            await _reached(elapsed, window.start_s, steady)
             self.down = True
             await self._listen_as_due()  # not listening: a connection attempt is refused at once
             for connection in list(self._open):
                 self.counts.cut += 1
                 connection.abort()
-            await asyncio.sleep(max(0.0, epoch_s + window.end_s - time.monotonic()))
+            await _reached(elapsed, window.end_s, steady)
             self.down = False
             await self._listen_as_due()
 
@@ -334,6 +336,18 @@ class Relay:
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
 
+RunClock = Callable[[], float]
+"""Seconds of the run so far at its nominal speed (what ``impair:`` outage windows count in)."""
+FOLLOW_S = 0.05
+"""How often a relay on a clock that may pause or change speed looks at it (outage edges this close)."""
+
+
+async def _reached(elapsed: RunClock, at_s: float, steady: bool) -> None:
+    """Return once ``elapsed()`` reaches ``at_s``: one sleep on a steady clock, else a look every FOLLOW_S."""
+    while (left := at_s - elapsed()) > 0:
+        await asyncio.sleep(left if steady else min(left, FOLLOW_S))
+
+
 class Relays:
     """The relays of every impaired field node of one run, started and stopped together:
     ``async with Relays(impairments, broker) as relays: relays.address(node, its_address)``."""
@@ -345,8 +359,12 @@ class Relays:
         seed: int = 0,
         host: str = "127.0.0.1",
         ports: Mapping[str, int] | None = None,
+        elapsed: RunClock | None = None,
     ) -> None:
+        """``elapsed``: the run's own clock for the outage windows, when it can pause or change speed (the
+        console's); default the wall clock from the scenario's start."""
         upstream = (broker.host, broker.port)
+        self.elapsed = elapsed
         self.relays = {
             node: Relay(node, impairment, upstream, seed, host, (ports or {}).get(node, 0))
             for node, impairment in impairments.items()
@@ -381,7 +399,7 @@ class Relays:
             await bridge.scenario_started.wait()
             now = time.monotonic()
             for relay in self.relays.values():
-                relay.begin(now)
+                relay.begin(now, self.elapsed)
 
         self._follower = asyncio.get_running_loop().create_task(follow())
 

@@ -254,6 +254,34 @@ def test_an_outage_cuts_open_connections_and_refuses_new_ones_until_it_ends() ->
     assert relay.counts.cut == 1
 
 
+def test_outage_windows_on_a_clock_that_pauses_wait_for_it() -> None:
+    # The console's clock: paused, its run does not move on, so neither does the outage window.
+    window = Impairment(outages=[OutageWindow(start_s=1.0, end_s=2.0)])
+    run_s = [0.5]
+
+    async def scenario() -> list[bool]:
+        seen = []
+        async with server(echo) as upstream, relay_to(upstream.port, window) as relay:
+            relay.begin(elapsed=lambda: run_s[0])
+            await asyncio.sleep(1.2)  # more than the window's start in wall time, the run still at 0.5 s
+            seen.append(relay.down)
+            assert await round_trip_s(relay.port) < 0.1
+            run_s[0] = 1.5  # the clock resumed and passed the start
+            await asyncio.sleep(0.2)
+            seen.append(relay.down)
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection("127.0.0.1", relay.port)
+            await asyncio.sleep(1.0)  # paused inside the window: it stays down
+            seen.append(relay.down)
+            run_s[0] = 2.5
+            await asyncio.sleep(0.2)
+            seen.append(relay.down)
+            assert await round_trip_s(relay.port) < 0.1
+        return seen
+
+    assert asyncio.run(scenario()) == [False, True, True, False]
+
+
 def test_a_relay_closed_during_an_outage_never_listens_again() -> None:
     async def scenario() -> None:
         relay = await Relay(
