@@ -296,6 +296,27 @@ def test_a_cancel_sent_from_the_console_is_recorded_and_drill_yaml_replays_the_d
     assert (out / "summary.json").read_bytes() == (tmp_path / "again" / "summary.json").read_bytes()
 
 
+def test_a_console_stopped_before_the_end_records_the_stop_and_drill_yaml_ends_there(
+    serve: Callable[..., Served], short_drill: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "stopped"
+    console = serve("console", short_drill, "--speed", "20", "--out", out)
+    stream = console.stream()
+    console.post({"action": "start"})
+    stream.wait_for(lambda m: _sim_s(m) >= 60)
+    code, stdout, _ = console.stop()  # Ctrl-C in the middle of the drill
+    assert code == 0, stdout
+    logged = [json.loads(line) for line in (out / "actions.jsonl").read_text().splitlines()]
+    assert [entry["action"]["do"] for entry in logged] == ["stop"]
+    stopped_s = logged[0]["at_s"]
+    assert 60 <= stopped_s < SHORT_S
+    again = cli("run", out / "drill.yaml", "--out", tmp_path / "again", "--no-report", "-q")
+    assert again.returncode == 0, again.stderr
+    assert (out / "summary.json").read_bytes() == (tmp_path / "again" / "summary.json").read_bytes()
+    (trace,) = out.glob("trace.*")  # CSV or Parquet, as run writes it here
+    assert trace.read_bytes() == (tmp_path / "again" / trace.name).read_bytes()
+
+
 def test_a_demo_hil_folder_holds_the_simulated_run_and_replays_to_its_counts(
     serve: Callable[..., Served], tmp_path: Path
 ) -> None:
