@@ -1,9 +1,11 @@
 """Monte Carlo throughput and the variance reduction of common random numbers, in one run.
 
-    python bench/bench_montecarlo.py [--replications 60] [--workers 1 2]
+    python bench/bench_montecarlo.py [--replications 60] [--workers 1 2 4 8 16] [--dask]
 
 Prints replications per second of the flagship drill with each number of local
-worker processes (as ratios to one worker), and, for the bundled pair of plans
+worker processes (or, with ``--dask``, workers of a Dask LocalCluster on loopback),
+as ratios to one worker and to the ideal (workers × the one-worker rate), with the
+batch size the sweep chose from its pilot's measured cost; and, for the bundled pair of plans
 (an L-Alert evacuation order during a carrier outage, without and with roaming),
 the variance of the paired difference beside the variance of the difference of
 independently seeded runs.
@@ -28,22 +30,39 @@ PLAN = ROOT / "scenarios" / "lalert_carrier_outage_evacuation_roaming.yaml"
 KPI = "evacuation-order.unwarned_at_deadline"
 
 
-def rate(scenario: Path, replications: int, workers: int, folder: Path) -> float:
-    started = time.perf_counter()
-    run_sweep(SweepSpec(scenario, replications, 1, folder, workers=workers))
-    return replications / (time.perf_counter() - started)
+def rate(scenario: Path, replications: int, workers: int, folder: Path, dask: bool) -> tuple[float, int, float | None]:
+    """Replications per second of one sweep (pilot included), its batch size and the pilot's cost."""
+    spec = SweepSpec(scenario, replications, 1, folder, workers=workers, dask="local" if dask else None)
+    if dask:  # the cluster's start-up is not the sweep's work: time the sweep on a running cluster
+        from lalert_sim.montecarlo.sweep import local_cluster
+
+        with local_cluster(workers) as cluster:
+            spec = SweepSpec(scenario, replications, 1, folder, workers=workers, dask=cluster.scheduler_address)
+            started = time.perf_counter()
+            outcome = run_sweep(spec)
+    else:
+        started = time.perf_counter()
+        outcome = run_sweep(spec)
+    return replications / (time.perf_counter() - started), outcome.batch_size, outcome.per_replication_s
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=60)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--dask", action="store_true", help="workers of a Dask LocalCluster instead of processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        rates = {w: rate(FLAGSHIP, args.replications, w, Path(tmp) / f"w{w}") for w in args.workers}
-        print(f"{FLAGSHIP.name}, {args.replications} replications:")
-        for workers, value in rates.items():
-            print(f"  {workers:>2} worker(s): {value:6.1f} replications/s  ({value / rates[args.workers[0]]:.2f} x)")
+        rates = {w: rate(FLAGSHIP, args.replications, w, Path(tmp) / f"w{w}", args.dask) for w in args.workers}
+        where = "Dask LocalCluster workers" if args.dask else "local worker processes"
+        print(f"{FLAGSHIP.name}, {args.replications} replications, {where}:")
+        first, (one, _, _) = args.workers[0], rates[args.workers[0]]
+        for workers, (value, size, cost) in rates.items():
+            measured = f"pilot {cost * 1e3:.1f} ms a replication" if cost is not None else "no pilot"
+            print(
+                f"  {workers:>2} worker(s): {value:6.1f} replications/s  ({value / one:.2f} x, "
+                f"{value / (one * workers / first):.2f} of ideal; batches of {size}, {measured})"
+            )
 
         n = args.replications
         base = column(run_sweep(SweepSpec(BASE, n, 11, Path(tmp) / "base")).rows, KPI)

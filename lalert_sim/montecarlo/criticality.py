@@ -216,7 +216,9 @@ def _run_sweeps(sweeps: list[SweepSpec], progress: Progress | None) -> list[list
     a plan once (not every worker every plan); else one sweep after another, its batches spread."""
     workers = sweeps[0].workers
     if sweeps[0].dask is not None or workers <= 1 or len(sweeps) < PLANS_PER_WORKER * workers:
-        return [run_sweep(sweep, progress).rows for sweep in sweeps]
+        base = run_sweep(sweeps[0], progress)  # its pilot's cost sizes every knock-out's batches
+        cost = base.per_replication_s
+        return [base.rows, *(run_sweep(replace(s, per_replication_s=cost), progress).rows for s in sweeps[1:])]
     found: dict[int, list[Row]] = {}
     # Workers leave Ctrl-C to the parent, which stops the pool and says what was kept.
     pool = ProcessPoolExecutor(max_workers=workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))

@@ -12,7 +12,8 @@ Row = dict[str, float | int]
 
 
 @lru_cache(maxsize=8)
-def _prepared(text: str, source: str, allow_outside_paths: bool) -> Prepared:
+def prepared_scenario(text: str, source: str, allow_outside_paths: bool) -> Prepared:
+    """The scenario text prepared, once per process (what every batch of it in this process runs)."""
     return load_text(text, source, allow_outside_paths=allow_outside_paths)
 
 
@@ -24,7 +25,7 @@ def run_batch(
     The scenario travels as text (a Dask worker may not see the file) and is
     prepared once per worker process, so a batch costs only its replications.
     """
-    return replicate(_prepared(scenario_text, source, allow_outside_paths), batch)
+    return replicate(prepared_scenario(scenario_text, source, allow_outside_paths), batch)
 
 
 def replicate(prepared: Prepared, batch: list[tuple[int, int]]) -> list[Row]:

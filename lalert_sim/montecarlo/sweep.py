@@ -13,6 +13,7 @@ import json
 import math
 import os
 import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
@@ -30,12 +31,28 @@ from lalert_sim.montecarlo.batches import (
     scenario_digest,
     write_batch,
 )
-from lalert_sim.montecarlo.replicate import Row, run_batch
+from lalert_sim.montecarlo.replicate import Row, prepared_scenario, run_batch
 from lalert_sim.montecarlo.seeds import replication_seeds
 
 Progress = Callable[[int], None]  # called with the number of replications just finished
 CONNECT_TIMEOUT_S = 5  # a Dask scheduler that does not answer by then is reported unreachable
 _IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
+TARGET_BATCH_S = 0.5
+"""About how long a batch should run when its size is chosen from the measured cost: sending a batch and
+its rows back costs milliseconds (well under 1 % of this), and the last worker to finish ends at most
+about one such batch after the others."""
+MIN_BATCHES_PER_WORKER = 4
+"""Never fewer batches than this per worker, however cheap a replication: the load stays balanced."""
+CUT_FILE = "cut.json"
+"""In ``batches/``: how the replications were cut (batch size, pilot), so a resumed sweep cuts them alike."""
+
+
+def measured_batch_size(replications: int, workers: int, per_replication_s: float) -> int:
+    """Replications per batch for a replication costing ``per_replication_s``: about TARGET_BATCH_S of work,
+    but small enough that every worker gets MIN_BATCHES_PER_WORKER batches."""
+    by_cost = max(1, int(TARGET_BATCH_S / max(per_replication_s, 1e-6)))
+    balanced = max(1, math.ceil(replications / (MIN_BATCHES_PER_WORKER * max(workers, 1))))
+    return min(by_cost, balanced)
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class SweepSpec:
     reuse_from: Path | None = None  # an earlier results folder whose finished batches ``resume`` may reuse
     allow_outside_paths: bool = False  # files the scenario names may lie outside its folder
     scenario_text: str | None = None  # the scenario as YAML text (a variant); None: read scenario_path
+    per_replication_s: float | None = None  # a known cost of one replication: sizes the batches with no pilot
 
     def text(self) -> str:
         """The scenario this sweep runs, as YAML text (relative paths in it resolve from scenario_path)."""
@@ -60,12 +78,23 @@ class SweepSpec:
             return self.scenario_text
         return self.scenario_path.read_text(encoding="utf-8")
 
-    def batches(self) -> list[list[tuple[int, int]]]:
-        """(index, seed) pairs cut into batches."""
+    def batches(self, size: int | None = None, pilot: bool = False) -> list[list[tuple[int, int]]]:
+        """(index, seed) pairs cut into batches of ``size`` (default ``batch_size``, or several per worker);
+        with ``pilot``, replication 0 alone first (the one that measured the cost)."""
         seeds = replication_seeds(self.master_seed, self.replications)
-        size = self.batch_size or max(1, math.ceil(self.replications / (4 * max(self.workers, 1))))
+        size = size or self.batch_size or self.several_per_worker()
         pairs = list(enumerate(seeds))
-        return [pairs[i : i + size] for i in range(0, len(pairs), size)]
+        first = [pairs[:1]] if pilot and pairs else []
+        rest = pairs[len(first) :]
+        return first + [rest[i : i + size] for i in range(0, len(rest), size)]
+
+    def several_per_worker(self) -> int:
+        """The batch size that gives each worker MIN_BATCHES_PER_WORKER batches (without a measured cost)."""
+        return max(1, math.ceil(self.replications / (MIN_BATCHES_PER_WORKER * max(self.workers, 1))))
+
+    def spread(self) -> bool:
+        """Whether batches go to more than one worker (there, their size matters)."""
+        return self.dask is not None or self.workers > 1
 
 
 @dataclass
@@ -76,47 +105,118 @@ class SweepOutcome:
     reused: int = 0
     seeds: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    batch_size: int = 0  # replications per batch (the pilot's aside)
+    per_replication_s: float | None = None  # what the pilot measured (or was given); None: not measured
 
 
 def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome:
     """Run (or finish) the sweep; rows come back sorted by replication index."""
     text = spec.text()
     identity = BatchIdentity(scenario_digest(spec.scenario_path, text), spec.master_seed)
-    batches = spec.batches()
     folder = spec.out_dir / "batches"
     folder.mkdir(parents=True, exist_ok=True)
+    cut, piloted = _cut(spec, identity, text)
+    batches = spec.batches(cut.size, cut.pilot)
+    write_text(folder / CUT_FILE, json.dumps(cut.to_json(identity), indent=2) + "\n")
     outcome = SweepOutcome([], seeds=[seed for b in batches for _, seed in b])
+    outcome.batch_size, outcome.per_replication_s = cut.size, cut.per_replication_s
+    if piloted is not None:  # the pilot is replication 0: its batch is done
+        write_batch(folder / batch_name(batches[0]), identity, batches[0], piloted)
     pending = []
     for number, batch in enumerate(batches, 1):
+        if piloted is not None and number == 1:
+            outcome.rows.extend(piloted)
+            continue
         found = _reusable(spec, identity, number, batch, outcome.notes) if spec.resume else None
         if found is None:
             pending.append(batch)
         else:
             outcome.rows.extend(found)
-    outcome.reused = len(outcome.rows)
-    if progress and outcome.reused:
-        progress(outcome.reused)
+    outcome.reused = len(outcome.rows) - len(piloted or [])
+    if progress and outcome.rows:
+        progress(len(outcome.rows))
     for batch, batch_rows in _execute(spec, text, pending):
         write_batch(folder / batch_name(batch), identity, batch, batch_rows)
         outcome.rows.extend(batch_rows)
         if progress:
             progress(len(batch_rows))
     wanted = {batch_name(b) for b in batches}
-    for stale in folder.glob("*"):  # batches of another cut (another --batch-size) are not this sweep's
+    for stale in folder.glob("batch-*"):  # batches of another cut (another --batch-size) are not this sweep's
         if stale.name not in wanted:
             stale.unlink()
     outcome.rows.sort(key=lambda r: r["replication"])
-    write_text(spec.out_dir / "sweep.json", json.dumps(_manifest(spec, identity), indent=2) + "\n")
+    write_text(spec.out_dir / "sweep.json", json.dumps(_manifest(spec, identity, cut), indent=2) + "\n")
     return outcome
 
 
-def _manifest(spec: SweepSpec, identity: BatchIdentity) -> dict[str, object]:
+def _manifest(spec: SweepSpec, identity: BatchIdentity, cut: Cut) -> dict[str, object]:
     return {
         "scenario": str(spec.scenario_path),
         "scenario_sha256": identity.scenario_sha256,
         "master_seed": spec.master_seed,
         "replications": spec.replications,
+        "batch_size": cut.size,
+        "per_replication_s": cut.per_replication_s,
     }
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How a sweep's replications are cut into batches: ``size`` each, after replication 0 alone (``pilot``)."""
+
+    size: int
+    pilot: bool = False
+    per_replication_s: float | None = None
+
+    def to_json(self, identity: BatchIdentity) -> dict[str, object]:
+        """What ``batches/cut.json`` holds: the cut, for the scenario and seed it was made for."""
+        return {
+            "scenario_sha256": identity.scenario_sha256,
+            "master_seed": identity.master_seed,
+            "batch_size": self.size,
+            "pilot": self.pilot,
+            "per_replication_s": self.per_replication_s,
+        }
+
+
+def _cut(spec: SweepSpec, identity: BatchIdentity, text: str) -> tuple[Cut, list[Row] | None]:
+    """The cut of this sweep and, when a pilot measured it now, the pilot's rows.
+
+    ``--batch-size`` as given; else a resumed sweep's recorded cut; else, where batches are spread over
+    workers, the size measured from one replication (replication 0, run here) or from the cost given;
+    else several batches per worker.
+    """
+    if spec.batch_size:
+        return Cut(spec.batch_size), None
+    if spec.resume:
+        for place in (spec.out_dir, spec.reuse_from):
+            recorded = _recorded_cut(place / "batches" / CUT_FILE, identity) if place is not None else None
+            if recorded is not None:
+                return recorded, None
+    if not spec.spread() or spec.replications < 2:
+        return Cut(spec.several_per_worker()), None
+    if spec.per_replication_s is not None:
+        return Cut(measured_batch_size(spec.replications, spec.workers, spec.per_replication_s)), None
+    pilot = [(0, replication_seeds(spec.master_seed, 1)[0])]
+    prepared_scenario(text, str(spec.scenario_path), spec.allow_outside_paths)  # built once, not timed
+    started = time.perf_counter()
+    rows = run_batch(text, str(spec.scenario_path), pilot, spec.allow_outside_paths)
+    cost = time.perf_counter() - started
+    return Cut(measured_batch_size(spec.replications - 1, spec.workers, cost), True, round(cost, 6)), rows
+
+
+def _recorded_cut(path: Path, identity: BatchIdentity) -> Cut | None:
+    """The cut an earlier run of this sweep recorded, if it was made for the same scenario and seed."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["scenario_sha256"] != identity.scenario_sha256 or data["master_seed"] != identity.master_seed:
+            return None
+        size, pilot, cost = data["batch_size"], data["pilot"], data["per_replication_s"]
+        if not isinstance(size, int) or size < 1 or not isinstance(pilot, bool):
+            return None
+        return Cut(size, pilot, float(cost) if isinstance(cost, int | float) else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none, or not readable: measured again (the batches then say what they can reuse)
 
 
 def _reusable(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from lalert_sim.montecarlo import SweepSpec, mean_ci, paired, replication_seeds,
 from lalert_sim.montecarlo.replicate import Row, run_batch
 from lalert_sim.montecarlo.results import Comparison, aggregate, column, compare, write_json
 from lalert_sim.montecarlo.statistics import describe, t_quantile
+from lalert_sim.montecarlo.sweep import TARGET_BATCH_S, measured_batch_size
 from tests.conftest import SCENARIOS
 
 KESENNUMA = SCENARIOS / "lalert_evacuation_order_kesennuma.yaml"
@@ -68,7 +70,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path: Path) -> None:
     spec = SweepSpec(KESENNUMA, 20, 9, tmp_path / "resumed", batch_size=4, resume=True)
     with pytest.raises(Killed):
         run_sweep(spec, kill_after_two_batches)
-    assert len(list((tmp_path / "resumed" / "batches").glob("*.json"))) == 2
+    assert len(list((tmp_path / "resumed" / "batches").glob("batch-*.json"))) == 2
     resumed = run_sweep(spec)
     assert resumed.reused == 8
     assert same(resumed.rows, whole)
@@ -155,3 +157,45 @@ def test_comparison_json_writes_nan_as_null_and_infinity_as_text(tmp_path: Path)
     difference = written["differences"]["b"]["k"]
     assert difference["mean_difference"] == 1.0 and difference["variance_reduction"] == "inf"
     assert difference["ci95_low"] == 1.0 and difference["pairs"] == 3
+
+
+def test_the_batch_size_follows_the_measured_cost_but_leaves_every_worker_several() -> None:
+    assert measured_batch_size(1000, 16, 0.06) == 8  # about half a second of work a batch
+    assert measured_batch_size(100, 16, 0.06) == 2  # few replications: 4 batches a worker first
+    assert measured_batch_size(100, 16, 2.5) == 1  # a replication longer than the target: one a batch
+    assert measured_batch_size(10**9, 1, 0.0) == int(TARGET_BATCH_S / 1e-6)  # never divided by zero
+
+
+def test_a_spread_sweep_measures_a_pilot_and_resumes_with_the_same_cut(tmp_path: Path) -> None:
+    whole = run_sweep(SweepSpec(KESENNUMA, 16, 4, tmp_path / "one", workers=1)).rows
+
+    class Killed(Exception):
+        pass
+
+    finished: list[int] = []
+
+    def kill_after_two(done: int) -> None:
+        finished.append(done)
+        if len(finished) == 3:  # the pilot, then two batches
+            raise Killed
+
+    spec = SweepSpec(KESENNUMA, 16, 4, tmp_path / "spread", workers=2, resume=True)
+    with pytest.raises(Killed):
+        run_sweep(spec, kill_after_two)
+    cut = json.loads((tmp_path / "spread" / "batches" / "cut.json").read_text())
+    assert cut["pilot"] is True and cut["per_replication_s"] > 0
+    assert cut["batch_size"] == measured_batch_size(15, 2, cut["per_replication_s"])
+    assert (tmp_path / "spread" / "batches" / "batch-0000000-0000000.json").is_file()  # the pilot is replication 0
+    cut["per_replication_s"] = cut["per_replication_s"] * 1000  # a measure now would cut otherwise: not used
+    (tmp_path / "spread" / "batches" / "cut.json").write_text(json.dumps(cut))
+    resumed = run_sweep(spec)
+    assert resumed.batch_size == cut["batch_size"]
+    assert resumed.reused == 1 + sum(finished[1:])  # the pilot and the finished batches, none cut again
+    assert same(resumed.rows, whole)
+
+
+def test_a_known_cost_sizes_the_batches_without_a_pilot(tmp_path: Path) -> None:
+    outcome = run_sweep(SweepSpec(KESENNUMA, 12, 4, tmp_path / "known", workers=2, per_replication_s=0.2))
+    assert outcome.batch_size == measured_batch_size(12, 2, 0.2) == 2
+    assert json.loads((tmp_path / "known" / "batches" / "cut.json").read_text())["pilot"] is False
+    assert sorted(p.name for p in (tmp_path / "known" / "batches").glob("batch-*"))[0] == "batch-0000000-0000001.json"

@@ -98,6 +98,7 @@ def test_batches_of_another_batch_size_do_not_stay_in_the_folder(tmp_path: Path)
     assert sorted(p.name for p in (tmp_path / "batches").iterdir()) == [
         batch_name([(0, 0), (2, 0)]),
         batch_name([(3, 0), (5, 0)]),
+        "cut.json",  # how they were cut
     ]
 
 
