@@ -337,12 +337,19 @@ def demo_hil(
     quiet: Quiet = False,
     lang: Lang = None,
     live: Live = None,
+    tls: Annotated[
+        bool, typer.Option("--tls", help="Over TLS: a local Mosquitto with an authority and certificates made now.")
+    ] = False,
+    mutual: Annotated[
+        bool, typer.Option("--mutual", help="Mutual TLS: nodes and bridge prove themselves too.")
+    ] = False,
 ) -> None:
     """The bridge and virtual field nodes on this machine: no hardware and no broker needed."""
     check_run_options(speed, until, nodes=nodes)
     _hil_modules()
     from lalert_sim.hil.bridge import BridgeOptions
-    from lalert_sim.hil.demo import demo, with_virtual_nodes
+    from lalert_sim.hil.broker import find_mosquitto
+    from lalert_sim.hil.demo import TlsMode, demo, with_virtual_nodes
     from lalert_sim.prepare import load
 
     loaded = load(scenario, allow_outside_paths=allow_outside_paths)  # a scenario error is invalid input (exit 2)
@@ -365,9 +372,13 @@ def demo_hil(
         bridges.append(running)
         progress.watch(running)
 
+    mode: TlsMode | None = "mutual" if mutual else "tls" if tls else None
+    if mode is not None and find_mosquitto() is None:
+        raise BridgeError("--tls needs Mosquitto (apt install mosquitto): the embedded broker has no TLS listener")
+
     def start(loop: asyncio.AbstractEventLoop) -> Coroutine[object, object, BridgeRun]:
         _on_interrupt(loop, stop_all)
-        return demo(prepared, options, mosquitto, progress.log, started)
+        return demo(prepared, options, mosquitto or mode is not None, progress.log, started, mode)
 
     _run_and_report(start, out, quiet, lang, progress, lambda: (prepared, bridges[0].simulated if bridges else None))
 

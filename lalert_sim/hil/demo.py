@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
 
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
-from lalert_sim.hil.broker import BrokerAddress, EmbeddedBroker, Mosquitto
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, EmbeddedBroker, Mosquitto, free_port
 from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relays, resolve_impairments
-from lalert_sim.hil.node_config import NodeConfig
+from lalert_sim.hil.node_config import NodeConfig, load_node_config
+from lalert_sim.hil.provision import provision
 from lalert_sim.hil.protocol import Signer
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import Binding, FieldNodes
@@ -89,6 +93,9 @@ def virtual_config(
     """A node on gpiozero's mock pins with short patterns, trusting ``signer`` (reconnecting at most
     ``reconnect_max_s`` apart when given)."""
     broker: dict[str, object] = {"url": address.url(), "username": address.username, "password": address.password}
+    if address.tls is not None:  # the files the node checks the broker with (and, mutual, proves itself with)
+        files = {"ca_file": address.tls.ca_file, "cert_file": address.tls.cert_file, "key_file": address.tls.key_file}
+        broker |= {name: str(path) for name, path in files.items() if path is not None}
     if reconnect_max_s is not None:
         broker |= {"reconnect_min_s": min(0.5, reconnect_max_s), "reconnect_max_s": reconnect_max_s}
     return NodeConfig.model_validate(
@@ -109,12 +116,17 @@ async def demo(
     use_mosquitto: bool = False,
     log: Callable[[str], None] | None = None,
     on_bridge: Callable[[Bridge], None] | None = None,
+    tls: TlsMode | None = None,
 ) -> BridgeRun:
-    """Start a broker and one virtual node per field node, run the bridge, stop everything."""
+    """Start a broker and one virtual node per field node, run the bridge, stop everything. ``tls``: a local
+    Mosquitto over TLS, every file made as ``provision --tls`` (``mutual``: ``--mutual``) makes it."""
     settings = prepared.scenario.field_nodes
     assert settings is not None
     node_ids = settings.field_node_ids()
     groups = settings.memberships()  # each virtual node subscribes to its bindings' groups, as provision writes
+    if tls is not None:
+        with tempfile.TemporaryDirectory(prefix="lalert-demo-tls-") as folder:
+            return await _over_tls(prepared, options, groups, Path(folder), tls, log, on_bridge)
     signer = Signer.generate("demo")
     if use_mosquitto:
         broker = Mosquitto(node_ids, groups=groups).start()
@@ -124,6 +136,43 @@ async def demo(
             broker.close()
     async with EmbeddedBroker(node_ids, groups=groups) as embedded:
         return await _run(prepared, options, signer, groups, embedded.address, log, on_bridge)
+
+
+TlsMode = Literal["tls", "mutual"]
+"""TLS for ``demo``: the broker's certificate checked, passwords kept (``tls``), or client certificates (``mutual``)."""
+
+
+async def _over_tls(
+    prepared: Prepared,
+    options: BridgeOptions,
+    groups: dict[str, list[str]],
+    folder: Path,
+    mode: TlsMode,
+    log: Callable[[str], None] | None,
+    on_bridge: Callable[[Bridge], None] | None,
+) -> BridgeRun:
+    """``demo`` on a Mosquitto TLS listener, with an authority, certificates, node.toml files and a key
+    provisioned into ``folder`` for 127.0.0.1 (what `provision --tls` writes for a real deployment)."""
+    node_ids = list(groups)
+    mutual = mode == "mutual"
+    done = provision(
+        node_ids, folder, "127.0.0.1", free_port(), "demo", mock=True, groups=groups, tls=True, mutual=mutual,
+        bind="127.0.0.1",
+    )  # fmt: skip
+    port = BrokerAddress.parse(done.broker_url).port
+    files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
+    broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
+    nodes = {n: load_node_config(done.node_dirs[n] / "node.toml").broker_address() for n in node_ids}
+    bridge = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
+    bridge = bridge.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+
+    def address(who: str) -> BrokerAddress:
+        return bridge if who == BRIDGE_USER else nodes[who]
+
+    try:
+        return await _run(prepared, options, Signer.from_file(done.key), groups, address, log, on_bridge)
+    finally:
+        broker.close()
 
 
 async def _run(

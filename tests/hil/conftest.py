@@ -122,14 +122,19 @@ def fan_out_scenario(tmp_path: Path, field_nodes: list[str], **settings: Any) ->
     return load_text(text, str(path))
 
 
-@pytest.fixture
-def broker_factory(tmp_path: Path) -> Iterator:
-    """Start Mosquitto for given node ids (config with their credentials and ACL); stopped by PID after."""
-    started: list[Mosquitto] = []
+def need_mosquitto() -> None:
+    """Skip the test without Mosquitto, or fail it under CI=true (CI must have it)."""
     if find_mosquitto() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
         pytest.skip("mosquitto is not installed (apt install mosquitto)")
+
+
+@pytest.fixture
+def broker_factory(tmp_path: Path) -> Iterator:
+    """Start Mosquitto for given node ids (config with their credentials and ACL); stopped by PID after."""
+    started: list[Mosquitto] = []
+    need_mosquitto()
 
     def start(node_ids: list[str], persistence: bool = False, groups: dict[str, list[str]] | None = None) -> Mosquitto:
         directory = tmp_path / f"broker-{len(started)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import ssl
 import stat
 import subprocess
@@ -29,7 +30,7 @@ from lalert_sim.hil.protocol import Signer, Topic, topic
 from lalert_sim.hil.provision import provision
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
-from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids, until
+from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids, need_mosquitto, until
 from tests.hil.tls_support import bridge_address, provisioned, running_broker
 
 PRIVATE = ("ca.key", "ca.pem", "broker.key", "broker.crt", "client.key", "client.crt")
@@ -400,3 +401,18 @@ def test_a_damaged_authority_is_named_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="ca.key is missing"):
         provisioned(tmp_path / "field", ["pi-01"], mutual=True)
     assert not (tls / "ca.key").exists()
+
+
+@pytest.mark.parametrize("mode", ["--tls", "--mutual"])
+def test_demo_hil_runs_the_drill_over_tls_in_one_command(tmp_path: Path, mode: str) -> None:
+    from tests.conftest import SCENARIOS, cli
+
+    need_mosquitto()
+    out = tmp_path / "demo"
+    done = cli("demo-hil", SCENARIOS / "field_nodes_missile_drill.yaml", mode, "--speed", "50", "--until", "60",
+               "--out", out, "-q")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "hil_report.json").read_text())
+    assert report["broker"].startswith("mqtts://bridge@127.0.0.1:")
+    assert report["totals"]["deliveries"] == report["totals"]["actuated"] > 0
+    assert all(node["presence"] == "online" for node in report["nodes"])

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, Mosquitto, find_mosquitto, free_port
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, Mosquitto, free_port
 from lalert_sim.hil.provision import Provisioned, provision
+from tests.hil.conftest import need_mosquitto
 
 
 def provisioned(out: Path, ids: list[str], mutual: bool) -> Provisioned:
@@ -29,10 +30,7 @@ def bridge_address(done: Provisioned) -> BrokerAddress:
 def running_broker(done: Provisioned, node_ids: list[str]) -> Iterator[Mosquitto]:
     """Mosquitto on the configuration `provision` wrote, stopped by its PID afterwards (and checked gone).
     Without Mosquitto the test is skipped, or fails under CI=true."""
-    if find_mosquitto() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Mosquitto (Debian package mosquitto; scripts/system-deps.sh installs it)")
-        pytest.skip("mosquitto is not installed (apt install mosquitto)")
+    need_mosquitto()
     port = int(done.broker_url.rsplit(":", 1)[1])
     files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
     broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
