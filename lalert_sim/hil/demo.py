@@ -16,8 +16,8 @@ from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
 from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, EmbeddedBroker, Mosquitto, free_port
 from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relays, resolve_impairments
 from lalert_sim.hil.node_config import NodeConfig, load_node_config
-from lalert_sim.hil.provision import provision
 from lalert_sim.hil.protocol import Signer
+from lalert_sim.hil.provision import provision
 from lalert_sim.model.alerts import AlertMode
 from lalert_sim.model.field_nodes import Binding, FieldNodes
 from lalert_sim.model.network import NodeKind
