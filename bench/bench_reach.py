@@ -27,8 +27,8 @@ from lalert_sim.model.network import Channel
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.emissions import emission_times
-from lalert_sim.reach.model import concerned_municipalities, local_factors, local_time, rain_at
 from lalert_sim.reach.parameters import NATIONAL_AGE_SHARES, REACH_CHANNELS, REACTION_DELAY, carrier_shares
+from lalert_sim.reach.setting import concerned_municipalities, local_factors, local_time, rain_at
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONWIDE = ROOT / "scenarios" / "jalert_eew_nationwide.yaml"

@@ -153,29 +153,29 @@ class LogSurvival:
         """One past the window's last time step."""
         return self.start + int(self.values.shape[2])
 
-    def add_to(self, total: np.ndarray, k: int) -> None:
-        """Add cohort ``k``'s log survival into ``total`` (M, T), in place (nothing where it is 0)."""
-        u = int(self.group[k])
-        if u < 0 or self.values.shape[2] == 0:
+    def add_into(self, total: np.ndarray) -> None:
+        """Add each cohort's log survival into ``total`` (K, M, T), in place (nothing where it is 0)."""
+        members = np.flatnonzero(self.group >= 0)
+        if members.size == 0 or self.values.shape[2] == 0:
             return
-        total[:, self.start : self.stop] += self.values[u]
-        if self.stop < total.shape[1]:
-            total[:, self.stop :] += self.values[u, :, -1:]
+        rows = self.values[self.group[members]]  # (K', M, W)
+        total[members, :, self.start : self.stop] += rows
+        if self.stop < total.shape[2]:
+            total[members, :, self.stop :] += rows[:, :, -1:]
 
     def increments(self) -> np.ndarray:
         """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
         if self.steps is not None:
             return self.steps
-        h = np.empty_like(self.values)
-        for u in range(h.shape[0]):
-            _steps(self.values[u], h[u])
+        h = np.empty(self.values.shape, dtype=self.values.dtype)  # C order: gathered by cohort
+        _steps(self.values, h)
         return h
 
 
 def _steps(values: np.ndarray, out: np.ndarray) -> None:
-    """-Δ of (M, W) log survivals along time into ``out``, the first step from 0."""
-    np.negative(values[:, :1], out=out[:, :1])
-    np.subtract(values[:, :-1], values[:, 1:], out=out[:, 1:])
+    """-Δ of log survivals along the last (time) axis into ``out``, the first step from 0."""
+    np.negative(values[..., :1], out=out[..., :1])
+    np.subtract(values[..., :-1], values[..., 1:], out=out[..., 1:])
 
 
 def cohort_groups(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,9 +196,10 @@ def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
     """(M, K, T) log chance of being still unwarned, log S = Σ_c log S_c, and each channel's log S_c.
 
     Each channel's log(1 - local_m reception_k reached_mt) is computed once per distinct
-    reception value (``_log_survival``) and added into each cohort's (M, T) slice. The result
-    is a view of a (K, M, T) array, so that those slices are contiguous: the attribution and
-    word of mouth read it cohort by cohort (as does ``np.exp`` of it, which keeps the layout).
+    reception value (``_log_survival``) and added into the (M, T) slices of the cohorts that
+    share it, channel after channel. The result is a view of a (K, M, T) array, so that those
+    slices are contiguous: the attribution and word of mouth read it by cohort (as does
+    ``np.exp`` of it, which keeps the layout).
     """
     horizon = float(inputs.times_s[-1]) + 1.0
     m_count, k_count, t_count = inputs.emission_s.shape[0], inputs.reception.shape[0], len(inputs.times_s)
@@ -211,9 +212,8 @@ def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
             continue
         logs[c] = _log_survival(inputs.local_factor[:, c], inputs.reception[:, c], reached)
     total = np.zeros((k_count, m_count, t_count), dtype=np.float32)
-    for k in range(k_count):
-        for log in logs:
-            log.add_to(total[k], k)
+    for log in logs:
+        log.add_into(total)
     return total.transpose(1, 0, 2), logs
 
 
@@ -228,16 +228,13 @@ def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray)
     start = int(first[0])
     stop = max(int(changes[-1]) + 1 if changes.size else start + 1, start + 1)
     window = reached[:, start:stop]
-    logs = np.empty((values.size, *window.shape), dtype=np.float32)
+    logs = np.multiply(chance[:, :, None], window[None, :, :])  # (U, M, W)
+    np.subtract(1.0, logs, out=logs)
+    if float(chance.max()) * float(window.max()) > 0.999:  # 1 - chance x reached may round to 0
+        np.maximum(logs, np.float32(1e-30), out=logs)  # survival 0 somewhere: its log kept finite
+    np.log(logs, out=logs)
     steps = np.empty_like(logs)
-    certain = float(chance.max()) * float(window.max()) > 0.999  # 1 - chance x reached may round to 0
-    for u, (log, step) in enumerate(zip(logs, steps, strict=True)):  # one value at a time: stays in cache
-        np.multiply(chance[u, :, None], window, out=log)
-        np.subtract(1.0, log, out=log)
-        if certain:
-            np.maximum(log, np.float32(1e-30), out=log)  # survival 0 somewhere: its log kept finite
-        np.log(log, out=log)
-        _steps(log, step)
+    _steps(logs, steps)
     return LogSurvival(logs, group, start, chance, window, steps)
 
 
@@ -267,35 +264,27 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
     On a step the residents warned are the drop of ``unwarned``; they are split among the
-    channels as drop × increment_c / hazard, summed over municipalities. Cohort by cohort, so
-    the (M, T) slices read are contiguous when ``unwarned`` is a view of a (K, M, T) array.
+    channels as drop × increment_c / hazard, summed over municipalities (``_split_drops``, for
+    a chunk of cohorts at a time, so that memory stays bounded).
     The hazard is the sum of the channels' increments, not the step of log S: with a horizon
     of hours log S reaches tens, where float32 keeps too few digits of a small step.
     """
     m_count, k_count, t_count = unwarned.shape
-    increments = [log.increments() for log in logs]
-    first = np.zeros((k_count, len(logs), t_count))
-    hazard = np.empty((m_count, t_count), dtype=np.float32)
-    per_hazard = np.empty((m_count, t_count), dtype=np.float32)
-    for k in range(k_count):
-        present = [
-            (n, int(log.group[k]), slice(log.start, log.stop)) for n, log in enumerate(logs) if log.group[k] >= 0
-        ]
-        hazard.fill(0.0)
-        for n, u, window in present:
-            hazard[:, window] += increments[n][u]
-        still = unwarned[:, k, :]
-        np.subtract(people[:, k], still[:, 0], out=per_hazard[:, 0])
-        np.subtract(still[:, :-1], still[:, 1:], out=per_hazard[:, 1:])
-        # No hazard on a step: no factor of the survival changed, so it did not drop either.
-        np.maximum(hazard, np.float32(1e-30), out=hazard)
-        per_hazard /= hazard  # residents warned per unit of hazard
-        for n, u, window in present:
-            first[k, n, window] = np.einsum("mt,mt->t", per_hazard[:, window], increments[n][u])
-    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
-    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
+    # The step's drop summed in float64 scales the split below; on the steps before the first drop
+    # anywhere every share is 0 times that scale, so the split starts at the first drop.
     still = unwarned.sum(axis=0, dtype=np.float64)  # (K, T)
     drops = np.diff(still, axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
+    dropping = np.flatnonzero(drops.any(axis=0))
+    active = int(dropping[0]) if dropping.size else t_count
+    increments = [log.increments() for log in logs]
+    first = np.zeros((k_count, len(logs), t_count))
+    by_cohort = unwarned.transpose(1, 0, 2)  # (K, M, T)
+    size = max(1, _CHUNK_ELEMENTS // max(m_count * (t_count - active), 1))
+    for low in range(0, k_count if active < t_count else 0, size):
+        chunk = slice(low, min(low + size, k_count))
+        _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk])
+    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
+    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
     split = first.sum(axis=1)
     np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
     reached = np.zeros((k_count, len(logs), t_count))
@@ -314,6 +303,49 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
                 reached[in_group, n, window] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
         reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
     return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
+
+
+_CHUNK_ELEMENTS = 1 << 20
+"""Cohorts × municipalities × steps split at once by the attribution: about 4 MiB per float32 array."""
+
+
+def _split_drops(
+    still: np.ndarray,
+    people: np.ndarray,
+    logs: list[LogSurvival],
+    increments: list[np.ndarray],
+    cohorts: slice,
+    active: int,
+    first: np.ndarray,
+) -> None:
+    """Residents first warned through each channel on each step from ``active`` on, for ``cohorts``, into ``first``.
+
+    ``still`` (K', M, T) residents unwarned and ``people`` (M, K') of those cohorts; ``first`` (K', N, T).
+    The same float32 operations, in the same order per element, as cohort by cohort: the hazard is
+    0 plus each present channel's increment in channel order, and the sum over municipalities of
+    ``np.einsum`` runs over m in order for every (cohort, step) alike.
+    """
+    shape = (still.shape[0], still.shape[1], still.shape[2] - active)  # steps from ``active`` on
+    hazard = np.zeros(shape, dtype=np.float32)
+    present = []
+    for n, log in enumerate(logs):
+        group = log.group[cohorts]
+        members = np.flatnonzero(group >= 0)
+        low = max(log.start, active)
+        if members.size and low < log.stop:
+            steps = increments[n][:, :, low - log.start :][group[members]]  # (K', M, W')
+            present.append((n, members, slice(low - active, log.stop - active), steps))
+    for _, members, window, steps in present:
+        hazard[members, :, window] += steps
+    per_hazard = np.empty_like(hazard)
+    np.subtract(people.T if active == 0 else still[:, :, active - 1], still[:, :, active], out=per_hazard[:, :, 0])
+    np.subtract(still[:, :, active:-1], still[:, :, active + 1 :], out=per_hazard[:, :, 1:])
+    # No hazard on a step: no factor of the survival changed, so it did not drop either.
+    np.maximum(hazard, np.float32(1e-30), out=hazard)
+    per_hazard /= hazard  # residents warned per unit of hazard
+    for n, members, window, steps in present:
+        into = slice(window.start + active, window.stop + active)
+        first[members, n, into] = np.einsum("kmt,kmt->kt", per_hazard[members, :, window], steps)
 
 
 def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:
