@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from lalert_sim.model.distributions import Distribution, _AnyDistribution
+from lalert_sim.reach.scratch import Scratch
 
 _FINE_UNTIL_S = 120.0  # reaction delays change fastest in the first minutes
 
@@ -120,6 +121,7 @@ class ReachInputs:
     reception: np.ndarray  # (K, C) per cohort
     local_factor: np.ndarray  # (M, C) per municipality (receiver ownership, rain)
     delays: tuple[_AnyDistribution, ...]  # (C,) reaction delay per channel
+    reception_groups: tuple[tuple[np.ndarray, np.ndarray], ...] | None = None  # cohort_groups per column, if known
 
 
 def unwarned(inputs: ReachInputs) -> np.ndarray:
@@ -153,15 +155,26 @@ class LogSurvival:
         """One past the window's last time step."""
         return self.start + int(self.values.shape[2])
 
-    def add_into(self, total: np.ndarray) -> None:
-        """Add each cohort's log survival into ``total`` (K, M, T), in place (nothing where it is 0)."""
-        members = np.flatnonzero(self.group >= 0)
-        if members.size == 0 or self.values.shape[2] == 0:
+    def add_into(self, total: np.ndarray, scratch: Scratch) -> None:
+        """Add each cohort's log survival into ``total`` (K, M, T), in place (0 for the cohorts it cannot reach)."""
+        rows = self.by_cohort(self.values, scratch)
+        if rows is None:
             return
-        rows = self.values[self.group[members]]  # (K', M, W)
-        total[members, :, self.start : self.stop] += rows
+        total[:, :, self.start : self.stop] += rows
         if self.stop < total.shape[2]:
-            total[members, :, self.stop :] += rows[:, :, -1:]
+            total[:, :, self.stop :] += rows[:, :, -1:]
+
+    def by_cohort(
+        self, values: np.ndarray, scratch: Scratch, name: str = "by_cohort", fill: float = 0.0
+    ) -> np.ndarray | None:
+        """(K, M, W) ``values`` (U, M, W) of each cohort's group, ``fill`` for the cohorts it cannot reach,
+        in ``scratch``; None when it reaches nobody."""
+        if self.values.shape[2] == 0 or not (self.group >= 0).any():
+            return None
+        rows = scratch.array(name, (len(self.group), *values.shape[1:]))
+        np.take(values, np.maximum(self.group, 0), axis=0, out=rows, mode="clip")
+        rows[self.group < 0] = fill
+        return rows
 
     def increments(self) -> np.ndarray:
         """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
@@ -192,15 +205,16 @@ def unwarned_by_channel(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurviv
     return np.exp(log_total), logs
 
 
-def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
+def log_unwarned(inputs: ReachInputs, scratch: Scratch | None = None) -> tuple[np.ndarray, list[LogSurvival]]:
     """(M, K, T) log chance of being still unwarned, log S = Σ_c log S_c, and each channel's log S_c.
 
     Each channel's log(1 - local_m reception_k reached_mt) is computed once per distinct
     reception value (``_log_survival``) and added into the (M, T) slices of the cohorts that
     share it, channel after channel. The result is a view of a (K, M, T) array, so that those
     slices are contiguous: the attribution and word of mouth read it by cohort (as does
-    ``np.exp`` of it, which keeps the layout).
+    ``np.exp`` of it, which keeps the layout). With ``scratch`` the result lies in it.
     """
+    scratch = Scratch() if scratch is None else scratch
     horizon = float(inputs.times_s[-1]) + 1.0
     m_count, k_count, t_count = inputs.emission_s.shape[0], inputs.reception.shape[0], len(inputs.times_s)
     logs = [LogSurvival.none(m_count, k_count) for _ in inputs.delays]
@@ -210,21 +224,25 @@ def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
         reached = _channel_reached(inputs, c, delay, horizon)  # (M, T) emitted and noticed, given reception
         if reached is None:
             continue
-        logs[c] = _log_survival(inputs.local_factor[:, c], inputs.reception[:, c], reached)
-    total = np.zeros((k_count, m_count, t_count), dtype=np.float32)
+        groups = (
+            cohort_groups(inputs.reception[:, c]) if inputs.reception_groups is None else inputs.reception_groups[c]
+        )
+        logs[c] = _log_survival(inputs.local_factor[:, c], groups, reached)
+    total = scratch.zeros("log_unwarned", (k_count, m_count, t_count))
     for log in logs:
-        log.add_into(total)
+        log.add_into(total, scratch)
     return total.transpose(1, 0, 2), logs
 
 
-def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray) -> LogSurvival:
-    """log(1 - local_m reception_k reached_mt), once per distinct reception value, where it changes."""
-    values, group = cohort_groups(reception)
+def _log_survival(local: np.ndarray, groups: tuple[np.ndarray, np.ndarray], reached: np.ndarray) -> LogSurvival:
+    """log(1 - local_m reception_k reached_mt), once per distinct reception value (``groups``: the
+    reception's ``cohort_groups``), where it changes."""
+    values, group = groups
     chance = (local[None, :] * values[:, None]).astype(np.float32)  # (U, M)
     changes = np.flatnonzero((reached[:, 1:] != reached[:, :-1]).any(axis=0)) + 1
     first = np.flatnonzero(reached.any(axis=0))
     if first.size == 0 or not chance.any():
-        return LogSurvival.none(len(local), len(reception))
+        return LogSurvival.none(len(local), len(group))
     start = int(first[0])
     stop = max(int(changes[-1]) + 1 if changes.size else start + 1, start + 1)
     window = reached[:, start:stop]
@@ -260,7 +278,9 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
     return attribute_residents(survival * people[:, :, None], people, logs)
 
 
-def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
+def attribute_residents(
+    unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival], scratch: Scratch | None = None
+) -> Attribution:
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
     On a step the residents warned are the drop of ``unwarned``; they are split among the
@@ -268,7 +288,9 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
     a chunk of cohorts at a time, so that memory stays bounded).
     The hazard is the sum of the channels' increments, not the step of log S: with a horizon
     of hours log S reaches tens, where float32 keeps too few digits of a small step.
+    With ``scratch`` the arrays of the result lie in it.
     """
+    scratch = Scratch() if scratch is None else scratch
     m_count, k_count, t_count = unwarned.shape
     # The step's drop summed in float64 scales the split below; on the steps before the first drop
     # anywhere every share is 0 times that scale, so the split starts at the first drop.
@@ -277,17 +299,17 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
     dropping = np.flatnonzero(drops.any(axis=0))
     active = int(dropping[0]) if dropping.size else t_count
     increments = [log.increments() for log in logs]
-    first = np.zeros((k_count, len(logs), t_count))
+    first = scratch.zeros("first", (k_count, len(logs), t_count), np.float64)
     by_cohort = unwarned.transpose(1, 0, 2)  # (K, M, T)
     size = max(1, _CHUNK_ELEMENTS // max(m_count * (t_count - active), 1))
     for low in range(0, k_count if active < t_count else 0, size):
         chunk = slice(low, min(low + size, k_count))
-        _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk])
+        _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk], scratch)
     # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
     # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
     split = first.sum(axis=1)
     np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
-    reached = np.zeros((k_count, len(logs), t_count))
+    reached = scratch.zeros("reached", (k_count, len(logs), t_count), np.float64)
     for n, log in enumerate(logs):
         if log.values.shape[2] == 0:
             continue
@@ -302,7 +324,8 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
                 in_group = members[log.group[members] == u]
                 reached[in_group, n, window] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
         reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
-    return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
+    cumulative = np.cumsum(first, axis=2, out=scratch.array("first_via", first.shape, np.float64))
+    return Attribution(cumulative, reached, people.sum(axis=0, dtype=np.float64), still)
 
 
 _CHUNK_ELEMENTS = 1 << 20
@@ -317,35 +340,39 @@ def _split_drops(
     cohorts: slice,
     active: int,
     first: np.ndarray,
+    scratch: Scratch,
 ) -> None:
     """Residents first warned through each channel on each step from ``active`` on, for ``cohorts``, into ``first``.
 
     ``still`` (K', M, T) residents unwarned and ``people`` (M, K') of those cohorts; ``first`` (K', N, T).
     The same float32 operations, in the same order per element, as cohort by cohort: the hazard is
-    0 plus each present channel's increment in channel order, and the sum over municipalities of
-    ``np.einsum`` runs over m in order for every (cohort, step) alike.
+    0 plus each channel's increment in channel order (0 for the cohorts a channel cannot reach: no
+    change), and the sum over municipalities of ``np.einsum`` runs over m in order for every
+    (cohort, step) alike.
     """
     shape = (still.shape[0], still.shape[1], still.shape[2] - active)  # steps from ``active`` on
-    hazard = np.zeros(shape, dtype=np.float32)
+    hazard = scratch.zeros("hazard", shape)
     present = []
     for n, log in enumerate(logs):
-        group = log.group[cohorts]
-        members = np.flatnonzero(group >= 0)
         low = max(log.start, active)
-        if members.size and low < log.stop:
-            steps = increments[n][:, :, low - log.start :][group[members]]  # (K', M, W')
-            present.append((n, members, slice(low - active, log.stop - active), steps))
-    for _, members, window, steps in present:
-        hazard[members, :, window] += steps
-    per_hazard = np.empty_like(hazard)
+        part = LogSurvival(log.values[:, :, low - log.start :], log.group[cohorts], low)
+        if low < log.stop and (part.group >= 0).any():
+            present.append((n, part, increments[n][:, :, low - log.start :], slice(low - active, log.stop - active)))
+    for _, part, steps, window in present:
+        rows = part.by_cohort(steps, scratch)
+        assert rows is not None  # present: it reaches some cohort
+        hazard[:, :, window] += rows
+    per_hazard = scratch.array("per_hazard", shape)
     np.subtract(people.T if active == 0 else still[:, :, active - 1], still[:, :, active], out=per_hazard[:, :, 0])
     np.subtract(still[:, :, active:-1], still[:, :, active + 1 :], out=per_hazard[:, :, 1:])
     # No hazard on a step: no factor of the survival changed, so it did not drop either.
     np.maximum(hazard, np.float32(1e-30), out=hazard)
     per_hazard /= hazard  # residents warned per unit of hazard
-    for n, members, window, steps in present:
-        into = slice(window.start + active, window.stop + active)
-        first[members, n, into] = np.einsum("kmt,kmt->kt", per_hazard[members, :, window], steps)
+    for n, part, steps, window in present:
+        members, rows = np.flatnonzero(part.group >= 0), part.by_cohort(steps, scratch)
+        assert rows is not None
+        split = np.einsum("kmt,kmt->kt", per_hazard[:, :, window], rows)
+        first[members, n, window.start + active : window.stop + active] = split[members]
 
 
 def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:

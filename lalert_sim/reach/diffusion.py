@@ -27,11 +27,14 @@ mouth is then one more channel with log survival -q_k·a·c·Λ(t) for the attri
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from lalert_sim.model.residents import WordOfMouth
 from lalert_sim.reach.curves import LogSurvival, cdf_on, cohort_groups
 from lalert_sim.reach.parameters import WHEREABOUTS
+from lalert_sim.reach.scratch import Scratch
 
 
 def cohort_rates(settings: WordOfMouth, where: np.ndarray) -> np.ndarray:
@@ -73,6 +76,7 @@ class Telling:
         self.delay_cdf = _delay_matrix(times_s, settings)
         self.rates_by_group = -self.values[:, None]
         self.quiet = _by_group(people[:, :, None], self.group, self.values.size)[:, 0, :]  # (U + 1, M)
+        self._lock = threading.Lock()  # for the quiet steps, shared by the runs of every thread
         self._steps_done = 0
         m_count = people.shape[0]
         self._exposure = np.zeros((0, m_count))  # Λ, rises and running warned share of the quiet steps
@@ -91,32 +95,44 @@ class Telling:
         exposure = np.zeros((t_count, m_count))  # Λ_m(t_i)
         rises = np.zeros((t_count, m_count))  # w_m(t_j) - w_m(t_j-1)
         before = np.zeros(m_count)
+        not_told = np.ones((self.values.size + 1, m_count))  # per group; the last row (nobody tells) stays 1
         if quiet:
-            self._step_quiet(quiet)
-            exposure[:quiet] = self._exposure[:quiet]
-            rises[:quiet] = self._rises[:quiet]
-            before[:] = self._before[quiet - 1]
+            with self._lock:
+                self._step_quiet(quiet, not_told)
+                exposure[:quiet] = self._exposure[:quiet]
+                rises[:quiet] = self._rises[:quiet]
+                before[:] = self._before[quiet - 1]
         for i in range(quiet, t_count):
-            self._step(i, by_step[:, i], exposure, rises, before)
+            self._step(i, by_step[:, i], exposure, rises, before, not_told)
         exposure = exposure.T
         start = int(np.argmax(exposure.any(axis=0))) if exposure.any() else t_count - 1
         logs = (-self.values[:, None, None] * exposure[None, :, start:]).astype(np.float32)
         return LogSurvival(logs, self.group, start, None, None, None)
 
-    def _step(self, i: int, unwarned: np.ndarray, exposure: np.ndarray, rises: np.ndarray, before: np.ndarray) -> None:
+    def _step(
+        self,
+        i: int,
+        unwarned: np.ndarray,
+        exposure: np.ndarray,
+        rises: np.ndarray,
+        before: np.ndarray,
+        not_told: np.ndarray,
+    ) -> None:
         """Step i of the diffusion: Λ at t_i from the earlier rises, then the warned share's rise; ``unwarned``
-        (U + 1, M) by group. ``before`` (M,), the largest warned share so far, is updated in place."""
+        (U + 1, M) by group. ``before`` (M,), the largest warned share so far, is updated in place;
+        ``not_told`` (U + 1, M) is work space whose last row is 1."""
         if i:
             np.einsum("j,jm->m", self.delay_cdf[:i, i], rises[:i], out=exposure[i])  # not BLAS: slow on shared cores
-        still = np.einsum("um,um->m", unwarned[:-1], np.exp(self.rates_by_group * exposure[i]))
-        still += unwarned[-1]
+        # exp(-rate_u Λ), then 1 for those nobody can tell: the same sum as adding them after
+        np.exp(np.multiply(self.rates_by_group, exposure[i], out=not_told[:-1]), out=not_told[:-1])
+        still = np.einsum("um,um->m", unwarned, not_told)
         warned = 1.0 - still / self.population
         if not self.everywhere:
             warned = np.where(self.inhabited, warned, 0.0)
         np.maximum(np.subtract(warned, before, out=still), 0.0, out=rises[i])
         np.maximum(warned, before, out=before)
 
-    def _step_quiet(self, steps: int) -> None:
+    def _step_quiet(self, steps: int, not_told: np.ndarray) -> None:
         """Step the diffusion on the quiet residents until ``steps`` steps are known."""
         done = self._steps_done
         if steps <= done:
@@ -126,7 +142,7 @@ class Telling:
         exposure[:done], rises[:done], before[:done] = self._exposure, self._rises, self._before
         state = before[done - 1].copy() if done else np.zeros(m_count)
         for i in range(done, steps):
-            self._step(i, self.quiet, exposure, rises, state)
+            self._step(i, self.quiet, exposure, rises, state, not_told)
             before[i] = state
         self._exposure, self._rises, self._before, self._steps_done = exposure, rises, before, steps
 
@@ -149,8 +165,9 @@ def _delay_matrix(times_s: np.ndarray, settings: WordOfMouth) -> np.ndarray:
     return np.asarray(np.triu(matrix, k=1), dtype=np.float64)
 
 
-def apply(survival: np.ndarray, told: LogSurvival) -> None:
-    """Multiply word of mouth's survival into the channels' ``survival`` (M, K, T), in place."""
-    not_told = np.exp(told.values)
-    for k in np.flatnonzero(told.group >= 0):
-        survival[:, k, told.start :] *= not_told[told.group[k]]
+def apply(survival: np.ndarray, told: LogSurvival, scratch: Scratch | None = None) -> None:
+    """Multiply word of mouth's survival into the channels' ``survival`` (M, K, T), in place (times 1 for
+    the cohorts nobody can tell)."""
+    rows = told.by_cohort(np.exp(told.values), Scratch() if scratch is None else scratch, fill=1.0)
+    if rows is not None:
+        survival.transpose(1, 0, 2)[:, :, told.start :] *= rows

@@ -17,6 +17,7 @@ from lalert_sim.reach.emissions import EmitterMap
 from lalert_sim.reach.equipment import station_factors
 from lalert_sim.reach.headends import headend_factors
 from lalert_sim.reach.parameters import AGE_BANDS, REACH_CHANNELS
+from lalert_sim.reach.scratch import Scratch, scratch
 from lalert_sim.reach.setting import (
     AlertSetting,
     alert_setting,
@@ -75,13 +76,12 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
     setting = alert_setting(prepared, alert)
     if setting is None:
         return None
-    municipalities, cohorts, times, people = setting.municipalities, setting.cohorts, setting.times_s, setting.people
     emitters = setting.emitters
     if result.topology is not prepared.topology:  # a run on another topology: map its emitters afresh
-        emitters = EmitterMap.of(result.topology, municipalities, prepared.topology.cell_broadcast_carriers)
+        emitters = EmitterMap.of(result.topology, setting.municipalities, prepared.topology.cell_broadcast_carriers)
     emission, by_carrier = emitters.emission_times(result, alert)
     inputs = ReachInputs(
-        times_s=times,
+        times_s=setting.times_s,
         emission_s=emission,
         carrier_emission_s=by_carrier,
         carrier_shares=setting.carrier_shares,
@@ -89,16 +89,24 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         reception=setting.reception,
         local_factor=municipal_factors(setting, prepared, result, alert, emission),
         delays=setting.delays,
+        reception_groups=setting.reception_groups,
     )
-    log_survival, logs = log_unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
-    unwarned = np.exp(log_survival)
+    with scratch() as work:  # the arrays below lie in ``work`` until the end of the block
+        return _reach(setting, alert, inputs, work)
+
+
+def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: Scratch) -> Reach:
+    """``compute_reach`` from its inputs; the Reach's arrays are new, none in ``work``."""
+    municipalities, cohorts, times, people = setting.municipalities, setting.cohorts, setting.times_s, setting.people
+    log_survival, logs = log_unwarned(inputs, work)  # (M, K, T), float32: curves are good to about 1e-6
+    unwarned = np.exp(log_survival, out=log_survival)
     unwarned *= people[:, :, None]  # (M, K, T) residents still unwarned
     if setting.telling is not None:
         told = setting.telling.exposure(unwarned)
-        apply(unwarned, told)
+        apply(unwarned, told, work)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute_residents(unwarned, people, [*logs, told])
+    attribution = attribute_residents(unwarned, people, [*logs, told], work)
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people

@@ -24,7 +24,7 @@ from lalert_sim.model.network import Channel
 from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.cohorts import Cohorts
-from lalert_sim.reach.curves import default_grid
+from lalert_sim.reach.curves import cohort_groups, default_grid
 from lalert_sim.reach.diffusion import Telling, cohort_rates
 from lalert_sim.reach.emissions import EmitterMap
 from lalert_sim.reach.parameters import (
@@ -52,6 +52,7 @@ class AlertSetting:
     population: np.ndarray  # (M,) float64
     people: np.ndarray  # (M, K) float32: residents per cohort
     reception: np.ndarray  # (K, C)
+    reception_groups: tuple[tuple[np.ndarray, np.ndarray], ...]  # (C,) cohort_groups of each column
     carrier_shares: np.ndarray  # (J,)
     delays: tuple[_AnyDistribution, ...]  # (C,) reaction delay per channel
     local_factor: np.ndarray  # (M, C) local_factors: receivers, rain, dark homes
@@ -101,6 +102,7 @@ def _setting(prepared: Prepared, alert: AlertState) -> AlertSetting | None:
     population = np.array([m.population for m in municipalities], dtype=np.float64)
     people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
     power = power_at(prepared, alert)
+    reception = cohorts.reception(hour, day, residents.felt_quake, residents.reception_factor)
     spread = residents.word_of_mouth
     return AlertSetting(
         municipalities=municipalities,
@@ -110,7 +112,8 @@ def _setting(prepared: Prepared, alert: AlertState) -> AlertSetting | None:
         times_s=times,
         population=population,
         people=people,
-        reception=cohorts.reception(hour, day, residents.felt_quake, residents.reception_factor),
+        reception=reception,
+        reception_groups=tuple(cohort_groups(reception[:, c]) for c in range(reception.shape[1])),
         carrier_shares=carrier_shares(carriers),
         delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
         local_factor=local_factors(municipalities, residents, rain_at(prepared, alert), power),
