@@ -392,10 +392,15 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
 
 
 def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
-    """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none)."""
+    """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none).
+
+    Before the first emission every offset is negative, where F is 0: only the steps from there on are looked up.
+    """
     emitted = np.isfinite(emission_s)
-    if emitted.all():
-        return cdf_on(delay, times_s[None, :] - emission_s[:, None], horizon)
     noticed = np.zeros((emission_s.size, times_s.size))
-    noticed[emitted] = cdf_on(delay, times_s[None, :] - emission_s[emitted, None], horizon)
+    if not emitted.any():
+        return noticed
+    after = times_s[int(np.searchsorted(times_s, emission_s[emitted].min())) :]
+    rows = slice(None) if emitted.all() else emitted
+    noticed[rows, times_s.size - after.size :] = cdf_on(delay, after[None, :] - emission_s[rows, None], horizon)
     return noticed
