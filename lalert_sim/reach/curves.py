@@ -16,6 +16,7 @@ are computed: no (municipality × cohort × time × channel) array is kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -157,23 +158,33 @@ class LogSurvival:
 
     def add_into(self, total: np.ndarray, scratch: Scratch) -> None:
         """Add each cohort's log survival into ``total`` (K, M, T), in place (0 for the cohorts it cannot reach)."""
-        rows = self.by_cohort(self.values, scratch)
-        if rows is None:
-            return
-        total[:, :, self.start : self.stop] += rows
-        if self.stop < total.shape[2]:
-            total[:, :, self.stop :] += rows[:, :, -1:]
+        for chunk in cohort_chunks(len(self.group), int(np.prod(self.values.shape[1:]))):
+            rows = self.by_cohort(self.values, scratch, cohorts=chunk)
+            if rows is None:
+                continue
+            total[chunk, :, self.start : self.stop] += rows
+            if self.stop < total.shape[2]:
+                total[chunk, :, self.stop :] += rows[:, :, -1:]
 
     def by_cohort(
-        self, values: np.ndarray, scratch: Scratch, name: str = "by_cohort", fill: float = 0.0
+        self,
+        values: np.ndarray,
+        scratch: Scratch,
+        name: str = "by_cohort",
+        fill: float = 0.0,
+        cohorts: slice = slice(None),
     ) -> np.ndarray | None:
-        """(K, M, W) ``values`` (U, M, W) of each cohort's group, ``fill`` for the cohorts it cannot reach,
-        in ``scratch``; None when it reaches nobody."""
-        if self.values.shape[2] == 0 or not (self.group >= 0).any():
+        """(K', M, W) ``values`` (U, M, W) of the group of each cohort in ``cohorts``, ``fill`` for those it
+        cannot reach, in ``scratch`` (for a single cohort, a view of ``values``); None when it reaches none
+        of them."""
+        group = self.group[cohorts]
+        if self.values.shape[2] == 0 or not (group >= 0).any():
             return None
-        rows = scratch.array(name, (len(self.group), *values.shape[1:]))
-        np.take(values, np.maximum(self.group, 0), axis=0, out=rows, mode="clip")
-        rows[self.group < 0] = fill
+        if len(group) == 1:
+            return values[group[0] : group[0] + 1]
+        rows = scratch.array(name, (len(group), *values.shape[1:]))
+        np.take(values, np.maximum(group, 0), axis=0, out=rows, mode="clip")
+        rows[group < 0] = fill
         return rows
 
     def increments(self) -> np.ndarray:
@@ -301,9 +312,7 @@ def attribute_residents(
     increments = [log.increments() for log in logs]
     first = scratch.zeros("first", (k_count, len(logs), t_count), np.float64)
     by_cohort = unwarned.transpose(1, 0, 2)  # (K, M, T)
-    size = max(1, _CHUNK_ELEMENTS // max(m_count * (t_count - active), 1))
-    for low in range(0, k_count if active < t_count else 0, size):
-        chunk = slice(low, min(low + size, k_count))
+    for chunk in cohort_chunks(k_count if active < t_count else 0, m_count * (t_count - active)):
         _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk], scratch)
     # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
     # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
@@ -329,7 +338,21 @@ def attribute_residents(
 
 
 _CHUNK_ELEMENTS = 1 << 20
-"""Cohorts × municipalities × steps split at once by the attribution: about 4 MiB per float32 array."""
+"""Cohorts × municipalities × steps worked on at once: about 4 MiB per float32 array (all cohorts of a
+small scenario; a few at a time nationwide, so that memory stays bounded)."""
+
+
+_ONE_BY_ONE = 1 << 16
+"""Elements of a cohort's slice from which cohorts are worked on one at a time: the numpy calls cost little
+beside the arithmetic there, and a single cohort's values are read in place instead of gathered."""
+
+
+def cohort_chunks(k_count: int, per_cohort: int) -> Iterator[slice]:
+    """Slices of the ``k_count`` cohorts, each of at most ``_CHUNK_ELEMENTS`` for ``per_cohort`` elements a
+    cohort, or of one cohort from ``_ONE_BY_ONE`` elements a cohort on."""
+    size = 1 if per_cohort >= _ONE_BY_ONE else max(1, _CHUNK_ELEMENTS // max(per_cohort, 1))
+    for low in range(0, k_count, size):
+        yield slice(low, min(low + size, k_count))
 
 
 def _split_drops(
@@ -356,7 +379,7 @@ def _split_drops(
     for n, log in enumerate(logs):
         low = max(log.start, active)
         part = LogSurvival(log.values[:, :, low - log.start :], log.group[cohorts], low)
-        if low < log.stop and (part.group >= 0).any():
+        if low < log.stop and (part.group >= 0).any():  # in the window, and reaching a cohort of the chunk
             present.append((n, part, increments[n][:, :, low - log.start :], slice(low - active, log.stop - active)))
     for _, part, steps, window in present:
         rows = part.by_cohort(steps, scratch)

@@ -32,7 +32,7 @@ import threading
 import numpy as np
 
 from lalert_sim.model.residents import WordOfMouth
-from lalert_sim.reach.curves import LogSurvival, cdf_on, cohort_groups
+from lalert_sim.reach.curves import LogSurvival, cdf_on, cohort_chunks, cohort_groups
 from lalert_sim.reach.parameters import WHEREABOUTS
 from lalert_sim.reach.scratch import Scratch
 
@@ -58,7 +58,7 @@ class Telling:
     matrix, and the first steps of the diffusion while nobody has been warned by any channel.
 
     Until a channel warns somebody every run has the same residents unwarned (the people of each
-    cohort), so those steps (a diffusion of rounding noise: Λ stays around 1e-12) are the same too;
+    cohort), so those steps (a diffusion of float32 rounding noise: Λ below 1e-7) are the same too;
     they are stepped once and reused (``exposure`` starts from the first step where a run's residents
     differ). Every step is the same numpy calls on the same values, so the result is the same to the bit.
     """
@@ -70,7 +70,6 @@ class Telling:
         self.inhabited = self.population > 0  # a municipality nobody lives in (Futaba, 2020) tells nobody
         self.everywhere = bool(self.inhabited.all())
         self.population = np.where(self.inhabited, self.population, 1.0)
-        self.t_count = len(times_s)
         if self.values.size == 0:
             return
         self.delay_cdf = _delay_matrix(times_s, settings)
@@ -168,6 +167,9 @@ def _delay_matrix(times_s: np.ndarray, settings: WordOfMouth) -> np.ndarray:
 def apply(survival: np.ndarray, told: LogSurvival, scratch: Scratch | None = None) -> None:
     """Multiply word of mouth's survival into the channels' ``survival`` (M, K, T), in place (times 1 for
     the cohorts nobody can tell)."""
-    rows = told.by_cohort(np.exp(told.values), Scratch() if scratch is None else scratch, fill=1.0)
-    if rows is not None:
-        survival.transpose(1, 0, 2)[:, :, told.start :] *= rows
+    not_told, scratch = np.exp(told.values), Scratch() if scratch is None else scratch
+    by_cohort = survival.transpose(1, 0, 2)  # (K, M, T)
+    for chunk in cohort_chunks(len(told.group), int(np.prod(not_told.shape[1:]))):
+        rows = told.by_cohort(not_told, scratch, fill=1.0, cohorts=chunk)
+        if rows is not None:
+            by_cohort[chunk, :, told.start :] *= rows

@@ -3,7 +3,7 @@
 The reach of a small scenario touches a few MiB of arrays, each for a few microseconds; taken
 fresh every replication, their pages are faulted in anew each time (the allocator hands the memory
 back in between), which cost about as much as the arithmetic. A computation takes a ``Scratch``
-from the pool, reuses its arrays, and gives it back; large ones (nationwide) are let go after use.
+from the pool, reuses its arrays, and gives it back; the large ones (nationwide) are let go after use.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-_KEPT_BYTES = 16 << 20
-"""A scratch set larger than this is not kept for the next computation."""
+_KEPT_BYTES = 8 << 20
+"""A work array larger than this is not kept for the next computation."""
 _POOL: list[Scratch] = []
 
 
@@ -42,10 +42,9 @@ class Scratch:
         array.fill(0.0)
         return array
 
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by all the arrays."""
-        return sum(b.nbytes for b in self._buffers.values())
+    def let_go_of_large(self) -> None:
+        """Drop the arrays larger than ``_KEPT_BYTES``."""
+        self._buffers = {name: b for name, b in self._buffers.items() if b.nbytes <= _KEPT_BYTES}
 
 
 @contextmanager
@@ -58,5 +57,5 @@ def scratch() -> Iterator[Scratch]:
     try:
         yield taken
     finally:
-        if taken.nbytes <= _KEPT_BYTES:
-            _POOL.append(taken)
+        taken.let_go_of_large()
+        _POOL.append(taken)

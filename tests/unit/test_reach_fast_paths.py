@@ -129,11 +129,16 @@ def _flagship_pieces() -> tuple[np.ndarray, np.ndarray, list[LogSurvival]]:
     return unwarned, setting.people, [*logs, told]
 
 
-@pytest.mark.parametrize("chunk_elements", [1 << 20, 3 * 40 * 159])  # one chunk of cohorts, and chunks of 3
+# All cohorts at once (the flagship's 40 municipalities), chunks of 3 cohorts, and one by one (as nationwide).
+CHUNKINGS = [(1 << 20, 1 << 16), (3 * 40 * 159, 1 << 16), (1 << 20, 1)]
+
+
+@pytest.mark.parametrize(("chunk_elements", "one_by_one"), CHUNKINGS)
 def test_attribution_over_all_cohorts_matches_cohort_by_cohort(
-    monkeypatch: pytest.MonkeyPatch, chunk_elements: int
+    monkeypatch: pytest.MonkeyPatch, chunk_elements: int, one_by_one: int
 ) -> None:
     monkeypatch.setattr(curves, "_CHUNK_ELEMENTS", chunk_elements)
+    monkeypatch.setattr(curves, "_ONE_BY_ONE", one_by_one)
     unwarned, people, logs = _flagship_pieces()
     first = _reference_attribution_first(unwarned, people, logs)
     still = unwarned.sum(axis=0, dtype=np.float64)
@@ -145,7 +150,12 @@ def test_attribution_over_all_cohorts_matches_cohort_by_cohort(
     assert attribution.first_via[:, :, -1].sum() > 0  # somebody was warned: the comparison is not of zeros
 
 
-def test_log_survival_over_all_cohorts_matches_cohort_by_cohort() -> None:
+@pytest.mark.parametrize(("chunk_elements", "one_by_one"), CHUNKINGS)
+def test_log_survival_over_all_cohorts_matches_cohort_by_cohort(
+    monkeypatch: pytest.MonkeyPatch, chunk_elements: int, one_by_one: int
+) -> None:
+    monkeypatch.setattr(curves, "_CHUNK_ELEMENTS", chunk_elements)
+    monkeypatch.setattr(curves, "_ONE_BY_ONE", one_by_one)
     inputs, _ = one_town_inputs()
     total, logs = log_unwarned(inputs)
     expected = np.zeros((inputs.reception.shape[0], 1, len(inputs.times_s)), dtype=np.float32)
