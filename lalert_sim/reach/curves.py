@@ -417,7 +417,8 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
 def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
     """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none).
 
-    Before the first emission every offset is negative, where F is 0: only the steps from there on are looked up.
+    Before the first emission every offset is negative, where F is 0: only the steps from there on are looked
+    up, and once per distinct emission time (a prefecture's broadcaster emits at one time for all its towns).
     """
     emitted = np.isfinite(emission_s)
     noticed = np.zeros((emission_s.size, times_s.size))
@@ -425,5 +426,6 @@ def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarra
         return noticed
     after = times_s[int(np.searchsorted(times_s, emission_s[emitted].min())) :]
     rows = slice(None) if emitted.all() else emitted
-    noticed[rows, times_s.size - after.size :] = cdf_on(delay, after[None, :] - emission_s[rows, None], horizon)
+    distinct, row_of = np.unique(emission_s[rows], return_inverse=True)
+    noticed[rows, times_s.size - after.size :] = cdf_on(delay, after[None, :] - distinct[:, None], horizon)[row_of]
     return noticed
