@@ -16,6 +16,7 @@ are computed: no (municipality × cohort × time × channel) array is kept.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -158,7 +159,7 @@ class LogSurvival:
 
     def add_into(self, total: np.ndarray, scratch: Scratch) -> None:
         """Add each cohort's log survival into ``total`` (K, M, T), in place (0 for the cohorts it cannot reach)."""
-        for chunk in cohort_chunks(len(self.group), int(np.prod(self.values.shape[1:]))):
+        for chunk in cohort_chunks(len(self.group), math.prod(self.values.shape[1:])):
             rows = self.by_cohort(self.values, scratch, cohorts=chunk)
             if rows is None:
                 continue

@@ -27,6 +27,7 @@ mouth is then one more channel with log survival -q_k·a·c·Λ(t) for the attri
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -169,7 +170,7 @@ def apply(survival: np.ndarray, told: LogSurvival, scratch: Scratch | None = Non
     the cohorts nobody can tell)."""
     not_told, scratch = np.exp(told.values), Scratch() if scratch is None else scratch
     by_cohort = survival.transpose(1, 0, 2)  # (K, M, T)
-    for chunk in cohort_chunks(len(told.group), int(np.prod(not_told.shape[1:]))):
+    for chunk in cohort_chunks(len(told.group), math.prod(not_told.shape[1:])):
         rows = told.by_cohort(not_told, scratch, fill=1.0, cohorts=chunk)
         if rows is not None:
             by_cohort[chunk, :, told.start :] *= rows

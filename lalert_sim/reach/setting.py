@@ -8,6 +8,7 @@ scenario, so that the replications of a sweep compute them once.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -70,21 +71,23 @@ def alert_setting(prepared: Prepared, alert: AlertState) -> AlertSetting | None:
     areas and issue time, which are the key. The entry goes with the prepared scenario (``weakref``);
     at most ``_KEPT`` alerts' settings are kept per scenario, the least recently used dropped.
     """
-    kept = _SETTINGS.get(id(prepared))
-    if kept is None:
-        kept = _SETTINGS[id(prepared)] = OrderedDict()
-        weakref.finalize(prepared, _SETTINGS.pop, id(prepared), None)
     key = (alert.areas, alert.spec.issue_s)
-    if key in kept:
-        kept.move_to_end(key)
-        return kept[key]
-    setting = kept[key] = _setting(prepared, alert)
-    if len(kept) > _KEPT:
-        kept.popitem(last=False)
-    return setting
+    with _LOCK:  # a live console computes reaches beside the engine's thread
+        kept = _SETTINGS.get(id(prepared))
+        if kept is None:
+            kept = _SETTINGS[id(prepared)] = OrderedDict()
+            weakref.finalize(prepared, _SETTINGS.pop, id(prepared), None)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        setting = kept[key] = _setting(prepared, alert)
+        if len(kept) > _KEPT:
+            kept.popitem(last=False)
+        return setting
 
 
 _KEPT = 8
+_LOCK = threading.Lock()
 _SETTINGS: dict[int, OrderedDict[tuple[tuple[str, ...], float], AlertSetting | None]] = {}
 
 
