@@ -131,9 +131,9 @@ def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: 
     still_by_municipality = unwarned.sum(axis=1, dtype=np.float64)
     return Reach(
         alert_id=alert.spec.id,
-        times_s=times,
-        municipalities=municipalities,
-        population=population,
+        times_s=times.copy(),  # the Reach's own: the setting's stay as they are whatever a reader does
+        municipalities=list(municipalities),
+        population=population.copy(),
         overall=warned_share(groups[0]),
         by_age=np.array([warned_share(groups[1 + a]) for a in range(len(AGE_BANDS))]),
         by_smartphone=np.array([warned_share(groups[-2]), warned_share(groups[-1])]),

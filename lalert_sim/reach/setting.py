@@ -107,7 +107,7 @@ def _setting(prepared: Prepared, alert: AlertState) -> AlertSetting | None:
     power = power_at(prepared, alert)
     reception = cohorts.reception(hour, day, residents.felt_quake, residents.reception_factor)
     spread = residents.word_of_mouth
-    return AlertSetting(
+    setting = AlertSetting(
         municipalities=municipalities,
         hour=hour,
         day_type=day,
@@ -130,6 +130,9 @@ def _setting(prepared: Prepared, alert: AlertState) -> AlertSetting | None:
             ~cohorts.smartphone,
         ],
     )
+    for array in (times, population, people, reception, setting.local_factor, setting.dark, setting.carrier_shares):
+        array.setflags(write=False)  # shared by every replication's reach
+    return setting
 
 
 def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
