@@ -3,9 +3,11 @@ naive per-resident loop, in one run on one core.
 
     python bench/bench_reach.py [--prefecture 31] [--repeats 5]
 
-Prints: wall time of the engine and of the reach model for the nationwide
-earthquake-early-warning scenario (1,741 municipalities, 126 million residents),
-peak memory, and the time of the same reach computed for one prefecture by
+Prints: the CPU time of the flagship's reach per replication (the alert of
+``scenarios/jalert_missile_drill_aomori.yaml``, as a sweep computes it: the
+prepared scenario reused), wall time of the engine and of the reach model for the nationwide
+earthquake-early-warning scenario (1,741 municipalities, 126 million residents)
+with the reach's least CPU time, peak memory, and the time of the same reach computed for one prefecture by
 drawing every resident one by one in a Python loop, as a ratio to the vectorised
 model on that prefecture (both channels only: word of mouth off).
 """
@@ -22,30 +24,45 @@ from pathlib import Path
 
 import numpy as np
 
-from lalert_sim import Simulation, load, prepare
+from lalert_sim import Simulation, load, prepare, run
 from lalert_sim.model.network import Channel
 from lalert_sim.reach import compute_reach
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.emissions import emission_times
-from lalert_sim.reach.model import concerned_municipalities, local_factors, local_time, rain_at
 from lalert_sim.reach.parameters import NATIONAL_AGE_SHARES, REACH_CHANNELS, REACTION_DELAY, carrier_shares
+from lalert_sim.reach.setting import concerned_municipalities, local_factors, local_time, rain_at
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONWIDE = ROOT / "scenarios" / "jalert_eew_nationwide.yaml"
+FLAGSHIP = ROOT / "scenarios" / "jalert_missile_drill_aomori.yaml"
 TARGETS_S = {"engine+reach": 0.5}
 MEMORY_TARGET_MIB = 1024
 
 
 def replication(prepared):
-    """(engine s, reach s, result, reach) of one replication."""
+    """(engine s, reach s, result, reach, reach CPU s) of one replication."""
     started = time.perf_counter()
     simulation = Simulation(prepared.topology, prepared.scenario.seed)
     for injection in prepared.injections:
         simulation.inject(injection)
     result = simulation.run(prepared.scenario.duration_s)
-    engine_done = time.perf_counter()
+    engine_done, cpu = time.perf_counter(), time.process_time()
     reach = compute_reach(prepared, result, result.alerts[0])
-    return engine_done - started, time.perf_counter() - engine_done, result, reach
+    return engine_done - started, time.perf_counter() - engine_done, result, reach, time.process_time() - cpu
+
+
+def flagship_reach(repeats: int, replications: int = 10) -> None:
+    """Print the flagship's reach per replication: least CPU time of ``repeats`` passes over ``replications`` runs."""
+    prepared = load(FLAGSHIP)
+    results = [run(prepared, seed) for seed in range(replications)]
+    compute_reach(prepared, results[0], results[0].alerts[0])  # the alert's setting, computed once
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.process_time()
+        for result in results:
+            compute_reach(prepared, result, result.alerts[0])
+        best = min(best, (time.process_time() - started) / replications)
+    print(f"flagship: reach {best * 1e3:.2f} ms CPU per replication (least of {repeats} x {replications})")
 
 
 def naive_residents(prepared, result, alert, seed: int = 1) -> tuple[float, np.ndarray]:
@@ -94,15 +111,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
+    flagship_reach(max(args.repeats * 3, 5))
     prepared = load(NATIONWIDE)
     topology = prepared.topology
     print(
         f"nationwide: {len(topology.nodes):,} nodes, {len(topology.links):,} links, "
         f"{len(prepared.municipalities):,} municipalities"
     )
-    timings = [replication(prepared)[:2] for _ in range(args.repeats)]  # results dropped at once
+    timings = [replication(prepared) for _ in range(args.repeats)]
+    timings = [(t[0], t[1], t[4]) for t in timings]  # results dropped
     engine_s = statistics.median(t[0] for t in timings)
     reach_s = statistics.median(t[1] for t in timings)
+    reach_cpu_s = min(t[2] for t in timings)
     tracemalloc.start()
     replication(prepared)
     _, traced_peak = tracemalloc.get_traced_memory()
@@ -112,7 +132,7 @@ def main() -> None:
     verdict = "meets" if total <= TARGETS_S["engine+reach"] else "ABOVE"
     print(
         f"one replication (median of {args.repeats}): engine {engine_s:.3f} s + reach {reach_s:.3f} s "
-        f"= {total:.3f} s ({verdict} the target of {TARGETS_S['engine+reach']} s)"
+        f"= {total:.3f} s ({verdict} the target of {TARGETS_S['engine+reach']} s); reach CPU least {reach_cpu_s:.3f} s"
     )
     print(
         f"memory: peak allocated during one replication {traced_peak / 2**20:,.0f} MiB; process peak RSS "
@@ -138,7 +158,7 @@ def main() -> None:
         }
     )
     local = prepare(scenario)
-    _, reach_local_s, result, reach = replication(local)
+    _, reach_local_s, result, reach, _ = replication(local)
     reach_local_s = min(reach_local_s, *(replication(local)[1] for _ in range(args.repeats - 1)))
     naive_s, warned_at = naive_residents(local, result, result.alerts[0])
     empirical = (warned_at[None, :] <= reach.times_s[:, None]).mean(axis=1)

@@ -16,6 +16,8 @@ are computed: no (municipality × cohort × time × channel) array is kept.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +25,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from lalert_sim.model.distributions import Distribution, _AnyDistribution
+from lalert_sim.reach.scratch import Scratch
 
 _FINE_UNTIL_S = 120.0  # reaction delays change fastest in the first minutes
 
@@ -120,6 +123,7 @@ class ReachInputs:
     reception: np.ndarray  # (K, C) per cohort
     local_factor: np.ndarray  # (M, C) per municipality (receiver ownership, rain)
     delays: tuple[_AnyDistribution, ...]  # (C,) reaction delay per channel
+    reception_groups: tuple[tuple[np.ndarray, np.ndarray], ...] | None = None  # cohort_groups per column, if known
 
 
 def unwarned(inputs: ReachInputs) -> np.ndarray:
@@ -153,29 +157,50 @@ class LogSurvival:
         """One past the window's last time step."""
         return self.start + int(self.values.shape[2])
 
-    def add_to(self, total: np.ndarray, k: int) -> None:
-        """Add cohort ``k``'s log survival into ``total`` (M, T), in place (nothing where it is 0)."""
-        u = int(self.group[k])
-        if u < 0 or self.values.shape[2] == 0:
-            return
-        total[:, self.start : self.stop] += self.values[u]
-        if self.stop < total.shape[1]:
-            total[:, self.stop :] += self.values[u, :, -1:]
+    def add_into(self, total: np.ndarray, scratch: Scratch) -> None:
+        """Add each cohort's log survival into ``total`` (K, M, T), in place (0 for the cohorts it cannot reach)."""
+        for chunk in cohort_chunks(len(self.group), math.prod(self.values.shape[1:])):
+            rows = self.by_cohort(self.values, scratch, cohorts=chunk)
+            if rows is None:
+                continue
+            total[chunk, :, self.start : self.stop] += rows
+            if self.stop < total.shape[2]:
+                total[chunk, :, self.stop :] += rows[:, :, -1:]
+
+    def by_cohort(
+        self,
+        values: np.ndarray,
+        scratch: Scratch,
+        name: str = "by_cohort",
+        fill: float = 0.0,
+        cohorts: slice = slice(None),
+    ) -> np.ndarray | None:
+        """(K', M, W) ``values`` (U, M, W) of the group of each cohort in ``cohorts``, ``fill`` for those it
+        cannot reach, in ``scratch`` (for a single cohort, a view of ``values``); None when it reaches none
+        of them."""
+        group = self.group[cohorts]
+        if self.values.shape[2] == 0 or not (group >= 0).any():
+            return None
+        if len(group) == 1:
+            return values[group[0] : group[0] + 1]
+        rows = scratch.array(name, (len(group), *values.shape[1:]))
+        np.take(values, np.maximum(group, 0), axis=0, out=rows, mode="clip")
+        rows[group < 0] = fill
+        return rows
 
     def increments(self) -> np.ndarray:
         """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
         if self.steps is not None:
             return self.steps
-        h = np.empty_like(self.values)
-        for u in range(h.shape[0]):
-            _steps(self.values[u], h[u])
+        h = np.empty(self.values.shape, dtype=self.values.dtype)  # C order: gathered by cohort
+        _steps(self.values, h)
         return h
 
 
 def _steps(values: np.ndarray, out: np.ndarray) -> None:
-    """-Δ of (M, W) log survivals along time into ``out``, the first step from 0."""
-    np.negative(values[:, :1], out=out[:, :1])
-    np.subtract(values[:, :-1], values[:, 1:], out=out[:, 1:])
+    """-Δ of log survivals along the last (time) axis into ``out``, the first step from 0."""
+    np.negative(values[..., :1], out=out[..., :1])
+    np.subtract(values[..., :-1], values[..., 1:], out=out[..., 1:])
 
 
 def cohort_groups(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,14 +217,16 @@ def unwarned_by_channel(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurviv
     return np.exp(log_total), logs
 
 
-def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
+def log_unwarned(inputs: ReachInputs, scratch: Scratch | None = None) -> tuple[np.ndarray, list[LogSurvival]]:
     """(M, K, T) log chance of being still unwarned, log S = Σ_c log S_c, and each channel's log S_c.
 
     Each channel's log(1 - local_m reception_k reached_mt) is computed once per distinct
-    reception value (``_log_survival``) and added into each cohort's (M, T) slice. The result
-    is a view of a (K, M, T) array, so that those slices are contiguous: the attribution and
-    word of mouth read it cohort by cohort (as does ``np.exp`` of it, which keeps the layout).
+    reception value (``_log_survival``) and added into the (M, T) slices of the cohorts that
+    share it, channel after channel. The result is a view of a (K, M, T) array, so that those
+    slices are contiguous: the attribution and word of mouth read it by cohort (as does
+    ``np.exp`` of it, which keeps the layout). With ``scratch`` the result lies in it.
     """
+    scratch = Scratch() if scratch is None else scratch
     horizon = float(inputs.times_s[-1]) + 1.0
     m_count, k_count, t_count = inputs.emission_s.shape[0], inputs.reception.shape[0], len(inputs.times_s)
     logs = [LogSurvival.none(m_count, k_count) for _ in inputs.delays]
@@ -209,35 +236,35 @@ def log_unwarned(inputs: ReachInputs) -> tuple[np.ndarray, list[LogSurvival]]:
         reached = _channel_reached(inputs, c, delay, horizon)  # (M, T) emitted and noticed, given reception
         if reached is None:
             continue
-        logs[c] = _log_survival(inputs.local_factor[:, c], inputs.reception[:, c], reached)
-    total = np.zeros((k_count, m_count, t_count), dtype=np.float32)
-    for k in range(k_count):
-        for log in logs:
-            log.add_to(total[k], k)
+        groups = (
+            cohort_groups(inputs.reception[:, c]) if inputs.reception_groups is None else inputs.reception_groups[c]
+        )
+        logs[c] = _log_survival(inputs.local_factor[:, c], groups, reached)
+    total = scratch.zeros("log_unwarned", (k_count, m_count, t_count))
+    for log in logs:
+        log.add_into(total, scratch)
     return total.transpose(1, 0, 2), logs
 
 
-def _log_survival(local: np.ndarray, reception: np.ndarray, reached: np.ndarray) -> LogSurvival:
-    """log(1 - local_m reception_k reached_mt), once per distinct reception value, where it changes."""
-    values, group = cohort_groups(reception)
+def _log_survival(local: np.ndarray, groups: tuple[np.ndarray, np.ndarray], reached: np.ndarray) -> LogSurvival:
+    """log(1 - local_m reception_k reached_mt), once per distinct reception value (``groups``: the
+    reception's ``cohort_groups``), where it changes."""
+    values, group = groups
     chance = (local[None, :] * values[:, None]).astype(np.float32)  # (U, M)
     changes = np.flatnonzero((reached[:, 1:] != reached[:, :-1]).any(axis=0)) + 1
     first = np.flatnonzero(reached.any(axis=0))
     if first.size == 0 or not chance.any():
-        return LogSurvival.none(len(local), len(reception))
+        return LogSurvival.none(len(local), len(group))
     start = int(first[0])
     stop = max(int(changes[-1]) + 1 if changes.size else start + 1, start + 1)
     window = reached[:, start:stop]
-    logs = np.empty((values.size, *window.shape), dtype=np.float32)
+    logs = np.multiply(chance[:, :, None], window[None, :, :])  # (U, M, W)
+    np.subtract(1.0, logs, out=logs)
+    if float(chance.max()) * float(window.max()) > 0.999:  # 1 - chance x reached may round to 0
+        np.maximum(logs, np.float32(1e-30), out=logs)  # survival 0 somewhere: its log kept finite
+    np.log(logs, out=logs)
     steps = np.empty_like(logs)
-    certain = float(chance.max()) * float(window.max()) > 0.999  # 1 - chance x reached may round to 0
-    for u, (log, step) in enumerate(zip(logs, steps, strict=True)):  # one value at a time: stays in cache
-        np.multiply(chance[u, :, None], window, out=log)
-        np.subtract(1.0, log, out=log)
-        if certain:
-            np.maximum(log, np.float32(1e-30), out=log)  # survival 0 somewhere: its log kept finite
-        np.log(log, out=log)
-        _steps(log, step)
+    _steps(logs, steps)
     return LogSurvival(logs, group, start, chance, window, steps)
 
 
@@ -263,42 +290,36 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
     return attribute_residents(survival * people[:, :, None], people, logs)
 
 
-def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> Attribution:
+def attribute_residents(
+    unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival], scratch: Scratch | None = None
+) -> Attribution:
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
     On a step the residents warned are the drop of ``unwarned``; they are split among the
-    channels as drop × increment_c / hazard, summed over municipalities. Cohort by cohort, so
-    the (M, T) slices read are contiguous when ``unwarned`` is a view of a (K, M, T) array.
+    channels as drop × increment_c / hazard, summed over municipalities (``_split_drops``, for
+    a chunk of cohorts at a time, so that memory stays bounded).
     The hazard is the sum of the channels' increments, not the step of log S: with a horizon
     of hours log S reaches tens, where float32 keeps too few digits of a small step.
+    With ``scratch`` the arrays of the result lie in it.
     """
+    scratch = Scratch() if scratch is None else scratch
     m_count, k_count, t_count = unwarned.shape
-    increments = [log.increments() for log in logs]
-    first = np.zeros((k_count, len(logs), t_count))
-    hazard = np.empty((m_count, t_count), dtype=np.float32)
-    per_hazard = np.empty((m_count, t_count), dtype=np.float32)
-    for k in range(k_count):
-        present = [
-            (n, int(log.group[k]), slice(log.start, log.stop)) for n, log in enumerate(logs) if log.group[k] >= 0
-        ]
-        hazard.fill(0.0)
-        for n, u, window in present:
-            hazard[:, window] += increments[n][u]
-        still = unwarned[:, k, :]
-        np.subtract(people[:, k], still[:, 0], out=per_hazard[:, 0])
-        np.subtract(still[:, :-1], still[:, 1:], out=per_hazard[:, 1:])
-        # No hazard on a step: no factor of the survival changed, so it did not drop either.
-        np.maximum(hazard, np.float32(1e-30), out=hazard)
-        per_hazard /= hazard  # residents warned per unit of hazard
-        for n, u, window in present:
-            first[k, n, window] = np.einsum("mt,mt->t", per_hazard[:, window], increments[n][u])
-    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
-    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
+    # The step's drop summed in float64 scales the split below; on the steps before the first drop
+    # anywhere every share is 0 times that scale, so the split starts at the first drop.
     still = unwarned.sum(axis=0, dtype=np.float64)  # (K, T)
     drops = np.diff(still, axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
+    dropping = np.flatnonzero(drops.any(axis=0))
+    active = int(dropping[0]) if dropping.size else t_count
+    increments = [log.increments() for log in logs]
+    first = scratch.zeros("first", (k_count, len(logs), t_count), np.float64)
+    by_cohort = unwarned.transpose(1, 0, 2)  # (K, M, T)
+    for chunk in cohort_chunks(k_count if active < t_count else 0, m_count * (t_count - active)):
+        _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk], scratch)
+    # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
+    # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
     split = first.sum(axis=1)
     np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
-    reached = np.zeros((k_count, len(logs), t_count))
+    reached = scratch.zeros("reached", (k_count, len(logs), t_count), np.float64)
     for n, log in enumerate(logs):
         if log.values.shape[2] == 0:
             continue
@@ -313,7 +334,69 @@ def attribute_residents(unwarned: np.ndarray, people: np.ndarray, logs: list[Log
                 in_group = members[log.group[members] == u]
                 reached[in_group, n, window] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
         reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
-    return Attribution(np.cumsum(first, axis=2), reached, people.sum(axis=0, dtype=np.float64), still)
+    cumulative = np.cumsum(first, axis=2, out=scratch.array("first_via", first.shape, np.float64))
+    return Attribution(cumulative, reached, people.sum(axis=0, dtype=np.float64), still)
+
+
+_CHUNK_ELEMENTS = 1 << 20
+"""Cohorts × municipalities × steps worked on at once: about 4 MiB per float32 array (all cohorts of a
+small scenario; a few at a time nationwide, so that memory stays bounded)."""
+
+
+_ONE_BY_ONE = 1 << 16
+"""Elements of a cohort's slice from which cohorts are worked on one at a time: the numpy calls cost little
+beside the arithmetic there, and a single cohort's values are read in place instead of gathered."""
+
+
+def cohort_chunks(k_count: int, per_cohort: int) -> Iterator[slice]:
+    """Slices of the ``k_count`` cohorts, each of at most ``_CHUNK_ELEMENTS`` for ``per_cohort`` elements a
+    cohort, or of one cohort from ``_ONE_BY_ONE`` elements a cohort on."""
+    size = 1 if per_cohort >= _ONE_BY_ONE else max(1, _CHUNK_ELEMENTS // max(per_cohort, 1))
+    for low in range(0, k_count, size):
+        yield slice(low, min(low + size, k_count))
+
+
+def _split_drops(
+    still: np.ndarray,
+    people: np.ndarray,
+    logs: list[LogSurvival],
+    increments: list[np.ndarray],
+    cohorts: slice,
+    active: int,
+    first: np.ndarray,
+    scratch: Scratch,
+) -> None:
+    """Residents first warned through each channel on each step from ``active`` on, for ``cohorts``, into ``first``.
+
+    ``still`` (K', M, T) residents unwarned and ``people`` (M, K') of those cohorts; ``first`` (K', N, T).
+    The same float32 operations, in the same order per element, as cohort by cohort: the hazard is
+    0 plus each channel's increment in channel order (0 for the cohorts a channel cannot reach: no
+    change), and the sum over municipalities of ``np.einsum`` runs over m in order for every
+    (cohort, step) alike.
+    """
+    shape = (still.shape[0], still.shape[1], still.shape[2] - active)  # steps from ``active`` on
+    hazard = scratch.zeros("hazard", shape)
+    present = []
+    for n, log in enumerate(logs):
+        low = max(log.start, active)
+        part = LogSurvival(log.values[:, :, low - log.start :], log.group[cohorts], low)
+        if low < log.stop and (part.group >= 0).any():  # in the window, and reaching a cohort of the chunk
+            present.append((n, part, increments[n][:, :, low - log.start :], slice(low - active, log.stop - active)))
+    for _, part, steps, window in present:
+        rows = part.by_cohort(steps, scratch)
+        assert rows is not None  # present: it reaches some cohort
+        hazard[:, :, window] += rows
+    per_hazard = scratch.array("per_hazard", shape)
+    np.subtract(people.T if active == 0 else still[:, :, active - 1], still[:, :, active], out=per_hazard[:, :, 0])
+    np.subtract(still[:, :, active:-1], still[:, :, active + 1 :], out=per_hazard[:, :, 1:])
+    # No hazard on a step: no factor of the survival changed, so it did not drop either.
+    np.maximum(hazard, np.float32(1e-30), out=hazard)
+    per_hazard /= hazard  # residents warned per unit of hazard
+    for n, part, steps, window in present:
+        members, rows = np.flatnonzero(part.group >= 0), part.by_cohort(steps, scratch)
+        assert rows is not None
+        split = np.einsum("kmt,kmt->kt", per_hazard[:, :, window], rows)
+        first[members, n, window.start + active : window.stop + active] = split[members]
 
 
 def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:
@@ -333,10 +416,17 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
 
 
 def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
-    """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none)."""
+    """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none).
+
+    Before the first emission every offset is negative, where F is 0: only the steps from there on are looked
+    up, and once per distinct emission time (a prefecture's broadcaster emits at one time for all its towns).
+    """
     emitted = np.isfinite(emission_s)
-    if emitted.all():
-        return cdf_on(delay, times_s[None, :] - emission_s[:, None], horizon)
     noticed = np.zeros((emission_s.size, times_s.size))
-    noticed[emitted] = cdf_on(delay, times_s[None, :] - emission_s[emitted, None], horizon)
+    if not emitted.any():
+        return noticed
+    after = times_s[int(np.searchsorted(times_s, emission_s[emitted].min())) :]
+    rows = slice(None) if emitted.all() else emitted
+    distinct, row_of = np.unique(emission_s[rows], return_inverse=True)
+    noticed[rows, times_s.size - after.size :] = cdf_on(delay, after[None, :] - distinct[:, None], horizon)[row_of]
     return noticed

@@ -45,10 +45,16 @@ def _down_at(changes: list[tuple[float, bool, str]], time_s: float) -> bool:
 
 
 def headend_factors(
-    prepared: Prepared, result: RunResult, alert: AlertState, municipalities: list[Municipality]
+    prepared: Prepared,
+    result: RunResult,
+    alert: AlertState,
+    municipalities: list[Municipality],
+    *,
+    emission: np.ndarray | None = None,
 ) -> np.ndarray:
     """(M, C) factors, columns in ``REACH_CHANNELS`` order: TV is 1 − the share of residents depending
-    on headends that are down when the alert is first on TV in the municipality; 1 everywhere else."""
+    on headends that are down when the alert is first on TV in the municipality; 1 everywhere else.
+    ``emission``: the run's (M, C) ``emission_times``, when the caller has them."""
     factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
     if not result.availability.rows:  # nothing went down
         return factors
@@ -61,7 +67,9 @@ def headend_factors(
     changes = _changes(result, set(headends))
     if not changes:  # no headend went down: nothing to take away
         return factors
-    tv = emission_times(result, alert, municipalities, prepared.topology.cell_broadcast_carriers)[0][:, _TV]
+    if emission is None:
+        emission = emission_times(result, alert, municipalities, prepared.topology.cell_broadcast_carriers)[0]
+    tv = emission[:, _TV]
     for node_id, history in changes.items():
         row, share = headends[node_id]
         on_air = float(tv[row])

@@ -3,35 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 
 import numpy as np
 
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
-from lalert_sim.model.areas import in_any
-from lalert_sim.model.calendar import DayType, day_type_of
-from lalert_sim.model.incidents import HeavyRain, Incident, PowerOutage
+from lalert_sim.model.calendar import DayType
 from lalert_sim.model.network import Channel
-from lalert_sim.model.residents import Residents
 from lalert_sim.prepare import Prepared
-from lalert_sim.reach.cohorts import Cohorts
-from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute_residents, default_grid, log_unwarned
-from lalert_sim.reach.diffusion import apply, cohort_rates, exposure_of
-from lalert_sim.reach.emissions import emission_times
+from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute_residents, log_unwarned
+from lalert_sim.reach.diffusion import apply
+from lalert_sim.reach.emissions import EmitterMap
 from lalert_sim.reach.equipment import station_factors
 from lalert_sim.reach.headends import headend_factors
-from lalert_sim.reach.parameters import (
-    AGE_BANDS,
-    NATIONAL_AGE_SHARES,
-    REACH_CHANNELS,
-    REACTION_DELAY,
-    TV_WITHOUT_MAINS,
-    carrier_shares,
+from lalert_sim.reach.parameters import AGE_BANDS, REACH_CHANNELS
+from lalert_sim.reach.scratch import Scratch, scratch
+from lalert_sim.reach.setting import (
+    AlertSetting,
+    alert_setting,
+    concerned_municipalities,
+    local_factors,
+    local_time,
+    rain_at,
 )
 from lalert_sim.topology.reference import Municipality
 
-JST = timezone(timedelta(hours=9))
+__all__ = [
+    "ATTRIBUTED",
+    "COHORT_GROUPS",
+    "WORD_OF_MOUTH",
+    "Reach",
+    "compute_reach",
+    "concerned_municipalities",
+    "local_factors",
+    "local_time",
+    "municipal_factors",
+    "rain_at",
+]
+
 WORD_OF_MOUTH = "word_of_mouth"
 """The attribution name of warning from person to person (beside the ``Channel`` values)."""
 ATTRIBUTED: tuple[str, ...] = (*(c.value for c in REACH_CHANNELS), WORD_OF_MOUTH)
@@ -58,63 +67,46 @@ class Reach:
     reached_by: np.ndarray  # (G, N, T): share each ATTRIBUTED would have warned by t on its own
 
 
-def concerned_municipalities(prepared: Prepared, alert: AlertState) -> list[Municipality]:
-    """Municipalities of the topology (nodes with a municipal area) that the alert targets and where
-    somebody lives (Futaba counted nobody in the 2020 census: it has no residents to warn)."""
-    table = prepared.municipalities
-    codes = prepared.topology.municipal_areas
-    return [table[c] for c in codes if c in table and in_any(c, alert.areas) and table[c].population > 0]
-
-
-def local_time(prepared: Prepared, alert: AlertState) -> tuple[float, DayType]:
-    """Hour of day and day type in Japan when the alert is issued (or the scenario's fixed ones)."""
-    residents = prepared.scenario.residents
-    epoch = prepared.scenario.metadata.epoch
-    if epoch.tzinfo is None:
-        epoch = epoch.replace(tzinfo=JST)
-    moment = (epoch + timedelta(seconds=alert.spec.issue_s)).astimezone(JST)
-    hour = moment.hour + moment.minute / 60 if residents.hour is None else residents.hour
-    day = day_type_of(moment.date()) if residents.day_type is None else residents.day_type
-    return hour, day
-
-
 def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> Reach | None:
-    """The alert's reach, or None when it concerns no municipality's residents."""
-    municipalities = concerned_municipalities(prepared, alert)
-    if not municipalities:
+    """The alert's reach, or None when it concerns no municipality's residents.
+
+    What does not depend on the run (municipalities, cohorts, grid, word of mouth's set-up) comes
+    from ``alert_setting``, computed once per prepared scenario and alert.
+    """
+    setting = alert_setting(prepared, alert)
+    if setting is None:
         return None
-    residents = prepared.scenario.residents
-    carriers = prepared.topology.cell_broadcast_carriers
-    emission, by_carrier = emission_times(result, alert, municipalities, carriers)
-    hour, day = local_time(prepared, alert)
-    cohorts = Cohorts.all()
-    age_shares = np.array([m.age_shares or NATIONAL_AGE_SHARES for m in municipalities])
-    weights = cohorts.shares(age_shares, hour, day, residents.felt_quake)  # (M, K)
-    times = default_grid(residents.horizon_s)
+    emitters = setting.emitters
+    if result.topology is not prepared.topology:  # a run on another topology: map its emitters afresh
+        emitters = EmitterMap.of(result.topology, setting.municipalities, prepared.topology.cell_broadcast_carriers)
+    emission, by_carrier = emitters.emission_times(result, alert)
     inputs = ReachInputs(
-        times_s=times,
+        times_s=setting.times_s,
         emission_s=emission,
         carrier_emission_s=by_carrier,
-        carrier_shares=carrier_shares(carriers),
+        carrier_shares=setting.carrier_shares,
         cell_broadcast=REACH_CHANNELS.index(Channel.CELL_BROADCAST),
-        reception=cohorts.reception(hour, day, residents.felt_quake, residents.reception_factor),
-        local_factor=municipal_factors(prepared, result, alert, municipalities),
-        delays=tuple(REACTION_DELAY[c] for c in REACH_CHANNELS),
+        reception=setting.reception,
+        local_factor=municipal_factors(setting, prepared, result, alert, emission),
+        delays=setting.delays,
+        reception_groups=setting.reception_groups,
     )
-    log_survival, logs = log_unwarned(inputs)  # (M, K, T), float32: curves are good to about 1e-6
-    population = np.array([m.population for m in municipalities], dtype=np.float64)
-    people = (population[:, None] * weights).astype(np.float32)  # (M, K) residents per cohort
-    unwarned = np.exp(log_survival)
+    with scratch() as work:  # the arrays below lie in ``work`` until the end of the block
+        return _reach(setting, alert, inputs, work)
+
+
+def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: Scratch) -> Reach:
+    """``compute_reach`` from its inputs; the Reach's arrays are new, none in ``work``."""
+    municipalities, cohorts, times, people = setting.municipalities, setting.cohorts, setting.times_s, setting.people
+    log_survival, logs = log_unwarned(inputs, work)  # (M, K, T), float32: curves are good to about 1e-6
+    unwarned = np.exp(log_survival, out=log_survival)
     unwarned *= people[:, :, None]  # (M, K, T) residents still unwarned
-    spread = residents.word_of_mouth
-    if spread.enabled:
-        told = exposure_of(
-            times, unwarned, people.sum(axis=1, dtype=np.float64), cohort_rates(spread, cohorts.where), spread
-        )
-        apply(unwarned, told)
+    if setting.telling is not None:
+        told = setting.telling.exposure(unwarned)
+        apply(unwarned, told, work)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute_residents(unwarned, people, [*logs, told])
+    attribution = attribute_residents(unwarned, people, [*logs, told], work)
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
@@ -124,8 +116,7 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         still = still_by_cohort[members].sum(axis=0)
         return np.clip(1.0 - still / total, 0.0, 1.0) if total > 0 else np.zeros(len(times))
 
-    everyone = np.ones(len(cohorts), dtype=bool)
-    groups = [everyone, *(cohorts.age == a for a in range(len(AGE_BANDS))), cohorts.smartphone, ~cohorts.smartphone]
+    groups = setting.groups  # COHORT_GROUPS order: everyone, each age band, smartphone, none
 
     def group_shares(counts: np.ndarray) -> np.ndarray:  # (K, N, T) residents -> (G, N, T) shares
         totals = [float(attribution.people[g].sum()) for g in groups]
@@ -136,76 +127,36 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
             ]
         )
 
+    population = setting.population
     still_by_municipality = unwarned.sum(axis=1, dtype=np.float64)
     return Reach(
         alert_id=alert.spec.id,
-        times_s=times,
-        municipalities=municipalities,
-        population=population,
-        overall=warned_share(everyone),
-        by_age=np.array([warned_share(cohorts.age == a) for a in range(len(AGE_BANDS))]),
-        by_smartphone=np.array([warned_share(cohorts.smartphone), warned_share(~cohorts.smartphone)]),
+        times_s=times.copy(),  # the Reach's own: the setting's stay as they are whatever a reader does
+        municipalities=list(municipalities),
+        population=population.copy(),
+        overall=warned_share(groups[0]),
+        by_age=np.array([warned_share(groups[1 + a]) for a in range(len(AGE_BANDS))]),
+        by_smartphone=np.array([warned_share(groups[-2]), warned_share(groups[-1])]),
         by_municipality=np.clip(1.0 - still_by_municipality / np.maximum(population, 1.0)[:, None], 0.0, 1.0),
-        hour=hour,
-        day_type=day,
+        hour=setting.hour,
+        day_type=setting.day_type,
         first_via=group_shares(attribution.first_via),
         reached_by=group_shares(attribution.reached_by),
     )
 
 
-def _under_way(prepared: Prepared, alert: AlertState) -> list[Incident]:
-    """The scenario's incidents under way when the alert is issued."""
-    issue = alert.spec.issue_s
-    return [i for i in prepared.scenario.incidents if i.start_s <= issue < i.end_s]
-
-
-def rain_at(prepared: Prepared, alert: AlertState) -> list[HeavyRain]:
-    """The heavy-rain incidents under way when the alert is issued."""
-    return [i for i in _under_way(prepared, alert) if isinstance(i, HeavyRain)]
-
-
 def municipal_factors(
-    prepared: Prepared, result: RunResult, alert: AlertState, municipalities: list[Municipality]
+    setting: AlertSetting, prepared: Prepared, result: RunResult, alert: AlertState, emission: np.ndarray
 ) -> np.ndarray:
     """(M, C) factors on the chance of being warned: receiver ownership, rain, dark homes (local_factors),
-    stations still on air (station_factors), TV headends down (headend_factors). Where homes have no mains
-    power, TV is only what sets on batteries receive directly, so a headend's state no longer matters."""
-    power = power_at(prepared, alert)
-    factors = local_factors(municipalities, prepared.scenario.residents, rain_at(prepared, alert), power)
-    headends = headend_factors(prepared, result, alert, municipalities)
+    stations still on air (station_factors), TV headends down (headend_factors, given the run's (M, C)
+    ``emission`` times). Where homes have no mains power, TV is only what sets on batteries receive
+    directly, so a headend's state no longer matters."""
+    municipalities = setting.municipalities
+    headends = headend_factors(prepared, result, alert, municipalities, emission=emission)
     tv = REACH_CHANNELS.index(Channel.TV)
-    headends[homes_dark(municipalities, power), tv] = 1.0
-    result_factors: np.ndarray = factors * station_factors(prepared, result, alert, municipalities) * headends
+    headends[setting.dark, tv] = 1.0
+    result_factors: np.ndarray = (
+        setting.local_factor * station_factors(prepared, result, alert, municipalities) * headends
+    )
     return result_factors
-
-
-def homes_dark(municipalities: list[Municipality], power: list[PowerOutage] | None) -> np.ndarray:
-    """(M,) whether each municipality lies in a power outage under way (homes without mains)."""
-    return np.array([any(m.code.startswith(o.area) for o in power or ()) for m in municipalities], dtype=bool)
-
-
-def power_at(prepared: Prepared, alert: AlertState) -> list[PowerOutage]:
-    """The area-wide power outages under way when the alert is issued (homes without mains: TV sets are
-    dark); one limited to some nodes leaves homes lit."""
-    return [i for i in _under_way(prepared, alert) if isinstance(i, PowerOutage) and i.nodes is None]
-
-
-def local_factors(
-    municipalities: list[Municipality],
-    residents: Residents,
-    rain: list[HeavyRain],
-    power: list[PowerOutage] | None = None,
-) -> np.ndarray:
-    """(M, C) municipality factors: indoor-receiver ownership, rain on loudspeakers, and TV where homes
-    have lost mains power (only sets on batteries work: TV_WITHOUT_MAINS)."""
-    factors = np.ones((len(municipalities), len(REACH_CHANNELS)))
-    indoor = REACH_CHANNELS.index(Channel.INDOOR_RECEIVER)
-    loudspeaker = REACH_CHANNELS.index(Channel.OUTDOOR_LOUDSPEAKER)
-    factors[homes_dark(municipalities, power), REACH_CHANNELS.index(Channel.TV)] = TV_WITHOUT_MAINS
-    for i, m in enumerate(municipalities):
-        share = m.indoor_receiver_share
-        factors[i, indoor] = residents.indoor_receiver_share if share is None else share
-        for shower in rain:
-            if m.code.startswith(shower.area):
-                factors[i, loudspeaker] *= shower.loudspeaker_factor
-    return factors
