@@ -14,6 +14,7 @@ import numpy as np
 
 from lalert_sim.analysis.equipment import EquipmentIndex, silence
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
+from lalert_sim.analysis.receipts import AlertNodes, done_at, emissions
 from lalert_sim.analysis.results import (
     AlertSummary,
     ChainStep,
@@ -22,11 +23,11 @@ from lalert_sim.analysis.results import (
     ResidentsReach,
     Unreached,
 )
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.chains import own_sounding_s
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event
-from lalert_sim.model.network import NodeKind
 from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
@@ -49,81 +50,39 @@ class NodeOutcome:
     stale: bool = False  # it came after a later message of its chain: not emitted here
 
 
-def path_to(alert: AlertState, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
-    """The chain of first arrivals from the origin to the node."""
+def path_to(sender: np.ndarray, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
+    """The chain of first arrivals from the origin to the node (``sender``: ``AlertNodes.sender``)."""
     chain: list[str] = []
     current = node_index
     while current >= 0:
         chain.append(node_ids[current])
-        current = alert.first[current][1]
+        current = int(sender[current])
     return tuple(reversed(chain))
 
 
 def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     """Every node the alert concerns (reached or expected), in topology order."""
     topology = result.topology
-    node_ids = list(topology.nodes)
-    expected = set(topology.reachable(alert.origin, alert.areas, alert.spec.category))
+    node_ids = topology_index(topology).node_ids
+    nodes = AlertNodes.of(result, alert)
+    received = nodes.received
+    receipt_s, emitted_s = nodes.receipt_s.tolist(), nodes.emitted_s.tolist()
+    sender, via = nodes.sender.tolist(), nodes.via.tolist()
     issue = alert.spec.issue_s
-    rows: list[NodeOutcome] = []
-    for index, node_id in enumerate(node_ids):
-        receipt = alert.first.get(index)
-        if receipt is None and node_id not in expected:
-            continue
-        emitted = alert.emitted.get(index)
-        rows.append(
-            NodeOutcome(
-                node=node_id,
-                expected=node_id in expected,
-                first_receipt_s=None if receipt is None else receipt[0] - issue,
-                emitted_s=None if emitted is None else emitted - issue,
-                from_node=None if receipt is None or receipt[1] < 0 else node_ids[receipt[1]],
-                via_link=None if receipt is None or receipt[2] < 0 else topology.links[receipt[2]].id,
-                path=() if receipt is None else path_to(alert, index, node_ids),
-                stopped_s=None if index not in alert.stopped else alert.stopped[index] - issue,
-                stale=index in alert.stale,
-            )
+    return [
+        NodeOutcome(
+            node=node_ids[index],
+            expected=bool(nodes.expected[index]),
+            first_receipt_s=receipt_s[index] if received[index] else None,
+            emitted_s=None if math.isnan(emitted_s[index]) else emitted_s[index],
+            from_node=None if sender[index] < 0 else node_ids[sender[index]],
+            via_link=None if via[index] < 0 else topology.links[via[index]].id,
+            path=path_to(nodes.sender, index, node_ids) if received[index] else (),
+            stopped_s=None if index not in alert.stopped else alert.stopped[index] - issue,
+            stale=index in alert.stale,
         )
-    return rows
-
-
-@dataclass(frozen=True)
-class AlertNodes:
-    """One alert's fate at every node as arrays in topology order (NaN / -1 where none)."""
-
-    expected: np.ndarray  # (N,) bool: reachable from the origin in the alert's area if nothing failed
-    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
-    sender: np.ndarray  # (N,) node index it first came from
-    via: np.ndarray  # (N,) link index it first came over
-    emitted_s: np.ndarray  # (N,) emitted, seconds after issue (emitters only)
-
-    @classmethod
-    def of(cls, result: RunResult, alert: AlertState) -> AlertNodes:
-        """From the alert's receipts and emissions (one array fill, no object per node)."""
-        topology = result.topology
-        n = len(topology.nodes)
-        issue = alert.spec.issue_s
-        receipt = np.full(n, np.nan)
-        sender = np.full(n, -1, dtype=np.int64)
-        via = np.full(n, -1, dtype=np.int64)
-        if alert.first:
-            where = np.fromiter(alert.first, dtype=np.int64, count=len(alert.first))
-            values = np.array(list(alert.first.values()), dtype=np.float64).reshape(-1, 3)
-            receipt[where] = values[:, 0] - issue
-            sender[where] = values[:, 1]
-            via[where] = values[:, 2]
-        emitted = np.full(n, np.nan)
-        if alert.emitted:
-            where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
-            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted)) - issue
-        expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
-        return cls(expected, receipt, sender, via, emitted)
-
-    @property
-    def received(self) -> np.ndarray:
-        """(N,) bool: the node had the alert."""
-        received: np.ndarray = ~np.isnan(self.receipt_s)
-        return received
+        for index in np.flatnonzero(nodes.expected | received).tolist()
+    ]
 
 
 def alert_summary(
@@ -145,11 +104,10 @@ def alert_summary(
     received = nodes.received
     emitters = nodes.expected & topology.emitter_mask
     emitted = emitters & ~np.isnan(nodes.emitted_s)
-    delays = nodes.emitted_s[emitted].tolist()
+    delays = sorted(nodes.emitted_s[emitted].tolist())
     if trace is None:
         trace = result.trace.arrays_of(*SUMMARISED_EVENTS)
     mine = trace["alert"] == alert.index
-    node_ids = result.trace.node_ids
     return AlertSummary(
         id=alert.spec.id,
         system=alert.spec.system.value,
@@ -172,7 +130,7 @@ def alert_summary(
         lost=_losses(trace, mine),
         unreached=_unreached(result, trace, mine, np.flatnonzero(nodes.expected & ~received), equipment),
         residents=residents,
-        silence=silence(result, alert, [node_ids[i] for i in np.flatnonzero(nodes.expected)], equipment),
+        silence=silence(result, nodes, equipment),
         chain=chain_step(result, alert),
     )
 
@@ -184,10 +142,10 @@ def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
         return None
     issue = spec.issue_s
     stops = [time - issue for time, _ in alert.stops.values()]
-    channels = [node.channel for node in result.topology.nodes.values()]
+    channels = topology_index(result.topology).channels
     sounding = result.sounding_s
     at_end = 0
-    for index, emitted in alert.emitted.items():
+    for index, emitted in emissions(alert):
         channel = channels[index]
         until = alert.until.get(index)
         if until is None and channel is not None:
@@ -275,22 +233,25 @@ def _unreached(
 
 
 def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[ObjectiveResult, ...]:
-    """Each objective per alert it covers: achieved fraction and whether it was met."""
+    """Each objective per alert it covers: achieved fraction and whether it was met.
+
+    The nodes each objective counts for an alert depend only on the topology, the objective and the
+    alert's areas and category, so they are masks remembered per topology (``topology_index``); per run
+    only the arrivals at those nodes are read.
+    """
     topology = result.topology
-    node_ids = list(topology.nodes)
+    index = topology_index(topology)
     results = []
-    refused = {alert.spec.category: topology.refused(alert.spec.category) for alert in result.alerts}
-    nodes = list(topology.nodes.values())
     for objective in objectives:
-        selected = [i for i, node in enumerate(nodes) if objective.select.matches(node)]  # the same for every alert
+        selected = index.selected(objective.select)  # the same for every alert
         for alert in result.alerts:
             if objective.alert is not None and objective.alert != alert.spec.id:
                 continue
-            never = refused[alert.spec.category]  # nodes that take only other categories, and what they feed
-            chosen = [i for i in selected if alert.concerns(i, nodes[i].area) and node_ids[i] not in never]
-            issue = alert.spec.issue_s
-            on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
-            achieved = on_time / len(chosen) if chosen else 0.0
+            counted = selected & index.concerned(alert.areas) & ~index.refused(alert.spec.category)
+            chosen = np.flatnonzero(counted)  # not nodes that take only other categories, nor what they feed
+            arrival = done_at(alert, chosen, topology.emitter_mask)
+            on_time = int(np.count_nonzero(arrival <= alert.spec.issue_s + objective.within_s))
+            achieved = on_time / len(chosen) if len(chosen) else 0.0
             results.append(
                 ObjectiveResult(
                     name=objective.name,
@@ -300,15 +261,7 @@ def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[O
                     target_fraction=objective.fraction,
                     within_s=objective.within_s,
                     achieved_fraction=round(achieved, 4),
-                    met=bool(chosen) and achieved >= objective.fraction,
+                    met=bool(len(chosen)) and achieved >= objective.fraction,
                 )
             )
     return tuple(results)
-
-
-def _arrival(alert: AlertState, topology: Topology, node_id: str, index: int) -> float:
-    """When the node did its job: emitted (emitters) or first received (others)."""
-    if topology.nodes[node_id].kind is NodeKind.EMITTER:
-        return alert.emitted.get(index, math.inf)
-    receipt = alert.first.get(index)
-    return math.inf if receipt is None else receipt[0]

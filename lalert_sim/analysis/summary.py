@@ -10,9 +10,9 @@ from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_summary, object
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.responses_report import responses_summary
 from lalert_sim.analysis.results import AlertSummary, EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
-from lalert_sim.model.network import NodeKind
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 
@@ -49,7 +49,7 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
         topology=TopologyCounts(
             nodes=len(topology.nodes),
             links=len(topology.links),
-            emitters=sum(1 for n in topology.nodes.values() if n.kind is NodeKind.EMITTER),
+            emitters=topology_index(topology).emitters,
         ),
         engine=EngineCounts(events=result.events, trace_rows=len(result.trace)),
         alerts=alerts,

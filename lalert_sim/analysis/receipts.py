@@ -1,0 +1,82 @@
+"""One alert's receipts and emissions as arrays over nodes.
+
+The one place the analysis reads the engine's per-alert records of who had an alert
+(``AlertState.first``: node index -> (time, sender, link); ``AlertState.emitted``:
+node index -> time); everything else works on the arrays made here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lalert_sim.engine.simulation import RunResult
+from lalert_sim.engine.state import AlertState
+
+
+@dataclass(frozen=True)
+class AlertNodes:
+    """One alert's fate at every node as arrays in topology order (NaN / -1 where none)."""
+
+    expected: np.ndarray  # (N,) bool: reachable from the origin in the alert's area if nothing failed
+    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
+    sender: np.ndarray  # (N,) node index it first came from
+    via: np.ndarray  # (N,) link index it first came over
+    emitted_s: np.ndarray  # (N,) emitted, seconds after issue (emitters only)
+
+    @classmethod
+    def of(cls, result: RunResult, alert: AlertState) -> AlertNodes:
+        """From the alert's receipts and emissions (a few array fills, no object per node)."""
+        topology = result.topology
+        n = len(topology.nodes)
+        issue = alert.spec.issue_s
+        receipt = np.full(n, np.nan)
+        sender = np.full(n, -1, dtype=np.int64)
+        via = np.full(n, -1, dtype=np.int64)
+        first = alert.first
+        if first:
+            count = len(first)
+            where = np.fromiter(first, dtype=np.int64, count=count)
+            times, senders, links = zip(*first.values(), strict=True)  # one column each, cheaper than rows
+            receipt[where] = np.fromiter(times, dtype=np.float64, count=count) - issue
+            sender[where] = np.fromiter(senders, dtype=np.int64, count=count)
+            via[where] = np.fromiter(links, dtype=np.int64, count=count)
+        emitted = np.full(n, np.nan)
+        if alert.emitted:
+            where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
+            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted)) - issue
+        expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
+        return cls(expected, receipt, sender, via, emitted)
+
+    @property
+    def received(self) -> np.ndarray:
+        """(N,) bool: the node had the alert."""
+        received: np.ndarray = ~np.isnan(self.receipt_s)
+        return received
+
+
+def done_at(alert: AlertState, nodes: np.ndarray, emitter: np.ndarray) -> np.ndarray:
+    """When each of ``nodes`` (indices) did its job for the alert, in simulated seconds (inf: never):
+    emitted, where ``emitter`` (a mask over all nodes) says it is an emitter, else first received."""
+    emitted, first = alert.emitted, alert.first
+    never = (math.inf, -1, -1)
+    return np.fromiter(
+        (
+            emitted.get(i, math.inf) if is_emitter else first.get(i, never)[0]
+            for i, is_emitter in zip(nodes.tolist(), emitter[nodes].tolist(), strict=True)
+        ),
+        dtype=np.float64,
+        count=len(nodes),
+    )
+
+
+def emissions(alert: AlertState) -> list[tuple[int, float]]:
+    """(node index, simulated time) of each emission of the alert, in the order they happened."""
+    return list(alert.emitted.items())
+
+
+def receipt_at(alert: AlertState, node: int) -> tuple[float, int, int] | None:
+    """The alert's first receipt at node index ``node``: (time, sender index, link index); None if it never came."""
+    return alert.first.get(node)
