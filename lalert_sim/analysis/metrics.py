@@ -170,23 +170,28 @@ def _by_channel(topology: Topology, nodes: AlertNodes, emitters: np.ndarray) -> 
         mine = members[emitters[members]]
         if not mine.size:
             continue
-        delays = np.sort(nodes.emitted_s[mine][~np.isnan(nodes.emitted_s[mine])])
+        times = nodes.emitted_s[mine]
+        delays = np.sort(times[~np.isnan(times)]).tolist()
         summary[channel] = ChannelReach(
             expected=int(mine.size),
-            reached=int(delays.size),
-            median_s=rounded(float(np.median(delays)), 3) if delays.size else None,
-            max_s=rounded(float(delays[-1]), 3) if delays.size else None,
+            reached=len(delays),
+            median_s=rounded(sorted_median(delays), 3) if delays else None,
+            max_s=rounded(delays[-1], 3) if delays else None,
         )
     return summary
 
 
+def sorted_median(ordered: list[float]) -> float:
+    """The median of sorted, non-empty ``ordered``, as ``np.median`` computes it (the mean of the middle two
+    of an even count), without its general machinery: it runs per channel of every alert."""
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _first_arrival_media(topology: Topology, via: np.ndarray) -> dict[str, int]:
-    media = topology.link_media
-    counts = np.bincount(via[via >= 0], minlength=len(media)) if len(media) else np.zeros(0, dtype=np.int64)
-    by_medium: Counter[str] = Counter()
-    for k in np.flatnonzero(counts):
-        by_medium[media[k]] += int(counts[k])
-    return dict(sorted(by_medium.items()))
+    media = topology_index(topology).media
+    counts = np.bincount(media.code[via[via >= 0]], minlength=len(media.names))
+    return {media.names[k]: int(counts[k]) for k in np.flatnonzero(counts).tolist()}  # names sorted
 
 
 def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
@@ -197,12 +202,21 @@ def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
 def _unreached(
     result: RunResult, trace: TraceArrays, mine: np.ndarray, missed: np.ndarray, equipment: EquipmentIndex
 ) -> tuple[Unreached, ...]:
-    node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
+    """The nodes ``missed`` (expected and never received), each with the losses on its way in, if any."""
+    if not missed.size:
+        return ()
+    index = topology_index(result.topology)
+    node_ids, link_ids = index.node_ids, result.trace.link_ids
+    is_missed = np.zeros(len(node_ids), dtype=bool)
+    is_missed[missed] = True
+    rows = np.flatnonzero(mine & (trace["event"] == Event.LOST))
+    rows = rows[is_missed[trace["node"][rows]]]  # only losses towards a node that never had it are told
     losses: dict[str, Counter[tuple[str, str]]] = {}
-    for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
-        link = int(trace["link"][i])
-        cause = Cause(int(trace["cause"][i]))
-        node_id = node_ids[int(trace["node"][i])]
+    for node, link, code in zip(
+        trace["node"][rows].tolist(), trace["link"][rows].tolist(), trace["cause"][rows].tolist(), strict=True
+    ):
+        cause = Cause(code)
+        node_id = node_ids[node]
         held: tuple[str, ...] = ()
         if cause is Cause.NODE_DOWN:
             held = equipment.causes.get(("node", node_id), ())
@@ -212,23 +226,16 @@ def _unreached(
         key = (link_ids[link] if link >= 0 else "", label)
         losses.setdefault(node_id, Counter())[key] += 1
     missing = []
-    for i in missed.tolist():  # expected and never received, in topology order
-        node = result.topology.nodes[node_ids[i]]
-        seen = losses.get(node.id)
+    described = index.described
+    for i in missed.tolist():  # in topology order
+        node_id, kind, channel, area = described[i]
+        seen = losses.get(node_id)
         reason = (
             "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
             if seen
             else "never sent: no upstream node had it"
         )
-        missing.append(
-            Unreached(
-                node=node.id,
-                kind=node.kind.value,
-                channel=node.channel.value if node.channel else None,
-                area=node.area,
-                reason=reason,
-            )
-        )
+        missing.append(Unreached(node=node_id, kind=kind, channel=channel, area=area, reason=reason))
     return tuple(missing)
 
 

@@ -35,6 +35,26 @@ def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
     return float(np.interp(t, times_s, curve))
 
 
+def values_at(times_s: np.ndarray, curves: np.ndarray, t: float) -> np.ndarray:
+    """Each curve's value at ``t`` seconds (curves along the last axis, on the grid ``times_s``), exactly as
+    ``value_at`` gives it for each: ``np.interp``'s own arithmetic for one point, done for all curves at once
+    (a summary reads a hundred or more curves at its deadline)."""
+    if not t > times_s[0]:  # before the grid, or on its first point (np.interp: the first value)
+        return np.array(curves[..., 0], dtype=np.float64)
+    if not t < times_s[-1]:  # on or after its last point
+        return np.array(curves[..., -1], dtype=np.float64)
+    j = int(np.searchsorted(times_s, t, side="right")) - 1  # times_s[j] <= t < times_s[j + 1]
+    low, high = curves[..., j], curves[..., j + 1]
+    if times_s[j] == t:
+        return np.array(low, dtype=np.float64)
+    slope = (high - low) / (times_s[j + 1] - times_s[j])
+    values: np.ndarray = slope * (t - times_s[j]) + low
+    if np.isnan(values).any():  # as np.interp: from the other end, else the flat value
+        other = slope * (t - times_s[j + 1]) + high
+        values = np.where(np.isnan(values), np.where(np.isnan(other) & (low == high), low, other), values)
+    return values
+
+
 def warned_figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) -> WarnedFigures:
     """Time until each quantile of a group is warned, and the share unwarned at the deadline."""
     return WarnedFigures(
@@ -46,7 +66,7 @@ def warned_figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) ->
 def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
     """Residents' KPIs of one alert."""
     times = reach.times_s
-    unwarned = 1.0 - np.array([value_at(times, c, deadline_s) for c in reach.by_municipality])
+    unwarned = 1.0 - values_at(times, reach.by_municipality, deadline_s)
     worst = np.lexsort((-reach.population, -np.round(unwarned, 6)))[:WORST_SHOWN]  # most unwarned, then largest
     overall = warned_figures(times, reach.overall, deadline_s)
     return ResidentsReach(
@@ -82,12 +102,13 @@ def reaching_channels(reach: Reach) -> list[int]:
 
 def channel_shares(reach: Reach, deadline_s: float) -> dict[str, ChannelShares]:
     """Per cohort group: first-via and reached-by shares at the deadline, of the channels that reach anyone."""
-    times = reach.times_s
     shown = reaching_channels(reach)
+    first_via = values_at(reach.times_s, reach.first_via[:, shown], deadline_s).tolist()  # (G, shown)
+    reached_by = values_at(reach.times_s, reach.reached_by[:, shown], deadline_s).tolist()
     return {
         group: ChannelShares(
-            first_via={ATTRIBUTED[n]: round(value_at(times, reach.first_via[g, n], deadline_s), 4) for n in shown},
-            reached_by={ATTRIBUTED[n]: round(value_at(times, reach.reached_by[g, n], deadline_s), 4) for n in shown},
+            first_via={ATTRIBUTED[n]: round(first_via[g][k], 4) for k, n in enumerate(shown)},
+            reached_by={ATTRIBUTED[n]: round(reached_by[g][k], 4) for k, n in enumerate(shown)},
         )
         for g, group in enumerate(COHORT_GROUPS)
     }
@@ -114,6 +135,7 @@ def channel_rows(reach: Reach) -> list[tuple[object, ...]]:
 def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...]]:
     """Per municipality: code, name, prefecture, population, coastal, time to 50/90 % (None: never), unwarned."""
     rows: list[tuple[object, ...]] = []
+    at_deadline = values_at(reach.times_s, reach.by_municipality, deadline_s).tolist()
     for i, m in enumerate(reach.municipalities):
         curve = reach.by_municipality[i]
         rows.append(
@@ -126,7 +148,7 @@ def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...
                 int(m.coastal),
                 rounded(time_to_warned(reach.times_s, curve, 0.5), 1),
                 rounded(time_to_warned(reach.times_s, curve, 0.9), 1),
-                round(1.0 - value_at(reach.times_s, curve, deadline_s), 4),
+                round(1.0 - at_deadline[i], 4),
             )
         )
     return rows

@@ -54,6 +54,22 @@ class MunicipalOutputs:
 
 
 @dataclass(frozen=True)
+class LinkMedia:
+    """Each link's medium as a code into the media's names (sorted), for counting by medium."""
+
+    names: list[str]  # medium names (``Medium.value``) of the topology's links, sorted
+    code: np.ndarray  # (L,) position in ``names`` of each link's medium
+
+    @classmethod
+    def of(cls, topology: Topology) -> LinkMedia:
+        """From the links' media."""
+        media = topology.link_media
+        names = sorted(set(media))
+        where = {name: k for k, name in enumerate(names)}
+        return cls(names, np.array([where[name] for name in media], dtype=np.int64))
+
+
+@dataclass(frozen=True)
 class EmitterStations:
     """Emitters by channel (``str(channel)``, sorted) with their stations, for stations off air."""
 
@@ -101,6 +117,8 @@ class TopologyIndex:
         self._concerned: dict[tuple[str, ...], np.ndarray] = {}
         self._refused: dict[AlertCategory, np.ndarray] = {}
         self._outputs: MunicipalOutputs | None = None
+        self._media: LinkMedia | None = None
+        self._described: list[tuple[str, str, str | None, str | None]] | None = None
         self._stations: EmitterStations | None = None
 
     @property
@@ -140,6 +158,23 @@ class TopologyIndex:
         if self._outputs is None:
             self._outputs = MunicipalOutputs.of(self.topology)
         return self._outputs
+
+    @property
+    def media(self) -> LinkMedia:
+        """Each link's medium as a code."""
+        if self._media is None:
+            self._media = LinkMedia.of(self.topology)
+        return self._media
+
+    @property
+    def described(self) -> list[tuple[str, str, str | None, str | None]]:
+        """Each node as a summary names it: id, kind, channel (None: not an emitter), area."""
+        if self._described is None:
+            self._described = [
+                (node.id, node.kind.value, node.channel.value if node.channel else None, node.area)
+                for node in self.topology.nodes.values()
+            ]
+        return self._described
 
     @property
     def stations(self) -> EmitterStations:
