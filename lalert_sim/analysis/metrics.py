@@ -14,7 +14,7 @@ import numpy as np
 
 from lalert_sim.analysis.equipment import EquipmentIndex, silence
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
-from lalert_sim.analysis.receipts import AlertNodes, done_at, emissions
+from lalert_sim.analysis.receipts import AlertNodes, emissions
 from lalert_sim.analysis.results import (
     AlertSummary,
     ChainStep,
@@ -91,16 +91,17 @@ def alert_summary(
     residents: ResidentsReach | None,
     trace: TraceArrays | None = None,
     equipment: EquipmentIndex | None = None,
+    nodes: AlertNodes | None = None,
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``) and
-    ``equipment`` ``EquipmentIndex.of(result)``, passed in when summarising many alerts of one run.
-    Computed from arrays over nodes, not an object per node.
+    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``),
+    ``equipment`` ``EquipmentIndex.of(result)`` and ``nodes`` ``AlertNodes.of(result, alert)``, passed in
+    when the caller has them already. Computed from arrays over nodes, not an object per node.
     """
     equipment = equipment or EquipmentIndex.of(result)
     topology = result.topology
-    nodes = AlertNodes.of(result, alert)
+    nodes = nodes or AlertNodes.of(result, alert)
     received = nodes.received
     emitters = nodes.expected & topology.emitter_mask
     emitted = emitters & ~np.isnan(nodes.emitted_s)
@@ -240,35 +241,51 @@ def _unreached(
 
 
 def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[ObjectiveResult, ...]:
-    """Each objective per alert it covers: achieved fraction and whether it was met.
+    """Each objective per alert it covers: achieved fraction and whether it was met."""
+    if not objectives:
+        return ()
+    return objectives_in_order(
+        [alert_objectives(result, a, AlertNodes.of(result, a), objectives) for a in result.alerts]
+    )
 
-    The nodes each objective counts for an alert depend only on the topology, the objective and the
-    alert's areas and category, so they are masks remembered per topology (``topology_index``); per run
-    only the arrivals at those nodes are read.
+
+def objectives_in_order(per_alert: list[list[ObjectiveResult | None]]) -> tuple[ObjectiveResult, ...]:
+    """``alert_objectives`` of each alert of a run, objective by objective, each in alert order."""
+    count = len(per_alert[0]) if per_alert else 0
+    return tuple(row for k in range(count) for rows in per_alert if (row := rows[k]) is not None)
+
+
+def alert_objectives(
+    result: RunResult, alert: AlertState, nodes: AlertNodes, objectives: list[Objective]
+) -> list[ObjectiveResult | None]:
+    """Each objective for one alert (``nodes``: its ``AlertNodes``); None where the objective is another alert's.
+
+    The nodes an objective counts depend only on the topology, the objective and the alert's areas and
+    category, so they are masks remembered per topology (``topology_index``); per run only the times
+    at those nodes are compared.
     """
-    topology = result.topology
-    index = topology_index(topology)
-    results = []
+    index = topology_index(result.topology)
+    done_at_s = nodes.done_at_s(result.topology.emitter_mask)
+    rows: list[ObjectiveResult | None] = []
     for objective in objectives:
-        selected = index.selected(objective.select)  # the same for every alert
-        for alert in result.alerts:
-            if objective.alert is not None and objective.alert != alert.spec.id:
-                continue
-            counted = selected & index.concerned(alert.areas) & ~index.refused(alert.spec.category)
-            chosen = np.flatnonzero(counted)  # not nodes that take only other categories, nor what they feed
-            arrival = done_at(alert, chosen, topology.emitter_mask)
-            on_time = int(np.count_nonzero(arrival <= alert.spec.issue_s + objective.within_s))
-            achieved = on_time / len(chosen) if len(chosen) else 0.0
-            results.append(
-                ObjectiveResult(
-                    name=objective.name,
-                    alert=alert.spec.id,
-                    selection=objective.select.describe(),
-                    nodes=len(chosen),
-                    target_fraction=objective.fraction,
-                    within_s=objective.within_s,
-                    achieved_fraction=round(achieved, 4),
-                    met=bool(len(chosen)) and achieved >= objective.fraction,
-                )
+        if objective.alert is not None and objective.alert != alert.spec.id:
+            rows.append(None)
+            continue
+        # not the nodes that take only other categories, nor those they alone feed
+        counted = index.selected(objective.select) & index.concerned(alert.areas) & ~index.refused(alert.spec.category)
+        chosen = int(np.count_nonzero(counted))
+        on_time = int(np.count_nonzero(done_at_s[counted] <= alert.spec.issue_s + objective.within_s))
+        achieved = on_time / chosen if chosen else 0.0
+        rows.append(
+            ObjectiveResult(
+                name=objective.name,
+                alert=alert.spec.id,
+                selection=objective.select.describe(),
+                nodes=chosen,
+                target_fraction=objective.fraction,
+                within_s=objective.within_s,
+                achieved_fraction=round(achieved, 4),
+                met=bool(chosen) and achieved >= objective.fraction,
             )
-    return tuple(results)
+        )
+    return rows

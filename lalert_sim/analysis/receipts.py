@@ -7,7 +7,6 @@ node index -> time); everything else works on the arrays made here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +17,18 @@ from lalert_sim.engine.state import AlertState
 
 @dataclass(frozen=True)
 class AlertNodes:
-    """One alert's fate at every node as arrays in topology order (NaN / -1 where none)."""
+    """One alert's fate at every node as arrays in topology order (NaN / -1 where none).
+
+    Times are kept both as simulated seconds (``*_at_s``: what deadlines are compared with, as the engine
+    recorded them) and as seconds after the alert's issue (what summaries report).
+    """
 
     expected: np.ndarray  # (N,) bool: reachable from the origin in the alert's area if nothing failed
-    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
+    received_at_s: np.ndarray  # (N,) first receipt, simulated seconds
     sender: np.ndarray  # (N,) node index it first came from
     via: np.ndarray  # (N,) link index it first came over
+    emitted_at_s: np.ndarray  # (N,) emitted, simulated seconds (emitters only)
+    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
     emitted_s: np.ndarray  # (N,) emitted, seconds after issue (emitters only)
 
     @classmethod
@@ -32,7 +37,7 @@ class AlertNodes:
         topology = result.topology
         n = len(topology.nodes)
         issue = alert.spec.issue_s
-        receipt = np.full(n, np.nan)
+        received = np.full(n, np.nan)
         sender = np.full(n, -1, dtype=np.int64)
         via = np.full(n, -1, dtype=np.int64)
         first = alert.first
@@ -40,36 +45,27 @@ class AlertNodes:
             count = len(first)
             where = np.fromiter(first, dtype=np.int64, count=count)
             times, senders, links = zip(*first.values(), strict=True)  # one column each, cheaper than rows
-            receipt[where] = np.fromiter(times, dtype=np.float64, count=count) - issue
+            received[where] = np.fromiter(times, dtype=np.float64, count=count)
             sender[where] = np.fromiter(senders, dtype=np.int64, count=count)
             via[where] = np.fromiter(links, dtype=np.int64, count=count)
         emitted = np.full(n, np.nan)
         if alert.emitted:
             where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
-            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted)) - issue
+            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted))
         expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
-        return cls(expected, receipt, sender, via, emitted)
+        return cls(expected, received, sender, via, emitted, received - issue, emitted - issue)
 
     @property
     def received(self) -> np.ndarray:
         """(N,) bool: the node had the alert."""
-        received: np.ndarray = ~np.isnan(self.receipt_s)
+        received: np.ndarray = ~np.isnan(self.received_at_s)
         return received
 
-
-def done_at(alert: AlertState, nodes: np.ndarray, emitter: np.ndarray) -> np.ndarray:
-    """When each of ``nodes`` (indices) did its job for the alert, in simulated seconds (inf: never):
-    emitted, where ``emitter`` (a mask over all nodes) says it is an emitter, else first received."""
-    emitted, first = alert.emitted, alert.first
-    never = (math.inf, -1, -1)
-    return np.fromiter(
-        (
-            emitted.get(i, math.inf) if is_emitter else first.get(i, never)[0]
-            for i, is_emitter in zip(nodes.tolist(), emitter[nodes].tolist(), strict=True)
-        ),
-        dtype=np.float64,
-        count=len(nodes),
-    )
+    def done_at_s(self, emitter: np.ndarray) -> np.ndarray:
+        """(N,) when each node did its job, in simulated seconds (NaN: never): emitted where ``emitter``
+        (a mask over nodes) says it is an emitter, else first received."""
+        done: np.ndarray = np.where(emitter, self.emitted_at_s, self.received_at_s)
+        return done
 
 
 def emissions(alert: AlertState) -> list[tuple[int, float]]:

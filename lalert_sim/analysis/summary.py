@@ -6,10 +6,18 @@ from collections.abc import Iterable
 
 from lalert_sim.analysis.corrections import corrected_pairs, correction_times
 from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
-from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_summary, objective_results
+from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_objectives, alert_summary, objectives_in_order
 from lalert_sim.analysis.reach_metrics import reach_summary
+from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.responses_report import responses_summary
-from lalert_sim.analysis.results import AlertSummary, EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
+from lalert_sim.analysis.results import (
+    AlertSummary,
+    EngineCounts,
+    ObjectiveResult,
+    RunSummary,
+    ScenarioInfo,
+    TopologyCounts,
+)
 from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
@@ -27,13 +35,16 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
     equipment = EquipmentIndex.of(result)
     wanted = {state.index for pair in corrected_pairs(result) for state in pair}
     kept: dict[int, Reach] = {}  # the reaches correction times need, the others dropped in turn
+    objectives = list(scenario.objectives)
+    per_alert: list[list[ObjectiveResult | None]] = []  # each alert's objectives, while its arrays are at hand
 
     def summarised(alert: AlertState, reach: Reach | None) -> AlertSummary:
         if reach is not None and alert.index in wanted:
             kept[alert.index] = reach
-        return alert_summary(
-            result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment
-        )
+        nodes = AlertNodes.of(result, alert)
+        per_alert.append(alert_objectives(result, alert, nodes, objectives))
+        residents = None if reach is None else reach_summary(reach, deadline_s)
+        return alert_summary(result, alert, residents, trace, equipment, nodes)
 
     alerts = tuple(summarised(alert, reach) for alert, reach in zip(result.alerts, reaches, strict=True))
     return RunSummary(
@@ -53,7 +64,7 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
         ),
         engine=EngineCounts(events=result.events, trace_rows=len(result.trace)),
         alerts=alerts,
-        objectives=objective_results(result, list(scenario.objectives)),
+        objectives=objectives_in_order(per_alert),
         responses=responses_summary(result),
         stations=stations_off_air(result),
         corrections=correction_times(result, kept),

@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from lalert_sim import load, run
+from lalert_sim import load, run, summarise
 from lalert_sim.analysis.equipment import EquipmentIndex, silence, stations_off_air
 from lalert_sim.analysis.metrics import objective_results, outcomes, sorted_median
 from lalert_sim.analysis.reach_metrics import value_at, values_at
@@ -106,6 +106,8 @@ def test_objectives_from_masks_match_counting_node_by_node(loans: Prepared, resu
         fast = [(o.name, o.alert, o.nodes, o.achieved_fraction, o.met) for o in objective_results(result, objectives)]
         assert fast == _objectives_straight(result, objectives)
         assert any(nodes > 0 for _, _, nodes, _, _ in fast)
+        own = objective_results(result, list(loans.scenario.objectives))
+        assert summarise(loans, result).objectives == own  # counted alert by alert in the summary
 
 
 def _silent_codes_straight(result: RunResult, nodes: AlertNodes, alert_index: int) -> tuple[int, list[str]] | None:
