@@ -8,6 +8,7 @@ node index -> time); everything else works on the arrays made here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -44,10 +45,13 @@ class AlertNodes:
         if first:
             count = len(first)
             where = np.fromiter(first, dtype=np.int64, count=count)
-            times, senders, links = zip(*first.values(), strict=True)  # one column each, cheaper than rows
-            received[where] = np.fromiter(times, dtype=np.float64, count=count)
-            sender[where] = np.fromiter(senders, dtype=np.int64, count=count)
-            via[where] = np.fromiter(links, dtype=np.int64, count=count)
+            # the values flattened straight into doubles: no object made per node, so no garbage collection
+            # is set off (on a large run's heap one costs more than the rest of the summary)
+            rows = np.fromiter(chain.from_iterable(first.values()), dtype=np.float64, count=3 * count)
+            rows = rows.reshape(count, 3)
+            received[where] = rows[:, 0]
+            sender[where] = rows[:, 1]  # node and link indices: small integers, exact in a double
+            via[where] = rows[:, 2]
         emitted = np.full(n, np.nan)
         if alert.emitted:
             where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
