@@ -129,7 +129,7 @@ def stations_off_air(result: RunResult) -> dict[str, StationsOffAir]:
     until = result.until_s
     hourly = np.arange(0.0, until + 1e-9, 3600.0)
     ends = [s.end_s - 1e-6 for s in result.stations if s.end_s <= until]
-    emitters = topology_index(result.topology).stations
+    emitters = topology_index(result.topology).by_channel
     ids = emitters.position
     changes = [t for t, kind, name, _, _ in result.availability.rows if kind == "node" and name in ids]
     moments = np.unique(np.concatenate([hourly, ends, changes, [until]]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,19 @@ from lalert_sim.topology.graph import Topology
 
 TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
 SUMMARISED_EVENTS = (Event.LOST, Event.DUPLICATE)  # the trace rows an alert's summary counts
+
+
+def rows_by_alert(trace: TraceArrays) -> Callable[[int], TraceArrays]:
+    """The rows of ``trace`` (columns as ``Trace.arrays`` gives them) of one alert at a time, in trace order:
+    sorted by alert once, so a run of many alerts is not scanned whole for each."""
+    order = np.argsort(trace["alert"], kind="stable")
+    alerts = trace["alert"][order]
+
+    def of(alert_index: int) -> TraceArrays:
+        rows = order[np.searchsorted(alerts, alert_index, "left") : np.searchsorted(alerts, alert_index, "right")]
+        return {name: column[rows] for name, column in trace.items()}
+
+    return of
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,8 @@ def alert_summary(
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``),
+    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``, or either's rows
+    of this alert only, ``rows_by_alert``),
     ``equipment`` ``EquipmentIndex.of(result)`` and ``nodes`` ``AlertNodes.of(result, alert)``, passed in
     when the caller has them already. Computed from arrays over nodes, not an object per node.
     """
@@ -166,16 +181,26 @@ def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
 
 
 def _by_channel(topology: Topology, nodes: AlertNodes, emitters: np.ndarray) -> dict[str, ChannelReach]:
+    """Per channel with an emitter expected: how many, how many emitted, median and latest delay."""
+    grouped = topology_index(topology).by_channel
+    channels = len(grouped.channels)
+    mine = emitters[grouped.node]  # the expected emitters, grouped by channel
+    expected = np.bincount(grouped.code[mine], minlength=channels).tolist()
+    delays_s = nodes.emitted_s[grouped.node]
+    emitted = mine & ~np.isnan(delays_s)
+    delays_s, codes = delays_s[emitted], grouped.code[emitted]
+    ordered = delays_s[np.lexsort((delays_s, codes))].tolist()  # by channel, then delay
+    reached = np.bincount(codes, minlength=channels).tolist()
     summary = {}
-    for channel, members in sorted(topology.channel_members.items()):
-        mine = members[emitters[members]]
-        if not mine.size:
+    start = 0
+    for k, channel in enumerate(grouped.channels):
+        if not expected[k]:
             continue
-        times = nodes.emitted_s[mine]
-        delays = np.sort(times[~np.isnan(times)]).tolist()
+        delays = ordered[start : start + reached[k]]
+        start += reached[k]
         summary[channel] = ChannelReach(
-            expected=int(mine.size),
-            reached=len(delays),
+            expected=expected[k],
+            reached=reached[k],
             median_s=rounded(sorted_median(delays), 3) if delays else None,
             max_s=rounded(delays[-1], 3) if delays else None,
         )
@@ -197,6 +222,8 @@ def _first_arrival_media(topology: Topology, via: np.ndarray) -> dict[str, int]:
 
 def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
     lost = trace["cause"][mine & (trace["event"] == Event.LOST)]
+    if not lost.size:
+        return {}
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 

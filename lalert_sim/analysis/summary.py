@@ -6,7 +6,13 @@ from collections.abc import Iterable
 
 from lalert_sim.analysis.corrections import corrected_pairs, correction_times
 from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
-from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_objectives, alert_summary, objectives_in_order
+from lalert_sim.analysis.metrics import (
+    SUMMARISED_EVENTS,
+    alert_objectives,
+    alert_summary,
+    objectives_in_order,
+    rows_by_alert,
+)
 from lalert_sim.analysis.reach_metrics import reach_summary
 from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.responses_report import responses_summary
@@ -31,7 +37,7 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
     scenario = prepared.scenario
     topology = prepared.topology
     deadline_s = scenario.residents.deadline_s
-    trace = result.trace.arrays_of(*SUMMARISED_EVENTS)  # the rows a summary counts, not the whole trace
+    trace = rows_by_alert(result.trace.arrays_of(*SUMMARISED_EVENTS))  # the rows a summary counts, by alert
     equipment = EquipmentIndex.of(result)
     wanted = {state.index for pair in corrected_pairs(result) for state in pair}
     kept: dict[int, Reach] = {}  # the reaches correction times need, the others dropped in turn
@@ -44,7 +50,7 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
         nodes = AlertNodes.of(result, alert)
         per_alert.append(alert_objectives(result, alert, nodes, objectives))
         residents = None if reach is None else reach_summary(reach, deadline_s)
-        return alert_summary(result, alert, residents, trace, equipment, nodes)
+        return alert_summary(result, alert, residents, trace(alert.index), equipment, nodes)
 
     alerts = tuple(summarised(alert, reach) for alert, reach in zip(result.alerts, reaches, strict=True))
     return RunSummary(

@@ -70,28 +70,34 @@ class LinkMedia:
 
 
 @dataclass(frozen=True)
-class EmitterStations:
-    """Emitters by channel (``str(channel)``, sorted) with their stations, for stations off air."""
+class EmittersByChannel:
+    """Emitters grouped by channel (``str(channel)``, sorted), with their stations."""
 
-    position: dict[str, int]  # emitter id -> node index
     channels: list[str]  # channel names, sorted
-    channel_of: dict[int, int]  # emitter node index -> position in ``channels``
+    node: np.ndarray  # (E,) emitter node indices, by channel in ``channels`` order, then node order
+    code: np.ndarray  # (E,) position in ``channels`` of each one's channel
     stations: list[int]  # per channel: stations of all its emitters
+    position: dict[str, int]  # emitter id -> node index
+    channel_of: dict[int, int]  # emitter node index -> position in ``channels``
 
     @classmethod
-    def of(cls, topology: Topology) -> EmitterStations:
+    def of(cls, topology: Topology) -> EmittersByChannel:
         """From the topology's emitters."""
         emitters = [(i, node) for i, node in enumerate(topology.nodes.values()) if node.kind is NodeKind.EMITTER]
         channels = sorted({str(node.channel) for _, node in emitters})
         where = {channel: k for k, channel in enumerate(channels)}
+        channel_of = {i: where[str(node.channel)] for i, node in emitters}
+        grouped = sorted(channel_of, key=lambda i: (channel_of[i], i))
         stations = [0] * len(channels)
-        for _, node in emitters:
-            stations[where[str(node.channel)]] += node.stations
+        for i, node in emitters:
+            stations[channel_of[i]] += node.stations
         return cls(
-            {node.id: i for i, node in emitters},
             channels,
-            {i: where[str(node.channel)] for i, node in emitters},
+            np.array(grouped, dtype=np.int64),
+            np.array([channel_of[i] for i in grouped], dtype=np.int64),
             stations,
+            {node.id: i for i, node in emitters},
+            channel_of,
         )
 
 
@@ -119,7 +125,7 @@ class TopologyIndex:
         self._outputs: MunicipalOutputs | None = None
         self._media: LinkMedia | None = None
         self._described: list[tuple[str, str, str | None, str | None]] | None = None
-        self._stations: EmitterStations | None = None
+        self._emitters: EmittersByChannel | None = None
 
     @property
     def topology(self) -> Topology:
@@ -177,11 +183,11 @@ class TopologyIndex:
         return self._described
 
     @property
-    def stations(self) -> EmitterStations:
-        """Emitters by channel with their stations."""
-        if self._stations is None:
-            self._stations = EmitterStations.of(self.topology)
-        return self._stations
+    def by_channel(self) -> EmittersByChannel:
+        """Emitters grouped by channel, with their stations."""
+        if self._emitters is None:
+            self._emitters = EmittersByChannel.of(self.topology)
+        return self._emitters
 
 
 _INDEXES: dict[int, TopologyIndex] = {}

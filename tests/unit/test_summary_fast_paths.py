@@ -12,7 +12,14 @@ import pytest
 
 from lalert_sim import load, run, summarise
 from lalert_sim.analysis.equipment import EquipmentIndex, silence, stations_off_air
-from lalert_sim.analysis.metrics import objective_results, outcomes, sorted_median
+from lalert_sim.analysis.metrics import (
+    SUMMARISED_EVENTS,
+    alert_summary,
+    objective_results,
+    outcomes,
+    rows_by_alert,
+    sorted_median,
+)
 from lalert_sim.analysis.reach_metrics import value_at, values_at
 from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.topology_index import _INDEXES, AUTOMATIC_OUTPUTS, topology_index
@@ -183,3 +190,30 @@ def test_a_topology_index_is_remembered_while_its_topology_lives_and_dropped_wit
     del prepared, topology, index
     gc.collect()
     assert key not in _INDEXES
+
+
+def test_channel_reach_grouped_at_once_matches_each_channel_on_its_own(results: list[RunResult]) -> None:
+    for result in results:
+        for alert in result.alerts:
+            nodes = AlertNodes.of(result, alert)
+            emitters = nodes.expected & result.topology.emitter_mask
+            straight = {}
+            for channel, members in sorted(result.topology.channel_members.items()):
+                mine = members[emitters[members]]
+                if mine.size:
+                    delays = np.sort(nodes.emitted_s[mine][~np.isnan(nodes.emitted_s[mine])])
+                    median = round(float(np.median(delays)), 3) if delays.size else None
+                    latest = round(float(delays[-1]), 3) if delays.size else None
+                    straight[channel] = (int(mine.size), int(delays.size), median, latest)
+            found = alert_summary(result, alert, None, nodes=nodes).channels
+            assert {c: (r.expected, r.reached, r.median_s, r.max_s) for c, r in found.items()} == straight
+            assert len(straight) > 1
+
+
+def test_an_alerts_own_trace_rows_summarise_as_the_whole_trace_does(results: list[RunResult]) -> None:
+    for result in results:
+        whole = result.trace.arrays_of(*SUMMARISED_EVENTS)
+        own = rows_by_alert(whole)
+        assert sum(len(own(alert.index)["alert"]) for alert in result.alerts) == len(whole["alert"])
+        for alert in result.alerts:
+            assert alert_summary(result, alert, None, own(alert.index)) == alert_summary(result, alert, None, whole)
