@@ -138,7 +138,7 @@ class TopologyIndex:
         """(N,) bool: the nodes ``selector`` matches (remembered per selector object, which it keeps)."""
         found = self._selected.get(id(selector))
         if found is None or found[0] is not selector:
-            mask = np.array([selector.matches(node) for node in self.topology.nodes.values()], dtype=bool)
+            mask = _frozen(np.array([selector.matches(node) for node in self.topology.nodes.values()], dtype=bool))
             found = self._selected[id(selector)] = (selector, mask)
         return found[1]
 
@@ -147,7 +147,7 @@ class TopologyIndex:
         mask = self._concerned.get(areas)
         if mask is None:
             nodes = self.topology.nodes.values()
-            mask = self._concerned[areas] = np.array([in_any(node.area, areas) for node in nodes], dtype=bool)
+            mask = self._concerned[areas] = _frozen(np.array([in_any(node.area, areas) for node in nodes], dtype=bool))
         return mask
 
     def refused(self, category: AlertCategory) -> np.ndarray:
@@ -155,7 +155,8 @@ class TopologyIndex:
         mask = self._refused.get(category)
         if mask is None:
             never = self.topology.refused(category)
-            mask = self._refused[category] = np.array([node_id in never for node_id in self.node_ids], dtype=bool)
+            mask = _frozen(np.array([node_id in never for node_id in self.node_ids], dtype=bool))
+            self._refused[category] = mask
         return mask
 
     @property
@@ -188,6 +189,12 @@ class TopologyIndex:
         if self._emitters is None:
             self._emitters = EmittersByChannel.of(self.topology)
         return self._emitters
+
+
+def _frozen(mask: np.ndarray) -> np.ndarray:
+    """``mask`` made read-only: it is shared by every run of the topology."""
+    mask.flags.writeable = False
+    return mask
 
 
 _INDEXES: dict[int, TopologyIndex] = {}
