@@ -20,7 +20,7 @@ from lalert_sim.analysis.metrics import (
     rows_by_alert,
     sorted_median,
 )
-from lalert_sim.analysis.reach_metrics import value_at, values_at
+from lalert_sim.analysis.reach_metrics import times_to_warned, value_at, values_at
 from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.topology_index import _INDEXES, AUTOMATIC_OUTPUTS, topology_index
 from lalert_sim.engine.simulation import RunResult
@@ -217,3 +217,26 @@ def test_an_alerts_own_trace_rows_summarise_as_the_whole_trace_does(results: lis
         assert sum(len(own(alert.index)["alert"]) for alert in result.alerts) == len(whole["alert"])
         for alert in result.alerts:
             assert alert_summary(result, alert, None, own(alert.index)) == alert_summary(result, alert, None, whole)
+
+
+def _time_to_warned_straight(times: np.ndarray, curve: np.ndarray, fraction: float) -> float | None:
+    above = np.flatnonzero(curve >= fraction - 1e-12)
+    if above.size == 0:
+        return None
+    i = int(above[0])
+    if i == 0:
+        return float(times[0])
+    t0, t1, w0, w1 = times[i - 1], times[i], curve[i - 1], curve[i]
+    return float(t0 + (fraction - w0) * (t1 - t0) / (w1 - w0))
+
+
+def test_times_to_warned_at_once_match_each_curve_and_fraction_on_its_own() -> None:
+    rng = np.random.default_rng(3)
+    fractions = (0.5, 0.9, 0.95, 0.99)
+    for _ in range(100):
+        times = np.unique(rng.uniform(0.0, 3600.0, rng.integers(1, 60)))
+        curves = np.cumsum(rng.uniform(0.0, 1.0, (6, len(times))), axis=1)
+        curves /= curves[:, -1:] * rng.uniform(0.95, 1.3, (6, 1))  # some never reach 99 %, some do at once
+        curves[0] = 1.0
+        fast = times_to_warned(times, curves, fractions)
+        assert fast == [[_time_to_warned_straight(times, c, f) for f in fractions] for c in curves]
