@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -122,10 +123,6 @@ class TopologyIndex:
         self._selected: dict[int, tuple[NodeSelector, np.ndarray]] = {}
         self._concerned: dict[tuple[str, ...], np.ndarray] = {}
         self._refused: dict[AlertCategory, np.ndarray] = {}
-        self._outputs: MunicipalOutputs | None = None
-        self._media: LinkMedia | None = None
-        self._described: list[tuple[str, str, str | None, str | None]] | None = None
-        self._emitters: EmittersByChannel | None = None
 
     @property
     def topology(self) -> Topology:
@@ -159,36 +156,28 @@ class TopologyIndex:
             self._refused[category] = mask
         return mask
 
-    @property
+    @cached_property
     def outputs(self) -> MunicipalOutputs:
         """Each municipality's automatic outputs."""
-        if self._outputs is None:
-            self._outputs = MunicipalOutputs.of(self.topology)
-        return self._outputs
+        return MunicipalOutputs.of(self.topology)
 
-    @property
+    @cached_property
     def media(self) -> LinkMedia:
         """Each link's medium as a code."""
-        if self._media is None:
-            self._media = LinkMedia.of(self.topology)
-        return self._media
+        return LinkMedia.of(self.topology)
 
-    @property
+    @cached_property
     def described(self) -> list[tuple[str, str, str | None, str | None]]:
         """Each node as a summary names it: id, kind, channel (None: not an emitter), area."""
-        if self._described is None:
-            self._described = [
-                (node.id, node.kind.value, node.channel.value if node.channel else None, node.area)
-                for node in self.topology.nodes.values()
-            ]
-        return self._described
+        return [
+            (node.id, node.kind.value, node.channel.value if node.channel else None, node.area)
+            for node in self.topology.nodes.values()
+        ]
 
-    @property
+    @cached_property
     def by_channel(self) -> EmittersByChannel:
         """Emitters grouped by channel, with their stations."""
-        if self._emitters is None:
-            self._emitters = EmittersByChannel.of(self.topology)
-        return self._emitters
+        return EmittersByChannel.of(self.topology)
 
 
 def _frozen(mask: np.ndarray) -> np.ndarray:
