@@ -8,22 +8,17 @@ upstream broken component on the paths to those outputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.results import Silence, SilentMunicipality, StationsOffAir
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.simulation import RunResult
-from lalert_sim.engine.state import AlertState
-from lalert_sim.model.network import Channel, NodeKind
 from lalert_sim.model.stations import stations_empty
 from lalert_sim.topology.failures import failure_class_of
 
-AUTOMATIC_OUTPUTS = frozenset(
-    {Channel.OUTDOOR_LOUDSPEAKER, Channel.INDOOR_RECEIVER, Channel.COMMUNITY_FM, Channel.REGISTERED_MAIL}
-)
-"""Channels of a municipality's automatic outputs (IP notification terminals are indoor receivers)."""
 MAX_PEAK_TIMES = 2_000
 """Most moments at which stations off air are counted to find the peak (beyond: an even grid)."""
 
@@ -32,21 +27,19 @@ MAX_PEAK_TIMES = 2_000
 class EquipmentIndex:
     """What every alert's silence needs from one run, built once: links into each node, causes by component."""
 
-    into: dict[str, list[int]]  # node id -> indices of the links that reach it
+    into: dict[str, list[int]]  # node id -> indices of the links that reach it (the topology's, shared)
     causes: dict[tuple[str, str], tuple[str, ...]]  # (node|link, id) -> causes it went down for, in order
 
     @staticmethod
     def of(result: RunResult) -> EquipmentIndex:
         """The index of ``result``."""
-        into: dict[str, list[int]] = {}
-        for k, link in enumerate(result.topology.links):
-            for target in link.targets:
-                into.setdefault(target, []).append(k)
         causes: dict[tuple[str, str], list[str]] = {}
         for _, kind, name, down, cause in result.availability.rows:
             if down and cause not in causes.setdefault((kind, name), []):
                 causes[(kind, name)].append(cause)
-        return EquipmentIndex(into, {key: tuple(value) for key, value in causes.items()})
+        return EquipmentIndex(
+            topology_index(result.topology).into, {key: tuple(value) for key, value in causes.items()}
+        )
 
 
 def _label(kind: str, component_id: str) -> str:
@@ -54,45 +47,43 @@ def _label(kind: str, component_id: str) -> str:
     return found[0].value if found is not None else component_id
 
 
-def silence(
-    result: RunResult, alert: AlertState, expected: Sequence[str], index: EquipmentIndex | None = None
-) -> Silence | None:
-    """The alert's silent municipalities (``expected``: the node ids it was expected to reach);
+def silence(result: RunResult, nodes: AlertNodes, index: EquipmentIndex | None = None) -> Silence | None:
+    """The alert's silent municipalities (``nodes``: its fate at every node, ``AlertNodes.of``);
     None when it was expected at no automatic output."""
-    topology = result.topology
     index = index or EquipmentIndex.of(result)
-    node_index = {node_id: i for i, node_id in enumerate(topology.nodes)}
-    outputs: dict[str, list[str]] = {}
-    for node_id in expected:
-        node = topology.nodes[node_id]
-        if node.channel in AUTOMATIC_OUTPUTS and node.area is not None and len(node.area) == 5:
-            outputs.setdefault(node.area, []).append(node_id)
-    if not outputs:
+    outputs = topology_index(result.topology).outputs
+    expected = nodes.expected[outputs.node]  # per automatic output, grouped by municipality
+    if not expected.any():
         return None
+    counted = len(outputs.codes)
+    sounded = expected & ~np.isnan(nodes.emitted_s[outputs.node])
+    has_outputs = np.bincount(outputs.code[expected], minlength=counted) > 0
+    silent_codes = np.flatnonzero(has_outputs & (np.bincount(outputs.code[sounded], minlength=counted) == 0))
+    starts = np.searchsorted(outputs.code, silent_codes, side="left")
+    ends = np.searchsorted(outputs.code, silent_codes, side="right")
+    node_ids = topology_index(result.topology).node_ids
+    received = nodes.received
     silent = []
-    for code, nodes in sorted(outputs.items()):
-        if any(node_index[n] in alert.emitted for n in nodes):
-            continue
-        silent.append(_silent(result, alert, code, nodes, node_index, index))
+    for k, start, end in zip(silent_codes.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        members = outputs.node[start:end][expected[start:end]]
+        silent.append(_silent(result, outputs.codes[k], [node_ids[i] for i in members.tolist()], received, index))
     downstream = [s.downstream for s in silent]
+    municipalities = int(np.count_nonzero(has_outputs))
     return Silence(
-        municipalities=len(outputs),
-        share=len(silent) / len(outputs),
+        municipalities=municipalities,
+        share=len(silent) / municipalities,
         downstream_share=sum(downstream) / len(downstream) if downstream else None,
         silent=tuple(silent),
     )
 
 
 def _silent(
-    result: RunResult,
-    alert: AlertState,
-    code: str,
-    outputs: list[str],
-    node_index: dict[str, int],
-    index: EquipmentIndex,
+    result: RunResult, code: str, outputs: list[str], received: np.ndarray, index: EquipmentIndex
 ) -> SilentMunicipality:
-    """Walk up from the outputs inside the municipality to the first components that failed."""
+    """Walk up from the outputs inside the municipality to the first components that failed
+    (``received``: per node, whether the alert came there)."""
     topology = result.topology
+    position = topology_index(topology).position
     links = topology.links
     found: list[tuple[float, str, str]] = []  # (steps up from the outputs, kind, id)
     reached_upstream = False
@@ -108,7 +99,7 @@ def _silent(
         for k in index.into.get(node_id, ()):
             link = links[k]
             inside = topology.nodes[link.source].area == code
-            if node_index[link.source] in alert.first:
+            if received[position[link.source]]:
                 reached_upstream = reached_upstream or inside
                 if ("link", link.id) in index.causes:
                     found.append((depth + 0.5, "link", link.id))
@@ -135,33 +126,31 @@ def _silent(
 
 def stations_off_air(result: RunResult) -> dict[str, StationsOffAir]:
     """Per emitter channel: its stations, most off air at once and when, and the hourly count."""
-    topology = result.topology
     until = result.until_s
     hourly = np.arange(0.0, until + 1e-9, 3600.0)
     ends = [s.end_s - 1e-6 for s in result.stations if s.end_s <= until]
-    emitters = {i: node for i, node in enumerate(topology.nodes.values()) if node.kind is NodeKind.EMITTER}
-    ids = {node.id: i for i, node in emitters.items()}
+    emitters = topology_index(result.topology).by_channel
+    ids = emitters.position
     changes = [t for t, kind, name, _, _ in result.availability.rows if kind == "node" and name in ids]
     moments = np.unique(np.concatenate([hourly, ends, changes, [until]]))
     if len(moments) > MAX_PEAK_TIMES:
         moments = np.unique(np.concatenate([hourly, ends, np.linspace(0.0, until, MAX_PEAK_TIMES), [until]]))
     moments = moments[(moments >= 0) & (moments <= until)]
     times = np.concatenate([hourly, moments])
-    off = _off_by_node(result, ids, times)
+    totals = [np.zeros(len(times), dtype=np.int64) for _ in emitters.channels]
+    for i, off in _off_by_node(result, ids, times).items():  # whole stations: any order sums the same
+        position = emitters.channel_of.get(i)
+        if position is not None:
+            totals[position] += off
     summary = {}
-    for channel in sorted({str(node.channel) for node in emitters.values()}):
-        members = [i for i, node in emitters.items() if str(node.channel) == channel]
-        total = np.zeros(len(times), dtype=np.int64)
-        for i in members:
-            if i in off:
-                total += off[i]
+    for channel, stations, total in zip(emitters.channels, emitters.stations, totals, strict=True):
         at_moments = total[len(hourly) :]
         peak = int(at_moments.max()) if len(at_moments) else 0
         summary[channel] = StationsOffAir(
-            stations=sum(emitters[i].stations for i in members),
+            stations=stations,
             down_peak=peak,
             down_peak_s=round(float(moments[int(np.argmax(at_moments))]), 1) if peak > 0 else None,
-            hourly=tuple(int(v) for v in total[: len(hourly)]),
+            hourly=tuple(total[: len(hourly)].tolist()),
         )
     return summary
 
@@ -169,7 +158,7 @@ def stations_off_air(result: RunResult) -> dict[str, StationsOffAir]:
 def _off_by_node(result: RunResult, ids: dict[str, int], times: np.ndarray) -> dict[int, np.ndarray]:
     """Stations off air at ``times`` for each emitter that ever had one off: all while the node is down,
     otherwise those with an empty battery."""
-    topology_nodes = list(result.topology.nodes.values())
+    nodes, node_ids = result.topology.nodes, topology_index(result.topology).node_ids
     empty: dict[int, np.ndarray] = {}
     groups: dict[tuple[int, float, float], list[int]] = {}
     for k, outage in enumerate(result.stations):
@@ -206,6 +195,6 @@ def _off_by_node(result: RunResult, ids: dict[str, int], times: np.ndarray) -> d
             mask |= times >= since
     off = dict(empty)
     for i, mask in down.items():
-        stations = topology_nodes[i].stations
+        stations = nodes[node_ids[i]].stations
         off[i] = np.where(mask, stations, off.get(i, np.zeros(len(times), dtype=np.int64)))
     return off

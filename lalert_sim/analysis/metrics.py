@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from lalert_sim.analysis.equipment import EquipmentIndex, silence
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded, time_to_fraction
+from lalert_sim.analysis.receipts import AlertNodes, emissions
 from lalert_sim.analysis.results import (
     AlertSummary,
     ChainStep,
@@ -22,16 +24,29 @@ from lalert_sim.analysis.results import (
     ResidentsReach,
     Unreached,
 )
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.chains import own_sounding_s
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event
-from lalert_sim.model.network import NodeKind
 from lalert_sim.model.scenario import Objective
 from lalert_sim.topology.graph import Topology
 
 TraceArrays = dict[str, np.ndarray]  # result.trace.arrays(): one array per column
 SUMMARISED_EVENTS = (Event.LOST, Event.DUPLICATE)  # the trace rows an alert's summary counts
+
+
+def rows_by_alert(trace: TraceArrays) -> Callable[[int], TraceArrays]:
+    """The rows of ``trace`` (columns as ``Trace.arrays`` gives them) of one alert at a time, in trace order:
+    sorted by alert once, so a run of many alerts is not scanned whole for each."""
+    order = np.argsort(trace["alert"], kind="stable")
+    alerts = trace["alert"][order]
+
+    def of(alert_index: int) -> TraceArrays:
+        rows = order[np.searchsorted(alerts, alert_index, "left") : np.searchsorted(alerts, alert_index, "right")]
+        return {name: column[rows] for name, column in trace.items()}
+
+    return of
 
 
 @dataclass(frozen=True)
@@ -49,81 +64,39 @@ class NodeOutcome:
     stale: bool = False  # it came after a later message of its chain: not emitted here
 
 
-def path_to(alert: AlertState, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
-    """The chain of first arrivals from the origin to the node."""
+def path_to(sender: np.ndarray, node_index: int, node_ids: list[str]) -> tuple[str, ...]:
+    """The chain of first arrivals from the origin to the node (``sender``: ``AlertNodes.sender``)."""
     chain: list[str] = []
     current = node_index
     while current >= 0:
         chain.append(node_ids[current])
-        current = alert.first[current][1]
+        current = int(sender[current])
     return tuple(reversed(chain))
 
 
 def outcomes(result: RunResult, alert: AlertState) -> list[NodeOutcome]:
     """Every node the alert concerns (reached or expected), in topology order."""
     topology = result.topology
-    node_ids = list(topology.nodes)
-    expected = set(topology.reachable(alert.origin, alert.areas, alert.spec.category))
+    node_ids = topology_index(topology).node_ids
+    nodes = AlertNodes.of(result, alert)
+    received = nodes.received
+    receipt_s, emitted_s = nodes.receipt_s.tolist(), nodes.emitted_s.tolist()
+    sender, via = nodes.sender.tolist(), nodes.via.tolist()
     issue = alert.spec.issue_s
-    rows: list[NodeOutcome] = []
-    for index, node_id in enumerate(node_ids):
-        receipt = alert.first.get(index)
-        if receipt is None and node_id not in expected:
-            continue
-        emitted = alert.emitted.get(index)
-        rows.append(
-            NodeOutcome(
-                node=node_id,
-                expected=node_id in expected,
-                first_receipt_s=None if receipt is None else receipt[0] - issue,
-                emitted_s=None if emitted is None else emitted - issue,
-                from_node=None if receipt is None or receipt[1] < 0 else node_ids[receipt[1]],
-                via_link=None if receipt is None or receipt[2] < 0 else topology.links[receipt[2]].id,
-                path=() if receipt is None else path_to(alert, index, node_ids),
-                stopped_s=None if index not in alert.stopped else alert.stopped[index] - issue,
-                stale=index in alert.stale,
-            )
+    return [
+        NodeOutcome(
+            node=node_ids[index],
+            expected=bool(nodes.expected[index]),
+            first_receipt_s=receipt_s[index] if received[index] else None,
+            emitted_s=None if math.isnan(emitted_s[index]) else emitted_s[index],
+            from_node=None if sender[index] < 0 else node_ids[sender[index]],
+            via_link=None if via[index] < 0 else topology.links[via[index]].id,
+            path=path_to(nodes.sender, index, node_ids) if received[index] else (),
+            stopped_s=None if index not in alert.stopped else alert.stopped[index] - issue,
+            stale=index in alert.stale,
         )
-    return rows
-
-
-@dataclass(frozen=True)
-class AlertNodes:
-    """One alert's fate at every node as arrays in topology order (NaN / -1 where none)."""
-
-    expected: np.ndarray  # (N,) bool: reachable from the origin in the alert's area if nothing failed
-    receipt_s: np.ndarray  # (N,) first receipt, seconds after issue
-    sender: np.ndarray  # (N,) node index it first came from
-    via: np.ndarray  # (N,) link index it first came over
-    emitted_s: np.ndarray  # (N,) emitted, seconds after issue (emitters only)
-
-    @classmethod
-    def of(cls, result: RunResult, alert: AlertState) -> AlertNodes:
-        """From the alert's receipts and emissions (one array fill, no object per node)."""
-        topology = result.topology
-        n = len(topology.nodes)
-        issue = alert.spec.issue_s
-        receipt = np.full(n, np.nan)
-        sender = np.full(n, -1, dtype=np.int64)
-        via = np.full(n, -1, dtype=np.int64)
-        if alert.first:
-            where = np.fromiter(alert.first, dtype=np.int64, count=len(alert.first))
-            values = np.array(list(alert.first.values()), dtype=np.float64).reshape(-1, 3)
-            receipt[where] = values[:, 0] - issue
-            sender[where] = values[:, 1]
-            via[where] = values[:, 2]
-        emitted = np.full(n, np.nan)
-        if alert.emitted:
-            where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
-            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted)) - issue
-        expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
-        return cls(expected, receipt, sender, via, emitted)
-
-    @property
-    def received(self) -> np.ndarray:
-        """(N,) bool: the node had the alert."""
-        received: np.ndarray = ~np.isnan(self.receipt_s)
-        return received
+        for index in np.flatnonzero(nodes.expected | received).tolist()
+    ]
 
 
 def alert_summary(
@@ -132,24 +105,25 @@ def alert_summary(
     residents: ResidentsReach | None,
     trace: TraceArrays | None = None,
     equipment: EquipmentIndex | None = None,
+    nodes: AlertNodes | None = None,
 ) -> AlertSummary:
     """Reach, timing, paths and failures of one alert (``residents``: its resident reach, if any).
 
-    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``) and
-    ``equipment`` ``EquipmentIndex.of(result)``, passed in when summarising many alerts of one run.
-    Computed from arrays over nodes, not an object per node.
+    ``trace`` is ``result.trace.arrays_of(*SUMMARISED_EVENTS)`` (or all of ``arrays()``, or either's rows
+    of this alert only, ``rows_by_alert``),
+    ``equipment`` ``EquipmentIndex.of(result)`` and ``nodes`` ``AlertNodes.of(result, alert)``, passed in
+    when the caller has them already. Computed from arrays over nodes, not an object per node.
     """
     equipment = equipment or EquipmentIndex.of(result)
     topology = result.topology
-    nodes = AlertNodes.of(result, alert)
+    nodes = nodes or AlertNodes.of(result, alert)
     received = nodes.received
     emitters = nodes.expected & topology.emitter_mask
     emitted = emitters & ~np.isnan(nodes.emitted_s)
-    delays = nodes.emitted_s[emitted].tolist()
+    delays = sorted(nodes.emitted_s[emitted].tolist())
     if trace is None:
         trace = result.trace.arrays_of(*SUMMARISED_EVENTS)
     mine = trace["alert"] == alert.index
-    node_ids = result.trace.node_ids
     return AlertSummary(
         id=alert.spec.id,
         system=alert.spec.system.value,
@@ -172,7 +146,7 @@ def alert_summary(
         lost=_losses(trace, mine),
         unreached=_unreached(result, trace, mine, np.flatnonzero(nodes.expected & ~received), equipment),
         residents=residents,
-        silence=silence(result, alert, [node_ids[i] for i in np.flatnonzero(nodes.expected)], equipment),
+        silence=silence(result, nodes, equipment),
         chain=chain_step(result, alert),
     )
 
@@ -184,10 +158,10 @@ def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
         return None
     issue = spec.issue_s
     stops = [time - issue for time, _ in alert.stops.values()]
-    channels = [node.channel for node in result.topology.nodes.values()]
+    channels = topology_index(result.topology).channels
     sounding = result.sounding_s
     at_end = 0
-    for index, emitted in alert.emitted.items():
+    for index, emitted in emissions(alert):
         channel = channels[index]
         until = alert.until.get(index)
         if until is None and channel is not None:
@@ -207,44 +181,70 @@ def chain_step(result: RunResult, alert: AlertState) -> ChainStep | None:
 
 
 def _by_channel(topology: Topology, nodes: AlertNodes, emitters: np.ndarray) -> dict[str, ChannelReach]:
+    """Per channel with an emitter expected: how many, how many emitted, median and latest delay."""
+    grouped = topology_index(topology).by_channel
+    channels = len(grouped.channels)
+    mine = emitters[grouped.node]  # the expected emitters, grouped by channel
+    expected = np.bincount(grouped.code[mine], minlength=channels).tolist()
+    delays_s = nodes.emitted_s[grouped.node]
+    emitted = mine & ~np.isnan(delays_s)
+    delays_s, codes = delays_s[emitted], grouped.code[emitted]
+    ordered = delays_s[np.lexsort((delays_s, codes))].tolist()  # by channel, then delay
+    reached = np.bincount(codes, minlength=channels).tolist()
     summary = {}
-    for channel, members in sorted(topology.channel_members.items()):
-        mine = members[emitters[members]]
-        if not mine.size:
+    start = 0
+    for k, channel in enumerate(grouped.channels):
+        if not expected[k]:
             continue
-        delays = np.sort(nodes.emitted_s[mine][~np.isnan(nodes.emitted_s[mine])])
+        delays = ordered[start : start + reached[k]]
+        start += reached[k]
         summary[channel] = ChannelReach(
-            expected=int(mine.size),
-            reached=int(delays.size),
-            median_s=rounded(float(np.median(delays)), 3) if delays.size else None,
-            max_s=rounded(float(delays[-1]), 3) if delays.size else None,
+            expected=expected[k],
+            reached=reached[k],
+            median_s=rounded(sorted_median(delays), 3) if delays else None,
+            max_s=rounded(delays[-1], 3) if delays else None,
         )
     return summary
 
 
+def sorted_median(ordered: list[float]) -> float:
+    """The median of sorted, non-empty ``ordered``, as ``np.median`` computes it (the mean of the middle two
+    of an even count), without its general machinery: it runs per channel of every alert."""
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _first_arrival_media(topology: Topology, via: np.ndarray) -> dict[str, int]:
-    media = topology.link_media
-    counts = np.bincount(via[via >= 0], minlength=len(media)) if len(media) else np.zeros(0, dtype=np.int64)
-    by_medium: Counter[str] = Counter()
-    for k in np.flatnonzero(counts):
-        by_medium[media[k]] += int(counts[k])
-    return dict(sorted(by_medium.items()))
+    media = topology_index(topology).media
+    counts = np.bincount(media.code[via[via >= 0]], minlength=len(media.names))
+    return {media.names[k]: int(counts[k]) for k in np.flatnonzero(counts).tolist()}  # names sorted
 
 
 def _losses(trace: TraceArrays, mine: np.ndarray) -> dict[str, int]:
     lost = trace["cause"][mine & (trace["event"] == Event.LOST)]
+    if not lost.size:
+        return {}
     return {Cause(c).name.lower(): int(n) for c, n in zip(*np.unique(lost, return_counts=True), strict=True)}
 
 
 def _unreached(
     result: RunResult, trace: TraceArrays, mine: np.ndarray, missed: np.ndarray, equipment: EquipmentIndex
 ) -> tuple[Unreached, ...]:
-    node_ids, link_ids = result.trace.node_ids, result.trace.link_ids
+    """The nodes ``missed`` (expected and never received), each with the losses on its way in, if any."""
+    if not missed.size:
+        return ()
+    index = topology_index(result.topology)
+    node_ids, link_ids = index.node_ids, result.trace.link_ids
+    is_missed = np.zeros(len(node_ids), dtype=bool)
+    is_missed[missed] = True
+    rows = np.flatnonzero(mine & (trace["event"] == Event.LOST))
+    rows = rows[is_missed[trace["node"][rows]]]  # only losses towards a node that never had it are told
     losses: dict[str, Counter[tuple[str, str]]] = {}
-    for i in np.flatnonzero(mine & (trace["event"] == Event.LOST)):
-        link = int(trace["link"][i])
-        cause = Cause(int(trace["cause"][i]))
-        node_id = node_ids[int(trace["node"][i])]
+    for node, link, code in zip(
+        trace["node"][rows].tolist(), trace["link"][rows].tolist(), trace["cause"][rows].tolist(), strict=True
+    ):
+        cause = Cause(code)
+        node_id = node_ids[node]
         held: tuple[str, ...] = ()
         if cause is Cause.NODE_DOWN:
             held = equipment.causes.get(("node", node_id), ())
@@ -254,61 +254,65 @@ def _unreached(
         key = (link_ids[link] if link >= 0 else "", label)
         losses.setdefault(node_id, Counter())[key] += 1
     missing = []
-    for i in missed.tolist():  # expected and never received, in topology order
-        node = result.topology.nodes[node_ids[i]]
-        seen = losses.get(node.id)
+    described = index.described
+    for i in missed.tolist():  # in topology order
+        node_id, kind, channel, area = described[i]
+        seen = losses.get(node_id)
         reason = (
             "; ".join(f"lost on {link or 'arrival'} ({cause}) x{n}" for (link, cause), n in sorted(seen.items()))
             if seen
             else "never sent: no upstream node had it"
         )
-        missing.append(
-            Unreached(
-                node=node.id,
-                kind=node.kind.value,
-                channel=node.channel.value if node.channel else None,
-                area=node.area,
-                reason=reason,
-            )
-        )
+        missing.append(Unreached(node=node_id, kind=kind, channel=channel, area=area, reason=reason))
     return tuple(missing)
 
 
 def objective_results(result: RunResult, objectives: list[Objective]) -> tuple[ObjectiveResult, ...]:
     """Each objective per alert it covers: achieved fraction and whether it was met."""
-    topology = result.topology
-    node_ids = list(topology.nodes)
-    results = []
-    refused = {alert.spec.category: topology.refused(alert.spec.category) for alert in result.alerts}
-    nodes = list(topology.nodes.values())
+    if not objectives:
+        return ()
+    return objectives_in_order(
+        [alert_objectives(result, a, AlertNodes.of(result, a), objectives) for a in result.alerts]
+    )
+
+
+def objectives_in_order(per_alert: list[list[ObjectiveResult | None]]) -> tuple[ObjectiveResult, ...]:
+    """``alert_objectives`` of each alert of a run, objective by objective, each in alert order."""
+    count = len(per_alert[0]) if per_alert else 0
+    return tuple(row for k in range(count) for rows in per_alert if (row := rows[k]) is not None)
+
+
+def alert_objectives(
+    result: RunResult, alert: AlertState, nodes: AlertNodes, objectives: list[Objective]
+) -> list[ObjectiveResult | None]:
+    """Each objective for one alert (``nodes``: its ``AlertNodes``); None where the objective is another alert's.
+
+    The nodes an objective counts depend only on the topology, the objective and the alert's areas and
+    category, so they are masks remembered per topology (``topology_index``); per run only the times
+    at those nodes are compared.
+    """
+    index = topology_index(result.topology)
+    done_at_s = nodes.done_at_s(result.topology.emitter_mask)
+    rows: list[ObjectiveResult | None] = []
     for objective in objectives:
-        selected = [i for i, node in enumerate(nodes) if objective.select.matches(node)]  # the same for every alert
-        for alert in result.alerts:
-            if objective.alert is not None and objective.alert != alert.spec.id:
-                continue
-            never = refused[alert.spec.category]  # nodes that take only other categories, and what they feed
-            chosen = [i for i in selected if alert.concerns(i, nodes[i].area) and node_ids[i] not in never]
-            issue = alert.spec.issue_s
-            on_time = sum(1 for i in chosen if _arrival(alert, topology, node_ids[i], i) <= issue + objective.within_s)
-            achieved = on_time / len(chosen) if chosen else 0.0
-            results.append(
-                ObjectiveResult(
-                    name=objective.name,
-                    alert=alert.spec.id,
-                    selection=objective.select.describe(),
-                    nodes=len(chosen),
-                    target_fraction=objective.fraction,
-                    within_s=objective.within_s,
-                    achieved_fraction=round(achieved, 4),
-                    met=bool(chosen) and achieved >= objective.fraction,
-                )
+        if objective.alert is not None and objective.alert != alert.spec.id:
+            rows.append(None)
+            continue
+        # not the nodes that take only other categories, nor those they alone feed
+        counted = index.selected(objective.select) & index.concerned(alert.areas) & ~index.refused(alert.spec.category)
+        chosen = int(np.count_nonzero(counted))
+        on_time = int(np.count_nonzero(done_at_s[counted] <= alert.spec.issue_s + objective.within_s))
+        achieved = on_time / chosen if chosen else 0.0
+        rows.append(
+            ObjectiveResult(
+                name=objective.name,
+                alert=alert.spec.id,
+                selection=objective.select.describe(),
+                nodes=chosen,
+                target_fraction=objective.fraction,
+                within_s=objective.within_s,
+                achieved_fraction=round(achieved, 4),
+                met=bool(chosen) and achieved >= objective.fraction,
             )
-    return tuple(results)
-
-
-def _arrival(alert: AlertState, topology: Topology, node_id: str, index: int) -> float:
-    """When the node did its job: emitted (emitters) or first received (others)."""
-    if topology.nodes[node_id].kind is NodeKind.EMITTER:
-        return alert.emitted.get(index, math.inf)
-    receipt = alert.first.get(index)
-    return math.inf if receipt is None else receipt[0]
+        )
+    return rows

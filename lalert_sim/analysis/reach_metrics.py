@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from lalert_sim.analysis.figures import QUANTILES, quantile_label, rounded
@@ -20,14 +22,32 @@ WORST_SHOWN = 10
 
 def time_to_warned(times_s: np.ndarray, curve: np.ndarray, fraction: float) -> float | None:
     """First time the curve reaches ``fraction`` (linear between grid points); None if never."""
-    above = np.flatnonzero(curve >= fraction - 1e-12)
-    if above.size == 0:
-        return None
-    i = int(above[0])
-    if i == 0:
-        return float(times_s[0])
-    t0, t1, w0, w1 = times_s[i - 1], times_s[i], curve[i - 1], curve[i]
-    return float(t0 + (fraction - w0) * (t1 - t0) / (w1 - w0))
+    return times_to_warned(times_s, curve[np.newaxis, :], (fraction,))[0][0]
+
+
+def times_to_warned(times_s: np.ndarray, curves: np.ndarray, fractions: Sequence[float]) -> list[list[float | None]]:
+    """For each curve (the rows of ``curves``), the first time it reaches each of ``fractions`` (linear between
+    grid points; None if never): one comparison for all curves and fractions, then a few Python floats each."""
+    if not curves.shape[-1]:
+        return [[None] * len(fractions) for _ in curves]
+    thresholds = np.array(fractions, dtype=np.float64) - 1e-12
+    reached = curves[:, np.newaxis, :] >= thresholds[np.newaxis, :, np.newaxis]  # (K, F, T)
+    firsts: list[list[int]] = reached.argmax(axis=2).tolist()
+    founds: list[list[bool]] = np.any(reached, axis=2).tolist()
+    times = times_s.tolist()
+    rows: list[list[float | None]] = []
+    for curve, first, found in zip(curves, firsts, founds, strict=True):
+        row: list[float | None] = []
+        for fraction, i, ok in zip(fractions, first, found, strict=True):
+            if not ok:
+                row.append(None)
+            elif i == 0:
+                row.append(times[0])
+            else:
+                t0, t1, w0, w1 = times[i - 1], times[i], float(curve[i - 1]), float(curve[i])
+                row.append(t0 + (fraction - w0) * (t1 - t0) / (w1 - w0))
+        rows.append(row)
+    return rows
 
 
 def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
@@ -35,20 +55,48 @@ def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
     return float(np.interp(t, times_s, curve))
 
 
-def warned_figures(times_s: np.ndarray, curve: np.ndarray, deadline_s: float) -> WarnedFigures:
-    """Time until each quantile of a group is warned, and the share unwarned at the deadline."""
-    return WarnedFigures(
-        time_to_warned_s={quantile_label(q): rounded(time_to_warned(times_s, curve, q), 1) for q in QUANTILES},
-        unwarned_at_deadline=round(1.0 - value_at(times_s, curve, deadline_s), 4),
-    )
+def values_at(times_s: np.ndarray, curves: np.ndarray, t: float) -> np.ndarray:
+    """Each curve's value at ``t`` seconds (curves along the last axis, on the grid ``times_s``), exactly as
+    ``value_at`` gives it for each: ``np.interp``'s own arithmetic for one point, done for all curves at once
+    (a summary reads a hundred or more curves at its deadline)."""
+    if not t > times_s[0]:  # before the grid, or on its first point (np.interp: the first value)
+        return np.array(curves[..., 0], dtype=np.float64)
+    if not t < times_s[-1]:  # on or after its last point
+        return np.array(curves[..., -1], dtype=np.float64)
+    j = int(np.searchsorted(times_s, t, side="right")) - 1  # times_s[j] <= t < times_s[j + 1]
+    low, high = curves[..., j], curves[..., j + 1]
+    if times_s[j] == t:
+        return np.array(low, dtype=np.float64)
+    slope = (high - low) / (times_s[j + 1] - times_s[j])
+    values: np.ndarray = slope * (t - times_s[j]) + low
+    if np.isnan(values).any():  # as np.interp: from the other end, else the flat value
+        other = slope * (t - times_s[j + 1]) + high
+        values = np.where(np.isnan(values), np.where(np.isnan(other) & (low == high), low, other), values)
+    return values
+
+
+def warned_groups(times_s: np.ndarray, curves: np.ndarray, deadline_s: float) -> list[WarnedFigures]:
+    """For each group's curve (the rows of ``curves``): time until each quantile is warned, and the share
+    unwarned at the deadline."""
+    at_deadline = values_at(times_s, curves, deadline_s).tolist()
+    return [
+        WarnedFigures(
+            time_to_warned_s={quantile_label(q): rounded(t, 1) for q, t in zip(QUANTILES, row, strict=True)},
+            unwarned_at_deadline=round(1.0 - value, 4),
+        )
+        for row, value in zip(times_to_warned(times_s, curves, QUANTILES), at_deadline, strict=True)
+    ]
 
 
 def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
     """Residents' KPIs of one alert."""
     times = reach.times_s
-    unwarned = 1.0 - np.array([value_at(times, c, deadline_s) for c in reach.by_municipality])
+    unwarned = 1.0 - values_at(times, reach.by_municipality, deadline_s)
     worst = np.lexsort((-reach.population, -np.round(unwarned, 6)))[:WORST_SHOWN]  # most unwarned, then largest
-    overall = warned_figures(times, reach.overall, deadline_s)
+    bands = len(AGE_BANDS)
+    overall, *by_age, smartphone, no_smartphone = warned_groups(
+        times, np.vstack([reach.overall[np.newaxis, :], reach.by_age[:bands], reach.by_smartphone[:2]]), deadline_s
+    )
     return ResidentsReach(
         residents=int(reach.population.sum()),
         municipalities=len(reach.municipalities),
@@ -57,11 +105,8 @@ def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
         deadline_s=deadline_s,
         time_to_warned_s=overall.time_to_warned_s,
         unwarned_at_deadline=overall.unwarned_at_deadline,
-        by_age={band: warned_figures(times, reach.by_age[a], deadline_s) for a, band in enumerate(AGE_BANDS)},
-        by_smartphone=SmartphoneSplit(
-            smartphone=warned_figures(times, reach.by_smartphone[0], deadline_s),
-            no_smartphone=warned_figures(times, reach.by_smartphone[1], deadline_s),
-        ),
+        by_age=dict(zip(AGE_BANDS, by_age, strict=True)),
+        by_smartphone=SmartphoneSplit(smartphone=smartphone, no_smartphone=no_smartphone),
         worst_municipalities=tuple(
             MunicipalityUnwarned(
                 code=reach.municipalities[i].code,
@@ -82,12 +127,13 @@ def reaching_channels(reach: Reach) -> list[int]:
 
 def channel_shares(reach: Reach, deadline_s: float) -> dict[str, ChannelShares]:
     """Per cohort group: first-via and reached-by shares at the deadline, of the channels that reach anyone."""
-    times = reach.times_s
     shown = reaching_channels(reach)
+    first_via = values_at(reach.times_s, reach.first_via[:, shown], deadline_s).tolist()  # (G, shown)
+    reached_by = values_at(reach.times_s, reach.reached_by[:, shown], deadline_s).tolist()
     return {
         group: ChannelShares(
-            first_via={ATTRIBUTED[n]: round(value_at(times, reach.first_via[g, n], deadline_s), 4) for n in shown},
-            reached_by={ATTRIBUTED[n]: round(value_at(times, reach.reached_by[g, n], deadline_s), 4) for n in shown},
+            first_via={ATTRIBUTED[n]: round(first_via[g][k], 4) for k, n in enumerate(shown)},
+            reached_by={ATTRIBUTED[n]: round(reached_by[g][k], 4) for k, n in enumerate(shown)},
         )
         for g, group in enumerate(COHORT_GROUPS)
     }
@@ -114,8 +160,9 @@ def channel_rows(reach: Reach) -> list[tuple[object, ...]]:
 def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...]]:
     """Per municipality: code, name, prefecture, population, coastal, time to 50/90 % (None: never), unwarned."""
     rows: list[tuple[object, ...]] = []
+    at_deadline = values_at(reach.times_s, reach.by_municipality, deadline_s).tolist()
+    halves = times_to_warned(reach.times_s, reach.by_municipality, (0.5, 0.9))
     for i, m in enumerate(reach.municipalities):
-        curve = reach.by_municipality[i]
         rows.append(
             (
                 reach.alert_id,
@@ -124,9 +171,9 @@ def municipality_rows(reach: Reach, deadline_s: float) -> list[tuple[object, ...
                 m.prefecture_code,
                 int(reach.population[i]),
                 int(m.coastal),
-                rounded(time_to_warned(reach.times_s, curve, 0.5), 1),
-                rounded(time_to_warned(reach.times_s, curve, 0.9), 1),
-                round(1.0 - value_at(reach.times_s, curve, deadline_s), 4),
+                rounded(halves[i][0], 1),
+                rounded(halves[i][1], 1),
+                round(1.0 - at_deadline[i], 4),
             )
         )
     return rows

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from lalert_sim.analysis.figures import rounded
+from lalert_sim.analysis.receipts import receipt_at
 from lalert_sim.analysis.results import AffectedAlert, Outage, PoolUse, RequestTimes, ResponsesSummary, Roaming
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.responses import Request, ResponseRecords
 from lalert_sim.engine.simulation import RunResult
 
@@ -74,19 +76,19 @@ def _affected_alerts(result: RunResult) -> tuple[AffectedAlert, ...]:
     """Per alert and cut-off municipality: reached late through a loaned unit, or never."""
     if result.responses is None:
         return ()
-    node_index = {node_id: i for i, node_id in enumerate(result.topology.nodes)}
+    index = topology_index(result.topology)
+    node_index, link_index = index.position, index.link_position
     links = result.topology.links
-    link_index = {link.id: i for i, link in enumerate(links)}
     rows = []
     for alert in result.alerts:
         issue = alert.spec.issue_s
         for request in result.responses.requests:
             if request.substitute is None:
                 continue  # a power vehicle restores the node itself
-            receipt = alert.first.get(node_index[request.node]) if request.node in node_index else None
+            receipt = receipt_at(alert, node_index[request.node]) if request.node in node_index else None
             substitute = link_index.get(request.substitute)
             target = links[substitute].targets[0] if substitute is not None else None
-            via = alert.first.get(node_index[target]) if target else None
+            via = receipt_at(alert, node_index[target]) if target else None
             if receipt is not None and (via is None or receipt[0] <= via[0]):
                 continue  # its own path delivered
             rows.append(

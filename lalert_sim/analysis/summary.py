@@ -6,13 +6,27 @@ from collections.abc import Iterable
 
 from lalert_sim.analysis.corrections import corrected_pairs, correction_times
 from lalert_sim.analysis.equipment import EquipmentIndex, stations_off_air
-from lalert_sim.analysis.metrics import SUMMARISED_EVENTS, alert_summary, objective_results
+from lalert_sim.analysis.metrics import (
+    SUMMARISED_EVENTS,
+    alert_objectives,
+    alert_summary,
+    objectives_in_order,
+    rows_by_alert,
+)
 from lalert_sim.analysis.reach_metrics import reach_summary
+from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.responses_report import responses_summary
-from lalert_sim.analysis.results import AlertSummary, EngineCounts, RunSummary, ScenarioInfo, TopologyCounts
+from lalert_sim.analysis.results import (
+    AlertSummary,
+    EngineCounts,
+    ObjectiveResult,
+    RunSummary,
+    ScenarioInfo,
+    TopologyCounts,
+)
+from lalert_sim.analysis.topology_index import topology_index
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
-from lalert_sim.model.network import NodeKind
 from lalert_sim.prepare import Prepared
 from lalert_sim.reach.model import Reach
 
@@ -23,17 +37,20 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
     scenario = prepared.scenario
     topology = prepared.topology
     deadline_s = scenario.residents.deadline_s
-    trace = result.trace.arrays_of(*SUMMARISED_EVENTS)  # the rows a summary counts, not the whole trace
+    trace = rows_by_alert(result.trace.arrays_of(*SUMMARISED_EVENTS))  # the rows a summary counts, by alert
     equipment = EquipmentIndex.of(result)
     wanted = {state.index for pair in corrected_pairs(result) for state in pair}
     kept: dict[int, Reach] = {}  # the reaches correction times need, the others dropped in turn
+    objectives = list(scenario.objectives)
+    per_alert: list[list[ObjectiveResult | None]] = []  # each alert's objectives, while its arrays are at hand
 
     def summarised(alert: AlertState, reach: Reach | None) -> AlertSummary:
         if reach is not None and alert.index in wanted:
             kept[alert.index] = reach
-        return alert_summary(
-            result, alert, None if reach is None else reach_summary(reach, deadline_s), trace, equipment
-        )
+        nodes = AlertNodes.of(result, alert)
+        per_alert.append(alert_objectives(result, alert, nodes, objectives))
+        residents = None if reach is None else reach_summary(reach, deadline_s)
+        return alert_summary(result, alert, residents, trace(alert.index), equipment, nodes)
 
     alerts = tuple(summarised(alert, reach) for alert, reach in zip(result.alerts, reaches, strict=True))
     return RunSummary(
@@ -49,11 +66,11 @@ def run_summary(prepared: Prepared, result: RunResult, reaches: Iterable[Reach |
         topology=TopologyCounts(
             nodes=len(topology.nodes),
             links=len(topology.links),
-            emitters=sum(1 for n in topology.nodes.values() if n.kind is NodeKind.EMITTER),
+            emitters=topology_index(topology).emitters,
         ),
         engine=EngineCounts(events=result.events, trace_rows=len(result.trace)),
         alerts=alerts,
-        objectives=objective_results(result, list(scenario.objectives)),
+        objectives=objectives_in_order(per_alert),
         responses=responses_summary(result),
         stations=stations_off_air(result),
         corrections=correction_times(result, kept),
