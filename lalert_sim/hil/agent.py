@@ -54,10 +54,9 @@ from lalert_sim.i18n import Messages
 
 log = logging.getLogger("lalert_sim.node")
 _MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
-_MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
+_MQTT_LOG.setLevel(logging.ERROR)  # the client's errors are shown; its notes on each packet are not even formatted
 
 STATUS_DELAY_S = 1.0  # rejection counters are re-published this long after they change, off the alert's path
-MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +146,9 @@ class NodeAgent:
             keepalive_s=settings.keepalive_s,
             clock=self.clock.now,
             max_inflight=0,  # an Ack is never held back behind others: it must leave before its alert's PUBACK
-            max_queued=MAX_QUEUED,  # until ``handle`` takes over: messages that came with the connection
             manual_ack=True,  # an alert is acknowledged once handled (``_handle``), not on arrival
             logger=_MQTT_LOG,
+            on_message=self._handle,
         )
 
     async def run(self) -> None:
@@ -181,7 +180,6 @@ class NodeAgent:
                     self._flush_events()
                     backoff.reset()
                     try:
-                        session.handle(self._handle)  # those that came with the connection first
                         await session.closed()
                     except asyncio.CancelledError:
                         await asyncio.wait_for(self._publish_offline(session), 2)
@@ -223,28 +221,43 @@ class NodeAgent:
     # --- messages -----------------------------------------------------------------------------------------------
 
     def _handle(self, message: Received) -> None:
-        """Answer one message, then acknowledge it to the broker (not before: see the module's docstring)."""
+        """Act on one message as it is read. An alert's Ack, and then its acknowledgement to the broker
+        (not before: see the module's docstring), go once the loop has run the other messages already
+        read in this turn: many virtual nodes share one process, and none waits for another's answer
+        to switch its outputs."""
+        session = self._session
+        assert session is not None
+        group = self.group_topics.get(message.topic)
+        if group is not None or message.topic == self.topics[Topic.ALERT]:
+            ack = self.handle_alert(message.payload, message.received_at, group)
+            answer = self._answer
+            reply = None if ack is None else answer[1] if answer and answer[0] is ack else ack.model_dump_json()
+            asyncio.get_running_loop().call_soon(self._send_answer, session, message, ack, reply)
+            return
         if message.topic == self.topics[Topic.TIME_PING]:
-            self._pong(message.payload, message.received_at)
-        elif message.topic == self.topics[Topic.ALERT]:
-            self._alert(message.payload, message.received_at)
-        elif (group := self.group_topics.get(message.topic)) is not None:
-            self._alert(message.payload, message.received_at, group)
-        assert self._session is not None
-        self._session.ack(message)
+            self._pong(session, message.payload, message.received_at)
+        session.ack(message)
 
-    def _pong(self, payload: bytes, t2: float) -> None:
+    def _send_answer(self, session: Session, message: Received, ack: Ack | None, reply: str | None) -> None:
+        try:
+            if reply is not None:
+                session.publish_now(self.topics[Topic.ACK], reply, QOS[Topic.ACK])
+            session.ack(message)
+        except MqttError:
+            pass  # the connection is gone: the broker sends the alert again and it gets its first answer
+        finally:
+            # once the Ack has gone: the loop runs the write that publishing queued before this
+            asyncio.get_running_loop().call_soon(self.after_ack)
+        if ack is None or ack.outcome is not Outcome.ACTUATED:
+            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
+
+    def _pong(self, session: Session, payload: bytes, t2: float) -> None:
         try:
             ping = TimePing.model_validate_json(payload)
         except ValueError:
             return
         pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
-        self._publish(Topic.TIME_PONG, pong.model_dump_json())
-
-    def _publish(self, kind: Topic, payload: str) -> None:
-        """Answer on one of this node's topics, written before the PUBACK of the message answered."""
-        assert self._session is not None
-        self._session.publish_now(self.topics[kind], payload, QOS[kind])
+        session.publish_now(self.topics[Topic.TIME_PONG], pong.model_dump_json(), QOS[Topic.TIME_PONG])
 
     def handle_alert(self, raw: bytes, received_at: float, group: str | None = None) -> Ack | None:
         """Check one alert and act on it: the Ack to send back (also the unit under test); None for an
@@ -393,18 +406,6 @@ class NodeAgent:
             group,
         )
         self._tell(line)
-
-    def _alert(self, raw: bytes, received_at: float, group: str | None = None) -> None:
-        ack = self.handle_alert(raw, received_at, group)  # stamped sent_at as it was built, just before this publish
-        try:
-            if ack is not None:
-                answer = self._answer
-                self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
-        finally:
-            # once the Ack has gone: the loop runs the write that publishing queued before this
-            asyncio.get_running_loop().call_soon(self.after_ack)
-        if ack is None or ack.outcome is not Outcome.ACTUATED:
-            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""

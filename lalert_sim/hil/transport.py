@@ -2,7 +2,7 @@
 
 What travels (topics, payloads, QoS) is the protocol's; a ``Session`` only connects with the socket
 settings both sides want and hands each message on stamped with the receiver's clock, either through
-``messages()`` or, for a field node, straight to a handler as it comes off the socket (``handle``).
+``messages()`` or, for a field node, straight to a handler as it comes off the socket (``on_message``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -102,11 +103,15 @@ class Session:
         max_queued: int = 0,
         manual_ack: bool = False,
         logger: logging.Logger | None = None,
+        on_message: Callable[[Received], None] | None = None,
     ) -> None:
         """``persistent``: the broker keeps the subscriptions and queues QoS 1 messages while we are away
         (needs a fixed ``identifier``); ``last_will``: (topic, payload) published, retained, if we vanish;
         ``max_queued``: bound on messages received and not yet handled (0: none); ``manual_ack``: a QoS 1
-        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again.
+        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again;
+        ``on_message``: each message is given to it as the client reads it off the socket (inside its
+        read callback: no queue, task or wake-up per message) instead of through ``messages()``, from
+        the first one after the CONNACK (a persistent session's backlog can come before the SUBACK).
         An ``address`` with TLS settings connects over TLS, checking the broker's certificate and name."""
         queue_type = type("StampedQueue", (_StampedQueue,), {"now": staticmethod(clock)})
         will = None if last_will is None else aiomqtt.Will(last_will[0], last_will[1], qos=1, retain=True)
@@ -131,16 +136,16 @@ class Session:
         # aiomqtt 2.5 does not expose paho's manual acknowledgement; its paho client does.
         self._paho = self._client._client
         self._paho.manual_ack_set(manual_ack)
-        self._handler: Callable[[Received], None] | None = None
+        self._handler = on_message
+        if on_message is not None:
+            self._paho.on_message = self._on_message
         self._writer_fd: int | None = None  # while the socket is full and paho waits to write the rest
 
     async def __aenter__(self) -> Session:
-        await self._client.__aenter__()
-        # From here on paho runs on this loop's thread only (connect ran in an executor thread):
-        # writes can be scheduled without aiomqtt's thread-safe wake-up (see ``_write_soon``).
-        self._loop = asyncio.get_running_loop()
-        self._paho.on_socket_register_write = self._write_soon
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        self._paho.on_socket_register_write = self._write_soon  # instead of aiomqtt's: see there
         self._paho.on_socket_unregister_write = self._written
+        await self._client.__aenter__()
         return self
 
     async def __aexit__(
@@ -172,26 +177,13 @@ class Session:
         if message.qos > 0:
             self._paho.ack(message.mid, message.qos)
 
-    def handle(self, handler: Callable[[Received], None]) -> None:
-        """From now on give each message to ``handler`` as the client reads it off the socket (inside
-        its read callback: no queue, task or wake-up per message), those already queued first, in order;
-        ``messages()`` then yields nothing and ``closed()`` says when the connection ends.
-        Raises MqttError, as ``messages()`` does, when the full queue dropped messages before."""
-        self._handler = handler
-        while not self._queue.empty():
-            received_at, message = cast(tuple[float, aiomqtt.Message], self._queue.get_nowait())
-            handler(_received(str(message.topic), message.payload, received_at, message.mid, message.qos))
-        if self._queue.dropped:
-            raise MqttError(f"{self._queue.dropped} messages dropped by the full incoming queue; reconnecting")
-        self._paho.on_message = self._on_message
-
     def _on_message(self, _client: object, _userdata: object, message: mqtt.MQTTMessage) -> None:
         assert self._handler is not None
         self._handler(_received(message.topic, message.payload, self._clock(), message.mid, message.qos))
 
     async def closed(self) -> None:
-        """Wait until the connection ends: then MqttError (why, when it broke off), or what the
-        handler raised (``handle``), as it was raised."""
+        """Wait until the connection ends: then MqttError (why, when it broke off), or what
+        ``on_message`` raised, as it was raised."""
         await asyncio.shield(self._client._disconnected)  # aiomqtt's future of this connection's end
         raise MqttError("the broker closed the connection")
 
@@ -203,7 +195,10 @@ class Session:
         would register the socket for writing through a thread-safe wake-up of the loop and take it
         off again after each write; the socket is writable nearly always, so it is only registered
         when it is full (``_flush``)."""
-        self._loop.call_soon(self._flush)
+        if threading.get_ident() == self._loop_thread:
+            self._loop.call_soon(self._flush)
+        else:  # paho's connect, which aiomqtt runs in an executor thread
+            self._loop.call_soon_threadsafe(self._flush)
 
     def _flush(self) -> None:
         try:

@@ -132,6 +132,7 @@ async def _deliver(item: Input, workdir: Path) -> str:
     kind = Topic(item.options.get("topic", "alert"))
     try:
         agent._handle(Received(topic(NODE_ID, kind), item.data, NOW_S, mid=1, qos=1))
+        await asyncio.sleep(0)  # an alert is answered in the loop's next turn
     finally:
         agent.close()
         shutil.rmtree(workdir / "state", ignore_errors=True)

@@ -109,6 +109,7 @@ def test_an_ack_reaches_the_broker_before_the_puback_of_the_alert_it_answers(tmp
         task = asyncio.get_running_loop().create_task(agent.run())
         try:
             await asyncio.wait_for(done.wait(), WAIT_S)
+            await asyncio.wait_for(agent.connected.wait(), WAIT_S)  # not stopped mid-start-up
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
