@@ -12,7 +12,7 @@
 4. node CPU per alert: the agents' processes' CPU time over a burst of alerts minus the same
    span idle, per alert and node, against a bare Ed25519 verification (target ≤ 3×).
 
-    python bench/bench_field_nodes.py [--pings 2000] [--nodes 1000] [--processes 4] [--groups 1]
+    python bench/bench_field_nodes.py [--pings 2000] [--nodes 1000] [--processes 4] [--groups 1] [--profile DIR]
 
 Needs mosquitto (apt install mosquitto) and the hil extra.
 """
@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import cProfile
 import dataclasses
+import gc
 import json
 import os
 import signal
@@ -142,16 +144,35 @@ async def floor_clients(pairs: list[tuple[str, str]], public: str, rounds: int, 
 # --- node agents -----------------------------------------------------------------------------------------------
 
 
-async def agents(urls: list[str], key_id: str, public: str, groups: list[str]) -> None:
-    """Node agents (one per url) in this process until killed, with real-length patterns."""
-    tasks = []
+async def agents(urls: list[str], key_id: str, public: str, groups: list[str], profile: str | None = None) -> None:
+    """Node agents (one per url) in this process until stopped (SIGTERM), with real-length patterns.
+
+    Once all are connected the start-up heap is frozen (``gc.freeze``): the collector's full passes
+    then skip what the 250 nodes sharing this process were built with, which on a Pi holding one
+    node is a 250th of it. With ``profile`` their work from then on is profiled (cProfile) into
+    that file when the process is stopped."""
+    tasks, nodes = [], []
     for url, group in zip(urls, groups, strict=True):
         address = BrokerAddress.parse(url)
         config = virtual_config(address.username or "", address, Signer.generate(key_id), groups=[group])
         config = config.model_copy(update={"keys": {key_id: public}, "pattern_scale": 1.0})
-        agent = NodeAgent(config)
+        nodes.append(agent := NodeAgent(config))
         tasks.append(asyncio.get_running_loop().create_task(agent.run()))
-    await asyncio.gather(*tasks)
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+    for agent in nodes:
+        await agent.connected.wait()
+    gc.freeze()
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
+    await stopped.wait()
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    for task in tasks:
+        task.cancel()
+    await asyncio.wait(tasks, timeout=5)  # each says it goes offline
 
 
 async def echo(address: BrokerAddress) -> None:
@@ -356,7 +377,11 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=1, help="delivery groups the nodes are split into")
     parser.add_argument("--floor-rounds", type=int, default=3)
     parser.add_argument("--echo", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile", metavar="DIR", help="profile the fan-out's agent processes (cProfile: DIR/agents-K.prof)"
+    )
     parser.add_argument("--agents", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-file", help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo:
@@ -364,7 +389,8 @@ def main() -> None:
         return
     if args.agents:  # key id, public key, then url=group pairs
         pairs = [item.rsplit("=", 1) for item in args.agents[2:]]
-        asyncio.run(agents([u for u, _ in pairs], args.agents[0], args.agents[1], [g for _, g in pairs]))
+        urls, groups = [u for u, _ in pairs], [g for _, g in pairs]
+        asyncio.run(agents(urls, args.agents[0], args.agents[1], groups, args.profile_file))
         return
     if args.floor:  # public key, rounds, out file, then url=group pairs
         public, rounds, out, *items = args.floor
@@ -445,7 +471,8 @@ def main() -> None:
                 chunk = fan_ids[k * share : (k + 1) * share]
                 if chunk:
                     pairs = [f"{broker.address(n).url(credentials=True)}={group_of[n]}" for n in chunk]
-                    children.append(spawn("--agents", signer.key_id, signer.public_key_text(), *pairs))
+                    profiling = ("--profile-file", str(Path(args.profile) / f"agents-{k}.prof")) if args.profile else ()
+                    children.append(spawn(*profiling, "--agents", signer.key_id, signer.public_key_text(), *pairs))
                     pids.append(children[-1].pid)
             source = str(Path(tmp) / "fan_out.yaml")
             text = fan_out_scenario(

@@ -7,9 +7,11 @@ accepts, and answers every alert with an Ack carrying its own timestamps.
 An alert is acknowledged to the broker only once it is recorded and answered, so a crash loses
 nothing the broker handed over: the broker delivers it again and a handled one gets its first answer.
 
-The receive path is kept short: verify, switch the outputs on (the actuation moment), append the
-message id to the replay journal, publish the Ack. The rest of the pattern, the event log, the
-printed line and the status update run after the Ack has gone.
+The receive path is kept short and runs as the MQTT client reads the message off the socket (no
+queue or task per message): verify, switch the outputs on (the actuation moment), append the message
+id to the replay journal, queue the Ack and then the alert's PUBACK, both written together in the
+loop's next turn. The rest of the pattern, the event log, the printed line and the status update run
+after the Ack has gone.
 """
 
 from __future__ import annotations
@@ -52,10 +54,9 @@ from lalert_sim.i18n import Messages
 
 log = logging.getLogger("lalert_sim.node")
 _MQTT_LOG = logging.getLogger("lalert_sim.node.mqtt")
-_MQTT_LOG.setLevel(logging.ERROR)  # aiomqtt warns of each message a full queue drops: the agent says it once
+_MQTT_LOG.setLevel(logging.ERROR)  # the client's errors are shown; its notes on each packet are not even formatted
 
 STATUS_DELAY_S = 1.0  # rejection counters are re-published this long after they change, off the alert's path
-MAX_QUEUED = 1000  # messages received and not yet handled; the broker's in-flight window keeps it far lower
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +145,10 @@ class NodeAgent:
             last_will=(self.topics[Topic.STATUS], offline_status(self.node_id, groups=self.config.groups)),
             keepalive_s=settings.keepalive_s,
             clock=self.clock.now,
-            max_queued=MAX_QUEUED,
+            max_inflight=0,  # an Ack is never held back behind others: it must leave before its alert's PUBACK
             manual_ack=True,  # an alert is acknowledged once handled (``_handle``), not on arrival
             logger=_MQTT_LOG,
+            on_message=self._handle,
         )
 
     async def run(self) -> None:
@@ -165,8 +167,8 @@ class NodeAgent:
         backoff = Backoff(settings.reconnect_min_s, settings.reconnect_max_s)
         while True:
             try:
-                async with self._new_session() as session:
-                    self._session = session
+                self._session = session = self._new_session()
+                async with session:
                     self._online_since = self.clock.now()
                     await session.subscribe(
                         *((self.topics[t], QOS[t]) for t in NODE_READS),
@@ -178,8 +180,7 @@ class NodeAgent:
                     self._flush_events()
                     backoff.reset()
                     try:
-                        async for message in session.messages():
-                            await self._handle(message)
+                        await session.closed()
                     except asyncio.CancelledError:
                         await asyncio.wait_for(self._publish_offline(session), 2)
                         raise
@@ -219,29 +220,44 @@ class NodeAgent:
 
     # --- messages -----------------------------------------------------------------------------------------------
 
-    async def _handle(self, message: Received) -> None:
-        """Answer one message, then acknowledge it to the broker (not before: see the module's docstring)."""
+    def _handle(self, message: Received) -> None:
+        """Act on one message as it is read. An alert's Ack, and then its acknowledgement to the broker
+        (not before: see the module's docstring), go once the loop has run the other messages already
+        read in this turn: many virtual nodes share one process, and none waits for another's answer
+        to switch its outputs."""
+        session = self._session
+        assert session is not None
+        group = self.group_topics.get(message.topic)
+        if group is not None or message.topic == self.topics[Topic.ALERT]:
+            ack = self.handle_alert(message.payload, message.received_at, group)
+            answer = self._answer
+            reply = None if ack is None else answer[1] if answer and answer[0] is ack else ack.model_dump_json()
+            asyncio.get_running_loop().call_soon(self._send_answer, session, message, ack, reply)
+            return
         if message.topic == self.topics[Topic.TIME_PING]:
-            await self._pong(message.payload, message.received_at)
-        elif message.topic == self.topics[Topic.ALERT]:
-            await self._alert(message.payload, message.received_at)
-        elif (group := self.group_topics.get(message.topic)) is not None:
-            await self._alert(message.payload, message.received_at, group)
-        assert self._session is not None
-        self._session.ack(message)
+            self._pong(session, message.payload, message.received_at)
+        session.ack(message)
 
-    async def _pong(self, payload: bytes, t2: float) -> None:
+    def _send_answer(self, session: Session, message: Received, ack: Ack | None, reply: str | None) -> None:
+        try:
+            if reply is not None:
+                session.publish_now(self.topics[Topic.ACK], reply, QOS[Topic.ACK])
+            session.ack(message)
+        except MqttError:
+            pass  # the connection is gone: the broker sends the alert again and it gets its first answer
+        finally:
+            # once the Ack has gone: the loop runs the write that publishing queued before this
+            asyncio.get_running_loop().call_soon(self.after_ack)
+        if ack is None or ack.outcome is not Outcome.ACTUATED:
+            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
+
+    def _pong(self, session: Session, payload: bytes, t2: float) -> None:
         try:
             ping = TimePing.model_validate_json(payload)
         except ValueError:
             return
         pong = TimePong(seq=ping.seq, t1=ping.t1, t2=t2, t3=self.clock.now())
-        await self._publish(Topic.TIME_PONG, pong.model_dump_json())
-
-    async def _publish(self, kind: Topic, payload: str) -> None:
-        """Publish on one of this node's topics (only ever while connected: it answers a message)."""
-        assert self._session is not None
-        await self._session.publish(self.topics[kind], payload, QOS[kind])
+        session.publish_now(self.topics[Topic.TIME_PONG], pong.model_dump_json(), QOS[Topic.TIME_PONG])
 
     def handle_alert(self, raw: bytes, received_at: float, group: str | None = None) -> Ack | None:
         """Check one alert and act on it: the Ack to send back (also the unit under test); None for an
@@ -390,20 +406,6 @@ class NodeAgent:
             group,
         )
         self._tell(line)
-
-    async def _alert(self, raw: bytes, received_at: float, group: str | None = None) -> None:
-        ack = self.handle_alert(raw, received_at, group)  # stamped sent_at as it was built, just before this publish
-        try:
-            # Let alerts already read by other agents in this process switch their outputs before
-            # this one's Ack is serialised and written (many virtual nodes share one process).
-            await asyncio.sleep(0)
-            if ack is not None:
-                answer = self._answer
-                await self._publish(Topic.ACK, answer[1] if answer and answer[0] is ack else ack.model_dump_json())
-        finally:
-            self.after_ack()
-        if ack is None or ack.outcome is not Outcome.ACTUATED:
-            self._status_soon()  # the bridge reads rejections from the status; an actuation it has in the Ack
 
     def _status_soon(self) -> None:
         """Re-publish the counters shortly (once for a burst of alerts)."""

@@ -1,7 +1,8 @@
 """The MQTT transport of the bridge and the field nodes: the one module that speaks aiomqtt.
 
 What travels (topics, payloads, QoS) is the protocol's; a ``Session`` only connects with the socket
-settings both sides want and hands each message on stamped with the receiver's clock.
+settings both sides want and hands each message on stamped with the receiver's clock, either through
+``messages()`` or, for a field node, straight to a handler as it comes off the socket (``on_message``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import logging
 import random
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from types import TracebackType
 from typing import cast
 
 import aiomqtt
+import paho.mqtt.client as mqtt
 
 from lalert_sim.hil.broker import BrokerAddress
 
@@ -100,11 +103,15 @@ class Session:
         max_queued: int = 0,
         manual_ack: bool = False,
         logger: logging.Logger | None = None,
+        on_message: Callable[[Received], None] | None = None,
     ) -> None:
         """``persistent``: the broker keeps the subscriptions and queues QoS 1 messages while we are away
         (needs a fixed ``identifier``); ``last_will``: (topic, payload) published, retained, if we vanish;
         ``max_queued``: bound on messages received and not yet handled (0: none); ``manual_ack``: a QoS 1
-        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again.
+        message is acknowledged to the broker only by ``ack``, so one never handled is delivered again;
+        ``on_message``: each message is given to it as the client reads it off the socket (inside its
+        read callback: no queue, task or wake-up per message) instead of through ``messages()``, from
+        the first one after the CONNACK (a persistent session's backlog can come before the SUBACK).
         An ``address`` with TLS settings connects over TLS, checking the broker's certificate and name."""
         queue_type = type("StampedQueue", (_StampedQueue,), {"now": staticmethod(clock)})
         will = None if last_will is None else aiomqtt.Will(last_will[0], last_will[1], qos=1, retain=True)
@@ -125,11 +132,19 @@ class Session:
             logger=logger,
         )
         self._queue = cast(_StampedQueue, self._client._queue)
+        self._clock = clock
         # aiomqtt 2.5 does not expose paho's manual acknowledgement; its paho client does.
         self._paho = self._client._client
         self._paho.manual_ack_set(manual_ack)
+        self._handler = on_message
+        if on_message is not None:
+            self._paho.on_message = self._on_message
+        self._writer_fd: int | None = None  # while the socket is full and paho waits to write the rest
 
     async def __aenter__(self) -> Session:
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        self._paho.on_socket_register_write = self._write_soon  # instead of aiomqtt's: see there
+        self._paho.on_socket_unregister_write = self._written
         await self._client.__aenter__()
         return self
 
@@ -146,10 +161,62 @@ class Session:
         """Publish; with QoS 1 this returns once the broker has acknowledged it."""
         await self._client.publish(topic, payload, qos=qos, retain=retain)
 
+    def publish_now(self, topic: str, payload: bytes | str, qos: int) -> None:
+        """Publish without waiting for the broker: written with whatever else this loop iteration
+        sends, in order. paho keeps a QoS 1 message until its PUBACK but only for this connection,
+        so this is for answers whose loss with the connection is covered otherwise: a node's Ack
+        goes out before the PUBACK (``ack``) of the alert it answers, on the same connection, so a
+        broker that has the PUBACK has the Ack; without it the alert comes again and is answered again.
+        Needs ``max_inflight=0`` for QoS 1 (paho would hold back a message over its in-flight limit)."""
+        info = self._paho.publish(topic, payload, qos)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise MqttError(f"cannot publish on {topic}: {mqtt.error_string(info.rc)}")
+
     def ack(self, message: Received) -> None:
         """Tell the broker ``message`` is handled (with ``manual_ack``; a no-op for QoS 0)."""
         if message.qos > 0:
             self._paho.ack(message.mid, message.qos)
+
+    def _on_message(self, _client: object, _userdata: object, message: mqtt.MQTTMessage) -> None:
+        assert self._handler is not None
+        self._handler(_received(message.topic, message.payload, self._clock(), message.mid, message.qos))
+
+    async def closed(self) -> None:
+        """Wait until the connection ends: then MqttError (why, when it broke off), or what
+        ``on_message`` raised, as it was raised."""
+        await asyncio.shield(self._client._disconnected)  # aiomqtt's future of this connection's end
+        raise MqttError("the broker closed the connection")
+
+    # --- writes: paho asks for them, the loop makes them -----------------------------------------------------------
+
+    def _write_soon(self, _client: object, _userdata: object, sock: object) -> None:
+        """paho has packets to send: send them once the callbacks already due in this loop iteration
+        have queued theirs (an Ack and its alert's PUBACK, many agents' answers), in one go. aiomqtt
+        would register the socket for writing through a thread-safe wake-up of the loop and take it
+        off again after each write; the socket is writable nearly always, so it is only registered
+        when it is full (``_flush``)."""
+        if threading.get_ident() == self._loop_thread:
+            self._loop.call_soon(self._flush)
+        else:  # paho's connect, which aiomqtt runs in an executor thread
+            self._loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        try:
+            self._paho.loop_write()
+        except Exception as exc:  # as aiomqtt's own write callback: a broken pipe ends the connection
+            if not self._client._disconnected.done():
+                self._client._disconnected.set_exception(exc)
+            return
+        sock = self._paho.socket()
+        if self._paho.want_write() and sock is not None and self._writer_fd is None:  # full: write when it drains
+            self._writer_fd = sock.fileno()
+            self._loop.add_writer(self._writer_fd, self._flush)
+
+    def _written(self, _client: object, _userdata: object, _sock: object) -> None:
+        """paho has nothing left to send (or the socket closes)."""
+        if self._writer_fd is not None:
+            self._loop.remove_writer(self._writer_fd)
+            self._writer_fd = None
 
     async def messages(self) -> AsyncIterator[Received]:
         """Incoming messages until the connection ends (then MqttError). QoS 1 messages dropped
@@ -158,8 +225,11 @@ class Session:
         unacknowledged messages to its in-flight limit; Mosquitto 2.0 lets more through per PUBACK)."""
         async for item in self._client.messages:
             received_at, message = cast(tuple[float, aiomqtt.Message], item)
-            payload = message.payload
-            data = payload if isinstance(payload, bytes) else str(payload).encode()
-            yield Received(str(message.topic), data, received_at, message.mid, message.qos)
+            yield _received(str(message.topic), message.payload, received_at, message.mid, message.qos)
             if self._queue.dropped and self._queue.empty():
                 raise MqttError(f"{self._queue.dropped} messages dropped by the full incoming queue; reconnecting")
+
+
+def _received(topic: str, payload: object, received_at: float, mid: int, qos: int) -> Received:
+    data = payload if isinstance(payload, bytes) else str(payload).encode()
+    return Received(topic, data, received_at, mid, qos)
