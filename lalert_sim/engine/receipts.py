@@ -12,6 +12,7 @@ import math
 import operator
 from array import array
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -22,13 +23,19 @@ NEVER = math.inf
 V = TypeVar("V")
 
 
+@lru_cache(maxsize=16)
+def _blanks(nodes: int) -> tuple[array[float], array[int]]:
+    """``nodes`` times ``NEVER`` and ``nodes`` times -1, to be copied (``[:]``): far cheaper than building
+    them, for a stream that makes a message's state thousands of times a run. Never written: callers copy."""
+    return array("d", [NEVER]) * nodes, array("i", [-1]) * nodes
+
+
 class _ByNode(Mapping[int, V]):
     """Node index → value, for the nodes whose time ``at_s`` is set (finite); the values come from arrays."""
 
     __slots__ = ("at_s",)
 
-    def __init__(self, nodes: int) -> None:
-        self.at_s = array("d", [NEVER]) * nodes
+    at_s: array[float]
 
     def times(self) -> np.ndarray:
         """``at_s`` as a numpy view (``NEVER`` where none)."""
@@ -97,7 +104,7 @@ class NodeTimes(_ByNode[float]):
     __slots__ = ()
 
     def __init__(self, nodes: int = 0) -> None:
-        super().__init__(nodes)
+        self.at_s = _blanks(nodes)[0][:]
 
     def _value(self, node: int) -> float:
         return self.at_s[node]
@@ -119,9 +126,8 @@ class Receipts(_ByNode[tuple[float, int, int]]):
     __slots__ = ("sender", "link")
 
     def __init__(self, nodes: int = 0) -> None:
-        super().__init__(nodes)
-        self.sender = array("i", [-1]) * nodes
-        self.link = array("i", [-1]) * nodes
+        times, indices = _blanks(nodes)
+        self.at_s, self.sender, self.link = times[:], indices[:], indices[:]
 
     def _value(self, node: int) -> tuple[float, int, int]:
         return self.at_s[node], self.sender[node], self.link[node]

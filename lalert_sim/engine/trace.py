@@ -58,38 +58,51 @@ class Record(NamedTuple):
 
 COLUMNS = ("time_s", "alert", "node", "from_node", "link", "event", "attempt", "cause")
 WIDTH = len(COLUMNS)
-ROW = np.dtype(
-    [
-        ("time_s", "<f8"),
-        ("alert", "<i4"),
-        ("node", "<i4"),
-        ("from_node", "<i4"),
-        ("link", "<i4"),
-        ("event", "i1"),  # Event: 0..7
-        ("attempt", "i1"),  # at most 100 (RetryPolicy.max_attempts)
-        ("cause", "i1"),  # Cause: 0..8
-    ]
-)
-"""A stored trace row: 27 bytes, every value exact (times as doubles, codes in the narrowest type that holds them)."""
+NARROW = 2**15 - 1
+"""Codes (and counts of labels) below this fit in 16 bits."""
+
+
+def row_type(nodes: int, links: int) -> np.dtype:
+    """A stored row for a topology of ``nodes`` nodes and ``links`` links, every value exact: the time as a
+    double, node and link codes in 16 bits where the topology is small enough (21 bytes a row), else 32
+    (27 bytes); alert codes in 32 bits (a stream may issue many messages), the small codes in 8."""
+    node = "<i2" if nodes < NARROW else "<i4"
+    link = "<i2" if links < NARROW else "<i4"
+    return np.dtype(
+        [
+            ("time_s", "<f8"),
+            ("alert", "<i4"),
+            ("node", node),
+            ("from_node", node),
+            ("link", link),
+            ("event", "i1"),  # Event: 0..7
+            ("attempt", "i1"),  # at most 100 (RetryPolicy.max_attempts)
+            ("cause", "i1"),  # Cause: 0..8
+        ]
+    )
+
+
 CHUNK = 1 << 16  # rows per stored chunk
 SETTLE_AT = 1 << 18  # pending rows that a run moves into chunks as it goes (about 32 MiB of tuples)
 
 
 class Rows:
-    """The trace's rows: appended as tuples, stored in chunks of packed typed rows (``ROW``).
+    """The trace's rows: appended as tuples, stored in chunks of packed typed rows (``row``).
 
     ``append`` takes one row ``(time_s, alert, node, from_node, link, event,
     attempt, cause)`` and is a list's own ``append``: the cheapest call there is
     on the engine's hot path. The rows appended so far move into chunks of
-    ``CHUNK`` packed rows (27 bytes a row instead of a tuple of Python objects)
+    ``CHUNK`` packed rows (``row_type``: 21 or 27 bytes a row, not a tuple of Python objects)
     when a run has gathered ``SETTLE_AT`` of them (``settle``, called by the
     engine's step loop) and when anyone reads them (``compact``); the list is
     emptied in place, so later appends keep working.
     """
 
-    __slots__ = ("_pending", "_chunks", "_starts", "append")
+    __slots__ = ("_pending", "_chunks", "_starts", "append", "row")
 
-    def __init__(self) -> None:
+    def __init__(self, nodes: int = NARROW, links: int = NARROW) -> None:
+        """``nodes``, ``links``: how many the topology has (the codes' range), which sets ``row``."""
+        self.row = row_type(nodes, links)
         self._pending: list[tuple[float, int, int, int, int, int, int, int]] = []
         self._chunks: list[np.ndarray] = []
         self._starts: list[int] = [0]  # the first row of each chunk, then the number of rows stored
@@ -109,7 +122,7 @@ class Rows:
         pending = self._pending
         while count > 0:  # each chunk's tuples freed as it moves, so the rows are not held twice
             size = min(count, CHUNK)
-            chunk = _packed(pending[:size])
+            chunk = _packed(pending[:size], self.row)
             del pending[:size]
             count -= size
             if self._chunks and len(self._chunks[-1]) < CHUNK:  # a short chunk left by an earlier read
@@ -124,16 +137,16 @@ class Rows:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Rows):
             return False
-        return len(self) == len(other) and bool(np.array_equal(self.packed(), other.packed()))
+        return len(self) == len(other) and bool(np.array_equal(self.table(), other.table()))
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the list of rows it replaces
 
     def packed(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Rows ``start:stop`` (``ROW`` records): a view into one chunk where they lie in one, else a copy."""
+        """Rows ``start:stop`` (``row`` records): a view into one chunk where they lie in one, else a copy."""
         self.compact()
         start, stop, _ = slice(start, stop).indices(self._starts[-1])
         if stop <= start:
-            return np.empty(0, ROW)
+            return np.empty(0, self.row)
         first = bisect_right(self._starts, start) - 1
         last = bisect_right(self._starts, stop - 1) - 1
         pieces = [
@@ -142,7 +155,7 @@ class Rows:
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
     def chunks(self) -> Iterator[np.ndarray]:
-        """The stored rows chunk by chunk (``ROW`` records, views): for reading all of them in bounded memory."""
+        """The stored rows chunk by chunk (``row`` records, views): for reading all of them in bounded memory."""
         self.compact()
         yield from self._chunks
 
@@ -162,10 +175,10 @@ class Rows:
                 yield t, a, n, f, k, e, attempt, c
 
 
-def _packed(rows: list[tuple[float, int, int, int, int, int, int, int]]) -> np.ndarray:
-    """Tuples as ``ROW`` records, through one flat array of doubles (every value is exact in a double)."""
+def _packed(rows: list[tuple[float, int, int, int, int, int, int, int]], row: np.dtype) -> np.ndarray:
+    """Tuples as ``row`` records, through one flat array of doubles (every value is exact in a double)."""
     flat = np.fromiter(chain.from_iterable(rows), np.float64, count=WIDTH * len(rows)).reshape(-1, WIDTH)
-    packed = np.empty(len(rows), ROW)
+    packed = np.empty(len(rows), row)
     for i, name in enumerate(COLUMNS):
         packed[name] = flat[:, i]
     return packed
@@ -183,7 +196,7 @@ class Trace:
         self.alert_ids = alert_ids
         self.node_ids = node_ids
         self.link_ids = link_ids
-        self.rows = Rows()
+        self.rows = Rows(len(node_ids), len(link_ids))
 
     def record(
         self,
@@ -216,7 +229,7 @@ class Trace:
         and duplicates without copying the whole trace): picked chunk by chunk."""
         codes = [int(e) for e in events]
         picked = [chunk[np.isin(chunk["event"], codes)] for chunk in self.rows.chunks()]
-        return _columns(np.concatenate(picked) if picked else np.empty(0, ROW))
+        return _columns(np.concatenate(picked) if picked else np.empty(0, self.rows.row))
 
     def labels(self) -> dict[str, list[str]]:
         """What the codes of the coded columns read as (code -1, none, reads as the empty string: the last label)."""
@@ -258,5 +271,5 @@ class Trace:
 
 
 def _columns(rows: np.ndarray) -> dict[str, np.ndarray]:
-    """``ROW`` records as one array per column: ``time_s`` float64, the codes int32."""
+    """Stored rows as one array per column: ``time_s`` float64, the codes int32."""
     return {"time_s": rows["time_s"].copy(), **{name: rows[name].astype(np.int32) for name in COLUMNS[1:]}}

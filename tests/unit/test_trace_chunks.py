@@ -89,3 +89,15 @@ def test_rows_stored_in_different_chunks_compare_by_their_values() -> None:
     assert one.rows == other.rows
     other.rows.append(rows[0])
     assert one.rows != other.rows
+
+
+def test_codes_beyond_16_bits_are_stored_in_32() -> None:
+    wide = 2**15 + 5
+    trace = Trace(["a"], [f"n{k}" for k in range(wide)], [f"k{k}" for k in range(wide)])
+    rows = [(1.5, 0, wide - 1, wide - 2, wide - 3, Event.RECEIVED, 1, Cause.NONE), (2.5, 0, 3, NO_ID, NO_ID, 5, 0, 0)]
+    for row in rows:
+        trace.rows.append(row)
+    assert trace.rows.packed().nbytes == 27 * len(rows)
+    assert list(trace.rows) == [tuple(float(v) if i == 0 else int(v) for i, v in enumerate(r)) for r in rows]
+    assert trace.named_columns()["node"] == [f"n{wide - 1}", "n3"]
+    assert trace.named_columns()["link"] == [f"k{wide - 3}", ""]
