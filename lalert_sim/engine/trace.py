@@ -154,6 +154,22 @@ class Rows:
         ]
         return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
+    def column(self, name: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Column ``name`` of rows ``start:stop`` as one contiguous array of its stored type (a new array,
+        made from the chunks without copying the other columns)."""
+        self.compact()
+        start, stop, _ = slice(start, stop).indices(self._starts[-1])
+        if stop <= start:
+            return np.empty(0, self.row[name])
+        first = bisect_right(self._starts, start) - 1
+        last = bisect_right(self._starts, stop - 1) - 1
+        return np.concatenate(
+            [
+                self._chunks[k][name][max(start - self._starts[k], 0) : stop - self._starts[k]]
+                for k in range(first, last + 1)
+            ]
+        )
+
     def chunks(self) -> Iterator[np.ndarray]:
         """The stored rows chunk by chunk (``row`` records, views): for reading all of them in bounded memory."""
         self.compact()

@@ -101,3 +101,11 @@ def test_codes_beyond_16_bits_are_stored_in_32() -> None:
     assert list(trace.rows) == [tuple(float(v) if i == 0 else int(v) for i, v in enumerate(r)) for r in rows]
     assert trace.named_columns()["node"] == [f"n{wide - 1}", "n3"]
     assert trace.named_columns()["link"] == [f"k{wide - 3}", ""]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_column_of_rows_across_chunks_is_that_column_of_the_rows() -> None:
+    trace, rows = _filled(60, 17)
+    for i, name in enumerate(COLUMNS):
+        for start, stop in ((0, None), (5, 33), (20, 21), (59, 60), (30, 30)):
+            assert trace.rows.column(name, start, stop).tolist() == [r[i] for r in rows[start:stop]]
