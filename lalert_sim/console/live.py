@@ -43,7 +43,7 @@ class ControlError(ValueError):
 def frozen_result(result: RunResult) -> RunResult:
     """A copy of a running simulation's result that the engine no longer changes, as far as the reach
     model reads it: each alert's emissions, the station outages (frozen records) and the availability log."""
-    alerts = [dataclasses.replace(alert, emitted=dict(alert.emitted)) for alert in result.alerts]
+    alerts = [dataclasses.replace(alert, emitted=alert.emitted.copy()) for alert in result.alerts]
     availability = AvailabilityLog(list(result.availability.rows))
     return dataclasses.replace(result, alerts=alerts, availability=availability, stations=list(result.stations))
 
@@ -145,10 +145,10 @@ class LiveRun:
         if not ended and wall - self._published_at < self.batch_gap_s:
             return
         trace = simulation.trace
-        rows = trace.rows.table()
-        if len(rows) > self._rows_read:
-            self.feed.add_rows(rows[self._rows_read :], trace.alert_ids)
-            self._rows_read = len(rows)
+        rows = trace.rows.table(self._rows_read)  # only the rows since the last call
+        if len(rows):
+            self.feed.add_rows(rows, trace.alert_ids)
+            self._rows_read += len(rows)
         log = simulation.availability.rows
         if len(log) > self._availability_read:
             self.feed.add_availability(log[self._availability_read :])

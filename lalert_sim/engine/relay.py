@@ -10,6 +10,7 @@ import simpy
 
 from lalert_sim.engine.availability import AvailabilityLog, Component
 from lalert_sim.engine.channels import Slots, later
+from lalert_sim.engine.receipts import NEVER as _NEVER
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.trace import Cause, Event, Trace
 from lalert_sim.model.distributions import Constant
@@ -91,10 +92,10 @@ class NodeRuntime(Component):
             self._record((now, alert.index, index, sender, link, _LOST, attempt, _NODE_DOWN))
             return False
         first = alert.first
-        if index in first:
+        if first.at_s[index] < _NEVER:
             self._record((now, alert.index, index, sender, link, _DUPLICATE, attempt, _NONE))
             return True
-        first[index] = (now, sender, link)
+        first.at_s[index], first.sender[index], first.link[index] = now, sender, link
         if self.probe is not None:
             self.probe(alert, now)
         if sender >= 0:
@@ -120,7 +121,7 @@ class NodeRuntime(Component):
         if self._emits:
             now = self.env.now
             if alert.event is None or self.board is None or self.board.arrive(alert, self.index, self.sounding_s, now):
-                alert.emitted[self.index] = now
+                alert.emitted.at_s[self.index] = now
                 self._record((now, alert.index, self.index, -1, -1, _EMITTED, 0, _NONE))
         for link in self.out_links:
             link.transmit(alert, self.index)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from heapq import heappop
@@ -16,6 +16,7 @@ from lalert_sim.engine.availability import DORMANT, AvailabilityLog
 from lalert_sim.engine.chains import ChainBoard
 from lalert_sim.engine.channels import later
 from lalert_sim.engine.links import LinkRuntime
+from lalert_sim.engine.receipts import NodeTimes, Receipts
 from lalert_sim.engine.relay import NodeRuntime
 from lalert_sim.engine.state import AlertState
 from lalert_sim.engine.stations import StationOutage
@@ -69,22 +70,32 @@ class RunResult:
     summary is made from; None: no actions (engine/actions.py)."""
 
 
-def _stepped(env: simpy.Environment, until_s: float) -> int:
-    """Process every event due by ``until_s`` with ``env.step`` (a real-time environment paces itself)."""
+SETTLE_EVERY = 1024
+"""Events between two calls of the trace's ``settle`` in the step loops (one comparison per event)."""
+
+
+def _stepped(env: simpy.Environment, until_s: float, settle: Callable[[], None]) -> int:
+    """Process every event due by ``until_s`` with ``env.step`` (a real-time environment paces itself),
+    calling ``settle`` every ``SETTLE_EVERY`` events."""
     events = 0
     peek, step = env.peek, env.step
     while peek() <= until_s:
         step()
         events += 1
+        if not events % SETTLE_EVERY:
+            settle()
     return events
 
 
-def _steps(env: simpy.Environment, until_s: float) -> int:
+def _steps(env: simpy.Environment, until_s: float, settle: Callable[[], None]) -> int:
     """What ``_stepped`` does for a plain environment, SimPy's ``step`` inlined: the per-event loop of every run.
 
     Same order, same clock, same failure for an event that failed undefused; the count of events processed.
+    ``settle`` (the trace's, which moves its pending rows into storage once there are many) is called every
+    ``SETTLE_EVERY`` events.
     """
     events = 0
+    settle_at = SETTLE_EVERY
     queue = env._queue
     while queue and queue[0][0] <= until_s:
         env._now, _, _, event = heappop(queue)
@@ -92,6 +103,9 @@ def _steps(env: simpy.Environment, until_s: float) -> int:
         for callback in callbacks:
             callback(event)
         events += 1
+        if events == settle_at:
+            settle()
+            settle_at += SETTLE_EVERY
         if not event._ok and not hasattr(event, "_defused"):
             failure = type(event._value)(*event._value.args)
             failure.__cause__ = event._value
@@ -154,7 +168,15 @@ class Simulation:
     def inject(self, injection: Injection) -> AlertState:
         """Schedule an alert to enter at its origin at its issue time (now or later)."""
         alert = injection.alert
-        state = AlertState(len(self.alerts), alert, injection.origin, tuple(alert.areas), order=order_of(alert))
+        state = AlertState(
+            len(self.alerts),
+            alert,
+            injection.origin,
+            tuple(alert.areas),
+            Receipts(len(self.nodes)),
+            NodeTimes(len(self.nodes)),
+            order=order_of(alert),
+        )
         self.alerts.append(state)
         chain = self._chains.setdefault(event_of(alert), [])
         chain.append(state)
@@ -192,7 +214,8 @@ class Simulation:
         before_s = math.nextafter(until_s, -math.inf)
         with _collector_paused():
             plain = type(env) is simpy.Environment
-            self.events += _steps(env, before_s) if plain else _stepped(env, before_s)
+            settle = self.trace.rows.settle
+            self.events += _steps(env, before_s, settle) if plain else _stepped(env, before_s, settle)
             if plain:
                 env._now = until_s
             else:
@@ -211,13 +234,13 @@ class Simulation:
         origin = self.nodes[stream.origin]
         origin_id, areas, count = stream.origin, tuple(stream.template.areas), len(times)
         message = stream.message
-        number = 0
+        number, nodes = 0, len(self.nodes)
 
         def arrive(_event: simpy.Event) -> None:
             nonlocal number
             now = env.now
             alert = message(number, now)
-            state = AlertState(len(alerts), alert, origin_id, areas)
+            state = AlertState(len(alerts), alert, origin_id, areas, Receipts(nodes), NodeTimes(nodes))
             alerts.append(state)
             alert_ids.append(alert.id)
             number += 1
@@ -235,7 +258,9 @@ class Simulation:
         """
         env = self.env
         with _collector_paused():
-            self.events += _steps(env, until_s) if type(env) is simpy.Environment else _stepped(env, until_s)
+            settle = self.trace.rows.settle
+            plain = type(env) is simpy.Environment
+            self.events += _steps(env, until_s, settle) if plain else _stepped(env, until_s, settle)
             if env.now < until_s:
                 env.run(until=until_s)
         return self.result(until_s)

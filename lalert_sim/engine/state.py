@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lalert_sim.engine.receipts import NodeTimes, Receipts
 from lalert_sim.model.alerts import Alert
 from lalert_sim.model.areas import in_any
 
 
 @dataclass(slots=True)
 class AlertState:
-    """One alert in flight: first receipts (node → (time, sender, link)) and emissions.
+    """One alert in flight: first receipts (node → (time, sender, link)) and emissions (node → time).
+
+    ``first`` and ``emitted`` are arrays over the topology's node indices (engine/receipts.py): made for
+    ``len(topology.nodes)`` nodes by the simulation (the defaults hold none, for an alert not run).
 
     For a message of a chain of several (``event`` set), also per emitter: until when it sounds or
     sounded (``until``), when a later message ended it (``stopped``), where it ended an earlier one
@@ -22,8 +26,8 @@ class AlertState:
     spec: Alert
     origin: str
     areas: tuple[str, ...]
-    first: dict[int, tuple[float, int, int]] = field(default_factory=dict)
-    emitted: dict[int, float] = field(default_factory=dict)
+    first: Receipts = field(default_factory=Receipts)
+    emitted: NodeTimes = field(default_factory=NodeTimes)
     event: str | None = None
     order: tuple[int, int] = (1, 0)
     until: dict[int, float] = field(default_factory=dict)

@@ -134,7 +134,8 @@ PARQUET_ROW_GROUP = 1024 * 1024  # Arrow's default largest row group: the groups
 
 def _write_trace_parquet(path: Path, trace: Trace) -> None:
     """The trace as Parquet, one row group of spelled-out Arrow columns at a time: the same file
-    ``pq.write_table`` writes from the whole table, in the memory of one row group."""
+    ``pq.write_table`` writes from the whole table, in the memory of one row group (its Arrow columns
+    made one at a time from the stored rows' chunks, with no other copy of the row group beside them)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -143,27 +144,31 @@ def _write_trace_parquet(path: Path, trace: Trace) -> None:
         writer: Any = None
         try:
             for start in range(0, len(trace), PARQUET_ROW_GROUP):
-                table = pa.table(_arrow_columns(trace.arrays(start, start + PARQUET_ROW_GROUP), labels))
+                table = pa.table(_arrow_columns(trace, start, start + PARQUET_ROW_GROUP, labels))
                 if writer is None:
                     writer = pq.ParquetWriter(temporary, table.schema)
                 writer.write_table(table)
+                del table  # before the next row group is made
         finally:
             if writer is not None:
                 writer.close()
 
 
-def _arrow_columns(arrays: dict[str, np.ndarray], labels: dict[str, Any]) -> dict[str, Any]:
-    """The spelled-out columns as pyarrow arrays: coded columns decoded from their labels in Arrow,
-    numbers as float64 / int64 (the types Arrow gives the same values as Python objects)."""
+def _arrow_columns(trace: Trace, start: int, stop: int, labels: dict[str, Any]) -> dict[str, Any]:
+    """Rows ``start:stop`` of the trace as spelled-out pyarrow arrays, made one column at a time: coded
+    columns decoded from their labels in Arrow, numbers as float64 / int64 (the types Arrow gives the same
+    values as Python objects)."""
     import pyarrow as pa
 
     columns: dict[str, Any] = {}
     for name in COLUMNS:
+        values = trace.rows.column(name, start, stop)
         if name in labels:
-            codes = arrays[name] % len(labels[name])  # code -1 (none) is the last label, ""
+            codes = values.astype(np.int32) % len(labels[name])  # code -1 (none) is the last label, ""
             columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), labels[name]).cast(pa.string())
         else:
-            columns[name] = pa.array(arrays[name].astype(np.float64 if name == "time_s" else np.int64))
+            columns[name] = pa.array(values.astype(np.float64 if name == "time_s" else np.int64))
+        del values
     return columns
 
 

@@ -21,7 +21,7 @@ def _trace() -> Trace:
     return trace
 
 
-def test_rows_are_eight_doubles_each_and_read_back_exactly() -> None:
+def test_rows_of_a_small_topology_are_packed_in_21_bytes_each_and_read_back_exactly() -> None:
     trace = _trace()
     assert len(trace) == len(ROWS)
     trace.rows.compact()  # what the first read does
@@ -30,7 +30,7 @@ def test_rows_are_eight_doubles_each_and_read_back_exactly() -> None:
     assert len(trace) == len(ROWS) + 1
     trace = _trace()
     trace.arrays()
-    assert trace.rows.data.itemsize * len(trace.rows.data) == 64 * len(ROWS)
+    assert trace.rows.packed().nbytes == 21 * len(ROWS)
     assert list(trace.rows) == [tuple(float(v) if i == 0 else int(v) for i, v in enumerate(r)) for r in ROWS]
     arrays = trace.arrays()
     assert arrays["time_s"].dtype == np.float64 and arrays["event"].dtype == np.int32
