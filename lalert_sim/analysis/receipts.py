@@ -2,16 +2,18 @@
 
 The one place the analysis reads the engine's per-alert records of who had an alert
 (``AlertState.first``: node index -> (time, sender, link); ``AlertState.emitted``:
-node index -> time); everything else works on the arrays made here.
+node index -> time; both arrays over node indices, engine/receipts.py); everything
+else works on the arrays made here.
 """
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
+from lalert_sim.engine.receipts import NEVER
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.engine.state import AlertState
 
@@ -38,24 +40,12 @@ class AlertNodes:
         topology = result.topology
         n = len(topology.nodes)
         issue = alert.spec.issue_s
-        received = np.full(n, np.nan)
-        sender = np.full(n, -1, dtype=np.int64)
-        via = np.full(n, -1, dtype=np.int64)
+        # the engine's arrays over node indices (engine/receipts.py), NEVER (inf) where none: NaN here
         first = alert.first
-        if first:
-            count = len(first)
-            where = np.fromiter(first, dtype=np.int64, count=count)
-            # the values flattened straight into doubles: no object made per node, so no garbage collection
-            # is set off (on a large run's heap one costs more than the rest of the summary)
-            rows = np.fromiter(chain.from_iterable(first.values()), dtype=np.float64, count=3 * count)
-            rows = rows.reshape(count, 3)
-            received[where] = rows[:, 0]
-            sender[where] = rows[:, 1]  # node and link indices: small integers, exact in a double
-            via[where] = rows[:, 2]
-        emitted = np.full(n, np.nan)
-        if alert.emitted:
-            where = np.fromiter(alert.emitted, dtype=np.int64, count=len(alert.emitted))
-            emitted[where] = np.fromiter(alert.emitted.values(), dtype=np.float64, count=len(alert.emitted))
+        received = _nan_where_never(first.times(), n)
+        sender = _indices(first.sender, n)
+        via = _indices(first.link, n)
+        emitted = _nan_where_never(alert.emitted.times(), n)
         expected = topology.reachable_mask(alert.origin, tuple(alert.areas), alert.spec.category)
         return cls(expected, received, sender, via, emitted, received - issue, emitted - issue)
 
@@ -72,8 +62,23 @@ class AlertNodes:
         return done
 
 
+def _nan_where_never(times: np.ndarray, n: int) -> np.ndarray:
+    """(n,) a copy of an engine time array, NaN where it holds NEVER (a node the alert never reached)."""
+    out = np.full(n, np.nan)
+    out[: times.size] = times
+    out[out == NEVER] = np.nan
+    return out
+
+
+def _indices(values: array[int], n: int) -> np.ndarray:
+    """(n,) an engine index array (-1: none) as int64."""
+    out = np.full(n, -1, dtype=np.int64)
+    out[: len(values)] = np.frombuffer(values, dtype=np.intc)
+    return out
+
+
 def emissions(alert: AlertState) -> list[tuple[int, float]]:
-    """(node index, simulated time) of each emission of the alert, in the order they happened."""
+    """(node index, simulated time) of each emission of the alert, in node order."""
     return list(alert.emitted.items())
 
 

@@ -97,8 +97,6 @@ class EmitterMap:
 def _emitted_at(alert: AlertState, n_nodes: int) -> np.ndarray:
     """(nodes,) when each node emitted the alert (seconds of the run), inf where it did not."""
     at = np.full(n_nodes, np.inf)
-    count = len(alert.emitted)
-    at[np.fromiter(alert.emitted.keys(), dtype=np.int64, count=count)] = np.fromiter(
-        alert.emitted.values(), dtype=np.float64, count=count
-    )
+    times = alert.emitted.times()  # the engine's array over node indices, NEVER (inf) where it did not
+    at[: times.size] = times
     return at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,23 @@ def test_a_column_of_rows_across_chunks_is_that_column_of_the_rows() -> None:
     for i, name in enumerate(COLUMNS):
         for start, stop in ((0, None), (5, 33), (20, 21), (59, 60), (30, 30)):
             assert trace.rows.column(name, start, stop).tolist() == [r[i] for r in rows[start:stop]]
+
+
+def test_the_parquet_trace_is_the_file_write_table_makes_with_the_same_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from lalert_sim.prepare import load
+    from lalert_sim.report import files
+    from lalert_sim.runner import run
+    from tests.conftest import SCENARIOS
+
+    trace = run(load(SCENARIOS / "jalert_missile_drill_aomori.yaml"), 1).trace
+    monkeypatch.setattr(files, "PARQUET_ROW_GROUP", 100)  # several groups, the last one short
+    written = tmp_path / "trace.parquet"
+    files._write_trace_parquet(written, trace)
+    assert pq.ParquetFile(written).num_row_groups == -(-len(trace) // 100) > 2
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pq.read_table(written), whole, row_group_size=100)
+    assert written.read_bytes() == whole.read_bytes()
+    assert pq.read_table(written).to_pylist() == [dict(zip(COLUMNS, row, strict=True)) for row in trace.named_rows()]
