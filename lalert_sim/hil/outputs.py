@@ -88,6 +88,10 @@ def limited(pattern: tuple[Step, ...], scale: float, max_total_s: float, siren_m
     return tuple(steps)
 
 
+MOCK_STATES_KEPT = 64
+"""Changes a mock pin keeps in its history (gpiozero's MockPin appends one per change, for ever)."""
+
+
 class OutputDriver:
     """gpiozero devices for the fitted outputs; each driver has its own pin factory so many
     virtual nodes can share one process."""
@@ -95,6 +99,7 @@ class OutputDriver:
     def __init__(self, pins: OutputPins, on_change: Callable[[Output, bool], None] | None = None) -> None:
         device_classes = gpio_device_classes()
         factory = _mock_factory() if pins.mock else None
+        self._mock = factory is not None
         self._on_change = on_change
         self.devices: dict[Output, Any] = {}
         self.pins: dict[Output, int] = {}
@@ -120,6 +125,8 @@ class OutputDriver:
             if device is None or self.state[name] == on:
                 continue
             device.on() if on else device.off()
+            if self._mock and len(device.pin.states) > MOCK_STATES_KEPT:
+                device.pin.clear_states()  # a mock pin records every change: a long-running virtual node keeps few
             self.state[name] = on
             if self._on_change is not None:
                 self._on_change(name, on)
