@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 
 from lalert_sim.montecarlo import SweepSpec, run_sweep
 from lalert_sim.montecarlo.results import column
+from lalert_sim.montecarlo.sweep import local_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "scenarios" / "jalert_missile_drill_aomori.yaml"
@@ -32,17 +34,11 @@ KPI = "evacuation-order.unwarned_at_deadline"
 
 def rate(scenario: Path, replications: int, workers: int, folder: Path, dask: bool) -> tuple[float, int, float | None]:
     """Replications per second of one sweep (pilot included), its batch size and the pilot's cost."""
-    spec = SweepSpec(scenario, replications, 1, folder, workers=workers, dask="local" if dask else None)
-    if dask:  # the cluster's start-up is not the sweep's work: time the sweep on a running cluster
-        from lalert_sim.montecarlo.sweep import local_cluster
-
-        with local_cluster(workers) as cluster:
-            spec = SweepSpec(scenario, replications, 1, folder, workers=workers, dask=cluster.scheduler_address)
-            started = time.perf_counter()
-            outcome = run_sweep(spec)
-    else:
+    # With Dask the cluster's start-up is not the sweep's work: the sweep is timed on a running cluster.
+    with local_cluster(workers) if dask else nullcontext() as cluster:
+        address = None if cluster is None else cluster.scheduler_address
         started = time.perf_counter()
-        outcome = run_sweep(spec)
+        outcome = run_sweep(SweepSpec(scenario, replications, 1, folder, workers=workers, dask=address))
     return replications / (time.perf_counter() - started), outcome.batch_size, outcome.per_replication_s
 
 

@@ -78,11 +78,10 @@ class SweepSpec:
             return self.scenario_text
         return self.scenario_path.read_text(encoding="utf-8")
 
-    def batches(self, size: int | None = None, pilot: bool = False) -> list[list[tuple[int, int]]]:
-        """(index, seed) pairs cut into batches of ``size`` (default ``batch_size``, or several per worker);
-        with ``pilot``, replication 0 alone first (the one that measured the cost)."""
+    def batches(self, size: int, pilot: bool = False) -> list[list[tuple[int, int]]]:
+        """(index, seed) pairs cut into batches of ``size`` (the sweep's ``Cut``); with ``pilot``,
+        replication 0 alone first (the one that measured the cost)."""
         seeds = replication_seeds(self.master_seed, self.replications)
-        size = size or self.batch_size or self.several_per_worker()
         pairs = list(enumerate(seeds))
         first = [pairs[:1]] if pilot and pairs else []
         rest = pairs[len(first) :]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SCENARIOS, cli
-from tests.console.conftest import Served
+from tests.console.conftest import Served, Stream
 
 DRILL = SCENARIOS / "jalert_missile_drill_aomori.yaml"
 SHORT_S = 400  # the drill cut after its emissions (about 290–370 s): 4 s of wall time at 100×
@@ -137,17 +137,22 @@ def test_batches_come_at_most_ten_a_second_and_carry_the_drill(serve: Callable[.
     assert [p["t"] for p in curve] == sorted(p["t"] for p in curve)
 
 
-def test_a_live_run_writes_what_run_writes(serve: Callable[..., Served], short_drill: Path, tmp_path: Path) -> None:
-    out = tmp_path / "live"
-    console = serve("console", short_drill, "--speed", "100", "--out", out)
-    stream = console.stream()
-    console.post({"action": "start"})
+def _stop_once_written(console: Served, stream: Stream, out: Path) -> None:
+    """Wait for the run's end and its results in ``out``, then stop the console (Ctrl-C): it exits 0."""
     stream.wait_for(_ended, timeout_s=30)
     deadline = time.monotonic() + 20
     while not (out / "summary.json").is_file() and time.monotonic() < deadline:
         time.sleep(0.1)
     code, stdout, _ = console.stop()
     assert code == 0, stdout
+
+
+def test_a_live_run_writes_what_run_writes(serve: Callable[..., Served], short_drill: Path, tmp_path: Path) -> None:
+    out = tmp_path / "live"
+    console = serve("console", short_drill, "--speed", "100", "--out", out)
+    stream = console.stream()
+    console.post({"action": "start"})
+    _stop_once_written(console, stream, out)
     ran = cli("run", short_drill, "--out", tmp_path / "ran", "--no-report", "--trace-format", "csv")
     assert ran.returncode == 0, ran.stderr
     live, plain = (json.loads((folder / "summary.json").read_text()) for folder in (out, tmp_path / "ran"))
@@ -281,12 +286,7 @@ def test_a_cancel_sent_from_the_console_is_recorded_and_drill_yaml_replays_the_d
     console.post({"action": "speed", "speed": 100})
     timed = stream.wait_for(lambda m: any(c["t50_s"] is not None for c in m["corrections"]), timeout_s=60)
     assert timed["corrections"][0]["alert"] == "missile-drill-1" and timed["corrections"][0]["kind"] == "cancel"
-    stream.wait_for(_ended, timeout_s=30)
-    deadline = time.monotonic() + 20
-    while not (out / "summary.json").is_file() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    code, stdout, _ = console.stop()
-    assert code == 0, stdout
+    _stop_once_written(console, stream, out)
     logged = [json.loads(line) for line in (out / "actions.jsonl").read_text().splitlines()]
     assert [entry["action"]["do"] for entry in logged] == ["cancel"]
     live = json.loads((out / "summary.json").read_text())
