@@ -119,19 +119,19 @@ def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepOutcome
     write_text(folder / CUT_FILE, json.dumps(cut.to_json(identity), indent=2) + "\n")
     outcome = SweepOutcome([], seeds=[seed for b in batches for _, seed in b])
     outcome.batch_size, outcome.per_replication_s = cut.size, cut.per_replication_s
-    if piloted is not None:  # the pilot is replication 0: its batch is done
+    done = 0  # batches already run: the pilot's, replication 0
+    if piloted is not None:
         write_batch(folder / batch_name(batches[0]), identity, batches[0], piloted)
+        done = 1
     pending = []
-    for number, batch in enumerate(batches, 1):
-        if piloted is not None and number == 1:
-            outcome.rows.extend(piloted)
-            continue
+    for number, batch in enumerate(batches[done:], done + 1):
         found = _reusable(spec, identity, number, batch, outcome.notes) if spec.resume else None
         if found is None:
             pending.append(batch)
         else:
             outcome.rows.extend(found)
-    outcome.reused = len(outcome.rows) - len(piloted or [])
+    outcome.reused = len(outcome.rows)
+    outcome.rows.extend(piloted or [])
     if progress and outcome.rows:
         progress(len(outcome.rows))
     for batch, batch_rows in _execute(spec, text, pending):
