@@ -216,13 +216,17 @@ class Steering:
             except ActionError as exc:
                 raise ScenarioError([Problem(str(exc), ("actions", self._next))]) from None
             self._next += 1
-        self.sim.advance(until_s if self.stop_s is None else min(until_s, self.stop_s))
+        self.sim.advance(self._before_stop(until_s))
 
     def act(self, action: Action) -> None:
         """Do an operator's action now; its ``at_s`` must be the clock's now (ActionError otherwise, or when
         it cannot be done)."""
         self.advance(action.at_s)  # pending actions due by then go first, as they will in the replay
         self._apply(action)
+
+    def _before_stop(self, until_s: float) -> float:
+        """``until_s``, or the stop's time when a ``stop`` action came earlier."""
+        return until_s if self.stop_s is None else min(until_s, self.stop_s)
 
     def _apply(self, action: Action) -> None:
         if self.stop_s is not None:
@@ -236,9 +240,7 @@ class Steering:
         """Apply what is still due and run to ``until_s`` (or to a ``stop`` action's time): the result, with
         the scenario as steered."""
         self.advance(until_s)
-        if self.stop_s is not None:
-            until_s = min(until_s, self.stop_s)
-        result = self.sim.run(until_s)
+        result = self.sim.run(self._before_stop(until_s))
         result.steered = self.prepared
         return result
 
