@@ -159,12 +159,11 @@ async def _over_tls(
         node_ids, folder, "127.0.0.1", free_port(), "demo", mock=True, groups=groups, tls=True, mutual=mutual,
         bind="127.0.0.1",
     )  # fmt: skip
-    port = BrokerAddress.parse(done.broker_url).port
+    listener = BrokerAddress.parse(done.broker_url)
     files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
-    broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
+    broker = Mosquitto(node_ids, done.broker_config.parent, listener.port, files=files).start()
     nodes = {n: load_node_config(done.node_dirs[n] / "node.toml").broker_address() for n in node_ids}
-    bridge = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
-    bridge = bridge.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+    bridge = listener.with_tls(done.bridge_tls).with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
 
     def address(who: str) -> BrokerAddress:
         return bridge if who == BRIDGE_USER else nodes[who]
