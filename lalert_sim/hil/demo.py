@@ -13,7 +13,7 @@ from typing import Literal
 
 from lalert_sim.hil.agent import NodeAgent
 from lalert_sim.hil.bridge import Bridge, BridgeOptions, BridgeRun
-from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, EmbeddedBroker, Mosquitto, free_port
+from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, EmbeddedBroker, Mosquitto, free_port
 from lalert_sim.hil.impair import IMPAIRED_RECONNECT_MAX_S, Relays, resolve_impairments
 from lalert_sim.hil.node_config import NodeConfig, load_node_config
 from lalert_sim.hil.protocol import Signer
@@ -159,11 +159,9 @@ async def _over_tls(
         node_ids, folder, "127.0.0.1", free_port(), "demo", mock=True, groups=groups, tls=True, mutual=mutual,
         bind="127.0.0.1",
     )  # fmt: skip
-    listener = BrokerAddress.parse(done.broker_url)
-    files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
-    broker = Mosquitto(node_ids, done.broker_config.parent, listener.port, files=files).start()
+    broker = done.mosquitto(node_ids).start()
     nodes = {n: load_node_config(done.node_dirs[n] / "node.toml").broker_address() for n in node_ids}
-    bridge = listener.with_tls(done.bridge_tls).with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
+    bridge = done.bridge_address()
 
     def address(who: str) -> BrokerAddress:
         return bridge if who == BRIDGE_USER else nodes[who]

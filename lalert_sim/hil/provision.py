@@ -12,7 +12,16 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from lalert_sim.hil.broker import BRIDGE_USER, BrokerTls, ClientTls, write_mosquitto_files, write_private
+from lalert_sim.hil.broker import (
+    BRIDGE_USER,
+    BrokerAddress,
+    BrokerFiles,
+    BrokerTls,
+    ClientTls,
+    Mosquitto,
+    write_mosquitto_files,
+    write_private,
+)
 from lalert_sim.hil.certificates import CertificateAuthority, host_name, write_pem
 from lalert_sim.hil.node_config import TLS_FILES, BrokerSettings, NodeConfig, OutputPins, Safety, Speech
 from lalert_sim.hil.protocol import Signer, generate_key
@@ -31,6 +40,18 @@ class Provisioned:
     """How the bridge reaches the broker: ``mqtt(s)://bridge@HOST:PORT``."""
     bridge_tls: ClientTls | None = None
     """With TLS: the files the bridge connects with (``--ca``, and ``--cert``/``--cert-key`` for mutual TLS)."""
+
+    def mosquitto(self, node_ids: list[str]) -> Mosquitto:
+        """A Mosquitto (not started) on the configuration written here, for ``node_ids``."""
+        files = BrokerFiles(self.broker_config, {BRIDGE_USER: self.bridge_password})
+        port = BrokerAddress.parse(self.broker_url).port
+        return Mosquitto(node_ids, self.broker_config.parent, port, files=files)
+
+    def bridge_address(self) -> BrokerAddress:
+        """How the bridge connects: its certificate under mutual TLS, else its password (over TLS or not)."""
+        mutual = self.bridge_tls is not None and self.bridge_tls.cert_file is not None
+        address = BrokerAddress.parse(self.broker_url).with_tls(self.bridge_tls)
+        return address.with_credentials(BRIDGE_USER, None if mutual else self.bridge_password)
 
 
 def node_toml(

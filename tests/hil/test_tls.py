@@ -31,7 +31,7 @@ from lalert_sim.hil.provision import provision
 from lalert_sim.hil.report import build_report
 from lalert_sim.hil.transport import MqttError, Session
 from tests.hil.conftest import WAIT_S, NodeProcess, bridge_run, fan_out_scenario, field_ids, need_mosquitto, until
-from tests.hil.tls_support import bridge_address, provisioned, running_broker
+from tests.hil.tls_support import provisioned, running_broker
 
 PRIVATE = ("ca.key", "ca.pem", "broker.key", "broker.crt", "client.key", "client.crt")
 
@@ -96,7 +96,7 @@ def test_twenty_node_processes_over_mutual_tls(tmp_path: Path, tls_broker, node_
     prepared = fan_out_scenario(tmp_path, ids)
     settings = prepared.scenario.field_nodes
     assert settings is not None
-    bridge = Bridge(prepared, signer, bridge_address(done), BridgeOptions.of(settings, presence_wait_s=60.0))
+    bridge = Bridge(prepared, signer, done.bridge_address(), BridgeOptions.of(settings, presence_wait_s=60.0))
 
     report = build_report(asyncio.run(bridge_run(bridge)))
 
@@ -156,7 +156,7 @@ def test_the_certificate_is_the_identity_for_the_acl_and_the_client_id(tmp_path:
     async def scenario() -> tuple[list[str], list[str]]:
         seen_by_one: list[str] = []
         seen_by_two: list[str] = []
-        async with Session(bridge_address(done), BRIDGE_USER) as bridge, Session(two, "pi-02") as genuine:
+        async with Session(done.bridge_address(), BRIDGE_USER) as bridge, Session(two, "pi-02") as genuine:
             await genuine.subscribe((topic("pi-02", Topic.ALERT), 1))
             async with Session(one, "pi-02") as impostor:  # pi-01's certificate, pi-02's client id
                 await impostor.subscribe((topic("pi-02", Topic.ALERT), 1), (topic("pi-01", Topic.ALERT), 1))
@@ -188,12 +188,12 @@ def test_a_node_provisioned_away_keeps_a_valid_certificate_but_no_topics(tmp_pat
     provisioned(tmp_path / "field", ["pi-01", "pi-02"], mutual=True)
     removed = load_node_config(tmp_path / "field" / "nodes" / "pi-02" / "node.toml").broker_address()
     done = provisioned(tmp_path / "field", ["pi-01"], mutual=True)  # on another free port
-    removed = dataclasses.replace(removed, port=bridge_address(done).port)
+    removed = dataclasses.replace(removed, port=done.bridge_address().port)
     tls_broker(done, ["pi-01"])
 
     async def scenario() -> list[bytes]:
         seen: list[bytes] = []
-        async with Session(bridge_address(done), BRIDGE_USER) as bridge, Session(removed, "pi-02") as gone:
+        async with Session(done.bridge_address(), BRIDGE_USER) as bridge, Session(removed, "pi-02") as gone:
             await gone.subscribe((topic("pi-02", Topic.ALERT), 1), (topic("pi-01", Topic.ALERT), 1))
             await bridge.publish(topic("pi-02", Topic.ALERT), b"for pi-02", 1)
             await bridge.publish(topic("pi-01", Topic.ALERT), b"for pi-01", 1)
@@ -248,7 +248,7 @@ def test_server_only_tls_logs_in_with_passwords(tmp_path: Path, tls_broker) -> N
             await asyncio.gather(task, return_exceptions=True)
             agent.close()
         wrong = config.broker_address().with_credentials("pi-01", "not-the-password")
-        return await _connects(bridge_address(done)), await _connects(wrong)
+        return await _connects(done.bridge_address()), await _connects(wrong)
 
     assert asyncio.run(scenario()) == (True, False)
 

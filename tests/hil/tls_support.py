@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lalert_sim.hil.broker import BRIDGE_USER, BrokerAddress, BrokerFiles, Mosquitto, free_port
+from lalert_sim.hil.broker import Mosquitto, free_port
 from lalert_sim.hil.provision import Provisioned, provision
 from tests.hil.conftest import need_mosquitto
 
@@ -19,21 +19,12 @@ def provisioned(out: Path, ids: list[str], mutual: bool) -> Provisioned:
     return provision(ids, out, "127.0.0.1", free_port(), mock=True, tls=True, mutual=mutual, bind="127.0.0.1")
 
 
-def bridge_address(done: Provisioned) -> BrokerAddress:
-    """How the bridge connects: its certificate under mutual TLS, else its password over TLS."""
-    mutual = done.bridge_tls is not None and done.bridge_tls.cert_file is not None
-    address = BrokerAddress.parse(done.broker_url).with_tls(done.bridge_tls)
-    return address.with_credentials(BRIDGE_USER, None if mutual else done.bridge_password)
-
-
 @contextmanager
 def running_broker(done: Provisioned, node_ids: list[str]) -> Iterator[Mosquitto]:
     """Mosquitto on the configuration `provision` wrote, stopped by its PID afterwards (and checked gone).
     Without Mosquitto the test is skipped, or fails under CI=true."""
     need_mosquitto()
-    port = int(done.broker_url.rsplit(":", 1)[1])
-    files = BrokerFiles(done.broker_config, {BRIDGE_USER: done.bridge_password})
-    broker = Mosquitto(node_ids, done.broker_config.parent, port, files=files).start()
+    broker = done.mosquitto(node_ids).start()
     pid = broker.pid
     try:
         yield broker
