@@ -46,15 +46,18 @@ def run(prepared: Prepared, seed: int | None = None) -> RunResult:
     return result
 
 
-def reaches(prepared: Prepared, result: RunResult) -> list[Reach | None]:
-    """Each alert's resident reach (None for an alert that concerns no municipality's residents).
+def reaches(prepared: Prepared, result: RunResult, curves: bool = True) -> list[Reach | None]:
+    """Each alert's resident reach (None for an alert that concerns no municipality's residents);
+    without ``curves``, only what a summary reads (``compute_reach``).
 
     Messages of ``streams:`` have none: a flood of thousands is about the network's load, and each
     reach holds curves over its whole horizon. Alerts that operator actions added have one.
     """
     prepared = result.steered or prepared
     alerts = {injection.alert.id for injection in prepared.injections}
-    return [compute_reach(prepared, result, alert) if alert.spec.id in alerts else None for alert in result.alerts]
+    return [
+        compute_reach(prepared, result, alert, curves) if alert.spec.id in alerts else None for alert in result.alerts
+    ]
 
 
 def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach | None] | None = None) -> RunSummary:
@@ -63,4 +66,6 @@ def summarise(prepared: Prepared, result: RunResult, alert_reaches: list[Reach |
     ``alert_reaches``: each alert's resident reach, when the caller has them already.
     """
     prepared = result.steered or prepared
-    return run_summary(prepared, result, reaches(prepared, result) if alert_reaches is None else alert_reaches)
+    return run_summary(
+        prepared, result, reaches(prepared, result, curves=False) if alert_reaches is None else alert_reaches
+    )

@@ -48,7 +48,7 @@ def corrections_so_far(prepared: Prepared, result: RunResult) -> tuple[Correctio
     """Correction times of a run, reaches computed here for the alerts they need only (the console's live view:
     ``result`` the run so far, ``prepared`` the scenario as the actions left it, e.g. ``Steering.prepared``)."""
     needed = {state.index: state for pair in corrected_pairs(result) for state in pair}
-    reaches = {index: compute_reach(prepared, result, state) for index, state in needed.items()}
+    reaches = {index: compute_reach(prepared, result, state, curves=False) for index, state in needed.items()}
     return correction_times(result, {index: reach for index, reach in reaches.items() if reach is not None})
 
 

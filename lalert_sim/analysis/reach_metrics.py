@@ -14,6 +14,7 @@ from lalert_sim.analysis.results import (
     SmartphoneSplit,
     WarnedFigures,
 )
+from lalert_sim.reach.interpolation import values_at
 from lalert_sim.reach.model import ATTRIBUTED, COHORT_GROUPS, Reach
 from lalert_sim.reach.parameters import AGE_BANDS
 
@@ -53,26 +54,6 @@ def times_to_warned(times_s: np.ndarray, curves: np.ndarray, fractions: Sequence
 def value_at(times_s: np.ndarray, curve: np.ndarray, t: float) -> float:
     """The curve's value at ``t`` seconds (linear between grid points)."""
     return float(np.interp(t, times_s, curve))
-
-
-def values_at(times_s: np.ndarray, curves: np.ndarray, t: float) -> np.ndarray:
-    """Each curve's value at ``t`` seconds (curves along the last axis, on the grid ``times_s``), exactly as
-    ``value_at`` gives it for each: ``np.interp``'s own arithmetic for one point, done for all curves at once
-    (a summary reads a hundred or more curves at its deadline)."""
-    if not t > times_s[0]:  # before the grid, or on its first point (np.interp: the first value)
-        return np.array(curves[..., 0], dtype=np.float64)
-    if not t < times_s[-1]:  # on or after its last point
-        return np.array(curves[..., -1], dtype=np.float64)
-    j = int(np.searchsorted(times_s, t, side="right")) - 1  # times_s[j] <= t < times_s[j + 1]
-    low, high = curves[..., j], curves[..., j + 1]
-    if times_s[j] == t:
-        return np.array(low, dtype=np.float64)
-    slope = (high - low) / (times_s[j + 1] - times_s[j])
-    values: np.ndarray = slope * (t - times_s[j]) + low
-    if np.isnan(values).any():  # as np.interp: from the other end, else the flat value
-        other = slope * (t - times_s[j + 1]) + high
-        values = np.where(np.isnan(values), np.where(np.isnan(other) & (low == high), low, other), values)
-    return values
 
 
 def warned_groups(times_s: np.ndarray, curves: np.ndarray, deadline_s: float) -> list[WarnedFigures]:
@@ -122,14 +103,19 @@ def reach_summary(reach: Reach, deadline_s: float) -> ResidentsReach:
 
 def reaching_channels(reach: Reach) -> list[int]:
     """Indices into ATTRIBUTED of the channels that reach anyone by the horizon (the others are left out)."""
-    return [n for n in range(len(ATTRIBUTED)) if reach.reached_by[0, n, -1] > 0]
+    return [int(n) for n in np.flatnonzero(reach.at_deadline.reaching)]
 
 
 def channel_shares(reach: Reach, deadline_s: float) -> dict[str, ChannelShares]:
     """Per cohort group: first-via and reached-by shares at the deadline, of the channels that reach anyone."""
     shown = reaching_channels(reach)
-    first_via = values_at(reach.times_s, reach.first_via[:, shown], deadline_s).tolist()  # (G, shown)
-    reached_by = values_at(reach.times_s, reach.reached_by[:, shown], deadline_s).tolist()
+    if deadline_s == reach.at_deadline.time_s:
+        first_via = reach.at_deadline.first_via[:, shown].tolist()  # (G, shown)
+        reached_by = reach.at_deadline.reached_by[:, shown].tolist()
+    else:
+        first_curves, reached_curves = _curves(reach)
+        first_via = values_at(reach.times_s, first_curves[:, shown], deadline_s).tolist()
+        reached_by = values_at(reach.times_s, reached_curves[:, shown], deadline_s).tolist()
     return {
         group: ChannelShares(
             first_via={ATTRIBUTED[n]: round(first_via[g][k], 4) for k, n in enumerate(shown)},
@@ -139,17 +125,25 @@ def channel_shares(reach: Reach, deadline_s: float) -> dict[str, ChannelShares]:
     }
 
 
+def _curves(reach: Reach) -> tuple[np.ndarray, np.ndarray]:
+    """The reach's first-via and reached-by curves (G, N, T); a reach computed without them cannot give them."""
+    if reach.first_via is None or reach.reached_by is None:
+        raise ValueError(f"the reach of {reach.alert_id} was computed without its attribution curves")
+    return reach.first_via, reach.reached_by
+
+
 def channel_rows(reach: Reach) -> list[tuple[object, ...]]:
     """Attribution over time: alert, time, cohort group, channel, first-via share, reached-by share."""
     shown = reaching_channels(reach)
+    first_via, reached_by = _curves(reach)
     return [
         (
             reach.alert_id,
             float(t),
             group,
             ATTRIBUTED[n],
-            round(float(reach.first_via[g, n, i]), 5),
-            round(float(reach.reached_by[g, n, i]), 5),
+            round(float(first_via[g, n, i]), 5),
+            round(float(reached_by[g, n, i]), 5),
         )
         for i, t in enumerate(reach.times_s)
         for g, group in enumerate(COHORT_GROUPS)

@@ -291,7 +291,11 @@ def attribute(survival: np.ndarray, people: np.ndarray, logs: list[LogSurvival])
 
 
 def attribute_residents(
-    unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival], scratch: Scratch | None = None
+    unwarned: np.ndarray,
+    people: np.ndarray,
+    logs: list[LogSurvival],
+    scratch: Scratch | None = None,
+    steps: int | None = None,
 ) -> Attribution:
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
@@ -300,42 +304,65 @@ def attribute_residents(
     a chunk of cohorts at a time, so that memory stays bounded).
     The hazard is the sum of the channels' increments, not the step of log S: with a horizon
     of hours log S reaches tens, where float32 keeps too few digits of a small step.
-    With ``scratch`` the arrays of the result lie in it.
+    ``steps``: only the first ``steps`` time steps of ``first_via`` and ``reached_by`` (the shares at an
+    early time, such as a deadline, without the steps after it); each step's value is the same to the bit
+    as with all of them. ``still`` always covers every step. With ``scratch`` the arrays of the result lie in it.
     """
     scratch = Scratch() if scratch is None else scratch
     m_count, k_count, t_count = unwarned.shape
+    shown = t_count if steps is None else max(1, min(steps, t_count))
     # The step's drop summed in float64 scales the split below; on the steps before the first drop
     # anywhere every share is 0 times that scale, so the split starts at the first drop.
     still = unwarned.sum(axis=0, dtype=np.float64)  # (K, T)
-    drops = np.diff(still, axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
+    drops = np.diff(still[:, :shown], axis=1, prepend=people.sum(axis=0, dtype=np.float64)[:, None])
     dropping = np.flatnonzero(drops.any(axis=0))
-    active = int(dropping[0]) if dropping.size else t_count
+    active = int(dropping[0]) if dropping.size else shown
     increments = [log.increments() for log in logs]
-    first = scratch.zeros("first", (k_count, len(logs), t_count), np.float64)
-    by_cohort = unwarned.transpose(1, 0, 2)  # (K, M, T)
-    for chunk in cohort_chunks(k_count if active < t_count else 0, m_count * (t_count - active)):
+    first = scratch.zeros("first", (k_count, len(logs), shown), np.float64)
+    by_cohort = unwarned.transpose(1, 0, 2)[:, :, :shown]  # (K, M, T')
+    for chunk in cohort_chunks(k_count if active < shown else 0, m_count * (shown - active)):
         _split_drops(by_cohort[chunk], people[:, chunk], logs, increments, chunk, active, first[chunk], scratch)
     # Summed in float32 above: scale each step's split to the step's drop summed in float64, so the
     # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
     split = first.sum(axis=1)
     np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
-    reached = scratch.zeros("reached", (k_count, len(logs), t_count), np.float64)
+    reached = reached_alone(people, logs, slice(0, shown), scratch.zeros("reached", first.shape, np.float64))
+    cumulative = np.cumsum(first, axis=2, out=scratch.array("first_via", first.shape, np.float64))
+    return Attribution(cumulative, reached, people.sum(axis=0, dtype=np.float64), still)
+
+
+def reached_alone(people: np.ndarray, logs: list[LogSurvival], steps: slice, out: np.ndarray) -> np.ndarray:
+    """Residents each channel alone would have warned (K, N, len(steps)), at the time steps ``steps`` (a slice
+    of step 1), into ``out`` (zeros): ``people`` (M, K) times 1 - S_c, summed over municipalities. A step's
+    value does not depend on which others are asked for."""
+    low, high = steps.start, steps.stop
     for n, log in enumerate(logs):
         if log.values.shape[2] == 0:
             continue
-        members, window = np.flatnonzero(log.group >= 0), slice(log.start, log.stop)
-        if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
-            weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
-            reached[members, n, window] = np.einsum("mk,mt->kt", weights, log.reached)  # float32: ~1e-7; not BLAS
-        else:
-            alone = np.exp(log.values)  # (U, M, W), then 1 - that: warned by this channel alone
-            np.subtract(1.0, alone, out=alone)
-            for u, warned_alone in enumerate(alone):
-                in_group = members[log.group[members] == u]
-                reached[in_group, n, window] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
-        reached[:, n, log.stop :] = reached[:, n, log.stop - 1 : log.stop]
-    cumulative = np.cumsum(first, axis=2, out=scratch.array("first_via", first.shape, np.float64))
-    return Attribution(cumulative, reached, people.sum(axis=0, dtype=np.float64), still)
+        within = slice(max(log.start, low), min(log.stop, high))  # the window's steps asked for
+        if within.start < within.stop:
+            out[:, n, within.start - low : within.stop - low] = _alone(people, log, within)
+        if high > log.stop:  # after the window: as on its last step
+            last = _alone(people, log, slice(log.stop - 1, log.stop))
+            out[:, n, max(log.stop, low) - low :] = last
+    return out
+
+
+def _alone(people: np.ndarray, log: LogSurvival, steps: slice) -> np.ndarray:
+    """(K, len(steps)) residents ``log``'s channel alone would have warned at ``steps``, inside its window."""
+    members = np.flatnonzero(log.group >= 0)
+    window = slice(steps.start - log.start, steps.stop - log.start)
+    counts = np.zeros((len(log.group), steps.stop - steps.start))
+    if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
+        weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
+        counts[members] = np.einsum("mk,mt->kt", weights, log.reached[:, window])  # float32: ~1e-7; not BLAS
+        return counts
+    alone = np.exp(log.values[:, :, window])  # (U, M, W'), then 1 - that: warned by this channel alone
+    np.subtract(1.0, alone, out=alone)
+    for u, warned_alone in enumerate(alone):
+        in_group = members[log.group[members] == u]
+        counts[in_group] = np.einsum("mk,mt->kt", people[:, in_group], warned_alone)  # float32
+    return counts
 
 
 _CHUNK_ELEMENTS = 1 << 20
@@ -368,20 +395,23 @@ def _split_drops(
 ) -> None:
     """Residents first warned through each channel on each step from ``active`` on, for ``cohorts``, into ``first``.
 
-    ``still`` (K', M, T) residents unwarned and ``people`` (M, K') of those cohorts; ``first`` (K', N, T).
+    ``still`` (K', M, T) residents unwarned and ``people`` (M, K') of those cohorts; ``first`` (K', N, T). The
+    channels' windows are cut at ``still``'s T.
     The same float32 operations, in the same order per element, as cohort by cohort: the hazard is
     0 plus each channel's increment in channel order (0 for the cohorts a channel cannot reach: no
     change), and the sum over municipalities of ``np.einsum`` runs over m in order for every
     (cohort, step) alike.
     """
-    shape = (still.shape[0], still.shape[1], still.shape[2] - active)  # steps from ``active`` on
+    t_count = still.shape[2]
+    shape = (still.shape[0], still.shape[1], t_count - active)  # steps from ``active`` on
     hazard = scratch.zeros("hazard", shape)
     present = []
     for n, log in enumerate(logs):
-        low = max(log.start, active)
-        part = LogSurvival(log.values[:, :, low - log.start :], log.group[cohorts], low)
-        if low < log.stop and (part.group >= 0).any():  # in the window, and reaching a cohort of the chunk
-            present.append((n, part, increments[n][:, :, low - log.start :], slice(low - active, log.stop - active)))
+        low, high = max(log.start, active), min(log.stop, t_count)
+        part = LogSurvival(log.values[:, :, low - log.start : high - log.start], log.group[cohorts], low)
+        if low < high and (part.group >= 0).any():  # in the window, and reaching a cohort of the chunk
+            steps = increments[n][:, :, low - log.start : high - log.start]
+            present.append((n, part, steps, slice(low - active, high - active)))
     for _, part, steps, window in present:
         rows = part.by_cohort(steps, scratch)
         assert rows is not None  # present: it reaches some cohort

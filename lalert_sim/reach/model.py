@@ -11,11 +11,12 @@ from lalert_sim.engine.state import AlertState
 from lalert_sim.model.calendar import DayType
 from lalert_sim.model.network import Channel
 from lalert_sim.prepare import Prepared
-from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute_residents, log_unwarned
+from lalert_sim.reach.curves import LogSurvival, ReachInputs, attribute_residents, log_unwarned, reached_alone
 from lalert_sim.reach.diffusion import apply
 from lalert_sim.reach.emissions import EmitterMap
 from lalert_sim.reach.equipment import station_factors
 from lalert_sim.reach.headends import headend_factors
+from lalert_sim.reach.interpolation import values_at
 from lalert_sim.reach.parameters import AGE_BANDS, REACH_CHANNELS
 from lalert_sim.reach.scratch import Scratch, scratch
 from lalert_sim.reach.setting import (
@@ -50,6 +51,17 @@ COHORT_GROUPS: tuple[str, ...] = ("overall", *AGE_BANDS, "smartphone", "no_smart
 
 
 @dataclass(frozen=True)
+class ChannelShares:
+    """Shares of each COHORT_GROUPS group (rows) first warned through, and reached by, each ATTRIBUTED channel
+    (columns) at one time; ``reaching`` marks the channels that reach anyone by the horizon."""
+
+    time_s: float
+    first_via: np.ndarray  # (G, N)
+    reached_by: np.ndarray  # (G, N)
+    reaching: np.ndarray  # (N,) bool
+
+
+@dataclass(frozen=True)
 class Reach:
     """Expected warned fractions on a time grid (seconds after issue)."""
 
@@ -63,15 +75,19 @@ class Reach:
     by_municipality: np.ndarray  # (M, T)
     hour: float
     day_type: DayType
-    first_via: np.ndarray  # (G, N, T): share of each COHORT_GROUPS group first warned through each ATTRIBUTED
-    reached_by: np.ndarray  # (G, N, T): share each ATTRIBUTED would have warned by t on its own
+    at_deadline: ChannelShares  # at the residents' deadline
+    first_via: np.ndarray | None  # (G, N, T): share of each COHORT_GROUPS group first warned through each ATTRIBUTED
+    reached_by: np.ndarray | None  # (G, N, T): share each ATTRIBUTED would have warned by t on its own; both None
+    # when computed without curves (a summary reads the shares at the deadline only)
 
 
-def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> Reach | None:
+def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState, curves: bool = True) -> Reach | None:
     """The alert's reach, or None when it concerns no municipality's residents.
 
     What does not depend on the run (municipalities, cohorts, grid, word of mouth's set-up) comes
-    from ``alert_setting``, computed once per prepared scenario and alert.
+    from ``alert_setting``, computed once per prepared scenario and alert. Without ``curves`` the
+    attribution to channels is worked out only up to the residents' deadline (``Reach.at_deadline``,
+    the same to the bit), which is all a summary reads.
     """
     setting = alert_setting(prepared, alert)
     if setting is None:
@@ -92,10 +108,12 @@ def compute_reach(prepared: Prepared, result: RunResult, alert: AlertState) -> R
         reception_groups=setting.reception_groups,
     )
     with scratch() as work:  # the arrays below lie in ``work`` until the end of the block
-        return _reach(setting, alert, inputs, work)
+        return _reach(setting, alert, inputs, work, prepared.scenario.residents.deadline_s, curves)
 
 
-def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: Scratch) -> Reach:
+def _reach(
+    setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: Scratch, deadline_s: float, curves: bool
+) -> Reach:
     """``compute_reach`` from its inputs; the Reach's arrays are new, none in ``work``."""
     municipalities, cohorts, times, people = setting.municipalities, setting.cohorts, setting.times_s, setting.people
     log_survival, logs = log_unwarned(inputs, work)  # (M, K, T), float32: curves are good to about 1e-6
@@ -106,7 +124,9 @@ def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: 
         apply(unwarned, told, work)
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
-    attribution = attribute_residents(unwarned, people, [*logs, told], work)
+    channels = [*logs, told]
+    around = _around(times, deadline_s)  # the grid steps a value at the deadline is read from
+    attribution = attribute_residents(unwarned, people, channels, work, steps=None if curves else around.stop)
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
@@ -127,6 +147,14 @@ def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: 
             ]
         )
 
+    last = slice(len(times) - 1, len(times))
+    at_end = reached_alone(people, channels, last, np.zeros((len(cohorts), len(channels), 1)))
+    at_deadline = ChannelShares(
+        time_s=deadline_s,
+        first_via=values_at(times[around], group_shares(attribution.first_via[:, :, around]), deadline_s),
+        reached_by=values_at(times[around], group_shares(attribution.reached_by[:, :, around]), deadline_s),
+        reaching=group_shares(at_end)[0, :, 0] > 0,
+    )
     population = setting.population
     still_by_municipality = unwarned.sum(axis=1, dtype=np.float64)
     return Reach(
@@ -140,9 +168,16 @@ def _reach(setting: AlertSetting, alert: AlertState, inputs: ReachInputs, work: 
         by_municipality=np.clip(1.0 - still_by_municipality / np.maximum(population, 1.0)[:, None], 0.0, 1.0),
         hour=setting.hour,
         day_type=setting.day_type,
-        first_via=group_shares(attribution.first_via),
-        reached_by=group_shares(attribution.reached_by),
+        at_deadline=at_deadline,
+        first_via=group_shares(attribution.first_via) if curves else None,
+        reached_by=group_shares(attribution.reached_by) if curves else None,
     )
+
+
+def _around(times_s: np.ndarray, t: float) -> slice:
+    """The one or two grid steps that a value at ``t`` is interpolated from (``values_at``)."""
+    j = int(np.searchsorted(times_s, t, side="right")) - 1  # times_s[j] <= t < times_s[j + 1]
+    return slice(max(j, 0), min(j + 2, len(times_s)))
 
 
 def municipal_factors(

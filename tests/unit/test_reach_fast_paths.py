@@ -11,15 +11,20 @@ import gc
 import numpy as np
 import pytest
 
-from lalert_sim import load, run
+from lalert_sim import load, run, summarise
+from lalert_sim.analysis.summary import run_summary
 from lalert_sim.model.residents import WordOfMouth
+from lalert_sim.prepare import prepare
 from lalert_sim.reach import compute_reach, curves
 from lalert_sim.reach.cohorts import Cohorts
 from lalert_sim.reach.curves import LogSurvival, attribute_residents, cohort_groups, log_unwarned
 from lalert_sim.reach.diffusion import Telling, _delay_matrix, apply, cohort_rates
 from lalert_sim.reach.emissions import EmitterMap, emission_times
+from lalert_sim.reach.interpolation import values_at
+from lalert_sim.reach.model import COHORT_GROUPS
 from lalert_sim.reach.scratch import Scratch
 from lalert_sim.reach.setting import _SETTINGS, alert_setting
+from lalert_sim.runner import reaches
 from tests.conftest import SCENARIOS
 from tests.validation.test_reach_against_residents import one_town_inputs
 
@@ -219,3 +224,32 @@ def test_scratch_arrays_are_views_of_the_shape_asked_for() -> None:
     assert small.shape == (2, 3) and np.shares_memory(small, big)  # the same memory, reused
     assert work.zeros("a", (2, 3)).sum() == 0
     assert work.array("b", (2,), np.float64).dtype == np.float64
+
+
+# On a grid point (600 s), between two (601.3 s), before the first emission (1 s), on the horizon (3,600 s) and
+# beyond it (5,000 s; the flagship's horizon is 3,600 s).
+@pytest.mark.parametrize("deadline_s", [600.0, 601.3, 1.0, 3600.0, 5000.0])
+def test_the_shares_at_the_deadline_without_curves_are_those_of_the_curves(deadline_s: float) -> None:
+    prepared = load(FLAGSHIP)
+    residents = prepared.scenario.residents.model_copy(update={"deadline_s": deadline_s})
+    prepared = prepare(prepared.scenario.model_copy(update={"residents": residents}))
+    result = run(prepared, 3)
+    full, lean = (compute_reach(prepared, result, result.alerts[0], curves) for curves in (True, False))
+    assert full is not None and lean is not None and full.first_via is not None and full.reached_by is not None
+    assert lean.first_via is None and lean.reached_by is None  # nothing a summary does not read
+    for field in ("first_via", "reached_by", "reaching"):
+        assert _same_bits(getattr(full.at_deadline, field), getattr(lean.at_deadline, field)), field
+    # Against the curves read at the deadline (np.interp's arithmetic), and their last step.
+    assert _same_bits(lean.at_deadline.first_via, values_at(full.times_s, full.first_via, deadline_s))
+    assert _same_bits(lean.at_deadline.reached_by, values_at(full.times_s, full.reached_by, deadline_s))
+    assert _same_bits(lean.at_deadline.reaching, full.reached_by[0, :, -1] > 0)
+    assert lean.at_deadline.first_via.shape == (len(COHORT_GROUPS), full.first_via.shape[1])
+    if deadline_s > 1.0:  # somebody was warned by then: the comparison is not of zeros
+        assert lean.at_deadline.first_via[0].sum() > 0.5
+
+
+@pytest.mark.parametrize("name", ["jalert_missile_drill_aomori", "lalert_evacuation_order_kesennuma"])
+def test_a_summary_is_the_same_with_the_reach_worked_out_to_its_deadline_only(name: str) -> None:
+    prepared = load(SCENARIOS / f"{name}.yaml")
+    result = run(prepared, 4)
+    assert summarise(prepared, result).to_json() == run_summary(prepared, result, reaches(prepared, result)).to_json()

@@ -20,13 +20,14 @@ from lalert_sim.analysis.metrics import (
     rows_by_alert,
     sorted_median,
 )
-from lalert_sim.analysis.reach_metrics import times_to_warned, value_at, values_at
+from lalert_sim.analysis.reach_metrics import times_to_warned, value_at
 from lalert_sim.analysis.receipts import AlertNodes
 from lalert_sim.analysis.topology_index import _INDEXES, AUTOMATIC_OUTPUTS, topology_index
 from lalert_sim.engine.simulation import RunResult
 from lalert_sim.model.network import NodeKind
 from lalert_sim.model.scenario import Objective
 from lalert_sim.prepare import Prepared
+from lalert_sim.reach.interpolation import values_at
 from tests.conftest import SCENARIOS
 
 
