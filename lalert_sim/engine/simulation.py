@@ -33,13 +33,15 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector.
 
     Building and running a replication allocates many objects (run-time nodes,
     events, trace rows) but makes almost no reference cycles; the collector's
     repeated scans of them would otherwise cost about 40 % of the time on a
-    nationwide topology. Cycles, if any, are collected once it is back on.
+    nationwide topology. Cycles, if any, are collected once it is back on. Pauses nest: the
+    outermost one turns it back on (a sweep pauses it over a whole replication, summary included,
+    so that the run's objects, freed without cycles, are never scanned).
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -125,7 +127,7 @@ class Simulation:
     ) -> None:
         """``env``: a real-time environment for the field-node bridge; default a plain one (as fast as it goes).
         ``sounding_s``: seconds each channel sounds a message; default the packaged ones (model/outputs.py)."""
-        with _collector_paused():
+        with collector_paused():
             self._build(topology, seed, env or simpy.Environment(), sounding_s or Outputs().sounding())
 
     def _build(
@@ -212,7 +214,7 @@ class Simulation:
         if until_s <= env.now:
             return
         before_s = math.nextafter(until_s, -math.inf)
-        with _collector_paused():
+        with collector_paused():
             plain = type(env) is simpy.Environment
             settle = self.trace.rows.settle
             self.events += _steps(env, before_s, settle) if plain else _stepped(env, before_s, settle)
@@ -254,10 +256,10 @@ class Simulation:
     def run(self, until_s: float) -> RunResult:
         """Advance to ``until_s`` and hand back everything recorded.
 
-        The cyclic garbage collector is paused meanwhile (see ``_collector_paused``).
+        The cyclic garbage collector is paused meanwhile (see ``collector_paused``).
         """
         env = self.env
-        with _collector_paused():
+        with collector_paused():
             settle = self.trace.rows.settle
             plain = type(env) is simpy.Environment
             self.events += _steps(env, until_s, settle) if plain else _stepped(env, until_s, settle)

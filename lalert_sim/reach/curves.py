@@ -435,9 +435,12 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
         emission = inputs.carrier_emission_s
         if not np.isfinite(emission).any():
             return None
-        reached = np.zeros((emission.shape[0], len(inputs.times_s)))
+        # Every carrier's phones react alike: the CDF looked up once for all carriers' emission times.
+        m_count, j_count = emission.shape
+        noticed = _noticed(delay, inputs.times_s, emission.T.ravel(), horizon).reshape(j_count, m_count, -1)
+        reached = np.zeros((m_count, len(inputs.times_s)))
         for j, share in enumerate(inputs.carrier_shares):  # each carrier's share of the phones
-            reached += share * _noticed(delay, inputs.times_s, emission[:, j], horizon)
+            reached += share * noticed[j]
         return reached.astype(np.float32)
     emission = inputs.emission_s[:, c]
     if not np.isfinite(emission).any():
@@ -446,7 +449,7 @@ def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horiz
 
 
 def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
-    """(M, T) F(t - e_m): the reaction delay's CDF since each municipality's emission (0 where none).
+    """(E, T) F(t - e): the reaction delay's CDF since each emission time ``emission_s`` (E,) (0 where none).
 
     Before the first emission every offset is negative, where F is 0: only the steps from there on are looked
     up, and once per distinct emission time (a prefecture's broadcaster emits at one time for all its towns).

@@ -73,7 +73,7 @@ class Telling:
         self.population = np.where(self.inhabited, self.population, 1.0)
         if self.values.size == 0:
             return
-        self.delay_cdf = _delay_matrix(times_s, settings)
+        self.told_by = np.ascontiguousarray(_delay_matrix(times_s, settings).T)  # [i, j]: F(t_i - mid_j), by row
         self.rates_by_group = -self.values[:, None]
         self.quiet = _by_group(people[:, :, None], self.group, self.values.size)[:, 0, :]  # (U + 1, M)
         self._lock = threading.Lock()  # for the quiet steps, shared by the runs of every thread
@@ -96,14 +96,15 @@ class Telling:
         rises = np.zeros((t_count, m_count))  # w_m(t_j) - w_m(t_j-1)
         before = np.zeros(m_count)
         not_told = np.ones((self.values.size + 1, m_count))  # per group; the last row (nobody tells) stays 1
+        warned = np.empty(m_count)
         if quiet:
             with self._lock:
-                self._step_quiet(quiet, not_told)
+                self._step_quiet(quiet, not_told, warned)
                 exposure[:quiet] = self._exposure[:quiet]
                 rises[:quiet] = self._rises[:quiet]
                 before[:] = self._before[quiet - 1]
         for i in range(quiet, t_count):
-            self._step(i, by_step[:, i], exposure, rises, before, not_told)
+            self._step(i, by_step[:, i], exposure, rises, before, not_told, warned)
         exposure = exposure.T
         start = int(np.argmax(exposure.any(axis=0))) if exposure.any() else t_count - 1
         logs = (-self.values[:, None, None] * exposure[None, :, start:]).astype(np.float32)
@@ -117,22 +118,27 @@ class Telling:
         rises: np.ndarray,
         before: np.ndarray,
         not_told: np.ndarray,
+        warned: np.ndarray,
     ) -> None:
         """Step i of the diffusion: Λ at t_i from the earlier rises, then the warned share's rise; ``unwarned``
         (U + 1, M) by group. ``before`` (M,), the largest warned share so far, is updated in place;
-        ``not_told`` (U + 1, M) is work space whose last row is 1."""
+        ``not_told`` (U + 1, M), whose last row is 1, and ``warned`` (M,) are work space: a step writes only into
+        arrays it is given (it is a few microseconds of arithmetic, which allocations would double)."""
+        here = exposure[i]
         if i:
-            np.einsum("j,jm->m", self.delay_cdf[:i, i], rises[:i], out=exposure[i])  # not BLAS: slow on shared cores
+            np.einsum("j,jm->m", self.told_by[i, :i], rises[:i], out=here)  # not BLAS: slow on shared cores
         # exp(-rate_u Λ), then 1 for those nobody can tell: the same sum as adding them after
-        np.exp(np.multiply(self.rates_by_group, exposure[i], out=not_told[:-1]), out=not_told[:-1])
-        still = np.einsum("um,um->m", unwarned, not_told)
-        warned = 1.0 - still / self.population
+        telling = not_told[:-1]
+        np.exp(np.multiply(self.rates_by_group, here, out=telling), out=telling)
+        np.einsum("um,um->m", unwarned, not_told, out=warned)  # still unwarned
+        np.divide(warned, self.population, out=warned)
+        np.subtract(1.0, warned, out=warned)
         if not self.everywhere:
-            warned = np.where(self.inhabited, warned, 0.0)
-        np.maximum(np.subtract(warned, before, out=still), 0.0, out=rises[i])
+            np.copyto(warned, 0.0, where=~self.inhabited)
+        np.maximum(np.subtract(warned, before, out=rises[i]), 0.0, out=rises[i])
         np.maximum(warned, before, out=before)
 
-    def _step_quiet(self, steps: int, not_told: np.ndarray) -> None:
+    def _step_quiet(self, steps: int, not_told: np.ndarray, warned: np.ndarray) -> None:
         """Step the diffusion on the quiet residents until ``steps`` steps are known."""
         done = self._steps_done
         if steps <= done:
@@ -142,7 +148,7 @@ class Telling:
         exposure[:done], rises[:done], before[:done] = self._exposure, self._rises, self._before
         state = before[done - 1].copy() if done else np.zeros(m_count)
         for i in range(done, steps):
-            self._step(i, self.quiet, exposure, rises, state, not_told)
+            self._step(i, self.quiet, exposure, rises, state, not_told, warned)
             before[i] = state
         self._exposure, self._rises, self._before, self._steps_done = exposure, rises, before, steps
 
