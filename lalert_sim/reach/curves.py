@@ -16,7 +16,6 @@ are computed: no (municipality × cohort × time × channel) array is kept.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -137,15 +136,18 @@ class LogSurvival:
 
     ``values[u, m, i]`` is log S_c at time step ``start + i`` for the cohorts ``k`` with
     ``group[k] == u`` (-1: the channel cannot reach cohort k, S_c = 1). Before ``start`` it is 0;
-    from the window's last step on it stays as there.
+    from the window's last step on it stays as there. With ``rows``, municipalities that share
+    their emission and local factor share a row: municipality m's values are ``values[u, rows[m]]``
+    (a prefecture's broadcaster: one row for all its towns), and so are ``steps`` and ``reached``.
     """
 
-    values: np.ndarray  # (U, M, W) float32, <= 0, non-increasing along the window
+    values: np.ndarray  # (U, M, W) float32, <= 0, non-increasing along the window; (U, D, W) with ``rows``
     group: np.ndarray  # (K,) int
     start: int
     chance: np.ndarray | None = None  # (U, M): for a channel, 1 - S_c = chance[u, m] * reached[m, i]
-    reached: np.ndarray | None = None  # (M, W); both None: 1 - S_c from ``values``
-    steps: np.ndarray | None = None  # (U, M, W) ``increments()``, when computed with the values
+    reached: np.ndarray | None = None  # (M, W), or (D, W) with ``rows``; both None: 1 - S_c from ``values``
+    steps: np.ndarray | None = None  # as ``values``: ``increments()``, when computed with the values
+    rows: np.ndarray | None = None  # (M,) each municipality's row of ``values``; None: row m
 
     @classmethod
     def none(cls, m_count: int, k_count: int) -> LogSurvival:
@@ -157,9 +159,18 @@ class LogSurvival:
         """One past the window's last time step."""
         return self.start + int(self.values.shape[2])
 
+    @property
+    def m_count(self) -> int:
+        """Municipalities (M)."""
+        return int(self.values.shape[1] if self.rows is None else self.rows.size)
+
+    def municipal(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (or ``steps``, ``reached``) with one row per municipality: (…, M, W)."""
+        return values if self.rows is None else values[..., self.rows, :]
+
     def add_into(self, total: np.ndarray, scratch: Scratch) -> None:
         """Add each cohort's log survival into ``total`` (K, M, T), in place (0 for the cohorts it cannot reach)."""
-        for chunk in cohort_chunks(len(self.group), math.prod(self.values.shape[1:])):
+        for chunk in cohort_chunks(len(self.group), self.m_count * int(self.values.shape[2])):
             rows = self.by_cohort(self.values, scratch, cohorts=chunk)
             if rows is None:
                 continue
@@ -175,18 +186,23 @@ class LogSurvival:
         fill: float = 0.0,
         cohorts: slice = slice(None),
     ) -> np.ndarray | None:
-        """(K', M, W) ``values`` (U, M, W) of the group of each cohort in ``cohorts``, ``fill`` for those it
-        cannot reach, in ``scratch`` (for a single cohort, a view of ``values``); None when it reaches none
-        of them."""
+        """(K', M, W) ``values`` (U, M, W), or (U, D, W) with ``rows``, of the group of each cohort in
+        ``cohorts``, ``fill`` for those it cannot reach, in ``scratch`` (for a single cohort without ``rows``,
+        a view of ``values``); None when it reaches none of them."""
         group = self.group[cohorts]
         if self.values.shape[2] == 0 or not (group >= 0).any():
             return None
-        if len(group) == 1:
+        if self.rows is None and len(group) == 1:
             return values[group[0] : group[0] + 1]
-        rows = scratch.array(name, (len(group), *values.shape[1:]))
-        np.take(values, np.maximum(group, 0), axis=0, out=rows, mode="clip")
-        rows[group < 0] = fill
-        return rows
+        gathered = scratch.array(name, (len(group), self.m_count, values.shape[2]))
+        if self.rows is None:
+            np.take(values, np.maximum(group, 0), axis=0, out=gathered, mode="clip")
+        else:  # row (k, m) of the result is row (group[k], rows[m]) of the values: one gather
+            which = np.maximum(group, 0)[:, None] * values.shape[1] + self.rows[None, :]
+            flat = values.reshape(-1, values.shape[2])
+            np.take(flat, which.ravel(), axis=0, out=gathered.reshape(-1, values.shape[2]), mode="clip")
+        gathered[group < 0] = fill
+        return gathered
 
     def increments(self) -> np.ndarray:
         """(U, M, W) hazard increments -Δ log S_c over the window, the first from S_c = 1."""
@@ -233,24 +249,28 @@ def log_unwarned(inputs: ReachInputs, scratch: Scratch | None = None) -> tuple[n
     for c, delay in enumerate(inputs.delays):
         if not inputs.reception[:, c].any():
             continue
-        reached = _channel_reached(inputs, c, delay, horizon)  # (M, T) emitted and noticed, given reception
-        if reached is None:
+        found = _channel_reached(inputs, c, delay, horizon)  # emitted and noticed, given reception
+        if found is None:
             continue
         groups = (
             cohort_groups(inputs.reception[:, c]) if inputs.reception_groups is None else inputs.reception_groups[c]
         )
-        logs[c] = _log_survival(inputs.local_factor[:, c], groups, reached)
+        logs[c] = _log_survival(inputs.local_factor[:, c], groups, *found)
     total = scratch.zeros("log_unwarned", (k_count, m_count, t_count))
     for log in logs:
         log.add_into(total, scratch)
     return total.transpose(1, 0, 2), logs
 
 
-def _log_survival(local: np.ndarray, groups: tuple[np.ndarray, np.ndarray], reached: np.ndarray) -> LogSurvival:
+def _log_survival(
+    local: np.ndarray, groups: tuple[np.ndarray, np.ndarray], reached: np.ndarray, rows: np.ndarray
+) -> LogSurvival:
     """log(1 - local_m reception_k reached_mt), once per distinct reception value (``groups``: the
-    reception's ``cohort_groups``), where it changes."""
+    reception's ``cohort_groups``) and per distinct row of (``reached``, local factor), where it changes.
+    ``reached`` (D, T) holds the distinct rows, ``rows`` (M,) each municipality's."""
     values, group = groups
     chance = (local[None, :] * values[:, None]).astype(np.float32)  # (U, M)
+    rows, reached, row_local = _distinct(rows, reached, local)
     changes = np.flatnonzero((reached[:, 1:] != reached[:, :-1]).any(axis=0)) + 1
     first = np.flatnonzero(reached.any(axis=0))
     if first.size == 0 or not chance.any():
@@ -258,14 +278,25 @@ def _log_survival(local: np.ndarray, groups: tuple[np.ndarray, np.ndarray], reac
     start = int(first[0])
     stop = max(int(changes[-1]) + 1 if changes.size else start + 1, start + 1)
     window = reached[:, start:stop]
-    logs = np.multiply(chance[:, :, None], window[None, :, :])  # (U, M, W)
+    per_row = (row_local[None, :] * values[:, None]).astype(np.float32)  # (U, D): chance of each row
+    logs = np.multiply(per_row[:, :, None], window[None, :, :])  # (U, D, W)
     np.subtract(1.0, logs, out=logs)
-    if float(chance.max()) * float(window.max()) > 0.999:  # 1 - chance x reached may round to 0
+    if float(per_row.max()) * float(window.max()) > 0.999:  # 1 - chance x reached may round to 0
         np.maximum(logs, np.float32(1e-30), out=logs)  # survival 0 somewhere: its log kept finite
     np.log(logs, out=logs)
     steps = np.empty_like(logs)
     _steps(logs, steps)
-    return LogSurvival(logs, group, start, chance, window, steps)
+    return LogSurvival(logs, group, start, chance, window, steps, None if rows.size == len(reached) else rows)
+
+
+def _distinct(rows: np.ndarray, reached: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each municipality's row among the distinct (reached row, local factor) pairs, those rows of ``reached``
+    and their local factors; the municipalities' own rows (the identity) when no two share one."""
+    factors, factor_of = np.unique(local, return_inverse=True)
+    pairs, row_of = np.unique(rows * factors.size + factor_of, return_inverse=True)
+    if pairs.size == rows.size:  # no two alike: one row each, in municipality order
+        return np.arange(rows.size), reached[rows], local
+    return row_of.reshape(-1), reached[pairs // factors.size], factors[pairs % factors.size]
 
 
 @dataclass(frozen=True)
@@ -348,6 +379,20 @@ def reached_alone(people: np.ndarray, logs: list[LogSurvival], steps: slice, out
     return out
 
 
+def _by_municipality(log: LogSurvival, reached: np.ndarray) -> np.ndarray:
+    """``log``'s ``reached`` (D, W) with one row per municipality (M, W).
+
+    Without ``rows`` the window is a strided view of the channel's (M, T) curve. np.einsum sums a
+    contiguous single column over municipalities in another order than a strided one, so rows gathered
+    for shared rows are laid out strided too (one spare column): both give the same sums to the bit.
+    """
+    if log.rows is None:
+        return reached
+    gathered = np.empty((log.rows.size, reached.shape[1] + 1), dtype=reached.dtype)[:, :-1]
+    gathered[...] = reached[log.rows]
+    return gathered
+
+
 def _alone(people: np.ndarray, log: LogSurvival, steps: slice) -> np.ndarray:
     """(K, len(steps)) residents ``log``'s channel alone would have warned at ``steps``, inside its window."""
     members = np.flatnonzero(log.group >= 0)
@@ -355,7 +400,7 @@ def _alone(people: np.ndarray, log: LogSurvival, steps: slice) -> np.ndarray:
     counts = np.zeros((len(log.group), steps.stop - steps.start))
     if log.chance is not None and log.reached is not None:  # a channel: sum chance x reached directly
         weights = people[:, members] * log.chance[log.group[members]].T  # (M, K')
-        counts[members] = np.einsum("mk,mt->kt", weights, log.reached[:, window])  # float32: ~1e-7; not BLAS
+        counts[members] = np.einsum("mk,mt->kt", weights, _by_municipality(log, log.reached)[:, window])  # float32
         return counts
     alone = np.exp(log.values[:, :, window])  # (U, M, W'), then 1 - that: warned by this channel alone
     np.subtract(1.0, alone, out=alone)
@@ -408,9 +453,10 @@ def _split_drops(
     present = []
     for n, log in enumerate(logs):
         low, high = max(log.start, active), min(log.stop, t_count)
-        part = LogSurvival(log.values[:, :, low - log.start : high - log.start], log.group[cohorts], low)
+        window = slice(low - log.start, high - log.start)
+        part = LogSurvival(log.values[:, :, window], log.group[cohorts], low, rows=log.rows)
         if low < high and (part.group >= 0).any():  # in the window, and reaching a cohort of the chunk
-            steps = increments[n][:, :, low - log.start : high - log.start]
+            steps = increments[n][:, :, window]
             present.append((n, part, steps, slice(low - active, high - active)))
     for _, part, steps, window in present:
         rows = part.by_cohort(steps, scratch)
@@ -429,37 +475,43 @@ def _split_drops(
         first[members, n, window.start + active : window.stop + active] = split[members]
 
 
-def _channel_reached(inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float) -> np.ndarray | None:
-    """(M, T) chance that channel c has reached a resident by each time, given reception; None if it emits nowhere."""
+def _channel_reached(
+    inputs: ReachInputs, c: int, delay: _AnyDistribution, horizon: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Chance that channel c has reached a resident by each time, given reception: distinct rows (D, T) and
+    each municipality's row (M,); None if it emits nowhere."""
     if c == inputs.cell_broadcast:
         emission = inputs.carrier_emission_s
         if not np.isfinite(emission).any():
             return None
         # Every carrier's phones react alike: the CDF looked up once for all carriers' emission times.
         m_count, j_count = emission.shape
-        noticed = _noticed(delay, inputs.times_s, emission.T.ravel(), horizon).reshape(j_count, m_count, -1)
-        reached = np.zeros((m_count, len(inputs.times_s)))
+        noticed, row_of = _noticed(delay, inputs.times_s, emission.T.ravel(), horizon)
+        combos, rows = np.unique(row_of.reshape(j_count, m_count).T, axis=0, return_inverse=True)  # (D, J), (M,)
+        reached = np.zeros((len(combos), len(inputs.times_s)))
         for j, share in enumerate(inputs.carrier_shares):  # each carrier's share of the phones
-            reached += share * noticed[j]
-        return reached.astype(np.float32)
+            reached += share * noticed[combos[:, j]]
+        return reached.astype(np.float32), rows.reshape(-1)
     emission = inputs.emission_s[:, c]
     if not np.isfinite(emission).any():
         return None
-    return _noticed(delay, inputs.times_s, emission, horizon).astype(np.float32)
+    noticed, rows = _noticed(delay, inputs.times_s, emission, horizon)
+    return noticed.astype(np.float32), rows
 
 
-def _noticed(delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float) -> np.ndarray:
-    """(E, T) F(t - e): the reaction delay's CDF since each emission time ``emission_s`` (E,) (0 where none).
+def _noticed(
+    delay: _AnyDistribution, times_s: np.ndarray, emission_s: np.ndarray, horizon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """F(t - e) for each distinct emission time of ``emission_s`` (E,): the reaction delay's CDF since then
+    (D, T) (0 for none, inf), and each emission's row (E,).
 
     Before the first emission every offset is negative, where F is 0: only the steps from there on are looked
     up, and once per distinct emission time (a prefecture's broadcaster emits at one time for all its towns).
     """
-    emitted = np.isfinite(emission_s)
-    noticed = np.zeros((emission_s.size, times_s.size))
-    if not emitted.any():
-        return noticed
-    after = times_s[int(np.searchsorted(times_s, emission_s[emitted].min())) :]
-    rows = slice(None) if emitted.all() else emitted
-    distinct, row_of = np.unique(emission_s[rows], return_inverse=True)
-    noticed[rows, times_s.size - after.size :] = cdf_on(delay, after[None, :] - distinct[:, None], horizon)[row_of]
-    return noticed
+    distinct, row_of = np.unique(emission_s, return_inverse=True)  # inf, for none, sorts last
+    noticed = np.zeros((distinct.size, times_s.size))
+    emitted = np.isfinite(distinct)
+    if emitted.any():
+        after = times_s[int(np.searchsorted(times_s, distinct[0])) :]
+        noticed[emitted, times_s.size - after.size :] = cdf_on(delay, after[None, :] - distinct[emitted, None], horizon)
+    return noticed, row_of.reshape(-1)

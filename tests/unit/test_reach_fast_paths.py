@@ -23,7 +23,7 @@ from lalert_sim.reach.emissions import EmitterMap, emission_times
 from lalert_sim.reach.interpolation import values_at
 from lalert_sim.reach.model import COHORT_GROUPS
 from lalert_sim.reach.scratch import Scratch
-from lalert_sim.reach.setting import _SETTINGS, alert_setting
+from lalert_sim.reach.setting import _SETTINGS, AlertSetting, alert_setting
 from lalert_sim.runner import reaches
 from tests.conftest import SCENARIOS
 from tests.validation.test_reach_against_residents import one_town_inputs
@@ -88,7 +88,7 @@ def test_word_of_mouth_reuses_its_quiet_steps_without_changing_a_bit() -> None:
 def _reference_attribution_first(unwarned: np.ndarray, people: np.ndarray, logs: list[LogSurvival]) -> np.ndarray:
     """Residents first warned through each channel on each step (K, N, T), cohort by cohort, before scaling."""
     m_count, k_count, t_count = unwarned.shape
-    increments = [log.increments() for log in logs]
+    increments = [log.municipal(log.increments()) for log in logs]  # one row per municipality
     first = np.zeros((k_count, len(logs), t_count))
     for k in range(k_count):
         present = [
@@ -108,9 +108,8 @@ def _reference_attribution_first(unwarned: np.ndarray, people: np.ndarray, logs:
     return first
 
 
-def _flagship_pieces() -> tuple[np.ndarray, np.ndarray, list[LogSurvival]]:
-    """Residents unwarned (M, K, T), people (M, K) and the channels' and word of mouth's log survivals of
-    one flagship replication, taken from the model's own steps."""
+def _flagship_inputs() -> tuple[curves.ReachInputs, AlertSetting]:
+    """The reach formula's inputs for one flagship replication, and its alert's setting."""
     prepared = load(FLAGSHIP)
     result = run(prepared, 3)
     alert = result.alerts[0]
@@ -127,6 +126,14 @@ def _flagship_pieces() -> tuple[np.ndarray, np.ndarray, list[LogSurvival]]:
         local_factor=setting.local_factor,
         delays=setting.delays,
     )
+    return inputs, setting
+
+
+def _flagship_pieces() -> tuple[np.ndarray, np.ndarray, list[LogSurvival]]:
+    """Residents unwarned (M, K, T), people (M, K) and the channels' and word of mouth's log survivals of
+    one flagship replication, taken from the model's own steps."""
+    inputs, setting = _flagship_inputs()
+    assert setting.telling is not None
     log_total, logs = log_unwarned(inputs)
     unwarned = np.exp(log_total) * setting.people[:, :, None]
     told = setting.telling.exposure(unwarned)
@@ -169,8 +176,9 @@ def test_log_survival_over_all_cohorts_matches_cohort_by_cohort(
             u = int(log.group[k])
             if u < 0 or log.values.shape[2] == 0:
                 continue
-            expected[k][:, log.start : log.stop] += log.values[u]
-            expected[k][:, log.stop :] += log.values[u, :, -1:]
+            values = log.municipal(log.values)  # one row per municipality
+            expected[k][:, log.start : log.stop] += values[u]
+            expected[k][:, log.stop :] += values[u, :, -1:]
     assert _same_bits(np.ascontiguousarray(total.transpose(1, 0, 2)), expected)
     assert expected.min() < 0
 
@@ -253,3 +261,24 @@ def test_a_summary_is_the_same_with_the_reach_worked_out_to_its_deadline_only(na
     prepared = load(SCENARIOS / f"{name}.yaml")
     result = run(prepared, 4)
     assert summarise(prepared, result).to_json() == run_summary(prepared, result, reaches(prepared, result)).to_json()
+
+
+def test_municipalities_that_share_a_row_give_what_a_row_each_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs, setting = _flagship_inputs()
+    total, logs = log_unwarned(inputs)
+    shared = [log for log in logs if log.rows is not None]
+    assert shared and all(log.values.shape[1] < log.m_count for log in shared)  # broadcasters: a row for all towns
+    with monkeypatch.context() as patch:  # every municipality its own row
+        patch.setattr(curves, "_distinct", lambda rows, reached, local: (np.arange(rows.size), reached[rows], local))
+        own_total, own_logs = log_unwarned(inputs)
+    assert _same_bits(total, own_total)
+    for log, own in zip(logs, own_logs, strict=True):
+        assert own.rows is None and log.start == own.start and log.stop == own.stop
+        assert _same_bits(log.municipal(log.values), own.values)
+        assert _same_bits(log.municipal(log.increments()), own.increments())
+        if log.reached is not None and own.reached is not None and log.chance is not None:
+            assert _same_bits(log.municipal(log.reached), own.reached) and _same_bits(log.chance, own.chance)
+    unwarned = np.exp(total) * setting.people[:, :, None]
+    attributed, own_attributed = (attribute_residents(unwarned, setting.people, x) for x in (logs, own_logs))
+    assert _same_bits(attributed.first_via, own_attributed.first_via)
+    assert _same_bits(attributed.reached_by, own_attributed.reached_by)
