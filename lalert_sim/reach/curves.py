@@ -291,10 +291,15 @@ def _log_survival(
 
 def _distinct(rows: np.ndarray, reached: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each municipality's row among the distinct (reached row, local factor) pairs, those rows of ``reached``
-    and their local factors; the municipalities' own rows (the identity) when no two share one."""
+    and their local factors; the municipalities' own rows (the identity) when no two share one. ``rows``
+    index ``reached``, each of whose rows some municipality has (``np.unique``'s inverse)."""
+    if len(reached) == rows.size:  # no two alike: one row each, in municipality order
+        return np.arange(rows.size), reached[rows], local
+    if (local == local[0]).all():  # one factor everywhere (most channels): the rows as they are
+        return rows, reached, np.full(len(reached), local[0])
     factors, factor_of = np.unique(local, return_inverse=True)
     pairs, row_of = np.unique(rows * factors.size + factor_of, return_inverse=True)
-    if pairs.size == rows.size:  # no two alike: one row each, in municipality order
+    if pairs.size == rows.size:
         return np.arange(rows.size), reached[rows], local
     return row_of.reshape(-1), reached[pairs // factors.size], factors[pairs % factors.size]
 
