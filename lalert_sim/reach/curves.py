@@ -312,7 +312,7 @@ class Attribution:
     """
 
     first_via: np.ndarray  # (K, N, T): first warned through channel n by t
-    reached_by: np.ndarray  # (K, N, T): channel n alone would have warned by t
+    reached_by: np.ndarray  # (K, N, T): channel n alone would have warned by t (at ``reached_steps`` if given)
     people: np.ndarray  # (K,) residents per cohort
     still: np.ndarray  # (K, T) residents still unwarned
 
@@ -332,6 +332,7 @@ def attribute_residents(
     logs: list[LogSurvival],
     scratch: Scratch | None = None,
     steps: int | None = None,
+    reached_steps: slice | None = None,
 ) -> Attribution:
     """``attribute`` given the residents still unwarned, ``unwarned`` = people × survival (M, K, T).
 
@@ -340,9 +341,10 @@ def attribute_residents(
     a chunk of cohorts at a time, so that memory stays bounded).
     The hazard is the sum of the channels' increments, not the step of log S: with a horizon
     of hours log S reaches tens, where float32 keeps too few digits of a small step.
-    ``steps``: only the first ``steps`` time steps of ``first_via`` and ``reached_by`` (the shares at an
-    early time, such as a deadline, without the steps after it); each step's value is the same to the bit
-    as with all of them. ``still`` always covers every step. With ``scratch`` the arrays of the result lie in it.
+    ``steps``: only the first ``steps`` time steps of ``first_via`` (the shares at an early time, such as a
+    deadline, without the steps after it); ``reached_steps``: the steps of ``reached_by`` (default: those of
+    ``first_via``). Each step's value is the same to the bit as with all of them; ``still`` always covers
+    every step. With ``scratch`` the arrays of the result lie in it.
     """
     scratch = Scratch() if scratch is None else scratch
     m_count, k_count, t_count = unwarned.shape
@@ -362,7 +364,9 @@ def attribute_residents(
     # first-via shares add up to the warned share to float64 precision (the split itself is good to ~1e-5).
     split = first.sum(axis=1)
     np.multiply(first, np.divide(-drops, split, out=np.zeros_like(split), where=split > 0)[:, None, :], out=first)
-    reached = reached_alone(people, logs, slice(0, shown), scratch.zeros("reached", first.shape, np.float64))
+    asked = slice(0, shown) if reached_steps is None else reached_steps
+    reached = scratch.zeros("reached", (k_count, len(logs), asked.stop - asked.start), np.float64)
+    reached_alone(people, logs, asked, reached)
     cumulative = np.cumsum(first, axis=2, out=scratch.array("first_via", first.shape, np.float64))
     return Attribution(cumulative, reached, people.sum(axis=0, dtype=np.float64), still)
 

@@ -51,7 +51,7 @@ COHORT_GROUPS: tuple[str, ...] = ("overall", *AGE_BANDS, "smartphone", "no_smart
 
 
 @dataclass(frozen=True)
-class ChannelShares:
+class AttributionAt:
     """Shares of each COHORT_GROUPS group (rows) first warned through, and reached by, each ATTRIBUTED channel
     (columns) at one time; ``reaching`` marks the channels that reach anyone by the horizon."""
 
@@ -75,7 +75,7 @@ class Reach:
     by_municipality: np.ndarray  # (M, T)
     hour: float
     day_type: DayType
-    at_deadline: ChannelShares  # at the residents' deadline
+    at_deadline: AttributionAt  # at the residents' deadline
     first_via: np.ndarray | None  # (G, N, T): share of each COHORT_GROUPS group first warned through each ATTRIBUTED
     reached_by: np.ndarray | None  # (G, N, T): share each ATTRIBUTED would have warned by t on its own; both None
     # when computed without curves (a summary reads the shares at the deadline only)
@@ -126,7 +126,12 @@ def _reach(
         told = LogSurvival.none(len(municipalities), len(cohorts))
     channels = [*logs, told]
     around = _around(times, deadline_s)  # the grid steps a value at the deadline is read from
-    attribution = attribute_residents(unwarned, people, channels, work, steps=None if curves else around.stop)
+    if curves:
+        attribution = attribute_residents(unwarned, people, channels, work)
+        first_around, reached_around = attribution.first_via[:, :, around], attribution.reached_by[:, :, around]
+    else:  # only the steps a value at the deadline is read from
+        attribution = attribute_residents(unwarned, people, channels, work, steps=around.stop, reached_steps=around)
+        first_around, reached_around = attribution.first_via[:, :, around], attribution.reached_by
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
@@ -149,10 +154,10 @@ def _reach(
 
     last = slice(len(times) - 1, len(times))
     at_end = reached_alone(people, channels, last, np.zeros((len(cohorts), len(channels), 1)))
-    at_deadline = ChannelShares(
+    at_deadline = AttributionAt(
         time_s=deadline_s,
-        first_via=values_at(times[around], group_shares(attribution.first_via[:, :, around]), deadline_s),
-        reached_by=values_at(times[around], group_shares(attribution.reached_by[:, :, around]), deadline_s),
+        first_via=values_at(times[around], group_shares(first_around), deadline_s),
+        reached_by=values_at(times[around], group_shares(reached_around), deadline_s),
         reaching=group_shares(at_end)[0, :, 0] > 0,
     )
     population = setting.population
