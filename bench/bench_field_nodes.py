@@ -360,19 +360,32 @@ async def publish_floor(broker: Mosquitto, signer: Signer, groups: list[str], ro
     return starts
 
 
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """Processes whose CPU a burst measures, and how many nodes they hold together."""
+
+    label: str
+    pids: list[int]
+    nodes: int
+
+
 async def cpu_burst(
     broker: Mosquitto,
     signer: Signer,
     groups: list[str],
-    nodes: int,
-    pids: list[int],
+    acks_per_alert: int,
+    measured: list[Measured],
     alerts: int = CPU_ALERTS,
     warm_up: bool = False,
-) -> float:
-    """CPU seconds of the agents' processes over ``alerts`` alerts to every group (one every
-    CPU_GAP_S), all acked, minus the same span idle afterwards: per alert and node. With ``warm_up``
-    one alert goes first, unmeasured (as the fan-out's alert goes before the burst of its nodes):
-    a process's first alert runs code for the first time."""
+) -> dict[str, float]:
+    """CPU seconds of each set of processes over ``alerts`` alerts to every group (one every
+    CPU_GAP_S), all acked, minus the same span idle afterwards: per alert and node, by label. With
+    ``warm_up`` one alert goes first, unmeasured (as the fan-out's alert goes before the burst of
+    its nodes): a process's first alert runs code for the first time."""
+
+    def cpu(pids: list[int]) -> float:
+        return sum(cpu_s(p) for p in pids)
+
     async with Session(broker.address()) as session:
         await session.subscribe((any_node(Topic.ACK), 1))
         acks = 0
@@ -387,26 +400,30 @@ async def cpu_burst(
             for group in groups:
                 await session.publish(group_topic(group), signed_alert(signer, AlertCategory.TEST, groups=(group,)), 1)
             async with asyncio.timeout(60):
-                while acks < nodes:
+                while acks < acks_per_alert:
                     await asyncio.sleep(0.05)
             acks = 0
         await asyncio.sleep(2.0)  # the drill's pattern is cut by the first alert; let earlier work settle
-        before, started = sum(cpu_s(p) for p in pids), time.monotonic()
+        before, started = [cpu(m.pids) for m in measured], time.monotonic()
         for _ in range(alerts):
             for group in groups:
                 await session.publish(group_topic(group), signed_alert(signer, AlertCategory.TEST, groups=(group,)), 1)
             await asyncio.sleep(CPU_GAP_S)
         async with asyncio.timeout(60):
-            while acks < alerts * nodes:
+            while acks < alerts * acks_per_alert:
                 await asyncio.sleep(0.05)
         await asyncio.sleep(2.0)  # the last pattern (1 s) and the status update (1 s after) are part of it
-        busy, span = sum(cpu_s(p) for p in pids) - before, time.monotonic() - started
-        before = sum(cpu_s(p) for p in pids)
+        span = time.monotonic() - started
+        busy = [cpu(m.pids) - b for m, b in zip(measured, before, strict=True)]
+        before = [cpu(m.pids) for m in measured]
         await asyncio.sleep(span)
-        idle = sum(cpu_s(p) for p in pids) - before
+        idle = [cpu(m.pids) - b for m, b in zip(measured, before, strict=True)]
         counter.cancel()
-    print(f"  CPU of these processes: {busy:.3f} s with alerts, {idle:.3f} s idle over {span:.1f} s")
-    return (busy - idle) / (alerts * nodes)
+    figures = {}
+    for m, b, i in zip(measured, busy, idle, strict=True):
+        print(f"  CPU of {m.label}: {b:.3f} s with alerts, {i:.3f} s idle over {span:.1f} s")
+        figures[m.label] = (b - i) / (alerts * m.nodes)
+    return figures
 
 
 async def online(broker: Mosquitto, node_ids: list[str]) -> None:
@@ -422,24 +439,39 @@ async def online(broker: Mosquitto, node_ids: list[str]) -> None:
                         return
 
 
-def solo_cpu(broker: Mosquitto, signer: Signer, solo_ids: list[str], alerts: int, tmp: Path) -> tuple[float, float]:
-    """Single-node processes (one agent each, as on a Pi) given ``alerts`` alerts on their own group
-    through the same broker, one every CPU_GAP_S: CPU seconds per alert and node, and the bare
-    verification's CPU seconds measured inside those processes (median)."""
-    children, outs = [], []
+def solo_cpu(
+    broker: Mosquitto, signer: Signer, solo_ids: list[str], minimal_ids: list[str], alerts: int, tmp: Path
+) -> tuple[float, float, float]:
+    """Single-node processes (one node agent each, as on a Pi) and as many single-subscriber
+    processes of the floor's minimal client, given the same ``alerts`` alerts on their own group
+    through the same broker, one every CPU_GAP_S: CPU seconds per alert and node of each, and the
+    bare verification's CPU seconds measured inside the agents' processes (median)."""
+    children, minimal, outs = [], [], []
     try:
         for node_id in solo_ids:
             outs.append(out := tmp / f"bare-{node_id}.json")
             url = broker.address(node_id).url(credentials=True)
             key, public = signer.key_id, signer.public_key_text()
             children.append(spawn("--bare-out", str(out), "--agents", key, public, f"{url}={SOLO_GROUP}"))
+        readies = []
+        for node_id in minimal_ids:  # it stays subscribed until stopped
+            readies.append(ready := tmp / f"minimal-{node_id}.json")
+            url = broker.address(node_id).url(credentials=True)
+            minimal.append(spawn("--floor", signer.public_key_text(), str(10**9), str(ready), f"{url}={SOLO_GROUP}"))
         asyncio.run(online(broker, solo_ids))
-        per_alert = asyncio.run(
-            cpu_burst(broker, signer, [SOLO_GROUP], len(solo_ids), [c.pid for c in children], alerts, True)
-        )
+        deadline = time.monotonic() + 120
+        while not all(Path(f"{r}.ready").exists() for r in readies):
+            assert time.monotonic() < deadline, "minimal subscribers did not connect"
+            time.sleep(0.1)
+        measured = [
+            Measured("the single-node agents' processes", [c.pid for c in children], len(solo_ids)),
+            Measured("the single-subscriber minimal clients' processes", [c.pid for c in minimal], len(minimal_ids)),
+        ]
+        figures = asyncio.run(cpu_burst(broker, signer, [SOLO_GROUP], len(solo_ids), measured, alerts, True))
     finally:
-        stop(children)
-    return per_alert, statistics.median(json.loads(o.read_text()) for o in outs)
+        stop(children + minimal)
+    bare = statistics.median(json.loads(o.read_text()) for o in outs)
+    return figures[measured[0].label], figures[measured[1].label], bare
 
 
 def main() -> None:
@@ -478,15 +510,16 @@ def main() -> None:
     group_of = {n: f"bench-{k % args.groups:02d}" for k, n in enumerate(fan_ids)}
     groups = sorted(set(group_of.values()))
     solo_ids = [f"solo-{k:02d}" for k in range(args.solo)]
+    minimal_ids = [f"solo-m{k:02d}" for k in range(args.solo)]
     signer = Signer.generate("bench")
     share = -(-args.nodes // args.processes)
     children: list[subprocess.Popen[bytes]] = []
     with (
         tempfile.TemporaryDirectory() as tmp,
         Mosquitto(
-            [ECHO, NODE, *fan_ids, *solo_ids],
+            [ECHO, NODE, *fan_ids, *solo_ids, *minimal_ids],
             Path(tmp),
-            groups={**{n: [g] for n, g in group_of.items()}, **{n: [SOLO_GROUP] for n in solo_ids}},
+            groups={**{n: [g] for n, g in group_of.items()}, **{n: [SOLO_GROUP] for n in solo_ids + minimal_ids}},
         ) as broker,
     ):
         try:
@@ -596,7 +629,10 @@ def main() -> None:
                 f"  the fan-out's {args.processes} processes of about {share} nodes each, "
                 f"{CPU_ALERTS} alerts to every node:"
             )
-            shared = asyncio.run(cpu_burst(broker, signer, groups, args.nodes, pids))
+            label = f"the {len(pids)} agent processes"
+            shared = asyncio.run(cpu_burst(broker, signer, groups, args.nodes, [Measured(label, pids, args.nodes)]))[
+                label
+            ]
             print(
                 f"  whole agent process (MQTT client included), {share} nodes per process: {shared * 1e6:.1f} µs "
                 f"per alert and node = {shared / bare:.2f}× a bare verification ({bare * 1e6:.1f} µs, this process)"
@@ -607,11 +643,15 @@ def main() -> None:
                     f"  {len(solo_ids)} single-node processes (one agent each, as on a Pi), "
                     f"{args.solo_alerts} alerts each:"
                 )
-                solo, solo_bare = solo_cpu(broker, signer, solo_ids, args.solo_alerts, Path(tmp))
+                solo, minimal, solo_bare = solo_cpu(broker, signer, solo_ids, minimal_ids, args.solo_alerts, Path(tmp))
                 print(
                     f"  whole agent process (MQTT client included), 1 node per process: {solo * 1e6:.1f} µs per alert "
                     f"= {solo / solo_bare:.2f}× a bare verification in the same processes ({solo_bare * 1e6:.1f} µs)"
                     " — the target's figure"
+                )
+                print(
+                    f"  the floor's minimal client, 1 subscriber per process, same alerts: {minimal * 1e6:.1f} µs "
+                    f"per alert = {minimal / solo_bare:.2f}× the same bare verification"
                 )
             own = asyncio.run(handling_s(signer, Path(tmp) / "cpu-state"))
             bare = bare_verify_s(signer)  # again, beside it
