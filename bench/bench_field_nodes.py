@@ -12,9 +12,10 @@
 4. node CPU per alert: process CPU time over a burst of alerts minus the same span idle, per alert
    and node, against a bare Ed25519 verification (target ≤ 3×), twice: for a single node alone in
    its own process (what a Raspberry Pi, which runs one agent, pays: the figure the target is
-   judged on; the bare verification measured in that same process), and for the fan-out's
-   processes of many virtual nodes each (their objects and those of the other processes share the
-   CPU's caches, so the same work costs more).
+   judged on; the bare verification measured in that same process), with the floor's minimal
+   client, one subscriber per process, on the same alerts beside it; and for the fan-out's
+   processes of many virtual nodes each, where 250 nodes share each turn of the event loop and
+   run the same code while it is in the CPU's caches (so a node there costs less than alone).
 
     python bench/bench_field_nodes.py [--pings 2000] [--nodes 1000] [--processes 4] [--groups 1]
                                       [--solo 4] [--solo-alerts 20] [--profile DIR]
