@@ -19,10 +19,11 @@ ANSWER_HOLD_MAX_S = 1.0
 
 
 class AnswerGate:
-    """The answers held on one event loop; ``gate_of(loop)`` gives the loop's one gate."""
+    """The answers held on one event loop; ``gate_of(loop)`` gives the loop's one gate. It keeps no
+    reference to its loop (it is the value of a weak mapping keyed by the loop): it works on the
+    running one."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._held: list[Callable[[], None]] = []
         self._reads = 0  # alerts read (answers held) on this loop so far
         self._reads_seen = 0  # ... as of the last check
@@ -33,7 +34,7 @@ class AnswerGate:
         or ANSWER_HOLD_MAX_S after the first answer held."""
         self._reads += 1
         if not self._held:
-            self._first_held_s = self._loop.time()
+            self._first_held_s = asyncio.get_running_loop().time()
             self._reads_seen = self._reads
             self._check_after_reads()
         self._held.append(answer)
@@ -41,11 +42,13 @@ class AnswerGate:
     def _check_after_reads(self) -> None:
         # A timer due now runs in the loop's next turn after the messages read in that turn
         # (asyncio appends due timers to the ready handles after the I/O callbacks).
-        self._loop.call_at(self._loop.time(), self._release)
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time(), self._release)
 
     def _release(self) -> None:
+        loop = asyncio.get_running_loop()
         more_read = self._reads != self._reads_seen
-        if more_read and self._loop.time() - self._first_held_s < ANSWER_HOLD_MAX_S:
+        if more_read and loop.time() - self._first_held_s < ANSWER_HOLD_MAX_S:
             self._reads_seen = self._reads
             self._check_after_reads()
             return
@@ -54,7 +57,7 @@ class AnswerGate:
             try:
                 answer()
             except Exception as exc:  # as the loop reports an error in a callback, then goes on
-                self._loop.call_exception_handler({"message": "a node's answer failed", "exception": exc})
+                loop.call_exception_handler({"message": "a node's answer failed", "exception": exc})
 
 
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AnswerGate] = weakref.WeakKeyDictionary()
@@ -64,5 +67,5 @@ def gate_of(loop: asyncio.AbstractEventLoop) -> AnswerGate:
     """The gate of ``loop``, shared by every node agent running on it (released with the loop)."""
     gate = _GATES.get(loop)
     if gate is None:
-        gate = _GATES[loop] = AnswerGate(loop)
+        gate = _GATES[loop] = AnswerGate()
     return gate

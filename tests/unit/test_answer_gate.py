@@ -4,6 +4,8 @@ held past its bound, and one failing answer does not keep back the others."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -91,3 +93,18 @@ def test_a_failing_answer_is_reported_and_the_others_still_go() -> None:
     asyncio.run(scenario())
     assert log == ["first", "third"]
     assert isinstance(reported[0]["exception"], RuntimeError)
+
+
+def test_a_gate_is_released_with_its_loop() -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        loops.append(weakref.ref(loop))
+        gate_of(loop).hold(lambda: None)
+        await asyncio.sleep(0.01)
+
+    for _ in range(3):
+        asyncio.run(scenario())
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]  # neither the gate nor the mapping keeps its loop
