@@ -9,9 +9,9 @@ nothing the broker handed over: the broker delivers it again and a handled one g
 
 The receive path is kept short and runs as the MQTT client reads the message off the socket (no
 queue or task per message): verify, switch the outputs on (the actuation moment), append the message
-id to the replay journal, queue the Ack and then the alert's PUBACK, both written together in the
-loop's next turn. The rest of the pattern, the event log, the printed line and the status update run
-after the Ack has gone.
+id to the replay journal; then the Ack and the alert's PUBACK are queued and written together once
+the loop has read every alert arriving (the next turn for a node alone in its process). The rest
+of the pattern, the event log, the printed line and the status update run after the Ack has gone.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
+from lalert_sim.hil.answer_gate import gate_of
 from lalert_sim.hil.node_config import NodeConfig
 from lalert_sim.hil.outputs import OutputDriver, PatternPlayer, Step, limited, pattern_for
 from lalert_sim.hil.protocol import (
@@ -222,9 +223,9 @@ class NodeAgent:
 
     def _handle(self, message: Received) -> None:
         """Act on one message as it is read. An alert's Ack, and then its acknowledgement to the broker
-        (not before: see the module's docstring), go once the loop has run the other messages already
-        read in this turn: many virtual nodes share one process, and none waits for another's answer
-        to switch its outputs."""
+        (not before: see the module's docstring), go once the loop has read every alert arriving
+        (``answer_gate``): many virtual nodes can share one process, and none waits for another's
+        answer to switch its outputs."""
         session = self._session
         assert session is not None
         group = self.group_topics.get(message.topic)
@@ -232,7 +233,7 @@ class NodeAgent:
             ack = self.handle_alert(message.payload, message.received_at, group)
             answer = self._answer
             reply = None if ack is None else answer[1] if answer and answer[0] is ack else ack.model_dump_json()
-            asyncio.get_running_loop().call_soon(self._send_answer, session, message, ack, reply)
+            gate_of(asyncio.get_running_loop()).hold(partial(self._send_answer, session, message, ack, reply))
             return
         if message.topic == self.topics[Topic.TIME_PING]:
             self._pong(session, message.payload, message.received_at)

@@ -164,12 +164,15 @@ def _mock_factory() -> object:
 
 
 class PatternPlayer:
-    """Plays one pattern at a time on a driver; a new alert preempts the one playing."""
+    """Plays one pattern at a time on a driver; a new alert preempts the one playing.
+
+    Each later step is a timer of the event loop (``call_later``) that switches it and sets the
+    next: cheaper than a task per pattern on a node's alert path, and a preempted pattern is cut by
+    cancelling its one pending timer."""
 
     def __init__(self, driver: OutputDriver) -> None:
         self.driver = driver
-        self._task: asyncio.Task[None] | None = None
-        self._generation = 0  # a preempted pattern must not switch off its successor's outputs
+        self._timer: asyncio.TimerHandle | None = None  # the playing pattern's next step
 
     def start(self, steps: tuple[Step, ...]) -> None:
         """Switch to the first step now (that is the actuation moment) and play the rest in the background.
@@ -182,17 +185,22 @@ class PatternPlayer:
             return
         first = steps[0]
         self.driver.set(first.siren, first.light, first.buzzer)
-        self._task = asyncio.get_running_loop().create_task(self._play(steps, self._generation))
+        self._timer = asyncio.get_running_loop().call_later(first.duration_s, self._next, steps, 1)
 
-    async def _play(self, steps: tuple[Step, ...], generation: int) -> None:
-        try:
-            await asyncio.sleep(steps[0].duration_s)
-            for step in steps[1:]:
-                self.driver.set(step.siren, step.light, step.buzzer)
-                await asyncio.sleep(step.duration_s)
-        finally:
-            if generation == self._generation:
-                self.driver.off()
+    def _next(self, steps: tuple[Step, ...], index: int) -> None:
+        """Switch to ``steps[index]`` (everything off after the last) and time the one after it."""
+        self._timer = None
+        if index == len(steps):
+            self.driver.off()
+            return
+        step = steps[index]
+        self.driver.set(step.siren, step.light, step.buzzer)
+        self._timer = asyncio.get_running_loop().call_later(step.duration_s, self._next, steps, index + 1)
+
+    @property
+    def playing(self) -> bool:
+        """True while a pattern has steps (or its final switch-off) still to come."""
+        return self._timer is not None
 
     def stop(self) -> None:
         """Cut the pattern playing, if any, and switch everything off."""
@@ -200,7 +208,6 @@ class PatternPlayer:
         self.driver.off()
 
     def _cancel(self) -> None:
-        self._generation += 1
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
