@@ -165,8 +165,8 @@ class _Spelling:
     def __init__(self, labels: Sequence[str]) -> None:
         encoded = [label.encode("utf-8") for label in labels]
         self.characters = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        self.lengths = np.array([len(label) for label in encoded], dtype=np.int64)
-        self.starts = np.cumsum(self.lengths) - self.lengths
+        self.lengths = np.array([len(label) for label in encoded], dtype=np.int32)
+        self.starts = np.cumsum(self.lengths, dtype=np.int64) - self.lengths
 
     def strings(self, values: np.ndarray) -> Any:
         """Codes (-1, none, is the last label: "") as an Arrow string array, built straight into its two
@@ -174,9 +174,9 @@ class _Spelling:
         a time): the array ``pa.array`` makes from the same Python strings, with no object per value."""
         import pyarrow as pa
 
-        codes = values.astype(np.intp) % len(self.lengths)
+        codes = values.astype(np.int32) % len(self.lengths)
         lengths = self.lengths[codes]
-        if lengths.sum() >= 2**31:
+        if lengths.sum(dtype=np.int64) >= 2**31:
             raise ValueError("a row group's strings exceed Arrow's 32-bit offsets; write fewer rows per group")
         offsets = np.zeros(len(codes) + 1, dtype=np.int32)
         np.cumsum(lengths, dtype=np.int32, out=offsets[1:])
@@ -204,7 +204,7 @@ def _arrow_table(trace: Trace, start: int, stop: int, spellings: dict[str, _Spel
         if name in spellings:
             arrays.append(spellings[name].strings(values))
         else:
-            number = values.astype(np.float64 if name == "time_s" else np.int64)
+            number = np.asarray(values, np.float64 if name == "time_s" else np.int64)  # time_s: no copy
             kind = pa.float64() if name == "time_s" else pa.int64()
             arrays.append(pa.Array.from_buffers(kind, len(number), [None, pa.py_buffer(number)], null_count=0))
         del values
