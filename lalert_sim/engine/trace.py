@@ -83,7 +83,7 @@ def row_type(nodes: int, links: int) -> np.dtype:
 
 
 CHUNK = 1 << 16  # rows per stored chunk
-SETTLE_AT = 1 << 18  # pending rows that a run moves into chunks as it goes (about 32 MiB of tuples)
+SETTLE_AT = CHUNK  # pending rows that a run moves into chunks as it goes (about 15 MiB of tuples)
 
 
 class Rows:

@@ -130,23 +130,24 @@ def write_trace(out_dir: Path, trace: Trace, parquet: bool) -> Path:
 
 
 PARQUET_ROW_GROUP = 1024 * 1024
-"""Rows per Parquet row group: Arrow's default largest, the groups ``pq.write_table`` writes by default (a
-quarter of it left the nationwide run's peak where it was: the trace's writing is not the largest part)."""
+"""Rows per Parquet row group: Arrow's default largest, the groups ``pq.write_table`` writes by default, so the
+file is the one a table of the same columns gives. A group is built whole (pyarrow writes no part of one):
+about 94 MiB of Arrow columns for the nationwide trace, plus some 45 MiB while the writer dictionary-encodes
+its times; groups of 65,536 rows would write in about a tenth of that, but in other bytes."""
 
 
 def _write_trace_parquet(path: Path, trace: Trace) -> None:
     """The trace as Parquet, one row group of spelled-out Arrow columns at a time: the file
     ``pq.write_table(table, row_group_size=PARQUET_ROW_GROUP)`` writes from the whole table, in the memory of
     one row group (its Arrow columns made one at a time from the stored rows' chunks, no other copy beside them)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    labels = {name: pa.array(values, pa.string()) for name, values in trace.labels().items()}
+    spellings = {name: _Spelling(labels) for name, labels in trace.labels().items()}
     with atomic_path(path) as temporary:
         writer: Any = None
         try:
             for start in range(0, len(trace), PARQUET_ROW_GROUP):
-                table = pa.table(_arrow_columns(trace, start, start + PARQUET_ROW_GROUP, labels))
+                table = _arrow_table(trace, start, start + PARQUET_ROW_GROUP, spellings)
                 if writer is None:
                     writer = pq.ParquetWriter(temporary, table.schema)
                 writer.write_table(table)
@@ -156,22 +157,60 @@ def _write_trace_parquet(path: Path, trace: Trace) -> None:
                 writer.close()
 
 
-def _arrow_columns(trace: Trace, start: int, stop: int, labels: dict[str, Any]) -> dict[str, Any]:
-    """Rows ``start:stop`` of the trace as spelled-out pyarrow arrays, made one column at a time: coded
-    columns decoded from their labels in Arrow, numbers as float64 / int64 (the types Arrow gives the same
-    values as Python objects)."""
+class _Spelling:
+    """What a coded column's codes read as, in UTF-8: every label's bytes one after another, and where each
+    label starts and how long it is, by code."""
+
+    STEP = 1 << 14
+    """Rows whose characters are gathered at once (a few MiB of indices)."""
+
+    def __init__(self, labels: Sequence[str]) -> None:
+        encoded = [label.encode("utf-8") for label in labels]
+        self.characters = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        self.lengths = np.array([len(label) for label in encoded], dtype=np.int32)
+        self.starts = np.cumsum(self.lengths, dtype=np.int64) - self.lengths
+
+    def strings(self, values: np.ndarray) -> Any:
+        """Codes (-1, none, is the last label: "") as an Arrow string array, built straight into its two
+        buffers (offsets from the labels' lengths; characters gathered from the labels' bytes ``STEP`` rows at
+        a time): the array ``pa.array`` makes from the same Python strings, with no object per value."""
+        import pyarrow as pa
+
+        codes = values.astype(np.int32) % len(self.lengths)
+        lengths = self.lengths[codes]
+        if lengths.sum(dtype=np.int64) >= 2**31:
+            raise ValueError("a row group's strings exceed Arrow's 32-bit offsets; write fewer rows per group")
+        offsets = np.zeros(len(codes) + 1, dtype=np.int32)
+        np.cumsum(lengths, dtype=np.int32, out=offsets[1:])
+        del lengths
+        characters = np.empty(int(offsets[-1]), dtype=np.uint8)
+        for start in range(0, len(codes), self.STEP):
+            picked = codes[start : start + self.STEP]
+            first, last = int(offsets[start]), int(offsets[start + len(picked)])
+            # byte j of row r is the label's byte j - offsets[r]: at starts[code] - offsets[r] + j
+            shift = np.repeat(self.starts[picked] - offsets[start : start + len(picked)], self.lengths[picked])
+            characters[first:last] = self.characters[shift + np.arange(first, last)]
+        return pa.StringArray.from_buffers(len(codes), pa.py_buffer(offsets), pa.py_buffer(characters), null_count=0)
+
+
+def _arrow_table(trace: Trace, start: int, stop: int, spellings: dict[str, _Spelling]) -> Any:
+    """Rows ``start:stop`` of the trace as a table of spelled-out pyarrow arrays, made one column at a time:
+    coded columns as strings (``_Spelling``), numbers as float64 / int64 (the types Arrow gives the same
+    values as Python objects). Every array is built on its numpy buffers: ``pa.array`` and ``pa.table``
+    would import pandas, some 40 MiB, to check for it."""
     import pyarrow as pa
 
-    columns: dict[str, Any] = {}
+    arrays = []
     for name in COLUMNS:
         values = trace.rows.column(name, start, stop)
-        if name in labels:
-            codes = values.astype(np.int32) % len(labels[name])  # code -1 (none) is the last label, ""
-            columns[name] = pa.DictionaryArray.from_arrays(pa.array(codes), labels[name]).cast(pa.string())
+        if name in spellings:
+            arrays.append(spellings[name].strings(values))
         else:
-            columns[name] = pa.array(values.astype(np.float64 if name == "time_s" else np.int64))
+            number = np.asarray(values, np.float64 if name == "time_s" else np.int64)  # time_s: no copy
+            kind = pa.float64() if name == "time_s" else pa.int64()
+            arrays.append(pa.Array.from_buffers(kind, len(number), [None, pa.py_buffer(number)], null_count=0))
         del values
-    return columns
+    return pa.Table.from_arrays(arrays, names=list(COLUMNS))
 
 
 def _node_rows(result: RunResult) -> Iterator[tuple[object, ...]]:
