@@ -43,8 +43,11 @@ class Stream:
         self.uniform: Callable[[], float] = self._first
 
     def _first(self) -> float:
-        self._state = stream_key(f"{self.seed}/{self.name}")
-        self.uniform = self._next
+        # A caller may have kept ``uniform`` while it was this method (a loop over a link's targets):
+        # called again, the stream goes on rather than start over.
+        if self.uniform == self._first:
+            self._state = stream_key(f"{self.seed}/{self.name}")
+            self.uniform = self._next
         return self._next()
 
     def _next(self) -> float:

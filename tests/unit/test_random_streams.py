@@ -126,3 +126,20 @@ def test_same_seed_gives_an_identical_trace() -> None:
     _, other = run_world(*_world({"kind": "uniform", "low": 0.02, "high": 0.1}), seed=6)
     assert one.trace.named_columns() == two.trace.named_columns()
     assert one.trace.named_columns()["time_s"] != other.trace.named_columns()["time_s"]
+
+
+def test_a_draw_kept_before_the_first_goes_on_with_the_stream() -> None:
+    kept = Stream(7, "link:sat/loss").uniform  # kept while the stream has not drawn yet
+    fresh = Stream(7, "link:sat/loss")
+    assert [kept() for _ in range(5)] == [fresh.uniform() for _ in range(5)]
+    assert len({Stream(7, "x").uniform() for _ in range(3)}) == 1  # a new stream starts over
+
+
+def test_each_copy_of_a_lossy_broadcast_is_lost_on_its_own() -> None:
+    receivers = [{"id": f"rx-{k}", "kind": "relay", "area": "02201"} for k in range(400)]
+    nodes = [{"id": "centre", "kind": "origin", "system": "j_alert"}, *receivers]
+    link = {"id": "sat", "medium": "satellite_geo", "source": "centre", "targets": [r["id"] for r in receivers]}
+    _, result = run_world(nodes, [{**link, "loss": 0.5}], seed=3)
+    reached = sum(first_receipt(result, r["id"]) is not None for r in receivers)
+    # Binomial(400, 0.5): 200 ± 10; copies lost all together or not at all would give 0 or 400.
+    assert 140 < reached < 260
