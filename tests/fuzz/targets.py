@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lalert_sim.errors import LalertError
 from lalert_sim.hil.agent import NodeAgent
+from lalert_sim.hil.answer_gate import ANSWER_HOLD_MAX_S
 from lalert_sim.hil.node_config import NodeConfig, load_node_config
 from lalert_sim.hil.protocol import Ack, Outcome, Topic, topic
 from lalert_sim.hil.transport import Received
@@ -132,7 +133,13 @@ async def _deliver(item: Input, workdir: Path) -> str:
     kind = Topic(item.options.get("topic", "alert"))
     try:
         agent._handle(Received(topic(NODE_ID, kind), item.data, NOW_S, mid=1, qos=1))
-        await asyncio.sleep(0)  # an alert is answered in the loop's next turn
+        # An alert is answered once a turn of the loop has read no new one (hil/answer_gate.py), at the latest
+        # ANSWER_HOLD_MAX_S later; then one more turn, where a second answer would show.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_HOLD_MAX_S + 1.0
+        while not session.handled and loop.time() < deadline:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)
     finally:
         agent.close()
         shutil.rmtree(workdir / "state", ignore_errors=True)
