@@ -270,7 +270,7 @@ def _log_survival(
     ``reached`` (D, T) holds the distinct rows, ``rows`` (M,) each municipality's."""
     values, group = groups
     chance = (local[None, :] * values[:, None]).astype(np.float32)  # (U, M)
-    rows, reached, row_local = _distinct(rows, reached, local)
+    shared, reached, row_local = _distinct(rows, reached, local)
     changes = np.flatnonzero((reached[:, 1:] != reached[:, :-1]).any(axis=0)) + 1
     first = np.flatnonzero(reached.any(axis=0))
     if first.size == 0 or not chance.any():
@@ -286,21 +286,23 @@ def _log_survival(
     np.log(logs, out=logs)
     steps = np.empty_like(logs)
     _steps(logs, steps)
-    return LogSurvival(logs, group, start, chance, window, steps, None if rows.size == len(reached) else rows)
+    return LogSurvival(logs, group, start, chance, window, steps, shared)
 
 
-def _distinct(rows: np.ndarray, reached: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _distinct(
+    rows: np.ndarray, reached: np.ndarray, local: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Each municipality's row among the distinct (reached row, local factor) pairs, those rows of ``reached``
-    and their local factors; the municipalities' own rows (the identity) when no two share one. ``rows``
-    index ``reached``, each of whose rows some municipality has (``np.unique``'s inverse)."""
+    and their local factors; None and one row per municipality when no two share one. ``rows`` index
+    ``reached``, each of whose rows some municipality has (``np.unique``'s inverse)."""
     if len(reached) == rows.size:  # no two alike: one row each, in municipality order
-        return np.arange(rows.size), reached[rows], local
+        return None, reached[rows], local
     if (local == local[0]).all():  # one factor everywhere (most channels): the rows as they are
         return rows, reached, np.full(len(reached), local[0])
     factors, factor_of = np.unique(local, return_inverse=True)
     pairs, row_of = np.unique(rows * factors.size + factor_of, return_inverse=True)
     if pairs.size == rows.size:
-        return np.arange(rows.size), reached[rows], local
+        return None, reached[rows], local
     return row_of.reshape(-1), reached[pairs // factors.size], factors[pairs % factors.size]
 
 
@@ -382,8 +384,12 @@ def reached_alone(people: np.ndarray, logs: list[LogSurvival], steps: slice, out
         within = slice(max(log.start, low), min(log.stop, high))  # the window's steps asked for
         if within.start < within.stop:
             out[:, n, within.start - low : within.stop - low] = _alone(people, log, within)
-        if high > log.stop:  # after the window: as on its last step
-            last = _alone(people, log, slice(log.stop - 1, log.stop))
+        if high > log.stop:  # after the window: as on its last step (just computed, if it was asked for)
+            last_step = log.stop - 1
+            if within.start <= last_step < within.stop:
+                last = out[:, n, last_step - low : last_step - low + 1]
+            else:
+                last = _alone(people, log, slice(last_step, log.stop))
             out[:, n, max(log.stop, low) - low :] = last
     return out
 

@@ -125,13 +125,32 @@ def _reach(
     else:
         told = LogSurvival.none(len(municipalities), len(cohorts))
     channels = [*logs, told]
-    around = _around(times, deadline_s)  # the grid steps a value at the deadline is read from
+    groups = setting.groups  # COHORT_GROUPS order: everyone, each age band, smartphone, none
+    first_via: np.ndarray | None = None  # the curves, when asked for
+    reached_by: np.ndarray | None = None
     if curves:
         attribution = attribute_residents(unwarned, people, channels, work)
-        first_around, reached_around = attribution.first_via[:, :, around], attribution.reached_by[:, :, around]
-    else:  # only the steps a value at the deadline is read from
+        first_via = _group_shares(attribution.first_via, attribution.people, groups)
+        reached_by = _group_shares(attribution.reached_by, attribution.people, groups)
+        at_deadline = AttributionAt(
+            time_s=deadline_s,
+            first_via=values_at(times, first_via, deadline_s),
+            reached_by=values_at(times, reached_by, deadline_s),
+            reaching=reached_by[0, :, -1] > 0,
+        )
+    else:  # only the steps a value at the deadline is read from, and what each channel reached at the end
+        around = _around(times, deadline_s)
         attribution = attribute_residents(unwarned, people, channels, work, steps=around.stop, reached_steps=around)
-        first_around, reached_around = attribution.first_via[:, :, around], attribution.reached_by
+        last = slice(len(times) - 1, len(times))
+        at_end = reached_alone(people, channels, last, np.zeros((len(cohorts), len(channels), 1)))
+        shares_around = _group_shares(attribution.first_via[:, :, around], attribution.people, groups)
+        reached_around = _group_shares(attribution.reached_by, attribution.people, groups)
+        at_deadline = AttributionAt(
+            time_s=deadline_s,
+            first_via=values_at(times[around], shares_around, deadline_s),
+            reached_by=values_at(times[around], reached_around, deadline_s),
+            reaching=_group_shares(at_end, attribution.people, groups)[0, :, 0] > 0,
+        )
 
     still_by_cohort = attribution.still  # (K, T)
     people_by_cohort = attribution.people
@@ -141,25 +160,6 @@ def _reach(
         still = still_by_cohort[members].sum(axis=0)
         return np.clip(1.0 - still / total, 0.0, 1.0) if total > 0 else np.zeros(len(times))
 
-    groups = setting.groups  # COHORT_GROUPS order: everyone, each age band, smartphone, none
-
-    def group_shares(counts: np.ndarray) -> np.ndarray:  # (K, N, T) residents -> (G, N, T) shares
-        totals = [float(attribution.people[g].sum()) for g in groups]
-        return np.array(
-            [
-                counts[g].sum(axis=0) / t if t > 0 else np.zeros(counts.shape[1:])
-                for g, t in zip(groups, totals, strict=True)
-            ]
-        )
-
-    last = slice(len(times) - 1, len(times))
-    at_end = reached_alone(people, channels, last, np.zeros((len(cohorts), len(channels), 1)))
-    at_deadline = AttributionAt(
-        time_s=deadline_s,
-        first_via=values_at(times[around], group_shares(first_around), deadline_s),
-        reached_by=values_at(times[around], group_shares(reached_around), deadline_s),
-        reaching=group_shares(at_end)[0, :, 0] > 0,
-    )
     population = setting.population
     still_by_municipality = unwarned.sum(axis=1, dtype=np.float64)
     return Reach(
@@ -174,8 +174,19 @@ def _reach(
         hour=setting.hour,
         day_type=setting.day_type,
         at_deadline=at_deadline,
-        first_via=group_shares(attribution.first_via) if curves else None,
-        reached_by=group_shares(attribution.reached_by) if curves else None,
+        first_via=first_via,
+        reached_by=reached_by,
+    )
+
+
+def _group_shares(counts: np.ndarray, people: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """(K, N, T') residents per cohort, ``people`` (K,) per cohort -> (G, N, T') shares of each group."""
+    totals = [float(people[g].sum()) for g in groups]
+    return np.array(
+        [
+            counts[g].sum(axis=0) / t if t > 0 else np.zeros(counts.shape[1:])
+            for g, t in zip(groups, totals, strict=True)
+        ]
     )
 
 
